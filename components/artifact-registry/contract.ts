@@ -1,0 +1,37 @@
+/** What the artifact registry tells the pipeline and the stacks. All URIs end without a slash. */
+export interface ArtifactStoreContract {
+  /** Platform of the store. */
+  platform: "aws" | "gcp" | "kubernetes";
+  /** Object-store scheme used in URIs. */
+  scheme: "s3" | "gs";
+  /** Bucket name. */
+  bucket: string;
+  /** `s3://bucket/datasets` — raw and prepared datasets. */
+  datasetsUri: string;
+  /** `s3://bucket/models` — base-model snapshots `models/<hub-id>@<revision>/`. */
+  modelsUri: string;
+  /** `s3://bucket/checkpoints` — training checkpoints `checkpoints/<pipeline>/<run-id>/`. */
+  checkpointsUri: string;
+  /** `s3://bucket/runs` — run-scoped stage outputs `runs/<pipeline>/<run-id>/<stage>/`. */
+  runsUri: string;
+  /** `s3://bucket/registry` — versioned model registry `registry/<model>/<version>/`. */
+  registryUri: string;
+  /** Container registry prefix images are pushed to, e.g. `123.dkr.ecr.us-east-1.amazonaws.com/finetune`. */
+  containerRegistry: string;
+  /** S3-compatible endpoint for non-AWS stores (MinIO or bring-your-own). */
+  s3Endpoint?: string;
+  /** Secret holding `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for S3-compatible stores. */
+  credentialsSecretName?: string;
+  /** Pull secret for the container registry, when one is needed. */
+  imagePullSecretName?: string;
+  /** Annotations the pipeline's ServiceAccount needs to get store access (IRSA / Workload Identity). */
+  serviceAccountAnnotations: Record<string, string>;
+  /** Identity that may read/write the store (IAM role ARN, GSA email, or a Kubernetes secret ref). */
+  identity: string;
+  /** SageMaker Model Package Group name (AWS only). */
+  modelPackageGroupName?: string;
+  /** KMS key ARN / CMEK name used for encryption, where there is one. */
+  kmsKeyId?: string;
+  /** Hostnames/CIDRs the pipeline pods need egress to for the store. */
+  egress: { hosts: string[]; cidrs: string[]; ports: number[] };
+}

@@ -1,0 +1,208 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+
+/** One problem in the stack configuration, tied to the key a user typed. */
+export interface ConfigProblem {
+  /** Full key path as a user writes it, e.g. `finetune:pipelines[0].method.loraRank`. */
+  key: string;
+  /** What is wrong and how to fix it: `<what is wrong> (<how to fix>)`. */
+  message: string;
+}
+
+/**
+ * Thrown when stack configuration is invalid. Extends `pulumi.RunError` so that the Pulumi CLI prints
+ * only the message (every problem, one per line) and no stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** `Invalid finetune-kit configuration (2 problems):\n  finetune:a: ...\n  finetune:b: ...` */
+export function formatProblems(problems: ConfigProblem[]): string {
+  const n = problems.length;
+  const lines = problems.map((p) => `  ${p.key}: ${p.message}`);
+  return [`Invalid finetune-kit configuration (${n} problem${n === 1 ? "" : "s"}):`, ...lines].join("\n");
+}
+
+/** `["pipelines", 0, "method", "loraRank"]` → `finetune:pipelines[0].method.loraRank`. */
+export function keyOf(path: readonly PropertyKey[], namespace = "finetune"): string {
+  let out = `${namespace}:`;
+  path.forEach((seg, i) => {
+    if (typeof seg === "number") out += `[${seg}]`;
+    else out += i === 0 ? String(seg) : `.${String(seg)}`;
+  });
+  return out;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelled keys. */
+function distance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      dp[i][j] = Math.min(dp[i - 1][j] + 1, dp[i][j - 1] + 1, dp[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return dp[a.length][b.length];
+}
+
+/** The closest known key to `key`, if it is close enough to be a typo. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") return `"${value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Keys that the schema node at `path` accepts, for unknown-key hints. */
+function knownKeysAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string[] {
+  let node: unknown = schema;
+  const unwrap = (n: unknown): unknown => {
+    // Walk through optional/default/pipe/refine wrappers to the object or array inside.
+    for (let guard = 0; guard < 20 && n && typeof n === "object"; guard++) {
+      const def = (n as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) return n;
+      if (def.type === "object" || def.type === "array") return n;
+      const inner = def.innerType ?? def.in ?? def.schema;
+      if (!inner) return n;
+      n = inner;
+    }
+    return n;
+  };
+  node = unwrap(node);
+  for (const seg of path) {
+    const def = (node as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+    if (!def) return [];
+    if (def.type === "array" && typeof seg === "number") node = unwrap(def.element);
+    else if (def.type === "object") node = unwrap((def.shape as Record<string, unknown>)[String(seg)]);
+    else return [];
+  }
+  const def = (node as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def;
+  return def?.type === "object" ? Object.keys(def.shape as Record<string, unknown>) : [];
+}
+
+/**
+ * Turns zod issues into problems whose text says what is wrong and how to fix it.
+ * Custom issues (refinements) carry their own `<what> (<fix>)` text and are kept as written.
+ */
+export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace = "finetune"): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path;
+    switch (issue.code) {
+      case "unrecognized_keys": {
+        const known = knownKeysAt(schema, path);
+        for (const k of issue.keys) {
+          const guess = closest(k, known);
+          const fix = guess ? `did you mean "${guess}"?` : known.length ? `remove it; known keys: ${known.join(", ")}` : "remove it";
+          problems.push({ key: keyOf([...path, k], namespace), message: `unknown key (${fix})` });
+        }
+        break;
+      }
+      case "invalid_type": {
+        const got = (issue as { input?: unknown }).input;
+        const message =
+          got === undefined
+            ? `is required (set it to ${article(issue.expected)})`
+            : `expected ${article(issue.expected)}, got ${describe(got)} (set it to ${article(issue.expected)})`;
+        problems.push({ key: keyOf(path, namespace), message });
+        break;
+      }
+      case "invalid_value": {
+        const values = issue.values.map((v) => JSON.stringify(v)).join(", ");
+        const got = (issue as { input?: unknown }).input;
+        const guess = typeof got === "string" ? closest(got, issue.values.map(String)) : undefined;
+        problems.push({
+          key: keyOf(path, namespace),
+          message: `${describe(got)} is not allowed (use one of ${values}${guess ? `; did you mean "${guess}"?` : ""})`,
+        });
+        break;
+      }
+      case "too_small": {
+        const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
+        const op = issue.inclusive === false ? ">" : "≥";
+        const got = (issue as { input?: unknown }).input;
+        const has = issue.origin === "array" && Array.isArray(got) ? `has ${got.length}` : `is ${describe(got)}`;
+        problems.push({
+          key: keyOf(path, namespace),
+          message: `${has}, must be ${op} ${issue.minimum}${what ? ` ${what}` : ""} (raise it to at least ${issue.inclusive === false ? `more than ${issue.minimum}` : issue.minimum})`,
+        });
+        break;
+      }
+      case "too_big": {
+        const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
+        const op = issue.inclusive === false ? "<" : "≤";
+        const got = (issue as { input?: unknown }).input;
+        const has = issue.origin === "array" && Array.isArray(got) ? `has ${got.length}` : `is ${describe(got)}`;
+        problems.push({
+          key: keyOf(path, namespace),
+          message: `${has}, must be ${op} ${issue.maximum}${what ? ` ${what}` : ""} (lower it to ${issue.maximum} or less)`,
+        });
+        break;
+      }
+      case "invalid_format": {
+        const got = (issue as { input?: unknown }).input;
+        const hint = issue.message && !issue.message.startsWith("Invalid") ? issue.message : `must match ${issue.pattern ?? issue.format} (fix the value)`;
+        problems.push({ key: keyOf(path, namespace), message: `${describe(got)} ${hint}` });
+        break;
+      }
+      case "invalid_union": {
+        const disc = (issue as { discriminator?: string }).discriminator;
+        const options = (issue as { options?: unknown[] }).options;
+        if (disc && options) {
+          problems.push({
+            key: keyOf([...path, disc], namespace),
+            message: `is not allowed (use one of ${options.map((o) => JSON.stringify(o)).join(", ")})`,
+          });
+        } else {
+          // Report the issues of the branch that got furthest (fewest issues), so the user sees real fields.
+          const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+          const best = [...branches].sort((a, b) => a.length - b.length)[0];
+          if (best && best.length) {
+            const nested = problemsFromZod({ issues: best.map((i) => ({ ...i, path: [...path, ...i.path] })) } as unknown as z.ZodError, schema, namespace);
+            problems.push(...nested);
+          } else {
+            problems.push({ key: keyOf(path, namespace), message: `does not match any allowed form (${issue.message})` });
+          }
+        }
+        break;
+      }
+      default:
+        problems.push({ key: keyOf(path, namespace), message: issue.message });
+    }
+  }
+  return problems;
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = {
+    string: "a string",
+    number: "a number",
+    int: "a whole number",
+    boolean: "true or false",
+    array: "a list",
+    object: "an object",
+    record: "a map of keys to values",
+  };
+  return names[expected] ?? expected;
+}
