@@ -53,6 +53,9 @@ function distance(a: string, b: string): number {
 
 /** The closest known key to `key`, if it is close enough to be a typo. */
 export function closest(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const prefix = known.filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+  if (prefix.length === 1 && key.length >= 3) return prefix[0];
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -134,7 +137,10 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         const guess = typeof got === "string" ? closest(got, issue.values.map(String)) : undefined;
         problems.push({
           key: keyOf(path, namespace),
-          message: `${describe(got)} is not allowed (use one of ${values}${guess ? `; did you mean "${guess}"?` : ""})`,
+          message:
+            got === undefined
+              ? `is required (set it to one of ${values})`
+              : `${describe(got)} is not allowed (use one of ${values}${guess ? `; did you mean "${guess}"?` : ""})`,
         });
         break;
       }

@@ -16,8 +16,11 @@ export const CONFIG_NAMESPACE = "finetune";
 export function parseKitConfig(raw: Record<string, unknown>): KitConfig {
   const withoutSecrets: Record<string, unknown> = { ...raw };
   for (const k of SECRET_KEYS) delete withoutSecrets[k];
-  const result = KitConfigSchema.safeParse(withoutSecrets);
-  if (!result.success) throw new ConfigError(problemsFromZod(result.error, KitConfigSchema, CONFIG_NAMESPACE));
+  const result = KitConfigSchema.safeParse(withoutSecrets, { reportInput: true });
+  if (!result.success) {
+    const problems = problemsFromZod(result.error, KitConfigSchema, CONFIG_NAMESPACE);
+    throw new ConfigError(problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+  }
   return result.data;
 }
 
