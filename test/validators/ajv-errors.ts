@@ -50,6 +50,9 @@ export function formatAjvError(e: ErrorObject, data: unknown): string {
     case "minLength":
     case "maxLength":
       return `${where} ${e.message ?? e.keyword} (got ${shown(valueAt(data, e.instancePath))})`;
+    case "oneOf":
+    case "anyOf":
+      return `${where} ${e.message ?? e.keyword} (got ${shown(valueAt(data, e.instancePath))})`;
     default:
       return `${where} ${e.message ?? e.keyword}`;
   }
