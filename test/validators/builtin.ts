@@ -150,7 +150,8 @@ function modelClass(apiVersion: string, kind: string): ModelClass | null {
       cls = mod[kind] ?? null;
     } catch (e) {
       // kubernetes-models 4.5 predates some 1.36 kinds; those get check (a) only.
-      if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw e;
     }
     models.set(key, cls);
   }

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { expectValidManifests, validateKubernetesObject } from "./kubernetes";
 
@@ -142,6 +143,24 @@ describe("validateKubernetesObject: built-in types", () => {
     ]);
     expect(validateKubernetesObject({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } })).toEqual([
       "Widget/w: no schema for example.com/v1 Widget (not a Kubernetes 1.36 built-in type nor a CRD in shared/schemas/crds)",
+    ]);
+  });
+});
+
+describe("validateKubernetesObject: objects as the API server receives them", () => {
+  it("ignores fields set to undefined (absent in JSON) but reports a required one that is undefined", () => {
+    const o: Json = job();
+    o.spec.activeDeadlineSeconds = undefined;
+    expect(validateKubernetesObject(o)).toEqual([]);
+    container(o).name = undefined;
+    expect(validateKubernetesObject(o)).toEqual(['Job/train: /spec/template/spec/containers/0 must have required property "name"']);
+  });
+
+  it("refuses unresolved pulumi.Outputs instead of validating their placeholder text", () => {
+    const o: Json = job();
+    container(o).image = pulumi.output("ghcr.io/example/trainer:1.2.3");
+    expect(validateKubernetesObject(o)).toEqual([
+      "Job/train: unresolved pulumi.Output at /spec/template/spec/containers/0/image (validate resolved manifests, e.g. from manifestsOf)",
     ]);
   });
 });

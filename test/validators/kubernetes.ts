@@ -16,14 +16,28 @@ function label(obj: Record<string, unknown>): string {
   return `${typeof obj.kind === "string" ? obj.kind : "<no kind>"}/${name}`;
 }
 
+/** JSON pointers of every `pulumi.Output` left inside a value (they cannot be validated, nor sent as JSON). */
+function outputsInside(value: unknown, at = ""): string[] {
+  if (value === null || typeof value !== "object") return [];
+  if ((value as { __pulumiOutput?: unknown }).__pulumiOutput === true) return [at === "" ? "/" : at];
+  return Object.entries(value).flatMap(([k, v]) => outputsInside(v, `${at}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`));
+}
+
 /**
  * Errors of one Kubernetes object as `<kind>/<metadata.name>: <instancePath> <message>` lines; empty when valid.
+ * The object is judged as the API server receives it: JSON (so `undefined` fields are absent). A
+ * `pulumi.Output` inside it is an error: resolve outputs first (`manifestsOf` does).
  */
 export function validateKubernetesObject(obj: object): string[] {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
     return [`<not an object>: a Kubernetes object must be a plain object (got ${JSON.stringify(obj)})`];
   }
-  const o = obj as Record<string, unknown>;
+  const outputs = outputsInside(obj);
+  if (outputs.length > 0) {
+    return [`${label(obj as Record<string, unknown>)}: unresolved pulumi.Output at ${outputs.join(", ")} (validate resolved manifests, e.g. from manifestsOf)`];
+  }
+  const o = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
+  obj = o;
   const prefix = `${label(o)}: `;
   const { apiVersion, kind } = o;
   if (typeof apiVersion !== "string" || typeof kind !== "string" || apiVersion === "" || kind === "") {

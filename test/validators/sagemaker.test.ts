@@ -39,6 +39,14 @@ describe("validateSageMakerDefinition", () => {
     expect(validateSageMakerDefinition(definition())).toEqual([]);
   });
 
+  it("takes the definition as JSON text too (what aws.sagemaker.Pipeline's pipelineDefinition holds)", () => {
+    expect(validateSageMakerDefinition(JSON.stringify(definition()))).toEqual([]);
+    const d = definition();
+    d.Version = "2020-12-02";
+    expect(validateSageMakerDefinition(JSON.stringify(d))).toEqual(['/Version must be one of "2020-12-01" (got "2020-12-02")']);
+    expect(validateSageMakerDefinition("{ not json")).toHaveLength(1);
+  });
+
   it("rejects a wrong Version", () => {
     const d = definition();
     d.Version = "2021-12-01";

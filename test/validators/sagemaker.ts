@@ -139,11 +139,20 @@ function explain(ajv: Ajv, v: ValidateFunction, value: unknown): ErrorObject[] {
 }
 
 /**
- * Errors of a SageMaker pipeline definition (the JSON object, not its string) as `<path> <message>` lines;
- * empty when valid.
+ * Errors of a SageMaker pipeline definition as `<path> <message>` lines; empty when valid. Takes the object
+ * or its JSON text (what `aws.sagemaker.Pipeline`'s `pipelineDefinition` holds).
  */
-export function validateSageMakerDefinition(def: object): string[] {
+export function validateSageMakerDefinition(def: object | string): string[] {
   const { ajv, root } = load();
+  if (typeof def === "string") {
+    try {
+      def = JSON.parse(def) as object;
+    } catch (e) {
+      return [`/ is not JSON: ${(e as Error).message}`];
+    }
+  } else {
+    def = JSON.parse(JSON.stringify(def)) as object; // judged as the JSON SageMaker receives
+  }
   const errors = collapseErrors(explain(ajv, root, def));
   return [...new Set(errors.map((e) => formatAjvError(e, def)))];
 }
