@@ -208,6 +208,18 @@ describe("validateKubernetesObject: custom resources", () => {
     ]);
   });
 
+  it("rejects typos inside Argo's repeated container schema (shared once for compile speed) and a wrong-type field", () => {
+    const o = workflowTemplate();
+    o.spec.templates[1].container.imagePullPolicyy = "Always";
+    o.spec.templates[1].container.resources.limits.memory = "4GB";
+    o.spec.templates[0].dag.tasks[1].dependencies = "prepare";
+    expect(validateKubernetesObject(o)).toEqual([
+      'WorkflowTemplate/finetune: /spec/templates/0/dag/tasks/1/dependencies must be array (got "prepare")',
+      'WorkflowTemplate/finetune: /spec/templates/1/container must NOT have additional property "imagePullPolicyy"',
+      'WorkflowTemplate/finetune: /spec/templates/1/container/resources/limits/memory must be a Kubernetes quantity such as 64Gi, 500m or 2 (got "4GB")',
+    ]);
+  });
+
   it("rejects a wrong operator enum in a NodePool requirement and a bad consolidateAfter", () => {
     const o = nodePool();
     o.spec.template.spec.requirements[0].operator = "Includes";

@@ -112,6 +112,59 @@ function strictify(node: unknown): void {
   if (n.additionalProperties && typeof n.additionalProperties === "object") strictify(n.additionalProperties);
 }
 
+/**
+ * Hoists sub-schemas that occur more than once (the Argo CRDs repeat the full container and volume schemas
+ * dozens of times) into `definitions`, referenced by `$ref`: ajv then generates each once. Same constraints,
+ * same error paths (instancePath follows the data); only compile time changes.
+ */
+const HOIST_MIN_CHARS = 1500;
+
+function schemaChildren(n: SchemaNode): Array<[SchemaNode | unknown[], string | number]> {
+  const out: Array<[SchemaNode | unknown[], string | number]> = [];
+  const props = n.properties as SchemaNode | undefined;
+  if (props) for (const k of Object.keys(props)) out.push([props, k]);
+  if (n.items && typeof n.items === "object") out.push([n, "items"]);
+  if (n.additionalProperties && typeof n.additionalProperties === "object") out.push([n, "additionalProperties"]);
+  for (const c of ["allOf", "anyOf", "oneOf"] as const) {
+    const list = n[c] as unknown[] | undefined;
+    if (Array.isArray(list)) list.forEach((_, i) => out.push([list, i]));
+  }
+  return out;
+}
+
+function hoistRepeats(root: SchemaNode): void {
+  const counts = new Map<string, number>();
+  const count = (node: unknown): void => {
+    if (node === null || typeof node !== "object" || Array.isArray(node)) return;
+    const key = JSON.stringify(node);
+    if (key.length >= HOIST_MIN_CHARS) counts.set(key, (counts.get(key) ?? 0) + 1);
+    for (const [holder, k] of schemaChildren(node as SchemaNode)) count((holder as Record<string | number, unknown>)[k]);
+  };
+  count(root);
+  const defs: Record<string, unknown> = {};
+  const names = new Map<string, string>();
+  const rewrite = (node: SchemaNode): void => {
+    for (const [holder, k] of schemaChildren(node)) {
+      const h = holder as Record<string | number, unknown>;
+      const child = h[k];
+      if (child === null || typeof child !== "object" || Array.isArray(child)) continue;
+      const key = JSON.stringify(child);
+      if ((counts.get(key) ?? 0) > 1) {
+        let name = names.get(key);
+        if (!name) {
+          name = `shared${names.size}`;
+          names.set(key, name);
+          defs[name] = child;
+          rewrite(child as SchemaNode);
+        }
+        h[k] = { $ref: `#/definitions/${name}` };
+      } else rewrite(child as SchemaNode);
+    }
+  };
+  rewrite(root);
+  if (names.size > 0) root.definitions = defs;
+}
+
 /** True when a CRD in the schema folder serves this apiVersion/kind. */
 export function isCustomResource(apiVersion: string, kind: string): boolean {
   return load().has(`${apiVersion}|${kind}`);
@@ -139,6 +192,7 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   props.apiVersion = { type: "string", enum: [apiVersion] };
   props.kind = { type: "string", enum: [kind] };
   schema.required = [...new Set([...((schema.required as string[] | undefined) ?? []), "apiVersion", "kind"])];
+  hoistRepeats(schema);
   ajv ??= (() => {
     const a = new Ajv({ strict: false, allErrors: true, code: { regExp: goRegExp } });
     addFormats(a);
