@@ -10,6 +10,9 @@ import { QUANTITY_PATTERN, formatAjvErrors } from "./ajv-errors";
  *      fields are rejected everywhere except where the API itself keeps objects open;
  *  (b) the kubernetes-models package's own validators (enums, formats such as `quantity`), which accept
  *      unknown fields but catch values the Swagger spec does not constrain.
+ * kubernetes-models 4.5.1 is generated from Kubernetes 1.27: fields added since are unknown to it (and so
+ * accepted), kinds added since get check (a) only, and an enum value added after 1.27 would be flagged by it
+ * alone. Its lines end in `[kubernetes-models]` so such version skew is visible.
  */
 
 const DEFS_FILE = ["kubernetes", "kubernetes-1.36.definitions.slim.json"] as const;

@@ -177,6 +177,24 @@ describe("validateKubernetesObject: custom resources", () => {
     expect(validateKubernetesObject(make())).toEqual([]);
   });
 
+  it("accepts the other CRs the kit emits (LWS, TrainJob, ServiceMonitor, PodMonitor, LocalQueue, ResourceFlavor, WorkloadPriorityClass, CronWorkflow)", () => {
+    const pod = { spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.11.0", resources: { limits: { "nvidia.com/gpu": 8 } } }] } };
+    const objects: Json[] = [
+      { apiVersion: "leaderworkerset.x-k8s.io/v1", kind: "LeaderWorkerSet", metadata: { name: "serve" }, spec: { replicas: 1, leaderWorkerTemplate: { size: 2, restartPolicy: "RecreateGroupOnPodRestart", leaderTemplate: pod, workerTemplate: pod } } },
+      { apiVersion: "trainer.kubeflow.org/v1alpha1", kind: "TrainJob", metadata: { name: "ft" }, spec: { runtimeRef: { name: "torch-distributed", kind: "ClusterTrainingRuntime", apiGroup: "trainer.kubeflow.org" }, trainer: { image: "ghcr.io/example/trainer:1.2.3", numNodes: 2, resourcesPerNode: { limits: { "nvidia.com/gpu": 8 } }, command: ["torchrun"] } } },
+      { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "dcgm" }, spec: { selector: { matchLabels: { app: "dcgm" } }, namespaceSelector: { matchNames: ["gpu-operator"] }, endpoints: [{ port: "metrics", interval: "15s", path: "/metrics" }] } },
+      { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "train" }, spec: { selector: { matchLabels: { app: "t" } }, podMetricsEndpoints: [{ port: "metrics", interval: "30s" }] } },
+      { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "LocalQueue", metadata: { name: "team-a", namespace: "ml" }, spec: { clusterQueue: "gpu-spot" } },
+      { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "ResourceFlavor", metadata: { name: "g5-spot" }, spec: { nodeLabels: { "karpenter.sh/capacity-type": "spot" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } },
+      { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "WorkloadPriorityClass", metadata: { name: "high" }, value: 1000, description: "interactive fine-tunes" },
+      { apiVersion: "argoproj.io/v1alpha1", kind: "CronWorkflow", metadata: { name: "nightly" }, spec: { schedules: ["0 2 * * *"], concurrencyPolicy: "Forbid", workflowSpec: { workflowTemplateRef: { name: "finetune" } } } },
+    ];
+    expect(objects.flatMap((o) => validateKubernetesObject(o))).toEqual([]);
+    const sm = objects[2]!;
+    sm.spec.endpoints[0].intervall = "15s";
+    expect(validateKubernetesObject(sm)).toEqual(['ServiceMonitor/dcgm: /spec/endpoints/0 must NOT have additional property "intervall"']);
+  });
+
   it("rejects the v1beta1 field name `cohort` in a v1beta2 ClusterQueue (renamed to cohortName)", () => {
     const o = clusterQueue();
     o.spec.cohort = o.spec.cohortName;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { promtoolCheckRules, promtoolTestRules, requirePromtool } from "./promtool";
+import { parse } from "yaml";
+import { promtoolCheckRules, promtoolTestRules, requirePromtool, rulesYamlOf } from "./promtool";
 
 // The real promtool (Debian package prometheus 2.42). Missing promtool fails these tests with install steps.
 
@@ -61,6 +62,16 @@ describe("promtool", () => {
     const r = promtoolCheckRules(`groups:\n  - name: g\n    rules:\n      - alert: A\n        exprr: up == 0\n`);
     expect(r.ok).toBe(false);
     expect(r.output).toContain("field exprr not found");
+  });
+
+  it("checks a PrometheusRule object through its spec (rulesYamlOf)", () => {
+    const obj = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "training" }, spec: parse(rules) };
+    expect(promtoolCheckRules(rulesYamlOf(obj))).toMatchObject({ ok: true });
+    obj.spec.groups[0].rules[1].expr = "sum by (job) (rate(train_steps_total[5m])";
+    const r = promtoolCheckRules(rulesYamlOf(obj));
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain("unclosed left parenthesis");
+    expect(() => rulesYamlOf({ kind: "ConfigMap" })).toThrow('rulesYamlOf: expected a PrometheusRule with spec.groups (got kind "ConfigMap")');
   });
 
   it("test rules passes when the expected alert fires", () => {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stringify as toYaml } from "yaml";
 
 /**
  * Prometheus rule checks with the real `promtool` (Debian package `prometheus`, PromQL of Prometheus 2.42):
@@ -80,4 +81,16 @@ export function promtoolTestRules(testsYaml: string, ruleFiles: Record<string, s
     fs.writeFileSync(path.join(dir, "__tests__.yaml"), testsYaml);
     return run(["test", "rules", "__tests__.yaml"], dir);
   });
+}
+
+/**
+ * The rule file promtool reads for a PrometheusRule object: its `spec` (the `groups:` document) as YAML.
+ * Throws when the object is not a PrometheusRule with `spec.groups`.
+ */
+export function rulesYamlOf(prometheusRule: object): string {
+  const o = prometheusRule as { kind?: unknown; spec?: { groups?: unknown } };
+  if (o.kind !== "PrometheusRule" || !Array.isArray(o.spec?.groups)) {
+    throw new Error(`rulesYamlOf: expected a PrometheusRule with spec.groups (got kind ${JSON.stringify(o.kind)})`);
+  }
+  return toYaml(o.spec);
 }
