@@ -37,16 +37,15 @@ export function validateKubernetesObject(obj: object): string[] {
     return [`${label(obj as Record<string, unknown>)}: unresolved pulumi.Output at ${outputs.join(", ")} (validate resolved manifests, e.g. from manifestsOf)`];
   }
   const o = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
-  obj = o;
   const prefix = `${label(o)}: `;
   const { apiVersion, kind } = o;
   if (typeof apiVersion !== "string" || typeof kind !== "string" || apiVersion === "" || kind === "") {
     return [`${prefix}apiVersion and kind must be non-empty strings (got apiVersion ${JSON.stringify(apiVersion)}, kind ${JSON.stringify(kind)})`];
   }
   let errors: string[];
-  if (isBuiltin(apiVersion, kind)) errors = validateBuiltin(obj, apiVersion, kind);
+  if (isBuiltin(apiVersion, kind)) errors = validateBuiltin(o, apiVersion, kind);
   else if (isCustomResource(apiVersion, kind)) {
-    errors = [...validateCustomResource(obj, apiVersion, kind), ...validateObjectMeta(obj)];
+    errors = [...validateCustomResource(o, apiVersion, kind), ...validateObjectMeta(o)];
   } else {
     const known = [...builtinVersionsOf(kind), ...crdVersionsOf(kind)];
     const hint = known.length > 0 ? ` (served versions of ${kind}: ${known.join(", ")})` : " (not a Kubernetes 1.36 built-in type nor a CRD in shared/schemas/crds)";
