@@ -39,8 +39,18 @@ export const PIPELINE_CHARTS = {} as const satisfies Record<string, ChartPin>;
 export const PIPELINE_IMAGES = {} as const satisfies Record<string, ImagePin>;
 
 // ---- Artifact registry (MinIO) ----
-export const REGISTRY_CHARTS = {} as const satisfies Record<string, ChartPin>;
-export const REGISTRY_IMAGES = {} as const satisfies Record<string, ImagePin>;
+// MinIO's official chart (source: github.com/minio/minio helm/minio, 5.4.0 is its last release). MinIO stopped
+// publishing community images in October 2025; quay.io/minio still serves the archived ones (Docker Hub's
+// minio/minio was removed in September 2026). Mirror them, or use a bring-your-own S3-compatible store.
+export const REGISTRY_CHARTS = {
+  minio: { chart: "minio", version: "5.4.0", repo: "https://charts.min.io/", checked: "2026-11-29" },
+} as const satisfies Record<string, ChartPin>;
+export const REGISTRY_IMAGES = {
+  /** MinIO server: the last community image published to quay.io. */
+  minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z", checked: "2026-11-29" },
+  /** MinIO client for the chart's bucket/user/policy job. */
+  mc: { repository: "quay.io/minio/mc", tag: "RELEASE.2025-08-13T08-35-41Z", checked: "2026-11-29" },
+} as const satisfies Record<string, ImagePin>;
 
 // ---- Monitoring (kube-prometheus-stack, Pushgateway) ----
 export const MONITORING_CHARTS = {} as const satisfies Record<string, ChartPin>;

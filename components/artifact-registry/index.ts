@@ -1,2 +1,12 @@
 export * from "./contract";
-export {};
+export * from "./contract-input";
+export * from "./layout";
+export * from "./model-card";
+export * from "./bucket-names";
+export * from "./defaults";
+export * from "./protection";
+export * from "./aws-policies";
+export * from "./minio-values";
+export * from "./aws";
+export * from "./gcp";
+export * from "./kubernetes";

@@ -1,0 +1,201 @@
+/**
+ * IAM, bucket and ECR lifecycle policy documents of the AWS artifact registry. Pure: plain strings in, plain
+ * JSON objects out, so that every statement is unit-tested. Grants name exact actions and exact ARNs; the only
+ * `"Resource": "*"` statements are for actions that AWS defines without a resource type
+ * (`ecr:GetAuthorizationToken`, `sagemaker:ListModelPackages`).
+ */
+import { normalizePrefix } from "./layout";
+
+/** An IAM policy statement. */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  /** Absent only in trust policies (IAM rejects `Resource` there). */
+  Resource?: string | string[];
+  Principal?: "*" | { Service: string[] } | { AWS: string[] };
+  Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/** Object actions a read-write grant allows under its prefix. */
+export const S3_OBJECT_READ_WRITE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+/** Object actions a read grant allows under its prefix. */
+export const S3_OBJECT_READ_ACTIONS = ["s3:GetObject"] as const;
+/** KMS actions needed to write (and read back) SSE-KMS objects. */
+export const KMS_READ_WRITE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
+/** KMS actions needed to read SSE-KMS objects. */
+export const KMS_READ_ACTIONS = ["kms:Decrypt"] as const;
+/** ECR actions to pull images from named repositories. */
+export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
+/** ECR actions to push images to named repositories. */
+export const ECR_PUSH_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"] as const;
+/** SageMaker Model Registry actions on one model package group and its packages. */
+export const MODEL_REGISTRY_ACTIONS = ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackageGroup"] as const;
+
+/** What an S3 grant is about. */
+export interface S3GrantTarget {
+  /** `arn:<partition>:s3:::<bucket>` */
+  bucketArn: string;
+  /** Key prefix relative to the bucket (`""` = whole bucket, `checkpoints/`, `runs/my-pipeline/`). */
+  prefix: string;
+  /** ARN of the bucket's KMS key. */
+  kmsKeyArn: string;
+  /** Region of the bucket (scopes KMS use to S3 in that region). */
+  region: string;
+}
+
+function slug(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9]/g, "");
+  return t.length ? t[0].toUpperCase() + t.slice(1) : "";
+}
+
+function s3Statements(t: S3GrantTarget, objectActions: readonly string[], kmsActions: readonly string[], sid: string): PolicyStatement[] {
+  const prefix = normalizePrefix(t.prefix);
+  const list: PolicyStatement = {
+    Sid: `${sid}List${slug(prefix) || "Bucket"}`,
+    Effect: "Allow",
+    Action: ["s3:ListBucket"],
+    Resource: t.bucketArn,
+  };
+  if (prefix) list.Condition = { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } };
+  return [
+    list,
+    { Sid: `${sid}Location`, Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: t.bucketArn },
+    { Sid: `${sid}Objects${slug(prefix) || "All"}`, Effect: "Allow", Action: [...objectActions], Resource: `${t.bucketArn}/${prefix}*` },
+    {
+      Sid: `${sid}Kms`,
+      Effect: "Allow",
+      Action: [...kmsActions],
+      Resource: t.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": `s3.${t.region}.amazonaws.com` } },
+    },
+  ];
+}
+
+/** Read-write access to the objects under one prefix (list, get, put, delete, multipart) and the KMS key. */
+export function s3ReadWritePolicy(t: S3GrantTarget): PolicyDocument {
+  return { Version: "2012-10-17", Statement: s3Statements(t, S3_OBJECT_READ_WRITE_ACTIONS, KMS_READ_WRITE_ACTIONS, "ReadWrite") };
+}
+
+/** Read-only access to the objects under one prefix (list, get) and decrypt with the KMS key. */
+export function s3ReadPolicy(t: S3GrantTarget): PolicyDocument {
+  return { Version: "2012-10-17", Statement: s3Statements(t, S3_OBJECT_READ_ACTIONS, KMS_READ_ACTIONS, "Read") };
+}
+
+/** Pull (or pull and push) from exactly these ECR repositories. */
+export function ecrPolicy(repositoryArns: string[], push = false): PolicyDocument {
+  const actions = push ? [...new Set([...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS])] : [...ECR_PULL_ACTIONS];
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      // GetAuthorizationToken has no resource type: AWS only accepts "*" for it.
+      { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+      { Sid: push ? "EcrPullPush" : "EcrPull", Effect: "Allow", Action: actions, Resource: [...repositoryArns].sort() },
+    ],
+  };
+}
+
+/**
+ * Register and read model versions in one SageMaker model package group. `modelPackageArnPrefix` is
+ * `arn:<partition>:sagemaker:<region>:<account>:model-package/<group-lowercase>` (packages are named by the
+ * service as `<group>/<n>`).
+ */
+export function modelRegistryPolicy(groupArn: string, modelPackageArnPrefix: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "ModelRegistry", Effect: "Allow", Action: [...MODEL_REGISTRY_ACTIONS], Resource: [groupArn, `${modelPackageArnPrefix}/*`] },
+      // ListModelPackages has no resource type: AWS only accepts "*" for it.
+      { Sid: "ModelRegistryList", Effect: "Allow", Action: ["sagemaker:ListModelPackages"], Resource: "*" },
+    ],
+  };
+}
+
+/** What the bucket policy protects. */
+export interface BucketPolicyTarget {
+  bucketArn: string;
+  kmsKeyArn: string;
+  /** Also deny uploads that ask for another encryption than SSE-KMS with this key. */
+  denyUnencryptedUploads: boolean;
+}
+
+/**
+ * The bucket policy: deny any request without TLS or with TLS older than 1.2, and (optionally) deny uploads
+ * that request SSE-S3 or another KMS key. Uploads that send no encryption header get the bucket default
+ * (SSE-KMS with this key), so clients need not set it.
+ */
+export function bucketPolicy(t: BucketPolicyTarget): PolicyDocument {
+  const both = [t.bucketArn, `${t.bucketArn}/*`];
+  const statements: PolicyStatement[] = [
+    { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: both, Condition: { Bool: { "aws:SecureTransport": false } } },
+    { Sid: "DenyOutdatedTls", Effect: "Deny", Principal: "*", Action: ["s3:*"], Resource: both, Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } } },
+  ];
+  if (t.denyUnencryptedUploads) {
+    statements.push(
+      {
+        Sid: "DenyNonKmsUploads",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject"],
+        Resource: `${t.bucketArn}/*`,
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      },
+      {
+        Sid: "DenyOtherKmsKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["s3:PutObject"],
+        Resource: `${t.bucketArn}/*`,
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyArn } },
+      },
+    );
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Trust policy letting the named AWS services assume a role. */
+export function assumeRolePolicy(services: string[]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{ Sid: "TrustServices", Effect: "Allow", Principal: { Service: [...services].sort() }, Action: ["sts:AssumeRole"] }],
+  };
+}
+
+/** An ECR lifecycle policy document. */
+export interface EcrLifecyclePolicy {
+  rules: Array<{
+    rulePriority: number;
+    description: string;
+    selection: { tagStatus: "untagged" | "any"; countType: "sinceImagePushed" | "imageCountMoreThan"; countUnit?: "days"; countNumber: number };
+    action: { type: "expire" };
+  }>;
+}
+
+/**
+ * ECR lifecycle: expire untagged images after `untaggedDays`, then keep only the newest `keepLast` images.
+ * The `any` rule must have the highest priority number (ECR evaluates it last).
+ */
+export function ecrLifecyclePolicy(keepLast: number, untaggedDays: number): EcrLifecyclePolicy {
+  return {
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images ${untaggedDays} days after push`,
+        selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: untaggedDays },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the newest ${keepLast} images`,
+        selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: keepLast },
+        action: { type: "expire" },
+      },
+    ],
+  };
+}

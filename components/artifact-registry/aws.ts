@@ -1,0 +1,345 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  assumeRolePolicy,
+  bucketPolicy,
+  ecrLifecyclePolicy,
+  ecrPolicy,
+  modelRegistryPolicy,
+  s3ReadPolicy,
+  s3ReadWritePolicy,
+  type PolicyDocument,
+} from "./aws-policies";
+import { bucketNameProblems, defaultS3BucketName } from "./bucket-names";
+import type { AwsArtifactStoreContract } from "./contract-input";
+import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
+import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+
+/** Arguments of {@link AwsArtifactRegistry}. */
+export interface AwsArtifactRegistryArgs extends DataProtection {
+  /** AWS region of the provider the registry is created with, e.g. `us-east-1`. */
+  region: string;
+  /**
+   * AWS account id. When set, every contract field is a plain string; when not, the account is looked up
+   * with `aws.getCallerIdentity` and three contract fields are outputs (see {@link AwsArtifactStoreContract}).
+   * @default - looked up
+   */
+  accountId?: string;
+  /**
+   * S3 bucket name (global namespace).
+   * @default - `<name>-artifacts-<8 hex of organization/project/stack/name>` (see `defaultS3BucketName`)
+   */
+  bucketName?: string;
+  /** Stage images: one ECR repository `<name>/<image>` each. @default ["data-prep", "trainer", "evaluator", "serving"] */
+  images?: string[];
+  /** Days a non-current version under `checkpoints/` is kept before it expires. @default 7 */
+  checkpointNoncurrentDays?: number;
+  /** Days any other non-current version is kept before it expires. @default 90 */
+  noncurrentVersionDays?: number;
+  /** Days after which incomplete multipart uploads are aborted. @default 7 */
+  abortIncompleteUploadDays?: number;
+  /** Images kept per ECR repository (newest first). @default 30 */
+  keepImages?: number;
+  /** Days after which untagged images expire. @default 7 */
+  untaggedImageDays?: number;
+  /** Waiting period before a scheduled KMS key deletion happens (7-30). @default 30 */
+  kmsKeyDeletionDays?: number;
+  /** Deny uploads that request SSE-S3 or another KMS key (uploads without a header get the bucket default). @default true */
+  denyUnencryptedUploads?: boolean;
+  /** Create the access role whose ARN is the contract's `identity`. @default true */
+  createAccessRole?: boolean;
+  /** ARN of an existing role to report as the contract's `identity` when `createAccessRole` is false. @default - "" */
+  identityRoleArn?: pulumi.Input<string>;
+  /** Services that may assume the access role. @default ["sagemaker.amazonaws.com"] */
+  accessRoleTrustedServices?: string[];
+  /** Tags on every taggable resource. @default {} */
+  tags?: Record<string, string>;
+}
+
+/** Partition and DNS suffix per region prefix (facts, not branches). */
+const PARTITIONS: ReadonlyArray<{ prefix: string; partition: string; dnsSuffix: string }> = [
+  { prefix: "cn-", partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" },
+  { prefix: "us-gov-", partition: "aws-us-gov", dnsSuffix: "amazonaws.com" },
+  { prefix: "", partition: "aws", dnsSuffix: "amazonaws.com" },
+];
+
+/** Partition and DNS suffix of a region. */
+export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
+  const p = PARTITIONS.find((x) => region.startsWith(x.prefix))!;
+  return { partition: p.partition, dnsSuffix: p.dnsSuffix };
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+
+/** Every construction problem of the arguments (empty when valid). */
+export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegistryArgs, bucket: string): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  if (!NAME.test(name)) problems.push({ propertyPath: "name", reason: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
+  if (!REGION.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
+  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ propertyPath: "accountId", reason: `"${args.accountId}" is not a 12-digit AWS account id (fix it or leave it out to look it up)` });
+  for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  problems.push(...imageProblems(args.images ?? DEFAULT_STAGE_IMAGES));
+  problems.push(
+    ...retentionProblems({
+      checkpointNoncurrentDays: args.checkpointNoncurrentDays,
+      noncurrentVersionDays: args.noncurrentVersionDays,
+      abortIncompleteUploadDays: args.abortIncompleteUploadDays,
+      keepImages: args.keepImages,
+      untaggedImageDays: args.untaggedImageDays,
+      kmsKeyDeletionDays: args.kmsKeyDeletionDays,
+    }),
+  );
+  if (args.accessRoleTrustedServices !== undefined && args.accessRoleTrustedServices.length === 0) {
+    problems.push({ propertyPath: "accessRoleTrustedServices", reason: "is empty (name at least one service, e.g. sagemaker.amazonaws.com, or set createAccessRole: false)" });
+  }
+  return problems;
+}
+
+/** S3 lifecycle rules of the bucket (pure). */
+export function s3LifecycleRules(days: { checkpointNoncurrentDays: number; noncurrentVersionDays: number; abortIncompleteUploadDays: number }): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+  return [
+    { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: days.abortIncompleteUploadDays } },
+    { id: "expire-noncurrent-checkpoints", status: "Enabled", filter: { prefix: `${LayoutArea.Checkpoints}/` }, noncurrentVersionExpiration: { noncurrentDays: days.checkpointNoncurrentDays } },
+    {
+      id: "expire-noncurrent-versions",
+      status: "Enabled",
+      filter: { prefix: "" },
+      noncurrentVersionExpiration: { noncurrentDays: days.noncurrentVersionDays },
+      expiration: { expiredObjectDeleteMarker: true },
+    },
+  ];
+}
+
+/**
+ * The artifact registry on AWS: a private, SSE-KMS encrypted, versioned S3 bucket with the kit's layout, ECR
+ * repositories for the stage images, a SageMaker Model Package Group as the model registry, a rotating customer
+ * managed KMS key for all three, and (by default) an access role for the pipeline. Stateful children are
+ * protected and retained on delete by default.
+ */
+export class AwsArtifactRegistry extends pulumi.ComponentResource {
+  /** What the pipeline and the stacks consume. */
+  readonly contract: AwsArtifactStoreContract;
+  /** Bucket name (plain). */
+  readonly bucketName: string;
+  /** The bucket. */
+  readonly bucket: aws.s3.Bucket;
+  /** The customer managed key (bucket, ECR). */
+  readonly key: aws.kms.Key;
+  /** ECR repositories by image name. */
+  readonly repositories: Record<string, aws.ecr.Repository>;
+  /** The model registry. */
+  readonly modelPackageGroup: aws.sagemaker.ModelPackageGroup;
+  /** The access role (when created). */
+  readonly accessRole?: aws.iam.Role;
+
+  private readonly prefix: string;
+  private readonly region: string;
+  private readonly partition: string;
+
+  constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
+    const bucketName =
+      args.bucketName ?? defaultS3BucketName(name, { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() });
+    throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));
+
+    const { partition, dnsSuffix } = partitionOf(args.region);
+    this.prefix = name;
+    this.region = args.region;
+    this.partition = partition;
+    this.bucketName = bucketName;
+    const tags = { ...(args.tags ?? {}), "finetune-kit:component": "artifact-registry" };
+    const keep = { protect: args.protect, retainOnDelete: args.retainOnDelete };
+    const images = args.images ?? [...DEFAULT_STAGE_IMAGES];
+
+    const accountId: pulumi.Input<string> = args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+
+    // Customer managed key: rotates yearly, 30-day deletion window, default key policy (IAM decides access).
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `finetune-kit artifact registry ${name}: S3 bucket ${bucketName} and ECR repositories`,
+        keyUsage: "ENCRYPT_DECRYPT",
+        customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+        enableKeyRotation: true,
+        rotationPeriodInDays: 365,
+        deletionWindowInDays: args.kmsKeyDeletionDays ?? RETENTION.kmsKeyDeletionDays.default,
+        tags,
+      },
+      statefulOptions(this, keep),
+    );
+    const aliasName = `alias/${name}-artifacts`;
+    new aws.kms.Alias(`${name}-key-alias`, { name: aliasName, targetKeyId: this.key.keyId }, { parent: this });
+
+    this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: bucketName, forceDestroy: false, tags }, statefulOptions(this, keep));
+    const bucketArn = `arn:${partition}:s3:::${bucketName}`;
+    const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: this.bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: this.bucket.id,
+        policy: this.key.arn.apply((kmsKeyArn) => JSON.stringify(bucketPolicy({ bucketArn, kmsKeyArn, denyUnencryptedUploads: args.denyUnencryptedUploads ?? true }))),
+      },
+      { parent: this, dependsOn: [publicAccess, ownership] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket: this.bucket.id,
+        rules: s3LifecycleRules({
+          checkpointNoncurrentDays: args.checkpointNoncurrentDays ?? RETENTION.checkpointNoncurrentDays.default,
+          noncurrentVersionDays: args.noncurrentVersionDays ?? RETENTION.noncurrentVersionDays.default,
+          abortIncompleteUploadDays: args.abortIncompleteUploadDays ?? RETENTION.abortIncompleteUploadDays.default,
+        }),
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+
+    // ECR: one immutable, scanned, KMS-encrypted repository per stage image, with a keep-last-N lifecycle.
+    const lifecycle = JSON.stringify(ecrLifecyclePolicy(args.keepImages ?? RETENTION.keepImages.default, args.untaggedImageDays ?? RETENTION.untaggedImageDays.default));
+    this.repositories = {};
+    for (const image of images) {
+      const repo = new aws.ecr.Repository(
+        `${name}-ecr-${image}`,
+        {
+          name: `${name}/${image}`,
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: this.key.arn }],
+          forceDelete: false,
+          tags,
+        },
+        statefulOptions(this, keep),
+      );
+      new aws.ecr.LifecyclePolicy(`${name}-ecr-${image}-lifecycle`, { repository: repo.name, policy: lifecycle }, { parent: this });
+      this.repositories[image] = repo;
+    }
+
+    const groupName = `${name}-models`;
+    this.modelPackageGroup = new aws.sagemaker.ModelPackageGroup(
+      `${name}-model-registry`,
+      { modelPackageGroupName: groupName, modelPackageGroupDescription: `Fine-tuned models of ${name}; each version links to registry/<model>/<version>/ in s3://${bucketName}`, tags },
+      statefulOptions(this, keep),
+    );
+
+    const roleName = `${name}-artifacts-access`;
+    if (args.createAccessRole ?? true) {
+      this.accessRole = new aws.iam.Role(
+        `${name}-access-role`,
+        {
+          name: roleName,
+          description: `Reads and writes the ${name} artifact registry (bucket, ECR pull, model registry)`,
+          assumeRolePolicy: JSON.stringify(assumeRolePolicy(args.accessRoleTrustedServices ?? ["sagemaker.amazonaws.com"])),
+          maxSessionDuration: 43200,
+          tags,
+        },
+        { parent: this },
+      );
+      this.grantReadWrite(this.accessRole, "", { name: `${name}-access-role-bucket` });
+      this.grantPull(this.accessRole, { name: `${name}-access-role-ecr` });
+      this.grantModelRegistry(this.accessRole, { name: `${name}-access-role-model-registry` });
+    }
+
+    const accountOut = pulumi.output(accountId);
+    const plain = typeof accountId === "string";
+    const ecrHost = (acct: string) => `${acct}.dkr.ecr.${args.region}.${dnsSuffix}/${name}`;
+    const roleArn = (acct: string) => `arn:${partition}:iam::${acct}:role/${roleName}`;
+    const aliasArn = (acct: string) => `arn:${partition}:kms:${args.region}:${acct}:${aliasName}`;
+    this.contract = {
+      platform: "aws",
+      scheme: "s3",
+      bucket: bucketName,
+      ...layoutUris({ scheme: "s3", bucket: bucketName }),
+      containerRegistry: plain ? ecrHost(accountId) : accountOut.apply(ecrHost),
+      serviceAccountAnnotations: {},
+      identity: this.accessRole ? (plain ? roleArn(accountId) : accountOut.apply(roleArn)) : (args.identityRoleArn ?? ""),
+      modelPackageGroupName: groupName,
+      kmsKeyId: plain ? aliasArn(accountId) : accountOut.apply(aliasArn),
+      egress: { hosts: [`s3.${args.region}.${dnsSuffix}`, `${bucketName}.s3.${args.region}.${dnsSuffix}`, `api.sagemaker.${args.region}.${dnsSuffix}`], cidrs: [], ports: [443] },
+    };
+
+    this.registerOutputs({
+      contract: this.contract,
+      bucketName,
+      bucketArn: this.bucket.arn,
+      keyArn: this.key.arn,
+      repositoryUrls: Object.fromEntries(Object.entries(this.repositories).map(([k, r]) => [k, r.repositoryUrl])),
+      modelPackageGroupArn: this.modelPackageGroup.arn,
+      accessRoleArn: this.accessRole?.arn,
+    });
+  }
+
+  /** Read-write access for `role` to the objects under `prefix` (`""` = whole bucket), and the KMS key. */
+  grantReadWrite(role: aws.iam.Role | pulumi.Input<string>, prefix: string, opts: GrantOptions = {}): aws.iam.RolePolicy {
+    return this.attach(role, `rw-${prefixSlug(prefix)}`, opts, this.key.arn.apply((kmsKeyArn) => s3ReadWritePolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })));
+  }
+
+  /** Read-only access for `role` to the objects under `prefix` (`""` = whole bucket). */
+  grantRead(role: aws.iam.Role | pulumi.Input<string>, prefix: string, opts: GrantOptions = {}): aws.iam.RolePolicy {
+    return this.attach(role, `read-${prefixSlug(prefix)}`, opts, this.key.arn.apply((kmsKeyArn) => s3ReadPolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })));
+  }
+
+  /** Pull access for `role` to the stage image repositories. */
+  grantPull(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
+    return this.attach(role, "ecr-pull", opts, this.repositoryArns().apply((arns) => ecrPolicy(arns, false)));
+  }
+
+  /** Pull and push access for `role` (CI) to the stage image repositories. */
+  grantPush(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
+    return this.attach(role, "ecr-push", opts, this.repositoryArns().apply((arns) => ecrPolicy(arns, true)));
+  }
+
+  /** Register and read model versions in the model package group. */
+  grantModelRegistry(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
+    const group = this.modelPackageGroup;
+    const policy = pulumi.all([group.arn]).apply(([groupArn]) => {
+      // arn:<p>:sagemaker:<region>:<account>:model-package-group/<name> → .../model-package/<name>
+      const packagePrefix = groupArn.replace(":model-package-group/", ":model-package/").toLowerCase();
+      return modelRegistryPolicy(groupArn, packagePrefix);
+    });
+    return this.attach(role, "model-registry", opts, policy);
+  }
+
+  private bucketArn(): string {
+    return `arn:${this.partition}:s3:::${this.bucketName}`;
+  }
+
+  private repositoryArns(): pulumi.Output<string[]> {
+    return pulumi.all(Object.values(this.repositories).map((r) => r.arn));
+  }
+
+  private attach(role: aws.iam.Role | pulumi.Input<string>, what: string, opts: GrantOptions, policy: pulumi.Output<PolicyDocument>): aws.iam.RolePolicy {
+    const roleName = role instanceof aws.iam.Role ? role.name : role;
+    return new aws.iam.RolePolicy(
+      opts.name ?? `${this.prefix}-grant-${what}`,
+      { role: roleName, policy: policy.apply((p) => JSON.stringify(p)) },
+      { parent: this },
+    );
+  }
+}
+
+/** Options of a grant. */
+export interface GrantOptions {
+  /** Logical name of the policy resource; set it when granting the same thing to several roles. @default `<name>-grant-<what>` */
+  name?: string;
+}
+
+function prefixSlug(prefix: string): string {
+  const p = normalizePrefix(prefix);
+  return p ? p.slice(0, -1).replace(/[^a-z0-9]+/gi, "-").toLowerCase() : "all";
+}

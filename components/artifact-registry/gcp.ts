@@ -1,0 +1,307 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { bucketNameProblems } from "./bucket-names";
+import type { ArtifactStoreContract } from "./contract";
+import { RETENTION, retentionProblems } from "./defaults";
+import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+
+/** Roles the pipeline's Google service account may get on the image repository. */
+export const RepositoryAccess = {
+  Reader: "reader",
+  Writer: "writer",
+} as const;
+export type RepositoryAccess = (typeof RepositoryAccess)[keyof typeof RepositoryAccess];
+
+/** Predefined IAM roles the component grants (exact, and no broader than needed). */
+export const GCP_ROLES = {
+  /** Objects: create, read, list, delete; no bucket or IAM admin. */
+  bucketReadWrite: "roles/storage.objectUser",
+  bucketRead: "roles/storage.objectViewer",
+  repository: { reader: "roles/artifactregistry.reader", writer: "roles/artifactregistry.writer" } satisfies Record<RepositoryAccess, string>,
+  workloadIdentityUser: "roles/iam.workloadIdentityUser",
+  keyUser: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+} as const;
+
+/** Arguments of {@link GcpArtifactRegistry}. */
+export interface GcpArtifactRegistryArgs extends DataProtection {
+  /** GCP project id. */
+  project: string;
+  /** Region of the bucket, the repository and the key, e.g. `us-central1`. */
+  region: string;
+  /** Kubernetes namespace of the pipeline's ServiceAccount (Workload Identity binding). */
+  kubernetesNamespace: string;
+  /** Kubernetes ServiceAccount the pipeline pods run as. @default "<name>-pipeline" */
+  kubernetesServiceAccount?: string;
+  /** Bucket name. @default "<name>-artifacts-<project>" (project ids are globally unique) */
+  bucketName?: string;
+  /** Days a non-current version under `checkpoints/` is kept. @default 7 */
+  checkpointNoncurrentDays?: number;
+  /** Days any other non-current version is kept. @default 90 */
+  noncurrentVersionDays?: number;
+  /** Days after which incomplete multipart uploads are aborted. @default 7 */
+  abortIncompleteUploadDays?: number;
+  /** Soft-delete retention in days (7-90): deleted objects stay restorable this long. @default 7 */
+  softDeleteDays?: number;
+  /** Versions kept per image (newest first) by the repository's cleanup policy. @default 30 */
+  keepImages?: number;
+  /** Images older than this many days, beyond the newest `keepImages`, are deleted. @default 7 */
+  untaggedImageDays?: number;
+  /** Encrypt the bucket and the repository with a customer-managed Cloud KMS key. @default true */
+  cmek?: boolean;
+  /** Existing Cloud KMS key (`projects/…/cryptoKeys/…`) to use instead of creating a key ring and key. @default - a key is created when `cmek` is true */
+  kmsKeyName?: string;
+  /** Rotation period of the created key, in days. @default 90 */
+  keyRotationDays?: number;
+  /** Access of the pipeline's service account to the image repository. @default "reader" */
+  repositoryAccess?: RepositoryAccess;
+  /** Labels on every labelable resource. @default {} */
+  labels?: Record<string, string>;
+}
+
+const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const REGION = /^[a-z]+-[a-z]+\d+$/;
+const GSA_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+const AR_ID = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+/** Every construction problem of the arguments (empty when valid). */
+export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegistryArgs, bucket: string): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  if (!AR_ID.test(name) || name.length > 21) problems.push({ propertyPath: "name", reason: `"${name}" must be 1-21 lowercase letters, digits or '-', starting with a letter (it names the repository, key ring and service account)` });
+  if (!PROJECT.test(args.project ?? "")) problems.push({ propertyPath: "project", reason: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits or '-')` });
+  if (!REGION.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not a GCP region (use e.g. us-central1)` });
+  for (const reason of bucketNameProblems(bucket, "gcs")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
+  if (!K8S_NAME.test(args.kubernetesNamespace ?? "") || args.kubernetesNamespace.length > 63) {
+    problems.push({ propertyPath: "kubernetesNamespace", reason: `"${args.kubernetesNamespace}" is not a Kubernetes namespace name (a DNS-1123 label)` });
+  }
+  if (!K8S_NAME.test(ksa) || ksa.length > 253) problems.push({ propertyPath: "kubernetesServiceAccount", reason: `"${ksa}" is not a Kubernetes ServiceAccount name (lowercase letters, digits, '-')` });
+  if (!GSA_ID.test(`${name}-pipeline`)) problems.push({ propertyPath: "name", reason: `"${name}-pipeline" is not a valid service account id (6-30 characters: shorten the name)` });
+  if (args.kmsKeyName !== undefined && !KMS_KEY.test(args.kmsKeyName)) {
+    problems.push({ propertyPath: "kmsKeyName", reason: `"${args.kmsKeyName}" is not a Cloud KMS key name (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)` });
+  }
+  if (args.kmsKeyName !== undefined && args.cmek === false) problems.push({ propertyPath: "kmsKeyName", reason: "is set while cmek is false (remove kmsKeyName or set cmek: true)" });
+  problems.push(
+    ...retentionProblems({
+      checkpointNoncurrentDays: args.checkpointNoncurrentDays,
+      noncurrentVersionDays: args.noncurrentVersionDays,
+      abortIncompleteUploadDays: args.abortIncompleteUploadDays,
+      softDeleteDays: args.softDeleteDays,
+      keepImages: args.keepImages,
+      untaggedImageDays: args.untaggedImageDays,
+      keyRotationDays: args.keyRotationDays,
+    }),
+  );
+  return problems;
+}
+
+/** Cloud Storage lifecycle rules of the bucket (pure): only non-current versions and stale uploads expire. */
+export function gcsLifecycleRules(days: { checkpointNoncurrentDays: number; noncurrentVersionDays: number; abortIncompleteUploadDays: number }): gcp.types.input.storage.BucketLifecycleRule[] {
+  return [
+    { action: { type: "Delete" }, condition: { withState: "ARCHIVED", daysSinceNoncurrentTime: days.checkpointNoncurrentDays, matchesPrefixes: [`${LayoutArea.Checkpoints}/`] } },
+    { action: { type: "Delete" }, condition: { withState: "ARCHIVED", daysSinceNoncurrentTime: days.noncurrentVersionDays } },
+    { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: days.abortIncompleteUploadDays } },
+  ];
+}
+
+/** Artifact Registry cleanup policies (pure): delete versions older than `olderThanDays` except the newest `keepCount`. */
+export function artifactRegistryCleanupPolicies(keepCount: number, olderThanDays: number): gcp.types.input.artifactregistry.RepositoryCleanupPolicy[] {
+  return [
+    { id: "delete-older-than", action: "DELETE", condition: { tagState: "ANY", olderThan: `${olderThanDays * 86400}s` } },
+    { id: "keep-newest", action: "KEEP", mostRecentVersions: { keepCount } },
+  ];
+}
+
+/** IAM condition limiting a bucket grant to one prefix (bucket-level list calls stay allowed). */
+export function prefixCondition(bucket: string, prefix: string): { title: string; description: string; expression: string } | undefined {
+  const p = normalizePrefix(prefix);
+  if (!p) return undefined;
+  return {
+    title: `prefix ${p}`,
+    description: `Objects under gs://${bucket}/${p}`,
+    expression: `resource.type == "storage.googleapis.com/Bucket" || resource.name.startsWith("projects/_/buckets/${bucket}/objects/${p}")`,
+  };
+}
+
+/**
+ * The artifact registry on GCP: a private, versioned Cloud Storage bucket with soft delete and the kit's layout
+ * (the model registry is `registry/<model>/<version>/` with a model card, portable across platforms), an
+ * Artifact Registry Docker repository with immutable tags and cleanup policies, optional CMEK, and the pipeline's
+ * Google service account bound to its Kubernetes ServiceAccount through Workload Identity, with IAM on exactly
+ * that bucket and that repository.
+ */
+export class GcpArtifactRegistry extends pulumi.ComponentResource {
+  readonly contract: ArtifactStoreContract;
+  readonly bucket: gcp.storage.Bucket;
+  readonly repository: gcp.artifactregistry.Repository;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  /** The created key ring and key (when `cmek` and no `kmsKeyName`). */
+  readonly keyRing?: gcp.kms.KeyRing;
+  readonly cryptoKey?: gcp.kms.CryptoKey;
+
+  /** Bucket name (plain). */
+  readonly bucketName: string;
+
+  private readonly prefix: string;
+  private readonly args: GcpArtifactRegistryArgs;
+
+  constructor(name: string, args: GcpArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:registry:GcpArtifactRegistry", name, {}, opts);
+    const bucketName = args.bucketName ?? `${name}-artifacts-${args.project}`;
+    throwIfProblems("GcpArtifactRegistry", name, gcpArtifactRegistryProblems(name, args, bucketName));
+    this.prefix = name;
+    this.args = args;
+    this.bucketName = bucketName;
+    const { project, region } = args;
+    const keep = { protect: args.protect, retainOnDelete: args.retainOnDelete };
+    const labels = { ...(args.labels ?? {}), "finetune-kit-component": "artifact-registry" };
+
+    // Customer-managed key: created here unless an existing one is named. Both service agents get to use it.
+    let kmsKeyName: string | undefined = args.kmsKeyName;
+    const keyGrants: Partial<Record<"gcs" | "artifactregistry", gcp.kms.CryptoKeyIAMMember>> = {};
+    if ((args.cmek ?? true) && !kmsKeyName) {
+      this.keyRing = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: region, name: `${name}-artifacts` }, statefulOptions(this, keep));
+      this.cryptoKey = new gcp.kms.CryptoKey(
+        `${name}-key`,
+        {
+          keyRing: this.keyRing.id,
+          name: "artifacts",
+          purpose: "ENCRYPT_DECRYPT",
+          rotationPeriod: `${(args.keyRotationDays ?? RETENTION.keyRotationDays.default) * 86400}s`,
+          versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
+          destroyScheduledDuration: `${30 * 86400}s`,
+          labels,
+        },
+        statefulOptions(this, keep),
+      );
+      kmsKeyName = `projects/${project}/locations/${region}/keyRings/${name}-artifacts/cryptoKeys/artifacts`;
+    }
+    if (kmsKeyName) {
+      const keyId: pulumi.Input<string> = this.cryptoKey ? this.cryptoKey.id : kmsKeyName;
+      const gcsAgent = gcp.storage.getProjectServiceAccountOutput({ project }, { parent: this }).emailAddress;
+      const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent: this }).number;
+      const agents: Array<["gcs" | "artifactregistry", pulumi.Input<string>]> = [
+        ["gcs", gcsAgent],
+        ["artifactregistry", pulumi.interpolate`service-${projectNumber}@gcp-sa-artifactregistry.iam.gserviceaccount.com`],
+      ];
+      for (const [agent, email] of agents) {
+        keyGrants[agent] = new gcp.kms.CryptoKeyIAMMember(
+          `${name}-key-${agent}-agent`,
+          { cryptoKeyId: keyId, role: GCP_ROLES.keyUser, member: pulumi.interpolate`serviceAccount:${email}` },
+          { parent: this },
+        );
+      }
+    }
+
+    this.bucket = new gcp.storage.Bucket(
+      `${name}-bucket`,
+      {
+        name: bucketName,
+        project,
+        location: region.toUpperCase(),
+        storageClass: "STANDARD",
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        versioning: { enabled: true },
+        softDeletePolicy: { retentionDurationSeconds: (args.softDeleteDays ?? RETENTION.softDeleteDays.default) * 86400 },
+        lifecycleRules: gcsLifecycleRules({
+          checkpointNoncurrentDays: args.checkpointNoncurrentDays ?? RETENTION.checkpointNoncurrentDays.default,
+          noncurrentVersionDays: args.noncurrentVersionDays ?? RETENTION.noncurrentVersionDays.default,
+          abortIncompleteUploadDays: args.abortIncompleteUploadDays ?? RETENTION.abortIncompleteUploadDays.default,
+        }),
+        encryption: kmsKeyName ? { defaultKmsKeyName: kmsKeyName } : undefined,
+        forceDestroy: false,
+        labels,
+      },
+      statefulOptions(this, keep, { dependsOn: keyGrants.gcs ? [keyGrants.gcs] : [] }),
+    );
+
+    this.repository = new gcp.artifactregistry.Repository(
+      `${name}-images`,
+      {
+        project,
+        location: region,
+        repositoryId: name,
+        format: "DOCKER",
+        description: `Stage images of ${name} (immutable tags)`,
+        dockerConfig: { immutableTags: true },
+        cleanupPolicyDryRun: false,
+        cleanupPolicies: artifactRegistryCleanupPolicies(args.keepImages ?? RETENTION.keepImages.default, args.untaggedImageDays ?? RETENTION.untaggedImageDays.default),
+        kmsKeyName,
+        vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
+        labels,
+      },
+      statefulOptions(this, keep, { dependsOn: keyGrants.artifactregistry ? [keyGrants.artifactregistry] : [] }),
+    );
+
+    const accountId = `${name}-pipeline`;
+    const email = `${accountId}@${project}.iam.gserviceaccount.com`;
+    this.serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-pipeline-sa`,
+      { project, accountId, displayName: `${name} fine-tuning pipeline`, description: `Reads and writes gs://${bucketName} and pulls images from ${name}` },
+      { parent: this },
+    );
+    const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
+    new gcp.serviceaccount.IAMMember(
+      `${name}-workload-identity`,
+      { serviceAccountId: this.serviceAccount.name, role: GCP_ROLES.workloadIdentityUser, member: `serviceAccount:${project}.svc.id.goog[${args.kubernetesNamespace}/${ksa}]` },
+      { parent: this },
+    );
+    const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
+    this.grantReadWrite(member, "", { name: `${name}-pipeline-bucket` });
+    this.grantRepository(member, args.repositoryAccess ?? RepositoryAccess.Reader, { name: `${name}-pipeline-repository` });
+
+    this.contract = {
+      platform: "gcp",
+      scheme: "gs",
+      bucket: bucketName,
+      ...layoutUris({ scheme: "gs", bucket: bucketName }),
+      containerRegistry: `${region}-docker.pkg.dev/${project}/${name}`,
+      serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": email },
+      identity: email,
+      kmsKeyId: kmsKeyName,
+      egress: {
+        hosts: ["storage.googleapis.com", "oauth2.googleapis.com", "sts.googleapis.com"],
+        // GKE metadata server (Workload Identity tokens): 169.254.169.254:80, served by gke-metadata-server on 988.
+        cidrs: ["169.254.169.254/32", "169.254.169.252/32"],
+        ports: [443, 80, 988],
+      },
+    };
+    this.registerOutputs({ contract: this.contract, bucketUrl: this.bucket.url, repositoryId: this.repository.id, serviceAccountEmail: this.serviceAccount.email });
+  }
+
+  /** Object read-write (`roles/storage.objectUser`) for `member` under `prefix` (`""` = whole bucket). */
+  grantReadWrite(member: pulumi.Input<string>, prefix: string, opts: { name?: string } = {}): gcp.storage.BucketIAMMember {
+    return this.grantBucket(member, prefix, GCP_ROLES.bucketReadWrite, opts.name ?? `${this.prefix}-grant-rw-${slug(prefix)}`);
+  }
+
+  /** Object read (`roles/storage.objectViewer`) for `member` under `prefix` (`""` = whole bucket). */
+  grantRead(member: pulumi.Input<string>, prefix: string, opts: { name?: string } = {}): gcp.storage.BucketIAMMember {
+    return this.grantBucket(member, prefix, GCP_ROLES.bucketRead, opts.name ?? `${this.prefix}-grant-read-${slug(prefix)}`);
+  }
+
+  /** Pull access (`roles/artifactregistry.reader`) to the image repository, e.g. for a node pool's service account. */
+  grantPull(member: pulumi.Input<string>, opts: { name?: string } = {}): gcp.artifactregistry.RepositoryIamMember {
+    return this.grantRepository(member, RepositoryAccess.Reader, { name: opts.name ?? `${this.prefix}-grant-pull` });
+  }
+
+  private grantRepository(member: pulumi.Input<string>, access: RepositoryAccess, opts: { name: string }): gcp.artifactregistry.RepositoryIamMember {
+    return new gcp.artifactregistry.RepositoryIamMember(
+      opts.name,
+      { project: this.args.project, location: this.args.region, repository: this.repository.name, role: GCP_ROLES.repository[access], member },
+      { parent: this },
+    );
+  }
+
+  private grantBucket(member: pulumi.Input<string>, prefix: string, role: string, name: string): gcp.storage.BucketIAMMember {
+    const condition = prefixCondition(this.bucketName, prefix);
+    return new gcp.storage.BucketIAMMember(name, { bucket: this.bucket.name, role, member, condition }, { parent: this });
+  }
+}
+
+function slug(prefix: string): string {
+  const p = normalizePrefix(prefix);
+  return p ? p.slice(0, -1).replace(/[^a-z0-9]+/gi, "-").toLowerCase() : "all";
+}

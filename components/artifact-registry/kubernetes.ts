@@ -1,0 +1,353 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { REGISTRY_CHARTS, REGISTRY_IMAGES, type ImagePin } from "../versions";
+import { bucketNameProblems } from "./bucket-names";
+import type { ArtifactStoreContract } from "./contract";
+import { layoutUris } from "./layout";
+import { MINIO_API_PORT, minioValues } from "./minio-values";
+import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+
+/** Where the S3-compatible store comes from. */
+export const ObjectStoreMode = {
+  /** In-cluster MinIO, installed and owned by the component (the default). */
+  Minio: "minio",
+  /** An existing S3-compatible endpoint (MinIO elsewhere, Ceph RGW, a cloud bucket, ...). */
+  External: "external",
+} as const;
+export type ObjectStoreMode = (typeof ObjectStoreMode)[keyof typeof ObjectStoreMode];
+
+/** Keys of the credentials Secret the pipeline mounts (`envFrom`), in both modes. */
+export const CREDENTIAL_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+
+/** Arguments of {@link KubernetesArtifactStore}. */
+export interface KubernetesArtifactStoreArgs extends DataProtection {
+  /** Namespace the pipeline runs in: the credentials Secret lives there (it must exist: pass `dependsOn`). */
+  pipelineNamespace: string;
+  /** Container registry the stage images are pulled from, e.g. `registry.example.com/ml`. */
+  containerRegistry: string;
+  /** Image pull Secret (in the pipeline namespace) for that registry. @default - none (a public or node-authenticated registry) */
+  imagePullSecret?: string;
+  /** Embedded MinIO or an existing S3-compatible endpoint. @default "minio" */
+  mode?: ObjectStoreMode;
+  /** Bucket name (S3 rules). @default "<name>-artifacts" for MinIO; required for "external" */
+  bucketName?: string;
+
+  // ---- mode "minio" ----
+  /** Namespace MinIO runs in. @default "finetune-storage" */
+  namespace?: string;
+  /** Create that namespace, labelled PSS restricted (protected: deleting it would delete the PVC). @default true */
+  createNamespace?: boolean;
+  /** MinIO root user. @default "finetune-admin" */
+  rootUser?: pulumi.Input<string>;
+  /** MinIO root password (a Pulumi secret, at least 8 characters). Required for "minio". */
+  rootPassword?: pulumi.Input<string>;
+  /** Access key of the pipeline's MinIO user (only this bucket). @default "<name>-pipeline" */
+  pipelineAccessKey?: string;
+  /** Secret key of the pipeline's MinIO user (a Pulumi secret, at least 8 characters). Required for "minio". */
+  pipelineSecretKey?: pulumi.Input<string>;
+  /** Existing StorageClass for the data volume; it must have `reclaimPolicy: Retain`. One of storageClass/provisioner is required for "minio". */
+  storageClass?: string;
+  /** CSI provisioner of a StorageClass the component creates with `reclaimPolicy: Retain`, e.g. `ebs.csi.aws.com`. */
+  provisioner?: string;
+  /** Parameters of the created StorageClass (e.g. `{ type: "gp3", encrypted: "true" }`). @default {} */
+  storageParameters?: Record<string, string>;
+  /** Size of the data volume. @default "100Gi" */
+  storageSize?: string;
+  /** Secret (in MinIO's namespace) with `tls.crt`/`tls.key`: MinIO serves HTTPS. @default - HTTP inside the cluster */
+  tlsSecretName?: string;
+  /** Serve MinIO's web console on the ClusterIP service. @default false */
+  console?: boolean;
+  /** Server image override (`repository:tag`, e.g. a mirror). @default REGISTRY_IMAGES.minio */
+  minioImage?: string;
+  /** Client image override for the chart's job (`repository:tag`). @default REGISTRY_IMAGES.mc */
+  mcImage?: string;
+
+  // ---- mode "external" ----
+  /** S3 endpoint URL, e.g. `https://s3.example.com:9000`. Required for "external". */
+  endpoint?: string;
+  /** Existing Secret (in the pipeline namespace) with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Required for "external". */
+  credentialsSecret?: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const IMAGE_REF = /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+
+/** Defaults of the embedded MinIO. */
+export const MINIO_DEFAULTS = {
+  namespace: "finetune-storage",
+  rootUser: "finetune-admin",
+  storageSize: "100Gi",
+  resources: { cpu: "500m", memory: "2Gi", memoryLimit: "8Gi" },
+} as const;
+
+function parseImage(ref: string): ImagePin {
+  const i = ref.lastIndexOf(":");
+  return { repository: ref.slice(0, i), tag: ref.slice(i + 1), checked: "caller" };
+}
+
+/** Host, port and whether it is an IP, of an endpoint URL; undefined when it is not an http(s) URL. */
+export function parseEndpoint(endpoint: string): { host: string; port: number; https: boolean; ip: boolean } | undefined {
+  let u: URL;
+  try {
+    u = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || !u.hostname || (u.pathname !== "/" && u.pathname !== "") || u.search || u.username) return undefined;
+  const https = u.protocol === "https:";
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  return { host, port: u.port ? Number(u.port) : https ? 443 : 80, https, ip: /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":") };
+}
+
+/** Every construction problem of the arguments (empty when valid). */
+export function kubernetesArtifactStoreProblems(name: string, args: KubernetesArtifactStoreArgs): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  const mode = args.mode ?? ObjectStoreMode.Minio;
+  if (!(Object.values(ObjectStoreMode) as string[]).includes(mode)) problems.push({ propertyPath: "mode", reason: `"${mode}" is not a mode (use "minio" or "external")` });
+  if (!DNS_LABEL.test(name) || name.length > 40) problems.push({ propertyPath: "name", reason: `"${name}" must be a DNS label of at most 40 characters (it prefixes Kubernetes object names)` });
+  if (!DNS_LABEL.test(args.pipelineNamespace ?? "")) problems.push({ propertyPath: "pipelineNamespace", reason: `"${args.pipelineNamespace}" is not a namespace name (a DNS-1123 label)` });
+  if (!args.containerRegistry) problems.push({ propertyPath: "containerRegistry", reason: "is required (set the registry the stage images are pulled from, e.g. registry.example.com/ml)" });
+  else if (/^[a-z]+:\/\//.test(args.containerRegistry) || args.containerRegistry.endsWith("/")) {
+    problems.push({ propertyPath: "containerRegistry", reason: `"${args.containerRegistry}" must be a registry prefix without scheme or trailing '/' (e.g. registry.example.com/ml)` });
+  }
+  if (args.imagePullSecret !== undefined && !DNS_LABEL.test(args.imagePullSecret)) problems.push({ propertyPath: "imagePullSecret", reason: `"${args.imagePullSecret}" is not a Secret name` });
+
+  if (mode === ObjectStoreMode.External) {
+    if (!args.endpoint) problems.push({ propertyPath: "endpoint", reason: 'is required when mode is "external" (set the S3 endpoint URL, e.g. https://s3.example.com)' });
+    else if (!parseEndpoint(args.endpoint)) problems.push({ propertyPath: "endpoint", reason: `"${args.endpoint}" is not an http(s) URL without path (e.g. https://s3.example.com:9000)` });
+    if (!args.credentialsSecret) {
+      problems.push({
+        propertyPath: "credentialsSecret",
+        reason: `is required when mode is "external" (create a Secret with ${CREDENTIAL_KEYS.join(" and ")} in namespace ${args.pipelineNamespace} and name it here)`,
+      });
+    } else if (!DNS_LABEL.test(args.credentialsSecret)) problems.push({ propertyPath: "credentialsSecret", reason: `"${args.credentialsSecret}" is not a Secret name` });
+    if (!args.bucketName) problems.push({ propertyPath: "bucketName", reason: 'is required when mode is "external" (name the existing bucket)' });
+    const minioOnly: (keyof KubernetesArtifactStoreArgs)[] = ["rootPassword", "pipelineSecretKey", "storageClass", "provisioner", "tlsSecretName"];
+    for (const k of minioOnly) if (args[k] !== undefined) problems.push({ propertyPath: k, reason: 'is only used when mode is "minio" (remove it)' });
+  } else {
+    if (args.rootPassword === undefined) problems.push({ propertyPath: "rootPassword", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.pipelineSecretKey === undefined) problems.push({ propertyPath: "pipelineSecretKey", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.storageClass === undefined && args.provisioner === undefined) {
+      problems.push({ propertyPath: "storageClass", reason: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)" });
+    }
+    if (args.storageClass !== undefined && args.provisioner !== undefined) {
+      problems.push({ propertyPath: "provisioner", reason: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)" });
+    }
+    if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.storageClass)) problems.push({ propertyPath: "storageClass", reason: `"${args.storageClass}" is not a StorageClass name` });
+    if (!QUANTITY.test(args.storageSize ?? MINIO_DEFAULTS.storageSize)) problems.push({ propertyPath: "storageSize", reason: `"${args.storageSize}" is not a Kubernetes quantity (e.g. 500Gi)` });
+    if (args.endpoint !== undefined || args.credentialsSecret !== undefined) problems.push({ propertyPath: args.endpoint !== undefined ? "endpoint" : "credentialsSecret", reason: 'is only used when mode is "external" (set mode: "external" or remove it)' });
+    if (!DNS_LABEL.test(args.namespace ?? MINIO_DEFAULTS.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a namespace name` });
+    const key = args.pipelineAccessKey ?? `${name}-pipeline`;
+    if (!/^[A-Za-z0-9_.@-]{3,128}$/.test(key)) problems.push({ propertyPath: "pipelineAccessKey", reason: `"${key}" must be 3-128 letters, digits, '_', '.', '@' or '-'` });
+    for (const [k, v] of [["minioImage", args.minioImage], ["mcImage", args.mcImage]] as const) {
+      if (v !== undefined && (!IMAGE_REF.test(v) || v.endsWith(":latest"))) problems.push({ propertyPath: k, reason: `"${v}" must be repository:tag with a pinned tag (not latest)` });
+    }
+  }
+  const bucket = args.bucketName ?? `${name}-artifacts`;
+  for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  return problems;
+}
+
+/** Fails the deployment (not silently MinIO at runtime) when a secret is too short. */
+function checkedSecret(value: pulumi.Input<string>, what: string, min: number): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi.output(value).apply((v) => {
+      if (v.length < min) throw new Error(`KubernetesArtifactStore: ${what} is ${v.length} characters, MinIO needs at least ${min} (set a longer secret)`);
+      return v;
+    }),
+  );
+}
+
+/**
+ * The artifact registry on Kubernetes: an S3-compatible store with the kit's layout (and the same versioned
+ * model registry as GCP), either an embedded MinIO (pinned chart, data on a PVC the component owns whose
+ * StorageClass retains volumes, root and pipeline credentials from Pulumi secrets, PSS-restricted pods, a
+ * versioned bucket, ingress only from the pipeline namespace) or an existing endpoint with an existing
+ * credentials Secret. The container registry is referenced, not created.
+ */
+export class KubernetesArtifactStore extends pulumi.ComponentResource {
+  readonly contract: ArtifactStoreContract;
+  /** The MinIO release (mode "minio"). */
+  readonly release?: k8s.helm.v3.Release;
+  /** The data volume claim (mode "minio"). */
+  readonly pvc?: k8s.core.v1.PersistentVolumeClaim;
+
+  constructor(name: string, args: KubernetesArtifactStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:registry:KubernetesArtifactStore", name, {}, opts);
+    throwIfProblems("KubernetesArtifactStore", name, kubernetesArtifactStoreProblems(name, args));
+    const mode = args.mode ?? ObjectStoreMode.Minio;
+    const bucket = args.bucketName ?? `${name}-artifacts`;
+    const base = {
+      platform: "kubernetes" as const,
+      scheme: "s3" as const,
+      bucket,
+      ...layoutUris({ scheme: "s3", bucket }),
+      containerRegistry: args.containerRegistry,
+      imagePullSecretName: args.imagePullSecret,
+      serviceAccountAnnotations: {},
+    };
+
+    if (mode === ObjectStoreMode.External) {
+      const ep = parseEndpoint(args.endpoint!)!;
+      this.contract = {
+        ...base,
+        s3Endpoint: args.endpoint!.replace(/\/$/, ""),
+        credentialsSecretName: args.credentialsSecret!,
+        identity: `secret/${args.pipelineNamespace}/${args.credentialsSecret}`,
+        egress: ep.ip ? { hosts: [], cidrs: [ep.host.includes(":") ? `${ep.host}/128` : `${ep.host}/32`], ports: [ep.port] } : { hosts: [ep.host], cidrs: [], ports: [ep.port] },
+      };
+      this.registerOutputs({ contract: this.contract });
+      return;
+    }
+
+    const keep = { protect: args.protect, retainOnDelete: args.retainOnDelete };
+    const ns = args.namespace ?? MINIO_DEFAULTS.namespace;
+    const fullname = `${name}-minio`;
+    const labels = { "app.kubernetes.io/part-of": "finetune-kit", "app.kubernetes.io/component": "artifact-store" };
+    const deps: pulumi.Resource[] = [];
+
+    if (args.createNamespace ?? true) {
+      deps.push(
+        new k8s.core.v1.Namespace(
+          `${name}-namespace`,
+          {
+            metadata: {
+              name: ns,
+              labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" },
+            },
+          },
+          statefulOptions(this, keep),
+        ),
+      );
+    }
+
+    let storageClassName = args.storageClass;
+    if (args.provisioner) {
+      storageClassName = `${name}-retain`;
+      deps.push(
+        new k8s.storage.v1.StorageClass(
+          `${name}-storage-class`,
+          {
+            metadata: { name: storageClassName, labels },
+            provisioner: args.provisioner,
+            reclaimPolicy: "Retain",
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+            parameters: args.storageParameters ?? {},
+          },
+          statefulOptions(this, keep),
+        ),
+      );
+    }
+
+    const pvcName = `${fullname}-data`;
+    this.pvc = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-data`,
+      {
+        metadata: {
+          name: pvcName,
+          namespace: ns,
+          labels,
+          // WaitForFirstConsumer: the claim binds when MinIO's pod is scheduled, so Pulumi must not wait for it.
+          annotations: { "pulumi.com/skipAwait": "true" },
+        },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName, resources: { requests: { storage: args.storageSize ?? MINIO_DEFAULTS.storageSize } } },
+      },
+      statefulOptions(this, keep, { dependsOn: [...deps] }),
+    );
+
+    const rootSecretName = `${fullname}-root`;
+    const rootSecret = new k8s.core.v1.Secret(
+      `${name}-root-credentials`,
+      {
+        metadata: { name: rootSecretName, namespace: ns, labels },
+        type: "Opaque",
+        stringData: { rootUser: checkedSecret(args.rootUser ?? MINIO_DEFAULTS.rootUser, "rootUser", 3), rootPassword: checkedSecret(args.rootPassword!, "rootPassword", 8) },
+      },
+      { parent: this, dependsOn: [...deps] },
+    );
+    const accessKey = args.pipelineAccessKey ?? `${name}-pipeline`;
+    const pipelineKey = checkedSecret(args.pipelineSecretKey!, "pipelineSecretKey", 8);
+    const userSecretName = `${fullname}-pipeline-user`;
+    const userSecret = new k8s.core.v1.Secret(
+      `${name}-pipeline-user`,
+      { metadata: { name: userSecretName, namespace: ns, labels }, type: "Opaque", stringData: { secretKey: pipelineKey } },
+      { parent: this, dependsOn: [...deps] },
+    );
+
+    const scheme = args.tlsSecretName ? "https" : "http";
+    const serviceHost = `${fullname}.${ns}.svc.cluster.local`;
+    const endpoint = `${scheme}://${serviceHost}:${MINIO_API_PORT}`;
+    const credentialsSecretName = `${name}-s3-credentials`;
+    new k8s.core.v1.Secret(
+      `${name}-s3-credentials`,
+      {
+        metadata: { name: credentialsSecretName, namespace: args.pipelineNamespace, labels },
+        type: "Opaque",
+        // envFrom-ready: boto3/AWS SDKs read the endpoint and region from these variables too.
+        stringData: { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: pipelineKey, AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "us-east-1" },
+      },
+      { parent: this },
+    );
+
+    // Only the pipeline namespace (and MinIO's own post-install job) may reach the S3 port.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-minio-ingress`,
+      {
+        metadata: { name: `${fullname}-ingress`, namespace: ns, labels },
+        spec: {
+          podSelector: { matchLabels: { app: "minio", release: fullname } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            {
+              from: [args.pipelineNamespace, ns].map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+              ports: [{ protocol: "TCP", port: MINIO_API_PORT }],
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [...deps] },
+    );
+
+    const values = minioValues({
+      fullname,
+      bucket,
+      rootSecretName,
+      pvcName,
+      pipelineUser: { accessKey, secretName: userSecretName, secretKey: "secretKey" },
+      policyName: `${name}-pipeline-rw`,
+      image: args.minioImage ? parseImage(args.minioImage) : REGISTRY_IMAGES.minio,
+      mcImage: args.mcImage ? parseImage(args.mcImage) : REGISTRY_IMAGES.mc,
+      tlsSecretName: args.tlsSecretName,
+      console: args.console ?? false,
+      resources: MINIO_DEFAULTS.resources,
+    });
+    this.release = new k8s.helm.v3.Release(
+      `${name}-minio`,
+      {
+        name: fullname,
+        namespace: ns,
+        chart: REGISTRY_CHARTS.minio.chart,
+        version: REGISTRY_CHARTS.minio.version,
+        repositoryOpts: { repo: REGISTRY_CHARTS.minio.repo },
+        values,
+        createNamespace: false,
+        atomic: false,
+        cleanupOnFail: false,
+        timeout: 600,
+        maxHistory: 10,
+      },
+      statefulOptions(this, keep, { dependsOn: [this.pvc, rootSecret, userSecret] }),
+    );
+
+    this.contract = {
+      ...base,
+      s3Endpoint: endpoint,
+      credentialsSecretName,
+      identity: `secret/${args.pipelineNamespace}/${credentialsSecretName}`,
+      egress: { hosts: [serviceHost], cidrs: [], ports: [MINIO_API_PORT] },
+    };
+    this.registerOutputs({ contract: this.contract, releaseStatus: this.release.status });
+  }
+}
