@@ -1,0 +1,12 @@
+/** Every policy of the finetune-guard pack, grouped by domain. Importing this starts nothing. */
+import type { KitPolicy } from "../kit-policy";
+import { awsPolicies } from "./aws";
+import { dataPolicies } from "./data";
+import { fineTuningPolicies } from "./fine-tuning";
+import { gcpPolicies } from "./gcp";
+import { kubernetesPolicies } from "./kubernetes";
+
+export { awsPolicies, dataPolicies, fineTuningPolicies, gcpPolicies, kubernetesPolicies };
+
+/** The full pack, in the order the README lists it. */
+export const policies: readonly KitPolicy[] = [...fineTuningPolicies, ...kubernetesPolicies, ...awsPolicies, ...gcpPolicies, ...dataPolicies];
