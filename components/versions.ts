@@ -53,5 +53,11 @@ export const REGISTRY_IMAGES = {
 } as const satisfies Record<string, ImagePin>;
 
 // ---- Monitoring (kube-prometheus-stack, Pushgateway) ----
-export const MONITORING_CHARTS = {} as const satisfies Record<string, ChartPin>;
-export const MONITORING_IMAGES = {} as const satisfies Record<string, ImagePin>;
+export const MONITORING_CHARTS = {
+  /** Prometheus Operator, Prometheus, Alertmanager, Grafana (dashboard sidecar), kube-state-metrics. */
+  kubePrometheusStack: { chart: "kube-prometheus-stack", version: "84.5.0", repo: "https://prometheus-community.github.io/helm-charts", checked: "2026-11-29" },
+} as const satisfies Record<string, ChartPin>;
+export const MONITORING_IMAGES = {
+  /** Prometheus Pushgateway: where training pods push step/loss/throughput/checkpoint metrics. */
+  pushgateway: { repository: "quay.io/prometheus/pushgateway", tag: "v1.11.0", checked: "2026-11-29" },
+} as const satisfies Record<string, ImagePin>;

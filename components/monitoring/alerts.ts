@@ -1,5 +1,5 @@
 import { TRAINING_METRICS } from "./contract";
-import { ARGO_METRICS, DCGM_METRICS, JOBSET_METRICS, KUEUE_METRICS, RECORDING_RULES, VLLM_METRICS } from "./metrics";
+import { ARGO_METRICS, DCGM_METRICS, JOBSET_METRICS, KIT_METRICS, KUEUE_METRICS, MetricSource, metricNamesIn, RECORDING_RULES, VLLM_METRICS } from "./metrics";
 import { AlertThresholds, durationSeconds } from "./thresholds";
 
 /**
@@ -11,10 +11,6 @@ import { AlertThresholds, durationSeconds } from "./thresholds";
 /** Alert severities (Alertmanager `severity` label). */
 export const Severity = { Critical: "critical", Warning: "warning" } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
-
-/** Where the alert's data lives: `"all"` Prometheus-compatible backends, or in-cluster Prometheus only (needs a recording rule). */
-export const AlertBackend = { All: "all", PrometheusOnly: "prometheus-only" } as const;
-export type AlertBackend = (typeof AlertBackend)[keyof typeof AlertBackend];
 
 /** One alert. */
 export interface AlertDefinition {
@@ -29,7 +25,6 @@ export interface AlertDefinition {
   summary: string;
   /** Details, with Go template references to labels/value (`{{ $labels.pod }}`, `{{ $value }}`). */
   description: string;
-  backend: AlertBackend;
 }
 
 /** What the alerts look at. */
@@ -38,19 +33,29 @@ export interface AlertScope {
   trainingNamespaces: string[];
   /** Namespaces vLLM serving runs in. */
   servingNamespaces: string[];
-  /**
-   * Label names the DCGM exporter series carry for the pod/namespace that uses the GPU: `pod`/`namespace` when the
-   * scrape honours the exporter's labels (the kit's ServiceMonitor does), `exported_pod`/`exported_namespace`
-   * when the collector protects `namespace`/`pod` (Managed Service for Prometheus).
-   */
-  dcgmWorkloadLabels: { pod: string; namespace: string };
+  /** Label names that differ between collectors (see {@link COLLECTOR_LABELS}). */
+  labels: CollectorLabels;
 }
 
-/** Label names of DCGM workload attribution per collector. */
-export const DCGM_WORKLOAD_LABELS = {
-  prometheus: { pod: "pod", namespace: "namespace" },
-  managedPrometheus: { pod: "exported_pod", namespace: "exported_namespace" },
-} as const;
+/** Label names of series whose own `pod`/`namespace` label collides with the scrape target's. */
+export interface CollectorLabels {
+  /** Pod using a GPU, on DCGM exporter series. */
+  gpuPod: string;
+  /** Namespace of the pod using a GPU, on DCGM exporter series. */
+  gpuNamespace: string;
+  /** Namespace of the workflow/JobSet on Argo and JobSet controller series. */
+  workloadNamespace: string;
+}
+
+/**
+ * Per collector: the kit's ServiceMonitors set `honorLabels: true` on exporters that report on other pods, so the
+ * series keep `pod`/`namespace`; Managed Service for Prometheus protects `pod`/`namespace` as target labels, so the
+ * exporter's own labels arrive as `exported_pod`/`exported_namespace`.
+ */
+export const COLLECTOR_LABELS = {
+  prometheus: { gpuPod: "pod", gpuNamespace: "namespace", workloadNamespace: "namespace" },
+  managedPrometheus: { gpuPod: "exported_pod", gpuNamespace: "exported_namespace", workloadNamespace: "exported_namespace" },
+} as const satisfies Record<string, CollectorLabels>;
 
 /** Evaluation interval of the GPU-hours recording rule group (the budget alert divides by it). */
 export const RECORDING_INTERVAL_SECONDS = 60;
@@ -68,7 +73,7 @@ function num(n: number): string {
 export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefinition[] {
   const trainNs = namespaceRegex(scope.trainingNamespaces);
   const serveNs = namespaceRegex(scope.servingNamespaces);
-  const { pod, namespace } = scope.dcgmWorkloadLabels;
+  const { gpuPod: pod, gpuNamespace: namespace, workloadNamespace: wns } = scope.labels;
   const stallSeconds = durationSeconds(t.trainingStalledAfter) ?? 1800;
   const checkpointSeconds = durationSeconds(t.checkpointMaxAge) ?? 7200;
   const gpu = `Hostname, gpu, UUID`;
@@ -80,7 +85,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "GPUs of a training pod are idle",
       description: `Pod {{ $labels.${namespace} }}/{{ $labels.${pod} }} holds GPUs averaging {{ $value | humanize }}% utilisation (< ${num(t.gpuIdleUtilizationPercent)}% for ${t.gpuIdleFor}): a stuck data loader, a hung collective, or a job that should release its GPUs.`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneGpuXidError",
@@ -88,7 +92,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Critical,
       summary: "GPU reported an XID error",
       description: "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} reported XID {{ $value }}. Check the NVIDIA XID catalogue; XIDs 48, 63, 64, 74, 79, 94, 95 usually mean draining the node and resetting the GPU.",
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneGpuEccDoubleBitError",
@@ -96,7 +99,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Critical,
       summary: "GPU had uncorrectable (double-bit) ECC errors",
       description: "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} had {{ $value }} double-bit ECC errors in 10 minutes. Training on it may be silently corrupt: drain the node.",
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneGpuOverTemperature",
@@ -105,7 +107,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "GPU is running hot",
       description: `GPU {{ $labels.gpu }} on {{ $labels.Hostname }} is at {{ $value }} °C (limit ${num(t.gpuTemperatureCelsius)} °C for ${t.gpuTemperatureFor}); it will throttle.`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneTrainingStalled",
@@ -117,7 +118,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Critical,
       summary: "Training run stopped making progress",
       description: `Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} has not advanced its step or reported metrics for ${t.trainingStalledAfter} (hung collective, dead trainer, or preempted and not resumed).`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneTrainingLossNotFinite",
@@ -125,7 +125,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Critical,
       summary: "Training loss is NaN or infinite",
       description: "Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} reports a non-finite loss: the run is diverging (learning rate, bad batch, fp16 overflow). Stop it and resume from the last good checkpoint.",
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneCheckpointStale",
@@ -134,7 +133,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "No recent checkpoint for a training run",
       description: `Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} last wrote a checkpoint {{ $value | humanizeDuration }} ago (limit ${t.checkpointMaxAge}); a spot preemption now would lose that work.`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneSpotPreemptionsHigh",
@@ -142,27 +140,24 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "Training run is preempted too often",
       description: `Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} resumed {{ $value | humanize }} times in the last hour (limit ${num(t.preemptionsPerHour)}): spot capacity is scarce; consider the on-demand fallback or another zone.`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetunePipelineFailed",
       expr:
-        `(sum by (namespace) (increase(${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", namespace=~"${trainNs}"}[15m])) > 0)` +
-        ` or (sum by (namespace) (${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", namespace=~"${trainNs}"} unless ${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", namespace=~"${trainNs}"} offset 15m) > 0)`,
+        `(sum by (${wns}) (increase(${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", ${wns}=~"${trainNs}"}[15m])) > 0)` +
+        ` or (sum by (${wns}) (${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", ${wns}=~"${trainNs}"} unless ${ARGO_METRICS.workflowPhaseTransitions}{phase=~"Failed|Error", ${wns}=~"${trainNs}"} offset 15m) > 0)`,
       severity: Severity.Critical,
       summary: "A fine-tuning pipeline failed",
-      description: "An Argo workflow in namespace {{ $labels.namespace }} ended Failed/Error in the last 15 minutes. `argo list -n {{ $labels.namespace }} --status Failed,Error` shows which.",
-      backend: AlertBackend.All,
+      description: `An Argo workflow in namespace {{ $labels.${wns} }} ended Failed/Error in the last 15 minutes. \`argo list -n {{ $labels.${wns} }} --status Failed,Error\` shows which.`,
     },
     {
       name: "FinetuneTrainingJobFailed",
       expr:
-        `(sum by (namespace, jobset_name) (increase(${JOBSET_METRICS.failed}{namespace=~"${trainNs}"}[15m])) > 0)` +
-        ` or (sum by (namespace, jobset_name) (${JOBSET_METRICS.failed}{namespace=~"${trainNs}"} unless ${JOBSET_METRICS.failed}{namespace=~"${trainNs}"} offset 15m) > 0)`,
+        `(sum by (${wns}, jobset_name) (increase(${JOBSET_METRICS.failed}{${wns}=~"${trainNs}"}[15m])) > 0)` +
+        ` or (sum by (${wns}, jobset_name) (${JOBSET_METRICS.failed}{${wns}=~"${trainNs}"} unless ${JOBSET_METRICS.failed}{${wns}=~"${trainNs}"} offset 15m) > 0)`,
       severity: Severity.Critical,
       summary: "A training JobSet failed",
-      description: "JobSet {{ $labels.jobset_name }} in {{ $labels.namespace }} failed after exhausting its restarts.",
-      backend: AlertBackend.All,
+      description: `JobSet {{ $labels.jobset_name }} in {{ $labels.${wns} }} failed after exhausting its restarts.`,
     },
     {
       name: "FinetuneKueueBacklog",
@@ -171,7 +166,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "Workloads are waiting in a Kueue ClusterQueue",
       description: `ClusterQueue {{ $labels.cluster_queue }} has had {{ $value }} pending workloads for ${t.kueuePendingFor}: quota or spot capacity is short.`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneServingLatencyHigh",
@@ -180,7 +174,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "Serving p95 latency is above its objective",
       description: `Model {{ $labels.model_name }} in {{ $labels.namespace }} has p95 end-to-end latency {{ $value | humanizeDuration }} (objective ${num(t.servingP95LatencySeconds)} s).`,
-      backend: AlertBackend.All,
     },
     {
       name: "FinetuneServingErrorRateHigh",
@@ -191,7 +184,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Critical,
       summary: "Serving error rate is above its objective",
       description: `{{ $value | humanize }}% of requests to the model server in {{ $labels.namespace }} fail with 5xx (objective ${num(t.servingErrorRatePercent)}%).`,
-      backend: AlertBackend.All,
     },
   ];
   if (t.gpuHoursBudget !== undefined) {
@@ -201,7 +193,6 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       severity: Severity.Warning,
       summary: "GPU-hours over budget",
       description: `Training namespaces used {{ $value | humanize }} GPU-hours in the last ${t.gpuHoursBudgetWindow} (budget ${num(t.gpuHoursBudget)}).`,
-      backend: AlertBackend.PrometheusOnly,
     });
   }
   return alerts;
@@ -214,4 +205,15 @@ export function gpuAllocationRecordingExpr(scope: AlertScope): string {
     `sum(kube_pod_container_resource_requests{resource="nvidia_com_gpu", namespace=~"${ns}"}` +
     ` * on (namespace, pod) group_left () (max by (namespace, pod) (kube_pod_status_phase{phase="Running", namespace=~"${ns}"}) == 1))`
   );
+}
+
+/** Where an alert's data comes from (from the metric names its expression reads). */
+export function alertSources(alert: AlertDefinition): MetricSource[] {
+  const sources = new Set<MetricSource>();
+  for (const name of metricNamesIn(alert.expr)) {
+    const source = KIT_METRICS.get(name);
+    if (!source) throw new Error(`alert ${alert.name} reads ${name}, which is not in KIT_METRICS (components/monitoring/metrics.ts)`);
+    sources.add(source);
+  }
+  return [...sources].sort();
 }

@@ -1,0 +1,92 @@
+import { DASHBOARD_FOLDER_ANNOTATION, RESTRICTED_CONTAINER_SECURITY } from "./kubernetes-manifests";
+
+/**
+ * Pure renderer of the kube-prometheus-stack Helm values the kit installs with: every pod PSS restricted
+ * (node-exporter, which needs host namespaces and hostPath, is off — node metrics come from the kubelet/cAdvisor
+ * and GPU metrics from DCGM), Prometheus selects ServiceMonitors/PodMonitors/PrometheusRules by the contract's
+ * selector labels in every namespace, persistent Prometheus storage with a retention long enough for the
+ * GPU-hours budget window, and Grafana's dashboard sidecar watching the contract's dashboard label.
+ */
+
+/** Options of {@link kubePrometheusStackValues}. */
+export interface KubePrometheusStackValuesOptions {
+  /** Labels monitors and rules must carry (become the selectors). */
+  selectorLabels: Record<string, string>;
+  /** Label (one key/value) Grafana's sidecar watches for dashboard ConfigMaps. */
+  dashboardLabel: Record<string, string>;
+  /** Prometheus TSDB retention (Prometheus duration). */
+  retention: string;
+  /** Prometheus PVC size (Kubernetes quantity). */
+  storageSize: string;
+  /** StorageClass of the Prometheus PVC. @default - the cluster default */
+  storageClassName?: string;
+  /** Grafana on/off. */
+  grafana: boolean;
+}
+
+const POD_SECURITY = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
+
+/** Helm values for kube-prometheus-stack. */
+export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): Record<string, unknown> {
+  const matchLabels = { matchLabels: { ...o.selectorLabels } };
+  const [labelKey, labelValue] = Object.entries(o.dashboardLabel)[0] ?? ["grafana_dashboard", "1"];
+  const volumeClaimSpec: Record<string, unknown> = { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: o.storageSize } } };
+  if (o.storageClassName) volumeClaimSpec.storageClassName = o.storageClassName;
+  return {
+    crds: { enabled: true },
+    defaultRules: {
+      create: true,
+      labels: { ...o.selectorLabels },
+      // node-exporter is not deployed (it needs host namespaces and hostPath, which PSS restricted forbids).
+      rules: { node: false, nodeExporterAlerting: false, nodeExporterRecording: false },
+    },
+    nodeExporter: { enabled: false },
+    kubeStateMetrics: { enabled: true },
+    "kube-state-metrics": {
+      securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      prometheus: { monitor: { additionalLabels: { ...o.selectorLabels } } },
+    },
+    prometheusOperator: {
+      securityContext: POD_SECURITY,
+      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      admissionWebhooks: { patch: { securityContext: { ...POD_SECURITY, runAsUser: 2000 } } },
+    },
+    prometheus: {
+      prometheusSpec: {
+        retention: o.retention,
+        securityContext: POD_SECURITY,
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        ruleSelector: matchLabels,
+        serviceMonitorSelector: matchLabels,
+        podMonitorSelector: matchLabels,
+        ruleNamespaceSelector: {},
+        serviceMonitorNamespaceSelector: {},
+        podMonitorNamespaceSelector: {},
+        storageSpec: { volumeClaimTemplate: { spec: volumeClaimSpec } },
+      },
+    },
+    alertmanager: { alertmanagerSpec: { securityContext: POD_SECURITY } },
+    grafana: {
+      enabled: o.grafana,
+      defaultDashboardsEnabled: true,
+      initChownData: { enabled: false },
+      securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
+      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      sidecar: {
+        securityContext: RESTRICTED_CONTAINER_SECURITY,
+        dashboards: {
+          enabled: true,
+          label: labelKey,
+          labelValue,
+          searchNamespace: "ALL",
+          folderAnnotation: DASHBOARD_FOLDER_ANNOTATION,
+          provider: { foldersFromFilesStructure: true },
+        },
+      },
+    },
+  };
+}

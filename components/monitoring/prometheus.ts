@@ -1,0 +1,295 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { imageRef, MONITORING_CHARTS, MONITORING_IMAGES } from "../versions";
+import { COLLECTOR_LABELS } from "./alerts";
+import { MonitoringContract } from "./contract";
+import { GRAFANA_DASHBOARDS } from "./dashboards";
+import { kubePrometheusStackValues } from "./kube-prometheus-stack-values";
+import {
+  K8sObject,
+  pushgatewayUrl,
+  renderDashboardConfigMaps,
+  renderManagedPrometheusMonitorings,
+  renderMonitoringNamespace,
+  renderPrometheusRule,
+  renderPushgateway,
+  renderScrapeConfigs,
+  ScrapeTarget,
+} from "./kubernetes-manifests";
+import { renderPrometheusRules, RuleFile } from "./rules/render";
+import { AlertThresholds, durationSeconds, withDefaultThresholds } from "./thresholds";
+import { ArgProblem, DataProtection, namespaceProblem, statefulOptions, thresholdArgProblems, throwIfProblems } from "./validation";
+
+/** How the component gets a Prometheus. */
+export const PrometheusMode = {
+  /** Install kube-prometheus-stack (pinned) in `namespace`. */
+  KubePrometheusStack: "kube-prometheus-stack",
+  /** Attach to a Prometheus Operator already in the cluster: only monitors, rules, dashboards and the Pushgateway. */
+  Existing: "existing",
+  /** GKE Managed Service for Prometheus: Pushgateway + ClusterPodMonitorings; alerts and dashboards live in Cloud Monitoring. */
+  ManagedPrometheus: "managed-prometheus",
+} as const;
+export type PrometheusMode = (typeof PrometheusMode)[keyof typeof PrometheusMode];
+
+/** Arguments of {@link PrometheusMonitoring}. */
+export interface PrometheusMonitoringArgs {
+  /** How to get a Prometheus. @default "kube-prometheus-stack" */
+  mode?: PrometheusMode;
+  /** Namespace of the monitoring objects (and of kube-prometheus-stack). @default "monitoring" */
+  namespace?: string;
+  /** Create `namespace` (PSS restricted). @default true, except in mode "existing" */
+  createNamespace?: boolean;
+  /** Labels the existing Prometheus selects monitors and rules by (required in mode "existing"). @default - `{ release: <releaseName> }` */
+  selectorLabels?: Record<string, string>;
+  /** Helm release name of kube-prometheus-stack (also its fullname). @default "kube-prometheus-stack" */
+  releaseName?: string;
+  /** Namespaces training runs in (Argo workflows, JobSets, trainer pods). */
+  trainingNamespaces: string[];
+  /** Namespaces vLLM serving runs in. @default - `trainingNamespaces` */
+  servingNamespaces?: string[];
+  /** Namespace of the DCGM exporter (DriverStackContract.dcgmNamespace); empty string: do not scrape DCGM. @default "gpu-operator" */
+  dcgmNamespace?: string;
+  /** Namespace of the Kueue controller; empty string: do not scrape it. @default "kueue-system" */
+  kueueNamespace?: string;
+  /** Namespace of the JobSet controller; empty string: do not scrape it. @default "jobset-system" */
+  jobsetNamespace?: string;
+  /** Namespace of the Argo Workflows controller; empty string: do not scrape it. @default "argo" */
+  argoNamespace?: string;
+  /** Alert thresholds. @default DEFAULT_THRESHOLDS */
+  thresholds?: Partial<AlertThresholds>;
+  /** Label Grafana's dashboard sidecar watches (one key). @default { grafana_dashboard: "1" } */
+  dashboardLabel?: Record<string, string>;
+  /** Namespace of the dashboard ConfigMaps. @default - `namespace` */
+  dashboardNamespace?: string;
+  /** Deliver the Grafana dashboards. @default true (false in mode "managed-prometheus") */
+  dashboards?: boolean;
+  /** Install Grafana with kube-prometheus-stack. @default true */
+  grafana?: boolean;
+  /** Prometheus retention; at least the GPU-hours budget window. @default "31d" */
+  retention?: string;
+  /** Prometheus PVC size. @default "50Gi" */
+  storageSize?: string;
+  /** StorageClass of the Prometheus PVC. @default - the cluster default */
+  storageClassName?: string;
+  /** Extra labels on every alert (Alertmanager routing). @default {} */
+  alertLabels?: Record<string, string>;
+  /** `protect` on the namespace and the Helm release (which owns the Prometheus PVC). @default true */
+  protect?: boolean;
+  /** `retainOnDelete` on the namespace and the Helm release. @default true */
+  retainOnDelete?: boolean;
+}
+
+/** Defaults and derived values of the arguments, after validation. */
+export interface ResolvedPrometheusMonitoring {
+  mode: PrometheusMode;
+  namespace: string;
+  createNamespace: boolean;
+  releaseName: string;
+  selectorLabels: Record<string, string>;
+  dashboardLabel: Record<string, string>;
+  dashboardNamespace: string;
+  dashboards: boolean;
+  trainingNamespaces: string[];
+  servingNamespaces: string[];
+  targetNamespaces: Partial<Record<ScrapeTarget, string[]>>;
+  thresholds: AlertThresholds;
+  retention: string;
+  storageSize: string;
+  pushgatewayName: string;
+  pushgatewayUrl: string;
+}
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+function labelProblems(path: string, labels: Record<string, string> | undefined): ArgProblem[] {
+  return Object.entries(labels ?? {}).flatMap(([k, v]) => [
+    ...(LABEL_KEY.test(k) ? [] : [{ propertyPath: `${path}.${k}`, reason: `"${k}" is not a valid label key (use [prefix/]name of letters, digits, '-', '_', '.')` }]),
+    ...(typeof v === "string" && LABEL_VALUE.test(v) ? [] : [{ propertyPath: `${path}.${k}`, reason: `${JSON.stringify(v)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric)` }]),
+  ]);
+}
+
+/** Validates the arguments (every problem at once) and applies defaults. Pure. */
+export function resolvePrometheusMonitoring(name: string, args: PrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
+  const problems: ArgProblem[] = [];
+  const mode = args.mode ?? PrometheusMode.KubePrometheusStack;
+  if (!Object.values(PrometheusMode).includes(mode)) problems.push({ propertyPath: "mode", reason: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });
+  const namespace = args.namespace ?? "monitoring";
+  const releaseName = args.releaseName ?? "kube-prometheus-stack";
+  problems.push(...namespaceProblem("namespace", namespace), ...namespaceProblem("dashboardNamespace", args.dashboardNamespace));
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(releaseName) || releaseName.length > 40) problems.push({ propertyPath: "releaseName", reason: `"${releaseName}" is not a valid Helm release name here (use at most 40 lowercase letters, digits and '-')` });
+  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ propertyPath: "trainingNamespaces", reason: "is empty (list the namespaces the pipelines run in)" });
+  (args.trainingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`trainingNamespaces[${i}]`, ns)));
+  (args.servingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`servingNamespaces[${i}]`, ns)));
+  for (const key of ["dcgmNamespace", "kueueNamespace", "jobsetNamespace", "argoNamespace"] as const) {
+    if (args[key]) problems.push(...namespaceProblem(key, args[key]));
+  }
+  if (mode === PrometheusMode.Existing && Object.keys(args.selectorLabels ?? {}).length === 0) {
+    problems.push({ propertyPath: "selectorLabels", reason: 'is required in mode "existing" (set the labels your Prometheus selects ServiceMonitors and PrometheusRules by, e.g. { release: "prometheus" })' });
+  }
+  problems.push(...labelProblems("selectorLabels", args.selectorLabels), ...labelProblems("dashboardLabel", args.dashboardLabel), ...labelProblems("alertLabels", args.alertLabels));
+  if (args.dashboardLabel && Object.keys(args.dashboardLabel).length !== 1) problems.push({ propertyPath: "dashboardLabel", reason: `has ${Object.keys(args.dashboardLabel).length} labels (Grafana's sidecar watches exactly one label; give one key and value)` });
+  problems.push(...thresholdArgProblems(args.thresholds));
+  const thresholds = withDefaultThresholds(args.thresholds);
+  const retention = args.retention ?? "31d";
+  const retentionSeconds = durationSeconds(retention);
+  if (retentionSeconds === undefined || retentionSeconds <= 0) problems.push({ propertyPath: "retention", reason: `"${retention}" is not a Prometheus duration (write it like "31d" or "90d")` });
+  else if (mode === PrometheusMode.KubePrometheusStack && thresholds.gpuHoursBudget !== undefined && retentionSeconds < (durationSeconds(thresholds.gpuHoursBudgetWindow) ?? 0)) {
+    problems.push({ propertyPath: "retention", reason: `"${retention}" is shorter than the GPU-hours budget window "${thresholds.gpuHoursBudgetWindow}" (raise the retention to at least the window, or shorten the window)` });
+  }
+  const storageSize = args.storageSize ?? "50Gi";
+  if (!QUANTITY.test(storageSize)) problems.push({ propertyPath: "storageSize", reason: `"${storageSize}" is not a Kubernetes quantity (write it like "50Gi")` });
+  throwIfProblems("PrometheusMonitoring", name, problems);
+
+  const trainingNamespaces = [...args.trainingNamespaces];
+  const servingNamespaces = args.servingNamespaces && args.servingNamespaces.length > 0 ? [...args.servingNamespaces] : trainingNamespaces;
+  const pick = (v: string | undefined, d: string): string[] => (v === "" ? [] : [v ?? d]);
+  const pushgatewayName = `${name}-pushgateway`;
+  const managed = mode === PrometheusMode.ManagedPrometheus;
+  return {
+    mode,
+    namespace,
+    createNamespace: args.createNamespace ?? mode !== PrometheusMode.Existing,
+    releaseName,
+    selectorLabels: managed ? {} : { ...(args.selectorLabels ?? { release: releaseName }) },
+    dashboardLabel: { ...(args.dashboardLabel ?? { grafana_dashboard: "1" }) },
+    dashboardNamespace: args.dashboardNamespace ?? namespace,
+    dashboards: !managed && (args.dashboards ?? true),
+    trainingNamespaces,
+    servingNamespaces,
+    targetNamespaces: {
+      "dcgm-exporter": managed ? [] : pick(args.dcgmNamespace, "gpu-operator"),
+      kueue: pick(args.kueueNamespace, "kueue-system"),
+      jobset: pick(args.jobsetNamespace, "jobset-system"),
+      "argo-workflows": pick(args.argoNamespace, "argo"),
+      pushgateway: [namespace],
+      vllm: servingNamespaces,
+    },
+    thresholds,
+    retention,
+    storageSize,
+    pushgatewayName,
+    pushgatewayUrl: pushgatewayUrl(pushgatewayName, namespace),
+  };
+}
+
+/** The rule file this configuration installs (what `plan` writes and promtool checks). Pure. */
+export function prometheusRulesOf(r: ResolvedPrometheusMonitoring, alertLabels: Record<string, string> = {}): RuleFile {
+  return renderPrometheusRules({
+    thresholds: r.thresholds,
+    scope: { trainingNamespaces: r.trainingNamespaces, servingNamespaces: r.servingNamespaces, labels: COLLECTOR_LABELS.prometheus },
+    extraLabels: alertLabels,
+  });
+}
+
+/** Every Kubernetes object the component creates (besides the Helm release), in creation order. Pure. */
+export function renderPrometheusMonitoringObjects(name: string, r: ResolvedPrometheusMonitoring, alertLabels: Record<string, string> = {}): K8sObject[] {
+  const objects: K8sObject[] = [];
+  if (r.createNamespace) objects.push(renderMonitoringNamespace(r.namespace));
+  objects.push(...renderPushgateway({ name: r.pushgatewayName, namespace: r.namespace, image: imageRef(MONITORING_IMAGES.pushgateway) }));
+  if (r.mode === PrometheusMode.ManagedPrometheus) {
+    const targets = (Object.keys(r.targetNamespaces) as ScrapeTarget[]).filter((t) => (r.targetNamespaces[t] ?? []).length > 0);
+    objects.push(...renderManagedPrometheusMonitorings(name, r.pushgatewayName, targets));
+    return objects;
+  }
+  objects.push(...renderScrapeConfigs({ prefix: name, namespace: r.namespace, selectorLabels: r.selectorLabels, targetNamespaces: r.targetNamespaces, pushgatewayName: r.pushgatewayName }));
+  objects.push(renderPrometheusRule(`${name}-alerts`, r.namespace, r.selectorLabels, prometheusRulesOf(r, alertLabels)));
+  if (r.dashboards) objects.push(...renderDashboardConfigMaps(name, r.dashboardNamespace, r.dashboardLabel, GRAFANA_DASHBOARDS));
+  return objects;
+}
+
+/** The contract this configuration produces. Pure. */
+export function prometheusContractOf(r: ResolvedPrometheusMonitoring): MonitoringContract {
+  const contract: MonitoringContract = {
+    platform: r.mode === PrometheusMode.ManagedPrometheus ? "cloud-monitoring" : "prometheus",
+    selectorLabels: { ...r.selectorLabels },
+    namespace: r.namespace,
+    pushgatewayUrl: r.pushgatewayUrl,
+  };
+  if (r.mode === PrometheusMode.KubePrometheusStack) contract.alertTarget = `http://${r.releaseName}-alertmanager.${r.namespace}.svc:9093`;
+  if (r.dashboards) contract.dashboardLabel = { ...r.dashboardLabel };
+  return contract;
+}
+
+/** Kinds the component creates, mapped to the Pulumi resource that creates them. */
+function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+  switch (`${obj.apiVersion}/${obj.kind}`) {
+    case "v1/Namespace":
+      return new k8s.core.v1.Namespace(name, obj as unknown as k8s.core.v1.NamespaceArgs, opts);
+    case "v1/Service":
+      return new k8s.core.v1.Service(name, obj as unknown as k8s.core.v1.ServiceArgs, opts);
+    case "v1/ConfigMap":
+      return new k8s.core.v1.ConfigMap(name, obj as unknown as k8s.core.v1.ConfigMapArgs, opts);
+    case "apps/v1/Deployment":
+      return new k8s.apps.v1.Deployment(name, obj as unknown as k8s.apps.v1.DeploymentArgs, opts);
+    default:
+      return new k8s.apiextensions.CustomResource(name, obj as unknown as k8s.apiextensions.CustomResourceArgs, opts);
+  }
+}
+
+/**
+ * Prometheus-based monitoring for the Kubernetes stacks (bare Kubernetes and GKE): kube-prometheus-stack or an
+ * existing Prometheus Operator, a Pushgateway for training metrics, ServiceMonitors/PodMonitors for DCGM,
+ * Kueue, JobSet, Argo, the Pushgateway and vLLM, the kit's PrometheusRule and Grafana dashboards; or, on GKE
+ * with Managed Service for Prometheus, the Pushgateway and ClusterPodMonitorings.
+ */
+export class PrometheusMonitoring extends pulumi.ComponentResource {
+  /** What monitoring tells the pipeline and the stacks. */
+  readonly contract: MonitoringContract;
+  /** URLs of the Grafana dashboards (in-cluster Grafana service; reach it with `kubectl port-forward`). */
+  readonly dashboardUrls: string[];
+  /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"). */
+  readonly rules?: RuleFile;
+  /** The kube-prometheus-stack release (mode "kube-prometheus-stack" only). */
+  readonly release?: k8s.helm.v3.Release;
+
+  constructor(name: string, args: PrometheusMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
+    const r = resolvePrometheusMonitoring(name, args);
+    const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
+    const objects = renderPrometheusMonitoringObjects(name, r, args.alertLabels);
+    const namespaceObj = objects.find((o) => o.kind === "Namespace");
+    const ns = namespaceObj ? createObject(`${name}-namespace`, namespaceObj, statefulOptions(this, protection)) : undefined;
+    const afterNs: pulumi.Resource[] = ns ? [ns] : [];
+
+    if (r.mode === PrometheusMode.KubePrometheusStack) {
+      const pin = MONITORING_CHARTS.kubePrometheusStack;
+      this.release = new k8s.helm.v3.Release(
+        `${name}-kube-prometheus-stack`,
+        {
+          name: r.releaseName,
+          chart: pin.chart,
+          version: pin.version,
+          repositoryOpts: { repo: pin.repo },
+          namespace: r.namespace,
+          createNamespace: false,
+          atomic: true,
+          cleanupOnFail: true,
+          timeout: 900,
+          maxHistory: 5,
+          values: {
+            fullnameOverride: r.releaseName,
+            ...kubePrometheusStackValues({ selectorLabels: r.selectorLabels, dashboardLabel: r.dashboardLabel, retention: r.retention, storageSize: r.storageSize, storageClassName: args.storageClassName, grafana: args.grafana ?? true }),
+          },
+        },
+        statefulOptions(this, protection, { dependsOn: afterNs }),
+      );
+    }
+    const crdReady: pulumi.Resource[] = this.release ? [this.release] : afterNs;
+    objects
+      .filter((o) => o !== namespaceObj)
+      .forEach((o) => {
+        const isCr = !o.apiVersion.startsWith("v1") && o.apiVersion !== "apps/v1";
+        createObject(`${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`, o, { parent: this, dependsOn: isCr ? crdReady : afterNs });
+      });
+
+    this.rules = r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, args.alertLabels);
+    this.contract = prometheusContractOf(r);
+    const grafana = r.mode === PrometheusMode.KubePrometheusStack && (args.grafana ?? true);
+    this.dashboardUrls = grafana && r.dashboards
+      ? Object.values(GRAFANA_DASHBOARDS).map((d) => `http://${r.releaseName}-grafana.${r.namespace}.svc/d/${d.uid}`)
+      : [];
+    this.registerOutputs({ contract: this.contract, dashboardUrls: this.dashboardUrls, rules: this.rules });
+  }
+}
