@@ -245,8 +245,9 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
   readonly release?: k8s.helm.v3.Release;
 
   constructor(name: string, args: PrometheusMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
+    // Validate before registering anything: a bad argument fails the program with every problem, and no half-built component.
     const r = resolvePrometheusMonitoring(name, args);
+    super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const objects = renderPrometheusMonitoringObjects(name, r, args.alertLabels);
     const namespaceObj = objects.find((o) => o.kind === "Namespace");
