@@ -36,8 +36,9 @@ export const TRAINING_PUSH_JOB = "finetune-training";
 
 /** Path of a run's Pushgateway group: `/metrics/job/finetune-training/pipeline/<pipeline>/run_id/<runId>`. */
 export function pushgatewayGroupPath(pipeline: string, runId: string): string {
-  const seg = (s: string): string => (s === "" || s.includes("/") ? `${Buffer.from(s).toString("base64url")}` : encodeURIComponent(s));
-  const enc = (k: string, v: string): string => (v === "" || v.includes("/") ? `${k}@base64/${seg(v)}` : `${k}/${seg(v)}`);
+  // The Pushgateway's URL rules: a value with "/" is base64url-encoded (`<label>@base64/<value>`); an empty value is `@base64/=`.
+  const enc = (k: string, v: string): string =>
+    v === "" ? `${k}@base64/=` : v.includes("/") ? `${k}@base64/${Buffer.from(v).toString("base64url")}` : `${k}/${encodeURIComponent(v)}`;
   return `/metrics/job/${TRAINING_PUSH_JOB}/${enc("pipeline", pipeline)}/${enc("run_id", runId)}`;
 }
 
