@@ -80,7 +80,11 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
   "aws:ec2/subnet:Subnet": (name) => ({ id: `subnet-${stableSuffix(name, 8)}${stableSuffix(name + "s", 9)}`, arn: arn("ec2", `subnet/subnet-${stableSuffix(name, 8)}`) }),
   "aws:ec2/securityGroup:SecurityGroup": (name) => ({ id: `sg-${stableSuffix(name, 8)}${stableSuffix(name + "g", 9)}`, arn: arn("ec2", `security-group/sg-${stableSuffix(name, 8)}`) }),
   "aws:ec2/launchTemplate:LaunchTemplate": (name) => ({ id: `lt-${stableSuffix(name, 8)}${stableSuffix(name + "l", 9)}`, latestVersion: 1, arn: arn("ec2", `launch-template/lt-${stableSuffix(name, 8)}`) }),
-  "aws:eks/nodeGroup:NodeGroup": (name, i) => ({ arn: arn("eks", `nodegroup/${str(i.clusterName, "cluster")}/${str(i.nodeGroupName, name)}/${stableSuffix(name, 8)}`) }),
+  "aws:eks/nodeGroup:NodeGroup": (name, i) => ({
+    arn: arn("eks", `nodegroup/${str(i.clusterName, "cluster")}/${str(i.nodeGroupName, name)}/${stableSuffix(name, 8)}`),
+    nodeGroupName: str(i.nodeGroupName, `${name}-${stableSuffix(name)}`),
+    resources: [{ autoscalingGroups: [{ name: `eks-${str(i.nodeGroupName, name)}-${stableSuffix(name, 8)}` }], remoteAccessSecurityGroupId: "" }],
+  }),
   "aws:cloudwatch/logGroup:LogGroup": (name, i) => {
     const n = str(i.name, `${name}-${stableSuffix(name)}`);
     return { id: n, name: n, arn: arn("logs", `log-group:${n}`) };
@@ -104,7 +108,7 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
     const a = str(i.accountId, name);
     const project = str(i.project, MOCK_GCP_PROJECT);
     const email = `${a}@${project}.iam.gserviceaccount.com`;
-    return { id: `projects/${project}/serviceAccounts/${email}`, email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}` };
+    return { id: `projects/${project}/serviceAccounts/${email}`, email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}`, project };
   },
   "gcp:container/cluster:Cluster": (name, i) => ({
     id: `projects/${str(i.project, MOCK_GCP_PROJECT)}/locations/${str(i.location, "us-central1")}/clusters/${str(i.name, name)}`,
@@ -169,6 +173,10 @@ export function mockInvoke(token: string, inputs: Inputs): Record<string, unknow
         endpoint: "https://MOCK.gr7.us-east-1.eks.amazonaws.com",
         certificateAuthority: { data: "LS0tLS1CRUdJTi0tLS0tCg==" },
       };
+    case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+      const email = `service-123456789012@gs-project-accounts.iam.gserviceaccount.com`;
+      return { project: str(inputs.project, MOCK_GCP_PROJECT), emailAddress: email, member: `serviceAccount:${email}`, id: email };
+    }
     case "gcp:organizations/getProject:getProject":
       return { projectId: str(inputs.projectId, MOCK_GCP_PROJECT), number: "123456789012", name: MOCK_GCP_PROJECT };
     case "gcp:organizations/getClientConfig:getClientConfig":

@@ -27,8 +27,8 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
    */
   accountId?: string;
   /**
-   * S3 bucket name (global namespace).
-   * @default - `<name>-artifacts-<8 hex of organization/project/stack/name>` (see `defaultS3BucketName`)
+   * S3 bucket name (global namespace). Required unless `accountId` is set.
+   * @default - `<name>-artifacts-<accountId>-<region>` when `accountId` is set
    */
   bucketName?: string;
   /** Stage images: one ECR repository `<name>/<image>` each. @default ["data-prep", "trainer", "evaluator", "serving"] */
@@ -79,7 +79,11 @@ export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegis
   if (!NAME.test(name)) problems.push({ propertyPath: "name", reason: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
   if (!REGION.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
   if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ propertyPath: "accountId", reason: `"${args.accountId}" is not a 12-digit AWS account id (fix it or leave it out to look it up)` });
-  for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  if (!args.bucketName && !args.accountId) {
+    problems.push({ propertyPath: "bucketName", reason: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)" });
+  } else {
+    for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  }
   problems.push(...imageProblems(args.images ?? DEFAULT_STAGE_IMAGES));
   problems.push(
     ...retentionProblems({
@@ -140,8 +144,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
-    const bucketName =
-      args.bucketName ?? defaultS3BucketName(name, { organization: pulumi.getOrganization(), project: pulumi.getProject(), stack: pulumi.getStack() });
+    const bucketName = args.bucketName ?? (args.accountId ? defaultS3BucketName(name, args.accountId, args.region) : "");
     throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));
 
     const { partition, dnsSuffix } = partitionOf(args.region);

@@ -26,7 +26,7 @@ const RULES: readonly Rule[] = [
   { stores: ["s3", "gcs"], broken: (n) => /[A-Z]/.test(n), message: "contains uppercase letters (bucket names are lowercase: use lowercase letters, digits and '-')" },
   { stores: ["s3"], broken: (n) => /[^a-zA-Z0-9.-]/.test(n), message: "contains characters other than letters, digits, '.' and '-' (use lowercase letters, digits and '-')" },
   { stores: ["gcs"], broken: (n) => /[^a-zA-Z0-9._-]/.test(n), message: "contains characters other than letters, digits, '.', '_' and '-' (use lowercase letters, digits and '-')" },
-  { stores: ["s3", "gcs"], broken: (n) => n.length > 0 && !/^[a-z0-9].*[a-z0-9]$|^[a-z0-9]$/.test(n), message: "must start and end with a lowercase letter or digit (remove the leading or trailing punctuation)" },
+  { stores: ["s3", "gcs"], broken: (n) => n.length > 0 && !/^[a-z0-9](.*[a-z0-9])?$/i.test(n), message: "must start and end with a lowercase letter or digit (remove the leading or trailing punctuation)" },
   { stores: ["s3", "gcs"], broken: (n) => n.includes(".."), message: "contains two adjacent periods (remove the extra '.'; prefer '-' over '.')" },
   { stores: ["gcs"], broken: (n) => n.includes(".") && !n.includes(".."), message: "contains '.', which Cloud Storage only allows for verified domain names (use '-' instead)" },
   { stores: ["s3", "gcs"], broken: (n) => IPV4.test(n), message: "is formatted as an IP address (use a name with letters, e.g. a prefix such as 'ml-')" },
@@ -58,21 +58,10 @@ export function bucketNameProblems(name: string, rules: BucketRules): string[] {
   return out;
 }
 
-/** A short, stable hex digest of `s` (FNV-1a, 32 bit): the same inputs always give the same name. */
-export function stableHash(s: string, length = 8): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 16777619);
-  }
-  return (h >>> 0).toString(16).padStart(8, "0").slice(0, length);
-}
-
 /**
- * The default S3 bucket name: `<prefix>-artifacts-<8 hex>`, where the hex digest is taken from
- * `<organization>/<project>/<stack>/<prefix>`. Known at construction (no account lookup), stable across
- * updates, and unlikely to collide in S3's global namespace; set `bucketName` when it does.
+ * The default S3 bucket name: `<prefix>-artifacts-<account>-<region>` (AWS's own advice for globally unique,
+ * predictable names). Needs the account id; without one the caller must name the bucket.
  */
-export function defaultS3BucketName(prefix: string, scope: { organization: string; project: string; stack: string }): string {
-  return `${prefix}-artifacts-${stableHash(`${scope.organization}/${scope.project}/${scope.stack}/${prefix}`)}`;
+export function defaultS3BucketName(prefix: string, accountId: string, region: string): string {
+  return `${prefix}-artifacts-${accountId}-${region}`;
 }

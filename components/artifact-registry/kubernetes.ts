@@ -149,11 +149,24 @@ export function kubernetesArtifactStoreProblems(name: string, args: KubernetesAr
   return problems;
 }
 
-/** Fails the deployment (not silently MinIO at runtime) when a secret is too short. */
-function checkedSecret(value: pulumi.Input<string>, what: string, min: number): pulumi.Output<string> {
+/** MinIO's minimum lengths (its server refuses shorter credentials at start). */
+export const MINIO_CREDENTIAL_MIN_LENGTH = { rootUser: 3, rootPassword: 8, pipelineSecretKey: 8 } as const;
+
+/** The problem with a credential's length, if any (pure). */
+export function credentialLengthProblem(what: keyof typeof MINIO_CREDENTIAL_MIN_LENGTH, value: string): string | undefined {
+  const min = MINIO_CREDENTIAL_MIN_LENGTH[what];
+  return value.length < min ? `KubernetesArtifactStore: ${what} is ${value.length} characters, MinIO needs at least ${min} (set a longer secret)` : undefined;
+}
+
+/**
+ * The credential as a secret output that fails the deployment (the Secret's registration) when it is too short,
+ * instead of MinIO failing at runtime. Secrets are outputs, so this cannot run at construction.
+ */
+function checkedSecret(value: pulumi.Input<string>, what: keyof typeof MINIO_CREDENTIAL_MIN_LENGTH): pulumi.Output<string> {
   return pulumi.secret(
     pulumi.output(value).apply((v) => {
-      if (v.length < min) throw new Error(`KubernetesArtifactStore: ${what} is ${v.length} characters, MinIO needs at least ${min} (set a longer secret)`);
+      const problem = credentialLengthProblem(what, v);
+      if (problem) throw new Error(problem);
       return v;
     }),
   );
@@ -263,12 +276,12 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
       {
         metadata: { name: rootSecretName, namespace: ns, labels },
         type: "Opaque",
-        stringData: { rootUser: checkedSecret(args.rootUser ?? MINIO_DEFAULTS.rootUser, "rootUser", 3), rootPassword: checkedSecret(args.rootPassword!, "rootPassword", 8) },
+        stringData: { rootUser: checkedSecret(args.rootUser ?? MINIO_DEFAULTS.rootUser, "rootUser"), rootPassword: checkedSecret(args.rootPassword!, "rootPassword") },
       },
       { parent: this, dependsOn: [...deps] },
     );
     const accessKey = args.pipelineAccessKey ?? `${name}-pipeline`;
-    const pipelineKey = checkedSecret(args.pipelineSecretKey!, "pipelineSecretKey", 8);
+    const pipelineKey = checkedSecret(args.pipelineSecretKey!, "pipelineSecretKey");
     const userSecretName = `${fullname}-pipeline-user`;
     const userSecret = new k8s.core.v1.Secret(
       `${name}-pipeline-user`,
