@@ -232,7 +232,7 @@ export class StackView {
   }
 }
 
-/** Short display name of a resource for messages: `type name`. */
+/** Display name of a resource for messages: `aws:s3/bucket:Bucket "data"`. */
 export function display(r: { type: string; name: string }): string {
-  return `${r.type.split(":").pop()} "${r.name}"`;
+  return `${r.type} "${r.name}"`;
 }
