@@ -104,7 +104,8 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
 
   it("monitors select their targets, honour labels of exporters and use the controllers' secure endpoints", async () => {
     const { manifests } = await run({ trainingNamespaces: ["finetune"], dcgmNamespace: "nvidia-gpu", argoNamespace: "workflows" });
-    const byName = Object.fromEntries(manifests.map((m) => [m.metadata.name, m as unknown as { spec: Record<string, any>; metadata: { labels: Record<string, string> } }]));
+    type Monitor = { spec: Record<string, any>; metadata: { labels: Record<string, string> } };
+    const byName: Record<string, Monitor> = Object.fromEntries(manifests.map((m) => [m.metadata.name, m as unknown as Monitor]));
     expect(byName["mon-dcgm-exporter"].spec).toMatchObject({ namespaceSelector: { matchNames: ["nvidia-gpu"] }, endpoints: [{ port: "gpu-metrics", honorLabels: true }] });
     expect(byName["mon-argo-workflows"].spec.namespaceSelector).toEqual({ matchNames: ["workflows"] });
     expect(byName["mon-kueue"].spec.endpoints[0]).toMatchObject({ scheme: "https", bearerTokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" });
