@@ -1,4 +1,8 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { AwsArtifactRegistryArgs } from "../../components/artifact-registry/aws";
+import type { GcpArtifactRegistryArgs } from "../../components/artifact-registry/gcp";
+import type { KubernetesArtifactStoreArgs } from "../../components/artifact-registry/kubernetes";
 import { bucketNameProblems } from "../../components/artifact-registry/bucket-names";
 import { DEFAULT_STAGE_IMAGES, IMAGE_NAME, RETENTION, type RetentionSetting } from "../../components/artifact-registry/defaults";
 
@@ -180,3 +184,135 @@ export type ArtifactStoreConfig = z.infer<typeof ArtifactStoreConfigSchema>;
 
 /** Secret config keys the kubernetes stack reads for the embedded MinIO (must be set with `--secret`). */
 export const ARTIFACT_STORE_SECRET_KEYS = ["minioRootPassword", "minioPipelineSecretKey"] as const;
+
+// ---- From config to component arguments (what the three stacks pass) ----
+
+/** The parts of the typed kit config the registry components are built from. */
+interface StoreInputs {
+  /** `finetune:name`. */
+  name: string;
+  artifactStore: ArtifactStoreConfig;
+}
+
+/** Problem lines for the stacks to throw as one `ConfigError` (`{ key, message }`). */
+export interface StoreConfigProblem {
+  key: string;
+  message: string;
+}
+
+/** Arguments of `AwsArtifactRegistry` from config (aws-sagemaker stack). */
+export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: string; tags: Record<string, string> } }): AwsArtifactRegistryArgs {
+  const s = cfg.artifactStore;
+  return {
+    region: cfg.aws.region,
+    accountId: s.aws.accountId,
+    bucketName: s.bucketName,
+    images: s.images,
+    checkpointNoncurrentDays: s.checkpointNoncurrentDays,
+    noncurrentVersionDays: s.noncurrentVersionDays,
+    abortIncompleteUploadDays: s.abortIncompleteUploadDays,
+    keepImages: s.keepImages,
+    untaggedImageDays: s.untaggedImageDays,
+    kmsKeyDeletionDays: s.aws.kmsKeyDeletionDays,
+    denyUnencryptedUploads: s.aws.denyUnencryptedUploads,
+    tags: cfg.aws.tags,
+    protect: s.protect,
+    retainOnDelete: s.retainOnDelete,
+  };
+}
+
+/** Problems the aws-sagemaker stack must report before constructing the registry. */
+export function awsArtifactStoreProblems(cfg: StoreInputs): StoreConfigProblem[] {
+  const s = cfg.artifactStore;
+  return s.bucketName === undefined && s.aws.accountId === undefined
+    ? [{ key: "finetune:artifactStore.bucketName", message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)" }]
+    : [];
+}
+
+/** Arguments of `GcpArtifactRegistry` from config (gcp stack). */
+export function gcpArtifactRegistryArgs(cfg: StoreInputs & { gcp: { project: string; region: string; namespace: string } }): GcpArtifactRegistryArgs {
+  const s = cfg.artifactStore;
+  return {
+    project: cfg.gcp.project,
+    region: cfg.gcp.region,
+    kubernetesNamespace: cfg.gcp.namespace,
+    kubernetesServiceAccount: s.gcp.kubernetesServiceAccount,
+    bucketName: s.bucketName,
+    checkpointNoncurrentDays: s.checkpointNoncurrentDays,
+    noncurrentVersionDays: s.noncurrentVersionDays,
+    abortIncompleteUploadDays: s.abortIncompleteUploadDays,
+    softDeleteDays: s.softDeleteDays,
+    keepImages: s.keepImages,
+    untaggedImageDays: s.untaggedImageDays,
+    cmek: s.gcp.cmek,
+    kmsKeyName: s.gcp.kmsKeyName,
+    keyRotationDays: s.gcp.keyRotationDays,
+    repositoryAccess: s.gcp.repositoryAccess,
+    protect: s.protect,
+    retainOnDelete: s.retainOnDelete,
+  };
+}
+
+/** The embedded MinIO's secrets, read by the stack with `config.getSecret` (never part of the typed config). */
+export interface MinioSecrets {
+  rootPassword?: pulumi.Input<string>;
+  pipelineSecretKey?: pulumi.Input<string>;
+}
+
+/** Problems the kubernetes stack must report before constructing the store. */
+export function kubernetesArtifactStoreProblems(cfg: StoreInputs, secrets: MinioSecrets): StoreConfigProblem[] {
+  const k = cfg.artifactStore.kubernetes;
+  if (!k) {
+    return [
+      {
+        key: "finetune:artifactStore.kubernetes",
+        message: 'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
+      },
+    ];
+  }
+  if (k.mode !== "minio") return [];
+  const out: StoreConfigProblem[] = [];
+  const missing: Array<[keyof MinioSecrets, (typeof ARTIFACT_STORE_SECRET_KEYS)[number]]> = [
+    ["rootPassword", "minioRootPassword"],
+    ["pipelineSecretKey", "minioPipelineSecretKey"],
+  ];
+  for (const [field, key] of missing) {
+    if (secrets[field] === undefined) {
+      out.push({ key: `finetune:${key}`, message: `is required for the embedded MinIO (pulumi config set --secret finetune:${key} <at least 8 characters>)` });
+    }
+  }
+  return out;
+}
+
+/** Arguments of `KubernetesArtifactStore` from config (kubernetes stack); call after the problems are empty. */
+export function kubernetesArtifactStoreArgs(cfg: StoreInputs & { kubernetes: { namespace: string } }, secrets: MinioSecrets): KubernetesArtifactStoreArgs {
+  const s = cfg.artifactStore;
+  const k = s.kubernetes!;
+  const common = {
+    pipelineNamespace: cfg.kubernetes.namespace,
+    containerRegistry: k.containerRegistry.url,
+    imagePullSecret: k.containerRegistry.pullSecret,
+    protect: s.protect,
+    retainOnDelete: s.retainOnDelete,
+  };
+  if (k.mode === "external") {
+    const e = k.external!;
+    return { ...common, mode: "external" as const, endpoint: e.endpoint, bucketName: e.bucket, credentialsSecret: e.credentialsSecret };
+  }
+  return {
+    ...common,
+    mode: "minio" as const,
+    bucketName: s.bucketName,
+    namespace: k.minio.namespace,
+    rootUser: k.minio.rootUser,
+    rootPassword: secrets.rootPassword,
+    pipelineAccessKey: k.minio.pipelineAccessKey,
+    pipelineSecretKey: secrets.pipelineSecretKey,
+    storageClass: k.minio.storageClass,
+    provisioner: k.minio.provisioner,
+    storageParameters: k.minio.storageParameters,
+    storageSize: k.minio.size,
+    tlsSecretName: k.minio.tlsSecretName,
+    console: k.minio.console,
+  };
+}

@@ -1,4 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { AwsArtifactRegistry } from "../../components/artifact-registry/aws";
+import { GcpArtifactRegistry } from "../../components/artifact-registry/gcp";
+import { KubernetesArtifactStore } from "../../components/artifact-registry/kubernetes";
+import { runWithMocks } from "../../plan/mock-engine";
+import {
+  awsArtifactRegistryArgs,
+  awsArtifactStoreProblems,
+  gcpArtifactRegistryArgs,
+  kubernetesArtifactStoreArgs,
+  kubernetesArtifactStoreProblems,
+} from "../../stacks/config/artifact-store";
 import { ConfigError } from "../../stacks/config/errors";
 import { parseKitConfig } from "../../stacks/config/load";
 
@@ -119,5 +131,76 @@ describe("finetune:artifactStore errors name the key, what is wrong and the fix"
 
   it.each(cases)("%s", (_, raw, expected) => {
     expect(problems(raw)).toEqual(expected);
+  });
+});
+
+describe("from finetune:artifactStore to component arguments", () => {
+  it("aws-sagemaker: needs a bucket name or an account id, then builds the registry", async () => {
+    const missing = parseKitConfig(aws);
+    expect(awsArtifactStoreProblems(missing)).toEqual([
+      {
+        key: "finetune:artifactStore.bucketName",
+        message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)",
+      },
+    ]);
+    const cfg = parseKitConfig({ ...aws, artifactStore: { aws: { accountId: "123456789012" }, keepImages: 10 } });
+    expect(awsArtifactStoreProblems(cfg)).toEqual([]);
+    const args = awsArtifactRegistryArgs({ ...cfg, aws: cfg.aws! });
+    expect(args).toMatchObject({ region: "us-east-1", accountId: "123456789012", keepImages: 10, protect: true, retainOnDelete: true });
+    let contract: unknown;
+    await runWithMocks(() => {
+      contract = new AwsArtifactRegistry(cfg.name, args).contract;
+    });
+    expect(contract).toMatchObject({ bucket: "finetune-artifacts-123456789012-us-east-1", containerRegistry: "123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune" });
+  });
+
+  it("gcp: builds the registry for the stack's namespace", async () => {
+    const cfg = parseKitConfig({ ...gcp, artifactStore: { softDeleteDays: 14, gcp: { kubernetesServiceAccount: "trainer" } } });
+    const args = gcpArtifactRegistryArgs({ ...cfg, gcp: cfg.gcp! });
+    expect(args).toMatchObject({ project: "my-proj-123", region: "us-central1", kubernetesNamespace: "finetune", kubernetesServiceAccount: "trainer", softDeleteDays: 14, cmek: true });
+    const { resources } = await runWithMocks(() => {
+      new GcpArtifactRegistry(cfg.name, args);
+    });
+    expect(resources.find((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember")!.inputs.member).toBe("serviceAccount:my-proj-123.svc.id.goog[finetune/trainer]");
+  });
+
+  it("kubernetes: requires the section and the MinIO secrets, then builds the store", async () => {
+    expect(kubernetesArtifactStoreProblems(parseKitConfig(k8s), {})).toEqual([
+      {
+        key: "finetune:artifactStore.kubernetes",
+        message: 'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
+      },
+    ]);
+    const cfg = parseKitConfig({ ...k8s, artifactStore: { kubernetes: { minio: { storageClass: "retained-ssd", size: "1Ti" }, containerRegistry: registry } } });
+    expect(kubernetesArtifactStoreProblems(cfg, {}).map((p) => `${p.key}: ${p.message}`)).toEqual([
+      "finetune:minioRootPassword: is required for the embedded MinIO (pulumi config set --secret finetune:minioRootPassword <at least 8 characters>)",
+      "finetune:minioPipelineSecretKey: is required for the embedded MinIO (pulumi config set --secret finetune:minioPipelineSecretKey <at least 8 characters>)",
+    ]);
+    const secrets = { rootPassword: pulumi.secret("root-password-123"), pipelineSecretKey: pulumi.secret("pipeline-secret-456") };
+    expect(kubernetesArtifactStoreProblems(cfg, secrets)).toEqual([]);
+    const args = kubernetesArtifactStoreArgs({ ...cfg, kubernetes: cfg.kubernetes! }, secrets);
+    let contract: unknown;
+    const { resources } = await runWithMocks(() => {
+      contract = new KubernetesArtifactStore(cfg.name, args).contract;
+    });
+    expect(resources.find((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaim")!.inputs.spec).toMatchObject({ storageClassName: "retained-ssd", resources: { requests: { storage: "1Ti" } } });
+    expect(contract).toMatchObject({ s3Endpoint: "http://finetune-minio.finetune-storage.svc.cluster.local:9000", imagePullSecretName: "regcred", credentialsSecretName: "finetune-s3-credentials" });
+
+    const ext = parseKitConfig({
+      ...k8s,
+      artifactStore: { kubernetes: { mode: "external", external: { endpoint: "https://s3.example.com", bucket: "ml-artifacts", credentialsSecret: "s3-creds" }, containerRegistry: registry } },
+    });
+    expect(kubernetesArtifactStoreProblems(ext, {})).toEqual([]);
+    expect(kubernetesArtifactStoreArgs({ ...ext, kubernetes: ext.kubernetes! }, {})).toEqual({
+      pipelineNamespace: "finetune",
+      containerRegistry: "registry.example.com/ml",
+      imagePullSecret: "regcred",
+      protect: true,
+      retainOnDelete: true,
+      mode: "external",
+      endpoint: "https://s3.example.com",
+      bucketName: "ml-artifacts",
+      credentialsSecret: "s3-creds",
+    });
   });
 });
