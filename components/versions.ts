@@ -31,12 +31,43 @@ export function imageRef(pin: ImagePin): string {
 }
 
 // ---- GPU node pools and CUDA driver stack (Kueue, GPU Operator, DCGM, Karpenter) ----
-export const GPU_STACK_CHARTS = {} as const satisfies Record<string, ChartPin>;
-export const GPU_STACK_IMAGES = {} as const satisfies Record<string, ImagePin>;
+export const GPU_STACK_CHARTS = {
+  /** NVIDIA GPU Operator (driver, container toolkit, device plugin, DCGM exporter, GFD/NFD, MIG manager, validator). */
+  gpuOperator: { chart: "gpu-operator", version: "v26.3.2", repo: "https://helm.ngc.nvidia.com/nvidia", checked: "2026-11-29" },
+  /** Kueue (job queueing, quotas, spot → on-demand flavors). Chart versions carry no `v`. */
+  kueue: { chart: "oci://registry.k8s.io/kueue/charts/kueue", version: "0.19.2", repo: "oci://registry.k8s.io/kueue/charts", checked: "2026-11-29" },
+} as const satisfies Record<string, ChartPin>;
+export const GPU_STACK_IMAGES = {
+  /** Kueue controller manager, same release as the chart. */
+  kueue: { repository: "registry.k8s.io/kueue/kueue", tag: "v0.19.2", checked: "2026-11-29" },
+  /**
+   * NVIDIA data center driver container for the GPU Operator (R580 LTSB; the operator appends `-<os><version>`).
+   * CUDA 13.0 Update 2 needs >= 580.95.05, so this driver runs CUDA up to 13.0.x.
+   */
+  nvidiaDriver: { repository: "nvcr.io/nvidia/driver", tag: "580.105.08", checked: "2026-11-29" },
+  /** GPU smoke test: PyTorch runtime image (CUDA 12.8, needs driver >= 570.26; see SMOKE_TEST_CUDA_VERSION). */
+  gpuSmokeTest: { repository: "docker.io/pytorch/pytorch", tag: "2.9.1-cuda12.8-cudnn9-runtime", checked: "2026-11-29" },
+} as const satisfies Record<string, ImagePin>;
 
 // ---- Pipeline platform and stage images (Argo Workflows, JobSet, trainer, evaluator, vLLM) ----
-export const PIPELINE_CHARTS = {} as const satisfies Record<string, ChartPin>;
-export const PIPELINE_IMAGES = {} as const satisfies Record<string, ImagePin>;
+export const PIPELINE_CHARTS = {
+  /** Argo Workflows controller (+ optional server) and CRDs; app v4.1.x, matching the v4.1.2 CRDs the tests validate against. */
+  argoWorkflows: { chart: "argo-workflows", version: "1.1.1", repo: "https://argoproj.github.io/argo-helm", checked: "2026-11-29" },
+  /** JobSet controller and CRD (`jobset.x-k8s.io/v1alpha2`), v0.12.0. */
+  jobset: { chart: "jobset", version: "0.12.0", repo: "oci://registry.k8s.io/jobset/charts", checked: "2026-11-29" },
+} as const satisfies Record<string, ChartPin>;
+export const PIPELINE_IMAGES = {
+  /** Training (Axolotl on PyTorch; torchrun, accelerate, hf CLI, python3). The tag's `cuXYZ` is the CUDA version the GPU stack must support. */
+  trainer: { repository: "axolotlai/axolotl", tag: "0.12.2-py3.11-cu128-2.8.0", checked: "2026-11-29" },
+  /** Evaluation: EleutherAI lm-evaluation-harness (NVIDIA eval-factory build, python3 + lm_eval). */
+  evaluator: { repository: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness", tag: "25.04", checked: "2026-11-29" },
+  /** Serving: vLLM OpenAI-compatible server (LoRA adapters via --lora-modules). Also serves the model under evaluation. */
+  serving: { repository: "vllm/vllm-openai", tag: "v0.11.0", checked: "2026-11-29" },
+  /** Stage scripts (python3 standard library only). */
+  python: { repository: "python", tag: "3.12.12-slim-bookworm", checked: "2026-11-29" },
+  /** Object-store I/O: a static rclone binary copied into each stage pod (S3, GCS, S3-compatible; IRSA / Workload Identity via env_auth). */
+  storage: { repository: "rclone/rclone", tag: "1.71.2", checked: "2026-11-29" },
+} as const satisfies Record<string, ImagePin>;
 
 // ---- Artifact registry (MinIO) ----
 // MinIO's official chart (source: github.com/minio/minio helm/minio, 5.4.0 is its last release). MinIO stopped

@@ -1,2 +1,20 @@
 export * from "./contract";
-export {};
+export * from "./versions";
+export { checkCudaCompatibility, assertCudaCompatibility } from "./compatibility";
+export type { CudaCompatibilityInput, CudaCompatibilityAssertion, DriverPlatform } from "./compatibility";
+export {
+  DriverStackPlatform,
+  DriverStackMode,
+  DRIVER_STACK_LAYOUTS,
+  GKE_MANAGED_DCGM_MONITORING,
+  TIME_SLICING_CONFIG,
+  renderGpuOperatorValues,
+  clusterPolicyFromValues,
+  renderDcgmServiceMonitor,
+  renderTimeSlicingConfig,
+} from "./gpu-operator";
+export type { DriverStackLayout, GpuOperatorValuesInput } from "./gpu-operator";
+export { CudaDriverStack, planDriverStack, gkeDriverBranch } from "./driver-stack";
+export type { CudaDriverStackArgs, DriverStackPlan } from "./driver-stack";
+export { GpuSmokeTest, renderSmokeTestJob, smokeScript, SMOKE_SCRIPT_FILE, SMOKE_EXIT_NO_GPU } from "./smoke-test";
+export type { GpuSmokeTestArgs, SmokeTestRenderInput } from "./smoke-test";

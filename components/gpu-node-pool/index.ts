@@ -1,2 +1,16 @@
 export * from "./contract";
-export {};
+export * from "./catalog";
+export { KIT_LABEL, GPU_TAINT, GPU_TOLERATION, CAPACITY_LABEL, KARPENTER_DO_NOT_DISRUPT, poolSelector, poolNodeLabels, capacityOrder } from "./labels";
+export { buildPoolContract, sagemakerPoolContract, existingNodesPoolContract, poolShapeProblems, POOL_DEFAULTS } from "./pool-contract";
+export type { SageMakerPoolArgs, ExistingNodesPoolArgs, PoolContractInput } from "./pool-contract";
+export { EKS_NODE_MANAGED_POLICIES } from "./aws-node-role";
+export { EksGpuNodePool, EksGpuAmiType, planEksGpuPool, clusterAutoscalerNodeTemplateTags } from "./eks";
+export type { EksGpuNodePoolArgs, EksGpuPoolPlan } from "./eks";
+export { KarpenterGpuNodePool, KARPENTER_AMI, renderKarpenterGpuPool } from "./karpenter";
+export type { KarpenterGpuNodePoolArgs, KarpenterRenderInput, KarpenterAmiFamily } from "./karpenter";
+export { KarpenterInterruptionQueue, KARPENTER_INTERRUPTION_QUEUE_VALUE, KARPENTER_INTERRUPTION_EVENTS } from "./karpenter-interruption";
+export type { KarpenterInterruptionQueueArgs } from "./karpenter-interruption";
+export { GkeGpuNodePool, GkeGpuDriverVersion, GKE_NODE_SA_ROLES, GKE_SHARING_STRATEGY } from "./gke";
+export type { GkeGpuNodePoolArgs } from "./gke";
+export { KueueInstall, KueueGpuPool, KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue";
+export type { KueueInstallArgs, KueueGpuPoolArgs } from "./kueue";

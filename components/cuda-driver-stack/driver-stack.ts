@@ -1,0 +1,233 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../versions";
+import { type ArgProblem, throwIfInvalid } from "../gpu-node-pool/validation";
+import type { DriverStackContract } from "./contract";
+import {
+  DRIVER_STACK_LAYOUTS,
+  type DriverStackLayout,
+  DriverStackMode,
+  type DriverStackPlatform,
+  TIME_SLICING_CONFIG,
+  clusterPolicyFromValues,
+  layoutKey,
+  renderDcgmServiceMonitor,
+  renderGpuOperatorValues,
+  renderTimeSlicingConfig,
+} from "./gpu-operator";
+import { EKS_AMI_DRIVER_BRANCH, GKE_CHANNEL_MINOR, GKE_DRIVER_BRANCHES, GkeDriverVersion, SAGEMAKER_HOST_DRIVER, maxCudaForDriver, parseDriverVersion } from "./versions";
+
+/** Arguments of {@link CudaDriverStack}. */
+export interface CudaDriverStackArgs {
+  /** Where the GPUs run. */
+  platform: DriverStackPlatform;
+  /** How the driver reaches the nodes. @default - "gpu-operator" on kubernetes, "preinstalled" elsewhere */
+  mode?: DriverStackMode;
+  /** Install the in-cluster pieces (false: the GPU Operator is already there; only the contract is produced). @default true */
+  install?: boolean;
+  /**
+   * NVIDIA driver: the version the GPU Operator installs (mode gpu-operator), or the driver the nodes already run
+   * (preinstalled; a full version or a branch such as `580`).
+   * @default - gpu-operator: the pinned driver (GPU_STACK_IMAGES.nvidiaDriver); eks / gke / sagemaker: the platform table in versions.ts; kubernetes preinstalled: required
+   */
+  driverVersion?: string;
+  /** EKS GPU AMI type of the nodes. @default "AL2023_x86_64_NVIDIA" */
+  eksAmiType?: keyof Omit<typeof EKS_AMI_DRIVER_BRANCH, "checked">;
+  /** GKE `gpuDriverVersion` of the node pools. @default "DEFAULT" */
+  gkeDriverVersion?: GkeDriverVersion;
+  /** GKE minor version of the cluster, e.g. `1.34`. @default - GKE_CHANNEL_MINOR.REGULAR */
+  gkeVersion?: string;
+  /** MIG strategy when pools use MIG. @default "single" */
+  migStrategy?: "single" | "mixed";
+  /** MIG profiles pools use (the MIG manager runs when any is given). @default [] */
+  migProfiles?: string[];
+  /** Time-slicing: pods sharing each GPU (device-plugin config). @default - no time-slicing */
+  timeSlicingReplicas?: number;
+  /** Run the DCGM exporter. @default true */
+  dcgmExporter?: boolean;
+  /** Labels the monitoring stack selects ServiceMonitors by; a DCGM ServiceMonitor is created when given. @default - no ServiceMonitor */
+  serviceMonitorLabels?: Record<string, string>;
+  /** Namespace of the GPU Operator (labelled PSS `privileged`: the only privileged namespace the kit creates). @default "gpu-operator" */
+  namespace?: string;
+}
+
+/** Everything decided about a driver stack before any resource exists. */
+export interface DriverStackPlan {
+  platform: DriverStackPlatform;
+  mode: DriverStackMode;
+  layout: DriverStackLayout;
+  namespace: string;
+  driverVersion: string;
+  /** Where the driver version came from, for messages (e.g. `GKE 1.34 DEFAULT`). */
+  driverSource: string;
+  contract: DriverStackContract;
+  /** GPU Operator Helm values (undefined when no chart is installed). */
+  values?: Record<string, unknown>;
+}
+
+/** The driver branch GKE installs for a `gpuDriverVersion` on a GKE minor version. */
+export function gkeDriverBranch(gkeVersion: string, which: GkeDriverVersion): number | undefined {
+  const [maj, min] = gkeVersion.split(".").map(Number);
+  const row = GKE_DRIVER_BRANCHES.find((r) => {
+    const [rm, rn] = r.fromGkeMinor.split(".").map(Number);
+    return maj > rm || (maj === rm && min >= rn);
+  });
+  return row?.[which];
+}
+
+/** Resolves mode, layout, driver and contract; throws `InputPropertiesError` listing every problem. */
+export function planDriverStack(name: string, args: CudaDriverStackArgs): DriverStackPlan {
+  const problems: ArgProblem[] = [];
+  const platform = args.platform;
+  const mode = args.mode ?? (platform === "kubernetes" ? DriverStackMode.GpuOperator : DriverStackMode.Preinstalled);
+  const amiType = args.eksAmiType ?? "AL2023_x86_64_NVIDIA";
+  const layoutOrReason = DRIVER_STACK_LAYOUTS[layoutKey(platform, mode, amiType)];
+  if (layoutOrReason === undefined) problems.push({ propertyPath: "platform", reason: `"${platform}" is not a platform (use kubernetes, eks, gke or sagemaker)` });
+  else if (typeof layoutOrReason === "string") problems.push({ propertyPath: "mode", reason: `"${mode}" on ${platform}: ${layoutOrReason}` });
+  if (args.eksAmiType !== undefined && !["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"].includes(args.eksAmiType)) {
+    problems.push({ propertyPath: "eksAmiType", reason: `"${args.eksAmiType}" is not an EKS GPU AMI type (use AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA)` });
+  }
+  const gkeWhich = args.gkeDriverVersion ?? GkeDriverVersion.Default;
+  const gkeVersion = args.gkeVersion ?? GKE_CHANNEL_MINOR.REGULAR;
+  if (platform === "gke" && !/^1\.\d{2}$/.test(gkeVersion)) problems.push({ propertyPath: "gkeVersion", reason: `"${gkeVersion}" is not a GKE minor version (e.g. 1.34)` });
+
+  let driverVersion = args.driverVersion;
+  let driverSource = "driverVersion";
+  if (driverVersion === undefined) {
+    if (mode === DriverStackMode.GpuOperator) {
+      driverVersion = GPU_STACK_IMAGES.nvidiaDriver.tag;
+      driverSource = "GPU Operator driver pin";
+    } else if (platform === "eks") {
+      driverVersion = String(EKS_AMI_DRIVER_BRANCH[amiType] ?? "");
+      driverSource = `${amiType} AMI`;
+    } else if (platform === "gke") {
+      const b = gkeDriverBranch(gkeVersion, gkeWhich);
+      if (b === undefined) problems.push({ propertyPath: "gkeVersion", reason: `GKE ${gkeVersion} predates the kit's driver table (use GKE ${GKE_DRIVER_BRANCHES[GKE_DRIVER_BRANCHES.length - 1].fromGkeMinor} or newer)` });
+      driverVersion = String(b ?? "");
+      driverSource = `GKE ${gkeVersion} gpuDriverVersion ${gkeWhich}`;
+    } else if (platform === "sagemaker") {
+      driverVersion = String(SAGEMAKER_HOST_DRIVER.branch);
+      driverSource = "SageMaker training host";
+    } else {
+      problems.push({ propertyPath: "driverVersion", reason: "is required with mode preinstalled on kubernetes (set it to the driver the nodes run, e.g. 580.95.05)" });
+      driverVersion = "";
+    }
+  } else if (!parseDriverVersion(driverVersion)) {
+    problems.push({ propertyPath: "driverVersion", reason: `"${driverVersion}" is not an NVIDIA driver version (e.g. 580.95.05, or a branch such as 580)` });
+  } else if (mode === DriverStackMode.GpuOperator && !/^\d{3}\.\d{1,3}(\.\d{1,3})?$/.test(driverVersion)) {
+    problems.push({ propertyPath: "driverVersion", reason: `"${driverVersion}" is a branch; the GPU Operator installs an exact driver (e.g. ${GPU_STACK_IMAGES.nvidiaDriver.tag})` });
+  }
+  const migProfiles = args.migProfiles ?? [];
+  if (args.timeSlicingReplicas !== undefined) {
+    if (!Number.isInteger(args.timeSlicingReplicas) || args.timeSlicingReplicas < 2 || args.timeSlicingReplicas > 48) {
+      problems.push({ propertyPath: "timeSlicingReplicas", reason: `${args.timeSlicingReplicas} is outside 2..48` });
+    }
+    if (typeof layoutOrReason === "object" && !layoutOrReason.devicePlugin) {
+      problems.push({ propertyPath: "timeSlicingReplicas", reason: `the kit does not run the device plugin on ${platform} (use the node pool's GPU sharing instead)` });
+    }
+  }
+  if ((migProfiles.length || args.migStrategy) && typeof layoutOrReason === "object" && !layoutOrReason.chart && platform !== "gke") {
+    problems.push({ propertyPath: "migProfiles", reason: `MIG is not available on ${platform}` });
+  }
+  throwIfInvalid("CudaDriverStack", name, problems);
+
+  const layout = layoutOrReason as DriverStackLayout;
+  const namespace = args.namespace ?? "gpu-operator";
+  const migStrategy = args.migStrategy ?? "single";
+  const dcgmOn = layout.dcgm !== "none" && (args.dcgmExporter ?? true);
+  const contract: DriverStackContract = {
+    mode,
+    driverVersion: driverVersion!,
+    maxCudaVersion: maxCudaForDriver(driverVersion!) ?? "unknown",
+    dcgmExporter: dcgmOn,
+  };
+  if (layout.chart && layout.toolkit) contract.runtimeClassName = "nvidia";
+  if (dcgmOn) contract.dcgmNamespace = layout.dcgmNamespace ?? namespace;
+  if (migProfiles.length) contract.sharing = { strategy: migStrategy === "mixed" ? "mig-mixed" : "mig-single", ...(new Set(migProfiles).size === 1 ? { profile: migProfiles[0] } : {}) };
+  else if (args.timeSlicingReplicas) contract.sharing = { strategy: "time-slicing", replicas: args.timeSlicingReplicas };
+
+  const values = layout.chart
+    ? renderGpuOperatorValues({ layout, driverVersion: driverVersion!, migStrategy, mig: migProfiles.length > 0, timeSlicingReplicas: args.timeSlicingReplicas, dcgmExporter: args.dcgmExporter ?? true })
+    : undefined;
+  return { platform, mode, layout, namespace, driverVersion: driverVersion!, driverSource, contract, values };
+}
+
+/**
+ * The CUDA driver stack of a cluster. `gpu-operator` (bare Kubernetes): the pinned NVIDIA GPU Operator installs
+ * driver, container toolkit, device plugin, DCGM exporter, GFD/NFD, MIG manager and validator in a namespace
+ * labelled PSS `privileged`. `preinstalled` (EKS NVIDIA AMIs, GKE, SageMaker): no driver container; on EKS the
+ * operator runs with driver (and toolkit) off for the device plugin and DCGM exporter; on GKE nothing runs (GKE
+ * installs driver and device plugin; DCGM comes from GKE managed DCGM, see GKE_MANAGED_DCGM_MONITORING).
+ */
+export class CudaDriverStack extends pulumi.ComponentResource {
+  readonly contract: DriverStackContract;
+  /** The operator namespace (when the kit installs the chart). */
+  readonly namespace?: string;
+  /** The ClusterPolicy the chart creates from the kit's values (plan output). */
+  readonly clusterPolicy?: Record<string, unknown>;
+  /** The GPU Operator Helm release (for `dependsOn`). */
+  readonly release?: k8s.helm.v3.Release;
+
+  constructor(name: string, args: CudaDriverStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:cuda:CudaDriverStack", name, {}, opts);
+    const plan = planDriverStack(name, args);
+    this.contract = plan.contract;
+
+    if ((args.install ?? true) && plan.values) {
+      this.namespace = plan.namespace;
+      this.clusterPolicy = clusterPolicyFromValues(plan.values);
+      const ns = new k8s.core.v1.Namespace(
+        `${name}-ns`,
+        {
+          metadata: {
+            name: plan.namespace,
+            // The driver, toolkit and device-plugin DaemonSets need host access: the one privileged namespace.
+            labels: {
+              "pod-security.kubernetes.io/enforce": "privileged",
+              "pod-security.kubernetes.io/audit": "privileged",
+              "pod-security.kubernetes.io/warn": "privileged",
+              "app.kubernetes.io/managed-by": "finetune-kit",
+            },
+          },
+        },
+        { parent: this },
+      );
+      const deps: pulumi.Resource[] = [];
+      if (args.timeSlicingReplicas) {
+        deps.push(
+          new k8s.core.v1.ConfigMap(
+            `${name}-time-slicing`,
+            {
+              metadata: { name: TIME_SLICING_CONFIG.name, namespace: ns.metadata.name, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+              data: { [TIME_SLICING_CONFIG.key]: renderTimeSlicingConfig(args.timeSlicingReplicas, (args.migProfiles ?? []).length ? (args.migStrategy ?? "single") : "none") },
+            },
+            { parent: this },
+          ),
+        );
+      }
+      this.release = new k8s.helm.v3.Release(
+        `${name}-gpu-operator`,
+        {
+          name: "gpu-operator",
+          chart: GPU_STACK_CHARTS.gpuOperator.chart,
+          version: GPU_STACK_CHARTS.gpuOperator.version,
+          repositoryOpts: { repo: GPU_STACK_CHARTS.gpuOperator.repo },
+          namespace: ns.metadata.name,
+          createNamespace: false,
+          atomic: true,
+          timeout: 900,
+          values: plan.values,
+        },
+        { parent: this, dependsOn: deps },
+      );
+      if (args.serviceMonitorLabels && plan.contract.dcgmExporter) {
+        new k8s.apiextensions.CustomResource(
+          `${name}-dcgm-servicemonitor`,
+          renderDcgmServiceMonitor(plan.namespace, args.serviceMonitorLabels) as k8s.apiextensions.CustomResourceArgs,
+          { parent: this, dependsOn: [this.release] },
+        );
+      }
+    }
+    this.registerOutputs({ contract: this.contract, namespace: this.namespace });
+  }
+}

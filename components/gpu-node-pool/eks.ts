@@ -1,0 +1,241 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsInstanceTypes, gpuCountsOffered, gpuSpec } from "./catalog";
+import { CapacityType, type GpuPoolContract } from "./contract";
+import { createGpuNodeRole } from "./aws-node-role";
+import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
+import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
+import { type ArgProblem, throwIfInvalid } from "./validation";
+
+/** EKS GPU AMI types the pool supports. */
+export const EksGpuAmiType = {
+  /** Amazon Linux 2023 with the NVIDIA driver and container toolkit (the default). */
+  Al2023Nvidia: "AL2023_x86_64_NVIDIA",
+  /** Bottlerocket with the NVIDIA driver, toolkit and device plugin. */
+  BottlerocketNvidia: "BOTTLEROCKET_x86_64_NVIDIA",
+} as const;
+export type EksGpuAmiType = (typeof EksGpuAmiType)[keyof typeof EksGpuAmiType];
+
+/** Block devices per AMI type: where the OS lives and which volume holds images and model weights. */
+const AMI_VOLUMES: Record<EksGpuAmiType, Array<{ deviceName: string; size: "data" | number }>> = {
+  AL2023_x86_64_NVIDIA: [{ deviceName: "/dev/xvda", size: "data" }],
+  // Bottlerocket: a small OS volume and a data volume for containerd (images, emptyDir, weights cache).
+  BOTTLEROCKET_x86_64_NVIDIA: [
+    { deviceName: "/dev/xvda", size: 4 },
+    { deviceName: "/dev/xvdb", size: "data" },
+  ],
+};
+
+/** Arguments of {@link EksGpuNodePool}. */
+export interface EksGpuNodePoolArgs {
+  /** Name of the existing EKS cluster. */
+  clusterName: pulumi.Input<string>;
+  /** Private subnets the nodes run in. */
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Pool name as the pipeline sees it (labels, contract). @default - the component name */
+  poolName?: string;
+  /** GPU catalog key (`t4`, `a10g`, `l4`, `l40s`, `a100-40gb`, `a100-80gb`, `h100`, `h200`, `b200`). */
+  gpuType: string;
+  /** GPUs per node. @default - the smallest count EC2 offers for the GPU type */
+  gpusPerNode?: number;
+  /** Capacity of the primary node group. @default "spot" */
+  capacity?: CapacityType;
+  /** Instance types of one GPU class (several: spot diversification). @default - every catalog type with gpusPerNode GPUs of gpuType */
+  instanceTypes?: string[];
+  /** Create an on-demand node group next to the spot one (scales from 0 only when spot pods cannot be placed). @default true */
+  onDemandFallback?: boolean;
+  /** @default 0 */
+  minNodes?: number;
+  /** @default 2 */
+  maxNodes?: number;
+  /** Most nodes of the on-demand fallback group. @default - maxNodes */
+  fallbackMaxNodes?: number;
+  /** GPU AMI type. @default "AL2023_x86_64_NVIDIA" */
+  amiType?: EksGpuAmiType;
+  /** Size of the volume holding images and model weights, GiB (encrypted gp3). @default 500 */
+  rootVolumeGiB?: number;
+  /** KMS key for the EBS volumes. @default - the account's EBS default key (`aws/ebs`) */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** Existing node role ARN. @default - a role with only the EKS worker, CNI and ECR read-only managed policies */
+  nodeRoleArn?: pulumi.Input<string>;
+  /** MIG profile the GPU Operator's MIG manager applies to these nodes (label `nvidia.com/mig.config`). @default - no MIG */
+  migProfile?: string;
+  /** Extra node labels. @default {} */
+  labels?: Record<string, string>;
+  /** Tags on every AWS resource. @default {} */
+  tags?: Record<string, string>;
+}
+
+/** The pure plan of an EKS GPU pool: validated, defaults resolved. */
+export interface EksGpuPoolPlan {
+  poolName: string;
+  gpuType: string;
+  gpusPerNode: number;
+  instanceTypes: string[];
+  amiType: EksGpuAmiType;
+  rootVolumeGiB: number;
+  minNodes: number;
+  maxNodes: number;
+  fallbackMaxNodes: number;
+  capacityTypes: CapacityType[];
+  /** One node group per capacity type: `labels` are the node labels, `asgTags` the cluster-autoscaler node-template tags. */
+  groups: Array<{ capacity: CapacityType; labels: Record<string, string>; minNodes: number; maxNodes: number; asgTags: Record<string, string> }>;
+  warnings: string[];
+}
+
+/** EKS capacity type spelling. */
+const EKS_CAPACITY: Record<CapacityType, "SPOT" | "ON_DEMAND"> = { spot: "SPOT", "on-demand": "ON_DEMAND" };
+
+/**
+ * Cluster-autoscaler node-template tags for an ASG that must scale from zero: the node labels, the GPU taint and
+ * the `nvidia.com/gpu` resource a node will have (without them the autoscaler cannot know a zero-node group fits).
+ */
+export function clusterAutoscalerNodeTemplateTags(labels: Record<string, string>, gpus: number): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) tags[`k8s.io/cluster-autoscaler/node-template/label/${k}`] = v;
+  tags[`k8s.io/cluster-autoscaler/node-template/taint/${GPU_TAINT.key}`] = `${GPU_TAINT.value}:${GPU_TAINT.effect}`;
+  tags["k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"] = String(gpus);
+  return tags;
+}
+
+/** Validates the arguments and resolves defaults; throws `InputPropertiesError` listing every problem. */
+export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPoolPlan {
+  const problems: ArgProblem[] = poolShapeProblems(args, "aws");
+  const amiType = args.amiType ?? EksGpuAmiType.Al2023Nvidia;
+  if (!Object.values(EksGpuAmiType).includes(amiType)) {
+    problems.push({ propertyPath: "amiType", reason: `"${amiType}" is not a GPU AMI type (use one of ${Object.values(EksGpuAmiType).join(", ")})` });
+  }
+  const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
+  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100 || rootVolumeGiB > 16384) {
+    problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is outside 100..16384 (model weights and CUDA images need ≥ 100 GiB)` });
+  }
+  const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
+  const fallbackMaxNodes = args.fallbackMaxNodes ?? maxNodes;
+  if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1) problems.push({ propertyPath: "fallbackMaxNodes", reason: `${fallbackMaxNodes} is not a whole number ≥ 1` });
+  throwIfInvalid("EksGpuNodePool", name, problems);
+
+  const poolName = args.poolName ?? name;
+  const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
+  const instanceTypes = args.instanceTypes ?? awsInstanceTypes(args.gpuType, gpusPerNode).map((s) => s.name);
+  const capacity = args.capacity ?? CapacityType.Spot;
+  const capacityTypes = capacityOrder(capacity, args.onDemandFallback ?? true);
+  const minNodes = args.minNodes ?? POOL_DEFAULTS.minNodes;
+  const warnings: string[] = [];
+  if (capacity === CapacityType.Spot && instanceTypes.length < 2) {
+    warnings.push(
+      `EksGpuNodePool "${name}": spot capacity with a single instance type (${instanceTypes.join(", ")}) is often unavailable; list several instance types of the same GPU class in instanceTypes, or keep onDemandFallback on`,
+    );
+  }
+  const groups = capacityTypes.map((c, i) => {
+    const labels = poolNodeLabels(poolName, gpuSpec(args.gpuType).key, c, { ...(args.labels ?? {}), ...migConfigLabel(args.migProfile) });
+    return {
+      capacity: c,
+      labels,
+      // Only the preferred group keeps minNodes; a fallback group always starts at zero.
+      minNodes: i === 0 ? minNodes : 0,
+      maxNodes: i === 0 ? maxNodes : fallbackMaxNodes,
+      asgTags: clusterAutoscalerNodeTemplateTags(labels, gpusPerNode),
+    };
+  });
+  return { poolName, gpuType: args.gpuType, gpusPerNode, instanceTypes, amiType, rootVolumeGiB, minNodes, maxNodes, fallbackMaxNodes, capacityTypes, groups, warnings };
+}
+
+/** The contract of an EKS pool plan. */
+export function eksPoolContract(plan: EksGpuPoolPlan): GpuPoolContract {
+  return buildPoolContract({
+    name: plan.poolName,
+    platform: "eks",
+    gpuType: plan.gpuType,
+    gpusPerNode: plan.gpusPerNode,
+    capacityTypes: plan.capacityTypes,
+    maxNodes: plan.maxNodes,
+    nodeSelector: poolSelector(plan.poolName, plan.gpuType),
+    tolerations: [GPU_TOLERATION],
+    instanceType: plan.instanceTypes[0],
+  });
+}
+
+/**
+ * GPU nodes for an existing EKS cluster as managed node groups: spot by default over several instance types of one
+ * GPU class, the NVIDIA GPU AMI, scale from zero (cluster-autoscaler node-template tags on the ASG), taint
+ * `nvidia.com/gpu=present:NoSchedule`, IMDSv2 only with hop limit 1, no SSH, an encrypted gp3 volume for weights,
+ * and a least-privilege node role. An on-demand group (min 0) backs the spot group unless turned off.
+ */
+export class EksGpuNodePool extends pulumi.ComponentResource {
+  /** What the pipeline consumes. */
+  readonly contract: GpuPoolContract;
+  /** Node group names, preferred capacity first. */
+  readonly nodeGroupNames: pulumi.Output<string>[];
+  /** ARN of the node role. */
+  readonly nodeRoleArn: pulumi.Output<string>;
+  readonly launchTemplateId: pulumi.Output<string>;
+
+  constructor(name: string, args: EksGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:gpu:EksGpuNodePool", name, {}, opts);
+    const plan = planEksGpuPool(name, args);
+    for (const w of plan.warnings) void pulumi.log.warn(w, this);
+    this.contract = eksPoolContract(plan);
+    const tags = { ...(args.tags ?? {}), "finetune.dev/pool": plan.poolName, "finetune.dev/gpu-type": plan.gpuType };
+
+    this.nodeRoleArn = args.nodeRoleArn !== undefined ? pulumi.output(args.nodeRoleArn) : createGpuNodeRole(name, this, tags).arn;
+
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-lt`,
+      {
+        description: `GPU nodes of pool ${plan.poolName} (finetune-kit)`,
+        updateDefaultVersion: true,
+        // IMDSv2 only; hop limit 1 keeps pods (one hop further) away from the node role's credentials.
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+        blockDeviceMappings: AMI_VOLUMES[plan.amiType].map((v) => ({
+          deviceName: v.deviceName,
+          ebs: {
+            volumeSize: v.size === "data" ? plan.rootVolumeGiB : v.size,
+            volumeType: "gp3",
+            iops: v.size === "data" ? 6000 : 3000,
+            throughput: v.size === "data" ? 500 : 125,
+            encrypted: "true",
+            kmsKeyId: args.kmsKeyArn,
+            deleteOnTermination: "true",
+          },
+        })),
+        tagSpecifications: [
+          { resourceType: "instance", tags },
+          { resourceType: "volume", tags },
+        ],
+        tags,
+      },
+      { parent: this },
+    );
+    this.launchTemplateId = launchTemplate.id;
+
+    this.nodeGroupNames = plan.groups.map((g) => {
+      const group = new aws.eks.NodeGroup(
+        `${name}-${g.capacity}`,
+        {
+          clusterName: args.clusterName,
+          nodeRoleArn: this.nodeRoleArn,
+          subnetIds: args.subnetIds,
+          capacityType: EKS_CAPACITY[g.capacity],
+          instanceTypes: plan.instanceTypes,
+          amiType: plan.amiType,
+          scalingConfig: { minSize: g.minNodes, maxSize: g.maxNodes, desiredSize: g.minNodes },
+          updateConfig: { maxUnavailable: 1 },
+          labels: g.labels,
+          taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: CLOUD_TAINT_EFFECT[GPU_TAINT.effect] }],
+          launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+          tags: { ...tags, "finetune.dev/capacity-type": g.capacity },
+        },
+        // The cluster autoscaler owns the desired size.
+        { parent: this, ignoreChanges: ["scalingConfig.desiredSize"] },
+      );
+      // Managed node group tags do not reach the ASG: tag it directly so scale-from-zero knows labels, taint and GPUs.
+      const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+      Object.entries(g.asgTags).forEach(([key, value], i) => {
+        new aws.autoscaling.Tag(`${name}-${g.capacity}-ca-${i}`, { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } }, { parent: this });
+      });
+      return group.nodeGroupName;
+    });
+
+    this.registerOutputs({ contract: this.contract, nodeGroupNames: this.nodeGroupNames, nodeRoleArn: this.nodeRoleArn, launchTemplateId: this.launchTemplateId });
+  }
+}

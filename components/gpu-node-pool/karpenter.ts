@@ -1,0 +1,280 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { gpuCountsOffered, gpuSpec } from "./catalog";
+import { CapacityType, type GpuPoolContract } from "./contract";
+import { createGpuNodeRole } from "./aws-node-role";
+import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
+import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
+import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
+import { type ArgProblem, throwIfInvalid } from "./validation";
+
+export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
+
+/** AMI families the GPU NodePool supports, with the pinned EKS-optimized AMI alias (never `@latest`: it drifts nodes). */
+export const KARPENTER_AMI = {
+  AL2023: { alias: "al2023@v20251110", rootDevice: "/dev/xvda", checked: "2026-11-29" },
+  Bottlerocket: { alias: "bottlerocket@v1.46.0", rootDevice: "/dev/xvdb", checked: "2026-11-29" },
+} as const;
+export type KarpenterAmiFamily = keyof typeof KARPENTER_AMI;
+
+/** Arguments of {@link KarpenterGpuNodePool}. */
+export interface KarpenterGpuNodePoolArgs {
+  /** Name of the existing EKS cluster (Karpenter already installed). */
+  clusterName: pulumi.Input<string>;
+  /** Pool name as the pipeline sees it; also the NodePool / EC2NodeClass name. @default - the component name */
+  poolName?: string;
+  /** GPU catalog key. */
+  gpuType: string;
+  /** GPUs per node. @default - the smallest count EC2 offers for the GPU type */
+  gpusPerNode?: number;
+  /** Capacity types in preference order (Karpenter launches spot when it can). @default ["spot", "on-demand"] */
+  capacityTypes?: CapacityType[];
+  /** Node budget: the NodePool's `nvidia.com/gpu` limit is maxNodes × gpusPerNode. @default 2 */
+  maxNodes?: number;
+  /** EC2 instance families. @default - the catalog's families for the GPU type */
+  instanceFamilies?: string[];
+  /** AMI family. @default "AL2023" */
+  amiFamily?: KarpenterAmiFamily;
+  /** AMI alias override, e.g. `al2023@v20251110`. @default - the pin in KARPENTER_AMI */
+  amiAlias?: string;
+  /** Subnet discovery tags. @default {"karpenter.sh/discovery": clusterName} */
+  subnetSelectorTags?: Record<string, pulumi.Input<string>>;
+  /** Security group discovery tags. @default {"karpenter.sh/discovery": clusterName} */
+  securityGroupSelectorTags?: Record<string, pulumi.Input<string>>;
+  /** Existing node role name (must already have an EKS access entry). @default - a least-privilege role plus an EC2_LINUX access entry */
+  nodeRoleName?: pulumi.Input<string>;
+  /** Volume for images and model weights, GiB (encrypted gp3). @default 500 */
+  rootVolumeGiB?: number;
+  /** KMS key for the EBS volumes. @default - the account's EBS default key */
+  kmsKeyArn?: pulumi.Input<string>;
+  /** How long an empty GPU node lives before Karpenter removes it. @default "5m" */
+  consolidateAfter?: string;
+  /** Node lifetime; expiry waits for `karpenter.sh/do-not-disrupt` pods to finish. @default "720h" */
+  expireAfter?: string;
+  /** Create the cluster's interruption queue here (false when another pool or the Karpenter install owns it). @default true */
+  createInterruptionQueue?: boolean;
+  /** MIG profile (node label `nvidia.com/mig.config`). @default - no MIG */
+  migProfile?: string;
+  /** Tags on every AWS resource and on the instances. @default {} */
+  tags?: Record<string, string>;
+}
+
+/** Plain inputs of the NodePool / EC2NodeClass renderer. */
+export interface KarpenterRenderInput {
+  poolName: string;
+  gpuType: string;
+  gpusPerNode: number;
+  capacityTypes: CapacityType[];
+  maxNodes: number;
+  instanceFamilies: string[];
+  amiFamily: KarpenterAmiFamily;
+  amiAlias: string;
+  roleName: string;
+  subnetSelectorTags: Record<string, string>;
+  securityGroupSelectorTags: Record<string, string>;
+  rootVolumeGiB: number;
+  kmsKeyArn?: string;
+  consolidateAfter: string;
+  expireAfter: string;
+  migProfile?: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * Renders the `karpenter.sh/v1` NodePool and `karpenter.k8s.aws/v1` EC2NodeClass of a GPU pool (pure).
+ *
+ * Consolidation never evicts a running training pod: `consolidationPolicy: WhenEmpty` only removes nodes with no
+ * workload pods, the budgets let empty nodes go at once but replace drifted nodes one at a time, and training pods
+ * carry `karpenter.sh/do-not-disrupt: "true"` (the pipeline adds it when `contract.karpenter` is true), which blocks
+ * every voluntary disruption — drift and expiry included — until the pod ends. No `terminationGracePeriod` is set,
+ * so an expiring node waits for the training pod instead of killing it.
+ */
+export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Record<string, unknown>; nodeClass: Record<string, unknown> } {
+  const spec = gpuSpec(i.gpuType);
+  const labels = { ...poolSelector(i.poolName, spec.key), ...migConfigLabel(i.migProfile) };
+  const nodeClass = {
+    apiVersion: "karpenter.k8s.aws/v1",
+    kind: "EC2NodeClass",
+    metadata: { name: i.poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+    spec: {
+      amiFamily: i.amiFamily,
+      amiSelectorTerms: [{ alias: i.amiAlias }],
+      role: i.roleName,
+      subnetSelectorTerms: [{ tags: i.subnetSelectorTags }],
+      securityGroupSelectorTerms: [{ tags: i.securityGroupSelectorTags }],
+      metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+      blockDeviceMappings: [
+        {
+          deviceName: KARPENTER_AMI[i.amiFamily].rootDevice,
+          rootVolume: i.amiFamily === "AL2023",
+          ebs: {
+            volumeSize: `${i.rootVolumeGiB}Gi`,
+            volumeType: "gp3",
+            iops: 6000,
+            throughput: 500,
+            encrypted: true,
+            deleteOnTermination: true,
+            ...(i.kmsKeyArn ? { kmsKeyID: i.kmsKeyArn } : {}),
+          },
+        },
+      ],
+      tags: i.tags,
+    },
+  };
+  const nodePool = {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodePool",
+    metadata: { name: i.poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+    spec: {
+      template: {
+        metadata: { labels },
+        spec: {
+          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: i.poolName },
+          requirements: [
+            { key: "karpenter.sh/capacity-type", operator: "In", values: [...i.capacityTypes] },
+            { key: "karpenter.k8s.aws/instance-gpu-name", operator: "In", values: [spec.aws!.karpenterGpuName] },
+            { key: "karpenter.k8s.aws/instance-gpu-count", operator: "In", values: [String(i.gpusPerNode)] },
+            { key: "karpenter.k8s.aws/instance-family", operator: "In", values: [...i.instanceFamilies] },
+            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          ],
+          taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
+          expireAfter: i.expireAfter,
+        },
+      },
+      disruption: {
+        consolidationPolicy: "WhenEmpty",
+        consolidateAfter: i.consolidateAfter,
+        budgets: [
+          { nodes: "100%", reasons: ["Empty"] },
+          { nodes: "1", reasons: ["Drifted"] },
+        ],
+      },
+      // The budget: Karpenter launches no node that would take the pool past this many GPUs.
+      limits: { "nvidia.com/gpu": String(i.maxNodes * i.gpusPerNode) },
+    },
+  };
+  return { nodePool, nodeClass };
+}
+
+const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
+
+/**
+ * A Karpenter GPU pool for an existing EKS cluster with Karpenter installed: NodePool + EC2NodeClass (spot then
+ * on-demand, GPU name / count / family requirements, an `nvidia.com/gpu` limit, consolidation only of empty nodes),
+ * a least-privilege node role with its access entry, and the interruption queue. Give `interruptionQueueName` to
+ * the Karpenter chart as `settings.interruptionQueue` (`karpenterHelmValues`).
+ */
+export class KarpenterGpuNodePool extends pulumi.ComponentResource {
+  readonly contract: GpuPoolContract;
+  /** Interruption queue name (undefined when `createInterruptionQueue` is false). */
+  readonly interruptionQueueName?: pulumi.Output<string>;
+  /** The exact Helm value path of the queue name: `settings.interruptionQueue`. */
+  readonly interruptionQueueHelmValuePath = KARPENTER_INTERRUPTION_QUEUE_VALUE;
+  /** Values to merge into the Karpenter chart. */
+  readonly karpenterHelmValues?: pulumi.Output<{ settings: { interruptionQueue: string } }>;
+  /** IAM policy JSON the Karpenter controller role needs on the queue. */
+  readonly controllerQueuePolicyJson?: pulumi.Output<string>;
+  readonly nodeRoleName: pulumi.Output<string>;
+
+  constructor(name: string, args: KarpenterGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:gpu:KarpenterGpuNodePool", name, {}, opts);
+    const problems: ArgProblem[] = poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws");
+    const amiFamily = args.amiFamily ?? "AL2023";
+    if (!(amiFamily in KARPENTER_AMI)) problems.push({ propertyPath: "amiFamily", reason: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
+    const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
+    if (capacityTypes.length === 0) problems.push({ propertyPath: "capacityTypes", reason: "is empty (use [\"spot\", \"on-demand\"])" });
+    if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ propertyPath: "amiAlias", reason: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
+    for (const key of ["consolidateAfter", "expireAfter"] as const) {
+      const v = args[key];
+      if (v !== undefined && !DURATION.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
+    }
+    const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
+    if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
+    throwIfInvalid("KarpenterGpuNodePool", name, problems);
+
+    const poolName = args.poolName ?? name;
+    const spec = gpuSpec(args.gpuType);
+    const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
+    const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
+    const tags = { ...(args.tags ?? {}), "finetune.dev/pool": poolName, "finetune.dev/gpu-type": spec.key };
+    this.contract = buildPoolContract({
+      name: poolName,
+      platform: "karpenter",
+      gpuType: spec.key,
+      gpusPerNode,
+      capacityTypes,
+      maxNodes,
+      nodeSelector: poolSelector(poolName, spec.key),
+      tolerations: [GPU_TOLERATION],
+      karpenter: true,
+      instanceType: spec.aws!.instanceTypes.find((s) => s.gpus === gpusPerNode)?.name,
+    });
+
+    if (args.nodeRoleName !== undefined) {
+      this.nodeRoleName = pulumi.output(args.nodeRoleName);
+    } else {
+      const role = createGpuNodeRole(name, this, tags);
+      // Nodes launched by Karpenter join through an EKS access entry for their role.
+      new aws.eks.AccessEntry(`${name}-node-access`, { clusterName: args.clusterName, principalArn: role.arn, type: "EC2_LINUX", tags }, { parent: this });
+      this.nodeRoleName = role.name;
+    }
+
+    const discovery = { "karpenter.sh/discovery": args.clusterName };
+    const rendered = pulumi
+      .all([
+        this.nodeRoleName,
+        pulumi.output(args.subnetSelectorTags ?? discovery),
+        pulumi.output(args.securityGroupSelectorTags ?? discovery),
+        pulumi.output(args.kmsKeyArn),
+      ])
+      .apply(([roleName, subnets, groups, kms]) =>
+        renderKarpenterGpuPool({
+          poolName,
+          gpuType: spec.key,
+          gpusPerNode,
+          capacityTypes,
+          maxNodes,
+          instanceFamilies: args.instanceFamilies ?? [...spec.aws!.instanceFamilies],
+          amiFamily,
+          amiAlias: args.amiAlias ?? KARPENTER_AMI[amiFamily].alias,
+          roleName,
+          subnetSelectorTags: subnets as Record<string, string>,
+          securityGroupSelectorTags: groups as Record<string, string>,
+          rootVolumeGiB,
+          kmsKeyArn: kms,
+          consolidateAfter: args.consolidateAfter ?? "5m",
+          expireAfter: args.expireAfter ?? "720h",
+          migProfile: args.migProfile,
+          tags,
+        }),
+      );
+    const nodeClass = new k8s.apiextensions.CustomResource(
+      `${name}-nodeclass`,
+      { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } }, spec: rendered.apply((r) => r.nodeClass.spec) },
+      { parent: this },
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-nodepool`,
+      { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } }, spec: rendered.apply((r) => r.nodePool.spec) },
+      { parent: this, dependsOn: [nodeClass] },
+    );
+
+    if (args.createInterruptionQueue ?? true) {
+      const queue = new KarpenterInterruptionQueue(`${name}-interruption`, { tags }, { parent: this });
+      this.interruptionQueueName = queue.queueName;
+      this.karpenterHelmValues = queue.helmValues;
+      this.controllerQueuePolicyJson = queue.controllerPolicyJson;
+    }
+
+    this.registerOutputs({
+      contract: this.contract,
+      nodeRoleName: this.nodeRoleName,
+      interruptionQueueName: this.interruptionQueueName,
+      interruptionQueueHelmValuePath: this.interruptionQueueHelmValuePath,
+      karpenterHelmValues: this.karpenterHelmValues,
+      controllerQueuePolicyJson: this.controllerQueuePolicyJson,
+    });
+  }
+}

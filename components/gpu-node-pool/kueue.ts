@@ -1,0 +1,137 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GPU_STACK_CHARTS } from "../versions";
+import { isGpuType, unknownGpuTypeMessage } from "./catalog";
+import { CapacityType, type GpuPoolContract } from "./contract";
+import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
+import { type ArgProblem, throwIfInvalid } from "./validation";
+
+export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
+
+/** Arguments of {@link KueueInstall}. */
+export interface KueueInstallArgs {
+  /** Namespace Kueue runs in (created, PSS `restricted`). @default "kueue-system" */
+  namespace?: string;
+  /** Requeue a workload whose pods are not all ready after this long. @default "10m" */
+  waitForPodsReadyTimeout?: string;
+  /** Let the chart create Kueue's ServiceMonitor (prometheus-operator must be installed). @default false */
+  enablePrometheus?: boolean;
+}
+
+/**
+ * Kueue, installed once per cluster from the pinned Helm chart into a PSS-restricted namespace. Pass the
+ * component in `dependsOn` of every {@link KueueGpuPool} so that the CRDs exist first.
+ */
+export class KueueInstall extends pulumi.ComponentResource {
+  readonly namespace: string;
+  /** The Helm release (for `dependsOn`). */
+  readonly release: k8s.helm.v3.Release;
+  readonly chartVersion: string = GPU_STACK_CHARTS.kueue.version;
+
+  constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:gpu:KueueInstall", name, {}, opts);
+    const timeout = args.waitForPodsReadyTimeout ?? "10m";
+    if (!/^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout)) {
+      throwIfInvalid("KueueInstall", name, [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }]);
+    }
+    this.namespace = args.namespace ?? "kueue-system";
+    const ns = new k8s.core.v1.Namespace(
+      `${name}-ns`,
+      {
+        metadata: {
+          name: this.namespace,
+          labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted", "app.kubernetes.io/managed-by": "finetune-kit" },
+        },
+      },
+      { parent: this },
+    );
+    this.release = new k8s.helm.v3.Release(
+      `${name}-chart`,
+      {
+        name: "kueue",
+        chart: GPU_STACK_CHARTS.kueue.chart,
+        version: GPU_STACK_CHARTS.kueue.version,
+        namespace: ns.metadata.name,
+        createNamespace: false,
+        atomic: true,
+        timeout: 600,
+        values: renderKueueValues({ waitForPodsReadyTimeout: timeout, enablePrometheus: args.enablePrometheus ?? false }),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ namespace: this.namespace, chartVersion: this.chartVersion });
+  }
+}
+
+/** Arguments of {@link KueueGpuPool}. */
+export interface KueueGpuPoolArgs {
+  /** The pool's contract (from a pool component, or `existingNodesPoolContract` on bare Kubernetes). */
+  pool: GpuPoolContract;
+  /** Namespace of the pipeline; the LocalQueue is created there (the namespace must exist). */
+  namespace: string;
+  /** @default - the pool name */
+  clusterQueueName?: string;
+  /** @default - the pool name */
+  localQueueName?: string;
+  /** Cohort to join (borrow / lend unused quota). @default - none */
+  cohort?: string;
+  /** Preemption policy. @default { withinClusterQueue: "LowerPriority", reclaimWithinCohort: "Any" } */
+  preemption?: KueuePreemption;
+  /** Nodes per capacity type counted in the quota. @default - pool.maxNodes for each capacity type */
+  nodesByCapacity?: Partial<Record<CapacityType, number>>;
+  /** CPU per node counted in the quota. @default - from the instance type, or the catalog's host share per GPU */
+  cpuPerNode?: number;
+  /** Memory (GiB) per node counted in the quota. @default - from the instance type, or the catalog's host share per GPU */
+  memoryGiBPerNode?: number;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Kueue queueing for a GPU pool: ResourceFlavors for spot and on-demand (node labels + tolerations), a ClusterQueue
+ * with `nvidia.com/gpu` (and cpu/memory) quota that prefers spot, a preemption policy and optional cohort, and a
+ * LocalQueue in the pipeline namespace. Its `contract` is the pool's contract plus `localQueueName` and `flavors`.
+ */
+export class KueueGpuPool extends pulumi.ComponentResource {
+  readonly contract: GpuPoolContract;
+  readonly clusterQueueName: string;
+  readonly localQueueName: string;
+
+  constructor(name: string, args: KueueGpuPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:gpu:KueueGpuPool", name, {}, opts);
+    const problems: ArgProblem[] = [];
+    if (!isGpuType(args.pool.gpuType)) problems.push({ propertyPath: "pool.gpuType", reason: unknownGpuTypeMessage(args.pool.gpuType) });
+    if (args.pool.platform === "sagemaker") problems.push({ propertyPath: "pool.platform", reason: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
+    if (args.pool.capacityTypes.length === 0) problems.push({ propertyPath: "pool.capacityTypes", reason: "is empty (a pool needs spot and/or on-demand)" });
+    if (!DNS_LABEL.test(args.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS-1123 label` });
+    for (const [c, n] of Object.entries(args.nodesByCapacity ?? {})) {
+      if (!Number.isInteger(n) || (n as number) < 0) problems.push({ propertyPath: `nodesByCapacity.${c}`, reason: `${n} is not a whole number ≥ 0` });
+    }
+    for (const key of ["cpuPerNode", "memoryGiBPerNode"] as const) {
+      const v = args[key];
+      if (v !== undefined && !(v > 0)) problems.push({ propertyPath: key, reason: `${v} must be > 0` });
+    }
+    throwIfInvalid("KueueGpuPool", name, problems);
+
+    this.clusterQueueName = args.clusterQueueName ?? args.pool.name;
+    this.localQueueName = args.localQueueName ?? args.pool.name;
+    const res = nodeResources(args.pool);
+    const rendered = renderKueueGpuPool({
+      pool: args.pool,
+      namespace: args.namespace,
+      clusterQueueName: this.clusterQueueName,
+      localQueueName: this.localQueueName,
+      nodesByCapacity: args.nodesByCapacity ?? {},
+      cpuPerNode: args.cpuPerNode ?? res.cpu,
+      memoryGiBPerNode: args.memoryGiBPerNode ?? res.memoryGiB,
+      cohort: args.cohort,
+      preemption: args.preemption,
+    });
+    const flavors = rendered.flavors.map((f, i) => new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, { parent: this }));
+    const cq = new k8s.apiextensions.CustomResource(`${name}-cluster-queue`, rendered.clusterQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: flavors });
+    new k8s.apiextensions.CustomResource(`${name}-local-queue`, rendered.localQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [cq] });
+
+    this.contract = { ...args.pool, localQueueName: this.localQueueName, flavors: args.pool.capacityTypes.map((c) => flavorName(args.pool.name, c)) };
+    this.registerOutputs({ contract: this.contract, clusterQueueName: this.clusterQueueName, localQueueName: this.localQueueName });
+  }
+}
