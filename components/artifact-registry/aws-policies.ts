@@ -121,6 +121,8 @@ export function modelRegistryPolicy(groupArn: string, modelPackageArnPrefix: str
 export interface BucketPolicyTarget {
   bucketArn: string;
   kmsKeyArn: string;
+  /** The key's alias ARN, also accepted in upload headers (the contract hands it to SageMaker). */
+  kmsKeyAliasArn?: string;
   /** Also deny uploads that ask for another encryption than SSE-KMS with this key. */
   denyUnencryptedUploads: boolean;
 }
@@ -152,7 +154,7 @@ export function bucketPolicy(t: BucketPolicyTarget): PolicyDocument {
         Principal: "*",
         Action: ["s3:PutObject"],
         Resource: `${t.bucketArn}/*`,
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyArn } },
+        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyAliasArn ? [t.kmsKeyArn, t.kmsKeyAliasArn] : t.kmsKeyArn } },
       },
     );
   }

@@ -196,7 +196,11 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: this.bucket.id,
-        policy: this.key.arn.apply((kmsKeyArn) => JSON.stringify(bucketPolicy({ bucketArn, kmsKeyArn, denyUnencryptedUploads: args.denyUnencryptedUploads ?? true }))),
+        policy: pulumi
+          .all([this.key.arn, accountId])
+          .apply(([kmsKeyArn, acct]) =>
+            JSON.stringify(bucketPolicy({ bucketArn, kmsKeyArn, kmsKeyAliasArn: `arn:${partition}:kms:${args.region}:${acct}:${aliasName}`, denyUnencryptedUploads: args.denyUnencryptedUploads ?? true })),
+          ),
       },
       { parent: this, dependsOn: [publicAccess, ownership] },
     );

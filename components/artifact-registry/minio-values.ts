@@ -87,6 +87,8 @@ export function minioValues(i: MinioValuesInput): Record<string, unknown> {
     fullnameOverride: i.fullname,
     mode: "standalone",
     replicas: 1,
+    // One server on one ReadWriteOnce volume: never run two at once (the chart's default surges a second pod).
+    deploymentUpdate: { type: "Recreate" },
     image: { repository: i.image.repository, tag: i.image.tag, pullPolicy: "IfNotPresent" },
     mcImage: { repository: i.mcImage.repository, tag: i.mcImage.tag, pullPolicy: "IfNotPresent" },
     rootUser: "",

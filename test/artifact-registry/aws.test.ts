@@ -64,7 +64,8 @@ describe("AwsArtifactRegistry", () => {
     const policy = JSON.parse(only(resources, T.policy).inputs.policy as string);
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls", "DenyNonKmsUploads", "DenyOtherKmsKeys"]);
     expect(policy.Statement[0].Resource).toEqual([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]);
-    expect(policy.Statement[3].Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toBe(key.state.arn);
+    // Uploads may name the key by ARN or by the alias ARN the contract hands out; any other key is denied.
+    expect(policy.Statement[3].Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toEqual([key.state.arn, `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:alias/finetune-artifacts`]);
 
     const lc = only(resources, T.lifecycle);
     expect(lc.inputs.rules).toEqual([

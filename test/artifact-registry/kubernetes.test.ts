@@ -72,6 +72,7 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
     });
     const v = release.inputs.values;
     expect(v.mode).toBe("standalone");
+    expect(v.deploymentUpdate).toEqual({ type: "Recreate" });
     expect(v.image).toEqual({ repository: REGISTRY_IMAGES.minio.repository, tag: REGISTRY_IMAGES.minio.tag, pullPolicy: "IfNotPresent" });
     expect(v.image.tag).not.toBe("latest");
     expect(v.mcImage.tag).toBe(REGISTRY_IMAGES.mc.tag);
