@@ -2,7 +2,7 @@
  * Fine-tuning policies: spot training survives preemption, no deployment without an evaluation gate, GPU
  * pools are bounded, tainted and scale to zero, drivers are pinned, Karpenter leaves training alone.
  */
-import { Level, PolicyGroup, display, resourcePolicy, stackPolicy, type KitPolicy } from "../kit-policy";
+import { Level, PolicyGroup, resourcePolicy, stackPolicy, type KitPolicy, type StackView } from "../kit-policy";
 import { chartName, describeRelease, HELM_RELEASE, releaseValues } from "../lib/helm";
 import {
   asKind,
@@ -28,7 +28,7 @@ import {
   poolLabel,
 } from "../lib/pools";
 import { DEPLOYMENT_STEP_TYPES, boolArg, isSet, numArg, pipelineDefinitionOf, trainingJobsOf, type PipelineDefinition } from "../lib/sagemaker";
-import { arr, isRecord, isUnknown, num, rec, str, type JsonObject } from "../lib/values";
+import { arr, isRecord, isUnknown, num, parseJson, rec, str, type JsonObject } from "../lib/values";
 
 const SAGEMAKER_PIPELINE = "aws:sagemaker/pipeline:Pipeline";
 
@@ -602,13 +602,27 @@ const karpenterDoNotDisrupt = stackPolicy<{ trainingNamePattern: string }>({
   },
 });
 
+const SPOT_WARNING = "EC2 Spot Instance Interruption Warning";
+
+/** True when the stack routes EC2 spot interruption warnings into an SQS queue (EventBridge rule → target → queue). */
+function hasInterruptionQueue(stack: StackView): boolean {
+  const rules = stack.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => {
+    const pattern = rec(parseJson(r.props.eventPattern));
+    return arr(pattern["detail-type"]).includes(SPOT_WARNING);
+  });
+  const queues = new Set(stack.ofType("aws:sqs/queue:Queue").map((q) => q.urn));
+  return stack
+    .ofType("aws:cloudwatch/eventTarget:EventTarget")
+    .some((t) => rules.some((r) => t.dependencies.includes(r.urn)) && t.dependencies.some((d) => queues.has(d)));
+}
+
 const karpenterInterruptionQueue = stackPolicy({
   name: "karpenter-interruption-queue",
-  description: "Karpenter runs with its SQS interruption queue (settings.interruptionQueue) so spot interruptions drain nodes ahead of termination.",
+  description: "Karpenter has its SQS interruption queue (fed by EventBridge spot-interruption rules; settings.interruptionQueue on a Karpenter release) so spot interruptions drain nodes ahead of termination.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
-    "Create the interruption SQS queue with its EventBridge rules and set the Karpenter chart value settings.interruptionQueue to the queue name; if Karpenter is installed outside this stack with its queue, exempt the NodePools.",
+    "Create the interruption queue with its EventBridge rules (KarpenterInterruptionQueue does) and set the Karpenter chart value settings.interruptionQueue to the queue name.",
   check(stack, report) {
     const releases = stack.ofType(HELM_RELEASE).filter((r) => chartName(r.props) === "karpenter");
     const configured = (r: { props: JsonObject }): boolean => {
@@ -618,10 +632,14 @@ const karpenterInterruptionQueue = stackPolicy({
     for (const r of releases) {
       if (!configured(r)) report(`${describeRelease(r.name, r.props)} has no interruption queue (set values.settings.interruptionQueue to the name of the SQS queue that receives EC2 spot interruption events)`, r.urn);
     }
-    if (releases.length === 0) {
-      for (const r of stack.resources) {
-        const np = karpenterNodePoolOf(r.type, r.props);
-        if (np) report(`Karpenter ${describeObject(np)} is created but no Karpenter release in this stack sets settings.interruptionQueue (install Karpenter with values.settings.interruptionQueue, or exempt ${display(r)} when Karpenter is installed elsewhere with its queue)`, r.urn);
+    if (releases.length > 0 || hasInterruptionQueue(stack)) return;
+    for (const r of stack.resources) {
+      const np = karpenterNodePoolOf(r.type, r.props);
+      if (np) {
+        report(
+          `Karpenter ${describeObject(np)} has no interruption queue in this stack (create an SQS queue fed by EventBridge rules for "${SPOT_WARNING}" and the other EC2 interruption events, e.g. with KarpenterInterruptionQueue, and set it as Karpenter's settings.interruptionQueue)`,
+          r.urn,
+        );
       }
     }
   },

@@ -108,6 +108,15 @@ const karpenterPool = (spec: Record<string, unknown> = {}) =>
 const karpenterRelease = (settings: Record<string, unknown> = { clusterName: "finetune", interruptionQueue: "finetune-karpenter" }) =>
   res("kubernetes:helm.sh/v3:Release", "karpenter", { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.8.1", namespace: "kube-system", values: { settings } });
 
+const interruptionQueue = () => {
+  const queue = res("aws:sqs/queue:Queue", "karpenter-interruption", { sqsManagedSseEnabled: true, messageRetentionSeconds: 300 });
+  const rule = res("aws:cloudwatch/eventRule:EventRule", "karpenter-spot-interruption", {
+    eventPattern: JSON.stringify({ source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] }),
+  });
+  const target = res("aws:cloudwatch/eventTarget:EventTarget", "karpenter-spot-interruption", { rule: "karpenter-spot-interruption", arn: "arn:aws:sqs:us-east-1:123456789012:karpenter-interruption" }, { dependsOn: [rule.urn, queue.urn] });
+  return [queue, rule, target];
+};
+
 const clusterQueue = (gpuQuota: unknown = 8) =>
   k8s({
     apiVersion: "kueue.x-k8s.io/v1beta2",
@@ -383,10 +392,19 @@ export const CASES: PolicyCase[] = [
   },
   {
     policy: "karpenter-interruption-queue",
-    compliant: [karpenterPool(), karpenterRelease()],
-    violating: [karpenterRelease({ clusterName: "finetune" }), karpenterPool()],
+    compliant: [karpenterPool(), karpenterRelease(), ...interruptionQueue()],
+    violating: [karpenterRelease({ clusterName: "finetune" }), patch(karpenterPool(), (i) => (i.metadata.name = "other")), karpenterPool()],
     messages: [
       `Helm release "karpenter" (chart karpenter) has no interruption queue (set values.settings.interruptionQueue to the name of the SQS queue that receives EC2 spot interruption events)`,
+    ],
+  },
+  {
+    // Without a Karpenter release in the stack (Karpenter installed elsewhere), the queue must be created here.
+    policy: "karpenter-interruption-queue",
+    compliant: [karpenterPool(), ...interruptionQueue()],
+    violating: [karpenterPool(), ...interruptionQueue().filter((r) => r.type !== "aws:cloudwatch/eventTarget:EventTarget")],
+    messages: [
+      `Karpenter NodePool "gpu" has no interruption queue in this stack (create an SQS queue fed by EventBridge rules for "EC2 Spot Instance Interruption Warning" and the other EC2 interruption events, e.g. with KarpenterInterruptionQueue, and set it as Karpenter's settings.interruptionQueue)`,
     ],
   },
   // Kubernetes
