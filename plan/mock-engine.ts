@@ -50,14 +50,15 @@ export interface MockRunResult {
   outputs: Record<string, unknown>;
 }
 
+/** Pulumi wire format: `{ [SIG_KEY]: SECRET_SIG, value }` marks a secret. */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 function redact(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (o[SECRET_SIG] === SECRET_SIG) return "[secret]";
-    if (o[SECRET_SIG] !== undefined) return "[unknown]";
+    if (o[SIG_KEY] === SECRET_SIG) return "[secret]";
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, redact(x)]));
   }
   if (v === "04da6b54-80e4-46f7-96ec-b56ff0331ba9") return "[unknown]";
@@ -68,7 +69,7 @@ function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
-    if (o[SECRET_SIG] === SECRET_SIG) return unwrapSecrets(o.value);
+    if (o[SIG_KEY] === SECRET_SIG) return unwrapSecrets(o.value);
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
   }
   return v;

@@ -44,3 +44,16 @@ describe("mock engine", () => {
     expect(b.resources.map((r) => r.name)).toEqual(["two"]);
   });
 });
+
+describe("mock engine secrets", () => {
+  it("unwraps secrets in inputs and redacts them in redactedInputs", async () => {
+    const { resources } = await runWithMocks(() => {
+      new k8s.core.v1.Secret("s", { metadata: { name: "hub" }, stringData: { token: pulumi.secret("hf_live") } });
+    });
+    const s = resources.find((r) => r.type === "kubernetes:core/v1:Secret")!;
+    expect(s.inputs.stringData).toEqual({ token: "hf_live" });
+    expect(JSON.stringify(s.redactedInputs)).not.toContain("hf_live");
+    // The SDK marks the whole property secret when any value inside it is.
+    expect(s.redactedInputs.stringData).toBe("[secret]");
+  });
+});

@@ -22,7 +22,7 @@ const sectionOf: Record<Target, "aws" | "gcp" | "kubernetes"> = {
 };
 
 /** Secret keys the kit reads with `getSecret`; they are not part of the typed config object. */
-export const SECRET_KEYS = ["hubToken"] as const;
+export const SECRET_KEYS = ["hubToken", "minioRootPassword", "minioPipelineSecretKey"] as const;
 
 /**
  * The whole `finetune:*` configuration of a stack. Every key is declared here; unknown keys are errors.
