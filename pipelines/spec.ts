@@ -1,8 +1,506 @@
 import { z } from "zod";
+import { PIPELINE_IMAGES } from "../components/versions";
 
-/** The fine-tuning pipeline spec. Placeholder until the pipeline capability lands. */
-export const FineTuningPipelineSpecSchema = z.strictObject({
-  name: z.string(),
-  compute: z.strictObject({ pool: z.string() }),
+/**
+ * The fine-tuning pipeline spec: one entry of `finetune:pipelines`. Everything a run needs that is not a
+ * platform fact (pool, store, monitoring come in as contracts). Cross-field rules are refinements whose
+ * messages read `<what is wrong> (<how to fix>)`; checks that need the pool contract live in
+ * `validatePipelineAgainstPool` (pipelines/validate.ts).
+ */
+
+/** Fine-tuning methods. */
+export const FineTuningMethod = {
+  Full: "full",
+  Lora: "lora",
+  Qlora: "qlora",
+} as const;
+export type FineTuningMethod = (typeof FineTuningMethod)[keyof typeof FineTuningMethod];
+
+/** Dataset row formats the data-prep stage understands. */
+export const DatasetFormat = {
+  /** `{"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}` */
+  Chat: "chat",
+  /** `{"instruction": "...", "input": "..."?, "output": "..."}` */
+  Instruction: "instruction",
+  /** `{"prompt": "...", "completion": "..."}` */
+  Completion: "completion",
+} as const;
+export type DatasetFormat = (typeof DatasetFormat)[keyof typeof DatasetFormat];
+
+/** Evaluation suites the gate knows. */
+export const EvalSuite = {
+  /** Task metrics on the held-out test split. */
+  Task: "task",
+  /** General-capability regression (catastrophic forgetting). */
+  General: "general",
+  /** Safety regression. */
+  Safety: "safety",
+} as const;
+export type EvalSuite = (typeof EvalSuite)[keyof typeof EvalSuite];
+
+/** Optimizers the sizing knows the state size of (Axolotl `optimizer` values). */
+export const Optimizer = {
+  AdamWTorchFused: "adamw_torch_fused",
+  AdamWTorch: "adamw_torch",
+  AdamW8bit: "adamw_bnb_8bit",
+  PagedAdamW8bit: "paged_adamw_8bit",
+  PagedAdamW32bit: "paged_adamw_32bit",
+} as const;
+export type Optimizer = (typeof Optimizer)[keyof typeof Optimizer];
+
+/** CUDA version of the pinned trainer image, read from its tag (`…-cu128-…` → `12.8`). */
+export function cudaVersionOfTag(tag: string): string | undefined {
+  const m = /cu(\d{2})(\d)/.exec(tag);
+  return m ? `${Number(m[1])}.${m[2]}` : undefined;
+}
+/** Default `compute.cudaVersion`: the CUDA version of `PIPELINE_IMAGES.trainer`. */
+export const DEFAULT_TRAINER_CUDA_VERSION = cudaVersionOfTag(PIPELINE_IMAGES.trainer.tag) ?? "12.8";
+
+const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const objectUri = /^(s3|gs):\/\/[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9](\/.*)?$/;
+const MOVING_REVISIONS = ["main", "master", "latest", "head", "dev", "develop"];
+const cronField = /^[\d*/,\-A-Za-z?]+$/;
+
+const imageOverride = z.string().min(1).regex(/^[^\s]+$/, "must be an image reference without spaces (repository:tag or repository@sha256:…)");
+const command = z.array(z.string()).min(1);
+
+/** Overrides shared by every stage: image and command. */
+const stageOverrides = z.strictObject({
+  /** Container image. @default - the stage's pin in components/versions.ts (PIPELINE_IMAGES) */
+  image: imageOverride.optional(),
+  /** Command (entrypoint + arguments) replacing the kit's. @default - the kit's command for the stage */
+  command: command.optional(),
 });
+
+const loraFields = {
+  /** LoRA rank r (the adapters' inner dimension). @default 16 */
+  rank: z.number().int().default(16),
+  /** LoRA alpha (scaling = alpha / rank). @default 32 */
+  alpha: z.number().positive().default(32),
+  /** LoRA dropout. @default 0.05 */
+  dropout: z.number().min(0).max(0.9).default(0.05),
+  /**
+   * Modules that get adapters: `["all-linear"]` (every linear layer of the decoder, as in the QLoRA paper) or
+   * module names such as `q_proj`, `v_proj`. @default ["all-linear"]
+   */
+  targetModules: z.array(z.string().min(1)).min(1).default(["all-linear"]),
+};
+
+/** Full fine-tuning: every parameter trains (mixed-precision AdamW, sharded with FSDP across GPUs when needed). */
+const FullMethodSchema = z.strictObject({
+  /** Method. */
+  type: z.literal(FineTuningMethod.Full),
+  /** Optimizer. @default "adamw_torch_fused" */
+  optimizer: z.enum(Object.values(Optimizer) as [Optimizer, ...Optimizer[]]).default(Optimizer.AdamWTorchFused),
+});
+
+/** LoRA: frozen bf16 base weights plus trainable low-rank adapters. */
+const LoraMethodSchema = z.strictObject({
+  /** Method. */
+  type: z.literal(FineTuningMethod.Lora),
+  ...loraFields,
+  /** Optimizer. @default "adamw_torch_fused" */
+  optimizer: z.enum(Object.values(Optimizer) as [Optimizer, ...Optimizer[]]).default(Optimizer.AdamWTorchFused),
+});
+
+/** QLoRA: the base model quantized to 4-bit NormalFloat with double quantization, LoRA adapters in bf16. */
+const QloraMethodSchema = z.strictObject({
+  /** Method. */
+  type: z.literal(FineTuningMethod.Qlora),
+  ...loraFields,
+  /** Base-model quantization (bitsandbytes). @default { bits: 4, type: "nf4", doubleQuant: true } */
+  quantization: z
+    .strictObject({
+      /** Bits per base-model weight; QLoRA is defined for 4. @default 4 */
+      bits: z.number().int().default(4),
+      /** 4-bit data type: NormalFloat (`nf4`, the QLoRA paper's) or `fp4`. @default "nf4" */
+      type: z.enum(["nf4", "fp4"]).default("nf4"),
+      /** Quantize the quantization constants too (saves ~0.37 bit/parameter). @default true */
+      doubleQuant: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** Optimizer (paged 8-bit AdamW keeps optimizer spikes off the GPU, as in the QLoRA paper). @default "paged_adamw_8bit" */
+  optimizer: z.enum(Object.values(Optimizer) as [Optimizer, ...Optimizer[]]).default(Optimizer.PagedAdamW8bit),
+});
+
+const METHODS = Object.values(FineTuningMethod) as string[];
+
+/**
+ * `method`: how the model is fine-tuned. An unknown `type` is reported with its value and the allowed methods
+ * (before the union, so that the message names the field the user typed).
+ */
+export const MethodSchema = z.preprocess(
+  (value, ctx) => {
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      const type = (value as { type?: unknown }).type;
+      if (type === undefined) {
+        ctx.addIssue({ code: "custom", path: ["type"], message: `is required (set it to one of ${METHODS.map((m) => `"${m}"`).join(", ")})`, input: value });
+        return z.NEVER;
+      }
+      if (typeof type !== "string" || !METHODS.includes(type)) {
+        ctx.addIssue({ code: "custom", path: ["type"], message: `${JSON.stringify(type)} is not a fine-tuning method (use one of ${METHODS.map((m) => `"${m}"`).join(", ")})`, input: value });
+        return z.NEVER;
+      }
+    }
+    return value;
+  },
+  z.discriminatedUnion("type", [FullMethodSchema, LoraMethodSchema, QloraMethodSchema]),
+);
+export type MethodSpec = z.infer<typeof MethodSchema>;
+
+/** One gate threshold. */
+export const ThresholdSchema = z.strictObject({
+  /** Suite the metric comes from. */
+  suite: z.enum([EvalSuite.Task, EvalSuite.General, EvalSuite.Safety]),
+  /** Metric name: a task metric (`exact_match`, `json_valid`, …) or an lm-eval `<task>/<metric>` such as `mmlu/acc`. */
+  metric: z.string().min(1),
+  /** Lowest acceptable value. @default - no lower bound */
+  min: z.number().optional(),
+  /** Highest acceptable value. @default - no upper bound */
+  max: z.number().optional(),
+});
+export type ThresholdSpec = z.infer<typeof ThresholdSchema>;
+
+export const FineTuningPipelineSpecSchema = z
+  .strictObject({
+    /**
+     * Pipeline name: a DNS label of at most 32 characters (it prefixes Kubernetes object names, run ids and
+     * artifact paths).
+     */
+    name: z
+      .string()
+      .max(32)
+      .regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-', starting with a letter (rename the pipeline)"),
+    /** Human description shown in the workflow and SageMaker pipeline. @default - none */
+    description: z.string().max(1000).optional(),
+
+    /** The base model. */
+    baseModel: z.strictObject({
+      /** Hugging Face hub id, e.g. `meta-llama/Llama-3.1-8B-Instruct`. */
+      id: z.string().regex(/^[A-Za-z0-9][\w.\-]*\/[\w.\-]+$/, "must be a hub id such as org/model (copy it from the model page)"),
+      /** Pinned revision: a commit sha (preferred) or a release tag; never a moving branch. */
+      revision: z.string().min(1),
+      /** The repository is gated or private: the model-init stage authenticates with the hub token. @default false */
+      gated: z.boolean().default(false),
+      /**
+       * Kubernetes Secret (name, key) holding the hub token when gated. The pipeline component creates it from
+       * `finetune:hubToken`. @default { name: "<pipeline>-hub-token", key: "HF_TOKEN" }
+       */
+      hubTokenSecret: z.strictObject({ name: z.string().regex(dnsLabel), key: z.string().min(1).default("HF_TOKEN") }).optional(),
+      /** Total parameter count, for models not in the kit's model table (e.g. `8.03e9`). @default - from the model table */
+      parameters: z.number().min(1e6).optional(),
+      /** Model shape, for models not in the model table. @default - from the model table, or derived from `parameters` */
+      architecture: z
+        .strictObject({
+          /** `hidden_size`. */
+          hiddenSize: z.number().int().positive().optional(),
+          /** `num_hidden_layers`. */
+          layers: z.number().int().positive().optional(),
+          /** `intermediate_size`. */
+          intermediateSize: z.number().int().positive().optional(),
+          /** `num_key_value_heads × head_dim`. */
+          kvDim: z.number().int().positive().optional(),
+          /** `vocab_size`. */
+          vocabSize: z.number().int().positive().optional(),
+          /** Decoder layer class FSDP wraps, e.g. `LlamaDecoderLayer`. */
+          decoderLayerClass: z.string().min(1).optional(),
+        })
+        .optional(),
+    }),
+
+    /** The training data. */
+    dataset: z.strictObject({
+      /** Object-store URI of the raw JSONL dataset (`s3://…` or `gs://…`); a pipeline parameter at run time. */
+      uri: z.string().regex(objectUri, "must be an object-store URI such as s3://bucket/datasets/support.jsonl (upload the dataset to the artifact store)"),
+      /** Row format. */
+      format: z.enum([DatasetFormat.Chat, DatasetFormat.Instruction, DatasetFormat.Completion]),
+      /** Split ratios; a ratio must be 0 for a split given as an explicit URI. @default { train: 0.9, validation: 0.05, test: 0.05 } */
+      split: z
+        .strictObject({
+          /** @default 0.9 */
+          train: z.number().min(0).max(1).default(0.9),
+          /** @default 0.05 */
+          validation: z.number().min(0).max(1).default(0.05),
+          /** @default 0.05 */
+          test: z.number().min(0).max(1).default(0.05),
+        })
+        .prefault({}),
+      /** Explicit validation set. @default - split from `uri` */
+      validationUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…)").optional(),
+      /** Explicit held-out test set. @default - split from `uri` */
+      testUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…)").optional(),
+      /** Fewest examples (after de-duplication) the data-prep stage accepts. @default 1000 */
+      minExamples: z.number().int().min(1).default(1000),
+      /** Drop exact duplicates (after whitespace normalisation). @default true */
+      deduplicate: z.boolean().default(true),
+      /** Seed of the deterministic split. @default 42 */
+      seed: z.number().int().min(0).default(42),
+    }),
+
+    /** Fine-tuning method and its adapter/quantization hyper-parameters. */
+    method: MethodSchema,
+
+    /** Optimisation hyper-parameters. @default {} */
+    training: z
+      .strictObject({
+        /** Peak learning rate. @default - 1e-5 for full, 2e-4 for lora/qlora */
+        learningRate: z.number().positive().max(1).optional(),
+        /** Epochs over the training split. @default 3 */
+        epochs: z.number().positive().max(100).default(3),
+        /** Micro-batch size per GPU. @default 2 */
+        batchSize: z.number().int().min(1).default(2),
+        /** Gradient accumulation steps. @default 8 */
+        gradientAccumulationSteps: z.number().int().min(1).default(8),
+        /** Sequence length (tokens); longer rows are truncated. @default 2048 */
+        sequenceLength: z.number().int().min(128).max(131072).default(2048),
+        /** Recompute activations in the backward pass (less memory, ~30% slower). @default true */
+        gradientCheckpointing: z.boolean().default(true),
+        /** Learning-rate schedule. @default "cosine" */
+        lrScheduler: z.enum(["cosine", "linear", "constant_with_warmup"]).default("cosine"),
+        /** Warm-up as a fraction of steps. @default 0.03 */
+        warmupRatio: z.number().min(0).max(0.5).default(0.03),
+        /** Validation-loss evaluations per epoch. @default 4 */
+        evalsPerEpoch: z.number().int().min(1).max(100).default(4),
+        /** Optimizer steps between log lines / metric pushes. @default 10 */
+        loggingSteps: z.number().int().min(1).default(10),
+        /** Stop when validation loss has not improved for this many evaluations; 0 disables. @default 3 */
+        earlyStoppingPatience: z.number().int().min(0).default(3),
+        /** Seed. @default 42 */
+        seed: z.number().int().min(0).default(42),
+      })
+      .prefault({}),
+
+    /** Where and on what the training stage runs. */
+    compute: z.strictObject({
+      /** GPU pool name (`finetune:gpuPools[].name`). */
+      pool: z.string().min(1),
+      /** GPUs per node. @default - the fewest that fit, chosen by the sizing from the pool contract */
+      gpusPerNode: z.number().int().min(1).optional(),
+      /** Nodes (more than one: multi-node torchrun). @default - the fewest that fit */
+      nodes: z.number().int().min(1).optional(),
+      /** CUDA version of the training image (the driver stack must support it). @default - the trainer image pin's, e.g. "12.8" */
+      cudaVersion: z.string().regex(/^\d+\.\d+$/, "must be MAJOR.MINOR such as 12.8").default(DEFAULT_TRAINER_CUDA_VERSION),
+      /** CPU cores requested per GPU. @default 8 */
+      cpuPerGpu: z.number().positive().default(8),
+      /** Host memory (GiB) requested per GPU. @default 48 */
+      memoryGiBPerGpu: z.number().positive().default(48),
+      /** Shared memory (`/dev/shm`, memory-backed emptyDir) per node in GiB, for NCCL and data loaders. @default 16 */
+      sharedMemoryGiB: z.number().positive().default(16),
+      /** Scratch disk per node (model, data, local checkpoints) in GiB. @default 200 */
+      ephemeralStorageGiB: z.number().int().positive().default(200),
+      /** Whole-job restarts (JobSet failurePolicy.maxRestarts) before the run fails; preemptions do not count. @default 10 */
+      maxRestarts: z.number().int().min(0).max(100).default(10),
+      /** Longest training run in hours (SageMaker MaxRuntime; Kubernetes activeDeadlineSeconds). @default 24 */
+      maxRuntimeHours: z.number().positive().max(672).default(24),
+      /** Longest wait for spot capacity plus runtime in hours (SageMaker MaxWaitTime, ≥ maxRuntimeHours). @default 48 */
+      maxWaitHours: z.number().positive().max(672).default(48),
+      /** Use spot capacity (SageMaker managed spot training). @default true */
+      spot: z.boolean().default(true),
+    }),
+
+    /** Checkpoints to the object store and automatic resume. @default {} */
+    checkpointing: z
+      .strictObject({
+        /** Minutes of training between checkpoints (time-based, so a preemption loses at most this much). @default 10 */
+        intervalMinutes: z.number().int().min(1).max(120).default(10),
+        /** Checkpoints kept in the object store (older ones are pruned). @default 3 */
+        keepLast: z.number().int().min(1).max(50).default(3),
+      })
+      .prefault({}),
+
+    /** The evaluation stage and its gate. @default {} */
+    evaluation: z
+      .strictObject({
+        /** Task metrics on the held-out test split (`exact_match`, `json_valid`, `json_field_accuracy`, `chrf`). @default ["exact_match"] */
+        taskMetrics: z.array(z.enum(["exact_match", "json_valid", "json_field_accuracy", "chrf"])).min(1).default(["exact_match"]),
+        /** Most test examples scored. @default 1000 */
+        taskLimit: z.number().int().min(1).default(1000),
+        /** lm-evaluation-harness tasks of the general-capability regression suite. @default ["mmlu", "arc_easy", "hellaswag"] */
+        generalTasks: z.array(z.string().min(1)).default(["mmlu", "arc_easy", "hellaswag"]),
+        /** lm-evaluation-harness tasks of the safety suite. @default ["truthfulqa_mc2", "toxigen"] */
+        safetyTasks: z.array(z.string().min(1)).default(["truthfulqa_mc2", "toxigen"]),
+        /** Examples per lm-eval task (speed/accuracy trade-off). @default 500 */
+        suiteLimit: z.number().int().min(1).default(500),
+        /** Gate thresholds; required when deployment is enabled. @default [] */
+        thresholds: z.array(ThresholdSchema).default([]),
+        /** Compare with the deployed model's metrics (from the registry) and fail on regressions. @default true */
+        compareWithDeployed: z.boolean().default(true),
+        /** Largest allowed drop of any shared metric versus the deployed model (absolute). @default 0.02 */
+        maxRegression: z.number().min(0).max(1).default(0.02),
+        /** Evaluator image/command. @default {} */
+        evaluator: stageOverrides.prefault({}),
+      })
+      .prefault({}),
+
+    /** Registration and roll-out of a model that passed the gate. @default {} */
+    deployment: z
+      .strictObject({
+        /** Deploy models that pass the gate. @default false */
+        enabled: z.boolean().default(false),
+        /** Serving target: `auto` (vLLM on Kubernetes, a SageMaker endpoint on AWS), `vllm`, `sagemaker-endpoint`. @default "auto" */
+        target: z.enum(["auto", "vllm", "sagemaker-endpoint"]).default("auto"),
+        /** Serving replicas (minimum when autoscaling). @default 1 */
+        replicas: z.number().int().min(1).default(1),
+        /** GPUs per serving replica (vLLM tensor parallelism). @default 1 */
+        gpusPerReplica: z.number().int().min(1).default(1),
+        /** Autoscaling of the serving replicas. @default { enabled: false } */
+        autoscaling: z
+          .strictObject({
+            /** @default false */
+            enabled: z.boolean().default(false),
+            /** Most replicas. @default 4 */
+            maxReplicas: z.number().int().min(1).default(4),
+            /** Target of waiting requests per replica (vLLM `vllm:num_requests_waiting`, via a custom-metrics adapter). @default 8 */
+            targetRequestsWaiting: z.number().positive().default(8),
+          })
+          .prefault({}),
+        /** SageMaker endpoint instance type. @default "ml.g5.2xlarge" */
+        instanceType: z.string().default("ml.g5.2xlarge"),
+        /** Serving image/command. @default {} */
+        serving: stageOverrides.prefault({}),
+      })
+      .prefault({}),
+
+    /** Recurring probe evaluation of the live endpoint (stage 7). @default {} */
+    monitoring: z
+      .strictObject({
+        /** Run the probe. @default - same as deployment.enabled */
+        enabled: z.boolean().optional(),
+        /** Cron schedule of the probe (UTC). @default "0 *\/6 * * *" (every 6 hours) */
+        schedule: z.string().default("0 */6 * * *"),
+        /** Test examples the probe sends. @default 50 */
+        probeExamples: z.number().int().min(1).max(10000).default(50),
+        /** Lowest acceptable probe task score (`finetune_eval_gate_passed{suite="probe"}` drops to 0 below it). @default 0.7 */
+        minTaskScore: z.number().min(0).max(1).default(0.7),
+        /** Highest acceptable p95 latency of a probe request in seconds. @default 10 */
+        maxLatencySeconds: z.number().positive().default(10),
+      })
+      .prefault({}),
+
+    /** Cron schedule of the whole pipeline (UTC), e.g. weekly retraining. @default - manual runs only */
+    schedule: z.string().optional(),
+
+    /** Image/command overrides per stage. @default {} */
+    stages: z
+      .strictObject({
+        /** data-prep. @default {} */
+        dataPrep: stageOverrides.prefault({}),
+        /** model-init. @default {} */
+        modelInit: stageOverrides.prefault({}),
+        /** training-setup. @default {} */
+        trainingSetup: stageOverrides.prefault({}),
+        /** training (the trainer container). @default {} */
+        training: stageOverrides.prefault({}),
+        /** deployment (registration and promotion). @default {} */
+        deployment: stageOverrides.prefault({}),
+        /** monitoring probe. @default {} */
+        monitoring: stageOverrides.prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((spec, ctx) => {
+    const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+
+    if (MOVING_REVISIONS.includes(spec.baseModel.revision.toLowerCase())) {
+      add(["baseModel", "revision"], `"${spec.baseModel.revision}" is a moving branch (pin a commit sha or release tag from the model's "Files and versions" page, so every run trains on the same weights)`);
+    }
+
+    const { train, validation, test } = spec.dataset.split;
+    const sum = train + validation + test;
+    if (Math.abs(sum - 1) > 1e-6) {
+      add(["dataset", "split"], `train ${train} + validation ${validation} + test ${test} = ${round(sum)}, must sum to 1 (adjust the ratios so that they add up to 1)`);
+    }
+    if (train <= 0) add(["dataset", "split", "train"], `is ${train}, must be > 0 (give the training split a share of the dataset)`);
+    if (spec.dataset.validationUri && validation > 0) {
+      add(["dataset", "split", "validation"], `is ${validation} but dataset.validationUri is set (set split.validation to 0 and give its share to split.train)`);
+    }
+    if (spec.dataset.testUri && test > 0) {
+      add(["dataset", "split", "test"], `is ${test} but dataset.testUri is set (set split.test to 0 and give its share to split.train)`);
+    }
+    if (!spec.dataset.testUri && test <= 0) {
+      add(["dataset", "split", "test"], `is 0 and there is no dataset.testUri (hold out a test split, e.g. 0.05, or set dataset.testUri: the evaluation gate needs unseen examples)`);
+    }
+
+    const m = spec.method;
+    if (m.type !== "full") {
+      if (m.rank <= 0) add(["method", "rank"], `is ${m.rank}, must be > 0 (the LoRA rank is the adapters' inner dimension; typical values are 8–64)`);
+      if (m.targetModules.includes("all-linear") && m.targetModules.length > 1) {
+        add(["method", "targetModules"], `mixes "all-linear" with module names (use ["all-linear"] alone, or list module names only)`);
+      }
+    }
+    if (m.type === "qlora" && m.quantization.bits !== 4) {
+      add(["method", "quantization", "bits"], `is ${m.quantization.bits} but QLoRA quantizes the base model to 4 bits (set it to 4, or use method.type "lora" to train on 16-bit weights)`);
+    }
+
+    if (spec.deployment.enabled && spec.evaluation.thresholds.length === 0) {
+      add(["evaluation", "thresholds"], `is empty but deployment.enabled is true (add at least one threshold, e.g. { suite: task, metric: exact_match, min: 0.8 }, so that no model is deployed without passing the evaluation gate)`);
+    }
+    spec.evaluation.thresholds.forEach((t, i) => {
+      if (t.min === undefined && t.max === undefined) {
+        add(["evaluation", "thresholds", i], `has neither min nor max (set min for scores where higher is better, max for losses/perplexities)`);
+      }
+      if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
+        add(["evaluation", "thresholds", i], `min ${t.min} is above max ${t.max} (swap them or widen the range)`);
+      }
+      if (t.suite === "task" && !spec.evaluation.taskMetrics.includes(t.metric as never)) {
+        add(["evaluation", "thresholds", i, "metric"], `"${t.metric}" is not computed by the task suite (use one of evaluation.taskMetrics: ${spec.evaluation.taskMetrics.join(", ")}, or add it there)`);
+      }
+      if (t.suite !== "task") {
+        const tasks = t.suite === "general" ? spec.evaluation.generalTasks : spec.evaluation.safetyTasks;
+        const task = t.metric.split("/")[0];
+        if (!t.metric.includes("/") || !tasks.includes(task)) {
+          add(["evaluation", "thresholds", i, "metric"], `"${t.metric}" does not name a task of the ${t.suite} suite (write <task>/<metric> with a task from evaluation.${t.suite}Tasks, e.g. ${tasks[0] ?? "mmlu"}/acc)`);
+        }
+      }
+    });
+
+    if (spec.monitoring.enabled === true && !spec.deployment.enabled) {
+      add(["monitoring", "enabled"], `is true but deployment.enabled is false (the probe evaluates the live endpoint: enable deployment or set monitoring.enabled to false)`);
+    }
+    if (!isCron(spec.monitoring.schedule)) {
+      add(["monitoring", "schedule"], `"${spec.monitoring.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 */6 * * *")`);
+    }
+    if (spec.schedule !== undefined && !isCron(spec.schedule)) {
+      add(["schedule"], `"${spec.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" for Mondays 03:00 UTC)`);
+    }
+    if (spec.compute.maxWaitHours < spec.compute.maxRuntimeHours) {
+      add(["compute", "maxWaitHours"], `is ${spec.compute.maxWaitHours}, below maxRuntimeHours ${spec.compute.maxRuntimeHours} (set it to at least ${spec.compute.maxRuntimeHours}: it covers waiting for spot capacity plus the run)`);
+    }
+    if (spec.deployment.autoscaling.enabled && spec.deployment.autoscaling.maxReplicas < spec.deployment.replicas) {
+      add(["deployment", "autoscaling", "maxReplicas"], `is ${spec.deployment.autoscaling.maxReplicas}, below deployment.replicas ${spec.deployment.replicas} (raise it to at least ${spec.deployment.replicas})`);
+    }
+  });
+
+/** One pipeline, validated, with defaults applied. */
 export type FineTuningPipelineSpec = z.infer<typeof FineTuningPipelineSpecSchema>;
+/** One pipeline as a user writes it. */
+export type FineTuningPipelineSpecInput = z.input<typeof FineTuningPipelineSpecSchema>;
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+function isCron(expr: string): boolean {
+  const fields = expr.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((f) => cronField.test(f));
+}
+
+/** Peak learning rate: the spec's, or the method's usual default. */
+export function learningRateOf(spec: FineTuningPipelineSpec): number {
+  return spec.training.learningRate ?? (spec.method.type === "full" ? 1e-5 : 2e-4);
+}
+
+/** Whether the monitoring stage runs. */
+export function monitoringEnabled(spec: FineTuningPipelineSpec): boolean {
+  return spec.monitoring.enabled ?? spec.deployment.enabled;
+}
+
+/** The hub-token Secret reference used when the model is gated. */
+export function hubTokenSecretOf(spec: FineTuningPipelineSpec): { name: string; key: string } {
+  return spec.baseModel.hubTokenSecret ?? { name: `${spec.name}-hub-token`, key: "HF_TOKEN" };
+}
+
+/** Parses one spec (throws zod's error); for tests and tools that handle a single pipeline. */
+export function parsePipelineSpec(input: unknown): FineTuningPipelineSpec {
+  return FineTuningPipelineSpecSchema.parse(input);
+}

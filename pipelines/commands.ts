@@ -1,0 +1,184 @@
+import type { Placement } from "./sizing";
+import type { FineTuningPipelineSpec } from "./spec";
+
+/**
+ * Stage commands, shared by the Kubernetes and SageMaker renderers. Locations are strings the platform
+ * chooses: object-store URIs on Kubernetes (the scripts read/write through rclone), local directories on
+ * SageMaker (its inputs/outputs are mounted). Every command is the spec's override when one is given.
+ */
+
+/** Local paths inside stage containers (the same on every platform where possible). */
+export const LOCAL = {
+  workspace: "/workspace",
+  model: "/workspace/model",
+  data: "/workspace/data",
+  adapter: "/workspace/adapter",
+  output: "/workspace/output",
+  evalOut: "/workspace/evaluation",
+  lmEval: "/workspace/evaluation/lm-eval",
+  rendered: "/workspace/run/trainer.json",
+} as const;
+
+const py = (scripts: string, file: string) => ["python3", `${scripts}/${file}`];
+
+export interface DataPrepIO {
+  input: string;
+  output: string;
+  validationInput?: string;
+  testInput?: string;
+}
+
+export function dataPrepCommand(spec: FineTuningPipelineSpec, scripts: string, io: DataPrepIO): string[] {
+  if (spec.stages.dataPrep.command) return spec.stages.dataPrep.command;
+  const d = spec.dataset;
+  return [
+    ...py(scripts, "prepare_dataset.py"),
+    "--input", io.input,
+    "--format", d.format,
+    "--output", io.output,
+    "--train", String(d.split.train),
+    "--validation", String(d.split.validation),
+    "--test", String(d.split.test),
+    ...(io.validationInput ? ["--validation-input", io.validationInput] : []),
+    ...(io.testInput ? ["--test-input", io.testInput] : []),
+    "--min-examples", String(d.minExamples),
+    ...(d.deduplicate ? [] : ["--no-dedup"]),
+    "--seed", String(d.seed),
+    "--probe-examples", String(spec.monitoring.probeExamples),
+  ];
+}
+
+export function modelInitCommand(spec: FineTuningPipelineSpec, scripts: string, io: { revision: string; dest: string }): string[] {
+  if (spec.stages.modelInit.command) return spec.stages.modelInit.command;
+  return [...py(scripts, "fetch_model.py"), "--model-id", spec.baseModel.id, "--revision", io.revision, "--dest", io.dest, "--workdir", LOCAL.workspace];
+}
+
+export function trainingSetupCommand(spec: FineTuningPipelineSpec, scripts: string, io: { trainerConfig: string; sizing: string; stats: string; output: string }): string[] {
+  if (spec.stages.trainingSetup.command) return spec.stages.trainingSetup.command;
+  return [...py(scripts, "setup_training.py"), "--trainer-config", io.trainerConfig, "--sizing", io.sizing, "--stats", io.stats, "--output", io.output];
+}
+
+/** The distributed launch: torchrun standalone on one node, c10d rendezvous on the leader across nodes. */
+export function torchrunCommand(placement: Placement, leader: string | undefined, runId: string): string[] {
+  const base = ["torchrun", `--nproc-per-node=${placement.gpusPerNode}`];
+  const dist =
+    placement.nodes === 1 || !leader
+      ? ["--standalone", "--nnodes=1"]
+      : [`--nnodes=${placement.nodes}`, "--node-rank={node_rank}", "--rdzv-backend=c10d", `--rdzv-endpoint=${leader}:29500`, `--rdzv-id=${runId}`];
+  return [...base, ...dist, "-m", "axolotl.cli.train", "{config}"];
+}
+
+export interface TrainIO {
+  config: string;
+  checkpoints: string;
+  finalOutput?: string;
+  fetch: [uri: string, dir: string][];
+  /** Checkpoint completion marker prefix (SageMaker reads the trainer's local markers). */
+  marker?: string;
+  outputDir?: string;
+  leader?: string;
+  runId: string;
+}
+
+export function trainCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, io: TrainIO): string[] {
+  const trainer = spec.stages.training.command ?? torchrunCommand(placement, io.leader, io.runId);
+  return [
+    ...py(scripts, "train_launcher.py"),
+    "--config", io.config,
+    "--rendered", LOCAL.rendered,
+    "--checkpoints", io.checkpoints,
+    ...(io.marker ? ["--marker", io.marker] : []),
+    "--output-dir", io.outputDir ?? LOCAL.output,
+    ...(io.finalOutput ? ["--final-output", io.finalOutput] : []),
+    "--nodes", String(placement.nodes),
+    ...io.fetch.flatMap(([uri, dir]) => ["--fetch", `${uri}=${dir}`]),
+    "--",
+    ...trainer,
+  ];
+}
+
+export function checkpointSyncCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, checkpoints: string): string[] {
+  return [
+    ...py(scripts, "checkpoints.py"), "sync",
+    "--checkpoints", checkpoints,
+    "--local", LOCAL.output,
+    "--nodes", String(placement.nodes),
+    "--keep", String(spec.checkpointing.keepLast),
+    "--interval", "30",
+  ];
+}
+
+/** Name the candidate adapter/model is served under during evaluation, and in production. */
+export function servedName(spec: FineTuningPipelineSpec): string {
+  return spec.name;
+}
+
+/** vLLM arguments serving the base model + adapter (LoRA/QLoRA) or the fully fine-tuned model. */
+export function vllmArgs(spec: FineTuningPipelineSpec, model: string, adapter: string, port: number, tensorParallel: number): string[] {
+  const common = ["--port", String(port), "--max-model-len", String(spec.training.sequenceLength), "--tensor-parallel-size", String(tensorParallel), "--disable-log-requests"];
+  if (spec.method.type === "full") return ["serve", adapter, "--served-model-name", servedName(spec), ...common];
+  return ["serve", model, "--served-model-name", `${servedName(spec)}-base`, "--enable-lora", "--max-lora-rank", String(loraRankBucket(spec.method.rank)), "--lora-modules", `${servedName(spec)}=${adapter}`, ...common];
+}
+
+/** vLLM accepts max LoRA ranks from a fixed set; the smallest that holds the adapter. */
+export function loraRankBucket(rank: number): number {
+  const buckets = [8, 16, 32, 64, 128, 256, 320, 512];
+  return buckets.find((b) => b >= rank) ?? 512;
+}
+
+export interface EvaluationIO {
+  scripts: string;
+  endpoint: string;
+  evalFile: string;
+  out: string;
+  tokenizer: string;
+}
+
+/** The evaluation script (sh): task scores, lm-eval general and safety suites, collected metrics. */
+export function evaluationScript(spec: FineTuningPipelineSpec, io: EvaluationIO): string {
+  if (spec.evaluation.evaluator.command) return spec.evaluation.evaluator.command.join(" ");
+  const e = spec.evaluation;
+  const lmEval = (tasks: string[], suite: string) =>
+    tasks.length === 0
+      ? []
+      : [
+          `lm_eval --model local-completions --model_args model=${servedName(spec)},base_url=${io.endpoint}/completions,tokenizer=${io.tokenizer},num_concurrent=8,max_retries=3,tokenized_requests=False ` +
+            `--tasks ${tasks.join(",")} --limit ${e.suiteLimit} --output_path ${io.out}/lm-eval/${suite}`,
+        ];
+  return [
+    "set -eu",
+    `mkdir -p ${io.out}/lm-eval`,
+    `python3 ${io.scripts}/evaluate.py task --eval-file ${io.evalFile} --endpoint ${io.endpoint} --model ${servedName(spec)} --metrics ${e.taskMetrics.join(",")} --limit ${e.taskLimit} --wait 1800 --out ${io.out}/task.json`,
+    ...lmEval(e.generalTasks, "general"),
+    ...lmEval(e.safetyTasks, "safety"),
+    `python3 ${io.scripts}/evaluate.py collect --task-scores ${io.out}/task.json --lm-eval-dir ${io.out}/lm-eval --general-tasks '${e.generalTasks.join(",")}' --safety-tasks '${e.safetyTasks.join(",")}' --out ${io.out}/metrics.json`,
+  ].join("\n");
+}
+
+export function gateCommand(spec: FineTuningPipelineSpec, scripts: string, io: { metrics: string; thresholds: string; deployed?: string; out: string; noFail?: boolean }): string[] {
+  return [
+    ...py(scripts, "evaluate.py"), "gate",
+    "--metrics", io.metrics,
+    "--thresholds", io.thresholds,
+    ...(spec.evaluation.compareWithDeployed && io.deployed ? ["--deployed", io.deployed] : []),
+    "--max-regression", String(spec.evaluation.maxRegression),
+    "--out", io.out,
+    ...(io.noFail ? ["--no-fail"] : []),
+  ];
+}
+
+export function probeCommand(spec: FineTuningPipelineSpec, scripts: string, io: { evalFile: string; endpoint: string; out: string }): string[] {
+  if (spec.stages.monitoring.command) return spec.stages.monitoring.command;
+  const m = spec.monitoring;
+  return [
+    ...py(scripts, "evaluate.py"), "probe",
+    "--eval-file", io.evalFile,
+    "--endpoint", io.endpoint,
+    "--model", servedName(spec),
+    "--metrics", spec.evaluation.taskMetrics.join(","),
+    "--limit", String(m.probeExamples),
+    "--min-score", String(m.minTaskScore),
+    "--max-latency", String(m.maxLatencySeconds),
+    "--out", io.out,
+  ];
+}

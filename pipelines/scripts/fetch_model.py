@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""model-init stage: snapshot the pinned base-model revision into the artifact store once, verified.
+
+If ``<dest>/.complete`` exists the snapshot is already there and nothing is downloaded (idempotent: every run
+of every pipeline on the same model@revision shares it). Otherwise the download command (default
+``hf download <id> --revision <rev> --local-dir <dir>``; HF_TOKEN from the hub-token Secret for gated models)
+fills a scratch directory, the files are verified (config.json, weights, every shard the index names) and a
+manifest with sha256 sums is written; the upload ends with ``.complete`` so a half-uploaded snapshot is never used.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ftkit_store import Store, fail, join  # noqa: E402
+
+STAGE = "model-init"
+DEFAULT_DOWNLOAD = "hf download {id} --revision {revision} --local-dir {dir}"
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+
+
+def verify(directory):
+    """Problems of a downloaded model directory (empty when usable)."""
+    problems = []
+    files = set()
+    for dirpath, _d, names in os.walk(directory):
+        for n in names:
+            files.add(os.path.relpath(os.path.join(dirpath, n), directory).replace(os.sep, "/"))
+    if "config.json" not in files:
+        problems.append("config.json is missing")
+    weights = [f for f in files if f.endswith(WEIGHT_SUFFIXES) and "/" not in f]
+    if not weights:
+        problems.append("no weights (*.safetensors or *.bin) at the top level")
+    for index in ("model.safetensors.index.json", "pytorch_model.bin.index.json"):
+        if index in files:
+            with open(os.path.join(directory, index), encoding="utf-8") as f:
+                shards = set(json.load(f).get("weight_map", {}).values())
+            missing = sorted(shards - files)
+            if missing:
+                problems.append("%s names missing shard%s %s" % (index, "" if len(missing) == 1 else "s", ", ".join(missing)))
+    return problems
+
+
+def manifest(directory):
+    entries = {}
+    for dirpath, _d, names in os.walk(directory):
+        for n in sorted(names):
+            if n.startswith(".") or "/.cache/" in os.path.join(dirpath, n):
+                continue
+            path = os.path.join(dirpath, n)
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            entries[os.path.relpath(path, directory).replace(os.sep, "/")] = {"sha256": h.hexdigest(), "bytes": os.path.getsize(path)}
+    return entries
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Snapshot a pinned hub model revision into the artifact store.")
+    ap.add_argument("--model-id", required=True)
+    ap.add_argument("--revision", required=True)
+    ap.add_argument("--dest", required=True, help="<modelsUri>/<hub-id>@<revision>")
+    ap.add_argument("--download-command", default=DEFAULT_DOWNLOAD, help="{id}, {revision}, {dir} are substituted")
+    ap.add_argument("--workdir", default=None)
+    args = ap.parse_args(argv)
+    store = Store()
+    marker = join(args.dest, ".complete")
+    if store.read_text(marker) is not None:
+        print(json.dumps({"stage": STAGE, "model": args.model_id, "revision": args.revision, "dest": args.dest, "cached": True}))
+        sys.stderr.write("%s: %s@%s is already in the store, nothing to download\n" % (STAGE, args.model_id, args.revision))
+        return 0
+    work = tempfile.mkdtemp(prefix="model-", dir=args.workdir)
+    cmd = [part.format(id=args.model_id, revision=args.revision, dir=work) for part in shlex.split(args.download_command)]
+    sys.stderr.write("%s: %s\n" % (STAGE, " ".join(cmd)))
+    code = subprocess.call(cmd)
+    if code != 0:
+        hint = "" if os.environ.get("HF_TOKEN") else " (if the model is gated, set baseModel.gated and finetune:hubToken, and accept its licence on the hub)"
+        fail(STAGE, "download of %s@%s failed with exit code %d%s" % (args.model_id, args.revision, code, hint), code=1)
+    problems = verify(work)
+    if problems:
+        fail(STAGE, "%s@%s is not a usable model snapshot: %s (check the id and revision)" % (args.model_id, args.revision, "; ".join(problems)))
+    files = manifest(work)
+    with open(os.path.join(work, "ftkit-manifest.json"), "w", encoding="utf-8") as f:
+        json.dump({"model": args.model_id, "revision": args.revision, "files": files}, f, indent=2, sort_keys=True)
+    store.upload(work, args.dest, exclude=(".cache",))
+    store.write_text(marker, json.dumps({"files": len(files), "bytes": sum(e["bytes"] for e in files.values())}))
+    print(json.dumps({"stage": STAGE, "model": args.model_id, "revision": args.revision, "dest": args.dest, "cached": False, "files": len(files)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""training stage launcher: fetch inputs, resume from the newest checkpoint, render the trainer config, train.
+
+Runs in the trainer container on every node (Kubernetes JobSet pod, SageMaker training instance):
+ 1. downloads the base-model snapshot and the prepared data (``--fetch URI=DIR``, skipped when DIR is filled),
+ 2. restores the newest complete checkpoint from ``--checkpoints`` into ``--output-dir`` (none on a first run),
+ 3. renders the final trainer config: the kit's config from training-setup plus run-time paths and
+    ``resume_from_checkpoint`` (JSON, which YAML loaders such as Axolotl's read as YAML),
+ 4. runs the training command (``{config}`` is replaced by the rendered file), streaming its output,
+ 5. on node 0, uploads the final model/adapter (everything but checkpoint-*) to ``--final-output``.
+Exit codes: the trainer's; 42 when the inputs are unusable (a retry cannot help: the Job's podFailurePolicy
+fails the JobSet at once instead of burning restarts).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checkpoints import REMOTE_MARKER, restore  # noqa: E402
+from ftkit_store import Store, StoreError, join  # noqa: E402
+
+STAGE = "training"
+CONFIG_ERROR = 42
+
+
+def log(msg):
+    sys.stderr.write("%s: %s\n" % (STAGE, msg))
+    sys.stderr.flush()
+
+
+def render_config(base, output_dir, resume, overrides):
+    """The trainer config for this attempt: ``base`` + output/resume paths + ``overrides`` (key=JSON value)."""
+    cfg = dict(base)
+    cfg["output_dir"] = output_dir
+    if resume:
+        cfg["resume_from_checkpoint"] = resume
+    else:
+        cfg.pop("resume_from_checkpoint", None)
+    cfg.update(overrides)
+    return cfg
+
+
+def parse_override(text):
+    key, _, raw = text.partition("=")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Fetch inputs, resume and run the trainer.")
+    ap.add_argument("--config", required=True, help="trainer config JSON from training-setup (URI or file)")
+    ap.add_argument("--rendered", default="/workspace/run/trainer.json", help="where the final config is written")
+    ap.add_argument("--checkpoints", required=True, help="checkpoint prefix URI (or local dir on SageMaker)")
+    ap.add_argument("--marker", default=REMOTE_MARKER)
+    ap.add_argument("--output-dir", required=True)
+    ap.add_argument("--final-output", help="URI the final model/adapter is uploaded to (node 0)")
+    ap.add_argument("--nodes", type=int, default=int(os.environ.get("FTKIT_NODES", "1")))
+    ap.add_argument("--node-rank", type=int, default=int(os.environ.get("JOB_COMPLETION_INDEX", "0")))
+    ap.add_argument("--fetch", action="append", default=[], help="URI=LOCAL_DIR to download before training")
+    ap.add_argument("--set", action="append", default=[], help="config override key=JSON")
+    ap.add_argument("--dry-run", action="store_true", help="prepare and print the command without running it")
+    ap.add_argument("command", nargs=argparse.REMAINDER, help="-- training command; {config} is the rendered file")
+    args = ap.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        log("no training command given after --")
+        return CONFIG_ERROR
+
+    store = Store()
+    try:
+        for spec in args.fetch:
+            uri, _, local = spec.rpartition("=")
+            if os.path.isdir(local) and os.listdir(local):
+                log("%s already present, not downloading" % local)
+                continue
+            if not store.list(uri):
+                log("input %s is empty or missing (did the earlier stage succeed?)" % uri)
+                return CONFIG_ERROR
+            store.download(uri, local)
+        raw = store.read_text(args.config) if "://" in args.config else open(args.config, encoding="utf-8").read()
+    except (StoreError, OSError) as e:
+        log("could not fetch inputs: %s" % e)
+        return 1
+    if raw is None:
+        log("trainer config %s not found (run training-setup first)" % args.config)
+        return CONFIG_ERROR
+    try:
+        base = json.loads(raw)
+    except json.JSONDecodeError as e:
+        log("trainer config %s is not valid JSON: %s" % (args.config, e))
+        return CONFIG_ERROR
+
+    os.makedirs(args.output_dir, exist_ok=True)
+    resume = restore(store, args.checkpoints, args.nodes, args.output_dir, args.marker, count_resume=args.node_rank == 0)
+    cfg = render_config(base, args.output_dir, resume, dict(parse_override(s) for s in args.set))
+    os.makedirs(os.path.dirname(args.rendered) or ".", exist_ok=True)
+    with open(args.rendered, "w", encoding="utf-8") as f:
+        json.dump(cfg, f, indent=2, sort_keys=True)
+    cmd = [part.replace("{config}", args.rendered) for part in command]
+    log("node %d/%d: %s%s" % (args.node_rank, args.nodes, " ".join(cmd), " (resuming from %s)" % resume if resume else ""))
+    if args.dry_run:
+        print(json.dumps({"command": cmd, "resume": resume, "config": args.rendered}))
+        return 0
+
+    resumes = 0
+    if "://" in args.checkpoints or os.path.isdir(args.checkpoints):
+        state = store.read_text(join(args.checkpoints, "resumes.json"))
+        resumes = int(json.loads(state).get("resumes", 0)) if state else 0
+    env = dict(os.environ, FTKIT_RESUMED_FROM=resume or "", FTKIT_RESUMES=str(resumes))
+    code = subprocess.call(cmd, env=env)
+    if code != 0:
+        log("trainer exited with %d" % code)
+        return code
+    if args.final_output and args.node_rank == 0:
+        final = os.path.join(args.output_dir, "final")
+        src = final if os.path.isdir(final) else args.output_dir
+        for name in sorted(os.listdir(src)):
+            if name.startswith("checkpoint-"):
+                continue
+            path = os.path.join(src, name)
+            if os.path.isdir(path):
+                store.upload(path, join(args.final_output, name))
+            else:
+                store.upload_file(path, join(args.final_output, name))
+        store.write_text(join(args.final_output, "_SUCCESS"), json.dumps({"resumedFrom": resume}))
+        log("uploaded the trained model to %s" % args.final_output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
