@@ -59,7 +59,10 @@ export function poolShapeProblems(args: PoolShapeArgs, platform: CatalogPlatform
     const s = shapes.find((x) => x.name === t);
     const fitting = shapes.filter((x) => x.gpus === gpus).map((x) => x.name);
     if (!s) problems.push({ propertyPath: `instanceTypes[${i}]`, reason: `"${t}" does not carry ${spec.displayName} (use one of ${(fitting.length ? fitting : shapes.map((x) => x.name)).join(", ")})` });
-    else if (s.gpus !== gpus) problems.push({ propertyPath: `instanceTypes[${i}]`, reason: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (use one of ${fitting.join(", ")}, or set gpusPerNode to ${s.gpus})` });
+    else if (s.gpus !== gpus) {
+      const alt = fitting.length ? `use one of ${fitting.join(", ")}, or set gpusPerNode to ${s.gpus}` : `set gpusPerNode to ${s.gpus}`;
+      problems.push({ propertyPath: `instanceTypes[${i}]`, reason: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (${alt})` });
+    }
   });
   return problems;
 }
