@@ -93,6 +93,10 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
     const n = str(i.name, `${name}-${stableSuffix(name)}`);
     return { id: n, name: n, arn: arn("events", `rule/${n}`) };
   },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (name, i) => {
+    const n = str(i.name, `${name}-${stableSuffix(name)}`);
+    return { id: n, name: n, arn: arn("cloudwatch", `alarm:${n}`) };
+  },
   "aws:cloudwatch/dashboard:Dashboard": (name, i) => ({ dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT}:dashboard/${str(i.dashboardName, name)}` }),
   "gcp:storage/bucket:Bucket": (name, i) => {
     const n = str(i.name, `${name}-${stableSuffix(name)}`);
