@@ -69,7 +69,7 @@ describe("CloudWatchMonitoring", () => {
 
   it("alarms on GPU under-utilisation, stalls, non-finite loss, stale checkpoints and per-endpoint 5xx and latency", async () => {
     const { resources } = await run({ ...base, endpointNames: ["chat-v3"], thresholds: { gpuIdleUtilizationPercent: 15, gpuIdleFor: "1h", servingP95LatencySeconds: 2, servingErrorRatePercent: 1, servingFor: "5m" } });
-    const alarms = Object.fromEntries(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
+    const alarms: Record<string, Record<string, any>> = Object.fromEntries(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
     expect(Object.keys(alarms).sort()).toEqual(["mon-chat-v3-5xx-rate", "mon-chat-v3-latency-p95", "mon-checkpoint-stale", "mon-gpu-underutilised", "mon-loss-not-finite", "mon-training-stalled"]);
     expect(alarms["mon-gpu-underutilised"]).toMatchObject({ comparisonOperator: "LessThanThreshold", threshold: 15, evaluationPeriods: 12, treatMissingData: "notBreaching" });
     expect(alarms["mon-gpu-underutilised"].metricQueries[0].expression).toBe('SELECT AVG(GPUUtilization) FROM SCHEMA("/aws/sagemaker/TrainingJobs", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1');
