@@ -123,7 +123,6 @@ describe("runPolicies", () => {
   });
 
   it("checks pods inside Argo resource manifests given as YAML text", () => {
-    const job = carelessJob();
     const yamlManifest = [
       "apiVersion: batch/v1",
       "kind: Job",
@@ -149,7 +148,6 @@ describe("runPolicies", () => {
     expect(got).toEqual([
       `WorkflowTemplate "wrap" template "t" resource Job "inner-train" trains on GPUs and may run on spot (nodeSelector karpenter.sh/capacity-type: spot) but names no checkpoint location in durable storage (add env CHECKPOINT_URI with an s3:// or gs:// URI under the checkpoints prefix to spec.templates[0].resource.manifest → spec.template.spec.containers[0] and resume from the newest checkpoint on restart)`,
     ]);
-    void job;
   });
 
   it("returns no violations for a compliant training job across the whole pack except stack-level hygiene", () => {
