@@ -60,7 +60,7 @@ const QueueSchema = z.strictObject({
 export const GpuPoolConfigSchema = z
   .strictObject({
     /** Pool name: names the node pool, Kueue queues and flavors. */
-    name: z.string().regex(/^[a-z][a-z0-9-]{0,28}[a-z0-9]$/, "must be 2-30 lowercase letters, digits or '-', starting with a letter (it names node pools and queues)"),
+    name: z.string().regex(/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/, "must be 1-30 lowercase letters, digits or '-', starting with a letter and not ending with '-' (it names node pools and queues)"),
     /** GPU catalog key (t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200). */
     gpuType: z.string(),
     /** GPUs per node. @default - the smallest count the platform offers for the GPU type (1 where offered) */
@@ -97,33 +97,38 @@ export const GpuPoolConfigSchema = z
     /** Kueue ClusterQueue settings. @default {} */
     queue: QueueSchema.prefault({}),
   })
-  .superRefine((p, ctx) => {
-    if (!isGpuType(p.gpuType)) {
-      ctx.addIssue({ code: "custom", path: ["gpuType"], message: unknownGpuTypeMessage(p.gpuType) });
-      return;
-    }
-    const spec = gpuSpec(p.gpuType);
-    if (p.minNodes > p.maxNodes) {
-      ctx.addIssue({ code: "custom", path: ["minNodes"], message: `${p.minNodes} is more than maxNodes ${p.maxNodes} (lower minNodes or raise maxNodes)` });
-    }
-    if (p.mig) {
-      if (spec.migProfiles.length === 0) {
-        const migGpus = Object.values(GPU_CATALOG).filter((s) => s.migProfiles.length).map((s) => s.key);
-        ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `${spec.displayName} does not support MIG (remove mig, or use one of ${migGpus.join(", ")})` });
-      } else if (!spec.migProfiles.includes(p.mig.profile)) {
-        ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `"${p.mig.profile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` });
+  .superRefine(
+    (p, ctx) => {
+      // Runs even when other fields of the pool are invalid (report every problem at once): guard each type.
+      if (typeof p.gpuType !== "string") return;
+      if (!isGpuType(p.gpuType)) {
+        ctx.addIssue({ code: "custom", path: ["gpuType"], message: unknownGpuTypeMessage(p.gpuType) });
+        return;
       }
-    }
-    if (p.capacity === "on-demand" && p.fallbackMaxNodes !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["fallbackMaxNodes"], message: `only applies to spot pools with an on-demand fallback (remove it, or set capacity to "spot")` });
-    }
-    if (p.gpusPerNode !== undefined) {
-      const offered = [...new Set((["aws", "gcp", "sagemaker"] as const).flatMap((pl) => gpuCountsOffered(p.gpuType, pl)))].sort((a, b) => a - b);
-      if (!offered.includes(p.gpusPerNode)) {
-        ctx.addIssue({ code: "custom", path: ["gpusPerNode"], message: `no machine carries ${p.gpusPerNode} × ${spec.displayName} (use one of ${offered.join(", ")})` });
+      const spec = gpuSpec(p.gpuType);
+      if (typeof p.minNodes === "number" && typeof p.maxNodes === "number" && p.minNodes > p.maxNodes) {
+        ctx.addIssue({ code: "custom", path: ["minNodes"], message: `${p.minNodes} is more than maxNodes ${p.maxNodes} (lower minNodes or raise maxNodes)` });
       }
-    }
-  });
+      if (p.mig && typeof p.mig.profile === "string") {
+        if (spec.migProfiles.length === 0) {
+          const migGpus = Object.values(GPU_CATALOG).filter((s) => s.migProfiles.length).map((s) => s.key);
+          ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `${spec.displayName} does not support MIG (remove mig, or use one of ${migGpus.join(", ")})` });
+        } else if (!spec.migProfiles.includes(p.mig.profile)) {
+          ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `"${p.mig.profile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` });
+        }
+      }
+      if (p.capacity === "on-demand" && p.fallbackMaxNodes !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["fallbackMaxNodes"], message: `only applies to spot pools with an on-demand fallback (remove it, or set capacity to "spot")` });
+      }
+      if (typeof p.gpusPerNode === "number") {
+        const offered = [...new Set((["aws", "gcp", "sagemaker"] as const).flatMap((pl) => gpuCountsOffered(p.gpuType, pl)))].sort((a, b) => a - b);
+        if (!offered.includes(p.gpusPerNode)) {
+          ctx.addIssue({ code: "custom", path: ["gpusPerNode"], message: `no machine carries ${p.gpusPerNode} × ${spec.displayName} (use one of ${offered.join(", ")})` });
+        }
+      }
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 
 export const GpuPoolsConfigSchema = z.array(GpuPoolConfigSchema);
 export type GpuPoolConfig = z.infer<typeof GpuPoolConfigSchema>;
