@@ -2,6 +2,13 @@
 import { bucket, eksGpuGroup, gcsBucket, gkeGpuPool, helmRelease, iamPolicy, pab, sm, sse, tlsPolicy, versioning, type PolicyCase } from "./cases";
 import { k8s, patch, res, sagemakerPipeline } from "./fixtures";
 
+const nodeClassSpec = () => ({
+  amiSelectorTerms: [{ alias: "al2023@v20251120" }],
+  role: "finetune-node",
+  subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "finetune" } }],
+  securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "finetune" } }],
+});
+
 const compliantBucket = () => {
   const b = bucket();
   return [b, pab(b), sse(b), versioning(b), tlsPolicy(b)];
@@ -114,12 +121,12 @@ export const CLOUD_CASES: PolicyCase[] = [
     compliant: [
       eksGpuGroup(),
       res("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { name: "gpu", metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" } }),
-      k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: { amiSelectorTerms: [{ alias: "al2023@v20251120" }], role: "node" } }),
+      k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: nodeClassSpec() }),
     ],
     violating: [
       eksGpuGroup({ launchTemplate: undefined }),
       res("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { name: "gpu", metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 } }),
-      k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: { role: "node", metadataOptions: { httpPutResponseHopLimit: 2 } } }),
+      k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: { ...nodeClassSpec(), metadataOptions: { httpPutResponseHopLimit: 2 } } }),
     ],
     messages: [
       `EKS node group "gpu-l4" uses EKS's default launch template, whose IMDS hop limit lets pods reach node credentials (set launchTemplate to a template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1})`,

@@ -6,6 +6,7 @@ import type { PolicyPackConfig, PolicyResource } from "../../policy/engine";
 import {
   NS,
   clone,
+  clusterPolicySpec,
   ignoreDisruption,
   k8s,
   patch,
@@ -285,7 +286,7 @@ export const CASES: PolicyCase[] = [
         kind: "CronWorkflow",
         metadata: { name: "nightly", namespace: NS },
         spec: {
-          schedule: "0 2 * * *",
+          schedules: ["0 2 * * *"],
           workflowSpec: {
             entrypoint: "main",
             templates: [
@@ -365,14 +366,14 @@ export const CASES: PolicyCase[] = [
     compliant: [
       gkeGpuPool(),
       helmRelease("gpu-operator", "gpu-operator", { namespace: "gpu-operator", version: "v26.3.0", values: { driver: { enabled: true, version: "580.95.05" } } }),
-      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: { driver: { enabled: true, version: "580.95.05" } } }),
-      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "no-driver" }, spec: { driver: { enabled: false } } }),
+      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: clusterPolicySpec({ enabled: true, version: "580.95.05" }) }),
+      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "no-driver" }, spec: clusterPolicySpec({ enabled: false }) }),
     ],
     violating: [
       gkeGpuPool({}, { guestAccelerators: [{ type: "nvidia-l4", count: 1, gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" } }] }),
       helmRelease("gpu-operator", "gpu-operator", { namespace: "gpu-operator", version: undefined, values: { driver: { version: "latest" } } }),
-      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: { driver: { enabled: true } } }),
-      k8s({ apiVersion: "nvidia.com/v1alpha1", kind: "NVIDIADriver", metadata: { name: "default" }, spec: { driverType: "gpu", version: "latest" } }),
+      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: clusterPolicySpec({ enabled: true }) }),
+      k8s({ apiVersion: "nvidia.com/v1alpha1", kind: "NVIDIADriver", metadata: { name: "default" }, spec: { driverType: "gpu", default: true, image: "nvcr.io/nvidia/driver", version: "latest" } }),
     ],
     messages: [
       `GKE node pool "gpu-l4" installs the LATEST GPU driver, which changes under running training (set nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT)`,

@@ -228,7 +228,6 @@ export const registerStep = () => ({
   Arguments: {
     ModelPackageGroupName: "finetune-models",
     InferenceSpecification: { Containers: [{ Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune/serve:1.0.0" }], SupportedContentTypes: ["application/json"], SupportedResponseMIMETypes: ["application/json"] },
-    ModelApprovalStatus: "PendingManualApproval",
   },
 });
 
@@ -242,12 +241,25 @@ export const sagemakerDefinition = () => ({
       Name: "Gate",
       Type: "Condition",
       Arguments: {
-        Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: { "Std:JsonGet": { PropertyFile: "EvalReport", Path: "task.score" } }, RightValue: 0.8 }],
+        Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['metrics'].S3Output.S3Uri" }, RightValue: 0.8 }],
         IfSteps: [registerStep()],
         ElseSteps: [{ Name: "Reject", Type: "Fail", Arguments: { ErrorMessage: "evaluation below threshold" } }],
       },
     },
   ],
+});
+
+/** Minimal GPU Operator ClusterPolicy spec (the CRD requires every component section). */
+export const clusterPolicySpec = (driver: Record<string, unknown>) => ({
+  operator: {},
+  daemonsets: {},
+  driver,
+  toolkit: { enabled: true },
+  devicePlugin: { enabled: true },
+  dcgm: { enabled: false },
+  dcgmExporter: { enabled: true },
+  gfd: { enabled: true },
+  nodeStatusExporter: { enabled: false },
 });
 
 export const sagemakerPipeline = (definition: unknown = sagemakerDefinition()) =>
