@@ -36,6 +36,8 @@ describe("KarpenterGpuNodePool", () => {
       "kubernetes.io/os": ["linux"],
     });
     expect(np.spec.limits).toEqual({ "nvidia.com/gpu": "16" });
+    // Min 0: a dynamic NodePool (no static replicas) launches nodes only for pending pods.
+    expect(np.spec.replicas).toBeUndefined();
     expect(np.spec.template.spec.taints).toEqual([{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }]);
     expect(np.spec.template.metadata.labels).toEqual({ "finetune.dev/pool": "h100", "finetune.dev/gpu-type": "h100" });
     expect(np.spec.template.spec.nodeClassRef).toEqual({ group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "h100" });
