@@ -10,6 +10,14 @@ import { describe, expect, it } from "vitest";
 import { AwsArtifactRegistry } from "../../components/artifact-registry/aws";
 import { GcpArtifactRegistry } from "../../components/artifact-registry/gcp";
 import { KubernetesArtifactStore } from "../../components/artifact-registry/kubernetes";
+import { CudaDriverStack } from "../../components/cuda-driver-stack/driver-stack";
+import { GpuSmokeTest } from "../../components/cuda-driver-stack/smoke-test";
+import { EksGpuNodePool } from "../../components/gpu-node-pool/eks";
+import { GkeGpuNodePool } from "../../components/gpu-node-pool/gke";
+import { KarpenterGpuNodePool } from "../../components/gpu-node-pool/karpenter";
+import { KueueGpuPool, KueueInstall } from "../../components/gpu-node-pool/kueue";
+import { existingNodesPoolContract } from "../../components/gpu-node-pool/pool-contract";
+import { CloudWatchMonitoring } from "../../components/monitoring/cloudwatch";
 import { PrometheusMonitoring } from "../../components/monitoring/prometheus";
 import { runWithMocks } from "../../plan/mock-engine";
 import { mandatoryViolations, runPolicies, type PolicyViolation } from "../../policy/engine";
@@ -70,5 +78,62 @@ describe("the kit's components against finetune-guard", () => {
     });
     expect(lines(mandatoryViolations(v))).toEqual([]);
     expect(lines(v)).toEqual([]);
+  });
+
+  it("EksGpuNodePool: no violations (tainted, bounded, scale-to-zero, IMDSv2 launch template, no SSH)", async () => {
+    const v = await violationsOf(() => {
+      new EksGpuNodePool("gpu", { clusterName: "finetune", subnetIds: ["subnet-0a", "subnet-0b"], gpuType: "l4" });
+    });
+    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+  });
+
+  it("GkeGpuNodePool: no violations (shielded, GKE metadata server, dedicated service account, pinned driver)", async () => {
+    const v = await violationsOf(() => {
+      new GkeGpuNodePool("gpu", { cluster: "finetune", location: "us-central1", gpuType: "l4" });
+    });
+    expect(lines(v)).toEqual(["budget-exists: the stack creates Google Cloud resources but no budget (add gcp.billing.Budget on the billing account with threshold rules)"]);
+  });
+
+  it("KarpenterGpuNodePool with its interruption queue: no violations", async () => {
+    const v = await violationsOf(() => {
+      new KarpenterGpuNodePool("gpu", { clusterName: "finetune", gpuType: "l4" });
+    });
+    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+  });
+
+  it("KarpenterGpuNodePool without creating the interruption queue is flagged", async () => {
+    const v = await violationsOf(() => {
+      new KarpenterGpuNodePool("gpu", { clusterName: "finetune", gpuType: "l4", createInterruptionQueue: false });
+    });
+    expect(mandatoryViolations(v).map((x) => x.policy)).toEqual(["karpenter-interruption-queue"]);
+  });
+
+  const pool = () => existingNodesPoolContract({ name: "a100", gpuType: "a100-80gb", gpusPerNode: 8, maxNodes: 3 });
+  /** The pipeline namespace's default-deny policy, which the pipeline component owns. */
+  const NAMESPACE_ONLY = [
+    `pipeline-namespace-default-deny: pipeline namespace "finetune" has no default-deny NetworkPolicy for Ingress and Egress (add a NetworkPolicy in "finetune" with podSelector: {} and policyTypes: [Ingress, Egress], then allow only DNS, the object store, the model hub and the API server)`,
+  ];
+
+  it("KueueInstall + KueueGpuPool: only the pipeline namespace's NetworkPolicy is missing (the pipeline creates it)", async () => {
+    const v = await violationsOf(() => {
+      const kueue = new KueueInstall("kueue", {});
+      new KueueGpuPool("a100-queue", { pool: pool(), namespace: "finetune" }, { dependsOn: [kueue] });
+    });
+    expect(lines(v)).toEqual(NAMESPACE_ONLY);
+  });
+
+  it("CudaDriverStack (GPU Operator) + GpuSmokeTest: privileged only in the GPU Operator namespace", async () => {
+    const v = await violationsOf(() => {
+      const driver = new CudaDriverStack("cuda", { platform: "kubernetes" });
+      new GpuSmokeTest("smoke", { pool: pool(), driver: driver.contract, namespace: "finetune" });
+    });
+    expect(lines(v)).toEqual(NAMESPACE_ONLY);
+  });
+
+  it("CloudWatchMonitoring: no violations", async () => {
+    const v = await violationsOf(() => {
+      new CloudWatchMonitoring("mon", { region: "us-east-1", accountId: "123456789012" });
+    });
+    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
   });
 });
