@@ -5,6 +5,7 @@
  * policy violation.
  */
 import * as path from "node:path";
+import { mandatoryViolations } from "../policy/engine";
 import { ConfigError } from "../stacks/config/errors";
 import { planStack, summarize, writePlan } from "./plan";
 import { loadStackConfigFile, stackConfigPath } from "./stack-config";
@@ -56,7 +57,7 @@ async function run(): Promise<number> {
     const result = await planStack(args.stack, engine);
     const dir = writePlan(result, args.out);
     process.stdout.write(`${summarize(result)}\n\nWrote ${path.relative(process.cwd(), dir) || dir}/\n`);
-    return result.violations.some((v) => v.enforcementLevel === "mandatory") ? 3 : 0;
+    return mandatoryViolations(result.violations).length > 0 ? 3 : 0;
   } catch (e) {
     if (e instanceof ConfigError || ConfigError.isInstance(e)) {
       process.stderr.write(`${(e as Error).message}\n`);

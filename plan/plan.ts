@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { renderMermaid } from "../pipelines/mermaid";
-import { runPolicies, type PolicyViolation } from "../policy/engine";
+import { mandatoryViolations, policyReport, runPolicies, type PolicyViolation } from "../policy/engine";
 import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
@@ -98,11 +98,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
 
   for (const p of result.config.pipelines) files.set(`pipelines/${safe(p.name)}.mmd`, renderMermaid(p));
 
-  const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
-  files.set(
-    "policy-report.json",
-    JSON.stringify({ summary: { mandatory, advisory: result.violations.length - mandatory }, violations: result.violations }, null, 2),
-  );
+  files.set("policy-report.json", JSON.stringify(policyReport(result.violations), null, 2));
   return files;
 }
 
@@ -145,7 +141,7 @@ export function summarize(result: PlanResult): string {
   lines.push("");
   lines.push(`Kubernetes objects: ${result.manifests.length}`);
   lines.push(`Pipelines: ${result.config.pipelines.length ? result.config.pipelines.map((p) => `${p.name} → pool ${p.compute.pool}`).join("; ") : "none"}`);
-  const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory");
+  const mandatory = mandatoryViolations(result.violations);
   const advisory = result.violations.filter((v) => v.enforcementLevel !== "mandatory");
   lines.push(`Policies: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`);
   for (const v of [...mandatory, ...advisory]) lines.push(`  [${v.enforcementLevel}] ${v.policy}: ${v.message}${v.urn ? ` (${v.urn.split("::").pop()})` : ""}`);
