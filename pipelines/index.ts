@@ -1,2 +1,10 @@
 export * from "./spec";
 export * from "./mermaid";
+export * from "./models";
+export * from "./sizing";
+export * from "./stages";
+export * from "./layout";
+export * from "./trainer-config";
+export { validatePipelineAgainstPool } from "./validate";
+export { renderKubernetesPipeline, renderScriptsConfigMap, objectNames, pipelineLabels, PipelineRenderError, ARGO_RUN_ID, type KubernetesPipelineInput, type KubernetesPipelineRender, type Manifest } from "./render/kubernetes";
+export { renderSageMakerPipeline, mirroredImage, type SageMakerPipelineInput, type SageMakerPipelineRender } from "./render/sagemaker";

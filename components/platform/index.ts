@@ -1,1 +1,116 @@
-export {};
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PIPELINE_CHARTS } from "../versions";
+import { throwIfProblems, type ArgProblem } from "../pipeline/problems";
+import { argoWorkflowsValues, jobsetValues } from "./values";
+
+export { argoWorkflowsValues, jobsetValues, RESTRICTED_CONTAINER, RESTRICTED_POD } from "./values";
+
+/** Arguments of {@link KubernetesPipelinePlatform}. */
+export interface KubernetesPipelinePlatformArgs {
+  /** Namespaces whose workflows the Argo controller runs (the pipelines' namespaces). */
+  workflowNamespaces: string[];
+  /** Namespace of the controllers; created by the component with PSS `restricted` labels. @default "finetune-system" */
+  namespace?: string;
+  /** Install the Argo Workflows controller and CRDs; false when the cluster already has them. @default true */
+  installArgoWorkflows?: boolean;
+  /** Install the JobSet controller and CRD; false when the cluster already has them. @default true */
+  installJobSet?: boolean;
+  /** Run the Argo server (UI/API, client-token auth). @default false */
+  argoServer?: boolean;
+  /** Helm timeout in seconds. @default 600 */
+  timeoutSeconds?: number;
+}
+
+/** What the platform tells the pipelines. */
+export interface PipelinePlatformContract {
+  /** Namespace of the controllers. */
+  namespace: string;
+  argoWorkflows: boolean;
+  jobset: boolean;
+}
+
+/**
+ * The shared Kubernetes pipeline platform, one per cluster: Argo Workflows and JobSet controllers from pinned
+ * charts (components/versions.ts `PIPELINE_CHARTS`), every pod PSS-restricted, in their own namespace. Either
+ * install can be skipped when the cluster already runs it. Pipelines depend on `ready`.
+ */
+export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
+  readonly contract: PipelinePlatformContract;
+  /** Resources pipelines should depend on (the releases that install the CRDs). */
+  readonly ready: pulumi.Resource[];
+  readonly namespace?: k8s.core.v1.Namespace;
+  readonly argoWorkflows?: k8s.helm.v3.Release;
+  readonly jobset?: k8s.helm.v3.Release;
+
+  constructor(name: string, args: KubernetesPipelinePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
+    const ns = args.namespace ?? "finetune-system";
+    const installArgo = args.installArgoWorkflows ?? true;
+    const installJobSet = args.installJobSet ?? true;
+    const problems: ArgProblem[] = [];
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) problems.push({ propertyPath: "namespace", reason: `"${ns}" is not a DNS label (use lowercase letters, digits and '-')` });
+    if (installArgo && args.workflowNamespaces.length === 0) problems.push({ propertyPath: "workflowNamespaces", reason: "is empty (list the namespaces the pipelines run in)" });
+    args.workflowNamespaces.forEach((w, i) => {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(w)) problems.push({ propertyPath: `workflowNamespaces[${i}]`, reason: `"${w}" is not a DNS label` });
+    });
+    throwIfProblems("KubernetesPipelinePlatform", name, problems);
+
+    this.ready = [];
+    if (installArgo || installJobSet) {
+      this.namespace = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        {
+          metadata: {
+            name: ns,
+            labels: {
+              "pod-security.kubernetes.io/enforce": "restricted",
+              "pod-security.kubernetes.io/enforce-version": "latest",
+              "pod-security.kubernetes.io/warn": "restricted",
+              "app.kubernetes.io/managed-by": "finetune-kit",
+            },
+          },
+        },
+        { parent: this },
+      );
+    }
+    const timeout = args.timeoutSeconds ?? 600;
+    if (installArgo) {
+      const pin = PIPELINE_CHARTS.argoWorkflows;
+      this.argoWorkflows = new k8s.helm.v3.Release(
+        `${name}-argo-workflows`,
+        {
+          name: "argo-workflows",
+          chart: pin.chart,
+          version: pin.version,
+          repositoryOpts: { repo: pin.repo },
+          namespace: ns,
+          values: argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces, server: args.argoServer ?? false }),
+          atomic: true,
+          timeout,
+        },
+        { parent: this, dependsOn: this.namespace ? [this.namespace] : [] },
+      );
+      this.ready.push(this.argoWorkflows);
+    }
+    if (installJobSet) {
+      const pin = PIPELINE_CHARTS.jobset;
+      this.jobset = new k8s.helm.v3.Release(
+        `${name}-jobset`,
+        {
+          name: "jobset",
+          chart: `${pin.repo}/${pin.chart}`,
+          version: pin.version,
+          namespace: ns,
+          values: jobsetValues(),
+          atomic: true,
+          timeout,
+        },
+        { parent: this, dependsOn: this.namespace ? [this.namespace] : [] },
+      );
+      this.ready.push(this.jobset);
+    }
+    this.contract = { namespace: ns, argoWorkflows: installArgo, jobset: installJobSet };
+    this.registerOutputs({ contract: this.contract });
+  }
+}

@@ -75,6 +75,15 @@ def main(argv=None):
         print(json.dumps({"stage": STAGE, "model": args.model_id, "revision": args.revision, "dest": args.dest, "cached": True}))
         sys.stderr.write("%s: %s@%s is already in the store, nothing to download\n" % (STAGE, args.model_id, args.revision))
         return 0
+    if not os.environ.get("HF_TOKEN") and os.environ.get("HF_TOKEN_SECRET_ARN"):
+        # SageMaker: the token lives in Secrets Manager; the trainer image's botocore reads it with the job's role.
+        try:
+            import botocore.session  # noqa: PLC0415
+
+            client = botocore.session.get_session().create_client("secretsmanager")
+            os.environ["HF_TOKEN"] = client.get_secret_value(SecretId=os.environ["HF_TOKEN_SECRET_ARN"])["SecretString"].strip()
+        except Exception as e:  # noqa: BLE001
+            fail(STAGE, "could not read the hub token from %s: %s" % (os.environ["HF_TOKEN_SECRET_ARN"], e), code=1)
     work = tempfile.mkdtemp(prefix="model-", dir=args.workdir)
     cmd = [part.format(id=args.model_id, revision=args.revision, dir=work) for part in shlex.split(args.download_command)]
     sys.stderr.write("%s: %s\n" % (STAGE, " ".join(cmd)))

@@ -91,7 +91,10 @@ class MetricsCallback(_Base):
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if getattr(state, "is_world_process_zero", True) and logs:
-            self.push(self.samples(state, logs, time.time()))
+            samples = self.samples(state, logs, time.time())
+            # One parseable line per log event: SageMaker's metric definitions read these.
+            print("FTKIT_METRICS " + " ".join("%s=%s" % (name, repr(float(value))) for name, _l, value, _k in samples), flush=True)
+            self.push(samples)
         return control
 
 

@@ -163,6 +163,12 @@ def main(argv=None):
     work = tempfile.mkdtemp(prefix="data-prep-")
 
     def fetch(uri, name):
+        if os.path.isdir(uri):
+            # A mounted input directory (SageMaker processing input): use its one JSONL file.
+            files = sorted(f for f in os.listdir(uri) if f.endswith((".jsonl", ".json")))
+            if len(files) != 1:
+                fail(STAGE, "expected one .jsonl file in %s, found %d (point dataset.uri at a single JSONL file)" % (uri, len(files)))
+            return os.path.join(uri, files[0])
         if not store.exists(uri):
             fail(STAGE, "%s does not exist (upload the dataset there, or fix dataset.uri)" % uri)
         local = os.path.join(work, name)

@@ -1,0 +1,273 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import type { ArtifactStoreContract } from "../artifact-registry/contract";
+import type { GpuPoolContract } from "../gpu-node-pool/contract";
+import { renderMermaid } from "../../pipelines/mermaid";
+import { PipelineRenderError } from "../../pipelines/render/kubernetes";
+import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
+import { sizePipeline, type Placement } from "../../pipelines/sizing";
+import type { FineTuningPipelineSpec } from "../../pipelines/spec";
+import { throwIfProblems, type ArgProblem } from "./problems";
+import { loadStageScripts } from "./scripts";
+
+/** Arguments of {@link SageMakerFineTuningPipeline}. */
+export interface SageMakerFineTuningPipelineArgs {
+  /** The pipeline spec (one entry of `finetune:pipelines`). */
+  spec: FineTuningPipelineSpec;
+  /** Contract of the SageMaker GPU pool (`platform: "sagemaker"`, `instanceType`). */
+  pool: GpuPoolContract;
+  /** Contract of the S3 artifact store (bucket prefixes, ECR registry, KMS key, Model Package Group). */
+  store: ArtifactStoreContract;
+  /** Private subnets of the jobs. @default - SageMaker-managed network (no VPC) */
+  subnetIds?: pulumi.Input<string>[];
+  /** Security groups of the jobs (with subnetIds). @default [] */
+  securityGroupIds?: pulumi.Input<string>[];
+  /** Hugging Face hub token (Pulumi secret) for gated models; stored in Secrets Manager under the store's KMS key. @default - none */
+  hubToken?: pulumi.Input<string>;
+  /** Instance type of the CPU processing steps. @default "ml.m5.xlarge" */
+  processingInstanceType?: string;
+  /** Images by role (ECR). @default - the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` */
+  images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
+  /** Position of the pipeline in `finetune:pipelines`, for error keys. @default 0 */
+  index?: number;
+}
+
+function s3Parts(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: m[1], key: m[2].replace(/\/+$/, "") };
+}
+
+/** Account and region from an ECR registry host (`123456789012.dkr.ecr.us-east-1.amazonaws.com/...`). */
+export function accountAndRegion(containerRegistry: string): { account: string; region: string } | undefined {
+  const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/.exec(containerRegistry);
+  return m ? { account: m[1], region: m[2] } : undefined;
+}
+
+/** The execution role's policy: exact actions on the store's prefixes, ECR repositories, KMS key, model package group. */
+export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineName: string; roleArn: string; endpointName: string; hubTokenSecretArn?: string; vpc: boolean }): Record<string, unknown> {
+  const { store } = o;
+  const acct = accountAndRegion(store.containerRegistry);
+  const region = acct?.region ?? "*";
+  const account = acct?.account ?? "*";
+  const prefix = (uri: string) => s3Parts(uri).key;
+  const obj = (uri: string, sub = "") => `arn:aws:s3:::${store.bucket}/${prefix(uri)}${sub}/*`;
+  const p = o.pipelineName;
+  const group = store.modelPackageGroupName ?? p;
+  const sm = (res: string) => `arn:aws:sagemaker:${region}:${account}:${res}`;
+  const repoPath = store.containerRegistry.split("/").slice(1).join("/");
+  const statements: Record<string, unknown>[] = [
+    { Sid: "ReadDatasets", Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(store.datasetsUri)] },
+    { Sid: "ReadWriteRunData", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: [obj(store.runsUri, `/${p}`), obj(store.modelsUri), obj(store.registryUri, `/${p}`)] },
+    { Sid: "Checkpoints", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: [obj(store.checkpointsUri, `/${p}`)] },
+    {
+      Sid: "ListPrefixes",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [`arn:aws:s3:::${store.bucket}`],
+      Condition: { StringLike: { "s3:prefix": [`${prefix(store.datasetsUri)}/*`, `${prefix(store.runsUri)}/${p}/*`, `${prefix(store.modelsUri)}/*`, `${prefix(store.checkpointsUri)}/${p}/*`, `${prefix(store.registryUri)}/${p}/*`] } },
+    },
+    { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
+    { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [`arn:aws:ecr:${region}:${account}:repository/${repoPath ? `${repoPath}/` : ""}*`] },
+    {
+      Sid: "SageMakerJobs",
+      Effect: "Allow",
+      Action: [
+        "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
+        "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
+        "sagemaker:AddTags",
+      ],
+      Resource: [sm("processing-job/*"), sm("training-job/*")],
+    },
+    {
+      Sid: "ModelRegistryAndEndpoint",
+      Effect: "Allow",
+      Action: [
+        "sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
+        "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
+      ],
+      Resource: [sm(`model-package-group/${group}`), sm(`model-package/${group}/*`), sm("model/*"), sm("endpoint-config/*"), sm(`endpoint/${o.endpointName}`)],
+    },
+    { Sid: "PassRoleToJobs", Effect: "Allow", Action: ["iam:PassRole"], Resource: [o.roleArn], Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } },
+    { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/*`] },
+    { Sid: "Metrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"], Condition: { StringLike: { "cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"] } } },
+  ];
+  if (store.kmsKeyId) {
+    statements.push({ Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"], Resource: [store.kmsKeyId] });
+  }
+  if (o.hubTokenSecretArn) statements.push({ Sid: "HubToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [o.hubTokenSecretArn] });
+  if (o.vpc) {
+    statements.push(
+      {
+        Sid: "VpcDescribe",
+        Effect: "Allow",
+        Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeDhcpOptions"],
+        Resource: ["*"],
+      },
+      {
+        Sid: "VpcInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
+        Resource: [`arn:aws:ec2:${region}:${account}:network-interface/*`, `arn:aws:ec2:${region}:${account}:subnet/*`, `arn:aws:ec2:${region}:${account}:security-group/*`],
+      },
+    );
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * One fine-tuning pipeline on SageMaker Pipelines: the rendered definition as an `aws.sagemaker.Pipeline`, its
+ * execution role scoped to the store's prefixes, ECR repositories, KMS key and Model Package Group, the stage
+ * scripts and trainer config published to the store, the hub token in Secrets Manager, and an optional
+ * EventBridge Scheduler schedule (`spec.schedule`). The training image must run `sagemaker_entry.py` as its
+ * `train` program (an image built FROM the pinned trainer image); the evaluation image must contain vLLM and
+ * lm-evaluation-harness.
+ */
+export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
+  readonly pipeline: aws.sagemaker.Pipeline;
+  readonly executionRole: aws.iam.Role;
+  readonly schedule?: aws.scheduler.Schedule;
+  readonly placement: Placement;
+  readonly mermaid: string;
+  /** The definition as rendered with a placeholder role ARN (for plan output). */
+  readonly preview: SageMakerPipelineRender;
+  /** SageMaker pipeline name. */
+  readonly pipelineName: string;
+
+  constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
+    const { spec, store, pool } = args;
+    const problems: ArgProblem[] = [];
+    if (store.platform !== "aws" || store.scheme !== "s3") problems.push({ propertyPath: "store", reason: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
+    if (pool.platform !== "sagemaker") problems.push({ propertyPath: "pool", reason: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
+    if (spec.baseModel.gated && args.hubToken === undefined) problems.push({ propertyPath: "hubToken", reason: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
+    if (!accountAndRegion(store.containerRegistry)) problems.push({ propertyPath: "store.containerRegistry", reason: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
+    const vpc = args.subnetIds !== undefined && args.subnetIds.length > 0;
+    const placeholder = { roleArn: "arn:aws:iam::000000000000:role/placeholder", codeUri: `${store.runsUri}/${spec.name}/_code`, configUri: `${store.runsUri}/${spec.name}/_config` };
+    let preview: SageMakerPipelineRender | undefined;
+    if (problems.length === 0) {
+      try {
+        preview = renderSageMakerPipeline({ spec, pool, store, ...placeholder, network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
+      } catch (e) {
+        if (!(e instanceof PipelineRenderError)) throw e;
+        problems.push(...e.problems.map((p) => ({ propertyPath: p.key, reason: p.message })));
+      }
+    }
+    throwIfProblems("SageMakerFineTuningPipeline", name, problems);
+    this.preview = preview as SageMakerPipelineRender;
+    this.placement = sizePipeline(spec, pool).placement as Placement;
+    this.mermaid = renderMermaid(spec);
+    this.pipelineName = spec.name;
+
+    // Scripts and config, content-addressed so that a change publishes a new prefix and updates the definition.
+    const scripts = loadStageScripts();
+    const hash = (files: Record<string, string>) => createHash("sha256").update(JSON.stringify(files)).digest("hex").slice(0, 12);
+    const codeUri = `${store.runsUri}/${spec.name}/_code/${hash(scripts)}`;
+    const configUri = `${store.runsUri}/${spec.name}/_config/${hash(this.preview.configFiles)}`;
+    const objects: pulumi.Resource[] = [];
+    const put = (uri: string, content: string, resourceName: string, extra: pulumi.CustomResourceOptions = {}) => {
+      const { bucket, key } = s3Parts(uri);
+      objects.push(
+        new aws.s3.BucketObjectv2(resourceName, { bucket, key, content, contentType: "application/octet-stream", ...(store.kmsKeyId ? { serverSideEncryption: "aws:kms", kmsKeyId: store.kmsKeyId } : {}) }, { parent: this, ...extra }),
+      );
+    };
+    for (const [file, content] of Object.entries(scripts)) put(`${codeUri}/${file}`, content, `${name}-code-${file.replace(/[^a-z0-9]+/gi, "-")}`);
+    for (const [file, content] of Object.entries(this.preview.configFiles)) put(`${configUri}/${file}`, content, `${name}-config-${file.replace(/[^a-z0-9]+/gi, "-")}`);
+    // The gate and the registry step read the deployed version's pointer; it starts empty and the pipeline owns it.
+    put(`${store.registryUri}/${spec.name}/deployed.json`, JSON.stringify({ version: null, metrics: {}, previous: null, history: [] }), `${name}-deployed-pointer`, { ignoreChanges: ["content", "source"], retainOnDelete: true });
+
+    let hubTokenSecretArn: pulumi.Output<string> | undefined;
+    if (spec.baseModel.gated && args.hubToken !== undefined) {
+      const secret = new aws.secretsmanager.Secret(`${name}-hub-token`, { namePrefix: `${spec.name}-hub-token-`, kmsKeyId: store.kmsKeyId, description: `Hugging Face token for ${spec.baseModel.id}` }, { parent: this });
+      new aws.secretsmanager.SecretVersion(`${name}-hub-token`, { secretId: secret.id, secretString: pulumi.secret(args.hubToken) }, { parent: this });
+      hubTokenSecretArn = secret.arn;
+    }
+
+    this.executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      {
+        description: `SageMaker pipeline ${spec.name}: jobs, registry and endpoint`,
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        maxSessionDuration: 12 * 3600,
+      },
+      { parent: this },
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: this.executionRole.id,
+        policy: pulumi
+          .all([this.executionRole.arn, hubTokenSecretArn ?? pulumi.output(undefined as string | undefined)])
+          .apply(([roleArn, secretArn]) => JSON.stringify(executionRolePolicy({ store, pipelineName: spec.name, roleArn, endpointName: spec.name, hubTokenSecretArn: secretArn, vpc }))),
+      },
+      { parent: this },
+    );
+
+    const definition = pulumi
+      .all([this.executionRole.arn, pulumi.all(args.subnetIds ?? []), pulumi.all(args.securityGroupIds ?? []), hubTokenSecretArn ?? pulumi.output(undefined as string | undefined)])
+      .apply(([roleArn, subnetIds, securityGroupIds, secretArn]) =>
+        JSON.stringify(
+          renderSageMakerPipeline(
+            { spec, pool, store, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images },
+            args.index ?? 0,
+          ).definition,
+        ),
+      );
+    this.pipeline = new aws.sagemaker.Pipeline(
+      `${name}-pipeline`,
+      {
+        pipelineName: spec.name,
+        pipelineDisplayName: spec.name,
+        pipelineDescription: spec.description ?? `${spec.method.type} fine-tuning of ${spec.baseModel.id}`,
+        roleArn: this.executionRole.arn,
+        pipelineDefinition: definition,
+        parallelismConfiguration: { maxParallelExecutionSteps: 4 },
+      },
+      { parent: this, dependsOn: [rolePolicy, ...objects] },
+    );
+
+    if (spec.schedule) {
+      const schedulerRole = new aws.iam.Role(
+        `${name}-scheduler`,
+        { description: `Starts SageMaker pipeline ${spec.name} on schedule`, assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] }) },
+        { parent: this },
+      );
+      const schedulerPolicy = new aws.iam.RolePolicy(
+        `${name}-scheduler`,
+        { role: schedulerRole.id, policy: this.pipeline.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:StartPipelineExecution"], Resource: [arn] }] })) },
+        { parent: this },
+      );
+      this.schedule = new aws.scheduler.Schedule(
+        `${name}-schedule`,
+        {
+          description: `Scheduled run of fine-tuning pipeline ${spec.name}`,
+          scheduleExpression: `cron(${toAwsCron(spec.schedule)})`,
+          scheduleExpressionTimezone: "UTC",
+          flexibleTimeWindow: { mode: "OFF" },
+          ...(store.kmsKeyId ? { kmsKeyArn: store.kmsKeyId } : {}),
+          target: {
+            arn: this.pipeline.arn,
+            roleArn: schedulerRole.arn,
+            sagemakerPipelineParameters: { pipelineParameters: [{ name: "DatasetUri", value: spec.dataset.uri }, { name: "BaseModelRevision", value: spec.baseModel.revision }] },
+            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+          },
+        },
+        { parent: this, dependsOn: [schedulerPolicy] },
+      );
+    }
+    this.registerOutputs({ pipelineArn: this.pipeline.arn, executionRoleArn: this.executionRole.arn, placement: this.placement, mermaid: this.mermaid });
+  }
+}
+
+/**
+ * A 5-field cron (minute hour day-of-month month day-of-week) as EventBridge's 6-field form: `?` in one of the
+ * day fields, a year field, and weekdays 1-7 (SUN=1) instead of 0-6.
+ */
+export function toAwsCron(expr: string): string {
+  const [min, hour, dom, mon, dow] = expr.trim().split(/\s+/);
+  const awsDow = dow === "*" ? "?" : dow.replace(/\d/g, (d) => String(((Number(d) % 7) + 1)));
+  const awsDom = dow === "*" ? dom : "?";
+  return `${min} ${hour} ${awsDom} ${mon} ${awsDow} *`;
+}
