@@ -171,7 +171,7 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
     },
     {
       id: "loss-not-finite",
-      description: "A training job reported a NaN or infinite loss (train:loss_is_finite = 0): the run is diverging.",
+      description: `A training job reported a NaN or infinite loss (${SAGEMAKER_METRIC_NAMES.lossIsFinite} = 0): the run is diverging.`,
       comparisonOperator: "LessThanThreshold",
       threshold: 1,
       evaluationPeriods: 1,

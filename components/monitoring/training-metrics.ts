@@ -18,10 +18,10 @@ import { MonitoringContract, TRAINING_METRICS } from "./contract";
  * 1. `finetune_training_step` and `finetune_training_last_push_timestamp_seconds` are pushed at every logging
  *    step; the heartbeat thread re-pushes `last_push` (not the step) every 60 s while the process lives, so a
  *    hung training loop shows as "step unchanged" and a dead process as "push stale".
- * 2. A non-finite loss is pushed as `NaN`/`+Inf` (Prometheus) and logged as `loss_is_finite=0` (SageMaker, where
+ * 2. A non-finite loss is pushed as `NaN`/`+Inf` (Prometheus) and logged as `finetune_training_loss_is_finite=0` (SageMaker, where
  *    CloudWatch cannot store NaN).
  * 3. `finetune_checkpoint_last_success_timestamp_seconds` is the unix time of the last checkpoint upload that
- *    completed; on SageMaker the trainer logs its age in seconds (`checkpoint_age_seconds`).
+ *    completed; on SageMaker the trainer logs its age in seconds (`finetune_checkpoint_age_seconds`).
  * 4. `finetune_training_resumes_total` is the number of times this run restarted from a checkpoint (JobSet's
  *    restart attempt, or SageMaker's spot restarts); it only grows within a run.
  * 5. On exit — success or final failure — rank 0 DELETEs its Pushgateway group, so a finished run never looks
@@ -42,30 +42,25 @@ export function pushgatewayGroupPath(pipeline: string, runId: string): string {
   return `/metrics/job/${TRAINING_PUSH_JOB}/${enc("pipeline", pipeline)}/${enc("run_id", runId)}`;
 }
 
-/** Log-line keys on SageMaker, per training metric (unique, none a suffix of another, so each regex matches one key). */
+/**
+ * Log-line keys on SageMaker, per training metric: the contract's {@link TRAINING_METRICS} names plus the
+ * SageMaker-only facts CloudWatch needs (loss finiteness, progress age, checkpoint age). No key is followed by
+ * `=` inside another key, so each regex matches one key only.
+ */
 export const TRAINING_LOG_KEYS = {
-  step: "global_step",
-  loss: "train_loss",
-  validationLoss: "eval_loss",
-  tokensPerSecond: "tokens_per_second",
-  checkpointAgeSeconds: "checkpoint_age_seconds",
-  lossIsFinite: "loss_is_finite",
-  secondsSinceProgress: "seconds_since_progress",
-  resumes: "resume_count",
+  step: TRAINING_METRICS.step,
+  loss: TRAINING_METRICS.loss,
+  validationLoss: TRAINING_METRICS.validationLoss,
+  tokensPerSecond: TRAINING_METRICS.tokensPerSecond,
+  checkpointAgeSeconds: "finetune_checkpoint_age_seconds",
+  lossIsFinite: "finetune_training_loss_is_finite",
+  secondsSinceProgress: "finetune_training_seconds_since_progress",
+  resumes: TRAINING_METRICS.resumes,
 } as const;
 export type TrainingLogKey = keyof typeof TRAINING_LOG_KEYS;
 
-/** CloudWatch metric names SageMaker publishes for each log key. */
-export const SAGEMAKER_METRIC_NAMES: { readonly [K in TrainingLogKey]: string } = {
-  step: "train:global_step",
-  loss: "train:loss",
-  validationLoss: "validation:loss",
-  tokensPerSecond: "train:tokens_per_second",
-  checkpointAgeSeconds: "train:checkpoint_age_seconds",
-  lossIsFinite: "train:loss_is_finite",
-  secondsSinceProgress: "train:seconds_since_progress",
-  resumes: "train:resume_count",
-};
+/** CloudWatch metric names SageMaker publishes for each log key (the key itself, as the pipeline renderer already names them). */
+export const SAGEMAKER_METRIC_NAMES: { readonly [K in TrainingLogKey]: string } = { ...TRAINING_LOG_KEYS };
 
 /** Prefix of every metrics log line. */
 export const TRAINING_LOG_PREFIX = "[finetune-metrics]";
@@ -93,8 +88,8 @@ export function sageMakerMetricDefinitions(): SageMakerMetricDefinition[] {
 export type TrainingLogValues = Partial<Record<TrainingLogKey, number>>;
 
 /**
- * One metrics log line, e.g. `[finetune-metrics] global_step=120 train_loss=0.4321 loss_is_finite=1`.
- * A non-finite loss is written as `train_loss=nan loss_is_finite=0` (the loss regex then does not match, and the
+ * One metrics log line, e.g. `[finetune-metrics] finetune_training_step=120 finetune_training_loss=0.4321 finetune_training_loss_is_finite=1`.
+ * A non-finite loss is written as `finetune_training_loss=nan finetune_training_loss_is_finite=0` (the loss regex then does not match, and the
  * finiteness metric carries the alarm).
  */
 export function trainingLogLine(values: TrainingLogValues): string {

@@ -74,7 +74,7 @@ describe("CloudWatchMonitoring", () => {
     expect(alarms["mon-gpu-underutilised"]).toMatchObject({ comparisonOperator: "LessThanThreshold", threshold: 15, evaluationPeriods: 12, treatMissingData: "notBreaching" });
     expect(alarms["mon-gpu-underutilised"].metricQueries[0].expression).toBe('SELECT AVG(GPUUtilization) FROM SCHEMA("/aws/sagemaker/TrainingJobs", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1');
     expect(alarms["mon-training-stalled"]).toMatchObject({ threshold: 1800 });
-    expect(alarms["mon-loss-not-finite"].metricQueries[0].expression).toBe('SELECT MIN("train:loss_is_finite") FROM SCHEMA("/aws/sagemaker/TrainingJobs", TrainingJobName)');
+    expect(alarms["mon-loss-not-finite"].metricQueries[0].expression).toBe('SELECT MIN("finetune_training_loss_is_finite") FROM SCHEMA("/aws/sagemaker/TrainingJobs", TrainingJobName)');
     expect(alarms["mon-chat-v3-5xx-rate"]).toMatchObject({ threshold: 1, evaluationPeriods: 5 });
     expect(alarms["mon-chat-v3-5xx-rate"].metricQueries[0].metric.dimensions).toEqual({ EndpointName: "chat-v3", VariantName: "AllTraffic" });
     expect(alarms["mon-chat-v3-latency-p95"]).toMatchObject({ namespace: "AWS/SageMaker", metricName: "ModelLatency", extendedStatistic: "p95", threshold: 2_000_000 });
@@ -94,7 +94,7 @@ describe("CloudWatchMonitoring", () => {
     expect(titles).toEqual(expect.arrayContaining(["Training GPU utilisation (%)", "Training GPU memory utilisation (%)", "Training loss", "Endpoint invocations", "Endpoint model latency p95 (µs)", "Endpoint 4xx errors", "Endpoint 5xx errors", "Alarms"]));
     const alarmWidget = parsed.widgets.find((w: { type: string }) => w.type === "alarm");
     expect(alarmWidget.properties.alarms).toHaveLength(8);
-    expect(body).toContain('MetricName=\\"train:loss\\"');
+    expect(body).toContain('MetricName=\\"finetune_training_loss\\"');
   });
 
   it("creates an AWS Budgets budget with percentage alerts to the topic", async () => {

@@ -33,24 +33,26 @@ describe("training metrics", () => {
 
   it("each definition picks exactly its value from the trainer's log line", () => {
     const line = trainingLogLine({ step: 1200, loss: 0.4321, validationLoss: 0.51, tokensPerSecond: 15342.5, checkpointAgeSeconds: 312, lossIsFinite: 1, secondsSinceProgress: 2.5, resumes: 2 });
-    expect(line).toBe("[finetune-metrics] global_step=1200 train_loss=0.4321 eval_loss=0.51 tokens_per_second=15342.5 checkpoint_age_seconds=312 loss_is_finite=1 seconds_since_progress=2.5 resume_count=2");
+    expect(line).toBe(
+      "[finetune-metrics] finetune_training_step=1200 finetune_training_loss=0.4321 finetune_validation_loss=0.51 finetune_training_tokens_per_second=15342.5 finetune_checkpoint_age_seconds=312 finetune_training_loss_is_finite=1 finetune_training_seconds_since_progress=2.5 finetune_training_resumes_total=2",
+    );
     expect(extract(line)).toEqual({
-      "train:global_step": 1200,
-      "train:loss": 0.4321,
-      "validation:loss": 0.51,
-      "train:tokens_per_second": 15342.5,
-      "train:checkpoint_age_seconds": 312,
-      "train:loss_is_finite": 1,
-      "train:seconds_since_progress": 2.5,
-      "train:resume_count": 2,
+      finetune_training_step: 1200,
+      finetune_training_loss: 0.4321,
+      finetune_validation_loss: 0.51,
+      finetune_training_tokens_per_second: 15342.5,
+      finetune_checkpoint_age_seconds: 312,
+      finetune_training_loss_is_finite: 1,
+      finetune_training_seconds_since_progress: 2.5,
+      finetune_training_resumes_total: 2,
     });
   });
 
   it("a non-finite loss is reported through loss_is_finite, never as a bogus number", () => {
     const line = trainingLogLine({ step: 7, loss: Number.NaN, lossIsFinite: 0 });
-    expect(line).toBe("[finetune-metrics] global_step=7 train_loss=nan loss_is_finite=0");
-    expect(extract(line)).toEqual({ "train:global_step": 7, "train:loss_is_finite": 0 });
-    expect(extract("[finetune-metrics] train_loss=1.5e-3")).toEqual({ "train:loss": 0.0015 });
+    expect(line).toBe("[finetune-metrics] finetune_training_step=7 finetune_training_loss=nan finetune_training_loss_is_finite=0");
+    expect(extract(line)).toEqual({ finetune_training_step: 7, finetune_training_loss_is_finite: 0 });
+    expect(extract("[finetune-metrics] finetune_training_loss=1.5e-3")).toEqual({ finetune_training_loss: 0.0015 });
   });
 
   it("Pushgateway grouping keys and trainer environment follow the contract", () => {
