@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FineTuningPipelineSpecSchema } from "../../pipelines/spec";
 import { ArtifactStoreConfigSchema } from "./artifact-store";
 import { DriverStackConfigSchema } from "./driver-stack";
-import { GpuPoolsConfigSchema } from "./gpu-pools";
+import { GpuPoolsConfigSchema, gpuPoolTargetIssues } from "./gpu-pools";
 import { MonitoringConfigSchema } from "./monitoring";
 import { AwsTargetSchema, GcpTargetSchema, KubernetesTargetSchema } from "./platform";
 
@@ -71,6 +71,7 @@ export const KitConfigSchema = z
         });
       }
     }
+    for (const issue of gpuPoolTargetIssues(cfg.target, cfg.gpuPools)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     const poolNames = new Map<string, number>();
     cfg.gpuPools.forEach((p, i) => {
       if (poolNames.has(p.name)) {

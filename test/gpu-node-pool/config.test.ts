@@ -18,8 +18,9 @@ function problems(raw: Record<string, unknown>): string[] {
 
 function resolveProblems(target: "kubernetes" | "gcp" | "aws-sagemaker", pools: unknown[]): string[] {
   const platform = target === "kubernetes" ? k8s : target === "gcp" ? { target, gcp: { project: "my-proj-123", region: "us-central1" } } : { target, aws: { region: "us-east-1" } };
-  const cfg = parseKitConfig({ ...platform, gpuPools: pools });
   try {
+    // Target-dependent pool problems are reported by the root schema (parseKitConfig) and again by resolveGpuPools.
+    const cfg = parseKitConfig({ ...platform, gpuPools: pools });
     resolveGpuPools(cfg.target, cfg.gpuPools);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
@@ -88,15 +89,15 @@ describe("finetune:gpuPools for a target (resolveGpuPools)", () => {
     expect(resolveProblems("aws-sagemaker", [{ name: "a", gpuType: "h100", gpusPerNode: 1 }])).toEqual(["finetune:gpuPools[0].gpusPerNode: no aws-sagemaker machine carries 1 × NVIDIA H100 80GB (use one of 8)"]);
     expect(resolveProblems("aws-sagemaker", [{ name: "a", gpuType: "l4", provisioner: "gke-node-pool", gpuSharing: { strategy: "mps" } }])).toEqual(['finetune:gpuPools[0].provisioner: "gke-node-pool" is not available on target aws-sagemaker (use one of "sagemaker")']);
     expect(resolveProblems("kubernetes", [{ name: "a", gpuType: "l4", instanceTypes: ["g6.xlarge"], gpuSharing: { strategy: "mps" } }])).toEqual([
-      "finetune:gpuPools[0].instanceTypes: existing-nodes pools do not create machines (remove it; select nodes with nodeLabels)",
       "finetune:gpuPools[0].gpuSharing: GPU sharing per pool is a GKE feature (remove it; on bare Kubernetes use finetune:driverStack.timeSlicing)",
+      "finetune:gpuPools[0].instanceTypes: existing-nodes pools do not create machines (remove it; select nodes with nodeLabels)",
     ]);
     expect(resolveProblems("gcp", [{ name: "a", gpuType: "l4", nodeLabels: { a: "b" } }])).toEqual(["finetune:gpuPools[0].nodeLabels: only existing-nodes pools select nodes by label; the kit labels the nodes it creates (remove it)"]);
     expect(resolveProblems("aws-sagemaker", [{ name: "a", gpuType: "a100-80gb", mig: { profile: "1g.10gb" } }])).toEqual(["finetune:gpuPools[0].mig: SageMaker training instances do not offer MIG (remove it)"]);
   });
 
   it("exposes target issues as paths for a schema-level refinement", () => {
-    const cfg = parseKitConfig({ ...k8s, gpuPools: [{ name: "a", gpuType: "l4", instanceTypes: ["x"] }] });
-    expect(gpuPoolTargetIssues("kubernetes", cfg.gpuPools)).toEqual([{ path: ["gpuPools", 0, "instanceTypes"], message: "existing-nodes pools do not create machines (remove it; select nodes with nodeLabels)" }]);
+    const cfg = parseKitConfig({ ...k8s, gpuPools: [{ name: "a", gpuType: "l4" }] });
+    expect(gpuPoolTargetIssues("kubernetes", [{ ...cfg.gpuPools[0], instanceTypes: ["x"] }])).toEqual([{ path: ["gpuPools", 0, "instanceTypes"], message: "existing-nodes pools do not create machines (remove it; select nodes with nodeLabels)" }]);
   });
 });
