@@ -6,7 +6,7 @@ Runs in the trainer container on every node (Kubernetes JobSet pod, SageMaker tr
  2. restores the newest complete checkpoint from ``--checkpoints`` into ``--output-dir`` (none on a first run),
  3. renders the final trainer config: the kit's config from training-setup plus run-time paths and
     ``resume_from_checkpoint`` (JSON, which YAML loaders such as Axolotl's read as YAML),
- 4. runs the training command (``{config}`` is replaced by the rendered file), streaming its output,
+ 4. runs the training command (``{config}`` becomes the rendered file, ``{node_rank}`` this node's rank),
  5. on node 0, uploads the final model/adapter (everything but checkpoint-*) to ``--final-output``.
 Exit codes: the trainer's; 42 when the inputs are unusable (a retry cannot help: the Job's podFailurePolicy
 fails the JobSet at once instead of burning restarts).
@@ -101,7 +101,7 @@ def main(argv=None):
     os.makedirs(os.path.dirname(args.rendered) or ".", exist_ok=True)
     with open(args.rendered, "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
-    cmd = [part.replace("{config}", args.rendered) for part in command]
+    cmd = [part.replace("{config}", args.rendered).replace("{node_rank}", str(args.node_rank)) for part in command]
     log("node %d/%d: %s%s" % (args.node_rank, args.nodes, " ".join(cmd), " (resuming from %s)" % resume if resume else ""))
     if args.dry_run:
         print(json.dumps({"command": cmd, "resume": resume, "config": args.rendered}))
