@@ -1,7 +1,65 @@
+import * as k8s from "@pulumi/kubernetes";
+import { existingNodesPoolContract } from "../components/gpu-node-pool/pool-contract";
+import { KubernetesArtifactStore } from "../components/artifact-registry/kubernetes";
+import { kubernetesArtifactStoreArgs, kubernetesArtifactStoreProblems } from "./config/artifact-store";
+import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
+import { gpuPlatform, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
+import { preflight } from "./preflight";
+import { optionalSecret } from "./secrets";
 
-/** The `kubernetes` stack. Wired up as the capabilities land. */
+/**
+ * The `kubernetes` stack: an existing cluster from the user's kubeconfig context. NVIDIA GPU Operator, Kueue
+ * queueing over the existing GPU nodes, Argo Workflows + JobSet, the artifact store (in-cluster MinIO or your
+ * S3-compatible store), monitoring (kube-prometheus-stack or your Prometheus) and every configured pipeline.
+ */
 export function kubernetesStack(cfg: KitConfig): StackOutputs {
-  return { target: cfg.target };
+  const k = cfg.kubernetes!;
+  const minio = { rootPassword: optionalSecret("minioRootPassword"), pipelineSecretKey: optionalSecret("minioPipelineSecretKey") };
+  const { gpu } = preflight(cfg, "kubernetes", kubernetesArtifactStoreProblems(cfg, minio));
+
+  // No ambient cluster: the provider uses exactly the configured context (and kubeconfig file, when given).
+  const provider = new k8s.Provider(`${cfg.name}-cluster`, { context: k.context, kubeconfig: k.kubeconfigPath, enableServerSideApply: true });
+  const opts = { provider };
+  const ns = pipelineNamespace(cfg.name, k.namespace, opts);
+
+  const platform = gpuPlatform(cfg, gpu, opts);
+  const base = new Map(
+    gpu.pools.map((p) => [
+      p.name,
+      existingNodesPoolContract({
+        name: p.name,
+        gpuType: p.gpuType,
+        gpusPerNode: p.gpusPerNode,
+        maxNodes: p.maxNodes,
+        capacity: p.capacity,
+        onDemandFallback: p.onDemandFallback,
+        nodeLabels: Object.keys(p.nodeLabels).length ? p.nodeLabels : undefined,
+        migProfile: p.mig?.profile,
+      }),
+    ]),
+  );
+  const pools = queuedPools(cfg, gpu.pools, base, k.namespace, platform, opts, [ns]);
+
+  const store = new KubernetesArtifactStore(`${cfg.name}-artifacts`, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
+  const monitoring = prometheusMonitoring(cfg, k.namespace, platform.driver.contract, "kube-prometheus-stack", opts);
+  const { pipelines } = kubernetesPipelines(
+    { cfg, namespace: k.namespace, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns, store] },
+    opts,
+  );
+
+  return {
+    target: cfg.target,
+    namespace: k.namespace,
+    datasetsUri: store.contract.datasetsUri,
+    checkpointsUri: store.contract.checkpointsUri,
+    registryUri: store.contract.registryUri,
+    s3Endpoint: store.contract.s3Endpoint,
+    containerRegistry: store.contract.containerRegistry,
+    localQueues: Object.fromEntries([...pools].map(([n, c]) => [n, c.localQueueName])),
+    driver: { mode: platform.driver.contract.mode, version: platform.driver.contract.driverVersion, maxCuda: platform.driver.contract.maxCudaVersion },
+    dashboards: monitoring.dashboardUrls,
+    pipelines: Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, { start: p.submitCommand }])),
+  };
 }

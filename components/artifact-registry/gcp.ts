@@ -244,11 +244,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
       { parent: this },
     );
     const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
-    new gcp.serviceaccount.IAMMember(
-      `${name}-workload-identity`,
-      { serviceAccountId: this.serviceAccount.name, role: GCP_ROLES.workloadIdentityUser, member: `serviceAccount:${project}.svc.id.goog[${args.kubernetesNamespace}/${ksa}]` },
-      { parent: this },
-    );
+    this.allowKubernetesServiceAccount(args.kubernetesNamespace, ksa, { name: `${name}-workload-identity` });
     const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
     this.grantReadWrite(member, "", { name: `${name}-pipeline-bucket` });
     this.grantRepository(member, args.repositoryAccess ?? RepositoryAccess.Reader, { name: `${name}-pipeline-repository` });
@@ -280,6 +276,18 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
   /** Object read (`roles/storage.objectViewer`) for `member` under `prefix` (`""` = whole bucket). */
   grantRead(member: pulumi.Input<string>, prefix: string, opts: { name?: string } = {}): gcp.storage.BucketIAMMember {
     return this.grantBucket(member, prefix, GCP_ROLES.bucketRead, opts.name ?? `${this.prefix}-grant-read-${slug(prefix)}`);
+  }
+
+  /**
+   * Lets another Kubernetes ServiceAccount act as the pipeline's Google service account through Workload
+   * Identity (`roles/iam.workloadIdentityUser` for `<project>.svc.id.goog[<namespace>/<ksa>]`): one per pipeline.
+   */
+  allowKubernetesServiceAccount(namespace: string, ksa: string, opts: { name?: string } = {}): gcp.serviceaccount.IAMMember {
+    return new gcp.serviceaccount.IAMMember(
+      opts.name ?? `${this.prefix}-workload-identity-${namespace}-${ksa}`,
+      { serviceAccountId: this.serviceAccount.name, role: GCP_ROLES.workloadIdentityUser, member: `serviceAccount:${this.args.project}.svc.id.goog[${namespace}/${ksa}]` },
+      { parent: this },
+    );
   }
 
   /** Pull access (`roles/artifactregistry.reader`) to the image repository, e.g. for a node pool's service account. */

@@ -176,8 +176,10 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         const disc = (issue as { discriminator?: string }).discriminator;
         const options = (issue as { options?: unknown[] }).options;
         if (disc && options) {
+          // zod 4 already ends the path with the discriminator key.
+          const at = path[path.length - 1] === disc ? path : [...path, disc];
           problems.push({
-            key: keyOf([...path, disc], namespace),
+            key: keyOf(at, namespace),
             message: `is not allowed (use one of ${options.map((o) => JSON.stringify(o)).join(", ")})`,
           });
         } else {

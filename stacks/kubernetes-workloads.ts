@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
+import type { DriverStackContract } from "../components/cuda-driver-stack/contract";
+import { CudaDriverStack } from "../components/cuda-driver-stack/driver-stack";
+import { GpuSmokeTest } from "../components/cuda-driver-stack/smoke-test";
+import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
+import { KueueGpuPool, KueueInstall } from "../components/gpu-node-pool/kueue";
+import type { MonitoringContract } from "../components/monitoring/contract";
+import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../components/monitoring/prometheus";
+import { KubernetesFineTuningPipeline } from "../components/pipeline/kubernetes";
+import { KubernetesPipelinePlatform } from "../components/platform";
+import { PipelineNamespace } from "../components/platform/pipeline-namespace";
+import type { ResolvedGpuConfig } from "./config/driver-stack";
+import type { ResolvedGpuPool } from "./config/gpu-pools";
+import type { KitConfig } from "./config/schema";
+
+/** The pipeline namespace: PSS restricted with a namespace-wide default-deny NetworkPolicy. */
+export function pipelineNamespace(name: string, namespace: string, opts: pulumi.ComponentResourceOptions): PipelineNamespace {
+  return new PipelineNamespace(`${name}-pipelines`, { namespace }, opts);
+}
+
+/** The CUDA driver stack and Kueue of a cluster (created before the pools). */
+export interface GpuPlatform {
+  driver: CudaDriverStack;
+  kueue?: KueueInstall;
+}
+
+/** Installs the driver stack (mode per platform) and Kueue; DCGM is scraped by monitoring, not here. */
+export function gpuPlatform(cfg: KitConfig, gpu: ResolvedGpuConfig, opts: pulumi.ComponentResourceOptions): GpuPlatform {
+  const driver = new CudaDriverStack(`${cfg.name}-cuda`, gpu.driverStack, opts);
+  const kueue = cfg.driverStack.kueue.install
+    ? new KueueInstall(`${cfg.name}-kueue`, { waitForPodsReadyTimeout: cfg.driverStack.kueue.waitForPodsReadyTimeout }, opts)
+    : undefined;
+  return { driver, kueue };
+}
+
+/** Kueue queueing for each pool (+ the optional GPU smoke test), returning the contracts pipelines consume. */
+export function queuedPools(
+  cfg: KitConfig,
+  pools: ResolvedGpuPool[],
+  baseContracts: Map<string, GpuPoolContract>,
+  namespace: string,
+  platform: GpuPlatform,
+  opts: pulumi.ComponentResourceOptions,
+  dependsOn: pulumi.Resource[],
+): Map<string, GpuPoolContract> {
+  const contracts = new Map<string, GpuPoolContract>();
+  for (const p of pools) {
+    const base = baseContracts.get(p.name);
+    if (!base) throw new Error(`internal: no contract for pool ${p.name}`);
+    const queued = new KueueGpuPool(
+      `${cfg.name}-${p.name}-queue`,
+      {
+        pool: base,
+        namespace,
+        cohort: p.queue.cohort,
+        preemption: { withinClusterQueue: p.queue.withinClusterQueue, reclaimWithinCohort: p.queue.reclaimWithinCohort },
+        nodesByCapacity: { spot: p.maxNodes, "on-demand": p.fallbackMaxNodes },
+        cpuPerNode: p.queue.cpuPerNode,
+        memoryGiBPerNode: p.queue.memoryGiBPerNode,
+      },
+      { ...opts, dependsOn: [...dependsOn, ...(platform.kueue ? [platform.kueue] : [])] },
+    );
+    contracts.set(p.name, queued.contract);
+    if (cfg.driverStack.smokeTest) {
+      new GpuSmokeTest(`${cfg.name}-${p.name}-smoke`, { pool: queued.contract, driver: platform.driver.contract, namespace }, { ...opts, dependsOn: [queued, platform.driver] });
+    }
+  }
+  return contracts;
+}
+
+/** Prometheus-side monitoring for the pipeline namespace (kube-prometheus-stack, existing, or GKE Managed Prometheus). */
+export function prometheusMonitoring(
+  cfg: KitConfig,
+  namespace: string,
+  driver: DriverStackContract,
+  defaultMode: NonNullable<PrometheusMonitoringArgs["mode"]>,
+  opts: pulumi.ComponentResourceOptions,
+): PrometheusMonitoring {
+  const m = cfg.monitoring;
+  return new PrometheusMonitoring(
+    `${cfg.name}-monitoring`,
+    {
+      mode: m.mode ?? defaultMode,
+      namespace: m.namespace,
+      selectorLabels: m.selectorLabels,
+      dashboardLabel: m.dashboardLabel,
+      retention: m.retention,
+      storageSize: m.storageSize,
+      thresholds: m.thresholds,
+      trainingNamespaces: [namespace],
+      // One DCGM scrape: the driver stack's exporter, through this component's ServiceMonitor (GKE: managed DCGM).
+      dcgmNamespace: driver.dcgmExporter ? (driver.dcgmNamespace ?? "") : "",
+      kueueNamespace: cfg.driverStack.kueue.install ? "kueue-system" : undefined,
+    },
+    opts,
+  );
+}
+
+/** What the Kubernetes pipelines of a stack need. */
+export interface KubernetesPipelinesInput {
+  cfg: KitConfig;
+  namespace: string;
+  pools: Map<string, GpuPoolContract>;
+  store: ArtifactStoreContract;
+  monitoring?: MonitoringContract;
+  driver: DriverStackContract;
+  hubToken?: pulumi.Input<string>;
+  /** Resources the pipelines wait for (namespace, queues, store). */
+  dependsOn: pulumi.Resource[];
+}
+
+/** The shared pipeline platform (Argo Workflows + JobSet) and one KubernetesFineTuningPipeline per spec. */
+export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulumi.ComponentResourceOptions): { platform: KubernetesPipelinePlatform; pipelines: KubernetesFineTuningPipeline[] } {
+  const { cfg } = input;
+  const platform = new KubernetesPipelinePlatform(`${cfg.name}-pipeline-platform`, { workflowNamespaces: [input.namespace] }, opts);
+  const pipelines = cfg.pipelines.map((spec, index) => {
+    const pool = input.pools.get(spec.compute.pool);
+    if (!pool) throw new Error(`internal: no contract for pool ${spec.compute.pool}`);
+    return new KubernetesFineTuningPipeline(
+      `${cfg.name}-${spec.name}`,
+      { spec, pool, store: input.store, namespace: input.namespace, monitoring: input.monitoring, driver: input.driver, hubToken: input.hubToken, index },
+      { ...opts, dependsOn: [...input.dependsOn, ...platform.ready] },
+    );
+  });
+  return { platform, pipelines };
+}
