@@ -1,7 +1,93 @@
+import * as aws from "@pulumi/aws";
+import { AwsArtifactRegistry } from "../components/artifact-registry/aws";
+import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
+import type { AwsArtifactStoreContract } from "../components/artifact-registry/contract-input";
+import { sagemakerPoolContract } from "../components/gpu-node-pool/pool-contract";
+import { CloudWatchMonitoring } from "../components/monitoring/cloudwatch";
+import { SageMakerFineTuningPipeline } from "../components/pipeline/sagemaker";
+import { awsArtifactRegistryArgs, awsArtifactStoreProblems } from "./config/artifact-store";
+import type { ConfigProblem } from "./config/errors";
+import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
+import { AwsPrivateNetwork } from "./infra/aws-network";
 import type { StackOutputs } from "./main";
+import { preflight } from "./preflight";
 
-/** The `aws-sagemaker` stack. Wired up as the capabilities land. */
+/** The SageMaker pipeline definition is rendered at `pulumi up` time from plain values: the account id must be known. */
+function accountProblems(cfg: KitConfig): ConfigProblem[] {
+  return cfg.artifactStore.aws.accountId === undefined
+    ? [{ key: "finetune:artifactStore.aws.accountId", message: "is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)" }]
+    : [];
+}
+
+/** The registry's contract as plain strings (true whenever `accountId` is set, which the preflight requires). */
+function plainContract(c: AwsArtifactStoreContract): ArtifactStoreContract {
+  for (const k of ["containerRegistry", "identity", "kmsKeyId"] as const) {
+    if (typeof c[k] !== "string") throw new Error(`internal: artifact store contract field ${k} is not a plain string although accountId is set`);
+  }
+  return c as ArtifactStoreContract;
+}
+
+/**
+ * The `aws-sagemaker` stack: a VPC with private subnets and VPC endpoints (training runs without internet
+ * egress), the artifact registry (S3 + KMS, ECR, Model Package Group), SageMaker pipelines with managed spot
+ * training, CloudWatch dashboards and alarms, SNS and an AWS Budgets budget.
+ */
 export function awsSageMakerStack(cfg: KitConfig): StackOutputs {
-  return { target: cfg.target };
+  const a = cfg.aws!;
+  const { gpu } = preflight(cfg, "sagemaker", [...awsArtifactStoreProblems(cfg), ...accountProblems(cfg)]);
+
+  const provider = new aws.Provider(`${cfg.name}-aws`, { region: a.region as aws.Region, defaultTags: { tags: { ...a.tags, "finetune-kit": cfg.name } } });
+  const opts = { provider };
+  const network = new AwsPrivateNetwork(`${cfg.name}-network`, { region: a.region, cidr: a.vpcCidr, availabilityZones: a.availabilityZones }, opts);
+  const registry = new AwsArtifactRegistry(`${cfg.name}-artifacts`, awsArtifactRegistryArgs({ ...cfg, aws: a }), opts);
+  const store = plainContract(registry.contract);
+  const m = cfg.monitoring;
+  const monitoring = new CloudWatchMonitoring(
+    `${cfg.name}-monitoring`,
+    {
+      region: a.region,
+      accountId: cfg.artifactStore.aws.accountId,
+      thresholds: m.thresholds,
+      alertEmails: m.alertEmails,
+      kmsKeyArn: m.aws.kmsKeyArn,
+      budgetLimitUsd: m.aws.budgetLimitUsd,
+      budgetThresholdsPercent: m.aws.budgetThresholdsPercent,
+      logRetentionDays: m.aws.logRetentionDays,
+      endpointNames: m.aws.endpointNames,
+      tags: a.tags,
+    },
+    opts,
+  );
+
+  const hubToken = readHubToken();
+  const pipelines = cfg.pipelines.map((spec, index) => {
+    const p = gpu.pools.find((x) => x.name === spec.compute.pool)!;
+    const pool = sagemakerPoolContract({ name: p.name, gpuType: p.gpuType, gpusPerNode: p.gpusPerNode, instanceType: p.instanceTypes[0], capacity: p.capacity, onDemandFallback: p.onDemandFallback, maxNodes: p.maxNodes });
+    return new SageMakerFineTuningPipeline(
+      `${cfg.name}-${spec.name}`,
+      { spec, pool, store, subnetIds: network.privateSubnetIds, securityGroupIds: [network.trainingSecurityGroupId], hubToken, index },
+      { ...opts, dependsOn: [registry] },
+    );
+  });
+
+  return {
+    target: cfg.target,
+    region: a.region,
+    vpcId: network.vpcId,
+    bucket: `s3://${store.bucket}`,
+    datasetsUri: store.datasetsUri,
+    checkpointsUri: store.checkpointsUri,
+    registryUri: store.registryUri,
+    containerRegistry: store.containerRegistry,
+    modelPackageGroup: store.modelPackageGroupName,
+    dashboardUrl: monitoring.dashboardUrl,
+    alertTopicArn: monitoring.alertTopicArn,
+    pipelines: Object.fromEntries(
+      pipelines.map((p, i) => [
+        cfg.pipelines[i].name,
+        { arn: p.pipeline.arn, start: `aws sagemaker start-pipeline-execution --pipeline-name ${p.pipelineName} --region ${a.region}` },
+      ]),
+    ),
+  };
 }

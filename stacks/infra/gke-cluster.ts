@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GKE_MANAGED_DCGM_MONITORING } from "../../components/cuda-driver-stack/gpu-operator";
 
 /** Arguments of {@link GkeCluster}. */
 export interface GkeClusterArgs {
@@ -40,6 +41,8 @@ export class GkeCluster extends pulumi.ComponentResource {
   readonly network?: pulumi.Output<string>;
   /** Kubernetes provider for the cluster. */
   readonly provider: k8s.Provider;
+  /** Service account of the system node pool (grant it image pulls). */
+  readonly systemNodeServiceAccount?: pulumi.Output<string>;
 
   constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:infra:GkeCluster", name, {}, opts);
@@ -108,7 +111,8 @@ export class GkeCluster extends pulumi.ComponentResource {
           workloadIdentityConfig: { workloadPool: this.workloadPool },
           datapathProvider: "ADVANCED_DATAPATH",
           enableShieldedNodes: true,
-          monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
+          // Managed Prometheus + GKE's managed DCGM metrics (the driver stack's choice for GKE: no exporter to run).
+          monitoringConfig: { enableComponents: [...GKE_MANAGED_DCGM_MONITORING.enableComponents], managedPrometheus: { ...GKE_MANAGED_DCGM_MONITORING.managedPrometheus } },
           loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
           addonsConfig: { gcsFuseCsiDriverConfig: { enabled: true } },
           // The default pool is removed right after creation; give it the hardened settings anyway.
@@ -140,6 +144,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         { parent: this },
       );
       this.network = network.id;
+      this.systemNodeServiceAccount = systemSa.email;
       this.clusterId = cluster.id;
       endpoint = cluster.endpoint;
       caCert = cluster.masterAuth.clusterCaCertificate.apply((c) => c ?? "");
