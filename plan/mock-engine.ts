@@ -96,6 +96,13 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
+const createdBeforeFailure = new WeakMap<object, RecordedResource[]>();
+
+/** The resources a failed run had registered before it threw `error` (empty when it created none). */
+export function resourcesBeforeFailure(error: unknown): RecordedResource[] {
+  return (error && typeof error === "object" && createdBeforeFailure.get(error)) || [];
+}
+
 /**
  * Runs `program` in-process as a Pulumi stack under mocks and returns every registered resource with its
  * inputs and options. Each call starts from a clean runtime: nothing leaks between runs.
@@ -158,7 +165,13 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
   };
   void pending;
 
-  const outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
+  } catch (e) {
+    if (e && typeof e === "object") createdBeforeFailure.set(e, [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"));
+    throw e;
+  }
   const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
   if (waitForRPCs) await waitForRPCs();
   const resolved = await resolveOutputs(outputs);
