@@ -74,7 +74,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   readonly submitCommand: string;
 
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
+    // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     const { spec } = args;
     const problems: ArgProblem[] = [];
     const gatedWithoutToken = spec.baseModel.gated && !spec.baseModel.hubTokenSecret && args.hubToken === undefined;
@@ -93,6 +93,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       problems.push(...e.problems.map((p) => ({ propertyPath: p.key, reason: p.message })));
     }
     throwIfProblems("KubernetesFineTuningPipeline", name, problems);
+    super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
     const r = rendered as KubernetesPipelineRender;
     this.rendered = r;
     this.names = r.names;

@@ -137,7 +137,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
   readonly pipelineName: string;
 
   constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
+    // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     const { spec, store, pool } = args;
     const problems: ArgProblem[] = [];
     if (store.platform !== "aws" || store.scheme !== "s3") problems.push({ propertyPath: "store", reason: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
@@ -156,6 +156,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       }
     }
     throwIfProblems("SageMakerFineTuningPipeline", name, problems);
+    super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
     this.preview = preview as SageMakerPipelineRender;
     this.placement = sizePipeline(spec, pool).placement as Placement;
     this.mermaid = renderMermaid(spec);

@@ -44,7 +44,6 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
   readonly jobset?: k8s.helm.v3.Release;
 
   constructor(name: string, args: KubernetesPipelinePlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
     const ns = args.namespace ?? "finetune-system";
     const installArgo = args.installArgoWorkflows ?? true;
     const installJobSet = args.installJobSet ?? true;
@@ -55,6 +54,7 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(w)) problems.push({ propertyPath: `workflowNamespaces[${i}]`, reason: `"${w}" is not a DNS label` });
     });
     throwIfProblems("KubernetesPipelinePlatform", name, problems);
+    super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
 
     this.ready = [];
     if (installArgo || installJobSet) {
