@@ -100,7 +100,7 @@ const createdBeforeFailure = new WeakMap<object, RecordedResource[]>();
 
 /** The resources a failed run had registered before it threw `error` (empty when it created none). */
 export function resourcesBeforeFailure(error: unknown): RecordedResource[] {
-  return (error && typeof error === "object" && createdBeforeFailure.get(error)) || [];
+  return error !== null && typeof error === "object" ? (createdBeforeFailure.get(error) ?? []) : [];
 }
 
 /**

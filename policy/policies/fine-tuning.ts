@@ -374,16 +374,49 @@ export function ungatedArgoDeployments(wf: JsonObject, specPath: string, deployP
   return problems;
 }
 
-/** Deployment steps of a SageMaker pipeline that sit outside a Condition step's IfSteps. */
+/** Names of the steps a step depends on: `DependsOn` plus every `{"Get": "Steps.<name>..."}` in its arguments. */
+function stepDependencies(step: JsonObject): Set<string> {
+  const deps = new Set<string>(arr(step.DependsOn).map((d) => str(d) ?? "").filter(Boolean));
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (!isRecord(v)) return;
+    const get = str(v.Get);
+    const m = get ? /^Steps\.([^.[]+)/.exec(get) : null;
+    if (m) deps.add(m[1]);
+    Object.values(v).forEach(visit);
+  };
+  visit(step.Arguments);
+  return deps;
+}
+
+/**
+ * Deployment steps of a SageMaker pipeline that can run without a passed evaluation gate. A step is gated when
+ * it sits in the IfSteps of a Condition step that has conditions, or when it depends (DependsOn or a
+ * `Steps.<name>` property reference), directly or transitively, on such a step: SageMaker never runs a step whose
+ * dependency sits in a branch that was not taken. (AWS's pipeline schema allows only Training, Processing,
+ * Transform, RegisterModel and Fail steps inside IfSteps, so Model/EndpointConfig/Endpoint steps follow the
+ * gated RegisterModel step through a dependency.)
+ */
 export function ungatedSageMakerDeployments(def: PipelineDefinition, deployPattern: string): string[] {
   const deployRe = new RegExp(deployPattern, "i");
   const realConditions = new Set(def.steps.filter((s) => s.type === "Condition" && arr(rec(s.step.Arguments).Conditions).length > 0).map((s) => s.name));
+  const gated = new Set(def.steps.filter((s) => !s.inElse && s.gatedBy.some((c) => realConditions.has(c))).map((s) => s.name));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const s of def.steps) {
+      if (gated.has(s.name) || s.inElse) continue;
+      if ([...stepDependencies(s.step)].some((d) => gated.has(d))) {
+        gated.add(s.name);
+        changed = true;
+      }
+    }
+  }
   return def.steps
     .filter((s) => DEPLOYMENT_STEP_TYPES.includes(s.type) || (["Lambda", "Callback"].includes(s.type) && deployRe.test(s.name)))
-    .filter((s) => s.inElse || !s.gatedBy.some((c) => realConditions.has(c)))
+    .filter((s) => s.inElse || !gated.has(s.name))
     .map(
       (s) =>
-        `SageMaker ${s.type} step "${s.name}" (${s.path}) is not gated by an evaluation (move it into the IfSteps of a Condition step whose Conditions compare the evaluation step's metrics to their thresholds)`,
+        `SageMaker ${s.type} step "${s.name}" (${s.path}) is not gated by an evaluation (move it into the IfSteps of a Condition step whose Conditions compare the evaluation step's metrics to their thresholds, or make it depend on a step there)`,
     );
 }
 
@@ -401,7 +434,7 @@ const evaluationGate = resourcePolicy<{ deployNamePattern: string; gateNamePatte
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
-    "Argo: make each deploy/register task depend on the evaluation task's success (dependencies, or depends: \"eval.Succeeded\") or guard it with a when on the evaluation's result. SageMaker: put RegisterModel/Model/Endpoint steps inside the IfSteps of a Condition step over the evaluation metrics.",
+    "Argo: make each deploy/register task depend on the evaluation task's success (dependencies, or depends: \"eval.Succeeded\") or guard it with a when on the evaluation's result. SageMaker: put RegisterModel steps inside the IfSteps of a Condition step over the evaluation metrics, and make Model/EndpointConfig/Endpoint steps depend on them.",
   config: {
     deployNamePattern: { type: "string", default: DEPLOY_NAME_PATTERN, description: "Regular expression (case-insensitive) for Argo task/template names and SageMaker Lambda/Callback step names that deploy." },
     gateNamePattern: { type: "string", default: GATE_NAME_PATTERN, description: "Regular expression (case-insensitive) for Argo task/template names that evaluate and gate." },

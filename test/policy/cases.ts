@@ -280,6 +280,14 @@ export const CASES: PolicyCase[] = [
     compliant: [
       pipelineTemplate(),
       sagemakerPipeline(),
+      // Model → EndpointConfig → Endpoint after the RegisterModel step of the passing branch (the schema allows no Model step inside IfSteps)
+      sm((d) => {
+        d.Steps.push(
+          { Name: "Deploy", Type: "Model", Arguments: { PrimaryContainer: { ModelPackageName: { Get: "Steps.Register.ModelPackageArn" } } } },
+          { Name: "DeployConfig", Type: "EndpointConfig", DependsOn: ["Deploy"], Arguments: {} },
+          { Name: "Serve", Type: "Endpoint", DependsOn: ["DeployConfig"], Arguments: {} },
+        );
+      }),
       // steps: deploy in a later group than the evaluation
       k8s({
         apiVersion: "argoproj.io/v1alpha1",
@@ -310,11 +318,16 @@ export const CASES: PolicyCase[] = [
       sm((d) => {
         d.Steps.push({ Name: "Deploy", Type: "Model", Arguments: {} });
       }),
+      // Depending on the evaluation alone is no gate: only a step in the passing branch is.
+      sm((d) => {
+        d.Steps.push({ Name: "Serve", Type: "Endpoint", DependsOn: ["Evaluate"], Arguments: {} });
+      }),
     ],
     messages: [
       `WorkflowTemplate "sft-pipeline" in namespace finetune: deployment task "deploy" (template "main") runs without a passed evaluation gate before it (make spec.templates[0].dag.tasks[2] depend on the evaluation task with dependencies: [<eval task>] or depends: "<eval task>.Succeeded", or guard it with when: "{{tasks.<eval task>.outputs.result}} == pass")`,
       `WorkflowTemplate "sft-pipeline" in namespace finetune: deployment task "register" (template "main") runs without a passed evaluation gate before it (make spec.templates[0].dag.tasks[1] depend on the evaluation task with dependencies: [<eval task>] or depends: "<eval task>.Succeeded", or guard it with when: "{{tasks.<eval task>.outputs.result}} == pass")`,
-      `SageMaker Model step "Deploy" (Steps[3]) is not gated by an evaluation (move it into the IfSteps of a Condition step whose Conditions compare the evaluation step's metrics to their thresholds)`,
+      `SageMaker Model step "Deploy" (Steps[3]) is not gated by an evaluation (move it into the IfSteps of a Condition step whose Conditions compare the evaluation step's metrics to their thresholds, or make it depend on a step there)`,
+      `SageMaker Endpoint step "Serve" (Steps[3]) is not gated by an evaluation (move it into the IfSteps of a Condition step whose Conditions compare the evaluation step's metrics to their thresholds, or make it depend on a step there)`,
     ],
   },
   {

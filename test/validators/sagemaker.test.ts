@@ -115,3 +115,58 @@ describe("validateSageMakerDefinition", () => {
     expect(errors[0]).toMatch(/^\/Steps\/0\/RetryPolicies\/0\/ExceptionType must be one of .*"SageMaker.CAPACITY_ERROR".* \(got "SageMaker.CAPACITY"\)$/);
   });
 });
+
+describe("validateSageMakerDefinition: the SDK constructs the upstream schema lacks (quirks 5-7)", () => {
+  /** A definition with a Processing step that writes a PropertyFile, a Condition reading it, a Fail step and RegisterModel. */
+  const gated = (): Json => {
+    const d = definition();
+    step(d).Arguments.OutputDataConfig.S3OutputPath = { "Std:Join": { On: "/", Values: ["s3://ml-artifacts/runs", { Get: "Execution.PipelineExecutionId" }, "training"] } };
+    d.Steps.push(
+      {
+        Name: "Evaluate",
+        Type: "Processing",
+        Arguments: {
+          ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: "ml.g5.xlarge", VolumeSizeInGB: 50 } },
+          AppSpecification: { ImageUri: "111122223333.dkr.ecr.us-east-1.amazonaws.com/eval:1.0" },
+          RoleArn: "arn:aws:iam::111122223333:role/sagemaker-pipeline",
+        },
+        PropertyFiles: [{ PropertyFileName: "Metrics", OutputName: "metrics", FilePath: "metrics.json" }],
+      },
+      {
+        Name: "Gate",
+        Type: "Condition",
+        Arguments: {
+          Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "task.accuracy" } }, RightValue: 0.9 }],
+          IfSteps: [
+            {
+              Name: "Register",
+              Type: "RegisterModel",
+              Arguments: { ModelPackageGroupName: "support", ModelApprovalStatus: "PendingManualApproval" },
+            },
+          ],
+          ElseSteps: [{ Name: "Stop", Type: "Fail", Arguments: { ErrorMessage: { "Std:Join": { On: " ", Values: ["gate failed:", { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "gate.reason" } }] } } } }],
+        },
+      },
+    );
+    return d;
+  };
+
+  it("accepts Std:Join, Std:JsonGet, PropertyFiles and ModelApprovalStatus as the SageMaker SDK writes them", () => {
+    expect(validateSageMakerDefinition(gated())).toEqual([]);
+  });
+
+  it("still rejects malformed versions of each", () => {
+    const noOn = gated();
+    delete noOn.Steps[0].Arguments.OutputDataConfig.S3OutputPath["Std:Join"].On;
+    expect(validateSageMakerDefinition(noOn).length).toBeGreaterThan(0);
+    const badJsonGet = gated();
+    badJsonGet.Steps[2].Arguments.Conditions[0].LeftValue["Std:JsonGet"].JsonPath = "x";
+    expect(validateSageMakerDefinition(badJsonGet).length).toBeGreaterThan(0);
+    const badPropertyFile = gated();
+    badPropertyFile.Steps[1].PropertyFiles[0].FileName = "metrics.json";
+    expect(validateSageMakerDefinition(badPropertyFile).length).toBeGreaterThan(0);
+    const badStatus = gated();
+    badStatus.Steps[2].Arguments.IfSteps[0].Arguments.ModelApprovalStatus = "Approve";
+    expect(validateSageMakerDefinition(badStatus).length).toBeGreaterThan(0);
+  });
+});

@@ -19,8 +19,17 @@ import { collapseErrors, formatAjvError, valueAt } from "./ajv-errors";
  *  4. `oneOf` errors are noisy (each of 16 step types reports its own mismatch): errors are explained per
  *     alternative and only the alternative that matches the value's discriminator (e.g. `Type`) is reported,
  *     at its deepest paths. This changes the report only, never what passes.
- * Known limitation, NOT relaxed: `JoinFunction` (`Std:Join`) is malformed upstream and referenced nowhere, so
- * `Std:Join`/`Std:JsonGet` values are rejected wherever a plain string or `{ Get }` is expected.
+ *  5. `JoinFunction` (`Std:Join`) is malformed upstream (its `Values` sits where a property schema belongs and
+ *     `On` is missing) and referenced nowhere, and there is no `Std:JsonGet` at all — yet the SageMaker SDK writes
+ *     both (`Join(on=..., values=[...])` for run-scoped S3 URIs, `JsonGet(step_name, property_file, json_path)`
+ *     for condition values read from a PropertyFile). ADDED both as closed shapes —
+ *     `{ "Std:Join": { On: string, Values: [string | number | Get | Join | JsonGet] } }` and
+ *     `{ "Std:JsonGet": { PropertyFile: Get | string, Path: string } }` — as alternatives of
+ *     `StringArgumentValue` (and of condition operands through it).
+ *  6. `ProcessingStep` lacks `PropertyFiles` (the SDK's PropertyFile: `{ PropertyFileName, OutputName, FilePath }`),
+ *     which every step that a Condition reads needs. ADDED exactly that closed shape.
+ *  7. `RegisterModelStep.Arguments` lacks `ModelApprovalStatus` (CreateModelPackage's field). ADDED as a string
+ *     value with the API's enum (`Approved | Rejected | PendingManualApproval`) or a `{ Get }` parameter.
  * `ajv` runs with `strict: false` because the upstream file has misplaced keywords (e.g. `Values` directly in
  * a property schema inside JoinFunction) that strict mode refuses to compile; they constrain nothing.
  */
@@ -60,6 +69,48 @@ function load(): Loaded {
     properties: { ExperimentName: stringValue, TrialName: stringValue },
     additionalProperties: false,
   };
+  // quirk 5: Std:Join and Std:JsonGet as string values.
+  const get = { $ref: "#/definitions/GetFunction" };
+  defs.JoinFunction = {
+    type: "object",
+    properties: {
+      "Std:Join": {
+        type: "object",
+        properties: { On: { type: "string" }, Values: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }, get, { $ref: "#/definitions/JoinFunction" }, { $ref: "#/definitions/JsonGetFunction" }] } } },
+        required: ["On", "Values"],
+        additionalProperties: false,
+      },
+    },
+    required: ["Std:Join"],
+    additionalProperties: false,
+  };
+  defs.JsonGetFunction = {
+    type: "object",
+    properties: {
+      "Std:JsonGet": {
+        type: "object",
+        properties: { PropertyFile: { anyOf: [get, { type: "string" }] }, Path: { type: "string" } },
+        required: ["PropertyFile", "Path"],
+        additionalProperties: false,
+      },
+    },
+    required: ["Std:JsonGet"],
+    additionalProperties: false,
+  };
+  (defs.StringArgumentValue.oneOf as Node[]).push({ $ref: "#/definitions/JoinFunction" }, { $ref: "#/definitions/JsonGetFunction" });
+  // quirk 6: PropertyFiles on Processing steps.
+  (defs.ProcessingStep.properties as Record<string, Node>).PropertyFiles = {
+    type: "array",
+    items: {
+      type: "object",
+      properties: { PropertyFileName: { type: "string" }, OutputName: { type: "string" }, FilePath: { type: "string" } },
+      required: ["PropertyFileName", "OutputName", "FilePath"],
+      additionalProperties: false,
+    },
+  };
+  // quirk 7: ModelApprovalStatus on RegisterModel.
+  const registerArgs = (defs.RegisterModelStep.properties as Record<string, Node>).Arguments as Node;
+  (registerArgs.properties as Record<string, Node>).ModelApprovalStatus = { anyOf: [{ type: "string", enum: ["Approved", "Rejected", "PendingManualApproval"] }, get] };
   const id = schema.$id as string;
   absolutizeRefs(schema, id);
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
