@@ -7,6 +7,7 @@ export * from "./components/artifact-registry";
 export * from "./components/monitoring";
 export * from "./components/pipeline";
 export * from "./components/platform";
+export { PipelineNamespace, renderPipelineNamespace, RESTRICTED_NAMESPACE_LABELS, type PipelineNamespaceArgs } from "./components/platform/pipeline-namespace";
 export * from "./pipelines";
 export { ConfigError, type ConfigProblem } from "./stacks/config/errors";
 export { KitConfigSchema, type KitConfig, type KitConfigInput, Target } from "./stacks/config/schema";

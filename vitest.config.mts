@@ -1,6 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `import ... from "finetune-kit"` (examples/) resolves to this repo's sources, as tsconfig.json `paths` does.
+  resolve: {
+    alias: [
+      { find: /^finetune-kit\/policy$/, replacement: fileURLToPath(new URL("./policy/index.ts", import.meta.url)) },
+      { find: /^finetune-kit$/, replacement: fileURLToPath(new URL("./index.ts", import.meta.url)) },
+    ],
+  },
   test: {
     include: ["test/**/*.test.ts"],
     // Each test file runs in its own process: the Pulumi runtime keeps global state (mocks, config, stack).
