@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../versions";
-import { type ArgProblem, throwIfInvalid } from "../gpu-node-pool/validation";
+import { type ArgProblem, throwIfProblems } from "../gpu-node-pool/validation";
 import type { DriverStackContract } from "./contract";
 import {
   DRIVER_STACK_LAYOUTS,
@@ -129,7 +129,7 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
   if ((migProfiles.length || args.migStrategy) && typeof layoutOrReason === "object" && !layoutOrReason.chart && platform !== "gke") {
     problems.push({ propertyPath: "migProfiles", reason: `MIG is not available on ${platform}` });
   }
-  throwIfInvalid("CudaDriverStack", name, problems);
+  throwIfProblems("CudaDriverStack", name, problems);
 
   const layout = layoutOrReason as DriverStackLayout;
   const namespace = args.namespace ?? "gpu-operator";

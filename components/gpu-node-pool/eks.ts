@@ -5,7 +5,7 @@ import { CapacityType, type GpuPoolContract } from "./contract";
 import { createGpuNodeRole } from "./aws-node-role";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, throwIfInvalid } from "./validation";
+import { type ArgProblem, throwIfProblems } from "./validation";
 
 /** EKS GPU AMI types the pool supports. */
 export const EksGpuAmiType = {
@@ -112,7 +112,7 @@ export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPo
   const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
   const fallbackMaxNodes = args.fallbackMaxNodes ?? maxNodes;
   if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1) problems.push({ propertyPath: "fallbackMaxNodes", reason: `${fallbackMaxNodes} is not a whole number ≥ 1` });
-  throwIfInvalid("EksGpuNodePool", name, problems);
+  throwIfProblems("EksGpuNodePool", name, problems);
 
   const poolName = args.poolName ?? name;
   const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];

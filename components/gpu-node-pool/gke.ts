@@ -4,7 +4,7 @@ import { gcpMachineType, gpuCountsOffered, gpuSpec } from "./catalog";
 import { CapacityType, type GpuPoolContract } from "./contract";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, isKnown, throwIfInvalid } from "./validation";
+import { type ArgProblem, isKnown, throwIfProblems } from "./validation";
 
 /** `gpuDriverInstallationConfig.gpuDriverVersion` values. `INSTALLATION_DISABLED` only for a self-managed GPU Operator. */
 export const GkeGpuDriverVersion = { Default: "DEFAULT", Latest: "LATEST", InstallationDisabled: "INSTALLATION_DISABLED" } as const;
@@ -121,7 +121,7 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
     }
     const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
     if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ propertyPath: "diskGiB", reason: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
-    throwIfInvalid("GkeGpuNodePool", name, problems);
+    throwIfProblems("GkeGpuNodePool", name, problems);
 
     const poolName = args.poolName ?? name;
     const spec = gpuSpec(args.gpuType);

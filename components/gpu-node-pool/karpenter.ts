@@ -7,7 +7,7 @@ import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
 import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, throwIfInvalid } from "./validation";
+import { type ArgProblem, throwIfProblems } from "./validation";
 
 export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
 
@@ -192,7 +192,7 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
     }
     const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
     if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
-    throwIfInvalid("KarpenterGpuNodePool", name, problems);
+    throwIfProblems("KarpenterGpuNodePool", name, problems);
 
     const poolName = args.poolName ?? name;
     const spec = gpuSpec(args.gpuType);

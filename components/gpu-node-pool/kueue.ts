@@ -4,7 +4,7 @@ import { GPU_STACK_CHARTS } from "../versions";
 import { isGpuType, unknownGpuTypeMessage } from "./catalog";
 import { CapacityType, type GpuPoolContract } from "./contract";
 import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
-import { type ArgProblem, throwIfInvalid } from "./validation";
+import { type ArgProblem, throwIfProblems } from "./validation";
 
 export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 
@@ -32,7 +32,7 @@ export class KueueInstall extends pulumi.ComponentResource {
     super("finetune:gpu:KueueInstall", name, {}, opts);
     const timeout = args.waitForPodsReadyTimeout ?? "10m";
     if (!/^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout)) {
-      throwIfInvalid("KueueInstall", name, [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }]);
+      throwIfProblems("KueueInstall", name, [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }]);
     }
     this.namespace = args.namespace ?? "kueue-system";
     const ns = new k8s.core.v1.Namespace(
@@ -111,7 +111,7 @@ export class KueueGpuPool extends pulumi.ComponentResource {
       const v = args[key];
       if (v !== undefined && !(v > 0)) problems.push({ propertyPath: key, reason: `${v} must be > 0` });
     }
-    throwIfInvalid("KueueGpuPool", name, problems);
+    throwIfProblems("KueueGpuPool", name, problems);
 
     this.clusterQueueName = args.clusterQueueName ?? args.pool.name;
     this.localQueueName = args.localQueueName ?? args.pool.name;

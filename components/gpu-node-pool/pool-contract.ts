@@ -5,7 +5,7 @@
 import { CapacityType, type GpuPoolContract, type Toleration } from "./contract";
 import { type CatalogPlatform, GPU_TYPES, gpuCountsOffered, gpuSpec, isGpuType, machineShapes, platformsOffering, sagemakerInstanceType, unknownGpuTypeMessage } from "./catalog";
 import { GPU_TOLERATION, capacityOrder, poolSelector } from "./labels";
-import { type ArgProblem, throwIfInvalid } from "./validation";
+import { type ArgProblem, throwIfProblems } from "./validation";
 
 /** Size and shape arguments every pool takes. */
 export interface PoolShapeArgs {
@@ -132,7 +132,7 @@ export interface SageMakerPoolArgs {
  */
 export function sagemakerPoolContract(args: SageMakerPoolArgs): GpuPoolContract {
   const problems = poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, instanceTypes: args.instanceType ? [args.instanceType] : undefined }, "sagemaker");
-  throwIfInvalid("sagemakerPoolContract", args.name, problems);
+  throwIfProblems("sagemakerPoolContract", args.name, problems);
   const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "sagemaker")[0];
   return buildPoolContract({
     name: args.name,
@@ -174,7 +174,7 @@ export function existingNodesPoolContract(args: ExistingNodesPoolArgs): GpuPoolC
   if (args.gpusPerNode !== undefined && (!Number.isInteger(args.gpusPerNode) || args.gpusPerNode < 1 || args.gpusPerNode > 16)) {
     problems.push({ propertyPath: "gpusPerNode", reason: `${args.gpusPerNode} is not a GPU count a node carries (use 1 to 16)` });
   }
-  throwIfInvalid("existingNodesPoolContract", args.name, problems);
+  throwIfProblems("existingNodesPoolContract", args.name, problems);
   return buildPoolContract({
     name: args.name,
     platform: "kubernetes",

@@ -36,7 +36,7 @@ function only(resources: RecordedResource[], type: string, name?: string): Recor
 describe("KubernetesArtifactStore (embedded MinIO)", () => {
   it("emits only valid Kubernetes objects", async () => {
     const { resources } = await deploy(MINIO);
-    const manifests = manifestsOf(resources).map((m) => unwrapSecrets(m) as typeof m);
+    const manifests = manifestsOf(resources);
     expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
       "Namespace/finetune-storage",
       "NetworkPolicy/finetune-minio-ingress",
@@ -115,12 +115,13 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
   it("puts credentials from Pulumi secrets into Secrets, never into Helm values", async () => {
     const { resources } = await deploy(MINIO);
     const root = only(resources, "kubernetes:core/v1:Secret", "finetune-root-credentials");
-    expect(isSecret(root.inputs.stringData)).toBe(true);
-    expect(unwrapSecrets(root.inputs.stringData)).toEqual({ rootUser: "finetune-admin", rootPassword: "root-password-123" });
+    // The engine records secrets unwrapped in `inputs` and as "[secret]" in `redactedInputs`.
+    expect(root.redactedInputs.stringData).toBe("[secret]");
+    expect(root.inputs.stringData).toEqual({ rootUser: "finetune-admin", rootPassword: "root-password-123" });
     const creds = only(resources, "kubernetes:core/v1:Secret", "finetune-s3-credentials");
     expect(creds.inputs.metadata).toMatchObject({ name: "finetune-s3-credentials", namespace: "finetune" });
-    expect(isSecret(creds.inputs.stringData)).toBe(true);
-    expect(unwrapSecrets(creds.inputs.stringData)).toEqual({
+    expect(creds.redactedInputs.stringData).toBe("[secret]");
+    expect(creds.inputs.stringData).toEqual({
       AWS_ACCESS_KEY_ID: "finetune-pipeline",
       AWS_SECRET_ACCESS_KEY: "pipeline-secret-456",
       AWS_ENDPOINT_URL_S3: "http://finetune-minio.finetune-storage.svc.cluster.local:9000",
@@ -258,19 +259,3 @@ describe("KubernetesArtifactStore (bring your own S3 endpoint)", () => {
   });
 });
 
-/** Pulumi's wire form of a secret value: `{ <sig>: <secret sig>, value }`. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-function isSecret(v: unknown): boolean {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-function unwrapSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    if (isSecret(v)) return unwrapSecrets((v as { value: unknown }).value);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
-}

@@ -88,7 +88,7 @@ describe("SageMaker and existing-node contracts", () => {
     });
     expect(sagemakerPoolContract({ name: "g", gpuType: "a10g", gpusPerNode: 4, instanceType: "ml.g5.24xlarge", capacity: "on-demand" })).toMatchObject({ instanceType: "ml.g5.24xlarge", capacityTypes: ["on-demand"], gpusPerNode: 4 });
     expect(() => sagemakerPoolContract({ name: "x", gpuType: "h100", gpusPerNode: 2, instanceType: "ml.g5.xlarge" })).toThrow(
-      'sagemakerPoolContract "x" has 2 invalid arguments:\n  gpusPerNode: no sagemaker machine carries 2 × NVIDIA H100 80GB (use one of 8)\n  instanceTypes[0]: "ml.g5.xlarge" does not carry NVIDIA H100 80GB (use one of ml.p5.48xlarge)',
+      'sagemakerPoolContract "x" has invalid arguments (2 problems):\n  gpusPerNode: no sagemaker machine carries 2 × NVIDIA H100 80GB (use one of 8)\n  instanceTypes[0]: "ml.g5.xlarge" does not carry NVIDIA H100 80GB (use one of ml.p5.48xlarge)',
     );
   });
 

@@ -151,7 +151,7 @@ describe("EksGpuNodePool options", () => {
       'instanceTypes[1]: "g6.12xlarge" carries 4 GPUs, not gpusPerNode 2 (set gpusPerNode to 4)',
       "rootVolumeGiB: 50 GiB is outside 100..16384 (model weights and CUDA images need ≥ 100 GiB)",
     ]);
-    expect(e.message.split("\n")[0]).toBe('EksGpuNodePool "bad" has 5 invalid arguments:');
+    expect(e.message.split("\n")[0]).toBe('EksGpuNodePool "bad" has invalid arguments (5 problems):');
     const unknown = await constructionError(() => new EksGpuNodePool("u", { ...base, gpuType: "v100" }));
     expect(problemLines(unknown)).toEqual(['gpuType: "v100" is not a GPU type the kit knows (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)']);
     const gcpOnly = await constructionError(() => new EksGpuNodePool("m", { ...base, gpuType: "a10g", migProfile: "1g.10gb" }));

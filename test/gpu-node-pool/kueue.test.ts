@@ -39,7 +39,7 @@ describe("KueueInstall", () => {
 
   it("rejects a timeout that is not a duration", async () => {
     const e = await constructionError(() => new KueueInstall("kueue", { waitForPodsReadyTimeout: "ten minutes" }));
-    expect(e.message).toBe('KueueInstall "kueue" has 1 invalid argument:\n  waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)');
+    expect(e.message).toBe('KueueInstall "kueue" has invalid arguments (1 problem):\n  waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)');
   });
 });
 
@@ -125,7 +125,7 @@ describe("KueueGpuPool", () => {
     const e = await constructionError(() => new KueueGpuPool("q", { pool: bad, namespace: "Fine_Tune", cpuPerNode: 0, nodesByCapacity: { spot: -1 } }));
     expect(e.message).toBe(
       [
-        'KueueGpuPool "q" has 5 invalid arguments:',
+        'KueueGpuPool "q" has invalid arguments (5 problems):',
         '  pool.gpuType: "v100" is not a GPU type the kit knows (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)',
         "  pool.capacityTypes: is empty (a pool needs spot and/or on-demand)",
         '  namespace: "Fine_Tune" is not a DNS-1123 label',
