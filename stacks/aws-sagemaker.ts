@@ -40,7 +40,7 @@ export function awsSageMakerStack(cfg: KitConfig): StackOutputs {
   const provider = new aws.Provider(`${cfg.name}-aws`, { region: a.region as aws.Region, defaultTags: { tags: { ...a.tags, "finetune-kit": cfg.name } } });
   const opts = { provider };
   const network = new AwsPrivateNetwork(`${cfg.name}-network`, { region: a.region, cidr: a.vpcCidr, availabilityZones: a.availabilityZones }, opts);
-  const registry = new AwsArtifactRegistry(`${cfg.name}-artifacts`, awsArtifactRegistryArgs({ ...cfg, aws: a }), opts);
+  const registry = new AwsArtifactRegistry(cfg.name, awsArtifactRegistryArgs({ ...cfg, aws: a }), opts);
   const store = plainContract(registry.contract);
   const m = cfg.monitoring;
   const monitoring = new CloudWatchMonitoring(

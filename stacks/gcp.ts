@@ -30,8 +30,8 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
   const opts = { providers };
   const ns = pipelineNamespace(cfg.name, g.namespace, opts);
 
-  const store = new GcpArtifactRegistry(`${cfg.name}-artifacts`, gcpArtifactRegistryArgs({ ...cfg, gcp: g }), opts);
-  if (cluster.systemNodeServiceAccount) store.grantPull(cluster.systemNodeServiceAccount.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-artifacts-pull-system-nodes` });
+  const store = new GcpArtifactRegistry(cfg.name, gcpArtifactRegistryArgs({ ...cfg, gcp: g }), opts);
+  if (cluster.systemNodeServiceAccount) store.grantPull(cluster.systemNodeServiceAccount.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-pull-system-nodes` });
 
   const nodePools = new Map<string, GpuPoolContract>();
   for (const p of gpu.pools) {
@@ -60,7 +60,7 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
       { ...opts, dependsOn: [cluster] },
     );
     nodePools.set(p.name, pool.contract);
-    store.grantPull(pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-artifacts-pull-${p.name}` });
+    store.grantPull(pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-pull-${p.name}` });
   }
 
   const platform = gpuPlatform(cfg, gpu, opts);

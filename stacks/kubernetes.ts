@@ -42,7 +42,7 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   );
   const pools = queuedPools(cfg, gpu.pools, base, k.namespace, platform, opts, [ns]);
 
-  const store = new KubernetesArtifactStore(`${cfg.name}-artifacts`, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
+  const store = new KubernetesArtifactStore(cfg.name, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
   const monitoring = prometheusMonitoring(cfg, k.namespace, platform.driver.contract, "kube-prometheus-stack", opts);
   const { pipelines } = kubernetesPipelines(
     { cfg, namespace: k.namespace, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns, store] },

@@ -4,7 +4,7 @@ import { mandatoryViolations, runPolicies } from "../../policy/engine";
 import { validateKubernetesObject } from "../validators/kubernetes";
 import { validateClusterPodMonitoring } from "../monitoring/gmp-schema";
 import { validateSageMakerDefinition } from "../validators/sagemaker";
-import { orphans, STATEFUL_TYPES, typeSet, withoutStackProvider } from "./helpers";
+import { orphans, STATEFUL_TYPES, withoutStackProvider } from "./helpers";
 
 const runs = new Map<string, Promise<MockRunResult>>();
 /** Each stack's example config (stacks/Pulumi.<stack>.yaml as it is), run once per file. */
