@@ -1,4 +1,6 @@
+import * as path from "node:path";
 import { z } from "zod";
+import { collectLiteralDocs, docsForKeys, type LiteralDocs } from "./jsdoc-descriptions";
 import { KitConfigSchema } from "../stacks/config/schema";
 
 type JsonSchema = {
@@ -57,7 +59,7 @@ function rulesOf(s: JsonSchema): string {
   return r.join(", ");
 }
 
-function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void {
+function walk(s: JsonSchema, key: string, required: boolean, rows: Row[], doc?: { text: string; defaultText?: string }): void {
   const alts = s.anyOf ?? s.oneOf;
   const objectLike = s.properties ? s : undefined;
   const arrayOfObjects = s.type === "array" && s.items?.properties ? s.items : undefined;
@@ -65,23 +67,36 @@ function walk(s: JsonSchema, key: string, required: boolean, rows: Row[]): void 
     key,
     type: objectLike ? "object" : arrayOfObjects ? "list of objects" : typeOf(s),
     required,
-    default: s.default === undefined ? "" : `\`${JSON.stringify(s.default)}\``,
+    default: s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : doc?.defaultText && doc.defaultText !== "-" ? doc.defaultText : "",
     rules: objectLike || arrayOfObjects ? "" : rulesOf(s),
-    description: (s.description ?? "").replace(/\n/g, " "),
+    description: (s.description ?? doc?.text ?? "").replace(/\n/g, " "),
   });
   const obj = objectLike ?? arrayOfObjects;
   if (obj?.properties) {
-    for (const [k, v] of Object.entries(obj.properties)) walk(v, `${key}${arrayOfObjects ? "[]" : ""}.${k}`, (obj.required ?? []).includes(k), rows);
+    const docs = docsForKeys(literalDocs(), Object.keys(obj.properties));
+    for (const [k, v] of Object.entries(obj.properties)) walk(v, `${key}${arrayOfObjects ? "[]" : ""}.${k}`, (obj.required ?? []).includes(k), rows, docs?.[k]);
   } else if (alts && alts.some((a) => a.properties)) {
-    for (const a of alts) if (a.properties) for (const [k, v] of Object.entries(a.properties)) walk(v, `${key}.${k}`, (a.required ?? []).includes(k), rows);
+    for (const a of alts) {
+      if (!a.properties) continue;
+      const docs = docsForKeys(literalDocs(), Object.keys(a.properties));
+      for (const [k, v] of Object.entries(a.properties)) walk(v, `${key}.${k}`, (a.required ?? []).includes(k), rows, docs?.[k]);
+    }
   }
+}
+
+let cachedDocs: LiteralDocs[] | undefined;
+/** JSDoc of the schema sources: the descriptions of the reference come from the comments beside each field. */
+function literalDocs(): LiteralDocs[] {
+  cachedDocs ??= collectLiteralDocs(path.resolve(__dirname, ".."), ["stacks/config", "pipelines"]);
+  return cachedDocs;
 }
 
 /** Every `finetune:*` key, generated from the zod schema (so the README cannot drift from the code). */
 export function configReferenceRows(): Row[] {
   const schema = z.toJSONSchema(KitConfigSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
   const rows: Row[] = [];
-  for (const [k, v] of Object.entries(schema.properties ?? {})) walk(v, `finetune:${k}`, (schema.required ?? []).includes(k), rows);
+  const top = docsForKeys(literalDocs(), Object.keys(schema.properties ?? {}));
+  for (const [k, v] of Object.entries(schema.properties ?? {})) walk(v, `finetune:${k}`, (schema.required ?? []).includes(k), rows, top?.[k]);
   return rows;
 }
 
