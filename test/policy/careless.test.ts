@@ -13,7 +13,7 @@ function carelessProgram(): void {
   const provider = new k8s.Provider("cluster", { context: "lab" });
   const bucket = new aws.s3.Bucket("training-data", { bucket: "acme-training-data" });
   new aws.s3.BucketPublicAccessBlock("training-data-pab", { bucket: bucket.id, blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false });
-  const spotPod = {
+  const spotPod: k8s.types.input.core.v1.PodTemplateSpec = {
     metadata: { labels: { app: "train" } },
     spec: {
       restartPolicy: "Never",
