@@ -24,7 +24,7 @@ function carelessProgram(): void {
           name: "train",
           image: "ghcr.io/acme/trainer:1.0",
           command: ["torchrun", "train.py"],
-          resources: { limits: { "nvidia.com/gpu": 1 } },
+          resources: { limits: { "nvidia.com/gpu": "1" } },
           securityContext: { privileged: true },
           volumeMounts: [{ name: "shm", mountPath: "/dev/shm" }],
         },
