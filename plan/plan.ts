@@ -2,6 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { renderMermaid } from "../pipelines/mermaid";
+import { describeSizing, sizePipeline } from "../pipelines/sizing";
+import { preflight } from "../stacks/preflight";
 import { mandatoryViolations, policyReport, runPolicies, type PolicyViolation } from "../policy/engine";
 import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
@@ -18,6 +20,20 @@ export interface PlanResult {
   outputs: Record<string, unknown>;
   manifests: KubernetesManifest[];
   violations: PolicyViolation[];
+  /** GPU sizing of each pipeline on its pool (one line each). */
+  sizing: string[];
+}
+
+/** Pool platform of each target (the contracts the stacks build). */
+const POOL_PLATFORM = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" } as const;
+
+/** GPU sizing of every pipeline against the pool it names (the same check the stacks run before deploying). */
+export function sizingLines(config: KitConfig): string[] {
+  const { plannedPools } = preflight(config, POOL_PLATFORM[config.target]);
+  return config.pipelines.map((spec) => {
+    const pool = plannedPools.get(spec.compute.pool);
+    return pool ? describeSizing(spec, sizePipeline(spec, pool)) : `${spec.name}: no pool "${spec.compute.pool}"`;
+  });
 }
 
 /** Strips the namespace from engine config and types it (throws ConfigError on invalid config). */
@@ -39,7 +55,7 @@ export async function planStack(stack: string, engine: EngineConfig): Promise<Pl
   const config = kitConfigOf(engine);
   const { resources, outputs } = await runWithMocks(() => main(), { project: "finetune", stack, config: engine.config, secretKeys: engine.secretKeys });
   const violations = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": stack });
-  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations };
+  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config) };
 }
 
 function safe(s: string): string {
@@ -140,7 +156,8 @@ export function summarize(result: PlanResult): string {
   for (const [t, n] of [...types.entries()].sort()) lines.push(`  ${String(n).padStart(4)}  ${t}`);
   lines.push("");
   lines.push(`Kubernetes objects: ${result.manifests.length}`);
-  lines.push(`Pipelines: ${result.config.pipelines.length ? result.config.pipelines.map((p) => `${p.name} → pool ${p.compute.pool}`).join("; ") : "none"}`);
+  lines.push(`Pipelines (GPU sizing): ${result.config.pipelines.length ? "" : "none"}`);
+  for (const s of result.sizing) lines.push(`  ${s}`);
   const mandatory = mandatoryViolations(result.violations);
   const advisory = result.violations.filter((v) => v.enforcementLevel !== "mandatory");
   lines.push(`Policies: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`);
