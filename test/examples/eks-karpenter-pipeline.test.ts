@@ -108,6 +108,13 @@ describe("examples/eks-karpenter-pipeline (karpenter)", () => {
     expect(outputs.containerRegistry).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune");
   });
 
+  it("protects the registry's stateful resources (bucket, key, ECR repositories, model package group)", async () => {
+    const { resources } = await run;
+    const stateful = resources.filter((r) => ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"].includes(r.type));
+    expect(stateful).toHaveLength(7);
+    expect(stateful.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+  });
+
   it("creates the default-deny pipeline namespace", async () => {
     const { resources } = await run;
     const deny = manifestsOfKind(resources, "NetworkPolicy").find((m) => m.metadata.name === "default-deny-all")!;

@@ -84,6 +84,13 @@ describe("examples/gke-spot-pipeline", () => {
     expect(outputs.submit).toBe("argo submit --from workflowtemplate/doc-classifier -n ml-pipelines");
   });
 
+  it("protects the registry's stateful resources (bucket, repository, key ring, key)", async () => {
+    const { resources } = await run;
+    const stateful = resources.filter((r) => ["gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"].includes(r.type));
+    expect(stateful.map((r) => r.type).sort()).toEqual(["gcp:artifactregistry/repository:Repository", "gcp:kms/cryptoKey:CryptoKey", "gcp:kms/keyRing:KeyRing", "gcp:storage/bucket:Bucket"]);
+    expect(stateful.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+  });
+
   it("puts every custom resource on the user's own gcp / kubernetes provider", async () => {
     const { resources } = await run;
     const byPkg = { gcp: providerUrn(resources, "gcp"), kubernetes: providerUrn(resources, "kubernetes") };
