@@ -7,7 +7,7 @@ export function mandatory(resources: RecordedResource[], project: string): strin
   return mandatoryViolations(runPolicies(resources, { "pulumi:project": project, "pulumi:stack": "dev" })).map((v) => `${v.policy}: ${v.message}`);
 }
 
-/** Custom resources (other than providers) whose provider is not one of `providerTypes` created by the program. */
+/** Custom resources (other than providers) whose explicit provider is not `providerOf(r)` (the program's own provider of their package). */
 export function notOnProvider(resources: RecordedResource[], providerOf: (r: RecordedResource) => string | undefined): string[] {
   return resources
     .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"))
