@@ -175,7 +175,7 @@ export function mockInvoke(token: string, inputs: Inputs): Record<string, unknow
         vpcConfig: { vpcId: "vpc-0abc", subnetIds: ["subnet-0a", "subnet-0b"], clusterSecurityGroupId: "sg-0cluster" },
         identities: [{ oidcs: [{ issuer: "https://oidc.eks.us-east-1.amazonaws.com/id/MOCKOIDC" }] }],
         endpoint: "https://MOCK.gr7.us-east-1.eks.amazonaws.com",
-        certificateAuthority: { data: "LS0tLS1CRUdJTi0tLS0tCg==" },
+        certificateAuthorities: [{ data: "LS0tLS1CRUdJTi0tLS0tCg==" }],
       };
     case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
       const email = `service-123456789012@gs-project-accounts.iam.gserviceaccount.com`;
