@@ -111,7 +111,6 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
   const project = opts.project ?? "finetune";
   const stack = opts.stack ?? "dev";
   const recorded = new Map<string, RecordedResource>();
-  const pending: Array<{ key: string; info: Omit<RecordedResource, "urn" | "state" | "inputs"> & { raw: Record<string, unknown> } }> = [];
 
   await pulumi.runtime.setMocks(
     {
@@ -163,17 +162,26 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
       cb(err, res);
     });
   };
-  void pending;
 
-  let outputs: Record<string, unknown>;
-  try {
-    outputs = (await pulumi.runtime.runInPulumiStack(async () => program())) ?? {};
-  } catch (e) {
-    if (e && typeof e === "object") createdBeforeFailure.set(e, [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"));
-    throw e;
-  }
+  // The program's own error is caught inside the stack (so the SDK sees no rejected stack and leaves no
+  // unhandled rejection behind), then rethrown once the engine has drained.
+  let failure: { error: unknown } | undefined;
+  const outputs =
+    (await pulumi.runtime.runInPulumiStack(async () => {
+      try {
+        return await program();
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
+    })) ?? {};
   const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
   if (waitForRPCs) await waitForRPCs();
+  if (failure) {
+    const { error } = failure;
+    if (error && typeof error === "object") createdBeforeFailure.set(error, [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"));
+    throw error;
+  }
   const resolved = await resolveOutputs(outputs);
   return { resources: [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs: resolved };
 }
