@@ -11,24 +11,14 @@ import {
   kubernetesArtifactStoreArgs,
   kubernetesArtifactStoreProblems,
 } from "../../stacks/config/artifact-store";
-import { ConfigError } from "../../stacks/config/errors";
 import { parseKitConfig } from "../../stacks/config/load";
+import { configProblems as problems } from "../config-problems";
 
 const k8s = { target: "kubernetes", kubernetes: { context: "c" } };
 const gcp = { target: "gcp", gcp: { project: "my-proj-123", region: "us-central1" } };
 const aws = { target: "aws-sagemaker", aws: { region: "us-east-1" } };
 const registry = { url: "registry.example.com/ml", pullSecret: "regcred" };
 
-/** The `finetune:<path>: <message>` lines a config produces. */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseKitConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("finetune:artifactStore defaults", () => {
   it("fills secure, cheap defaults for every target", () => {

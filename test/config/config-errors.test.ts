@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../stacks/config/errors";
 import { parseKitConfig } from "../../stacks/config/load";
+import { configProblems as problems } from "../config-problems";
 
 const k8s = { target: "kubernetes", kubernetes: { context: "gpu-cluster" } };
 const gcp = { target: "gcp", gcp: { project: "my-proj-123", region: "us-central1" } };
 const aws = { target: "aws-sagemaker", aws: { region: "us-east-1" } };
 
-/** The problem lines a config produces (`finetune:<path>: <message>`). */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseKitConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 describe("stack config: every bad config names the key, what is wrong and the fix", () => {
   const cases: Array<[string, Record<string, unknown>, string[]]> = [

@@ -2,19 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/config/errors";
 import { parseKitConfig } from "../../stacks/config/load";
 import { gpuPoolTargetIssues, resolveGpuPools } from "../../stacks/config/gpu-pools";
+import { configProblems as problems } from "../config-problems";
 
 const k8s = { target: "kubernetes", kubernetes: { context: "c" } };
 
-/** Problem lines of a config (`finetune:<key>: <message>`). */
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseKitConfig(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
-  }
-  throw new Error("expected the config to be rejected");
-}
 
 function resolveProblems(target: "kubernetes" | "gcp" | "aws-sagemaker", pools: unknown[]): string[] {
   const platform = target === "kubernetes" ? k8s : target === "gcp" ? { target, gcp: { project: "my-proj-123", region: "us-central1" } } : { target, aws: { region: "us-east-1" } };
