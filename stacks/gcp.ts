@@ -7,7 +7,7 @@ import { gcpArtifactRegistryArgs } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { GkeCluster } from "./infra/gke-cluster";
-import { gpuPlatform, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { preflight } from "./preflight";
 
@@ -99,9 +99,7 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
     registryUri: store.contract.registryUri,
     containerRegistry: store.contract.containerRegistry,
     pipelineServiceAccount: store.contract.identity,
-    localQueues: Object.fromEntries([...pools].map(([n, c]) => [n, c.localQueueName])),
-    driver: { mode: platform.driver.contract.mode, version: platform.driver.contract.driverVersion, maxCuda: platform.driver.contract.maxCudaVersion },
     dashboardUrl: alerts.dashboardUrl,
-    pipelines: Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, { start: p.submitCommand }])),
+    ...kubernetesOutputs(cfg, pools, platform.driver.contract, pipelines),
   };
 }

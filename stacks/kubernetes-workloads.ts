@@ -125,3 +125,17 @@ export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulum
   });
   return { platform, pipelines };
 }
+
+/** Stack outputs every Kubernetes-based stack shares: queues, the driver in use, and how to start each pipeline. */
+export function kubernetesOutputs(
+  cfg: KitConfig,
+  pools: Map<string, GpuPoolContract>,
+  driver: DriverStackContract,
+  pipelines: KubernetesFineTuningPipeline[],
+): Record<string, unknown> {
+  return {
+    localQueues: Object.fromEntries([...pools].map(([n, c]) => [n, c.localQueueName])),
+    driver: { mode: driver.mode, version: driver.driverVersion, maxCuda: driver.maxCudaVersion },
+    pipelines: Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, { start: p.submitCommand }])),
+  };
+}

@@ -4,7 +4,7 @@ import { KubernetesArtifactStore } from "../components/artifact-registry/kuberne
 import { kubernetesArtifactStoreArgs, kubernetesArtifactStoreProblems } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
-import { gpuPlatform, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { preflight } from "./preflight";
 import { optionalSecret } from "./secrets";
@@ -57,9 +57,7 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
     registryUri: store.contract.registryUri,
     s3Endpoint: store.contract.s3Endpoint,
     containerRegistry: store.contract.containerRegistry,
-    localQueues: Object.fromEntries([...pools].map(([n, c]) => [n, c.localQueueName])),
-    driver: { mode: platform.driver.contract.mode, version: platform.driver.contract.driverVersion, maxCuda: platform.driver.contract.maxCudaVersion },
     dashboards: monitoring.dashboardUrls,
-    pipelines: Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, { start: p.submitCommand }])),
+    ...kubernetesOutputs(cfg, pools, platform.driver.contract, pipelines),
   };
 }
