@@ -2,7 +2,8 @@ import { stringify } from "yaml";
 import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
 import type { DriverStackContract } from "../../components/cuda-driver-stack/contract";
 import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
-import { TRAINING_METRICS, type MonitoringContract } from "../../components/monitoring/contract";
+import type { MonitoringContract } from "../../components/monitoring/contract";
+import { SERVING_METRICS_PORT, SERVING_POD_LABELS } from "../../components/monitoring/kubernetes-manifests";
 import { imageRef, PIPELINE_IMAGES } from "../../components/versions";
 import {
   checkpointSyncCommand,
@@ -24,6 +25,7 @@ import { hubTokenSecretOf, monitoringEnabled, type FineTuningPipelineSpec } from
 import { runStages } from "../stages";
 import { renderSizingRecord, renderThresholds, renderTrainerConfig, tokensPerStep } from "../trainer-config";
 import { validatePipelineAgainstPool } from "../validate";
+import { pipelineMetricsEnv } from "./metrics-env";
 
 /**
  * Pure renderer: pipeline spec + contracts → the Kubernetes objects of one pipeline (Argo WorkflowTemplate and
@@ -165,26 +167,17 @@ export function storeEnv(store: ArtifactStoreContract): { env: EnvVar[]; envFrom
   return { env, envFrom };
 }
 
-/** Environment every kit container gets: paths, run identity, metric names, Pushgateway. */
+/**
+ * Environment every kit container gets: paths, run identity, and the metrics contract (monitoring's
+ * `trainingMetricsEnv(contract)` plus metric names and log keys, see ./metrics-env).
+ */
 function commonEnv(spec: FineTuningPipelineSpec, input: KubernetesPipelineInput, runId: string): EnvVar[] {
-  const metrics = TRAINING_METRICS;
   return [
     { name: "HOME", value: "/tmp" },
     { name: "PYTHONPATH", value: SCRIPTS },
     { name: "PYTHONUNBUFFERED", value: "1" },
     { name: "HF_HOME", value: `${LOCAL.workspace}/.cache/huggingface` },
-    { name: "FTKIT_PIPELINE", value: spec.name },
-    { name: "FTKIT_RUN_ID", value: runId },
-    ...(input.monitoring?.pushgatewayUrl ? [{ name: "PUSHGATEWAY_URL", value: input.monitoring.pushgatewayUrl }] : []),
-    { name: "FTKIT_METRIC_STEP", value: metrics.step },
-    { name: "FTKIT_METRIC_LOSS", value: metrics.loss },
-    { name: "FTKIT_METRIC_VALIDATION_LOSS", value: metrics.validationLoss },
-    { name: "FTKIT_METRIC_TOKENS_PER_SECOND", value: metrics.tokensPerSecond },
-    { name: "FTKIT_METRIC_LAST_CHECKPOINT", value: metrics.lastCheckpoint },
-    { name: "FTKIT_METRIC_LAST_PUSH", value: metrics.lastPush },
-    { name: "FTKIT_METRIC_RESUMES", value: metrics.resumes },
-    { name: "FTKIT_METRIC_EVAL_SCORE", value: metrics.evalScore },
-    { name: "FTKIT_METRIC_EVAL_GATE", value: metrics.evalGatePassed },
+    ...pipelineMetricsEnv(input.monitoring, spec.name, runId),
     ...storeEnv(input.store).env,
   ];
 }
@@ -691,7 +684,7 @@ function renderServing(c: Ctx): Manifest[] {
         selector: { matchLabels: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" } },
         strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels, annotations: { "finetune.dev/model-version": "none" } },
+          metadata: { labels: { ...labels, ...SERVING_POD_LABELS }, annotations: { "finetune.dev/model-version": "none" } },
           spec: {
             serviceAccountName: names.serviceAccount,
             securityContext: POD_SECURITY_CONTEXT,
@@ -716,7 +709,7 @@ function renderServing(c: Ctx): Manifest[] {
                 image: c.images.serving,
                 command: ["sh", "-c", `exec vllm ${args.join(" ")}`],
                 env: [{ name: "HOME", value: "/tmp" }, { name: "HF_HUB_OFFLINE", value: "1" }],
-                ports: [{ name: "http", containerPort: SERVING_PORT }],
+                ports: [{ name: SERVING_METRICS_PORT, containerPort: SERVING_PORT, protocol: "TCP" }],
                 startupProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10, failureThreshold: 180 },
                 readinessProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10 },
                 livenessProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 30, failureThreshold: 5 },
@@ -740,7 +733,7 @@ function renderServing(c: Ctx): Manifest[] {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: names.serving, namespace: input.namespace, labels },
-      spec: { type: "ClusterIP", selector: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" }, ports: [{ name: "http", port: SERVING_PORT, targetPort: "http", protocol: "TCP" }] },
+      spec: { type: "ClusterIP", selector: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" }, ports: [{ name: SERVING_METRICS_PORT, port: SERVING_PORT, targetPort: SERVING_METRICS_PORT, protocol: "TCP" }] },
     },
   ];
   const a = spec.deployment.autoscaling;
@@ -849,7 +842,15 @@ function renderNetworkPolicies(c: Ctx): Manifest[] {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: meta("allow-serving"),
-        spec: { podSelector: { matchLabels: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" } }, policyTypes: ["Ingress"], ingress: [{ from: clients, ports: [tcp(SERVING_PORT)] }] },
+        spec: {
+          podSelector: { matchLabels: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" } },
+          policyTypes: ["Ingress"],
+          ingress: [
+            { from: clients, ports: [tcp(SERVING_PORT)] },
+            // Prometheus scrapes /metrics on the same port (the PodMonitor selects SERVING_POD_LABELS, port SERVING_METRICS_PORT).
+            ...(m?.namespace ? [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } } }], ports: [tcp(SERVING_PORT)] }] : []),
+          ],
+        },
       },
       {
         apiVersion: "networking.k8s.io/v1",

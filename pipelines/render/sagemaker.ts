@@ -1,6 +1,6 @@
 import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
 import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
-import { TRAINING_METRICS } from "../../components/monitoring/contract";
+import { sageMakerMetricDefinitions } from "../../components/monitoring/training-metrics";
 import { PIPELINE_IMAGES, type ImagePin } from "../../components/versions";
 import { dataPrepCommand, evaluationScript, gateCommand, modelInitCommand, servedName, torchrunCommand, trainingSetupCommand, vllmArgs } from "../commands";
 import { runLayout } from "../layout";
@@ -9,6 +9,7 @@ import { type FineTuningPipelineSpec } from "../spec";
 import { renderSizingRecord, renderThresholds, renderTrainerConfig, tokensPerStep } from "../trainer-config";
 import { validatePipelineAgainstPool } from "../validate";
 import { PipelineRenderError } from "./kubernetes";
+import { pipelineMetricsEnv } from "./metrics-env";
 
 /**
  * Pure renderer: pipeline spec + contracts → a SageMaker Model Building Pipeline definition
@@ -176,8 +177,9 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
     "--",
     ...(spec.stages.training.command ?? torchrunCommand(placement, "{leader}", "sagemaker")),
   ];
+  // Log mode (no Pushgateway on SageMaker): the trainer prints monitoring's log line, parsed by MetricDefinitions.
   const trainerEnv = {
-    FTKIT_PIPELINE: spec.name,
+    ...Object.fromEntries(pipelineMetricsEnv(undefined, spec.name).map((e) => [e.name, e.value])),
     FTKIT_NODES: String(placement.nodes),
     FTKIT_CHECKPOINT_INTERVAL_SECONDS: String(spec.checkpointing.intervalMinutes * 60),
     FTKIT_TOKENS_PER_STEP: String(tokensPerStep(spec, placement)),
@@ -194,7 +196,7 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
         TrainingImage: images.trainer,
         TrainingInputMode: "File",
         EnableSageMakerMetricsTimeSeries: true,
-        MetricDefinitions: [TRAINING_METRICS.step, TRAINING_METRICS.loss, TRAINING_METRICS.validationLoss, TRAINING_METRICS.tokensPerSecond].map((name) => ({ Name: name, Regex: `${name}=([0-9.eE+-]+)` })),
+        MetricDefinitions: sageMakerMetricDefinitions(),
       },
       HyperParameters: { ftkit_argv: JSON.stringify(launcherArgv), ftkit_env: JSON.stringify(trainerEnv) },
       InputDataConfig: [

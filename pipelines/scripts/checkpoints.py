@@ -96,8 +96,10 @@ class Syncer:
                 out.append((int(m.group(1)), name))
         return sorted(out)
 
-    def pass_once(self):
-        """Uploads every complete local checkpoint not yet uploaded; prunes (rank 0). Returns names uploaded."""
+    def pass_once(self, report=True):
+        """Uploads every complete local checkpoint not yet uploaded; prunes (rank 0). Returns names uploaded.
+        ``report=False`` (the pass after SIGTERM, when the trainer has exited and deleted its metrics group) uploads
+        without pushing, so a finished run's group is not re-created."""
         done = []
         for _step, name in self.local_complete():
             if name in self.uploaded:
@@ -108,7 +110,7 @@ class Syncer:
             self.uploaded.add(name)
             done.append(name)
             log("uploaded %s from node %d" % (name, self.rank))
-        if done and self.metrics:
+        if done and self.metrics and report:
             self.metrics(time.time())
         if self.rank == 0:
             self.prune()
@@ -132,16 +134,17 @@ class Syncer:
 
 
 def metrics_pusher():
-    url = os.environ.get("PUSHGATEWAY_URL")
-    if not url:
-        return None
-    from push_metrics import try_push
+    """POSTs the last-checkpoint time into the run's training group (FINETUNE_PUSHGATEWAY_URL/_JOB, pipeline,
+    run_id), so the trainer's DELETE at the end of training removes it with the rest of the run's series."""
+    from push_metrics import metric_name, settings, try_push
 
-    grouping = {"pipeline": os.environ.get("FTKIT_PIPELINE", ""), "run_id": os.environ.get("FTKIT_RUN_ID", "")}
-    name = os.environ.get("FTKIT_METRIC_LAST_CHECKPOINT", "finetune_checkpoint_last_success_timestamp_seconds")
+    cfg = settings()
+    name = metric_name("LAST_CHECKPOINT")
+    if not (cfg["url"] and cfg["job"] and name):
+        return None
 
     def push(ts):
-        try_push(url, "finetune-checkpoints", grouping, [(name, {}, ts, "gauge")])
+        try_push(cfg["url"], cfg["job"], cfg["grouping"], [(name, {}, ts, "gauge")], method="POST")
 
     return push
 
@@ -196,7 +199,7 @@ def main(argv=None):
         deadline = time.time() + args.interval
         while not stopping["now"] and time.time() < deadline:
             time.sleep(min(1.0, args.interval))
-    syncer.pass_once()
+    syncer.pass_once(report=False)
     log("final sync done")
     return 0
 

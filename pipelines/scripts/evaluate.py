@@ -255,20 +255,22 @@ def write_json(store, uri, data):
 
 
 def push_eval(metrics, result, suite_label=None):
-    url = os.environ.get("PUSHGATEWAY_URL")
-    if not url:
-        return
-    from push_metrics import try_push
+    """PUTs scores and the gate flag to the Pushgateway (FINETUNE_PUSHGATEWAY_URL) under job finetune-evaluation
+    (or finetune-probe) and the run's pipeline/run_id grouping; metric names from FTKIT_METRIC_*."""
+    from push_metrics import grouping_path, metric_name, settings, try_push
 
-    score_name = os.environ.get("FTKIT_METRIC_EVAL_SCORE", "finetune_eval_score")
-    gate_name = os.environ.get("FTKIT_METRIC_EVAL_GATE", "finetune_eval_gate_passed")
+    cfg = settings()
+    score_name, gate_name = metric_name("EVAL_SCORE"), metric_name("EVAL_GATE_PASSED")
+    if not (cfg["url"] and score_name and gate_name):
+        return
     samples = []
     for suite in ("task", "general", "safety"):
         for name, value in sorted(metrics.get(suite, {}).items()):
             samples.append((score_name, {"suite": suite_label or suite, "metric": name}, value, "gauge"))
     samples.append((gate_name, {"suite": suite_label or "all"}, 1 if result["passed"] else 0, "gauge"))
-    grouping = {"pipeline": os.environ.get("FTKIT_PIPELINE", ""), "run_id": os.environ.get("FTKIT_RUN_ID", "")}
-    try_push(url, "finetune-evaluation" if suite_label is None else "finetune-probe", grouping, samples, method="PUT")
+    job = "finetune-evaluation" if suite_label is None else "finetune-probe"
+    if not try_push(cfg["url"], job, cfg["grouping"], samples, method="PUT"):
+        sys.stderr.write("%s: metrics not pushed to %s%s\n" % (STAGE, cfg["url"], grouping_path(job, cfg["grouping"])))
 
 
 def main(argv=None):

@@ -3,13 +3,17 @@
  - TimeCheckpointCallback: asks the trainer to save every FTKIT_CHECKPOINT_INTERVAL_SECONDS of training, so a
    preemption loses at most that much work whatever the step time; after each save, local rank 0 of every node
    writes ``checkpoint-<step>/.saved-node-<node rank>``, the marker the checkpoint sync uploads on.
- - MetricsCallback: on each log event of global rank 0, pushes step, loss, validation loss, tokens per second and
-   the resume count to the Pushgateway (PUSHGATEWAY_URL), metric names from FTKIT_METRIC_* (TRAINING_METRICS).
+ - MetricsCallback: global rank 0's training metrics in monitoring's contract: a ``[finetune-metrics]`` log line
+   per log event (SageMaker metric definitions), Pushgateway pushes under the run's group with a ``last_push``
+   heartbeat, and a DELETE of the group when training ends (FINETUNE_* settings, FTKIT_METRIC_* names).
 Works without transformers installed (plain classes with the callback method names), which keeps it testable.
 """
+import atexit
 import json
+import math
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -55,46 +59,193 @@ class TimeCheckpointCallback(_Base):
         return control
 
 
-class MetricsCallback(_Base):
-    def __init__(self, push=None):
-        from push_metrics import try_push
+def _log_number(value):
+    """A log-line value as monitoring's trainingLogLine writes it: integers without ".0", nan/inf/-inf spelled out."""
+    v = float(value)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
-        self.url = os.environ.get("PUSHGATEWAY_URL", "")
-        self.push = push or (lambda samples: try_push(self.url, "finetune-training", self.grouping, samples))
-        self.grouping = {"pipeline": os.environ.get("FTKIT_PIPELINE", ""), "run_id": os.environ.get("FTKIT_RUN_ID", "")}
-        self.names = {
-            "step": os.environ.get("FTKIT_METRIC_STEP", "finetune_training_step"),
-            "loss": os.environ.get("FTKIT_METRIC_LOSS", "finetune_training_loss"),
-            "eval_loss": os.environ.get("FTKIT_METRIC_VALIDATION_LOSS", "finetune_validation_loss"),
-            "tps": os.environ.get("FTKIT_METRIC_TOKENS_PER_SECOND", "finetune_training_tokens_per_second"),
-            "last_push": os.environ.get("FTKIT_METRIC_LAST_PUSH", "finetune_training_last_push_timestamp_seconds"),
-            "resumes": os.environ.get("FTKIT_METRIC_RESUMES", "finetune_training_resumes_total"),
-        }
+
+def _finite(value):
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class MetricsCallback(_Base):
+    """Global rank 0's training metrics, as monitoring's contract (components/monitoring/training-metrics.ts) reads them.
+
+    Every log event: one ``[finetune-metrics] key=value ...`` line on stdout (SageMaker's metric definitions parse
+    it: step, loss with ``loss_is_finite``, validation loss, tokens/s, checkpoint age, seconds since the last
+    optimizer step, resumes) and, in ``pushgateway`` mode, a POST of step, loss (NaN/Inf as such), validation
+    loss, tokens/s, resumes and ``last_push`` to the run's group (``job/<job>/pipeline/<p>/run_id/<r>``).
+    A heartbeat thread re-pushes only ``last_push`` (``log`` mode: prints progress and checkpoint age) every
+    FINETUNE_METRICS_HEARTBEAT_SECONDS, so a hung loop shows as "step unchanged" and a dead process as
+    "push stale". ``close()`` (end of training, or interpreter exit) stops the heartbeat and DELETEs the group,
+    so a finished run never looks stalled; a killed trainer (SIGKILL, preemption) leaves it for the stall alert.
+    Metric names and log keys come from the rendered environment (FTKIT_METRIC_*, FTKIT_METRICS_LOG_KEYS).
+    """
+
+    def __init__(self, push=None, delete=None, clock=time.time, out=None, environ=None):
+        import push_metrics
+
+        env = os.environ if environ is None else environ
+        self.settings = push_metrics.settings(env)
+        self.grouping = self.settings["grouping"]
+        self.url = self.settings["url"]
+        self.job = self.settings["job"]
+        pushing = bool(self.url and self.job)
+        self.push = push or ((lambda samples: push_metrics.try_push(self.url, self.job, self.grouping, samples, method="POST")) if pushing else None)
+        self.delete = delete or ((lambda: push_metrics.try_delete(self.url, self.job, self.grouping)) if pushing else None)
+        self.names = {k: push_metrics.metric_name(v, env) for k, v in (
+            ("step", "STEP"), ("loss", "LOSS"), ("eval_loss", "VALIDATION_LOSS"), ("tps", "TOKENS_PER_SECOND"),
+            ("last_push", "LAST_PUSH"), ("resumes", "RESUMES"))}
+        try:
+            self.log_keys = json.loads(env.get("FTKIT_METRICS_LOG_KEYS", "{}"))
+        except ValueError:
+            self.log_keys = {}
+        self.log_prefix = env.get("FTKIT_METRICS_LOG_PREFIX", "")
+        missing = sorted([k for k, v in self.names.items() if not v] + ([] if self.log_keys and self.log_prefix else ["log keys"]))
+        if missing:
+            sys.stderr.write("training: metric names not rendered for %s (FTKIT_METRIC_*, FTKIT_METRICS_LOG_*): those are not reported\n" % ", ".join(missing))
+        self.clock = clock
+        self.out = out or sys.stdout
         self.tokens_per_step = _env_int("FTKIT_TOKENS_PER_STEP", 0)
         self.resumes = _env_int("FTKIT_RESUMES", 0)
         self._last_time = None
         self._last_step = None
+        now = clock()
+        self.progress_step, self.progress_time = None, now
+        self.checkpoint_time = now
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = None
+        self._closed = False
+        self._atexit = False
+
+    # -- values ---------------------------------------------------------------------------------------------
+    def _progress(self, step, now):
+        if self.progress_step is None or step > self.progress_step:
+            self.progress_step, self.progress_time = step, now
 
     def samples(self, state, logs, now):
+        """Pushgateway samples of one log event: (name, labels, value, type), names from FTKIT_METRIC_*."""
         n = self.names
         out = [(n["step"], {}, state.global_step, "gauge"), (n["last_push"], {}, now, "gauge"), (n["resumes"], {}, self.resumes, "counter")]
         if "loss" in logs:
-            out.append((n["loss"], {}, logs["loss"], "gauge"))
+            out.append((n["loss"], {}, float(logs["loss"]), "gauge"))
         if "eval_loss" in logs:
-            out.append((n["eval_loss"], {}, logs["eval_loss"], "gauge"))
+            out.append((n["eval_loss"], {}, float(logs["eval_loss"]), "gauge"))
         if self._last_time is not None and self.tokens_per_step and state.global_step > self._last_step:
             dt = now - self._last_time
             if dt > 0:
                 out.append((n["tps"], {}, (state.global_step - self._last_step) * self.tokens_per_step / dt, "gauge"))
         self._last_time, self._last_step = now, state.global_step
-        return out
+        return [s for s in out if s[0]]
+
+    def log_values(self, state, logs, now, samples):
+        """Values of the SageMaker log line, by monitoring's TRAINING_LOG_KEYS key."""
+        by_name = {name: value for name, _l, value, _k in samples}
+        values = {"step": state.global_step, "resumes": self.resumes}
+        if "loss" in logs:
+            values["loss"] = float(logs["loss"])
+            values["lossIsFinite"] = 1 if _finite(logs["loss"]) else 0
+        if "eval_loss" in logs:
+            values["validationLoss"] = float(logs["eval_loss"])
+        if self.names["tps"] in by_name:
+            values["tokensPerSecond"] = round(by_name[self.names["tps"]], 3)
+        values.update(self.ages(now))
+        return values
+
+    def ages(self, now):
+        return {"checkpointAgeSeconds": round(max(0.0, now - self.checkpoint_time), 3), "secondsSinceProgress": round(max(0.0, now - self.progress_time), 3)}
+
+    def log_line(self, values):
+        """``<prefix> key=value ...`` in FTKIT_METRICS_LOG_KEYS order (the format of monitoring's trainingLogLine)."""
+        parts = ["%s=%s" % (key, _log_number(values[k])) for k, key in self.log_keys.items() if k in values]
+        return " ".join([self.log_prefix] + parts)
+
+    def _print(self, values):
+        if self.log_keys and self.log_prefix:
+            self.out.write(self.log_line(values) + "\n")
+            self.out.flush()
+
+    # -- heartbeat and exit ---------------------------------------------------------------------------------
+    def heartbeat_once(self):
+        """One heartbeat: push only ``last_push`` (pushgateway mode) or print progress/checkpoint age (log mode)."""
+        with self._lock:
+            if self._closed:
+                return
+            now = self.clock()
+            if self.push and self.names["last_push"]:
+                self.push([(self.names["last_push"], {}, now, "gauge")])
+            if self.settings["mode"] == "log":
+                self._print(self.ages(now))
+
+    def _beat(self):
+        while not self._stop.wait(self.settings["heartbeat"]):
+            try:
+                self.heartbeat_once()
+            except Exception as e:  # noqa: BLE001 - metrics never fail training
+                sys.stderr.write("training: metrics heartbeat failed: %s\n" % e)
+
+    def start(self):
+        """Starts the heartbeat thread (once) and registers the exit-time delete."""
+        if self._thread is None and self.settings["heartbeat"] > 0:
+            self._thread = threading.Thread(target=self._beat, name="ftkit-metrics-heartbeat", daemon=True)
+            self._thread.start()
+        if not self._atexit:
+            atexit.register(self.close)
+            self._atexit = True
+
+    def close(self):
+        """Stops the heartbeat, then DELETEs the run's Pushgateway group (once)."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self.delete:
+                self.delete()
+
+    # -- trainer callbacks ----------------------------------------------------------------------------------
+    def on_train_begin(self, args, state, control, **kwargs):
+        if getattr(state, "is_world_process_zero", True):
+            self._progress(state.global_step, self.clock())
+            self.start()
+        return control
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self._progress(state.global_step, self.clock())
+        return control
+
+    def on_save(self, args, state, control, **kwargs):
+        self.checkpoint_time = self.clock()
+        return control
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if getattr(state, "is_world_process_zero", True) and logs:
-            samples = self.samples(state, logs, time.time())
-            # One parseable line per log event: SageMaker's metric definitions read these.
-            print("FTKIT_METRICS " + " ".join("%s=%s" % (name, repr(float(value))) for name, _l, value, _k in samples), flush=True)
-            self.push(samples)
+            with self._lock:
+                if self._closed:
+                    return control
+                now = self.clock()
+                self._progress(state.global_step, now)
+                samples = self.samples(state, logs, now)
+                # One parseable line per log event: SageMaker's metric definitions read these.
+                self._print(self.log_values(state, logs, now, samples))
+                if self.push:
+                    self.push(samples)
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if getattr(state, "is_world_process_zero", True):
+            self.close()
         return control
 
 

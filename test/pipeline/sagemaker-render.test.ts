@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TRAINING_METRICS } from "../../components/monitoring/contract";
+import { sageMakerMetricDefinitions } from "../../components/monitoring/training-metrics";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { validateSageMakerDefinition } from "../validators/sagemaker";
 import { awsStore, example, SAGEMAKER_POOLS, spec } from "./fixtures";
@@ -122,12 +122,8 @@ describe("SageMaker renderer", () => {
 
   it("defines the training metrics and the pipeline parameters", () => {
     const def = render("support-assistant").definition as Obj;
-    expect(step(def, "Training").Arguments.AlgorithmSpecification.MetricDefinitions).toEqual([
-      { Name: TRAINING_METRICS.step, Regex: "finetune_training_step=([0-9.eE+-]+)" },
-      { Name: TRAINING_METRICS.loss, Regex: "finetune_training_loss=([0-9.eE+-]+)" },
-      { Name: TRAINING_METRICS.validationLoss, Regex: "finetune_validation_loss=([0-9.eE+-]+)" },
-      { Name: TRAINING_METRICS.tokensPerSecond, Regex: "finetune_training_tokens_per_second=([0-9.eE+-]+)" },
-    ]);
+    // monitoring's definitions, verbatim (the CloudWatch alarms read these names)
+    expect(step(def, "Training").Arguments.AlgorithmSpecification.MetricDefinitions).toEqual(sageMakerMetricDefinitions());
     expect(def.Parameters).toEqual([
       { Name: "DatasetUri", Type: "String", DefaultValue: "s3://acme-finetune-artifacts/datasets/support/transcripts-2026-11.jsonl", Description: "S3 URI of the raw JSONL dataset" },
       { Name: "BaseModelRevision", Type: "String", DefaultValue: "0e9e39f249a16976918f6564b8830bc894c89659", Description: "Pinned revision of meta-llama/Llama-3.1-8B-Instruct" },

@@ -6,6 +6,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
+import { pipelineMetricsEnv } from "../../pipelines/render/metrics-env";
 
 /**
  * The stage scripts the kit ships, RUN with python3 on data generated here, success and failure paths.
@@ -302,7 +303,7 @@ describe("evaluate.py task scoring, probe and metrics push against live HTTP end
   it("probe: fails below the minimum score and pushes scores and the pass flag to the Pushgateway", async () => {
     const dir = tmp("probe");
     writeJsonl(path.join(dir, "probe.jsonl"), [{ messages: [{ role: "user", content: "contract please" }], prompt: "", target: '{"type": "contract"}' }]);
-    const r = await runAsync("evaluate.py", ["probe", "--eval-file", path.join(dir, "probe.jsonl"), "--endpoint", `${base}/v1`, "--model", "doc-classifier", "--metrics", "json_valid", "--min-score", "0.9", "--max-latency", "5", "--out", path.join(dir, "probe.json")], { PUSHGATEWAY_URL: base, FTKIT_PIPELINE: "doc-classifier", FTKIT_RUN_ID: "monitor-1" });
+    const r = await runAsync("evaluate.py", ["probe", "--eval-file", path.join(dir, "probe.jsonl"), "--endpoint", `${base}/v1`, "--model", "doc-classifier", "--metrics", "json_valid", "--min-score", "0.9", "--max-latency", "5", "--out", path.join(dir, "probe.json")], Object.fromEntries(pipelineMetricsEnv({ pushgatewayUrl: base }, "doc-classifier", "monitor-1").map((e) => [e.name, e.value])));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("monitoring: probe failed: task score 0 is below 0.9");
     const push = pushes.find((p) => p.url.startsWith("/metrics/job/finetune-probe"))!;
@@ -433,16 +434,15 @@ c = types.SimpleNamespace(should_save=False)
 t[0] = 599; cb.on_step_end(args, state, c); print(c.should_save)
 t[0] = 600; cb.on_step_end(args, state, c); print(c.should_save)
 cb.on_save(args, state, c); print(cb.last)
-m = p.MetricsCallback(push=lambda s: print(sorted(n for n, *_ in s)))
-m.tokens_per_step = 1000
+m = p.MetricsCallback(push=lambda s: print(sorted(n for n, *_ in s)), clock=lambda: 1000.0)
 m.on_log(args, state, c, logs={"loss": 1.5})
 `,
-      { FTKIT_NODE_RANK: "1" },
+      { FTKIT_NODE_RANK: "1", ...Object.fromEntries(pipelineMetricsEnv({ pushgatewayUrl: "http://127.0.0.1:1" }, "p", "r").map((e) => [e.name, e.value])) },
     );
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines.slice(0, 3)).toEqual(["False", "True", "600"]);
-    expect(lines[3]).toMatch(/^FTKIT_METRICS finetune_training_step=40\.0 finetune_training_last_push_timestamp_seconds=\d+\.\d+ finetune_training_resumes_total=0\.0 finetune_training_loss=1\.5$/);
+    expect(lines[3]).toBe("[finetune-metrics] finetune_training_step=40 finetune_training_loss=1.5 finetune_checkpoint_age_seconds=0 finetune_training_loss_is_finite=1 finetune_training_seconds_since_progress=0 finetune_training_resumes_total=0");
     expect(lines[4]).toBe("['finetune_training_last_push_timestamp_seconds', 'finetune_training_loss', 'finetune_training_resumes_total', 'finetune_training_step']");
     expect(fs.existsSync(path.join(out, "checkpoint-40", ".saved-node-1"))).toBe(true);
   });
