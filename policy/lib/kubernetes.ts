@@ -30,8 +30,22 @@ export function gvkOfType(type: string): { apiVersion: string; kind: string } | 
   return { apiVersion: m[1].startsWith("core/") ? m[1].slice("core/".length) : m[1], kind: m[2] };
 }
 
+// Every policy looks at the same objects: parse each props object, manifest text and pod list once.
+// The cached values are shared between policies and must be treated as read-only.
+const objectCache = new WeakMap<JsonObject, Map<string, KubeObject | undefined>>();
+const manifestCache = new Map<string, KubeObject | undefined>();
+const MANIFEST_CACHE_LIMIT = 4096;
+const podCache = new WeakMap<KubeObject, PodRef[]>();
+
 /** The Kubernetes object a resource applies, or undefined for other resources. */
 export function kubeObjectOf(type: string, props: JsonObject): KubeObject | undefined {
+  let byType = objectCache.get(props);
+  if (!byType) objectCache.set(props, (byType = new Map()));
+  if (!byType.has(type)) byType.set(type, computeKubeObject(type, props));
+  return byType.get(type);
+}
+
+function computeKubeObject(type: string, props: JsonObject): KubeObject | undefined {
   if (!isKubernetesType(type)) return undefined;
   const gvk = gvkOfType(type);
   const apiVersion = str(props.apiVersion) ?? gvk?.apiVersion;
@@ -226,6 +240,15 @@ function argoPods(wf: JsonObject, specField: string, ctx: Ctx & { owner: KubeObj
 
 /** Parses an Argo `resource.manifest` (YAML or JSON text, or an object) into a Kubernetes object. */
 export function manifestObject(manifest: unknown): KubeObject | undefined {
+  if (typeof manifest !== "string") return parseManifest(manifest);
+  if (!manifestCache.has(manifest)) {
+    if (manifestCache.size >= MANIFEST_CACHE_LIMIT) manifestCache.clear();
+    manifestCache.set(manifest, parseManifest(manifest));
+  }
+  return manifestCache.get(manifest);
+}
+
+function parseManifest(manifest: unknown): KubeObject | undefined {
   let doc: unknown = manifest;
   if (typeof manifest === "string") {
     try {
@@ -286,7 +309,9 @@ function describeObjectShort(obj: KubeObject): string {
 
 /** Every pod (template) an object runs, however deeply nested. */
 export function podRefsOf(obj: KubeObject): PodRef[] {
-  return podsOf(obj, { prefix: "", pathPrefix: "", namespace: str(obj.metadata.namespace), labels: {}, annotations: {}, names: [] });
+  let pods = podCache.get(obj);
+  if (!pods) podCache.set(obj, (pods = podsOf(obj, { prefix: "", pathPrefix: "", namespace: str(obj.metadata.namespace), labels: {}, annotations: {}, names: [] })));
+  return pods;
 }
 
 /** Kinds that carry pod templates (used by `appliesTo`). */

@@ -26,18 +26,31 @@ const PROXY_TARGET = "__getSpecialProxyTarget";
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObject = Record<string, unknown>;
 
-/** Deep copy of `v` as plain JSON, unwrapping the policy SDK proxy and marking unknowns as {@link UNKNOWN}. */
+// Every policy reads the same props: copy each source object once. The copies are shared and read-only.
+const plainCache = new WeakMap<object, unknown>();
+
+/**
+ * Deep copy of `v` as plain JSON, unwrapping the policy SDK proxy and marking unknowns as {@link UNKNOWN}.
+ * The result for an object is computed once and shared: treat it as read-only.
+ */
 export function plain(v: unknown): unknown {
+  if (v === null || typeof v !== "object") return plainValue(v);
+  let copy = plainCache.get(v);
+  if (copy === undefined) plainCache.set(v, (copy = plainValue(v)));
+  return copy;
+}
+
+function plainValue(v: unknown): unknown {
   let value = v;
   if (value !== null && typeof value === "object") {
     const o = value as Record<string, unknown>;
     if (o[PROXY_FLAG] === true) value = o[PROXY_TARGET];
   }
   if (typeof value === "string") return UNKNOWN_SENTINELS.has(value) ? UNKNOWN : value;
-  if (Array.isArray(value)) return value.map(plain);
+  if (Array.isArray(value)) return value.map(plainValue);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(value as Record<string, unknown>)) out[k] = plain(x);
+    for (const [k, x] of Object.entries(value as Record<string, unknown>)) out[k] = plainValue(x);
     return out;
   }
   return value;
