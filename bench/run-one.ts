@@ -2,6 +2,8 @@
  * One benchmark measurement in a fresh process (so peak memory is this case's alone).
  * `tsx bench/run-one.ts baseline` — load the provider SDKs and run an empty program under mocks.
  * `tsx bench/run-one.ts plan <stack> [pipelines]` — the offline plan of a stack (optionally with N pipelines).
+ * `tsx bench/run-one.ts floor <n>` — the SDKs registering n plain Kubernetes objects (in n/8 components) under
+ *   mocks and nothing else: the per-resource cost of the Pulumi runtime itself, for comparison with a plan.
  * Prints one JSON line: { case, ms, peakRssMiB, resources }.
  */
 import * as os from "node:os";
@@ -34,8 +36,27 @@ async function main(): Promise<void> {
     const result = await planStack(stack, engine);
     writePlan(result, path.join(os.tmpdir(), "finetune-kit-bench"));
     resources = result.resources.length;
+  } else if (mode === "floor") {
+    const n = Number(stack);
+    label = `SDK floor: ${n} plain objects`;
+    await import("@pulumi/aws");
+    await import("@pulumi/gcp");
+    const k8s = await import("@pulumi/kubernetes");
+    const pulumi = await import("@pulumi/pulumi");
+    const { runWithMocks } = await import("../plan/mock-engine");
+    const r = await runWithMocks(() => {
+      const provider = new k8s.Provider("cluster", { context: "bench" });
+      let parent: import("@pulumi/pulumi").ComponentResource | undefined;
+      for (let i = 0; i < n; i++) {
+        if (i % 8 === 0) {
+          parent = new pulumi.ComponentResource("bench:floor:Group", `group-${i / 8}`, {}, {});
+        }
+        new k8s.core.v1.ConfigMap(`cm-${i}`, { metadata: { name: `cm-${i}`, namespace: "bench", labels: { app: "bench" } }, data: { "config.json": JSON.stringify({ i, pad: "x".repeat(512) }) } }, { provider, parent });
+      }
+    });
+    resources = r.resources.length;
   } else {
-    throw new Error(`unknown mode ${mode} (use baseline | plan <stack> [pipelines])`);
+    throw new Error(`unknown mode ${mode} (use baseline | plan <stack> [pipelines] | floor <n>)`);
   }
   const ms = performance.now() - t0;
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
