@@ -9,7 +9,7 @@ import { MonitoringContract, TRAINING_METRICS } from "./contract";
  *
  * | platform | transport | who scrapes / reads it |
  * |---|---|---|
- * | Kubernetes (bare) | rank 0 PUTs the {@link TRAINING_METRICS} gauges to the Pushgateway at `contract.pushgatewayUrl` under the grouping key `job=finetune-training/pipeline=<pipeline>/run_id=<run id>` (see {@link pushgatewayGroupPath}) every logging step **and** every 60 s from a heartbeat thread | Prometheus, via the kit's ServiceMonitor on the Pushgateway (`honorLabels: true`) |
+ * | Kubernetes (bare) | rank 0 POSTs the {@link TRAINING_METRICS} gauges (POST, not PUT: a heartbeat that carries only `last_push` must not wipe the other gauges of the group) to the Pushgateway at `contract.pushgatewayUrl` under the grouping key `job=finetune-training/pipeline=<pipeline>/run_id=<run id>` (see {@link pushgatewayGroupPath}) every logging step **and** every 60 s from a heartbeat thread | Prometheus, via the kit's ServiceMonitor on the Pushgateway (`honorLabels: true`) |
  * | GKE (gcp stack) | the same Pushgateway push | Managed Service for Prometheus (the kit's PodMonitoring on the Pushgateway), or the in-cluster Prometheus when the stack runs kube-prometheus-stack |
  * | AWS SageMaker | rank 0 prints one log line per logging step (and per heartbeat) in the format of {@link trainingLogLine}; SageMaker extracts values with {@link sageMakerMetricDefinitions} (the pipeline renderer puts them in the training step's `AlgorithmSpecification.MetricDefinitions`) | CloudWatch, namespace `/aws/sagemaker/TrainingJobs`, dimension `TrainingJobName`, metric names as in {@link SAGEMAKER_METRIC_NAMES} |
  *
