@@ -322,44 +322,18 @@ function trainingJobSet(c: Ctx): Manifest {
       volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${spec.compute.sharedMemoryGiB}Gi` } }]).filter((v) => (v as { name: string }).name !== "config"),
     },
   };
-  return {
-    apiVersion: JOBSET_API,
-    kind: "JobSet",
-    metadata: { name, namespace: input.namespace, labels: { ...labels, ...(input.pool.localQueueName ? { [QUEUE_LABEL]: input.pool.localQueueName } : {}) } },
-    spec: {
-      failurePolicy: {
-        maxRestarts: spec.compute.maxRestarts,
-        restartStrategy: "Recreate",
-        rules: [{ name: "fail-on-bad-inputs", action: "FailJobSet", onJobFailureReasons: ["PodFailurePolicy"] }],
-      },
-      successPolicy: { operator: "All", targetReplicatedJobs: ["node"] },
-      network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
-      ttlSecondsAfterFinished: 7 * 24 * 3600,
-      replicatedJobs: [
-        {
-          name: "node",
-          replicas: 1,
-          template: {
-            metadata: { labels },
-            spec: {
-              parallelism: p.nodes,
-              completions: p.nodes,
-              completionMode: "Indexed",
-              backoffLimit: 0,
-              activeDeadlineSeconds: Math.round(spec.compute.maxRuntimeHours * 3600),
-              podFailurePolicy: {
-                rules: [
-                  { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
-                  { action: "FailJob", onExitCodes: { containerName: "trainer", operator: "In", values: [NON_RETRIABLE_EXIT_CODE] } },
-                ],
-              },
-              template: pod,
-            },
-          },
-        },
-      ],
-    },
-  };
+  return queuedJobSet(input, {
+    name,
+    labels,
+    failurePolicy: { maxRestarts: spec.compute.maxRestarts, restartStrategy: "Recreate" },
+    network: { enableDNSHostnames: true, publishNotReadyAddresses: true },
+    job: "node",
+    nodes: p.nodes,
+    indexed: true,
+    activeDeadlineSeconds: Math.round(spec.compute.maxRuntimeHours * 3600),
+    failOnExit: { containerName: "trainer", codes: [NON_RETRIABLE_EXIT_CODE] },
+    pod,
+  });
 }
 
 /** The evaluation JobSet: vLLM serves base + candidate (native sidecar), the evaluator scores it. */
@@ -429,32 +403,73 @@ function evaluationJobSet(c: Ctx): Manifest {
       volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${spec.compute.sharedMemoryGiB}Gi` } }]).filter((v) => (v as { name: string }).name !== "config"),
     },
   };
+  return queuedJobSet(input, {
+    name,
+    labels,
+    failurePolicy: { maxRestarts: 3 },
+    job: "evaluate",
+    nodes: 1,
+    indexed: false,
+    activeDeadlineSeconds: 12 * 3600,
+    failOnExit: { containerName: "evaluator", codes: [2] },
+    pod,
+  });
+}
+
+/** What differs between the kit's JobSets (training, evaluation). */
+interface QueuedJobSet {
+  name: string;
+  labels: Record<string, string>;
+  /** JobSet restarts (spot preemptions do not count: the Job ignores DisruptionTarget). */
+  failurePolicy: { maxRestarts: number; restartStrategy?: "Recreate" | "BlockingRecreate" };
+  network?: { enableDNSHostnames: boolean; publishNotReadyAddresses: boolean };
+  /** Name of the single replicated job. */
+  job: string;
+  /** Pods of the Job (one per node). */
+  nodes: number;
+  /** Indexed completion (each pod knows its node rank, as torchrun needs). */
+  indexed: boolean;
+  activeDeadlineSeconds: number;
+  /** Exit codes of a container that mean bad inputs: fail at once instead of retrying. */
+  failOnExit: { containerName: string; codes: number[] };
+  pod: object;
+}
+
+/**
+ * A JobSet admitted by Kueue (queue label from the pool contract) with the kit's failure semantics: a pod
+ * evicted by a disruption (spot preemption, node drain) is ignored by the Job's podFailurePolicy and the JobSet
+ * restarts from the newest checkpoint; a "bad inputs" exit code fails the JobSet without retries.
+ */
+function queuedJobSet(input: KubernetesPipelineInput, j: QueuedJobSet): Manifest {
+  const queue: Record<string, string> = input.pool.localQueueName ? { [QUEUE_LABEL]: input.pool.localQueueName } : {};
   return {
     apiVersion: JOBSET_API,
     kind: "JobSet",
-    metadata: { name, namespace: input.namespace, labels: { ...labels, ...(input.pool.localQueueName ? { [QUEUE_LABEL]: input.pool.localQueueName } : {}) } },
+    metadata: { name: j.name, namespace: input.namespace, labels: { ...j.labels, ...queue } },
     spec: {
-      failurePolicy: { maxRestarts: 3, rules: [{ name: "fail-on-bad-inputs", action: "FailJobSet", onJobFailureReasons: ["PodFailurePolicy"] }] },
-      successPolicy: { operator: "All", targetReplicatedJobs: ["evaluate"] },
+      failurePolicy: { ...j.failurePolicy, rules: [{ name: "fail-on-bad-inputs", action: "FailJobSet", onJobFailureReasons: ["PodFailurePolicy"] }] },
+      successPolicy: { operator: "All", targetReplicatedJobs: [j.job] },
+      ...(j.network ? { network: j.network } : {}),
       ttlSecondsAfterFinished: 7 * 24 * 3600,
       replicatedJobs: [
         {
-          name: "evaluate",
+          name: j.job,
           replicas: 1,
           template: {
-            metadata: { labels },
+            metadata: { labels: j.labels },
             spec: {
-              parallelism: 1,
-              completions: 1,
+              parallelism: j.nodes,
+              completions: j.nodes,
+              ...(j.indexed ? { completionMode: "Indexed" } : {}),
               backoffLimit: 0,
-              activeDeadlineSeconds: 12 * 3600,
+              activeDeadlineSeconds: j.activeDeadlineSeconds,
               podFailurePolicy: {
                 rules: [
                   { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
-                  { action: "FailJob", onExitCodes: { containerName: "evaluator", operator: "In", values: [2] } },
+                  { action: "FailJob", onExitCodes: { containerName: j.failOnExit.containerName, operator: "In", values: j.failOnExit.codes } },
                 ],
               },
-              template: pod,
+              template: j.pod,
             },
           },
         },
