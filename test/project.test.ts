@@ -1,0 +1,56 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { KitConfigSchema } from "../stacks/config/schema";
+
+const root = path.resolve(__dirname, "..");
+const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+
+describe("the project files a user's pulumi up and npm install rely on", () => {
+  const project = parse(read("Pulumi.yaml")) as Record<string, any>;
+
+  it("Pulumi.yaml runs stacks/index.ts with the nodejs runtime and finds stack configs in stacks/", () => {
+    expect(project.name).toBe("finetune");
+    expect(project.runtime).toEqual({ name: "nodejs", options: { typescript: true } });
+    expect(project.main).toBe("stacks/");
+    expect(fs.existsSync(path.join(root, "stacks", "index.ts"))).toBe(true);
+    expect(project.stackConfigDir).toBe("stacks");
+    for (const s of ["kubernetes", "gcp", "aws-sagemaker"]) expect(fs.existsSync(path.join(root, "stacks", `Pulumi.${s}.yaml`))).toBe(true);
+  });
+
+  it("declares only keys the kit's schema knows, each typed and described, and disables default providers", () => {
+    const keys = Object.keys(KitConfigSchema.shape);
+    const declared = Object.entries(project.config as Record<string, any>).filter(([k]) => !k.includes(":"));
+    expect(declared.length).toBeGreaterThan(0);
+    for (const [k, v] of declared) {
+      expect(keys).toContain(k);
+      expect(["string", "integer", "boolean", "array"]).toContain(v.type);
+      expect(typeof v.description).toBe("string");
+    }
+    expect(project.config["pulumi:disable-default-providers"]).toEqual(["*"]);
+  });
+
+  it("the stack entry exports the program as a function (Pulumi awaits it and uses its result as outputs)", async () => {
+    const entry = await import("../stacks/index");
+    expect(typeof (entry as { default?: unknown }).default ?? entry).toBe("function");
+  });
+
+  it("package.json exports the API and the policy pack from the build, and has the scripts the README names", () => {
+    const pkg = JSON.parse(read("package.json"));
+    expect(pkg.name).toBe("finetune-kit");
+    expect(pkg.exports["."].default).toBe("./dist/index.js");
+    expect(pkg.exports["./policy"].default).toBe("./dist/policy/index.js");
+    expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["build", "typecheck", "test", "plan", "bench", "docs"]));
+    expect(pkg.scripts.test).toBe("npm run typecheck && vitest run");
+  });
+
+  it("CI runs the README's test command and its Quickstart plan", () => {
+    const ci = read(".ci/run");
+    const readme = read("README.md");
+    expect(readme).toContain("npm ci && npm run plan -- --stack kubernetes\nnpm test\n");
+    expect(ci).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/^npm run plan -- --stack kubernetes/m);
+    expect(ci).toContain("apt-get install");
+  });
+});
