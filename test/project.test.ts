@@ -32,8 +32,8 @@ describe("the project files a user's pulumi up and npm install rely on", () => {
   });
 
   it("the stack entry exports the program as a function (Pulumi awaits it and uses its result as outputs)", async () => {
-    const entry = await import("../stacks/index");
-    expect(typeof (entry as { default?: unknown }).default ?? entry).toBe("function");
+    const entry = (await import("../stacks/index")) as unknown as { default: unknown };
+    expect(typeof entry.default).toBe("function");
   });
 
   it("package.json exports the API and the policy pack from the build, and has the scripts the README names", () => {
