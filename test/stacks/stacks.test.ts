@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { manifestsOf, runStack, STACKS, type MockRunResult } from "../harness";
 import { mandatoryViolations, runPolicies } from "../../policy/engine";
+import { policies as allPolicies } from "../../policy/policies";
 import { validateKubernetesObject } from "../validators/kubernetes";
 import { validateClusterPodMonitoring } from "../monitoring/gmp-schema";
 import { validateSageMakerDefinition } from "../validators/sagemaker";
@@ -44,5 +45,48 @@ describe.each(STACKS)("stack %s with its example config", (stack) => {
       errors.push(...validateSageMakerDefinition(JSON.parse(String(r.inputs.pipelineDefinition))).map((e) => `${r.name}: ${e}`));
     }
     expect(errors).toEqual([]);
+  });
+});
+
+describe("defaults cost nothing when idle and never deploy without an evaluation gate", () => {
+  it("gcp: every GPU node pool the stack creates (spot and on-demand fallback) scales from 0", async () => {
+    const { resources } = await run("gcp");
+    const pools = resources.filter((r) => r.type === "gcp:container/nodePool:NodePool" && r.inputs.nodeConfig?.guestAccelerators);
+    expect(pools.length).toBe(4); // l4-spot + h100-spot, each with an on-demand fallback
+    for (const p of pools) {
+      const a = p.inputs.autoscaling ?? {};
+      expect([a.minNodeCount, a.totalMinNodeCount].filter((v) => v !== undefined).every((v) => v === 0)).toBe(true);
+      expect(p.inputs.initialNodeCount ?? 0).toBe(0);
+    }
+  });
+
+  it.each(["kubernetes", "gcp", "aws-sagemaker"])("%s: every pipeline's deployment is behind the evaluation gate", async (stack) => {
+    const { resources } = await run(stack);
+    const pipelines = resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate" || r.type === "aws:sagemaker/pipeline:Pipeline");
+    expect(pipelines.length).toBe(stack === "aws-sagemaker" ? 2 : 3);
+    const gate = (rs: typeof resources) => runPolicies(rs, {}, { policies: allPolicies.filter((p) => p.name === "evaluation-gate-before-deploy") });
+    expect(gate(pipelines)).toEqual([]);
+    // The check is live on the stack's real output: cut the gate out of one pipeline and it is caught.
+    const deploys = (r: (typeof resources)[number]) =>
+      r.type === "aws:sagemaker/pipeline:Pipeline" ? String(r.inputs.pipelineDefinition).includes('"Type":"Endpoint"') : JSON.stringify(r.inputs.spec).includes('"name":"deployment"');
+    const cut = structuredClone(pipelines.find(deploys)!);
+    if (cut.type === "aws:sagemaker/pipeline:Pipeline") {
+      const def = JSON.parse(String(cut.inputs.pipelineDefinition));
+      const gateStep = def.Steps.find((s: { Type: string }) => s.Type === "Condition");
+      // Everything the gate's passing branch held now runs unconditionally.
+      def.Steps.push(...gateStep.Arguments.IfSteps);
+      gateStep.Arguments.IfSteps = [];
+      cut.inputs.pipelineDefinition = JSON.stringify(def);
+    } else {
+      const dag = cut.inputs.spec.templates.find((t: { dag?: unknown }) => t.dag).dag;
+      for (const t of dag.tasks) {
+        if (t.name === "deployment") {
+          delete t.depends;
+          t.dependencies = ["training"];
+          delete t.when;
+        }
+      }
+    }
+    expect(gate([cut]).length).toBeGreaterThan(0);
   });
 });
