@@ -4,7 +4,25 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { renderMermaid } from "../pipelines/mermaid";
 import { FineTuningPipelineSpecSchema } from "../pipelines/spec";
+import * as versions from "../components/versions";
+import type { ChartPin, ImagePin } from "../components/versions";
 import { configReferenceMarkdown } from "./config-reference";
+
+/** Every pinned chart and image of components/versions.ts, with the date it was checked. */
+function versionTable(): string {
+  const rows: string[] = ["| capability | kind | name | pinned | source | checked |", "|---|---|---|---|---|---|"];
+  const groups: Array<[string, Record<string, ChartPin>, Record<string, ImagePin>]> = [
+    ["GPU pools + CUDA stack", versions.GPU_STACK_CHARTS, versions.GPU_STACK_IMAGES],
+    ["pipeline", versions.PIPELINE_CHARTS, versions.PIPELINE_IMAGES],
+    ["artifact registry", versions.REGISTRY_CHARTS, versions.REGISTRY_IMAGES],
+    ["monitoring", versions.MONITORING_CHARTS, versions.MONITORING_IMAGES],
+  ];
+  for (const [group, charts, images] of groups) {
+    for (const c of Object.values(charts)) rows.push(`| ${group} | chart | \`${c.chart}\` | ${c.version} | ${c.repo} | ${c.checked} |`);
+    for (const i of Object.values(images)) rows.push(`| ${group} | image | \`${i.repository}\` | ${i.tag} | | ${i.checked} |`);
+  }
+  return rows.join("\n");
+}
 
 /** The Mermaid DAG of the example support-assistant pipeline. */
 function pipelineDag(): string {
@@ -19,5 +37,6 @@ export function generatedSections(): Record<string, string> {
     "config-reference": configReferenceMarkdown(),
     "policy-list": policyListMarkdown(),
     "pipeline-dag": pipelineDag(),
+    versions: versionTable(),
   };
 }
