@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { describe, expect, it } from "vitest";
+import { planStack, writePlan } from "../../plan/plan";
+import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";
+import { promtoolCheckRules } from "../validators/promtool";
+import { validateKubernetesObject } from "../validators/kubernetes";
+
+const root = path.resolve(__dirname, "..", "..");
+const tsx = path.join(root, "node_modules", ".bin", "tsx");
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe("offline plan", () => {
+  it("writes every file DESIGN.md §9 lists for the kubernetes stack, each usable by its tool", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-plan-"));
+    const result = await planStack("kubernetes", loadStackConfigFile(stackConfigPath("kubernetes")));
+    const dir = writePlan(result, out);
+    const files = walk(dir).map((f) => path.relative(dir, f));
+    expect(files).toEqual(expect.arrayContaining(["resources.json", "policy-report.json", "pipelines/support-assistant.mmd", "pipelines/doc-classifier.mmd", "pipelines/legal-70b-full.mmd"]));
+    const resources = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8")) as Array<Record<string, unknown>>;
+    expect(resources).toHaveLength(result.resources.length);
+    expect(Object.keys(resources[0])).toEqual(expect.arrayContaining(["type", "name", "parent", "inputs", "protect", "retainOnDelete", "dependsOn"]));
+    // Secrets never reach the files.
+    expect(fs.readFileSync(path.join(dir, "resources.json"), "utf8")).not.toContain("offline-placeholder-secret");
+    const manifests = files.filter((f) => f.startsWith("manifests/"));
+    expect(manifests.length).toBe(result.manifests.length);
+    for (const f of manifests) expect(validateKubernetesObject(parse(fs.readFileSync(path.join(dir, f), "utf8")))).toEqual([]);
+    const rules = files.filter((f) => f.startsWith("prometheus/"));
+    expect(rules.length).toBeGreaterThan(0);
+    for (const f of rules) expect(promtoolCheckRules(fs.readFileSync(path.join(dir, f), "utf8")).ok).toBe(true);
+    expect(files.filter((f) => f.startsWith("dashboards/")).length).toBe(4);
+    expect(files.filter((f) => f.startsWith("helm/")).length).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(dir, "pipelines/support-assistant.mmd"), "utf8")).toMatch(/^flowchart LR/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "policy-report.json"), "utf8"))).toEqual({ summary: { mandatory: 0, advisory: 0 }, violations: [] });
+  });
+
+  it("writes the SageMaker definitions of the aws-sagemaker stack", async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-plan-"));
+    const dir = writePlan(await planStack("aws-sagemaker", loadStackConfigFile(stackConfigPath("aws-sagemaker"))), out);
+    const defs = walk(path.join(dir, "sagemaker")).map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as { Version: string });
+    expect(defs.map((d) => d.Version)).toEqual(["2020-12-01", "2020-12-01"]);
+  });
+
+  it("exits 0 with a summary, 2 on invalid config and 3 on a mandatory policy violation", () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-cli-"));
+    const ok = execFileSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--out", out], { cwd: root, encoding: "utf8" });
+    expect(ok).toContain("Stack gcp (target gcp):");
+    expect(ok).toContain("Policies: 0 mandatory violation(s)");
+    expect(ok).toMatch(/support-assistant: qlora 8\.0B on l4-spot: 1 node × 1 GPU/);
+
+    const example = parse(fs.readFileSync(stackConfigPath("gcp"), "utf8")) as { config: Record<string, unknown> };
+    const badFile = path.join(out, "bad.yaml");
+    fs.writeFileSync(badFile, stringify({ config: { ...example.config, "finetune:gcp": { project: "acme-ml-prod" } } }));
+    const bad = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", badFile, "--out", out], { cwd: root, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("finetune:gcp.region: is required (set it to a string)");
+
+    // Turning off protection of the artifact store is a data-loss risk the pack refuses.
+    const carelessFile = path.join(out, "careless.yaml");
+    const store = example.config["finetune:artifactStore"] as Record<string, unknown>;
+    fs.writeFileSync(carelessFile, stringify({ config: { ...example.config, "finetune:artifactStore": { ...store, protect: false } } }));
+    const careless = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", carelessFile, "--out", out], { cwd: root, encoding: "utf8" });
+    expect(careless.status).toBe(3);
+    expect(careless.stdout).toContain("[mandatory] stateful-resources-protected");
+
+    const usage = spawnSync(tsx, ["plan/cli.ts", "--stack", "azure"], { cwd: root, encoding: "utf8" });
+    expect(usage.status).toBe(1);
+    expect(usage.stderr).toContain('unknown stack "azure" (use one of kubernetes, gcp, aws-sagemaker)');
+  });
+});
