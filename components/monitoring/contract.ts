@@ -12,6 +12,11 @@ export interface MonitoringContract {
   alertTarget?: string;
   /** Label Grafana's sidecar watches for dashboard ConfigMaps. */
   dashboardLabel?: Record<string, string>;
+  /**
+   * Namespaces whose pods scrape metrics endpoints (Prometheus, or GKE Managed Prometheus' collectors in
+   * `gmp-system`): NetworkPolicies must admit them to the ports they scrape. @default - `[namespace]`
+   */
+  scraperNamespaces?: string[];
 }
 
 /**

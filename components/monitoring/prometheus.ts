@@ -31,6 +31,9 @@ export const PrometheusMode = {
 } as const;
 export type PrometheusMode = (typeof PrometheusMode)[keyof typeof PrometheusMode];
 
+/** Namespace of GKE Managed Service for Prometheus' collectors (they scrape the PodMonitorings). */
+export const GMP_COLLECTOR_NAMESPACE = "gmp-system";
+
 /** Arguments of {@link PrometheusMonitoring}. */
 export interface PrometheusMonitoringArgs {
   /** How to get a Prometheus. @default "kube-prometheus-stack" */
@@ -206,6 +209,8 @@ export function prometheusContractOf(r: ResolvedPrometheusMonitoring): Monitorin
     selectorLabels: { ...r.selectorLabels },
     namespace: r.namespace,
     pushgatewayUrl: r.pushgatewayUrl,
+    // GKE Managed Prometheus scrapes with its own collectors, which run in gmp-system.
+    scraperNamespaces: r.mode === PrometheusMode.ManagedPrometheus ? [GMP_COLLECTOR_NAMESPACE] : [r.namespace],
   };
   if (r.mode === PrometheusMode.KubePrometheusStack) contract.alertTarget = `http://${r.releaseName}-alertmanager.${r.namespace}.svc:9093`;
   if (r.dashboards) contract.dashboardLabel = { ...r.dashboardLabel };

@@ -478,6 +478,12 @@ function queuedJobSet(input: KubernetesPipelineInput, j: QueuedJobSet): Manifest
   };
 }
 
+/** Namespaces whose pods scrape the serving metrics (the monitoring contract's scrapers, else its namespace). */
+function scrapers(m: MonitoringContract | undefined): string[] {
+  if (!m) return [];
+  return m.scraperNamespaces ?? (m.namespace ? [m.namespace] : []);
+}
+
 /** A container template for the light (CPU) stages. */
 function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string } = {}): object {
   return {
@@ -863,7 +869,7 @@ function renderNetworkPolicies(c: Ctx): Manifest[] {
           ingress: [
             { from: clients, ports: [tcp(SERVING_PORT)] },
             // Prometheus scrapes /metrics on the same port (the PodMonitor selects SERVING_POD_LABELS, port SERVING_METRICS_PORT).
-            ...(m?.namespace ? [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } } }], ports: [tcp(SERVING_PORT)] }] : []),
+            ...scrapers(m).map((ns) => ({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }], ports: [tcp(SERVING_PORT)] })),
           ],
         },
       },

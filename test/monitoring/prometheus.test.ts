@@ -59,6 +59,7 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
       pushgatewayUrl: "http://mon-pushgateway.monitoring.svc:9091",
       alertTarget: "http://kube-prometheus-stack-alertmanager.monitoring.svc:9093",
       dashboardLabel: { grafana_dashboard: "1" },
+      scraperNamespaces: ["monitoring"],
     });
     expect(outputs.dashboards).toEqual(Object.values(GRAFANA_DASHBOARDS).map((d) => `http://kube-prometheus-stack-grafana.monitoring.svc/d/${d.uid}`));
   });
@@ -168,7 +169,14 @@ describe("PrometheusMonitoring (GKE Managed Service for Prometheus)", () => {
     ].sort());
     expectValidManifests(manifests.filter((m) => m.apiVersion !== "monitoring.googleapis.com/v1"));
     expectValidManagedPrometheus(manifests.filter((m) => m.apiVersion === "monitoring.googleapis.com/v1"));
-    expect(outputs.contract).toEqual({ platform: "cloud-monitoring", selectorLabels: {}, namespace: "monitoring", pushgatewayUrl: "http://mon-pushgateway.monitoring.svc:9091" });
+    // Managed Prometheus scrapes with GKE's collectors in gmp-system: pipelines must admit that namespace.
+    expect(outputs.contract).toEqual({
+      platform: "cloud-monitoring",
+      selectorLabels: {},
+      namespace: "monitoring",
+      pushgatewayUrl: "http://mon-pushgateway.monitoring.svc:9091",
+      scraperNamespaces: ["gmp-system"],
+    });
     expect(component.rules).toBeUndefined();
   });
 });

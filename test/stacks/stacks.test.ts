@@ -90,3 +90,18 @@ describe("defaults cost nothing when idle and never deploy without an evaluation
     expect(gate([cut]).length).toBeGreaterThan(0);
   });
 });
+
+describe("serving metrics can be scraped through the default-deny namespace", () => {
+  it.each([
+    ["kubernetes", "monitoring"],
+    ["gcp", "gmp-system"],
+  ])("%s: the serving NetworkPolicy admits the scrapers' namespace %s", async (stack, scraper) => {
+    const { resources } = await run(stack);
+    const serving = manifestsOf(resources).filter((m) => m.kind === "NetworkPolicy" && String(m.metadata.name).endsWith("-allow-serving"));
+    expect(serving.length).toBeGreaterThan(0);
+    for (const p of serving) {
+      const from = JSON.stringify((p.spec as { ingress: unknown[] }).ingress);
+      expect(from).toContain(`"kubernetes.io/metadata.name":"${scraper}"`);
+    }
+  });
+});
