@@ -71,6 +71,13 @@ export const KitConfigSchema = z
         });
       }
     }
+    const mode = cfg.monitoring.mode;
+    if (mode !== undefined && cfg.target === "aws-sagemaker") {
+      ctx.addIssue({ code: "custom", path: ["monitoring", "mode"], message: `"${mode}" does not apply to target "aws-sagemaker" (remove it: the aws-sagemaker stack monitors with CloudWatch; use monitoring.aws)` });
+    }
+    if (mode === "managed-prometheus" && cfg.target !== "gcp") {
+      ctx.addIssue({ code: "custom", path: ["monitoring", "mode"], message: `"managed-prometheus" is GKE's Managed Service for Prometheus (use "kube-prometheus-stack" or "existing" on target "${cfg.target}")` });
+    }
     for (const issue of gpuPoolTargetIssues(cfg.target, cfg.gpuPools)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     const poolNames = new Map<string, number>();
     cfg.gpuPools.forEach((p, i) => {

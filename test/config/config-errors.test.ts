@@ -31,6 +31,8 @@ describe("stack config: every bad config names the key, what is wrong and the fi
     ["aws AZ count not whole", { ...aws, aws: { region: "us-east-1", availabilityZones: 2.5 } }, ["finetune:aws.availabilityZones: expected a whole number, got number 2.5 (set it to a whole number)"]],
     ["aws tags not strings", { ...aws, aws: { region: "us-east-1", tags: { team: 7 } } }, ["finetune:aws.tags.team: expected a string, got number 7 (set it to a string)"]],
     ["name with uppercase", { ...k8s, name: "FineTune" }, ["finetune:name: \"FineTune\" must be 2-21 lowercase letters, digits or '-', starting with a letter (it prefixes cloud resource names)"]],
+    ["monitoring mode on the SageMaker stack", { ...aws, monitoring: { mode: "kube-prometheus-stack" } }, ['finetune:monitoring.mode: "kube-prometheus-stack" does not apply to target "aws-sagemaker" (remove it: the aws-sagemaker stack monitors with CloudWatch; use monitoring.aws)']],
+    ["GKE managed Prometheus outside GKE", { ...k8s, monitoring: { mode: "managed-prometheus" } }, ['finetune:monitoring.mode: "managed-prometheus" is GKE\'s Managed Service for Prometheus (use "kube-prometheus-stack" or "existing" on target "kubernetes")']],
     ["gpuPools not a list", { ...k8s, gpuPools: { name: "a" } }, ["finetune:gpuPools: expected a list, got an object (set it to a list)"]],
   ];
 
