@@ -105,3 +105,18 @@ describe("serving metrics can be scraped through the default-deny namespace", ()
     }
   });
 });
+
+describe("another finetune:name", () => {
+  it.each(["kubernetes", "gcp", "aws-sagemaker"])("%s: prefixes every component and still passes the validators and the pack", async (stack) => {
+    const fs = await import("node:fs");
+    const { parse } = await import("yaml");
+    const { stackConfigPath } = await import("../../plan/stack-config");
+    const cfg = (parse(fs.readFileSync(stackConfigPath(stack), "utf8")) as { config: Record<string, unknown> }).config;
+    const { resources } = await runStack(stack, { ...cfg, "finetune:name": "acme-ft" });
+    const components = resources.filter((r) => !r.custom && r.type.startsWith("finetune:"));
+    expect(components.length).toBeGreaterThanOrEqual(5);
+    expect(components.filter((r) => !r.name.startsWith("acme-ft")).map((r) => r.name)).toEqual([]);
+    expect(mandatoryViolations(runPolicies(resources, {})).map((v) => v.message)).toEqual([]);
+    expect(manifestsOf(resources).flatMap((m) => (m.apiVersion === "monitoring.googleapis.com/v1" ? validateClusterPodMonitoring(m) : validateKubernetesObject(m)))).toEqual([]);
+  });
+});
