@@ -91,7 +91,6 @@ export function prometheusMonitoring(
       trainingNamespaces: [namespace],
       // One DCGM scrape: the driver stack's exporter, through this component's ServiceMonitor (GKE: managed DCGM).
       dcgmNamespace: driver.dcgmExporter ? (driver.dcgmNamespace ?? "") : "",
-      kueueNamespace: cfg.driverStack.kueue.install ? "kueue-system" : undefined,
     },
     opts,
   );
