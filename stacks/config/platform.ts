@@ -38,16 +38,30 @@ export const GcpTargetSchema = z.strictObject({
 });
 
 /** `finetune:aws` — region and network for the SageMaker stack. */
-export const AwsTargetSchema = z.strictObject({
+export const AwsTargetSchema = z
+  .strictObject({
   /** AWS region, e.g. `us-east-1`. */
   region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/, "must be an AWS region such as us-east-1"),
-  /** CIDR of the VPC the stack creates. @default "10.80.0.0/16" */
-  vpcCidr: z.string().default("10.80.0.0/16"),
+  /** CIDR of the VPC the stack creates (/16 to /20; one /20 private subnet per availability zone). @default "10.80.0.0/16" */
+  vpcCidr: z
+    .string()
+    .regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(1[6-9]|20)$/, "must be an IPv4 CIDR from /16 to /20, e.g. 10.80.0.0/16")
+    .default("10.80.0.0/16"),
   /** Number of availability zones for private subnets. @default 2 */
   availabilityZones: z.number().int().min(2).max(6).default(2),
   /** Tags added to every AWS resource. @default {} */
   tags: z.record(z.string(), z.string()).default({}),
-});
+  })
+  .superRefine((a, ctx) => {
+    const bits = Number(a.vpcCidr.split("/")[1]);
+    if (Number.isInteger(bits) && 2 ** (20 - bits) < a.availabilityZones) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["vpcCidr"],
+        message: `${a.vpcCidr} holds ${2 ** (20 - bits)} /20 subnet(s), fewer than availabilityZones ${a.availabilityZones} (use a larger CIDR, e.g. a /16, or fewer zones)`,
+      });
+    }
+  });
 
 export type KubernetesTarget = z.infer<typeof KubernetesTargetSchema>;
 export type GcpTarget = z.infer<typeof GcpTargetSchema>;

@@ -29,6 +29,8 @@ describe("stack config: every bad config names the key, what is wrong and the fi
     ["aws region invalid", { target: "aws-sagemaker", aws: { region: "virginia" } }, ['finetune:aws.region: "virginia" must be an AWS region such as us-east-1']],
     ["aws AZ count too small", { ...aws, aws: { region: "us-east-1", availabilityZones: 1 } }, ["finetune:aws.availabilityZones: is number 1, must be ≥ 2 (raise it to at least 2)"]],
     ["aws AZ count not whole", { ...aws, aws: { region: "us-east-1", availabilityZones: 2.5 } }, ["finetune:aws.availabilityZones: expected a whole number, got number 2.5 (set it to a whole number)"]],
+    ["aws VPC CIDR malformed", { ...aws, aws: { region: "us-east-1", vpcCidr: "10.80.0.0" } }, ['finetune:aws.vpcCidr: "10.80.0.0" must be an IPv4 CIDR from /16 to /20, e.g. 10.80.0.0/16']],
+    ["aws VPC too small for the zones", { ...aws, aws: { region: "us-east-1", vpcCidr: "10.80.0.0/20", availabilityZones: 3 } }, ["finetune:aws.vpcCidr: 10.80.0.0/20 holds 1 /20 subnet(s), fewer than availabilityZones 3 (use a larger CIDR, e.g. a /16, or fewer zones)"]],
     ["aws tags not strings", { ...aws, aws: { region: "us-east-1", tags: { team: 7 } } }, ["finetune:aws.tags.team: expected a string, got number 7 (set it to a string)"]],
     ["name with uppercase", { ...k8s, name: "FineTune" }, ["finetune:name: \"FineTune\" must be 2-21 lowercase letters, digits or '-', starting with a letter (it prefixes cloud resource names)"]],
     ["monitoring mode on the SageMaker stack", { ...aws, monitoring: { mode: "kube-prometheus-stack" } }, ['finetune:monitoring.mode: "kube-prometheus-stack" does not apply to target "aws-sagemaker" (remove it: the aws-sagemaker stack monitors with CloudWatch; use monitoring.aws)']],
