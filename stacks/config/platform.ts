@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** An IPv4 CIDR block. */
+const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
+
 /** `finetune:kubernetes` — the existing cluster the kubernetes stack deploys into. */
 export const KubernetesTargetSchema = z.strictObject({
   /** kubeconfig context to use (no ambient default: the stack never guesses a cluster). */
@@ -27,10 +30,10 @@ export const GcpTargetSchema = z.strictObject({
       create: z.boolean().default(true),
       /** GKE release channel. @default "REGULAR" */
       releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).default("REGULAR"),
-      /** Primary subnet CIDR of the VPC the stack creates. @default "10.40.0.0/20" */
-      subnetCidr: z.string().default("10.40.0.0/20"),
-      /** Master CIDR for the private control plane. @default "172.16.0.32/28" */
-      masterCidr: z.string().default("172.16.0.32/28"),
+      /** Primary subnet CIDR of the VPC the stack creates (nodes; pods and services use 10.48.0.0/14 and 10.52.0.0/20). @default "10.40.0.0/20" */
+      subnetCidr: z.string().regex(IPV4_CIDR, "must be an IPv4 CIDR such as 10.40.0.0/20").default("10.40.0.0/20"),
+      /** CIDR of the private control plane endpoint: a /28 that overlaps nothing else. @default "172.16.0.32/28" */
+      masterCidr: z.string().regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/28$/, "must be an IPv4 /28 CIDR such as 172.16.0.32/28 (GKE requires a /28)").default("172.16.0.32/28"),
     })
     .prefault({}),
   /** Namespace the pipelines run in. @default "finetune" */

@@ -26,6 +26,7 @@ describe("stack config: every bad config names the key, what is wrong and the fi
     ["gcp region missing", { target: "gcp", gcp: { project: "my-proj-123" } }, ["finetune:gcp.region: is required (set it to a string)"]],
     ["gcp region invalid", { target: "gcp", gcp: { project: "my-proj-123", region: "central" } }, ['finetune:gcp.region: "central" must be a GCP region such as us-central1']],
     ["gcp release channel invalid", { ...gcp, gcp: { ...gcp.gcp, cluster: { releaseChannel: "FAST" } } }, ['finetune:gcp.cluster.releaseChannel: "FAST" is not allowed (use one of "RAPID", "REGULAR", "STABLE")']],
+    ["gcp control-plane CIDR not a /28", { ...gcp, gcp: { ...gcp.gcp, cluster: { masterCidr: "172.16.0.0/24" } } }, ['finetune:gcp.cluster.masterCidr: "172.16.0.0/24" must be an IPv4 /28 CIDR such as 172.16.0.32/28 (GKE requires a /28)']],
     ["aws region invalid", { target: "aws-sagemaker", aws: { region: "virginia" } }, ['finetune:aws.region: "virginia" must be an AWS region such as us-east-1']],
     ["aws AZ count too small", { ...aws, aws: { region: "us-east-1", availabilityZones: 1 } }, ["finetune:aws.availabilityZones: is number 1, must be ≥ 2 (raise it to at least 2)"]],
     ["aws AZ count not whole", { ...aws, aws: { region: "us-east-1", availabilityZones: 2.5 } }, ["finetune:aws.availabilityZones: expected a whole number, got number 2.5 (set it to a whole number)"]],
