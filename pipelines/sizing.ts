@@ -328,7 +328,8 @@ export function sizePipeline(spec: FineTuningPipelineSpec, pool: PoolSize): Sizi
 export function describeSizing(spec: FineTuningPipelineSpec, result: SizingResult): string {
   if (!result.placement || !result.estimate) return `${spec.name}: does not fit (${result.problems.map((p) => p.message).join("; ")})`;
   const p = result.placement;
-  return `${spec.name}: ${spec.method.type} ${billions(result.estimate.parameters)} on ${spec.compute.pool}: ${p.nodes} node${p.nodes === 1 ? "" : "s"} × ${p.gpusPerNode} GPU${p.gpusPerNode === 1 ? "" : "s"} (${p.sharding}), ~${gib(p.bytesPerGpu)} GiB of ${gib(p.gpuBytes)} GiB per GPU`;
+  const how = { none: "single GPU", ddp: "DDP replicas", fsdp: "FSDP-sharded" }[p.sharding] ?? p.sharding;
+  return `${spec.name}: ${spec.method.type} ${billions(result.estimate.parameters)} on ${spec.compute.pool}: ${p.nodes} node${p.nodes === 1 ? "" : "s"} × ${p.gpusPerNode} GPU${p.gpusPerNode === 1 ? "" : "s"} (${how}), ~${gib(p.bytesPerGpu)} GiB of ${gib(p.gpuBytes)} GiB per GPU`;
 }
 
 /**

@@ -74,7 +74,7 @@ describe("placement from the pool contract", () => {
     const r = sizePipeline(spec(), l4Pool);
     expect(r.problems).toEqual([]);
     expect(r.placement).toMatchObject({ gpusPerNode: 1, nodes: 1, sharding: "none" });
-    expect(describeSizing(spec(), r)).toMatch(/^support: qlora 8\.0B on l4-spot: 1 node × 1 GPU \(none\), ~\d+ GiB of 24 GiB per GPU$/);
+    expect(describeSizing(spec(), r)).toMatch(/^support: qlora 8\.0B on l4-spot: 1 node × 1 GPU \(single GPU\), ~\d+ GiB of 24 GiB per GPU$/);
   });
 
   it("shards a full fine-tune of an 8B model with FSDP across the fewest H100s that fit", () => {
