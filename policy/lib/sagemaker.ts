@@ -93,3 +93,10 @@ export function isSet(def: PipelineDefinition, v: unknown): boolean {
   }
   return true;
 }
+
+/** Every training job of a pipeline resource's definition, with its step and the parsed definition. */
+export function pipelineTrainingJobs(props: JsonObject): Array<{ def: PipelineDefinition; step: StepRef; job: { args: JsonObject; path: string } }> {
+  const def = pipelineDefinitionOf(props);
+  if (!def) return [];
+  return def.steps.flatMap((step) => trainingJobsOf(step).map((job) => ({ def, step, job })));
+}

@@ -7,7 +7,7 @@ import { Level, PolicyGroup, display, resourcePolicy, stackPolicy, type KitPolic
 import { deniesInsecureTransport, statementsOf, wildcardGrants } from "../lib/iam";
 import { asKind, kubeObjectOf } from "../lib/kubernetes";
 import { EKS_NODE_GROUP } from "../lib/pools";
-import { boolArg, isSet, pipelineDefinitionOf, trainingJobsOf } from "../lib/sagemaker";
+import { boolArg, isSet, pipelineTrainingJobs } from "../lib/sagemaker";
 import { arr, isRecord, isUnknown, list, num, rec, str, type JsonObject } from "../lib/values";
 
 export const S3_BUCKET_TYPES: readonly string[] = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
@@ -271,18 +271,14 @@ const sagemakerTrainingNetwork = resourcePolicy({
   remediation: "On every Training/Tuning step set VpcConfig {Subnets: <private subnets>, SecurityGroupIds: [<sg>]} and EnableNetworkIsolation: true (stage base models and data in S3).",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
-    const def = pipelineDefinitionOf(r.props);
-    if (!def) return;
-    for (const step of def.steps) {
-      for (const job of trainingJobsOf(step)) {
-        const vpc = rec(job.args.VpcConfig);
-        const fixes: string[] = [];
-        if (!isSet(def, vpc.Subnets) || (Array.isArray(vpc.Subnets) && !vpc.Subnets.length) || !isSet(def, vpc.SecurityGroupIds) || (Array.isArray(vpc.SecurityGroupIds) && !vpc.SecurityGroupIds.length)) {
-          fixes.push(`${job.path}.VpcConfig {Subnets, SecurityGroupIds}`);
-        }
-        if (boolArg(def, job.args.EnableNetworkIsolation) !== true) fixes.push(`${job.path}.EnableNetworkIsolation: true`);
-        if (fixes.length) report(`SageMaker step "${step.name}" trains outside an isolated VPC (set ${fixes.join(" and ")})`);
+    for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
+      const vpc = rec(job.args.VpcConfig);
+      const fixes: string[] = [];
+      if (!isSet(def, vpc.Subnets) || (Array.isArray(vpc.Subnets) && !vpc.Subnets.length) || !isSet(def, vpc.SecurityGroupIds) || (Array.isArray(vpc.SecurityGroupIds) && !vpc.SecurityGroupIds.length)) {
+        fixes.push(`${job.path}.VpcConfig {Subnets, SecurityGroupIds}`);
       }
+      if (boolArg(def, job.args.EnableNetworkIsolation) !== true) fixes.push(`${job.path}.EnableNetworkIsolation: true`);
+      if (fixes.length) report(`SageMaker step "${step.name}" trains outside an isolated VPC (set ${fixes.join(" and ")})`);
     }
   },
 });
@@ -295,16 +291,12 @@ const sagemakerTrainingEncryption = resourcePolicy({
   remediation: "On every Training/Tuning step set EnableInterContainerTrafficEncryption: true, ResourceConfig.VolumeKmsKeyId and OutputDataConfig.KmsKeyId to the kit's KMS key.",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
-    const def = pipelineDefinitionOf(r.props);
-    if (!def) return;
-    for (const step of def.steps) {
-      for (const job of trainingJobsOf(step)) {
-        const fixes: string[] = [];
-        if (boolArg(def, job.args.EnableInterContainerTrafficEncryption) !== true) fixes.push(`${job.path}.EnableInterContainerTrafficEncryption: true`);
-        if (!isSet(def, rec(job.args.ResourceConfig).VolumeKmsKeyId)) fixes.push(`${job.path}.ResourceConfig.VolumeKmsKeyId`);
-        if (!isSet(def, rec(job.args.OutputDataConfig).KmsKeyId)) fixes.push(`${job.path}.OutputDataConfig.KmsKeyId`);
-        if (fixes.length) report(`SageMaker step "${step.name}" leaves training data unencrypted in places (set ${fixes.join(", ")})`);
-      }
+    for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
+      const fixes: string[] = [];
+      if (boolArg(def, job.args.EnableInterContainerTrafficEncryption) !== true) fixes.push(`${job.path}.EnableInterContainerTrafficEncryption: true`);
+      if (!isSet(def, rec(job.args.ResourceConfig).VolumeKmsKeyId)) fixes.push(`${job.path}.ResourceConfig.VolumeKmsKeyId`);
+      if (!isSet(def, rec(job.args.OutputDataConfig).KmsKeyId)) fixes.push(`${job.path}.OutputDataConfig.KmsKeyId`);
+      if (fixes.length) report(`SageMaker step "${step.name}" leaves training data unencrypted in places (set ${fixes.join(", ")})`);
     }
   },
 });

@@ -27,7 +27,7 @@ import {
   karpenterNodePoolOf,
   poolLabel,
 } from "../lib/pools";
-import { DEPLOYMENT_STEP_TYPES, boolArg, isSet, numArg, pipelineDefinitionOf, trainingJobsOf, type PipelineDefinition } from "../lib/sagemaker";
+import { DEPLOYMENT_STEP_TYPES, boolArg, isSet, numArg, pipelineDefinitionOf, pipelineTrainingJobs, type PipelineDefinition } from "../lib/sagemaker";
 import { arr, isRecord, isUnknown, num, parseJson, rec, str, type JsonObject } from "../lib/values";
 
 const SAGEMAKER_PIPELINE = "aws:sagemaker/pipeline:Pipeline";
@@ -103,18 +103,14 @@ const spotTrainingCheckpoints = resourcePolicy<{ trainingNamePattern: string }>(
   appliesToLabel: "Kubernetes workloads and SageMaker pipelines",
   check(r, report, config) {
     if (r.type === SAGEMAKER_PIPELINE) {
-      const def = pipelineDefinitionOf(r.props);
-      if (!def) return;
-      for (const step of def.steps) {
-        for (const job of trainingJobsOf(step)) {
-          if (boolArg(def, job.args.EnableManagedSpotTraining) !== true) continue;
-          const uri = def.resolve(rec(job.args.CheckpointConfig).S3Uri);
-          const ok = isSet(def, rec(job.args.CheckpointConfig).S3Uri) && (typeof uri !== "string" || DURABLE_URI.test(uri) || isUnknown(uri));
-          if (!ok) {
-            report(
-              `SageMaker step "${step.name}" uses managed spot training without a checkpoint in S3 (set ${job.path}.CheckpointConfig.S3Uri to an s3:// URI under the checkpoints prefix and LocalPath to /opt/ml/checkpoints)`,
-            );
-          }
+      for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
+        if (boolArg(def, job.args.EnableManagedSpotTraining) !== true) continue;
+        const uri = def.resolve(rec(job.args.CheckpointConfig).S3Uri);
+        const ok = isSet(def, rec(job.args.CheckpointConfig).S3Uri) && (typeof uri !== "string" || DURABLE_URI.test(uri) || isUnknown(uri));
+        if (!ok) {
+          report(
+            `SageMaker step "${step.name}" uses managed spot training without a checkpoint in S3 (set ${job.path}.CheckpointConfig.S3Uri to an s3:// URI under the checkpoints prefix and LocalPath to /opt/ml/checkpoints)`,
+          );
         }
       }
       return;
@@ -185,23 +181,19 @@ const sagemakerSpotMaxWait = resourcePolicy({
   remediation: "On every Training step with EnableManagedSpotTraining: true, set StoppingCondition.MaxRuntimeInSeconds and MaxWaitTimeInSeconds, the latter at least as large.",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
-    const def = pipelineDefinitionOf(r.props);
-    if (!def) return;
-    for (const step of def.steps) {
-      for (const job of trainingJobsOf(step)) {
-        if (boolArg(def, job.args.EnableManagedSpotTraining) !== true) continue;
-        const sc = rec(job.args.StoppingCondition);
-        const path = `${job.path}.StoppingCondition`;
-        if (!isSet(def, sc.MaxRuntimeInSeconds) || !isSet(def, sc.MaxWaitTimeInSeconds)) {
-          const missing = ["MaxRuntimeInSeconds", "MaxWaitTimeInSeconds"].filter((k) => !isSet(def, sc[k]));
-          report(`SageMaker step "${step.name}" uses managed spot training without ${missing.join(" and ")} (set ${path}.MaxRuntimeInSeconds and ${path}.MaxWaitTimeInSeconds ≥ MaxRuntimeInSeconds)`);
-          continue;
-        }
-        const run = numArg(def, sc.MaxRuntimeInSeconds);
-        const wait = numArg(def, sc.MaxWaitTimeInSeconds);
-        if (run !== undefined && wait !== undefined && wait < run) {
-          report(`SageMaker step "${step.name}" waits at most ${wait}s for spot capacity but may run ${run}s (raise ${path}.MaxWaitTimeInSeconds to at least ${run})`);
-        }
+    for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
+      if (boolArg(def, job.args.EnableManagedSpotTraining) !== true) continue;
+      const sc = rec(job.args.StoppingCondition);
+      const path = `${job.path}.StoppingCondition`;
+      if (!isSet(def, sc.MaxRuntimeInSeconds) || !isSet(def, sc.MaxWaitTimeInSeconds)) {
+        const missing = ["MaxRuntimeInSeconds", "MaxWaitTimeInSeconds"].filter((k) => !isSet(def, sc[k]));
+        report(`SageMaker step "${step.name}" uses managed spot training without ${missing.join(" and ")} (set ${path}.MaxRuntimeInSeconds and ${path}.MaxWaitTimeInSeconds ≥ MaxRuntimeInSeconds)`);
+        continue;
+      }
+      const run = numArg(def, sc.MaxRuntimeInSeconds);
+      const wait = numArg(def, sc.MaxWaitTimeInSeconds);
+      if (run !== undefined && wait !== undefined && wait < run) {
+        report(`SageMaker step "${step.name}" waits at most ${wait}s for spot capacity but may run ${run}s (raise ${path}.MaxWaitTimeInSeconds to at least ${run})`);
       }
     }
   },
