@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // Finds (or, as root with apt, installs) promtool and helm once, before any test file runs.
+    globalSetup: ["test/global-setup.ts"],
     // Each test file runs in its own process: the Pulumi runtime keeps global state (mocks, config, stack).
     pool: "forks",
     isolate: true,
