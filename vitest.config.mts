@@ -5,7 +5,7 @@ export default defineConfig({
   // `import ... from "finetune-kit"` (examples/) resolves to this repo's sources, as tsconfig.json `paths` does.
   resolve: {
     alias: [
-      { find: /^finetune-kit\/policy$/, replacement: fileURLToPath(new URL("./policy/index.ts", import.meta.url)) },
+      { find: /^finetune-kit\/policy$/, replacement: fileURLToPath(new URL("./policy/library.ts", import.meta.url)) },
       { find: /^finetune-kit$/, replacement: fileURLToPath(new URL("./index.ts", import.meta.url)) },
     ],
   },

@@ -40,7 +40,8 @@ describe("the project files a user's pulumi up and npm install rely on", () => {
     const pkg = JSON.parse(read("package.json"));
     expect(pkg.name).toBe("finetune-kit");
     expect(pkg.exports["."].default).toBe("./dist/index.js");
-    expect(pkg.exports["./policy"].default).toBe("./dist/policy/index.js");
+    expect(pkg.exports["./policy"].default).toBe("./dist/policy/library.js");
+    expect(pkg.exports["./policy"].types).toBe("./dist/policy/library.d.ts");
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["build", "typecheck", "test", "plan", "bench", "docs"]));
     expect(pkg.scripts.test).toBe("npm run typecheck && vitest run");
   });
