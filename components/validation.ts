@@ -37,3 +37,45 @@ export interface DataProtection {
 export function statefulOptions(parent: pulumi.Resource, p: DataProtection, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
   return { ...extra, parent, protect: p.protect ?? true, retainOnDelete: p.retainOnDelete ?? true };
 }
+
+/** Where a component needs a plain value, the reason given when it receives an Output or a Promise. */
+export const PLAIN_VALUE_REASON =
+  "is a pulumi.Output (or Promise), but this argument needs a plain value to decide names and defaults now (pass a literal, or create the component inside .apply())";
+
+/**
+ * One problem per place in `args` that holds an `Output` or a `Promise` where the component needs a plain
+ * value: everywhere except under the top-level arguments named in `inputArgs` (those the component takes as
+ * `pulumi.Input`). Walks plain objects and arrays only (never into resources), so a passed Output is a clear
+ * argument error, never `Calling [toString] on an [Output<T>]` inside a name.
+ */
+export function outputProblems(args: object, inputArgs: readonly string[] = []): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (v === null || v === undefined || depth > 8) return;
+    if (pulumi.Output.isInstance(v) || v instanceof Promise) {
+      problems.push({ propertyPath: path, reason: PLAIN_VALUE_REASON });
+      return;
+    }
+    if (pulumi.Resource.isInstance(v)) return;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+      return;
+    }
+    if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
+    }
+  };
+  for (const [k, v] of Object.entries(args)) {
+    if (!inputArgs.includes(k)) walk(v, k, 0);
+  }
+  return problems;
+}
+
+/**
+ * For `super(TYPE, validatedName(...), {}, opts)`: throws the component's argument problems before it
+ * registers (nothing is created for invalid arguments), or returns the resource name.
+ */
+export function validatedName(component: string, name: string, problems: ArgProblem[]): string {
+  throwIfProblems(component, name, problems);
+  return name;
+}

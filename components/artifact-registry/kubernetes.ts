@@ -5,6 +5,7 @@ import { bucketNameProblems } from "./bucket-names";
 import type { ArtifactStoreContract } from "./contract";
 import { layoutUris } from "./layout";
 import { MINIO_API_PORT, minioValues } from "./minio-values";
+import { outputProblems } from "../validation";
 import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
 
 /** Where the S3-compatible store comes from. */
@@ -187,8 +188,9 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
   readonly pvc?: k8s.core.v1.PersistentVolumeClaim;
 
   constructor(name: string, args: KubernetesArtifactStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:registry:KubernetesArtifactStore", name, {}, opts);
+    throwIfProblems("KubernetesArtifactStore", name, outputProblems(args, ["rootUser", "rootPassword", "pipelineSecretKey"]));
     throwIfProblems("KubernetesArtifactStore", name, kubernetesArtifactStoreProblems(name, args));
+    super("finetune:registry:KubernetesArtifactStore", name, {}, opts);
     const mode = args.mode ?? ObjectStoreMode.Minio;
     const bucket = args.bucketName ?? `${name}-artifacts`;
     const base = {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../versions";
-import { type ArgProblem, throwIfProblems } from "../gpu-node-pool/validation";
+import { type ArgProblem, outputProblems, throwIfProblems } from "../gpu-node-pool/validation";
 import type { DriverStackContract } from "./contract";
 import {
   DRIVER_STACK_LAYOUTS,
@@ -77,6 +77,7 @@ export function gkeDriverBranch(gkeVersion: string, which: GkeDriverVersion): nu
 
 /** Resolves mode, layout, driver and contract; throws `InputPropertiesError` listing every problem. */
 export function planDriverStack(name: string, args: CudaDriverStackArgs): DriverStackPlan {
+  throwIfProblems("CudaDriverStack", name, outputProblems(args));
   const problems: ArgProblem[] = [];
   const platform = args.platform;
   const mode = args.mode ?? (platform === "kubernetes" ? DriverStackMode.GpuOperator : DriverStackMode.Preinstalled);
@@ -169,8 +170,9 @@ export class CudaDriverStack extends pulumi.ComponentResource {
   readonly release?: k8s.helm.v3.Release;
 
   constructor(name: string, args: CudaDriverStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:cuda:CudaDriverStack", name, {}, opts);
+    // Plan (validate) first: invalid arguments register nothing.
     const plan = planDriverStack(name, args);
+    super("finetune:cuda:CudaDriverStack", name, {}, opts);
     this.contract = plan.contract;
 
     if ((args.install ?? true) && plan.values) {

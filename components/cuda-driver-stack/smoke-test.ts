@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_IMAGES, imageRef } from "../versions";
 import type { GpuPoolContract } from "../gpu-node-pool/contract";
 import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
-import { type ArgProblem, throwIfProblems } from "../gpu-node-pool/validation";
+import { type ArgProblem, outputProblems, throwIfProblems } from "../gpu-node-pool/validation";
 import type { DriverStackContract } from "./contract";
 
 /** File name of the smoke-test script shipped in `components/cuda-driver-stack/smoke/`. */
@@ -121,12 +121,13 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
   readonly jobName: string;
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:cuda:GpuSmokeTest", name, {}, opts);
+    throwIfProblems("GpuSmokeTest", name, outputProblems(args));
     const problems: ArgProblem[] = [];
     const gpus = args.gpus ?? 1;
     if (args.pool.platform === "sagemaker") problems.push({ propertyPath: "pool.platform", reason: "SageMaker pools have no Kubernetes nodes to test" });
     if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode) problems.push({ propertyPath: "gpus", reason: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
     throwIfProblems("GpuSmokeTest", name, problems);
+    super("finetune:cuda:GpuSmokeTest", name, {}, opts);
 
     this.jobName = `gpu-smoke-${args.pool.name}`.slice(0, 63);
     const configMapName = `${this.jobName}-script`.slice(0, 63);

@@ -5,7 +5,7 @@ import { CapacityType, type GpuPoolContract } from "./contract";
 import { createGpuNodeRole } from "./aws-node-role";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, throwIfProblems } from "./validation";
+import { type ArgProblem, outputProblems, throwIfProblems } from "./validation";
 
 /** EKS GPU AMI types the pool supports. */
 export const EksGpuAmiType = {
@@ -98,8 +98,13 @@ export function clusterAutoscalerNodeTemplateTags(labels: Record<string, string>
   return tags;
 }
 
+/** The `EksGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
+const EKS_INPUT_ARGS = ["clusterName", "subnetIds", "kmsKeyArn", "nodeRoleArn"] as const;
+
 /** Validates the arguments and resolves defaults; throws `InputPropertiesError` listing every problem. */
+
 export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPoolPlan {
+  throwIfProblems("EksGpuNodePool", name, outputProblems(args, EKS_INPUT_ARGS));
   const problems: ArgProblem[] = poolShapeProblems(args, "aws");
   const amiType = args.amiType ?? EksGpuAmiType.Al2023Nvidia;
   if (!Object.values(EksGpuAmiType).includes(amiType)) {
@@ -171,8 +176,9 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
   readonly launchTemplateId: pulumi.Output<string>;
 
   constructor(name: string, args: EksGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:EksGpuNodePool", name, {}, opts);
+    // Plan (validate) first: invalid arguments register nothing.
     const plan = planEksGpuPool(name, args);
+    super("finetune:gpu:EksGpuNodePool", name, {}, opts);
     for (const w of plan.warnings) void pulumi.log.warn(w, this);
     this.contract = eksPoolContract(plan);
     const tags = { ...(args.tags ?? {}), "finetune.dev/pool": plan.poolName, "finetune.dev/gpu-type": plan.gpuType };

@@ -4,7 +4,7 @@ import { gcpMachineType, gpuCountsOffered, gpuSpec } from "./catalog";
 import { CapacityType, type GpuPoolContract } from "./contract";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, isKnown, throwIfProblems } from "./validation";
+import { type ArgProblem, isKnown, outputProblems, validatedName } from "./validation";
 
 /** `gpuDriverInstallationConfig.gpuDriverVersion` values. `INSTALLATION_DISABLED` only for a self-managed GPU Operator. */
 export const GkeGpuDriverVersion = { Default: "DEFAULT", Latest: "LATEST", InstallationDisabled: "INSTALLATION_DISABLED" } as const;
@@ -84,6 +84,40 @@ export function nodeServiceAccountId(poolName: string): string {
   return id.length >= 6 ? id : `${id}-nodes`;
 }
 
+/** The `GkeGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
+const GKE_INPUT_ARGS = ["cluster", "location", "project", "nodeLocations", "serviceAccountEmail", "bootDiskKmsKey"] as const;
+
+/** Every problem of a `GkeGpuNodePool`'s arguments (pure; the component throws them before it registers). */
+export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): ArgProblem[] {
+  // An Output where a plain value is needed: report only that (the other checks would read its toString text).
+  const outputs = outputProblems(args, GKE_INPUT_ARGS);
+  if (outputs.length > 0) return outputs;
+  const problems: ArgProblem[] = [...poolShapeProblems(
+    { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, minNodes: args.minNodes, maxNodes: args.maxNodes, migProfile: args.migProfile, instanceTypes: args.machineType ? [args.machineType] : undefined },
+    "gcp",
+  )];
+  const capacity = args.capacity ?? CapacityType.Spot;
+  const queued = args.queuedProvisioning ?? false;
+  if (queued && capacity === CapacityType.Spot) {
+    problems.push({ propertyPath: "queuedProvisioning", reason: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")` });
+  }
+  const driverVersion = args.gpuDriverVersion ?? GkeGpuDriverVersion.Default;
+  if (!Object.values(GkeGpuDriverVersion).includes(driverVersion)) {
+    problems.push({ propertyPath: "gpuDriverVersion", reason: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})` });
+  }
+  if (args.gpuSharing) {
+    const clients = args.gpuSharing.maxClientsPerGpu ?? 2;
+    if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ propertyPath: "gpuSharing.strategy", reason: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
+    if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ propertyPath: "gpuSharing.maxClientsPerGpu", reason: `${clients} is outside 2..48` });
+  }
+  if (isKnown(args.serviceAccountEmail) && /-compute@developer\.gserviceaccount\.com$/.test(args.serviceAccountEmail)) {
+    problems.push({ propertyPath: "serviceAccountEmail", reason: `"${args.serviceAccountEmail}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` });
+  }
+  const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
+  if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ propertyPath: "diskGiB", reason: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
+  return problems;
+}
+
 /**
  * GKE GPU node pools: spot with autoscaling from 0 (and an on-demand fallback pool), the GPU attached with the
  * GKE-managed driver (`DEFAULT` branch by default), optional time-sharing / MPS or MIG, shielded nodes (secure boot,
@@ -97,31 +131,11 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
   readonly serviceAccountEmail: pulumi.Output<string>;
 
   constructor(name: string, args: GkeGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:GkeGpuNodePool", name, {}, opts);
-    const problems: ArgProblem[] = poolShapeProblems(
-      { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, minNodes: args.minNodes, maxNodes: args.maxNodes, migProfile: args.migProfile, instanceTypes: args.machineType ? [args.machineType] : undefined },
-      "gcp",
-    );
+    super("finetune:gpu:GkeGpuNodePool", validatedName("GkeGpuNodePool", name, gkeGpuNodePoolProblems(args)), {}, opts);
     const capacity = args.capacity ?? CapacityType.Spot;
     const queued = args.queuedProvisioning ?? false;
-    if (queued && capacity === CapacityType.Spot) {
-      problems.push({ propertyPath: "queuedProvisioning", reason: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")` });
-    }
     const driverVersion = args.gpuDriverVersion ?? GkeGpuDriverVersion.Default;
-    if (!Object.values(GkeGpuDriverVersion).includes(driverVersion)) {
-      problems.push({ propertyPath: "gpuDriverVersion", reason: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})` });
-    }
-    if (args.gpuSharing) {
-      const clients = args.gpuSharing.maxClientsPerGpu ?? 2;
-      if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ propertyPath: "gpuSharing.strategy", reason: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
-      if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ propertyPath: "gpuSharing.maxClientsPerGpu", reason: `${clients} is outside 2..48` });
-    }
-    if (isKnown(args.serviceAccountEmail) && /-compute@developer\.gserviceaccount\.com$/.test(args.serviceAccountEmail)) {
-      problems.push({ propertyPath: "serviceAccountEmail", reason: `"${args.serviceAccountEmail}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` });
-    }
     const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
-    if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ propertyPath: "diskGiB", reason: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
-    throwIfProblems("GkeGpuNodePool", name, problems);
 
     const poolName = args.poolName ?? name;
     const spec = gpuSpec(args.gpuType);

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { outputProblems, validatedName } from "./validation";
 
 /**
  * The Karpenter Helm value that names the interruption queue. The wrong key is silently ignored and leaves
@@ -59,7 +60,7 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
   readonly controllerPolicyJson: pulumi.Output<string>;
 
   constructor(name: string, args: KarpenterInterruptionQueueArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KarpenterInterruptionQueue", name, {}, opts);
+    super("finetune:gpu:KarpenterInterruptionQueue", validatedName("KarpenterInterruptionQueue", name, outputProblems(args, ["kmsKeyId"])), {}, opts);
     const tags = args.tags ?? {};
     const queue = new aws.sqs.Queue(
       `${name}-queue`,

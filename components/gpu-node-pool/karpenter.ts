@@ -7,7 +7,7 @@ import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
 import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, throwIfProblems } from "./validation";
+import { type ArgProblem, outputProblems, validatedName } from "./validation";
 
 export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
 
@@ -160,6 +160,28 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
 
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 
+/** The `KarpenterGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
+const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn"] as const;
+
+/** Every problem of a `KarpenterGpuNodePool`'s arguments (pure; the component throws them before it registers). */
+export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): ArgProblem[] {
+  const outputs = outputProblems(args, KARPENTER_INPUT_ARGS);
+  if (outputs.length > 0) return outputs;
+  const problems: ArgProblem[] = [...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws")];
+  const amiFamily = args.amiFamily ?? "AL2023";
+  if (!(amiFamily in KARPENTER_AMI)) problems.push({ propertyPath: "amiFamily", reason: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
+  const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
+  if (capacityTypes.length === 0) problems.push({ propertyPath: "capacityTypes", reason: "is empty (use [\"spot\", \"on-demand\"])" });
+  if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ propertyPath: "amiAlias", reason: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
+  for (const key of ["consolidateAfter", "expireAfter"] as const) {
+    const v = args[key];
+    if (v !== undefined && !DURATION.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
+  }
+  const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
+  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
+  return problems;
+}
+
 /**
  * A Karpenter GPU pool for an existing EKS cluster with Karpenter installed: NodePool + EC2NodeClass (spot then
  * on-demand, GPU name / count / family requirements, an `nvidia.com/gpu` limit, consolidation only of empty nodes),
@@ -179,20 +201,10 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
   readonly nodeRoleName: pulumi.Output<string>;
 
   constructor(name: string, args: KarpenterGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KarpenterGpuNodePool", name, {}, opts);
-    const problems: ArgProblem[] = poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws");
-    const amiFamily = args.amiFamily ?? "AL2023";
-    if (!(amiFamily in KARPENTER_AMI)) problems.push({ propertyPath: "amiFamily", reason: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
+    super("finetune:gpu:KarpenterGpuNodePool", validatedName("KarpenterGpuNodePool", name, karpenterGpuNodePoolProblems(args)), {}, opts);
     const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
-    if (capacityTypes.length === 0) problems.push({ propertyPath: "capacityTypes", reason: "is empty (use [\"spot\", \"on-demand\"])" });
-    if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ propertyPath: "amiAlias", reason: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
-    for (const key of ["consolidateAfter", "expireAfter"] as const) {
-      const v = args[key];
-      if (v !== undefined && !DURATION.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
-    }
+    const amiFamily = args.amiFamily ?? "AL2023";
     const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
-    if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
-    throwIfProblems("KarpenterGpuNodePool", name, problems);
 
     const poolName = args.poolName ?? name;
     const spec = gpuSpec(args.gpuType);

@@ -1,1 +1,1 @@
-export { isKnown, throwIfProblems, type ArgProblem } from "../validation";
+export { isKnown, outputProblems, throwIfProblems, validatedName, type ArgProblem } from "../validation";

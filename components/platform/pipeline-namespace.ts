@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { outputProblems, throwIfProblems } from "../validation";
 
 /** Pod Security Standards labels of every workload namespace the kit creates. */
 export const RESTRICTED_NAMESPACE_LABELS = {
@@ -40,13 +41,12 @@ export class PipelineNamespace extends pulumi.ComponentResource {
   readonly namespace: k8s.core.v1.Namespace;
 
   constructor(name: string, args: PipelineNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:pipeline:PipelineNamespace", name, {}, opts);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace) || args.namespace.length > 63) {
-      throw new pulumi.InputPropertiesError({
-        message: `PipelineNamespace ${name}: namespace "${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-')`,
-        errors: [{ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-')` }],
-      });
+    const problems = outputProblems(args);
+    if (problems.length === 0 && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace) || args.namespace.length > 63)) {
+      problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
     }
+    throwIfProblems("PipelineNamespace", name, problems);
+    super("finetune:pipeline:PipelineNamespace", name, {}, opts);
     const m = renderPipelineNamespace(args.namespace);
     this.name = args.namespace;
     this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace as k8s.core.v1.NamespaceArgs, { parent: this });
