@@ -778,7 +778,8 @@ function renderServing(c: Ctx): Manifest[] {
 function renderAccess(c: Ctx): Manifest[] {
   const { spec, input, names } = c;
   const rules: object[] = [
-    { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get", "list", "watch", "patch", "delete"] },
+    // Argo 4.x resource templates: the action verb, and `get` to poll success/failure conditions (workflow/executor/resource.go).
+    { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get"] },
     { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
   ];
   if (spec.deployment.enabled) rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [names.serving], verbs: ["get", "patch"] });

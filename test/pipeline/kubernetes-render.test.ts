@@ -230,7 +230,7 @@ describe("security and access", () => {
   it("the Role allows exactly JobSets, the serving Deployment and Argo's task results", () => {
     const role = renders.get("support-assistant")!.objects.find((o) => o.kind === "Role")!;
     expect((role as Obj).rules).toEqual([
-      { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get", "list", "watch", "patch", "delete"] },
+      { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get"] },
       { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
       { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["support-assistant-serving"], verbs: ["get", "patch"] },
     ]);
