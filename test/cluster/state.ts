@@ -821,19 +821,22 @@ function rulesOf(objects: StateObject[], ns: string, sa: string): { rule: Policy
 
 function workflowRbacFindings(objects: StateObject[]): Finding[] {
   const findings: Finding[] = [];
-  const bySa = new Map<string, { ns: string; sa: string; needs: Permission[]; owners: string[] }>();
-  for (const o of objects.filter((x) => x.kind === "WorkflowTemplate" || x.kind === "Workflow")) {
-    const sa = (o.spec as { serviceAccountName?: string }).serviceAccountName ?? "default";
+  const bySa = new Map<string, { ns: string; sa: string; needs: { perm: Permission; owner: string }[] }>();
+  for (const o of objects.filter((x) => x.kind === "WorkflowTemplate" || x.kind === "Workflow" || x.kind === "CronWorkflow")) {
+    const wf = (o.kind === "CronWorkflow" ? (o.spec as { workflowSpec?: unknown }).workflowSpec : o.spec) as { serviceAccountName?: string; workflowTemplateRef?: { name: string } };
+    const ref = wf.workflowTemplateRef ? objects.find((t) => t.kind === "WorkflowTemplate" && t.metadata.name === wf.workflowTemplateRef!.name && t.metadata.namespace === o.metadata.namespace) : undefined;
+    const sa = wf.serviceAccountName ?? (ref?.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? "default";
     const ns = o.metadata.namespace ?? "default";
     const key = `${ns}/${sa}`;
-    const entry = bySa.get(key) ?? { ns, sa, needs: [], owners: [] };
-    entry.needs.push(...workflowNeeds(o));
-    entry.owners.push(subjectOf(o));
+    const entry = bySa.get(key) ?? { ns, sa, needs: [] };
+    entry.needs.push(...workflowNeeds(o).map((perm) => ({ perm, owner: subjectOf(o) })));
     bySa.set(key, entry);
   }
-  for (const { ns, sa, needs, owners } of bySa.values()) {
+  for (const { ns, sa, needs: all } of bySa.values()) {
+    const needs = [...new Map(all.map((n) => [permissionText(n.perm), n.perm])).values()];
     const rules = rulesOf(objects, ns, sa);
     for (const n of needs) {
+      const owners = [...new Set(all.filter((x) => permissionText(x.perm) === permissionText(n)).map((x) => x.owner))].sort();
       if (!rules.some((r) => grants(r.rule, n))) findings.push({ check: Check.Rbac, subject: `ServiceAccount ${ns}/${sa}`, message: `${owners.join(", ")} needs "${permissionText(n)}", which no bound role grants` });
     }
     // Nothing more: every granted (verb, resource) must serve a need.
