@@ -1,8 +1,11 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { applySections } from "../../plan/docs";
 import { DCGM_METRICS, JOBSET_METRICS } from "../../components/monitoring/metrics";
 import { runWithMocks } from "../../plan/mock-engine";
 import { runStack } from "../harness";
-import { Check, type ClusterState, type ExternalObject, type Finding, loadClusterState, resolveClusterState, type StateObject } from "./state";
+import { Check, type ClusterState, type ExternalObject, type Finding, loadClusterState, resolveClusterState, scrapeTableRows, type StateObject } from "./state";
 
 /**
  * Every stack and example as one cluster state (kit objects + the pinned charts rendered with the kit's values +
@@ -12,7 +15,7 @@ import { Check, type ClusterState, type ExternalObject, type Finding, loadCluste
 /** The registry pull Secret `stacks/Pulumi.kubernetes.yaml` names (`artifactStore.containerRegistry.pullSecret`): the user creates it. */
 const KUBERNETES_EXTERNAL: ExternalObject[] = [{ kind: "Secret", namespace: "finetune", name: "regcred", reason: "finetune:artifactStore.containerRegistry.pullSecret (created by the user)" }];
 /** GKE-managed DCGM (gke-managed-system) is GKE's own exporter; its metric list is not pinned in ../shared. */
-const GKE_EXTERNAL = { dcgm: "GKE-managed DCGM exporter (gke-managed-system), metric list not pinned in ../shared" };
+const GKE_EXTERNAL = { dcgm: "GKE-managed DCGM exporter (gke-managed-system; metric list not pinned here)" };
 
 const EXAMPLES: Record<string, Record<string, string>> = {
   "eks-karpenter-pipeline": {
@@ -29,7 +32,21 @@ const EXAMPLES: Record<string, Record<string, string>> = {
   },
 };
 
+const README = path.resolve(__dirname, "..", "..", "README.md");
+
 describe("each stack and example as one cluster state", () => {
+  it("the README's table says, per stack, what Prometheus scrapes and which alerts depend on it, as resolved", async () => {
+    const kubernetes = resolveClusterState(loadClusterState(await runStack("kubernetes"), { externalObjects: KUBERNETES_EXTERNAL }));
+    const gcp = resolveClusterState(loadClusterState(await runStack("gcp"), { external: GKE_EXTERNAL }));
+    const table = ["| stack | exporter | scraped by (monitor → workload) | alerts that depend on it |", "|---|---|---|---|", ...scrapeTableRows("kubernetes", kubernetes), ...scrapeTableRows("gcp", gcp, GKE_EXTERNAL)].join("\n");
+    const text = fs.readFileSync(README, "utf8");
+    if (process.env.FINETUNE_KIT_WRITE_README === "1") fs.writeFileSync(README, applySections(text, { "scrape-table": table }));
+    expect(applySections(text, { "scrape-table": table })).toBe(text);
+    // The defects of issue 10: Argo and JobSet are scraped, so the pipeline and training failure alerts can fire.
+    expect(table).toContain("| kubernetes | argo | monitoring/finetune-monitoring-argo-workflows → finetune-system/argo-workflows-workflow-controller | FinetunePipelineFailed |");
+    expect(table).toContain("| kubernetes | jobset | monitoring/finetune-monitoring-jobset → finetune-system/jobset-controller | FinetuneTrainingJobFailed |");
+  });
+
   it("kubernetes: zero findings; Prometheus scrapes DCGM, Kueue, JobSet, Argo, the Pushgateway, vLLM and kube-state-metrics", async () => {
     const res = resolveClusterState(loadClusterState(await runStack("kubernetes"), { externalObjects: KUBERNETES_EXTERNAL }));
     expect(res.findings).toEqual([]);
@@ -128,6 +145,18 @@ describe("planted faults: each check catches its fault", () => {
     });
     expect(found).toEqual([
       { check: "scraper-selects", subject: "PodMonitor monitoring/finetune-monitoring-vllm", message: 'not picked up by Prometheus monitoring/kube-prometheus-stack-prometheus (labels {"app.kubernetes.io/managed-by":"pulumi","app.kubernetes.io/part-of":"finetune-kit"})' },
+    ]);
+  });
+
+  it("a scraper whose token may not read the controllers' secure /metrics", () => {
+    const found = findingsWith(Check.MonitorTarget, (objects) => {
+      const role = one(objects, "ClusterRole", "kube-prometheus-stack-prometheus") as StateObject & { rules: { nonResourceURLs?: string[] }[] };
+      role.rules = role.rules.filter((r) => !r.nonResourceURLs);
+    });
+    const message = "authenticates with Prometheus monitoring/kube-prometheus-stack-prometheus's token, but ServiceAccount monitoring/kube-prometheus-stack-prometheus may not get /metrics";
+    expect(found).toEqual([
+      { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-kueue", message },
+      { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-jobset", message },
     ]);
   });
 

@@ -71,8 +71,10 @@ export interface Resolution {
   findings: Finding[];
   /** Queries whose metrics come from an {@link ClusterState.external} source, with that source. */
   unresolved: { where: string; metric: string; source: string }[];
-  /** Per scrape target: the monitor, what it selected and the metrics-reading queries that depend on it. */
+  /** Per scrape target: the monitor, what it selected and the exporters it reaches. */
   scraped: { monitor: string; targets: string[]; exporters: string[] }[];
+  /** Per query: the exporters its metrics come from (resolved ones only). */
+  dependencies: { where: string; exporters: string[] }[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -255,8 +257,9 @@ function cloudMonitoringQueries(resources: RecordedResource[]): StateQuery[] {
   const out: StateQuery[] = [];
   for (const r of resources) {
     if (r.type === "gcp:monitoring/alertPolicy:AlertPolicy") {
-      for (const c of (r.inputs.conditions ?? []) as { displayName?: string; conditionPrometheusQueryLanguage?: { query: string } }[]) {
-        if (c.conditionPrometheusQueryLanguage) out.push({ where: `AlertPolicy ${r.name}: ${c.displayName ?? ""}`, expr: c.conditionPrometheusQueryLanguage.query });
+      for (const c of (r.inputs.conditions ?? []) as { displayName?: string; conditionPrometheusQueryLanguage?: { query: string; alertRule?: string } }[]) {
+        const q = c.conditionPrometheusQueryLanguage;
+        if (q) out.push({ where: `AlertPolicy ${r.name}: ${q.alertRule ? `alert ${q.alertRule}` : c.displayName ?? ""}`, expr: q.query });
       }
     }
     if (r.type === "gcp:monitoring/dashboard:Dashboard" && typeof r.inputs.dashboardJson === "string") {
@@ -422,6 +425,8 @@ interface Scraper {
   namespace: string;
   /** Picks up a monitor or rule object. */
   picks: (o: StateObject) => boolean;
+  /** The ServiceAccount it scrapes with (Prometheus CRs). */
+  serviceAccount?: string;
 }
 
 function scrapersOf(objects: StateObject[]): Scraper[] {
@@ -437,6 +442,7 @@ function scrapersOf(objects: StateObject[]): Scraper[] {
     out.push({
       name: subjectOf(p),
       namespace: ns,
+      serviceAccount: (p.spec as { serviceAccountName?: string }).serviceAccountName ?? "default",
       picks: (o) => {
         const f = field[o.kind];
         if (!f) return false;
@@ -605,6 +611,12 @@ export function resolveClusterState(state: ClusterState): Resolution {
   }
   for (const s of scrapes) {
     const scrapersOfMonitor = scrapers.filter((x) => x.picks(s.monitor));
+    // Controllers' secure metrics (controller-runtime's filter) authorise the scraper's token: `get` on the `/metrics` URL.
+    const tokenAuth = s.monitor.origin === "kit" && ((s.monitor.spec as { endpoints?: { bearerTokenFile?: string; authorization?: unknown }[] }).endpoints ?? []).some((e) => e.bearerTokenFile || e.authorization);
+    for (const sc of scrapersOfMonitor.filter((x) => tokenAuth && x.serviceAccount)) {
+      const allowed = rulesOf(objects, sc.namespace, sc.serviceAccount!).some(({ rule }) => (rule.nonResourceURLs ?? []).some((u) => u === "/metrics" || u === "*") && (rule.verbs.includes("get") || rule.verbs.includes("*")));
+      if (!allowed) findings.push({ check: Check.MonitorTarget, subject: subjectOf(s.monitor), message: `authenticates with ${sc.name}'s token, but ServiceAccount ${sc.namespace}/${sc.serviceAccount} may not get /metrics` });
+    }
     for (const t of s.targets) {
       for (const sc of scrapersOfMonitor) {
         const blocking = ingressBlocked(objects, t.pod, t.port, sc.namespace);
@@ -626,7 +638,17 @@ export function resolveClusterState(state: ClusterState): Resolution {
   const externalOf = (metric: string): string | undefined =>
     Object.keys(state.external).find((src) => [...(metricsOf[src] ?? [])].includes(metric) || (src === "dcgm" && metric.startsWith("DCGM_FI_")));
   const unresolved: Resolution["unresolved"] = [];
+  const recordedFrom = new Map<string, string[]>();
+  const dependencies: Resolution["dependencies"] = [];
+  const sourcesOf = (expr: string): string[] => [
+    ...new Set(metricNamesIn(expr).flatMap((m) => (exported.has(m) ? [exported.get(m)!] : recordedFrom.get(m) ?? []))),
+  ];
   for (const q of state.queries) {
+    const rec = /: record (\S+)$/.exec(q.where)?.[1];
+    if (rec) recordedFrom.set(rec, sourcesOf(q.expr));
+  }
+  for (const q of state.queries) {
+    dependencies.push({ where: q.where, exporters: sourcesOf(q.expr).sort() });
     for (const metric of metricNamesIn(q.expr)) {
       if (BUILTIN_METRICS.has(metric) || recorded.has(metric) || exported.has(metric)) continue;
       const ext = externalOf(metric);
@@ -748,6 +770,7 @@ export function resolveClusterState(state: ClusterState): Resolution {
   return {
     findings,
     unresolved,
+    dependencies,
     scraped: scrapes.map((s) => ({ monitor: subjectOf(s.monitor), targets: [...new Set(s.targets.map((t) => t.pod.owner))], exporters: [...new Set(s.targets.flatMap((t) => exportersOfPod(t.pod)))] })),
   };
 }
@@ -756,6 +779,7 @@ export function resolveClusterState(state: ClusterState): Resolution {
 // RBAC.
 
 interface PolicyRule {
+  nonResourceURLs?: string[];
   apiGroups?: string[];
   resources?: string[];
   resourceNames?: string[];
@@ -852,4 +876,32 @@ function workflowRbacFindings(objects: StateObject[]): Finding[] {
     }
   }
   return findings;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The README table: per stack, what Prometheus scrapes and which alerts depend on it.
+
+/** Alert name of a query location (`… alert X`: a PrometheusRule alert, or a Cloud Monitoring condition's `alertRule`). */
+function alertOf(where: string): string | undefined {
+  return /: alert (\S+)$/.exec(where)?.[1];
+}
+
+/** Markdown rows `| stack | exporter | scraped (monitor → workload) | alerts |` for one resolved stack. */
+export function scrapeTableRows(stack: string, res: Resolution, external: Record<string, string> = {}): string[] {
+  const rows: string[] = [];
+  const exporters = [...new Set([...res.scraped.flatMap((s) => s.exporters), ...Object.keys(external)])].sort();
+  for (const e of exporters) {
+    const monitors = res.scraped.filter((s) => s.exporters.includes(e));
+    const where = monitors.length
+      ? monitors.map((m) => `${m.monitor.replace(/^\S+ /, "")} → ${m.targets.map((t) => t.replace(/^\S+ /, "")).join(", ")}`).join("; ")
+      : external[e] ?? "";
+    const alerts = [
+      ...new Set([
+        ...res.dependencies.filter((d) => d.exporters.includes(e)).map((d) => alertOf(d.where)),
+        ...res.unresolved.filter((u) => u.source === e).map((u) => alertOf(u.where)),
+      ].filter((a): a is string => !!a)),
+    ].sort();
+    rows.push(`| ${stack} | ${e} | ${where} | ${alerts.length ? alerts.join(", ") : "(dashboards only)"} |`);
+  }
+  return rows;
 }
