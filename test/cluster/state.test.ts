@@ -160,7 +160,7 @@ describe("planted faults: each check catches its fault", () => {
     ]);
   });
 
-  it("a NetworkPolicy that keeps Prometheus from vLLM", () => {
+  it("a NetworkPolicy that keeps Prometheus (and the pipeline's probes) from vLLM", () => {
     const found = findingsWith(Check.NetworkPolicy, (objects) => objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "support-assistant-allow-serving")));
     expect(found).toEqual([
       {
@@ -168,7 +168,34 @@ describe("planted faults: each check catches its fault", () => {
         subject: "PodMonitor monitoring/finetune-monitoring-vllm",
         message: "Prometheus monitoring/kube-prometheus-stack-prometheus (namespace monitoring) cannot reach Deployment finetune/support-assistant-serving port http: NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
       },
+      // The same policy admits the pipeline's own smoke test and probe: they lose the endpoint too.
+      ...["CronWorkflow finetune/support-assistant-monitor", "WorkflowTemplate finetune/support-assistant"].map((subject) => ({
+        check: "network-policy",
+        subject,
+        message: "cannot reach support-assistant-serving.finetune.svc:8000 (Deployment finetune/support-assistant-serving port 8000): NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
+      })),
     ]);
+  });
+
+  it("an egress policy that keeps the trainer from the Pushgateway (training alerts would never fire)", () => {
+    const found = findingsWith(Check.NetworkPolicy, (objects) => {
+      const np = one(objects, "NetworkPolicy", "legal-70b-full-allow-egress").spec as { egress: { ports: { port: number }[] }[] };
+      np.egress = np.egress.filter((r) => !r.ports.some((p) => p.port === 9091));
+    });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.map((f) => f.subject)).toContain("JobSet finetune/argo-run-train");
+    expect(found.find((f) => f.subject === "JobSet finetune/argo-run-train")?.message).toBe(
+      "cannot reach finetune-monitoring-pushgateway.monitoring.svc:9091 (Deployment monitoring/finetune-monitoring-pushgateway port 9091): NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/legal-70b-full-default-deny, NetworkPolicy finetune/legal-70b-full-allow-dns, NetworkPolicy finetune/legal-70b-full-allow-training-mesh, NetworkPolicy finetune/legal-70b-full-allow-egress admit no egress to it",
+    );
+  });
+
+  it("an in-cluster store reached only through an ipBlock (pod IPs are not matched on every CNI)", () => {
+    const found = findingsWith(Check.NetworkPolicy, (objects) => {
+      const np = one(objects, "NetworkPolicy", "doc-classifier-allow-egress").spec as { egress: { to: { namespaceSelector?: unknown }[]; ports: { port: number }[] }[] };
+      np.egress = np.egress.filter((r) => !(r.ports.some((p) => p.port === 9000) && r.to.some((t) => t.namespaceSelector)));
+    });
+    expect(found.map((f) => f.subject).sort()).toEqual(["CronWorkflow finetune/doc-classifier-monitor", "Deployment finetune/doc-classifier-serving", "WorkflowTemplate finetune/doc-classifier"]);
+    expect(found.every((f) => f.message.startsWith("cannot reach finetune-minio.finetune-storage.svc.cluster.local:9000 (Deployment finetune-storage/finetune-minio port 9000)"))).toBe(true);
   });
 
   it("a metric nobody exports: the ECC counter with the exporter's default collectors, and an invented name", () => {

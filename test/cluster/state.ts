@@ -547,19 +547,51 @@ function resolveMonitors(objects: StateObject[], pods: PodTemplate[], findings: 
   return scrapes;
 }
 
-/** Does some NetworkPolicy isolate the pod for ingress without admitting `fromNs` on the port? */
-function ingressBlocked(objects: StateObject[], pod: PodTemplate, port: { name?: string; containerPort: number }, fromNs: string): StateObject[] | undefined {
+/** One end of a connection: a namespace, and the pod's labels when known (a scraper's pods are not in the state). */
+interface Peer {
+  namespace: string;
+  labels?: Record<string, string>;
+}
+
+interface PolicyPeer {
+  namespaceSelector?: LabelSelector;
+  podSelector?: LabelSelector;
+  ipBlock?: unknown;
+}
+
+/**
+ * Does a NetworkPolicy peer admit `other`? Pods are matched by namespace and pod selectors only: an `ipBlock`
+ * is meant for cluster-external addresses (Kubernetes docs, NetworkPolicy `ipBlock`), and Cilium (GKE Dataplane V2)
+ * does not apply CIDR rules to pod-to-pod traffic, so it admits no pod here.
+ */
+function peerAdmits(objects: StateObject[], policyNs: string, peer: PolicyPeer, other: Peer): boolean {
+  if (peer.ipBlock) return false;
+  const nsOk = peer.namespaceSelector !== undefined ? selects(peer.namespaceSelector, namespaceLabels(objects, other.namespace)) : other.namespace === policyNs;
+  if (!nsOk) return false;
+  if (!peer.podSelector || (Object.keys(peer.podSelector.matchLabels ?? {}).length === 0 && !(peer.podSelector.matchExpressions ?? []).length)) return true;
+  return other.labels !== undefined && selects(peer.podSelector, other.labels);
+}
+
+/**
+ * The NetworkPolicies that isolate `pod` in `direction` without admitting `other` on the pod-side port `port`
+ * (ingress: the pod's container port; egress: the destination pod's port); undefined when the traffic is allowed.
+ */
+function blockedBy(objects: StateObject[], direction: "Ingress" | "Egress", pod: Peer & { labels: Record<string, string> }, other: Peer, port: { name?: string; containerPort: number }): StateObject[] | undefined {
+  const rulesKey = direction === "Ingress" ? "ingress" : "egress";
+  const peersKey = direction === "Ingress" ? "from" : "to";
   const policies = objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === pod.namespace).filter((np) => {
-    const spec = np.spec as { podSelector?: LabelSelector; policyTypes?: string[]; ingress?: unknown[] };
-    const isolatesIngress = spec.policyTypes ? spec.policyTypes.includes("Ingress") : true;
-    return isolatesIngress && selects(spec.podSelector, pod.labels);
+    const spec = np.spec as { podSelector?: LabelSelector; policyTypes?: string[]; egress?: unknown[] };
+    // policyTypes defaults to Ingress, plus Egress when the policy has egress rules.
+    const types = spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
+    return types.includes(direction) && selects(spec.podSelector, pod.labels);
   });
   if (policies.length === 0) return undefined;
-  const fromLabels = namespaceLabels(objects, fromNs);
   const admits = policies.some((np) =>
-    ((np.spec as { ingress?: { from?: { namespaceSelector?: LabelSelector; podSelector?: LabelSelector; ipBlock?: unknown }[]; ports?: { port?: number | string }[] }[] }).ingress ?? []).some((rule) => {
-      const peerOk = !rule.from || rule.from.length === 0 || rule.from.some((peer) => peer.namespaceSelector !== undefined && selects(peer.namespaceSelector, fromLabels) && (peer.podSelector === undefined || Object.keys(peer.podSelector.matchLabels ?? {}).length === 0));
-      const portOk = !rule.ports || rule.ports.length === 0 || rule.ports.some((p) => p.port === undefined || p.port === port.containerPort || p.port === port.name);
+    (((np.spec as Record<string, unknown>)[rulesKey] ?? []) as Record<string, unknown>[]).some((rule) => {
+      const peers = rule[peersKey] as PolicyPeer[] | undefined;
+      const ports = rule.ports as { port?: number | string }[] | undefined;
+      const peerOk = !peers || peers.length === 0 || peers.some((peer) => peerAdmits(objects, pod.namespace, peer, other));
+      const portOk = !ports || ports.length === 0 || ports.some((p) => p.port === undefined || p.port === port.containerPort || p.port === port.name);
       return peerOk && portOk;
     }),
   );
@@ -619,7 +651,7 @@ export function resolveClusterState(state: ClusterState): Resolution {
     }
     for (const t of s.targets) {
       for (const sc of scrapersOfMonitor) {
-        const blocking = ingressBlocked(objects, t.pod, t.port, sc.namespace);
+        const blocking = blockedBy(objects, "Ingress", t.pod, { namespace: sc.namespace }, t.port);
         if (blocking) findings.push({ check: Check.NetworkPolicy, subject: subjectOf(s.monitor), message: `${sc.name} (namespace ${sc.namespace}) cannot reach ${t.pod.owner} port ${t.port.name ?? t.port.containerPort}: ${blocking.map(subjectOf).join(", ")} admit no ingress from it` });
       }
     }
@@ -762,6 +794,33 @@ export function resolveClusterState(state: ClusterState): Resolution {
         }
       }
     });
+  }
+
+  // 6b. Pods that call a `*.svc` URL may reach it: their namespace's egress policies and the target's ingress policies.
+  const reported = new Set<string>();
+  for (const p of pods) {
+    for (const c of [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])]) {
+      const texts = [...(c.env ?? []).map((e) => e.value ?? ""), ...((c as { args?: string[] }).args ?? []), ...((c as { command?: string[] }).command ?? []), ...((c as { source?: string }).source ? [(c as { source?: string }).source!] : [])];
+      for (const text of texts) {
+        for (const m of text.matchAll(SVC_URL)) {
+          const [, name, , ns, , port] = m;
+          const svc = objects.find((x) => x.kind === "Service" && x.metadata.name === name && x.metadata.namespace === ns);
+          const sp = ((svc?.spec as { ports?: ServicePort[] } | undefined)?.ports ?? []).find((x) => x.port === (port ? Number(port) : 80));
+          if (!svc || !sp) continue; // reported by the *.svc check
+          for (const dest of podsOfService(svc, pods)) {
+            const target = containerPorts(dest).find((cp) => (typeof (sp.targetPort ?? sp.port) === "number" ? cp.containerPort === (sp.targetPort ?? sp.port) : cp.name === sp.targetPort));
+            if (!target) continue;
+            const key = `${p.owner} ${m[0]} ${dest.owner}`;
+            if (reported.has(key)) continue;
+            reported.add(key);
+            const out = blockedBy(objects, "Egress", p, dest, target);
+            if (out) findings.push({ check: Check.NetworkPolicy, subject: p.owner, message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${out.map(subjectOf).join(", ")} admit no egress to it` });
+            const inn = blockedBy(objects, "Ingress", dest, p, target);
+            if (inn) findings.push({ check: Check.NetworkPolicy, subject: p.owner, message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${inn.map(subjectOf).join(", ")} admit no ingress from it` });
+          }
+        }
+      }
+    }
   }
 
   // 7. The workflow ServiceAccount's RBAC covers what the workflow does, and nothing more.

@@ -256,6 +256,7 @@ describe("security and access", () => {
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
       { to: [{ ipBlock: { cidr: "10.96.0.0/12" } }], ports: [{ protocol: "TCP", port: 9000 }] },
+      { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune-store" } } }], ports: [{ protocol: "TCP", port: 9000 }] },
       { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9091 }] },
     ]);
   });
