@@ -263,6 +263,12 @@ describe("planted faults: each check catches its fault", () => {
     expect(new Set(found.map((f) => f.message))).toEqual(new Set(["finetune-monitoring-pushgateway.monitoring.svc:9091: Service monitoring/finetune-monitoring-pushgateway has no port 9091"]));
   });
 
+  it("a *.svc URL in Helm values that names no Service", () => {
+    const releases = [...base.releases, { release: "grafana-extra", namespace: "monitoring", values: { datasource: { url: "http://prometheus-operated.monitoring.svc:9090" } } }];
+    const found = resolveClusterState({ ...base, releases }).findings.filter((f) => f.check === Check.ServiceUrl);
+    expect(found).toEqual([{ check: "service-url", subject: "HelmRelease monitoring/grafana-extra values", message: "prometheus-operated.monitoring.svc:9090: Service monitoring/prometheus-operated does not exist" }]);
+  });
+
   it("an RBAC gap (no get on JobSets: the workflow cannot wait for training) and an excess grant (delete)", () => {
     const found = findingsWith(Check.Rbac, (objects) => {
       const role = one(objects, "Role", "support-assistant-pipeline") as StateObject & { rules: { resources: string[]; verbs: string[] }[] };

@@ -42,6 +42,8 @@ export interface ClusterState {
   external: Record<string, string>;
   /** Objects outside the state that references may name. */
   externalObjects: ExternalObject[];
+  /** The Helm releases, with the values the kit passes (their `*.svc` URLs are resolved too). */
+  releases: { release: string; namespace: string; values: Record<string, unknown> }[];
 }
 
 /** The checks, each a kind of finding. */
@@ -284,13 +286,14 @@ export interface LoadOptions {
  */
 export function loadClusterState(result: MockRunResult, opts: LoadOptions = {}): ClusterState {
   const objects: StateObject[] = manifestsOf(result.resources).map((m) => ({ ...(JSON.parse(JSON.stringify(m)) as StateObject), origin: "kit" }));
-  for (const rel of helmReleasesOf(result.resources)) {
+  const releases = helmReleasesOf(result.resources);
+  for (const rel of releases) {
     const rendered = helmTemplate({ release: rel.release, chart: rel.chart, namespace: rel.namespace, values: rel.values });
     objects.push(...rendered.map((o) => withNamespace({ ...(JSON.parse(JSON.stringify(o)) as StateObject), origin: `chart:${rel.release}` }, rel.namespace)));
     const dcgm = (rel.values.dcgmExporter ?? {}) as { enabled?: boolean };
     if (rel.chart.endsWith("gpu-operator") && dcgm.enabled !== false) objects.push(...gpuOperatorRuntimeObjects(rel.namespace));
   }
-  return { objects, queries: [...objectQueries(objects), ...cloudMonitoringQueries(result.resources)], external: { ...(opts.external ?? {}) }, externalObjects: [...(opts.externalObjects ?? [])] };
+  return { objects, queries: [...objectQueries(objects), ...cloudMonitoringQueries(result.resources)], external: { ...(opts.external ?? {}) }, externalObjects: [...(opts.externalObjects ?? [])], releases: releases.map((r) => ({ release: r.release, namespace: r.namespace, values: r.values })) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -778,19 +781,23 @@ export function resolveClusterState(state: ClusterState): Resolution {
 
   // 6. `*.svc` URLs the kit writes (env, args, values) → a Service with that port.
   const seen = new Set<string>();
-  for (const o of objects.filter((x) => x.origin === "kit")) {
-    walk(o, (_k, v) => {
+  const writers: { subject: string; data: unknown }[] = [
+    ...objects.filter((x) => x.origin === "kit").map((o) => ({ subject: subjectOf(o), data: o as unknown })),
+    ...(state.releases ?? []).map((r) => ({ subject: `HelmRelease ${r.namespace}/${r.release} values`, data: r.values as unknown })),
+  ];
+  for (const { subject, data } of writers) {
+    walk(data, (_k, v) => {
       if (typeof v !== "string") return;
       for (const m of v.matchAll(SVC_URL)) {
         const [, name, , ns, , port] = m;
-        const key = `${subjectOf(o)} ${m[0]}`;
+        const key = `${subject} ${m[0]}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const svc = objects.find((s) => s.kind === "Service" && s.metadata.name === name && s.metadata.namespace === ns);
         const wanted = port ? Number(port) : /https:\/\/[^\s]*$/.test(v.slice(0, m.index ?? 0)) ? 443 : 80;
-        if (!svc) findings.push({ check: Check.ServiceUrl, subject: subjectOf(o), message: `${m[0]}: Service ${ns}/${name} does not exist` });
+        if (!svc) findings.push({ check: Check.ServiceUrl, subject, message: `${m[0]}: Service ${ns}/${name} does not exist` });
         else if (!((svc.spec as { ports?: ServicePort[] }).ports ?? []).some((p) => p.port === wanted)) {
-          findings.push({ check: Check.ServiceUrl, subject: subjectOf(o), message: `${m[0]}: Service ${ns}/${name} has no port ${wanted}` });
+          findings.push({ check: Check.ServiceUrl, subject, message: `${m[0]}: Service ${ns}/${name} has no port ${wanted}` });
         }
       }
     });
