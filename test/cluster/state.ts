@@ -126,15 +126,11 @@ export const EXPORTERS: Readonly<Record<string, Exporter>> = {
 /** Metrics every Prometheus has without an exporter. */
 const BUILTIN_METRICS = new Set(["up"]);
 
-/** Objects controllers create at run time that pods or bindings may reference (name pattern → who creates it). */
+/** Objects the cluster or a chart's hook creates at run time that pods may reference (name → who creates it). */
 export const RUNTIME_CREATED: readonly { kind: string; name: RegExp; by: string }[] = [
-  { kind: "Secret", name: /^kueue-webhook-server-cert$/, by: "Kueue's internal cert manager (pkg/util/cert)" },
-  { kind: "Secret", name: /-metrics-server-cert$|-webhook-server-cert$/, by: "the controller's internal cert rotator" },
-  { kind: "Secret", name: /^kube-prometheus-stack-admission$|-admission$/, by: "kube-prometheus-stack's admission-webhook patch Job" },
-  { kind: "Secret", name: /^prometheus-|^alertmanager-/, by: "prometheus-operator (generated config)" },
-  { kind: "ConfigMap", name: /^prometheus-.*-rulefiles-\d+$/, by: "prometheus-operator (rule files)" },
-  { kind: "ConfigMap", name: /^kube-root-ca\.crt$/, by: "kube-controller-manager (every namespace)" },
-  { kind: "ServiceAccount", name: /^default$/, by: "kube-controller-manager (every namespace)" },
+  { kind: "Secret", name: /^kube-prometheus-stack-admission$/, by: "kube-prometheus-stack's admission-create Job (kube-webhook-certgen), at install" },
+  { kind: "ConfigMap", name: /^kube-root-ca\.crt$/, by: "kube-controller-manager's root-CA publisher (every namespace)" },
+  { kind: "ServiceAccount", name: /^default$/, by: "kube-controller-manager's ServiceAccount controller (every namespace)" },
 ];
 
 /** Built-in ClusterRoles (Kubernetes RBAC defaults). */
