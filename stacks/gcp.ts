@@ -7,7 +7,7 @@ import { gcpArtifactRegistryArgs } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { GkeCluster } from "./infra/gke-cluster";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { preflight } from "./preflight";
 
@@ -65,7 +65,8 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
 
   const platform = gpuPlatform(cfg, gpu, opts);
   const pools = queuedPools(cfg, gpu.pools, nodePools, g.namespace, platform, opts, [ns]);
-  const prometheus = prometheusMonitoring(cfg, g.namespace, platform.driver.contract, "managed-prometheus", opts);
+  const pipelineControllers = pipelinePlatform(cfg, g.namespace, platform, opts);
+  const prometheus = prometheusMonitoring(cfg, g.namespace, platform.driver.contract, pipelineControllers.contract, "managed-prometheus", opts);
   const alerts = new CloudMonitoring(
     `${cfg.name}-alerts`,
     {
@@ -82,7 +83,7 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
     opts,
   );
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: g.namespace, pools, store: store.contract, monitoring: prometheus.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns] },
+    { cfg, namespace: g.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: prometheus.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns] },
     opts,
   );
   // One Kubernetes ServiceAccount per pipeline, each allowed to act as the pipeline's Google service account.

@@ -8,7 +8,7 @@ import { KueueGpuPool, KueueInstall } from "../components/gpu-node-pool/kueue";
 import type { MonitoringContract } from "../components/monitoring/contract";
 import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../components/monitoring/prometheus";
 import { KubernetesFineTuningPipeline } from "../components/pipeline/kubernetes";
-import { KubernetesPipelinePlatform } from "../components/platform";
+import { KubernetesPipelinePlatform, type PipelinePlatformContract } from "../components/platform";
 import { PipelineNamespace } from "../components/platform/pipeline-namespace";
 import type { ResolvedGpuConfig } from "./config/driver-stack";
 import type { ResolvedGpuPool } from "./config/gpu-pools";
@@ -58,8 +58,10 @@ export function queuedPools(
         nodesByCapacity: { spot: p.maxNodes, "on-demand": p.fallbackMaxNodes },
         cpuPerNode: p.queue.cpuPerNode,
         memoryGiBPerNode: p.queue.memoryGiBPerNode,
+        kueue: platform.kueue?.contract,
       },
-      { ...opts, dependsOn: [...dependsOn, ...(platform.kueue ? [platform.kueue] : [])] },
+      // The queues wait for Kueue through its contract (kueue.ready), not a dependsOn written here.
+      { ...opts, dependsOn },
     );
     contracts.set(p.name, queued.contract);
     if (cfg.driverStack.smokeTest) {
@@ -69,11 +71,20 @@ export function queuedPools(
   return contracts;
 }
 
+/**
+ * The shared pipeline platform (Argo Workflows + JobSet) for the pipeline namespace. Its contract names where
+ * Argo, JobSet and Kueue run; monitoring takes the namespaces from it.
+ */
+export function pipelinePlatform(cfg: KitConfig, namespace: string, gpu: GpuPlatform, opts: pulumi.ComponentResourceOptions): KubernetesPipelinePlatform {
+  return new KubernetesPipelinePlatform(`${cfg.name}-pipeline-platform`, { workflowNamespaces: [namespace], kueue: gpu.kueue?.contract }, opts);
+}
+
 /** Prometheus-side monitoring for the pipeline namespace (kube-prometheus-stack, existing, or GKE Managed Prometheus). */
 export function prometheusMonitoring(
   cfg: KitConfig,
   namespace: string,
   driver: DriverStackContract,
+  platform: PipelinePlatformContract,
   defaultMode: NonNullable<PrometheusMonitoringArgs["mode"]>,
   opts: pulumi.ComponentResourceOptions,
 ): PrometheusMonitoring {
@@ -89,6 +100,8 @@ export function prometheusMonitoring(
       storageSize: m.storageSize,
       thresholds: m.thresholds,
       trainingNamespaces: [namespace],
+      // Argo, JobSet and Kueue are scraped where the platform says they run.
+      platform,
       // One DCGM scrape: the driver stack's exporter, through this component's ServiceMonitor (GKE: managed DCGM).
       dcgmNamespace: driver.dcgmExporter ? (driver.dcgmNamespace ?? "") : "",
     },
@@ -100,6 +113,8 @@ export function prometheusMonitoring(
 export interface KubernetesPipelinesInput {
   cfg: KitConfig;
   namespace: string;
+  /** The shared pipeline platform ({@link pipelinePlatform}); pipelines wait for its controllers. */
+  platform: KubernetesPipelinePlatform;
   pools: Map<string, GpuPoolContract>;
   store: ArtifactStoreContract;
   monitoring?: MonitoringContract;
@@ -109,10 +124,9 @@ export interface KubernetesPipelinesInput {
   dependsOn: pulumi.Resource[];
 }
 
-/** The shared pipeline platform (Argo Workflows + JobSet) and one KubernetesFineTuningPipeline per spec. */
-export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulumi.ComponentResourceOptions): { platform: KubernetesPipelinePlatform; pipelines: KubernetesFineTuningPipeline[] } {
-  const { cfg } = input;
-  const platform = new KubernetesPipelinePlatform(`${cfg.name}-pipeline-platform`, { workflowNamespaces: [input.namespace] }, opts);
+/** One KubernetesFineTuningPipeline per spec, after the platform's controllers. */
+export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulumi.ComponentResourceOptions): { pipelines: KubernetesFineTuningPipeline[] } {
+  const { cfg, platform } = input;
   const pipelines = cfg.pipelines.map((spec, index) => {
     const pool = input.pools.get(spec.compute.pool);
     if (!pool) throw new Error(`internal: no contract for pool ${spec.compute.pool}`);
@@ -122,7 +136,7 @@ export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulum
       { ...opts, dependsOn: [...input.dependsOn, ...platform.ready] },
     );
   });
-  return { platform, pipelines };
+  return { pipelines };
 }
 
 /** Stack outputs every Kubernetes-based stack shares: queues, the driver in use, and how to start each pipeline. */

@@ -4,7 +4,7 @@ import { KubernetesArtifactStore } from "../components/artifact-registry/kuberne
 import { kubernetesArtifactStoreArgs, kubernetesArtifactStoreProblems } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { preflight } from "./preflight";
 import { optionalSecret } from "./secrets";
@@ -43,9 +43,10 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   const pools = queuedPools(cfg, gpu.pools, base, k.namespace, platform, opts, [ns]);
 
   const store = new KubernetesArtifactStore(cfg.name, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
-  const monitoring = prometheusMonitoring(cfg, k.namespace, platform.driver.contract, "kube-prometheus-stack", opts);
+  const pipelineControllers = pipelinePlatform(cfg, k.namespace, platform, opts);
+  const monitoring = prometheusMonitoring(cfg, k.namespace, platform.driver.contract, pipelineControllers.contract, "kube-prometheus-stack", opts);
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: k.namespace, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns, store] },
+    { cfg, namespace: k.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns, store] },
     opts,
   );
 

@@ -5,6 +5,7 @@
  */
 import { stringify } from "yaml";
 import { GPU_STACK_IMAGES } from "../versions";
+import { DCGM_COLLECTORS_CONFIGMAP, dcgmCollectorsCsv } from "../monitoring/dcgm-collectors";
 
 /** Platforms the driver stack runs on. */
 export const DriverStackPlatform = { Kubernetes: "kubernetes", Eks: "eks", Gke: "gke", SageMaker: "sagemaker" } as const;
@@ -121,7 +122,12 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
     },
     // The exporter embeds its own DCGM host engine; no standalone DCGM DaemonSet.
     dcgm: { enabled: false },
-    dcgmExporter: { enabled: l.dcgmExporter && i.dcgmExporter, serviceMonitor: { enabled: false } },
+    // The kit's collectors: upstream's defaults plus the ECC counters the alerts read (components/monitoring/dcgm-collectors.ts).
+    dcgmExporter: {
+      enabled: l.dcgmExporter && i.dcgmExporter,
+      serviceMonitor: { enabled: false },
+      ...(l.dcgmExporter && i.dcgmExporter ? { config: { name: DCGM_COLLECTORS_CONFIGMAP, create: true, data: dcgmCollectorsCsv() } } : {}),
+    },
     gfd: { enabled: l.gfd },
     mig: { strategy: i.mig ? i.migStrategy : "single" },
     migManager: { enabled: i.mig },
@@ -140,6 +146,9 @@ const CLUSTER_POLICY_SECTIONS = ["operator", "daemonsets", "driver", "toolkit", 
 export function clusterPolicyFromValues(values: Record<string, unknown>): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
   for (const k of CLUSTER_POLICY_SECTIONS) if (values[k] !== undefined) spec[k] = values[k];
+  // The chart copies only `dcgmExporter.config.name` into the ClusterPolicy; `create`/`data` make its ConfigMap.
+  const dcgm = spec.dcgmExporter as { config?: { name?: string } } | undefined;
+  if (dcgm?.config) spec.dcgmExporter = { ...dcgm, config: { name: dcgm.config.name } };
   return { apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec };
 }
 

@@ -1,3 +1,5 @@
+import type * as pulumi from "@pulumi/pulumi";
+
 /**
  * What a GPU pool tells the rest of the kit. Every pool component (EKS, Karpenter, GKE, Kueue)
  * produces one; the pipeline renders pods against it and never looks at the pool's resources.
@@ -44,6 +46,11 @@ export interface GpuPoolContract {
   tolerations: Toleration[];
   /** Kueue LocalQueue name pods submit to (label `kueue.x-k8s.io/queue-name`); absent on SageMaker. */
   localQueueName?: string;
+  /**
+   * Namespace of that LocalQueue (a LocalQueue only admits workloads of its own namespace, so a pipeline must run
+   * here); absent on SageMaker and before Kueue queueing.
+   */
+  localQueueNamespace?: string;
   /** Kueue ResourceFlavor names in preference order. */
   flavors?: string[];
   /** True when the pool is managed by Karpenter (pods then carry `karpenter.sh/do-not-disrupt`). */
@@ -52,4 +59,14 @@ export interface GpuPoolContract {
   instanceType?: string;
   /** Extended resource name pods request for GPUs. @default "nvidia.com/gpu" */
   gpuResourceName: string;
+}
+
+/** What a Kueue installation tells the queues and the monitoring that depend on it. */
+export interface KueueContract {
+  /** Namespace the Kueue controller (and its metrics Service) runs in. */
+  namespace: string;
+  /** Kueue chart version installed. */
+  chartVersion: string;
+  /** Resources that must exist before any Kueue object is created (the release that installs the CRDs and webhooks). */
+  ready: pulumi.Resource[];
 }

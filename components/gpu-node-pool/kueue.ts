@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_CHARTS } from "../versions";
 import { isGpuType, unknownGpuTypeMessage } from "./catalog";
-import { CapacityType, type GpuPoolContract } from "./contract";
+import { CapacityType, type GpuPoolContract, type KueueContract } from "./contract";
 import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 import { type ArgProblem, throwIfProblems } from "./validation";
 
@@ -19,14 +19,17 @@ export interface KueueInstallArgs {
 }
 
 /**
- * Kueue, installed once per cluster from the pinned Helm chart into a PSS-restricted namespace. Pass the
- * component in `dependsOn` of every {@link KueueGpuPool} so that the CRDs exist first.
+ * Kueue, installed once per cluster from the pinned Helm chart into a PSS-restricted namespace. Pass its
+ * `contract` to every {@link KueueGpuPool} (`kueue`): the queues then wait for the CRDs, and monitoring learns
+ * the controller's namespace from the same contract.
  */
 export class KueueInstall extends pulumi.ComponentResource {
   readonly namespace: string;
   /** The Helm release (for `dependsOn`). */
   readonly release: k8s.helm.v3.Release;
   readonly chartVersion: string = GPU_STACK_CHARTS.kueue.version;
+  /** What the installation tells the queues and monitoring. */
+  readonly contract: KueueContract;
 
   constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:gpu:KueueInstall", name, {}, opts);
@@ -59,6 +62,7 @@ export class KueueInstall extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.contract = { namespace: this.namespace, chartVersion: this.chartVersion, ready: [this.release] };
     this.registerOutputs({ namespace: this.namespace, chartVersion: this.chartVersion });
   }
 }
@@ -67,8 +71,16 @@ export class KueueInstall extends pulumi.ComponentResource {
 export interface KueueGpuPoolArgs {
   /** The pool's contract (from a pool component, or `existingNodesPoolContract` on bare Kubernetes). */
   pool: GpuPoolContract;
-  /** Namespace of the pipeline; the LocalQueue is created there (the namespace must exist). */
+  /**
+   * Namespace of the pipeline; the LocalQueue is created there (the namespace must exist) and the contract names
+   * it (`localQueueNamespace`): a pipeline in any other namespace is an argument error.
+   */
   namespace: string;
+  /**
+   * Contract of the Kueue installation ({@link KueueInstall}`.contract`): every queue object waits for its release.
+   * @default - none: Kueue's CRDs and webhooks must already be in the cluster
+   */
+  kueue?: KueueContract;
   /** @default - the pool name */
   clusterQueueName?: string;
   /** @default - the pool name */
@@ -127,11 +139,17 @@ export class KueueGpuPool extends pulumi.ComponentResource {
       cohort: args.cohort,
       preemption: args.preemption,
     });
-    const flavors = rendered.flavors.map((f, i) => new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, { parent: this }));
+    const kueueReady = args.kueue ? [...args.kueue.ready] : [];
+    const flavors = rendered.flavors.map((f, i) => new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: kueueReady }));
     const cq = new k8s.apiextensions.CustomResource(`${name}-cluster-queue`, rendered.clusterQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: flavors });
     new k8s.apiextensions.CustomResource(`${name}-local-queue`, rendered.localQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [cq] });
 
-    this.contract = { ...args.pool, localQueueName: this.localQueueName, flavors: args.pool.capacityTypes.map((c) => flavorName(args.pool.name, c)) };
+    this.contract = {
+      ...args.pool,
+      localQueueName: this.localQueueName,
+      localQueueNamespace: args.namespace,
+      flavors: args.pool.capacityTypes.map((c) => flavorName(args.pool.name, c)),
+    };
     this.registerOutputs({ contract: this.contract, clusterQueueName: this.clusterQueueName, localQueueName: this.localQueueName });
   }
 }

@@ -81,6 +81,7 @@ export interface PoolContractInput {
   instanceType?: string;
   gpuResourceName?: string;
   localQueueName?: string;
+  localQueueNamespace?: string;
   flavors?: string[];
 }
 
@@ -104,6 +105,7 @@ export function buildPoolContract(i: PoolContractInput): GpuPoolContract {
   };
   if (i.instanceType !== undefined) contract.instanceType = i.instanceType;
   if (i.localQueueName !== undefined) contract.localQueueName = i.localQueueName;
+  if (i.localQueueNamespace !== undefined) contract.localQueueNamespace = i.localQueueNamespace;
   if (i.flavors !== undefined) contract.flavors = [...i.flavors];
   return contract;
 }

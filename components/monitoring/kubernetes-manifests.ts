@@ -162,11 +162,21 @@ export interface ScrapeTargetSpec {
   interval: string;
 }
 
-/** Upstream defaults: GPU Operator's DCGM exporter, Kueue/JobSet manager metrics services, Argo's controller service. */
+/**
+ * The metrics Services / pods as the pinned charts and operators create them (test/cluster/state.test.ts renders
+ * the charts and resolves each selector and port):
+ * - DCGM: GPU Operator v26.3.2 `assets/state-dcgm-exporter/0400_service.yaml` (label `app`, port `gpu-metrics`);
+ * - Kueue 0.19.2 `charts/kueue/templates/manager/auth_proxy_service.yaml`: the controller's three Services
+ *   (metrics, webhook, visibility) share `control-plane`/`app.kubernetes.io/name`, and the visibility Service also
+ *   names its port `https`, so `app.kubernetes.io/component: metrics-service` picks the metrics one alone;
+ * - JobSet 0.12.0 `charts/jobset/templates/prometheus/manager_metrics_service.yaml`: labels
+ *   `app.kubernetes.io/name: jobset`, `app.kubernetes.io/component: controller` (no `control-plane` label);
+ * - Argo Workflows chart `templates/controller/workflow-controller-service.yaml`: `app.kubernetes.io/component`.
+ */
 export const SCRAPE_TARGET_SPECS: Readonly<Record<ScrapeTarget, ScrapeTargetSpec>> = {
   "dcgm-exporter": { kind: "ServiceMonitor", selector: { app: "nvidia-dcgm-exporter" }, port: "gpu-metrics", secure: false, honorLabels: true, interval: "15s" },
-  kueue: { kind: "ServiceMonitor", selector: { "control-plane": "controller-manager", "app.kubernetes.io/name": "kueue" }, port: "https", secure: true, honorLabels: false, interval: "30s" },
-  jobset: { kind: "ServiceMonitor", selector: { "control-plane": "controller-manager", "app.kubernetes.io/name": "jobset" }, port: "https", secure: true, honorLabels: true, interval: "30s" },
+  kueue: { kind: "ServiceMonitor", selector: { "control-plane": "controller-manager", "app.kubernetes.io/name": "kueue", "app.kubernetes.io/component": "metrics-service" }, port: "https", secure: true, honorLabels: false, interval: "30s" },
+  jobset: { kind: "ServiceMonitor", selector: { "app.kubernetes.io/name": "jobset", "app.kubernetes.io/component": "controller" }, port: "https", secure: true, honorLabels: true, interval: "30s" },
   "argo-workflows": { kind: "ServiceMonitor", selector: { "app.kubernetes.io/component": "workflow-controller" }, port: "metrics", secure: false, honorLabels: true, interval: "30s" },
   pushgateway: { kind: "ServiceMonitor", selector: {}, port: "http", secure: false, honorLabels: true, interval: "30s" },
   vllm: { kind: "PodMonitor", selector: { ...SERVING_POD_LABELS }, port: SERVING_METRICS_PORT, secure: false, honorLabels: false, interval: "15s" },

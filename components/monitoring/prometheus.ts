@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { PipelinePlatformContract } from "../platform";
 import { imageRef, MONITORING_CHARTS, MONITORING_IMAGES } from "../versions";
 import { COLLECTOR_LABELS } from "./alerts";
 import { MonitoringContract } from "./contract";
@@ -52,11 +53,16 @@ export interface PrometheusMonitoringArgs {
   servingNamespaces?: string[];
   /** Namespace of the DCGM exporter (DriverStackContract.dcgmNamespace); empty string: do not scrape DCGM. @default "gpu-operator" */
   dcgmNamespace?: string;
-  /** Namespace of the Kueue controller; empty string: do not scrape it. @default "kueue-system" */
+  /**
+   * Contract of the pipeline platform (`KubernetesPipelinePlatform.contract`): the namespaces Argo Workflows, JobSet
+   * and Kueue really run in, so that the monitors look there. @default - none: the per-controller namespace arguments, or their upstream defaults
+   */
+  platform?: PipelinePlatformContract;
+  /** Namespace of the Kueue controller; empty string: do not scrape it. @default - `platform.kueueNamespace` (not scraped when absent); "kueue-system" without `platform` */
   kueueNamespace?: string;
-  /** Namespace of the JobSet controller; empty string: do not scrape it. @default "jobset-system" */
+  /** Namespace of the JobSet controller; empty string: do not scrape it. @default - `platform.jobsetNamespace` (not scraped when absent); "jobset-system" without `platform` */
   jobsetNamespace?: string;
-  /** Namespace of the Argo Workflows controller; empty string: do not scrape it. @default "argo" */
+  /** Namespace of the Argo Workflows controller; empty string: do not scrape it. @default - `platform.argoNamespace` (not scraped when absent); "argo" without `platform` */
   argoNamespace?: string;
   /** Alert thresholds. @default DEFAULT_THRESHOLDS */
   thresholds?: Partial<AlertThresholds>;
@@ -147,7 +153,11 @@ export function resolvePrometheusMonitoring(name: string, args: PrometheusMonito
 
   const trainingNamespaces = [...args.trainingNamespaces];
   const servingNamespaces = args.servingNamespaces && args.servingNamespaces.length > 0 ? [...args.servingNamespaces] : trainingNamespaces;
-  const pick = (v: string | undefined, d: string): string[] => (v === "" ? [] : [v ?? d]);
+  // An explicit argument wins; then the platform contract (absent there: not scraped); then the upstream default.
+  const pick = (v: string | undefined, fromPlatform: string | undefined, d: string): string[] => {
+    const ns = v ?? (args.platform ? fromPlatform : d);
+    return ns === undefined || ns === "" ? [] : [ns];
+  };
   const pushgatewayName = `${name}-pushgateway`;
   const managed = mode === PrometheusMode.ManagedPrometheus;
   return {
@@ -162,10 +172,10 @@ export function resolvePrometheusMonitoring(name: string, args: PrometheusMonito
     trainingNamespaces,
     servingNamespaces,
     targetNamespaces: {
-      "dcgm-exporter": managed ? [] : pick(args.dcgmNamespace, "gpu-operator"),
-      kueue: pick(args.kueueNamespace, "kueue-system"),
-      jobset: pick(args.jobsetNamespace, "jobset-system"),
-      "argo-workflows": pick(args.argoNamespace, "argo"),
+      "dcgm-exporter": managed ? [] : pick(args.dcgmNamespace, "gpu-operator", "gpu-operator"),
+      kueue: pick(args.kueueNamespace, args.platform?.kueueNamespace, "kueue-system"),
+      jobset: pick(args.jobsetNamespace, args.platform?.jobsetNamespace, "jobset-system"),
+      "argo-workflows": pick(args.argoNamespace, args.platform?.argoNamespace, "argo"),
       pushgateway: [namespace],
       vllm: servingNamespaces,
     },

@@ -82,6 +82,13 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       problems.push({ propertyPath: "hubToken", reason: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)` });
     }
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS label (use lowercase letters, digits and '-')` });
+    const queueNs = args.pool.localQueueNamespace;
+    if (queueNs !== undefined && queueNs !== args.namespace) {
+      problems.push({
+        propertyPath: "namespace",
+        reason: `"${args.namespace}" is not the namespace of pool ${args.pool.name}'s LocalQueue "${args.pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${args.namespace}")`,
+      });
+    }
     let rendered: KubernetesPipelineRender | undefined;
     try {
       rendered = renderKubernetesPipeline(

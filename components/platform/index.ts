@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PIPELINE_CHARTS } from "../versions";
+import type { KueueContract } from "../gpu-node-pool/contract";
 import { throwIfProblems, type ArgProblem } from "../pipeline/problems";
 import { argoWorkflowsValues, jobsetValues } from "./values";
 
@@ -20,14 +21,40 @@ export interface KubernetesPipelinePlatformArgs {
   argoServer?: boolean;
   /** Helm timeout in seconds. @default 600 */
   timeoutSeconds?: number;
+  /**
+   * Namespace of an Argo Workflows controller the cluster already runs (only read when `installArgoWorkflows` is false).
+   * @default - unknown: the contract names no Argo namespace and monitoring does not scrape Argo
+   */
+  existingArgoNamespace?: string;
+  /**
+   * Namespace of a JobSet controller the cluster already runs (only read when `installJobSet` is false).
+   * @default - unknown: the contract names no JobSet namespace and monitoring does not scrape JobSet
+   */
+  existingJobSetNamespace?: string;
+  /**
+   * Contract of the cluster's Kueue installation ({@link KueueContract}), passed on so that consumers (monitoring)
+   * learn Kueue's namespace from the platform. @default - no Kueue named: monitoring does not scrape Kueue
+   */
+  kueue?: KueueContract;
 }
 
-/** What the platform tells the pipelines. */
+/**
+ * What the platform tells the pipelines and monitoring: where each controller runs, so that ServiceMonitors and
+ * NetworkPolicies look in the namespaces the controllers were really installed in.
+ */
 export interface PipelinePlatformContract {
-  /** Namespace of the controllers. */
+  /** Namespace of the controllers the component installs. */
   namespace: string;
   argoWorkflows: boolean;
   jobset: boolean;
+  /** Namespaces whose workflows the Argo controller runs. */
+  workflowNamespaces: string[];
+  /** Namespace of the Argo Workflows controller; absent when unknown. */
+  argoNamespace?: string;
+  /** Namespace of the JobSet controller; absent when unknown. */
+  jobsetNamespace?: string;
+  /** Namespace of the Kueue controller; absent when no Kueue contract was given. */
+  kueueNamespace?: string;
 }
 
 /**
@@ -53,6 +80,10 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
     args.workflowNamespaces.forEach((w, i) => {
       if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(w)) problems.push({ propertyPath: `workflowNamespaces[${i}]`, reason: `"${w}" is not a DNS label` });
     });
+    for (const key of ["existingArgoNamespace", "existingJobSetNamespace"] as const) {
+      const v = args[key];
+      if (v !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a DNS label (use lowercase letters, digits and '-')` });
+    }
     throwIfProblems("KubernetesPipelinePlatform", name, problems);
     super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
 
@@ -110,7 +141,20 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
       );
       this.ready.push(this.jobset);
     }
-    this.contract = { namespace: ns, argoWorkflows: installArgo, jobset: installJobSet };
+    this.contract = pipelinePlatformContract(ns, args);
     this.registerOutputs({ contract: this.contract });
   }
+}
+
+/** The contract of a platform with these arguments (controllers' namespace `namespace`). Pure. */
+export function pipelinePlatformContract(namespace: string, args: KubernetesPipelinePlatformArgs): PipelinePlatformContract {
+  const installArgo = args.installArgoWorkflows ?? true;
+  const installJobSet = args.installJobSet ?? true;
+  const contract: PipelinePlatformContract = { namespace, argoWorkflows: installArgo, jobset: installJobSet, workflowNamespaces: [...args.workflowNamespaces] };
+  const argoNamespace = installArgo ? namespace : args.existingArgoNamespace;
+  const jobsetNamespace = installJobSet ? namespace : args.existingJobSetNamespace;
+  if (argoNamespace !== undefined) contract.argoNamespace = argoNamespace;
+  if (jobsetNamespace !== undefined) contract.jobsetNamespace = jobsetNamespace;
+  if (args.kueue) contract.kueueNamespace = args.kueue.namespace;
+  return contract;
 }

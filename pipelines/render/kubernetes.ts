@@ -778,7 +778,8 @@ function renderServing(c: Ctx): Manifest[] {
 function renderAccess(c: Ctx): Manifest[] {
   const { spec, input, names } = c;
   const rules: object[] = [
-    { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get", "list", "watch", "patch", "delete"] },
+    // Argo 4.x resource templates: the action verb, and `get` to poll success/failure conditions (workflow/executor/resource.go).
+    { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get"] },
     { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
   ];
   if (spec.deployment.enabled) rules.push({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: [names.serving], verbs: ["get", "patch"] });
@@ -821,6 +822,9 @@ function renderNetworkPolicies(c: Ctx): Manifest[] {
   if (e.ports.length) {
     const cidrs = e.cidrs.length ? e.cidrs : ["0.0.0.0/0"];
     egress.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: e.ports.map(tcp) });
+    // An in-cluster store (`<service>.<namespace>.svc` host) also by namespace: ipBlocks do not match pod IPs on every CNI (Cilium).
+    const storeNs = [...new Set(e.hosts.map((h) => /^[^.]+\.([^.]+)\.svc(\.|$)/.exec(h)?.[1]).filter((n): n is string => !!n))];
+    if (storeNs.length) egress.push({ to: storeNs.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })), ports: e.ports.map(tcp) });
   }
   const m = input.monitoring;
   if (m?.pushgatewayUrl) {

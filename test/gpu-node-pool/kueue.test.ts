@@ -43,6 +43,32 @@ describe("KueueInstall", () => {
   });
 });
 
+describe("KueueGpuPool and the Kueue contract", () => {
+  it("KueueInstall's contract names its namespace and release; the queues wait for that release, and the pool contract names the LocalQueue's namespace", async () => {
+    const pool = existingNodesPoolContract({ name: "l4", gpuType: "l4" });
+    let contract: KueueGpuPool["contract"] | undefined;
+    let kueueNs: string | undefined;
+    const { resources } = await runWithMocks(() => {
+      const kueue = new KueueInstall("kueue", { namespace: "queues" });
+      kueueNs = kueue.contract.namespace;
+      contract = new KueueGpuPool("l4-queue", { pool, namespace: "ml", kueue: kueue.contract }).contract;
+    });
+    expect(kueueNs).toBe("queues");
+    expect(contract).toMatchObject({ localQueueName: "l4", localQueueNamespace: "ml" });
+    const release = one(resources, "kubernetes:helm.sh/v3:Release");
+    const flavors = resources.filter((r) => r.type === "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor");
+    expect(flavors.length).toBe(2);
+    for (const f of flavors) expect(f.dependsOn).toContain(release.urn);
+  });
+
+  it("without a Kueue contract the queues depend on nothing but each other (Kueue is already installed)", async () => {
+    const pool = existingNodesPoolContract({ name: "l4", gpuType: "l4" });
+    const { resources } = await runWithMocks(() => new KueueGpuPool("l4-queue", { pool, namespace: "ml" }));
+    const flavors = resources.filter((r) => r.type === "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor");
+    for (const f of flavors) expect(f.dependsOn).toEqual([]);
+  });
+});
+
 describe("KueueGpuPool", () => {
   const pool = existingNodesPoolContract({ name: "a100", gpuType: "a100-80gb", gpusPerNode: 8, maxNodes: 3 });
 

@@ -115,6 +115,25 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
     for (const m of Object.values(byName).filter((x) => x.spec?.endpoints || x.spec?.podMetricsEndpoints)) expect(m.metadata.labels.release).toBe("kube-prometheus-stack");
   });
 
+  it("takes the Argo, JobSet and Kueue namespaces from the platform contract; a controller the platform does not name is not scraped", async () => {
+    const platform = { namespace: "ml-system", argoWorkflows: true, jobset: true, workflowNamespaces: ["finetune"], argoNamespace: "ml-system", jobsetNamespace: "ml-system", kueueNamespace: "queues" };
+    const namespaces = (manifests: { kind: string; metadata: { name?: string }; spec?: unknown }[]) =>
+      Object.fromEntries(manifests.filter((m) => m.kind === "ServiceMonitor").map((m) => [m.metadata.name, (m.spec as { namespaceSelector: { matchNames: string[] } }).namespaceSelector.matchNames]));
+    expect(namespaces((await run({ trainingNamespaces: ["finetune"], platform })).manifests)).toEqual({
+      "mon-dcgm-exporter": ["gpu-operator"],
+      "mon-kueue": ["queues"],
+      "mon-jobset": ["ml-system"],
+      "mon-argo-workflows": ["ml-system"],
+      "mon-pushgateway": ["monitoring"],
+    });
+    const { argoNamespace: _a, kueueNamespace: _k, ...withoutArgoAndKueue } = platform;
+    expect(namespaces((await run({ trainingNamespaces: ["finetune"], platform: withoutArgoAndKueue, jobsetNamespace: "jobs" })).manifests)).toEqual({
+      "mon-dcgm-exporter": ["gpu-operator"],
+      "mon-jobset": ["jobs"],
+      "mon-pushgateway": ["monitoring"],
+    });
+  });
+
   it("dashboard ConfigMaps carry the sidecar label and the dashboard JSON", async () => {
     const { manifests } = await run({ trainingNamespaces: ["finetune"], dashboardLabel: { "grafana.io/dashboard": "finetune" }, dashboardNamespace: "grafana" });
     const cms = manifests.filter((m) => m.kind === "ConfigMap") as unknown as Array<{ metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> }>;

@@ -80,9 +80,35 @@ describe("KubernetesFineTuningPipeline", () => {
     expect(e.message).toContain("hubToken: is required because meta-llama/Llama-3.1-8B-Instruct is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)");
     expect(e.message).toContain("finetune:pipelines[3].compute.pool: full fine-tuning of 8.0B parameters needs ~137 GiB");
   });
+
+  it("refuses a namespace other than the pool's LocalQueue's (Kueue admits only workloads of the queue's namespace)", async () => {
+    const pool = { ...l4Pool, localQueueName: "l4-spot", localQueueNamespace: "finetune" };
+    const e = await errorOf(() => new KubernetesFineTuningPipeline("support", { spec: example("support-assistant"), pool, store: minioStore, namespace: "research", hubToken: pulumi.secret("hf_test") }));
+    expect(e.message).toBe(
+      'KubernetesFineTuningPipeline "support" has invalid arguments (1 problem):\n' +
+        '  namespace: "research" is not the namespace of pool l4-spot\'s LocalQueue "l4-spot" ("finetune"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "finetune", or create a KueueGpuPool for this pool in "research")',
+    );
+    // The same pool in its own namespace is accepted.
+    const { resources } = await runWithMocks(() => new KubernetesFineTuningPipeline("ok", { spec: example("support-assistant"), pool, store: minioStore, namespace: "finetune", hubToken: pulumi.secret("hf_test") }));
+    expect(resources.find((r) => r.inputs.kind === "WorkflowTemplate")?.inputs.metadata.namespace).toBe("finetune");
+  });
 });
 
 describe("KubernetesPipelinePlatform", () => {
+  it("its contract names where Argo, JobSet and Kueue run (installed here, existing elsewhere, or unknown)", async () => {
+    const kueue = { namespace: "kueue-system", chartVersion: "0.19.2", ready: [] };
+    let installed: KubernetesPipelinePlatform["contract"] | undefined;
+    let existing: KubernetesPipelinePlatform["contract"] | undefined;
+    await runWithMocks(() => {
+      installed = new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune"], namespace: "ml-system", kueue }).contract;
+      existing = new KubernetesPipelinePlatform("other", { workflowNamespaces: ["finetune"], installArgoWorkflows: false, installJobSet: false, existingArgoNamespace: "argo" }).contract;
+    });
+    expect(installed).toEqual({ namespace: "ml-system", argoWorkflows: true, jobset: true, workflowNamespaces: ["finetune"], argoNamespace: "ml-system", jobsetNamespace: "ml-system", kueueNamespace: "kueue-system" });
+    expect(existing).toEqual({ namespace: "finetune-system", argoWorkflows: false, jobset: false, workflowNamespaces: ["finetune"], argoNamespace: "argo" });
+    const e = await errorOf(() => new KubernetesPipelinePlatform("p", { workflowNamespaces: ["finetune"], installJobSet: false, existingJobSetNamespace: "JobSet" }));
+    expect(e.errors).toEqual([{ propertyPath: "existingJobSetNamespace", reason: '"JobSet" is not a DNS label (use lowercase letters, digits and \'-\')' }]);
+  });
+
   it("installs Argo Workflows and JobSet from the pinned charts with restricted security contexts in a restricted namespace", async () => {
     const { resources } = await runWithMocks(() => new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune"] }));
     const [ns] = ofType(resources, "kubernetes:core/v1:Namespace");

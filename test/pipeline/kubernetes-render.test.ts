@@ -230,7 +230,7 @@ describe("security and access", () => {
   it("the Role allows exactly JobSets, the serving Deployment and Argo's task results", () => {
     const role = renders.get("support-assistant")!.objects.find((o) => o.kind === "Role")!;
     expect((role as Obj).rules).toEqual([
-      { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get", "list", "watch", "patch", "delete"] },
+      { apiGroups: ["jobset.x-k8s.io"], resources: ["jobsets"], verbs: ["create", "get"] },
       { apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] },
       { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["support-assistant-serving"], verbs: ["get", "patch"] },
     ]);
@@ -256,6 +256,7 @@ describe("security and access", () => {
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
       { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }] },
       { to: [{ ipBlock: { cidr: "10.96.0.0/12" } }], ports: [{ protocol: "TCP", port: 9000 }] },
+      { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune-store" } } }], ports: [{ protocol: "TCP", port: 9000 }] },
       { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9091 }] },
     ]);
   });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { repoRoot } from "./schemas";
 
 /**
@@ -73,7 +73,8 @@ export function helmTemplate(args: HelmRenderArgs): RenderedObject[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-helm-"));
   try {
     const valuesFile = path.join(dir, "values.yaml");
-    fs.writeFileSync(valuesFile, stringify(args.values ?? {}));
+    // JSON is YAML that reads the same under YAML 1.1 (helm's parser): `off` stays a string.
+    fs.writeFileSync(valuesFile, JSON.stringify(args.values ?? {}));
     const out = execFileSync(
       helmBinary(),
       ["template", args.release, chartArchive(args.chart), "--namespace", args.namespace, "-f", valuesFile,

@@ -79,11 +79,10 @@ export function renderPrometheusRules(opts: RenderRulesOptions): RuleFile {
     }
     return g;
   };
-  if (opts.thresholds.gpuHoursBudget !== undefined) {
-    const g = group("finetune.budget");
-    g.interval = `${RECORDING_INTERVAL_SECONDS}s`;
-    g.rules.push({ record: RECORDING_RULES.gpusAllocated, expr: gpuAllocationRecordingExpr(opts.scope) });
-  }
+  // Always recorded: the gpu-fleet dashboard's "GPUs allocated" panel reads it, with or without a GPU-hours budget.
+  const budget = group("finetune.budget");
+  budget.interval = `${RECORDING_INTERVAL_SECONDS}s`;
+  budget.rules.push({ record: RECORDING_RULES.gpusAllocated, expr: gpuAllocationRecordingExpr(opts.scope) });
   for (const a of alerts) {
     const name = GROUP_OF[a.name];
     if (!name) throw new Error(`alert ${a.name} has no rule group (add it to GROUP_OF in components/monitoring/rules/render.ts)`);
