@@ -24,7 +24,7 @@ const AwsStoreSchema = z.strictObject({
   kmsKeyDeletionDays: bounded("kmsKeyDeletionDays"),
   /** Deny uploads that request SSE-S3 or another KMS key. @default true */
   denyUnencryptedUploads: z.boolean().default(true),
-  /** Secrets Manager ARNs (secrets named ecr-pullthroughcache/...) of upstream registry credentials: with one, the pinned images of that registry reach ECR through a pull-through cache instead of the mirror command. @default {} */
+  /** Secrets Manager ARNs (secrets named ecr-pullthroughcache/...) of upstream registry credentials, by registry (docker-hub, github-container-registry, gitlab-container-registry): with one, the pinned images of that registry reach ECR through a pull-through cache instead of the mirror command. @default {} */
   upstreamCredentials: z.partialRecord(z.enum(CREDENTIALED_UPSTREAMS), z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+$/, "is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/<name> (create the secret under that name)")).default({}),
 });
 
