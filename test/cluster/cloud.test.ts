@@ -9,7 +9,7 @@ import { planStack, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath, type EngineConfig } from "../../plan/stack-config";
 import type { RecordedResource } from "../../plan/mock-engine";
 import { MOCK_ACCOUNT } from "../../plan/mock-state";
-import { configImages, imageFindings, podImageFindings, s3Findings, arnFindings, sageMakerDefinitions, sageMakerFindings, stepReferences, type CloudState } from "./cloud";
+import { arnFindings, configImages, gcsFindings, imageFindings, podImageFindings, s3Findings, s3ListFindings, sageMakerDefinitions, sageMakerFindings, stepReferences, type CloudState } from "./cloud";
 
 const HOST = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
 const DOCKER_HUB_SECRET = `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf`;
@@ -110,6 +110,20 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
     ]);
   });
 
+  it("planted: a role whose list condition leaves out the datasets cannot list the dataset input", () => {
+    const resources = structuredClone(mirror.resources) as RecordedResource[];
+    const policy = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "finetune-support-assistant-execution")!;
+    const doc = JSON.parse(policy.inputs.policy as string);
+    const list = doc.Statement.find((x: { Sid: string }) => x.Sid === "ListPrefixes");
+    list.Condition.StringLike["s3:prefix"] = list.Condition.StringLike["s3:prefix"].filter((p: string) => p !== "datasets/*");
+    policy.inputs.policy = JSON.stringify(doc);
+    const state = { ...mirror, resources };
+    const dataset = JSON.parse(resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!.inputs.pipelineDefinition as string).Parameters[0].DefaultValue as string;
+    expect(s3ListFindings(state, sageMakerDefinitions(resources).slice(0, 1).flatMap(stepReferences))).toEqual([
+      `support-assistant/DataPrep ProcessingInputs/1/S3Input/S3Uri: role ${policy.inputs.role} may not list s3://${dataset.slice(5).split("/")[0]} under ${dataset.slice(5).split("/").slice(1).join("/")}`,
+    ]);
+  });
+
   it("planted: a role, key or secret ARN the stack neither creates nor is given", () => {
     const stranger = `arn:aws:iam::${MOCK_ACCOUNT}:role/someone-elses-role`;
     const key = `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:alias/not-ours`;
@@ -141,6 +155,33 @@ describe("kubernetes and gcp: every image a pod or Deployment references has a s
       expect(podImageFindings(manifests, o)).toEqual(["image ghcr.io/someone/unpinned:1.0 has no source (not a pin of components/versions.ts, not in the store's registry, not named by the config)"]);
     }, 60_000);
   }
+});
+
+describe("gcp: every gs:// bucket a pod names is one its Workload Identity may read and write", () => {
+  let plan: PlanResult;
+  beforeAll(async () => {
+    plan = await planStack("gcp", loadStackConfigFile(stackConfigPath("gcp")));
+  }, 60_000);
+
+  it("the example stack has zero findings, and the check saw the pipelines' buckets", () => {
+    expect(gcsFindings(plan.resources, plan.manifests)).toEqual([]);
+    expect(plan.manifests.filter((m) => m.kind === "WorkflowTemplate" && JSON.stringify(m).includes("gs://")).length).toBeGreaterThan(0);
+  });
+
+  it("planted: the bucket grant is missing, and a template names a bucket nobody granted", () => {
+    const grant = plan.resources.find((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember")!;
+    const without = plan.resources.filter((r) => r !== grant);
+    const findings = gcsFindings(without, plan.manifests);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.endsWith(`${String(grant.inputs.member).slice("serviceAccount:".length)} may not read and write gs://${grant.inputs.bucket} (no roles/storage.objectUser on the bucket)`))).toBe(true);
+
+    const manifests = structuredClone(plan.manifests);
+    const wt = manifests.find((m) => m.kind === "WorkflowTemplate" && JSON.stringify(m).includes("gs://"))!;
+    manifests[manifests.indexOf(wt)] = JSON.parse(JSON.stringify(wt).split(`gs://${grant.inputs.bucket}/datasets/`).join("gs://someone-elses-bucket/datasets/"));
+    expect(gcsFindings(plan.resources, manifests)).toEqual([
+      `WorkflowTemplate ${wt.metadata.namespace}/${wt.metadata.name}: ${String(grant.inputs.member).slice("serviceAccount:".length)} may not read and write gs://someone-elses-bucket (no roles/storage.objectUser on the bucket)`,
+    ]);
+  });
 });
 
 describe("the image table and the mirror command", () => {

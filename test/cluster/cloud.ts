@@ -231,7 +231,7 @@ export function arnFindings(state: CloudState, refs: StepReference[]): string[] 
 /** Every finding of the SageMaker side of a state. */
 export function sageMakerFindings(state: CloudState): string[] {
   const refs = sageMakerDefinitions(state.resources).flatMap(stepReferences);
-  return [...imageFindings(state, refs), ...s3Findings(state, refs), ...arnFindings(state, refs)];
+  return [...imageFindings(state, refs), ...s3Findings(state, refs), ...s3ListFindings(state, refs), ...arnFindings(state, refs)];
 }
 
 /**
@@ -254,4 +254,72 @@ export function configImages(config: unknown): string[] {
   };
   walk(config);
   return out;
+}
+
+/** An IAM statement with its condition, for the list check. */
+interface ConditionedStatement extends Statement {
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/**
+ * S3Prefix inputs are listed before they are read: the step's role must be allowed `s3:ListBucket` on the
+ * bucket with an `s3:prefix` condition (when there is one) that matches the input's key.
+ */
+export function s3ListFindings(state: CloudState, refs: StepReference[]): string[] {
+  const policies = rolePolicies(state.resources) as Map<string, ConditionedStatement[]>;
+  const findings: string[] = [];
+  for (const ref of refs.filter((r) => r.kind === "s3-read")) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(ref.value)!;
+    const role = ref.roleArn?.split("/").pop() ?? "";
+    const ok = (policies.get(role) ?? []).some((s) => {
+      if (s.Effect !== "Allow" || !list(s.Action).some((a) => iamMatch(a, "s3:ListBucket")) || !list(s.Resource).some((r) => iamMatch(r, `arn:aws:s3:::${m[1]}`))) return false;
+      const prefixes = s.Condition?.StringLike?.["s3:prefix"];
+      return prefixes === undefined || list(prefixes).some((p) => iamMatch(p, m[2]));
+    });
+    if (!ok) findings.push(`${ref.pipeline}/${ref.step} ${ref.path}: role ${role} may not list s3://${m[1]} under ${m[2]}`);
+  }
+  return findings;
+}
+
+/** Kinds that run pods (their pod specs name the ServiceAccount whose identity reads and writes the store). */
+const POD_KINDS = new Set(["Pod", "Deployment", "StatefulSet", "Job", "CronJob", "JobSet", "Workflow", "WorkflowTemplate", "CronWorkflow"]);
+const GCS_URI = /gs:\/\/([a-z0-9][a-z0-9_-]{1,61}[a-z0-9])\//g;
+
+/**
+ * GKE: every `gs://` bucket a pod-running object names is one the Google service account of its Kubernetes
+ * ServiceAccount (Workload Identity annotation + `roles/iam.workloadIdentityUser` binding) may read and write
+ * (`roles/storage.objectUser` on the bucket).
+ */
+export function gcsFindings(resources: RecordedResource[], manifests: KubernetesManifest[]): string[] {
+  const findings: string[] = [];
+  const gsaOf = new Map<string, string>();
+  for (const m of manifests.filter((x) => x.kind === "ServiceAccount")) {
+    const gsa = (m.metadata.annotations as Record<string, string> | undefined)?.["iam.gke.io/gcp-service-account"];
+    if (gsa) gsaOf.set(`${m.metadata.namespace}/${m.metadata.name}`, gsa);
+  }
+  const bindings = resources.filter((r) => r.type === "gcp:serviceaccount/iAMMember:IAMMember" && r.inputs.role === "roles/iam.workloadIdentityUser");
+  const grants = resources.filter((r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && r.inputs.role === "roles/storage.objectUser");
+  for (const m of manifests.filter((x) => POD_KINDS.has(x.kind))) {
+    const text = JSON.stringify(m);
+    const buckets = new Set([...text.matchAll(GCS_URI)].map((x) => x[1]));
+    if (buckets.size === 0) continue;
+    const accounts = new Set([...text.matchAll(/"serviceAccountName":"([^"]+)"/g)].map((x) => x[1]));
+    if (accounts.size === 0) accounts.add("default");
+    for (const ksa of accounts) {
+      const ns = m.metadata.namespace ?? "default";
+      const gsa = gsaOf.get(`${ns}/${ksa}`);
+      const where = `${m.kind} ${ns}/${m.metadata.name}`;
+      if (!gsa) {
+        findings.push(`${where}: ServiceAccount ${ksa} has no Workload Identity annotation, so it cannot reach ${[...buckets].map((b) => `gs://${b}`).join(", ")}`);
+        continue;
+      }
+      if (!bindings.some((b) => String(b.inputs.serviceAccountId).endsWith(`/${gsa}`) && String(b.inputs.member).endsWith(`.svc.id.goog[${ns}/${ksa}]`))) {
+        findings.push(`${where}: ${ns}/${ksa} may not act as ${gsa} (no roles/iam.workloadIdentityUser binding)`);
+      }
+      for (const b of buckets) {
+        if (!grants.some((g) => g.inputs.bucket === b && g.inputs.member === `serviceAccount:${gsa}`)) findings.push(`${where}: ${gsa} may not read and write gs://${b} (no roles/storage.objectUser on the bucket)`);
+      }
+    }
+  }
+  return findings;
 }
