@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ecrImagePlan, mirrorScript, parseImageRef, shellQuote } from "../../components/artifact-registry/images";
-import { imagePlanFiles, type ImageSourceEntry } from "../../plan/images";
+import { imagePlanFiles, imagePlanLine, type ImageSourceEntry } from "../../plan/images";
 import { planStack, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath, type EngineConfig } from "../../plan/stack-config";
 import type { RecordedResource } from "../../plan/mock-engine";
@@ -44,8 +44,10 @@ const step = (d: any, name: string) => d.Steps.find((s: any) => s.Name === name)
 describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definitions resolves", () => {
   let mirror: CloudState;
   let pullThrough: CloudState;
+  let mirrorPlan: PlanResult;
   beforeAll(async () => {
-    mirror = cloudState(await planStack("aws-sagemaker", loadStackConfigFile(stackConfigPath("aws-sagemaker"))));
+    mirrorPlan = await planStack("aws-sagemaker", loadStackConfigFile(stackConfigPath("aws-sagemaker")));
+    mirror = cloudState(mirrorPlan);
     pullThrough = cloudState(await planStack("aws-sagemaker", withStore("aws-sagemaker", (s) => (s.aws = { ...(s.aws ?? {}), upstreamCredentials: { "docker-hub": DOCKER_HUB_SECRET } }))));
   }, 60_000);
 
@@ -58,6 +60,18 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
     expect(refs.filter((r) => r.kind === "s3-write").length).toBeGreaterThan(5);
     expect(refs.filter((r) => r.kind === "s3-read").length).toBeGreaterThan(10);
     expect(new Set(refs.filter((r) => r.kind === "arn").map((r) => r.value.split(":")[2]))).toEqual(new Set(["iam", "kms", "secretsmanager"]));
+  });
+
+  it("the stack output and the plan's summary line name each image's source and the mirror command", () => {
+    expect(mirrorPlan.outputs.images).toEqual({
+      python: { source: "docker.io/library/python:3.12.12-slim-bookworm", uri: `${HOST}/finetune/python:3.12.12-slim-bookworm`, via: "mirror" },
+      trainer: { source: "docker.io/axolotlai/axolotl:0.12.2-py3.11-cu128-2.8.0", uri: `${HOST}/finetune/trainer:0.12.2-py3.11-cu128-2.8.0`, via: "mirror" },
+      evaluator: { source: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04", uri: `${HOST}/finetune/evaluator:25.04`, via: "mirror" },
+      serving: { source: "docker.io/vllm/vllm-openai:v0.11.0", uri: `${HOST}/finetune/serving:v0.11.0`, via: "mirror" },
+    });
+    expect(imagePlanLine(imagePlanFiles(mirrorPlan.config, mirrorPlan.manifests), "out/aws-sagemaker")).toBe(
+      "Images: 0 pulled from their upstream registries, 0 through ECR pull-through caches, 4 mirrored, 0 named by config (out/aws-sagemaker/images.json); copy them before the first run: sh out/aws-sagemaker/mirror-images.sh",
+    );
   });
 
   it("with Docker Hub credentials, three images come through the pull-through cache and the state still resolves", () => {
@@ -207,9 +221,10 @@ describe("the image table and the mirror command", () => {
     const script = path.join(dir, "mirror-images.sh");
     fs.writeFileSync(script, mirrorScript(plan, HOST, "us-east-1"));
     execFileSync("sh", [script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
-    expect(fs.readFileSync(log, "utf8").trim().split("\n")).toEqual([
-      "aws ecr get-login-password --region us-east-1",
-      `crane auth login ${HOST} --username AWS --password-stdin`,
+    const lines = fs.readFileSync(log, "utf8").trim().split("\n");
+    // The login is one pipeline: its two commands run concurrently, in either order.
+    expect(lines.slice(0, 2).sort()).toEqual(["aws ecr get-login-password --region us-east-1", `crane auth login ${HOST} --username AWS --password-stdin`]);
+    expect(lines.slice(2)).toEqual([
       `crane digest ${HOST}/finetune/evaluator:25.04`,
       `crane copy nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04 ${HOST}/finetune/evaluator:25.04`,
       `crane manifest ${HOST}/finetune/docker-hub/library/python:3.12.12-slim-bookworm`,
