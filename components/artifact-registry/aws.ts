@@ -161,6 +161,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   private readonly prefix: string;
   private readonly region: string;
   private readonly partition: string;
+  /** `arn:...:repository/<prefix>/*` of every pull-through cache rule. */
   private readonly cacheRepositoryArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -263,7 +264,8 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     }
 
     // Pull-through cache: one rule per upstream the pins come from, and a creation template so that the
-    // repositories ECR creates on first pull are immutable, scanned-alike, KMS-encrypted and expire like ours.
+    // repositories ECR creates on first pull are immutable, encrypted with the registry's key and expire like
+    // ours (scanning follows the account's registry scanning configuration: templates have no scan setting).
     this.pullThroughCacheRules = {};
     const cacheRepoArns = pulumi.output(accountId).apply((acct) => shape.rules.map((r) => `arn:${partition}:ecr:${args.region}:${acct}:repository/${r.prefix}/*`));
     this.cacheRepositoryArns = cacheRepoArns;
@@ -372,7 +374,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
   /** Pull access for `role` to the stage image repositories. */
   grantPull(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, "ecr-pull", opts, pulumi.all([this.repositoryArns(), this.pullThroughRepositoryArns()]).apply(([arns, cache]) => ecrPolicy(arns, false, cache)));
+    return this.attach(role, "ecr-pull", opts, pulumi.all([this.repositoryArns(), this.cacheRepositoryArns]).apply(([arns, cache]) => ecrPolicy(arns, false, cache)));
   }
 
   /** Pull and push access for `role` (CI) to the stage image repositories. */
@@ -393,11 +395,6 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
   private bucketArn(): string {
     return `arn:${this.partition}:s3:::${this.bucketName}`;
-  }
-
-  /** `arn:...:repository/<prefix>/*` of every pull-through cache rule. */
-  private pullThroughRepositoryArns(): pulumi.Output<string[]> {
-    return this.cacheRepositoryArns;
   }
 
   private repositoryArns(): pulumi.Output<string[]> {
