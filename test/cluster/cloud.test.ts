@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ecrImagePlan, mirrorScript, parseImageRef, shellQuote } from "../../components/artifact-registry/images";
+import { credentialArnProblems, ecrImagePlan, mirrorScript, parseImageRef, shellQuote } from "../../components/artifact-registry/images";
 import { imagePlanFiles, imagePlanLine, type ImageSourceEntry } from "../../plan/images";
 import { planStack, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath, type EngineConfig } from "../../plan/stack-config";
@@ -204,6 +204,17 @@ describe("the image table and the mirror command", () => {
     expect(parseImageRef("vllm/vllm-openai:v0.11.0")).toEqual({ registry: "docker.io", path: "vllm/vllm-openai", tag: "v0.11.0" });
     expect(parseImageRef("nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04")).toEqual({ registry: "nvcr.io", path: "nvidia/eval-factory/lm-evaluation-harness", tag: "25.04" });
     expect(() => parseImageRef("python")).toThrow('image "python" is not <repository>:<tag> (pin a tag from components/versions.ts)');
+  });
+
+  it("nvcr.io is never pull-through cached (ECR does not support it), whatever credentials are given", () => {
+    const all = { "docker-hub": DOCKER_HUB_SECRET, "github-container-registry": DOCKER_HUB_SECRET, "gitlab-container-registry": DOCKER_HUB_SECRET };
+    const plan = ecrImagePlan("finetune", HOST, all);
+    expect(plan.images.evaluator).toEqual({ role: "evaluator", source: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04", uri: `${HOST}/finetune/evaluator:25.04`, repository: "finetune/evaluator", via: "mirror" });
+    expect(plan.rules).toEqual([{ prefix: "finetune/docker-hub", upstream: "docker-hub", url: "registry-1.docker.io", credentialArn: DOCKER_HUB_SECRET }]);
+    expect(plan.mirrorRepositories).toEqual(["finetune/evaluator"]);
+    expect(credentialArnProblems({ quay: DOCKER_HUB_SECRET }, "us-east-1")).toEqual([
+      { propertyPath: "upstreamCredentialArns.quay", reason: '"quay" needs no credentials or is not an ECR pull-through upstream (use one of docker-hub, github-container-registry, gitlab-container-registry)' },
+    ]);
   });
 
   it("quotes every word, so that a quote or `$(...)` in a reference stays data", () => {
