@@ -7,4 +7,4 @@ export * from "./layout";
 export * from "./trainer-config";
 export { validatePipelineAgainstPool } from "./validate";
 export { renderKubernetesPipeline, renderScriptsConfigMap, objectNames, pipelineLabels, PipelineRenderError, ARGO_RUN_ID, type KubernetesPipelineInput, type KubernetesPipelineRender, type Manifest } from "./render/kubernetes";
-export { renderSageMakerPipeline, mirroredImage, type SageMakerPipelineInput, type SageMakerPipelineRender } from "./render/sagemaker";
+export { renderSageMakerPipeline, type SageMakerPipelineInput, type SageMakerPipelineRender } from "./render/sagemaker";

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { mandatoryViolations } from "../policy/engine";
 import { ConfigError } from "../stacks/config/errors";
+import { imagePlanFiles, imagePlanLine } from "./images";
 import { planStack, summarize, writePlan } from "./plan";
 import { loadStackConfigFile, stackConfigPath } from "./stack-config";
 
@@ -56,7 +57,8 @@ async function run(): Promise<number> {
   try {
     const result = await planStack(args.stack, engine);
     const dir = writePlan(result, args.out);
-    process.stdout.write(`${summarize(result)}\n\nWrote ${path.relative(process.cwd(), dir) || dir}/\n`);
+    const rel = path.relative(process.cwd(), dir) || dir;
+    process.stdout.write(`${summarize(result)}\n${imagePlanLine(imagePlanFiles(result.config, result.manifests), rel)}\n\nWrote ${rel}/\n`);
     return mandatoryViolations(result.violations).length > 0 ? 3 : 0;
   } catch (e) {
     if (e instanceof ConfigError || ConfigError.isInstance(e)) {

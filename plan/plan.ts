@@ -8,6 +8,7 @@ import { mandatoryViolations, policyReport, runPolicies, type PolicyViolation } 
 import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
+import { imagePlanFiles } from "./images";
 import { manifestsOf, type KubernetesManifest } from "./manifests";
 import { runWithMocks, type RecordedResource } from "./mock-engine";
 import type { EngineConfig } from "./stack-config";
@@ -114,6 +115,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
 
   for (const p of result.config.pipelines) files.set(`pipelines/${safe(p.name)}.mmd`, renderMermaid(p));
 
+  for (const [rel, text] of imagePlanFiles(result.config, result.manifests)) files.set(rel, text);
   files.set("policy-report.json", JSON.stringify(policyReport(result.violations), null, 2));
   return files;
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
-import { AwsArtifactRegistry } from "../components/artifact-registry/aws";
+import { AwsArtifactRegistry, partitionOf } from "../components/artifact-registry/aws";
+import { ecrImagePlan, type EcrImagePlan } from "../components/artifact-registry/images";
 import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
 import type { AwsArtifactStoreContract } from "../components/artifact-registry/contract-input";
 import { sagemakerPoolContract } from "../components/gpu-node-pool/pool-contract";
@@ -26,6 +27,22 @@ function plainContract(c: AwsArtifactStoreContract): ArtifactStoreContract {
     if (typeof c[k] !== "string") throw new Error(`internal: artifact store contract field ${k} is not a plain string although accountId is set`);
   }
   return c as ArtifactStoreContract;
+}
+
+/** Where the stack's SageMaker pipelines pull the pinned images, and how each gets there (for `plan`'s mirror command). */
+export interface SageMakerImagePlan {
+  region: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com` */
+  registryHost: string;
+  plan: EcrImagePlan;
+}
+
+/** The image plan of a typed config (the same table and inputs the registry is created from); undefined without an account id. */
+export function sageMakerImagePlan(cfg: KitConfig): SageMakerImagePlan | undefined {
+  const account = cfg.artifactStore.aws.accountId;
+  if (cfg.aws === undefined || account === undefined) return undefined;
+  const registryHost = `${account}.dkr.ecr.${cfg.aws.region}.${partitionOf(cfg.aws.region).dnsSuffix}`;
+  return { region: cfg.aws.region, registryHost, plan: ecrImagePlan(cfg.name, registryHost, cfg.artifactStore.aws.upstreamCredentials) };
 }
 
 /**
@@ -80,6 +97,8 @@ export function awsSageMakerStack(cfg: KitConfig): StackOutputs {
     checkpointsUri: store.checkpointsUri,
     registryUri: store.registryUri,
     containerRegistry: store.containerRegistry,
+    // Where each pinned image comes from: pull-through cache rules the stack creates, or `out/aws-sagemaker/mirror-images.sh`.
+    images: registry.imagePlan.apply((p) => Object.fromEntries(Object.values(p.images).map((i) => [i.role, { source: i.source, uri: i.uri, via: i.via }]))),
     modelPackageGroup: store.modelPackageGroupName,
     dashboardUrl: monitoring.dashboardUrl,
     alertTopicArn: monitoring.alertTopicArn,

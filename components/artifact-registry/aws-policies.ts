@@ -88,15 +88,38 @@ export function s3ReadPolicy(t: S3GrantTarget): PolicyDocument {
   return { Version: "2012-10-17", Statement: s3Statements(t, S3_OBJECT_READ_ACTIONS, KMS_READ_ACTIONS, "Read") };
 }
 
-/** Pull (or pull and push) from exactly these ECR repositories. */
-export function ecrPolicy(repositoryArns: string[], push = false): PolicyDocument {
+/** ECR actions that let a pull through a pull-through cache prefix create and fill the cache repository (first pull). */
+export const ECR_PULL_THROUGH_ACTIONS = ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"] as const;
+
+/**
+ * Pull (or pull and push) from exactly these ECR repositories, and pull through the cache prefixes whose
+ * repository ARN patterns (`arn:...:repository/<prefix>/*`) are given: ECR creates those repositories on the
+ * first pull, as the principal that pulls.
+ */
+export function ecrPolicy(repositoryArns: string[], push = false, pullThroughRepositoryArns: string[] = []): PolicyDocument {
   const actions = push ? [...new Set([...ECR_PULL_ACTIONS, ...ECR_PUSH_ACTIONS])] : [...ECR_PULL_ACTIONS];
+  const statements: PolicyStatement[] = [
+    // GetAuthorizationToken has no resource type: AWS only accepts "*" for it.
+    { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
+    { Sid: push ? "EcrPullPush" : "EcrPull", Effect: "Allow", Action: actions, Resource: [...repositoryArns].sort() },
+  ];
+  if (pullThroughRepositoryArns.length > 0) {
+    statements.push({ Sid: "EcrPullThroughCache", Effect: "Allow", Action: [...ECR_PULL_ACTIONS, ...ECR_PULL_THROUGH_ACTIONS], Resource: [...pullThroughRepositoryArns].sort() });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The role ECR assumes to create pull-through cache repositories from a creation template that names a KMS key
+ * (AWS: "Create an IAM role for repository creation templates"): create and tag the repositories under the
+ * prefixes, and grant ECR use of that one key.
+ */
+export function ecrCreationTemplateRolePolicy(repositoryArns: string[], kmsKeyArn: string): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
-      // GetAuthorizationToken has no resource type: AWS only accepts "*" for it.
-      { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
-      { Sid: push ? "EcrPullPush" : "EcrPull", Effect: "Allow", Action: actions, Resource: [...repositoryArns].sort() },
+      { Sid: "CreateCacheRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:TagResource"], Resource: [...repositoryArns].sort() },
+      { Sid: "UseRegistryKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: kmsKeyArn },
     ],
   };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   assumeRolePolicy,
   bucketPolicy,
+  ecrCreationTemplateRolePolicy,
   ecrLifecyclePolicy,
   ecrPolicy,
   modelRegistryPolicy,
@@ -13,6 +14,7 @@ import {
 import { bucketNameProblems, defaultS3BucketName } from "./bucket-names";
 import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
+import { credentialArnProblems, ecrImagePlan, pullThroughProblems, STAGE_IMAGE_ROLES, type CredentialedUpstream, type EcrImagePlan } from "./images";
 import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
 import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
 
@@ -31,8 +33,20 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
    * @default - `<name>-artifacts-<accountId>-<region>` when `accountId` is set
    */
   bucketName?: string;
-  /** Stage images: one ECR repository `<name>/<image>` each. @default ["data-prep", "trainer", "evaluator", "serving"] */
+  /**
+   * Stage images: one ECR repository `<name>/<image>` each, for images you build and push. The repositories the
+   * pinned images are mirrored into (components/artifact-registry/images.ts) are created in addition.
+   * @default ["data-prep", "trainer", "evaluator", "serving"]
+   */
   images?: string[];
+  /**
+   * Secrets Manager ARNs (secrets named `ecr-pullthroughcache/...`, in the registry's region) of upstream
+   * registry credentials. With one, the pinned images of that registry reach ECR through a pull-through cache
+   * rule; without, they are mirrored by the command `plan` writes. Registries that need no credentials (Quay,
+   * registry.k8s.io, ECR Public) are always pull-through cached.
+   * @default {}
+   */
+  upstreamCredentialArns?: Partial<Record<CredentialedUpstream, string>>;
   /** Days a non-current version under `checkpoints/` is kept before it expires. @default 7 */
   checkpointNoncurrentDays?: number;
   /** Days any other non-current version is kept before it expires. @default 90 */
@@ -85,6 +99,8 @@ export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegis
     for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
   }
   problems.push(...imageProblems(args.images ?? DEFAULT_STAGE_IMAGES));
+  problems.push(...credentialArnProblems(args.upstreamCredentialArns ?? {}, args.region ?? ""));
+  if (NAME.test(name)) problems.push(...pullThroughProblems(ecrImagePlan(name, "registry", args.upstreamCredentialArns)));
   problems.push(
     ...retentionProblems({
       checkpointNoncurrentDays: args.checkpointNoncurrentDays,
@@ -133,6 +149,10 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   readonly key: aws.kms.Key;
   /** ECR repositories by image name. */
   readonly repositories: Record<string, aws.ecr.Repository>;
+  /** Pull-through cache rules by repository prefix. */
+  readonly pullThroughCacheRules: Record<string, aws.ecr.PullThroughCacheRule>;
+  /** Where each pinned stage image comes from and where SageMaker pulls it (the mirror command is built from it). */
+  readonly imagePlan: pulumi.Output<EcrImagePlan>;
   /** The model registry. */
   readonly modelPackageGroup: aws.sagemaker.ModelPackageGroup;
   /** The access role (when created). */
@@ -141,6 +161,8 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   private readonly prefix: string;
   private readonly region: string;
   private readonly partition: string;
+  /** `arn:...:repository/<prefix>/*` of every pull-through cache rule. */
+  private readonly cacheRepositoryArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
@@ -154,7 +176,11 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     this.bucketName = bucketName;
     const tags = { ...(args.tags ?? {}), "finetune-kit:component": "artifact-registry" };
     const keep = { protect: args.protect, retainOnDelete: args.retainOnDelete };
-    const images = args.images ?? [...DEFAULT_STAGE_IMAGES];
+    const credentials = args.upstreamCredentialArns ?? {};
+    const plan = (acct: string) => ecrImagePlan(name, `${acct}.dkr.ecr.${args.region}.${dnsSuffix}`, credentials);
+    // The repositories of the pins that are mirrored (names from the image table) join the caller's images.
+    const shape = ecrImagePlan(name, "registry", credentials);
+    const images = [...new Set([...(args.images ?? DEFAULT_STAGE_IMAGES), ...shape.mirrorRepositories.map((r) => r.slice(name.length + 1))])];
 
     const accountId: pulumi.Input<string> = args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
@@ -237,6 +263,47 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       this.repositories[image] = repo;
     }
 
+    // Pull-through cache: one rule per upstream the pins come from, and a creation template so that the
+    // repositories ECR creates on first pull are immutable, encrypted with the registry's key and expire like
+    // ours (scanning follows the account's registry scanning configuration: templates have no scan setting).
+    this.pullThroughCacheRules = {};
+    const cacheRepoArns = pulumi.output(accountId).apply((acct) => shape.rules.map((r) => `arn:${partition}:ecr:${args.region}:${acct}:repository/${r.prefix}/*`));
+    this.cacheRepositoryArns = cacheRepoArns;
+    if (shape.rules.length > 0) {
+      const creationRole = new aws.iam.Role(
+        `${name}-ecr-cache-role`,
+        { description: `ECR creates the pull-through cache repositories of ${name} with this role (KMS key, tags)`, assumeRolePolicy: JSON.stringify(assumeRolePolicy(["ecr.amazonaws.com"])), tags },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-ecr-cache-role`,
+        { role: creationRole.name, policy: pulumi.all([cacheRepoArns, this.key.arn]).apply(([arns, keyArn]) => JSON.stringify(ecrCreationTemplateRolePolicy(arns, keyArn))) },
+        { parent: this },
+      );
+      for (const rule of shape.rules) {
+        const slug = rule.prefix.slice(name.length + 1);
+        new aws.ecr.RepositoryCreationTemplate(
+          `${name}-ecr-cache-${slug}-template`,
+          {
+            prefix: rule.prefix,
+            description: `Pull-through cache of ${rule.url} for ${name}`,
+            appliedFors: ["PULL_THROUGH_CACHE"],
+            imageTagMutability: "IMMUTABLE",
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: this.key.arn }],
+            lifecyclePolicy: lifecycle,
+            customRoleArn: creationRole.arn,
+            resourceTags: tags,
+          },
+          { parent: this },
+        );
+        this.pullThroughCacheRules[rule.prefix] = new aws.ecr.PullThroughCacheRule(
+          `${name}-ecr-cache-${slug}`,
+          { ecrRepositoryPrefix: rule.prefix, upstreamRegistryUrl: rule.url, ...(rule.credentialArn ? { credentialArn: rule.credentialArn } : {}) },
+          { parent: this },
+        );
+      }
+    }
+
     const groupName = `${name}-models`;
     this.modelPackageGroup = new aws.sagemaker.ModelPackageGroup(
       `${name}-model-registry`,
@@ -263,6 +330,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     }
 
     const accountOut = pulumi.output(accountId);
+    this.imagePlan = accountOut.apply(plan);
     const plain = typeof accountId === "string";
     const ecrHost = (acct: string) => `${acct}.dkr.ecr.${args.region}.${dnsSuffix}/${name}`;
     const roleArn = (acct: string) => `arn:${partition}:iam::${acct}:role/${roleName}`;
@@ -273,6 +341,9 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       bucket: bucketName,
       ...layoutUris({ scheme: "s3", bucket: bucketName }),
       containerRegistry: plain ? ecrHost(accountId) : accountOut.apply(ecrHost),
+      // Plain values only: with accountId unknown the pipeline cannot be rendered before deployment anyway.
+      ...(plain ? { images: imageUris(plan(accountId)) } : {}),
+      ...(shape.rules.length > 0 ? { pullThroughPrefixes: shape.rules.map((r) => r.prefix) } : {}),
       serviceAccountAnnotations: {},
       identity: this.accessRole ? (plain ? roleArn(accountId) : accountOut.apply(roleArn)) : (args.identityRoleArn ?? ""),
       modelPackageGroupName: groupName,
@@ -303,7 +374,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
   /** Pull access for `role` to the stage image repositories. */
   grantPull(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, "ecr-pull", opts, this.repositoryArns().apply((arns) => ecrPolicy(arns, false)));
+    return this.attach(role, "ecr-pull", opts, pulumi.all([this.repositoryArns(), this.cacheRepositoryArns]).apply(([arns, cache]) => ecrPolicy(arns, false, cache)));
   }
 
   /** Pull and push access for `role` (CI) to the stage image repositories. */
@@ -338,6 +409,11 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       { parent: this },
     );
   }
+}
+
+/** Image URIs by role, as the contract carries them. */
+function imageUris(plan: EcrImagePlan): Record<(typeof STAGE_IMAGE_ROLES)[number], string> {
+  return Object.fromEntries(STAGE_IMAGE_ROLES.map((r) => [r, plan.images[r].uri])) as Record<(typeof STAGE_IMAGE_ROLES)[number], string>;
 }
 
 /** Options of a grant. */

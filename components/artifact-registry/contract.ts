@@ -1,3 +1,5 @@
+import type { StageImageRole } from "./images";
+
 /** What the artifact registry tells the pipeline and the stacks. All URIs end without a slash. */
 export interface ArtifactStoreContract {
   /** Platform of the store. */
@@ -18,6 +20,15 @@ export interface ArtifactStoreContract {
   registryUri: string;
   /** Container registry prefix images are pushed to, e.g. `123.dkr.ecr.us-east-1.amazonaws.com/finetune`. */
   containerRegistry: string;
+  /**
+   * Where the runtime pulls each pinned stage image in this store's registry (AWS: an ECR repository the
+   * registry creates and the mirror command fills, or a pull-through cache prefix it creates; set when the
+   * account id is known). Absent on stores whose runtime pulls the pins from their upstream registries (GKE,
+   * Kubernetes).
+   */
+  images?: Partial<Record<StageImageRole, string>>;
+  /** ECR pull-through cache repository prefixes (`<name>/<upstream>`): pulling from them creates the repository. */
+  pullThroughPrefixes?: string[];
   /** S3-compatible endpoint for non-AWS stores (MinIO or bring-your-own). */
   s3Endpoint?: string;
   /** Secret holding `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY` for S3-compatible stores. */

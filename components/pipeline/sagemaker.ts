@@ -70,6 +70,10 @@ export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineN
     },
     { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
     { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [`arn:aws:ecr:${region}:${account}:repository/${repoPath ? `${repoPath}/` : ""}*`] },
+    // The first pull through a pull-through cache prefix creates the repository as the puller.
+    ...(store.pullThroughPrefixes?.length
+      ? [{ Sid: "EcrPullThroughCache", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], Resource: store.pullThroughPrefixes.map((p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`) }]
+      : []),
     {
       Sid: "SageMakerJobs",
       Effect: "Allow",

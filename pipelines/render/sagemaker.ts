@@ -1,7 +1,7 @@
 import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
 import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
 import { sageMakerMetricDefinitions } from "../../components/monitoring/training-metrics";
-import { PIPELINE_IMAGES, type ImagePin } from "../../components/versions";
+import { stageImageUri } from "../../components/artifact-registry/images";
 import { dataPrepCommand, evaluationScript, gateCommand, modelInitCommand, servedName, torchrunCommand, trainingSetupCommand, vllmArgs } from "../commands";
 import { runLayout } from "../layout";
 import { servingGpus, sizePipeline } from "../sizing";
@@ -36,7 +36,7 @@ export interface SageMakerPipelineInput {
   hubTokenSecretArn?: string;
   /** Instance type of the CPU processing steps. @default "ml.m5.xlarge" */
   processingInstanceType?: string;
-  /** Images by role; default: the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` (`<registry>/<name>:<tag>`). */
+  /** Images by role. @default - `store.images`, else the pins' mirror repositories (components/artifact-registry/images.ts) */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
 }
 
@@ -65,12 +65,6 @@ function joinTokens(s: string): Value {
   return { "Std:Join": { On: "", Values: values } };
 }
 
-/** `<containerRegistry>/<last path segment of the pin's repository>:<tag>`. */
-export function mirroredImage(store: ArtifactStoreContract, pin: ImagePin): string {
-  const name = pin.repository.split("/").pop() as string;
-  return `${store.containerRegistry.replace(/\/+$/, "")}/${name}:${pin.tag}`;
-}
-
 const ML = "/opt/ml/processing";
 const CODE = `${ML}/input/code`;
 
@@ -82,10 +76,10 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
   const placement = sizing.placement;
   const l = runLayout(spec, store, RUN_TOKEN);
   const images = {
-    python: input.images?.python ?? mirroredImage(store, PIPELINE_IMAGES.python),
-    trainer: spec.stages.training.image ?? input.images?.trainer ?? mirroredImage(store, PIPELINE_IMAGES.trainer),
-    evaluator: spec.evaluation.evaluator.image ?? input.images?.evaluator ?? mirroredImage(store, PIPELINE_IMAGES.evaluator),
-    serving: spec.deployment.serving.image ?? input.images?.serving ?? mirroredImage(store, PIPELINE_IMAGES.serving),
+    python: input.images?.python ?? stageImageUri(store, "python"),
+    trainer: spec.stages.training.image ?? input.images?.trainer ?? stageImageUri(store, "trainer"),
+    evaluator: spec.evaluation.evaluator.image ?? input.images?.evaluator ?? stageImageUri(store, "evaluator"),
+    serving: spec.deployment.serving.image ?? input.images?.serving ?? stageImageUri(store, "serving"),
   };
   const cpuInstance = input.processingInstanceType ?? "ml.m5.xlarge";
   const gpuInstance = pool.instanceType as string;

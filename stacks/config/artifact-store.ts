@@ -5,6 +5,7 @@ import type { GcpArtifactRegistryArgs } from "../../components/artifact-registry
 import type { KubernetesArtifactStoreArgs } from "../../components/artifact-registry/kubernetes";
 import { bucketNameProblems } from "../../components/artifact-registry/bucket-names";
 import { DEFAULT_STAGE_IMAGES, IMAGE_NAME, RETENTION, type RetentionSetting } from "../../components/artifact-registry/defaults";
+import { CREDENTIALED_UPSTREAMS } from "../../components/artifact-registry/images";
 
 /** A whole number within the limits of one retention setting, defaulting to its default. */
 function bounded(setting: RetentionSetting) {
@@ -23,6 +24,8 @@ const AwsStoreSchema = z.strictObject({
   kmsKeyDeletionDays: bounded("kmsKeyDeletionDays"),
   /** Deny uploads that request SSE-S3 or another KMS key. @default true */
   denyUnencryptedUploads: z.boolean().default(true),
+  /** Secrets Manager ARNs (secrets named ecr-pullthroughcache/...) of upstream registry credentials, by registry (docker-hub, github-container-registry, gitlab-container-registry): with one, the pinned images of that registry reach ECR through a pull-through cache instead of the mirror command. @default {} */
+  upstreamCredentials: z.partialRecord(z.enum(CREDENTIALED_UPSTREAMS), z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+$/, "is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/<name> (create the secret under that name)")).default({}),
 });
 
 /** `finetune:artifactStore.gcp` — settings only the gcp stack reads. */
@@ -215,6 +218,7 @@ export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: stri
     untaggedImageDays: s.untaggedImageDays,
     kmsKeyDeletionDays: s.aws.kmsKeyDeletionDays,
     denyUnencryptedUploads: s.aws.denyUnencryptedUploads,
+    upstreamCredentialArns: s.aws.upstreamCredentials,
     tags: cfg.aws.tags,
     protect: s.protect,
     retainOnDelete: s.retainOnDelete,

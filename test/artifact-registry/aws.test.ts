@@ -19,6 +19,8 @@ const T = {
   lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
   ecr: "aws:ecr/repository:Repository",
   ecrLifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+  cacheRule: "aws:ecr/pullThroughCacheRule:PullThroughCacheRule",
+  template: "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate",
   group: "aws:sagemaker/modelPackageGroup:ModelPackageGroup",
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
@@ -88,13 +90,14 @@ describe("AwsArtifactRegistry", () => {
   it("creates immutable, scanned, KMS-encrypted ECR repositories with keep-last-N", async () => {
     const { resources } = await deploy({ keepImages: 12 });
     const repos = resources.filter((r) => r.type === T.ecr);
-    expect(repos.map((r) => r.inputs.name)).toEqual(["finetune/data-prep", "finetune/trainer", "finetune/evaluator", "finetune/serving"]);
+    // The caller's images, then the mirror repository of the python pin (no Docker Hub credentials given).
+    expect(repos.map((r) => r.inputs.name)).toEqual(["finetune/data-prep", "finetune/trainer", "finetune/evaluator", "finetune/serving", "finetune/python"]);
     const keyArn = only(resources, T.key).state.arn;
     for (const r of repos) {
       expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }], forceDelete: false });
     }
     const lifecycles = resources.filter((r) => r.type === T.ecrLifecycle);
-    expect(lifecycles).toHaveLength(4);
+    expect(lifecycles).toHaveLength(5);
     const doc = JSON.parse(lifecycles[1].inputs.policy as string);
     expect(lifecycles[1].inputs.repository).toBe("finetune/trainer");
     expect(doc.rules[1].selection).toEqual({ tagStatus: "any", countType: "imageCountMoreThan", countNumber: 12 });
@@ -113,7 +116,9 @@ describe("AwsArtifactRegistry", () => {
     const registry = JSON.parse(policies.find((p) => p.name.endsWith("model-registry"))!.inputs.policy as string);
     expect(registry.Statement[0].Resource).toEqual([group.state.arn, `arn:aws:sagemaker:us-east-1:${MOCK_ACCOUNT}:model-package/finetune-models/*`]);
     const ecr = JSON.parse(policies.find((p) => p.name.endsWith("ecr"))!.inputs.policy as string);
-    expect(ecr.Statement[1].Resource).toHaveLength(4);
+    expect(ecr.Statement[1].Resource).toHaveLength(5);
+    // No pull-through rule without credentials: the pins are on Docker Hub and nvcr.io.
+    expect(ecr.Statement).toHaveLength(2);
     expect(contract.identity).toBe(`arn:aws:iam::${MOCK_ACCOUNT}:role/finetune-artifacts-access`);
   });
 
@@ -221,3 +226,88 @@ async function constructionError(args: Partial<AwsArtifactRegistryArgs>): Promis
   expect(pulumi.InputPropertiesError.isInstance(caught)).toBe(true);
   return caught as pulumi.InputPropertiesError;
 }
+
+describe("AwsArtifactRegistry: the pinned images where SageMaker can pull them", () => {
+  const dockerHub = `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf`;
+  const host = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
+
+  it("without upstream credentials: every pin is mirrored into a repository it creates, and the contract names those URIs", async () => {
+    const { resources, contract } = await deploy({ accountId: MOCK_ACCOUNT, images: ["trainer"] });
+    expect(resources.filter((r) => r.type === T.cacheRule)).toEqual([]);
+    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual(["finetune/trainer", "finetune/python", "finetune/evaluator", "finetune/serving"]);
+    expect(contract.images).toEqual({
+      python: `${host}/finetune/python:3.12.12-slim-bookworm`,
+      trainer: `${host}/finetune/trainer:0.12.2-py3.11-cu128-2.8.0`,
+      evaluator: `${host}/finetune/evaluator:25.04`,
+      serving: `${host}/finetune/serving:v0.11.0`,
+    });
+    expect(contract.pullThroughPrefixes).toBeUndefined();
+  });
+
+  it("with Docker Hub credentials: a pull-through rule, an immutable KMS creation template, and pull-through grants", async () => {
+    const { resources, contract } = await deploy({ accountId: MOCK_ACCOUNT, upstreamCredentialArns: { "docker-hub": dockerHub } });
+    const rule = only(resources, T.cacheRule);
+    expect(rule.inputs).toEqual({ ecrRepositoryPrefix: "finetune/docker-hub", upstreamRegistryUrl: "registry-1.docker.io", credentialArn: dockerHub });
+    const keyArn = only(resources, T.key).state.arn;
+    const creationRole = resources.find((r) => r.type === T.role && r.name === "finetune-ecr-cache-role")!;
+    expect(only(resources, T.template).inputs).toMatchObject({
+      prefix: "finetune/docker-hub",
+      appliedFors: ["PULL_THROUGH_CACHE"],
+      imageTagMutability: "IMMUTABLE",
+      encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }],
+      customRoleArn: creationRole.state.arn,
+    });
+    expect(JSON.parse(creationRole.inputs.assumeRolePolicy as string).Statement[0].Principal).toEqual({ Service: ["ecr.amazonaws.com"] });
+    const cacheArn = `arn:aws:ecr:us-east-1:${MOCK_ACCOUNT}:repository/finetune/docker-hub/*`;
+    const creation = JSON.parse(resources.find((r) => r.type === T.rolePolicy && r.name === "finetune-ecr-cache-role")!.inputs.policy as string);
+    expect(creation.Statement).toEqual([
+      { Sid: "CreateCacheRepositories", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:TagResource"], Resource: [cacheArn] },
+      { Sid: "UseRegistryKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: keyArn },
+    ]);
+    // Only the nvcr.io evaluator is still mirrored (into the caller's evaluator repository).
+    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual(["finetune/data-prep", "finetune/trainer", "finetune/evaluator", "finetune/serving"]);
+    expect(contract.images).toEqual({
+      python: `${host}/finetune/docker-hub/library/python:3.12.12-slim-bookworm`,
+      trainer: `${host}/finetune/docker-hub/axolotlai/axolotl:0.12.2-py3.11-cu128-2.8.0`,
+      evaluator: `${host}/finetune/evaluator:25.04`,
+      serving: `${host}/finetune/docker-hub/vllm/vllm-openai:v0.11.0`,
+    });
+    expect(contract.pullThroughPrefixes).toEqual(["finetune/docker-hub"]);
+    const pull = JSON.parse(resources.find((r) => r.name === "finetune-access-role-ecr")!.inputs.policy as string);
+    expect(pull.Statement[2]).toEqual({
+      Sid: "EcrPullThroughCache",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+      Resource: [cacheArn],
+    });
+  });
+
+  it("rejects credential secrets ECR cannot read", async () => {
+    const error = await constructionError({
+      accountId: MOCK_ACCOUNT,
+      upstreamCredentialArns: {
+        "docker-hub": `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:dockerhub-AbCdEf`,
+        "github-container-registry": `arn:aws:secretsmanager:eu-west-1:${MOCK_ACCOUNT}:secret:ecr-pullthroughcache/ghcr`,
+      },
+    });
+    expect(error.errors).toEqual([
+      { propertyPath: "upstreamCredentialArns.docker-hub", reason: 'secret "dockerhub-AbCdEf" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)' },
+      { propertyPath: "upstreamCredentialArns.github-container-registry", reason: "secret is in eu-west-1, the registry in us-east-1 (ECR needs the secret in the registry's region)" },
+    ]);
+  });
+
+  it("rejects a pull-through prefix longer than ECR's 30 characters", async () => {
+    const long = "finetune-kit-with-a-long-name";
+    let caught: unknown;
+    await runWithMocks(() => {
+      try {
+        new AwsArtifactRegistry(long, { region: "us-east-1", accountId: MOCK_ACCOUNT, upstreamCredentialArns: { "docker-hub": dockerHub } });
+      } catch (e) {
+        caught = e;
+      }
+    });
+    expect((caught as pulumi.InputPropertiesError).errors).toEqual([
+      { propertyPath: "upstreamCredentialArns", reason: `pull-through prefix "${long}/docker-hub" is 40 characters, ECR allows 30 (use a shorter kit name, or leave the docker-hub credentials out to mirror those images)` },
+    ]);
+  });
+});

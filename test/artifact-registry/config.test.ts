@@ -34,7 +34,7 @@ describe("finetune:artifactStore defaults", () => {
         untaggedImageDays: 7,
         protect: true,
         retainOnDelete: true,
-        aws: { kmsKeyDeletionDays: 30, denyUnencryptedUploads: true },
+        aws: { kmsKeyDeletionDays: 30, denyUnencryptedUploads: true, upstreamCredentials: {} },
         gcp: { cmek: true, keyRotationDays: 90, repositoryAccess: "reader" },
       });
     }
@@ -84,6 +84,13 @@ describe("finetune:artifactStore errors name the key, what is wrong and the fix"
     ]],
     ["duplicate image", { ...aws, artifactStore: { images: ["trainer", "trainer"] } }, ['finetune:artifactStore.images[1]: "trainer" is already listed at images[0] (remove the duplicate)']],
     ["account id malformed", { ...aws, artifactStore: { aws: { accountId: "1234" } } }, ["finetune:artifactStore.aws.accountId: \"1234\" is not a 12-digit AWS account id (fix it, or remove it to look the account up)"]],
+    ["pull-through credentials in a secret ECR cannot read", { ...aws, artifactStore: { aws: { upstreamCredentials: { "docker-hub": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub" } } } }, [
+      "finetune:artifactStore.aws.upstreamCredentials.docker-hub: \"arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub\" is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/<name> (create the secret under that name)",
+    ]],
+    ["pull-through credentials for nvcr.io", { ...aws, artifactStore: { aws: { upstreamCredentials: { nvcr: "arn:aws:secretsmanager:us-east-1:123456789012:secret:ecr-pullthroughcache/ngc" } } } }, [
+      // nvcr.io has no ECR pull-through support at all: its images are mirrored.
+      "finetune:artifactStore.aws.upstreamCredentials.nvcr: unknown key (remove it)",
+    ]],
     ["key given with cmek off", { ...gcp, artifactStore: { gcp: { cmek: false, kmsKeyName: "projects/p/locations/l/keyRings/r/cryptoKeys/k" } } }, [
       "finetune:artifactStore.gcp.kmsKeyName: is set while gcp.cmek is false (remove kmsKeyName, or set cmek: true)",
     ]],

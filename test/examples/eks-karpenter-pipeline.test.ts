@@ -111,7 +111,7 @@ describe("examples/eks-karpenter-pipeline (karpenter)", () => {
   it("protects the registry's stateful resources (bucket, key, ECR repositories, model package group)", async () => {
     const { resources } = await run;
     const stateful = resources.filter((r) => ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"].includes(r.type));
-    expect(stateful).toHaveLength(7);
+    expect(stateful).toHaveLength(8); // bucket, key, model package group, 4 stage repositories + the python pin's mirror repository
     expect(stateful.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
   });
 
