@@ -100,7 +100,7 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
     psa: { enabled: false },
     nfd: { enabled: l.nfd },
     "node-feature-discovery": { worker: { tolerations: GPU_NODE_TOLERATIONS } },
-    operator: { defaultRuntime: "containerd" },
+    // The chart reads no `operator.defaultRuntime` any more (v26.3.2: the toolkit detects the runtime itself).
     daemonsets: { tolerations: GPU_NODE_TOLERATIONS, priorityClassName: "system-node-critical" },
     driver: {
       enabled: l.driver,
@@ -138,7 +138,8 @@ const CLUSTER_POLICY_SECTIONS = ["operator", "daemonsets", "driver", "toolkit", 
  * output and for validation against the upstream CRD: a misspelled values key shows up as an unknown field.
  */
 export function clusterPolicyFromValues(values: Record<string, unknown>): Record<string, unknown> {
-  const spec: Record<string, unknown> = {};
+  // The chart always renders `spec.operator` (templates/clusterpolicy.yaml), from its own defaults when the kit sets none.
+  const spec: Record<string, unknown> = { operator: {} };
   for (const k of CLUSTER_POLICY_SECTIONS) if (values[k] !== undefined) spec[k] = values[k];
   return { apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec };
 }

@@ -94,7 +94,15 @@ describe("KubernetesPipelinePlatform", () => {
     ]);
     const argo = releases[0].inputs;
     expect(argo.repositoryOpts.repo).toBe("https://argoproj.github.io/argo-helm");
-    expect(argo.values.controller.workflowNamespaces).toEqual(["finetune"]);
+    // One pipeline namespace: the controller runs namespaced and manages only it, with a Role there.
+    expect(argo.values.singleNamespace).toBe(true);
+    expect(argo.values.controller.extraArgs).toEqual(["--managed-namespace", "finetune"]);
+    expect(argo.values.controller.workflowNamespaces).toBeUndefined();
+    expect(argo.values.extraObjects.map((o: { kind: string; metadata: { name: string; namespace: string } }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      "Role finetune/argo-workflows-workflow-controller",
+      "RoleBinding finetune/argo-workflows-workflow-controller",
+    ]);
+    expect(argo.values.extraObjects[1].subjects).toEqual([{ kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" }]);
     for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, argo.values.server.securityContext, releases[1].inputs.values.controller.securityContext]) {
       expect(sc).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     }

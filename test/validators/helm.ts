@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { repoRoot } from "./schemas";
 
 /**
@@ -72,8 +72,9 @@ export function helmTemplate(args: HelmRenderArgs): RenderedObject[] {
   if (hit) return hit;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-helm-"));
   try {
-    const valuesFile = path.join(dir, "values.yaml");
-    fs.writeFileSync(valuesFile, stringify(args.values ?? {}));
+    // JSON (valid YAML): helm reads every scalar with the type the kit gave it (YAML 1.1 would read `off` as false).
+    const valuesFile = path.join(dir, "values.json");
+    fs.writeFileSync(valuesFile, JSON.stringify(args.values ?? {}));
     const out = execFileSync(
       helmBinary(),
       ["template", args.release, chartArchive(args.chart), "--namespace", args.namespace, "-f", valuesFile,
