@@ -79,9 +79,8 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
         retention: o.retention,
         resources: requests(R.prometheus),
         securityContext: POD_SECURITY,
-        ruleSelectorNilUsesHelmValues: false,
-        serviceMonitorSelectorNilUsesHelmValues: false,
-        podMonitorSelectorNilUsesHelmValues: false,
+        // The rule, ServiceMonitor and PodMonitor selectors are set below, so their `*NilUsesHelmValues` flags
+        // would change nothing (no dead values); probes have no selector of the kit's: select every Probe.
         probeSelectorNilUsesHelmValues: false,
         ruleSelector: matchLabels,
         serviceMonitorSelector: matchLabels,
@@ -96,7 +95,6 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
     grafana: {
       enabled: o.grafana,
       defaultDashboardsEnabled: true,
-      initChownData: { enabled: false },
       securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
       containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
       resources: requests(R.grafana),

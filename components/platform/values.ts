@@ -88,7 +88,8 @@ export function argoWorkflowsValues(i: ArgoValuesInput): Record<string, unknown>
   // Argo's controller manages one namespace at most; with several, it stays cluster-wide (README, "Argo's reach").
   const managed = i.workflowNamespaces.length === 1 ? i.workflowNamespaces[0] : undefined;
   return {
-    crds: { install: true, keep: true, upgradeJob: { resources: { requests: { ...ARGO_CRD_JOB_REQUESTS } } } },
+    // `crds.keep` is not listed: 1.0.18 installs the CRDs with a Job and reads no `keep` (see README, chart checks).
+    crds: { install: true, upgradeJob: { resources: { requests: { ...ARGO_CRD_JOB_REQUESTS } } } },
     singleNamespace: managed !== undefined,
     ...(managed !== undefined ? { extraObjects: argoManagedNamespaceRbac(release, namespace, managed) } : {}),
     createAggregateRoles: false,
@@ -105,12 +106,8 @@ export function argoWorkflowsValues(i: ArgoValuesInput): Record<string, unknown>
     // Argo's init/wait containers in every workflow pod: restricted too, or the namespace's PSS admission rejects the pods.
     executor: { securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 8737 } },
     mainContainer: { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
-    server: {
-      enabled: i.server,
-      authModes: ["client"],
-      podSecurityContext: { ...RESTRICTED_POD },
-      securityContext: { ...RESTRICTED_CONTAINER },
-    },
+    // The server's settings only when it runs (otherwise no template reads them).
+    server: i.server ? { enabled: true, authModes: ["client"], podSecurityContext: { ...RESTRICTED_POD }, securityContext: { ...RESTRICTED_CONTAINER } } : { enabled: false },
     workflow: { serviceAccount: { create: false }, rbac: { create: false } },
   };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { KubernetesFineTuningPipeline } from "../../components/pipeline/kubernetes";
 import { SageMakerFineTuningPipeline, toAwsCron } from "../../components/pipeline/sagemaker";
 import { STAGE_SCRIPTS } from "../../components/pipeline/scripts";
-import { KubernetesPipelinePlatform } from "../../components/platform";
+import { argoWorkflowsValues, KubernetesPipelinePlatform } from "../../components/platform";
 import { PIPELINE_CHARTS } from "../../components/versions";
 import { manifestsOf } from "../../plan/manifests";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
@@ -103,10 +103,16 @@ describe("KubernetesPipelinePlatform", () => {
       "RoleBinding finetune/argo-workflows-workflow-controller",
     ]);
     expect(argo.values.extraObjects[1].subjects).toEqual([{ kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" }]);
-    for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, argo.values.server.securityContext, releases[1].inputs.values.controller.securityContext]) {
+    for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, releases[1].inputs.values.controller.securityContext]) {
       expect(sc).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     }
-    expect(argo.values.server.enabled).toBe(false);
+    // The server is off, and its settings are written only when it runs (no dead values).
+    expect(argo.values.server).toEqual({ enabled: false });
+    expect(argoWorkflowsValues({ workflowNamespaces: ["finetune"], server: true }).server).toMatchObject({
+      enabled: true,
+      authModes: ["client"],
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    });
     expect(releases.every((r) => r.dependsOn.includes(ns.urn))).toBe(true);
   });
 
