@@ -86,6 +86,14 @@ export interface GpuOperatorValuesInput {
   dcgmExporter: boolean;
 }
 
+/**
+ * CPU/memory requests of each operand the operator runs on GPU nodes (the chart and the operator set none).
+ * The kit's own small figure (no upstream one exists): every request comes off the node's allocatable that
+ * training pods could use, and the operands idle between reconciles.
+ */
+export const GPU_OPERAND_REQUESTS = { requests: { cpu: "50m", memory: "128Mi" } } as const;
+const operandResources = (): { requests: { cpu: string; memory: string } } => ({ requests: { ...GPU_OPERAND_REQUESTS.requests } });
+
 /** Tolerations every operator DaemonSet needs to reach the kit's tainted GPU nodes. */
 const GPU_NODE_TOLERATIONS = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }];
 
@@ -109,22 +117,26 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
             repository: GPU_STACK_IMAGES.nvidiaDriver.repository.replace(/\/driver$/, ""),
             image: "driver",
             version: i.driverVersion,
+            resources: operandResources(),
             // Driver upgrades drain one node at a time; training pods are evicted only after their grace period.
             upgradePolicy: { autoUpgrade: true, maxParallelUpgrades: 1, drain: { enable: true, force: false, timeoutSeconds: 600, deleteEmptyDir: false } },
           }
         : {}),
     },
-    toolkit: { enabled: l.toolkit },
+    toolkit: { enabled: l.toolkit, ...(l.toolkit ? { resources: operandResources() } : {}) },
     devicePlugin: {
       enabled: l.devicePlugin,
+      ...(l.devicePlugin ? { resources: operandResources() } : {}),
       ...(i.timeSlicingReplicas ? { config: { name: TIME_SLICING_CONFIG.name, default: TIME_SLICING_CONFIG.key } } : {}),
     },
     // The exporter embeds its own DCGM host engine; no standalone DCGM DaemonSet.
     dcgm: { enabled: false },
-    dcgmExporter: { enabled: l.dcgmExporter && i.dcgmExporter, serviceMonitor: { enabled: false } },
-    gfd: { enabled: l.gfd },
+    dcgmExporter: { enabled: l.dcgmExporter && i.dcgmExporter, serviceMonitor: { enabled: false }, ...(l.dcgmExporter && i.dcgmExporter ? { resources: operandResources() } : {}) },
+    gfd: { enabled: l.gfd, ...(l.gfd ? { resources: operandResources() } : {}) },
     mig: { strategy: i.mig ? i.migStrategy : "single" },
-    migManager: { enabled: i.mig },
+    migManager: { enabled: i.mig, ...(i.mig ? { resources: operandResources() } : {}) },
+    // The validator runs on every GPU node whatever the layout.
+    validator: { resources: operandResources() },
     nodeStatusExporter: { enabled: false },
   };
   return values;

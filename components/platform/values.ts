@@ -91,7 +91,8 @@ export function argoWorkflowsValues(i: ArgoValuesInput): Record<string, unknown>
     // `crds.keep` is not listed: 1.0.18 installs the CRDs with a Job and reads no `keep` (see README, chart checks).
     crds: { install: true, upgradeJob: { resources: { requests: { ...ARGO_CRD_JOB_REQUESTS } } } },
     singleNamespace: managed !== undefined,
-    ...(managed !== undefined ? { extraObjects: argoManagedNamespaceRbac(release, namespace, managed) } : {}),
+    // In its own namespace the chart's Role already covers it (a second Role of the same name would clash).
+    ...(managed !== undefined && managed !== namespace ? { extraObjects: argoManagedNamespaceRbac(release, namespace, managed) } : {}),
     createAggregateRoles: false,
     controller: {
       ...(managed !== undefined ? { extraArgs: ["--managed-namespace", managed] } : {}),

@@ -73,6 +73,22 @@ interface RunContainer {
   podResources?: { requests?: Record<string, unknown> };
 }
 
+/**
+ * ClusterPolicy operands the GPU Operator runs on container (non-sandbox) GPU nodes when enabled; the validator
+ * always runs. `spec.<operand>.resources` becomes the resources of the operand's DaemonSet containers.
+ */
+const GPU_OPERANDS = ["driver", "toolkit", "devicePlugin", "dcgm", "dcgmExporter", "gfd", "migManager", "nodeStatusExporter", "gds", "gdrcopy", "validator"];
+
+/** The operands a ClusterPolicy makes the operator run, as containers (one per operand). */
+function operandContainers(o: RenderedObject): RunContainer[] {
+  const spec = (o.spec ?? {}) as Record<string, { enabled?: boolean; repository?: string; image?: string; version?: string; resources?: RunContainer["resources"] }>;
+  return GPU_OPERANDS.filter((k) => spec[k] && (k === "validator" || spec[k].enabled === true)).map((k) => ({
+    where: `${id(o)} operand ${k} (the DaemonSet the operator creates)`,
+    image: `${spec[k].repository}/${spec[k].image}:${spec[k].version}`,
+    resources: spec[k].resources,
+  }));
+}
+
 /** Every container the release runs: pod templates (init containers and Argo sidecars included) and operator CRs. */
 function containersOf(rel: RenderedRelease): RunContainer[] {
   return rel.objects.flatMap((o): RunContainer[] => {
@@ -80,6 +96,7 @@ function containersOf(rel: RenderedRelease): RunContainer[] {
       const spec = (o.spec ?? {}) as { image?: string; resources?: RunContainer["resources"] };
       return [{ where: `${id(o)} (the pods the operator creates)`, image: spec.image, resources: spec.resources }];
     }
+    if (o.kind === "ClusterPolicy" && o.apiVersion === "nvidia.com/v1") return operandContainers(o);
     return podRefsOf(o as unknown as KubeObject).flatMap((p) =>
       p.containers.map((c) => ({
         where: `${id(o)} container "${c.name}"`,
@@ -226,6 +243,19 @@ describe("chart checks catch planted faults", () => {
     expect(requestFindings(rel)).toEqual([
       'Deployment/monitoring/kube-prometheus-stack-operator container "kube-prometheus-stack" has no cpu request and memory request (set resources.requests through the release\'s values)',
       "Prometheus/monitoring/kube-prometheus-stack-prometheus (the pods the operator creates) has no memory request (set resources.requests through the release's values)",
+    ]);
+  });
+});
+
+describe("chart checks catch planted faults (GPU Operator)", () => {
+  it("requests: a ClusterPolicy operand without requests is reported, a disabled one is not", { timeout: TIMEOUT }, async () => {
+    const rel = await kubernetesRelease("gpu-operator");
+    const policy = find(rel, "ClusterPolicy", "cluster-policy");
+    delete policy.spec.dcgmExporter.resources;
+    delete policy.spec.migManager.resources;
+    policy.spec.migManager.enabled = false;
+    expect(requestFindings(rel)).toEqual([
+      "ClusterPolicy/cluster-policy operand dcgmExporter (the DaemonSet the operator creates) has no cpu request and memory request (set resources.requests through the release's values)",
     ]);
   });
 });

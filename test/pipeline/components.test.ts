@@ -103,6 +103,8 @@ describe("KubernetesPipelinePlatform", () => {
       "RoleBinding finetune/argo-workflows-workflow-controller",
     ]);
     expect(argo.values.extraObjects[1].subjects).toEqual([{ kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" }]);
+    // Pipelines in the controller's own namespace: the chart's Role is enough, no second Role of the same name.
+    expect(argoWorkflowsValues({ workflowNamespaces: ["finetune-system"], server: false, namespace: "finetune-system" }).extraObjects).toBeUndefined();
     for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, releases[1].inputs.values.controller.securityContext]) {
       expect(sc).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     }
