@@ -68,6 +68,32 @@ function writeFile(file: string, text: string): void {
   fs.writeFileSync(file, text.endsWith("\n") ? text : `${text}\n`);
 }
 
+/**
+ * A Helm release as a values file `helm template -f` reads exactly as the kit passes the values: chart, pinned
+ * version, repository and namespace in a comment header, the values at the top level, written as YAML 1.1
+ * (what helm's parser speaks), so that strings such as `off`, `yes` or `0755` are quoted and stay strings.
+ */
+export function helmValuesFile(r: RecordedResource): string {
+  const { name, chart, version, namespace, repositoryOpts, values } = r.redactedInputs as {
+    name?: string;
+    chart?: string;
+    version?: string;
+    namespace?: string;
+    repositoryOpts?: { repo?: string };
+    values?: Record<string, unknown>;
+  };
+  const repo = repositoryOpts?.repo;
+  const header = [
+    `# Helm release ${name ?? r.name} (Pulumi resource ${r.name})`,
+    `# chart: ${chart}`,
+    `# version: ${version}`,
+    ...(repo ? [`# repository: ${repo}`] : []),
+    `# namespace: ${namespace}`,
+    `# helm template ${name ?? r.name} ${chart} --version ${version}${repo ? ` --repo ${repo}` : ""} --namespace ${namespace} -f <this file>`,
+  ];
+  return `${header.join("\n")}\n${stringify(values ?? {}, { version: "1.1" })}`;
+}
+
 /** Files a plan writes, relative to `<out>/<stack>/`. */
 export function planFiles(result: PlanResult): Map<string, string> {
   const files = new Map<string, string>();
@@ -98,10 +124,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
   });
 
   for (const r of result.resources) {
-    if (r.type === "kubernetes:helm.sh/v3:Release") {
-      const { chart, version, namespace, repositoryOpts, values } = r.redactedInputs as Record<string, unknown>;
-      files.set(`helm/${safe(r.name)}.yaml`, stringify({ chart, version, namespace, repository: (repositoryOpts as { repo?: string } | undefined)?.repo, values }));
-    }
+    if (r.type === "kubernetes:helm.sh/v3:Release") files.set(`helm/${safe(r.name)}.yaml`, helmValuesFile(r));
     if (r.type === "aws:sagemaker/pipeline:Pipeline" && typeof r.inputs.pipelineDefinition === "string") {
       files.set(`sagemaker/${safe(String(r.inputs.pipelineName ?? r.name))}.json`, JSON.stringify(JSON.parse(r.inputs.pipelineDefinition), null, 2));
     }

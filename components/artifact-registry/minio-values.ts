@@ -86,13 +86,10 @@ export function minioValues(i: MinioValuesInput): Record<string, unknown> {
   return {
     fullnameOverride: i.fullname,
     mode: "standalone",
-    replicas: 1,
     // One server on one ReadWriteOnce volume: never run two at once (the chart's default surges a second pod).
     deploymentUpdate: { type: "Recreate" },
     image: { repository: i.image.repository, tag: i.image.tag, pullPolicy: "IfNotPresent" },
     mcImage: { repository: i.mcImage.repository, tag: i.mcImage.tag, pullPolicy: "IfNotPresent" },
-    rootUser: "",
-    rootPassword: "",
     existingSecret: i.rootSecretName,
     persistence: { enabled: true, existingClaim: i.pvcName },
     // Pod-level context: the chart renders `omit .Values.securityContext "enabled"` (needs persistence.enabled).
@@ -103,8 +100,7 @@ export function minioValues(i: MinioValuesInput): Record<string, unknown> {
     makeBucketJob: job(),
     makeUserJob: job(),
     makePolicyJob: job(),
-    makeServiceAccountJob: job(),
-    customCommandJob: job(),
+    // No service accounts and no custom commands: the chart runs neither Job, so their settings would be dead values.
     buckets: [{ name: i.bucket, policy: "none", purge: false, versioning: true, objectlocking: false }],
     policies: [
       {

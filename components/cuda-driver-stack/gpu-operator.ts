@@ -87,6 +87,14 @@ export interface GpuOperatorValuesInput {
   dcgmExporter: boolean;
 }
 
+/**
+ * CPU/memory requests of each operand the operator runs on GPU nodes (the chart and the operator set none).
+ * The kit's own small figure (no upstream one exists): every request comes off the node's allocatable that
+ * training pods could use, and the operands idle between reconciles.
+ */
+export const GPU_OPERAND_REQUESTS = { requests: { cpu: "50m", memory: "128Mi" } } as const;
+const operandResources = (): { requests: { cpu: string; memory: string } } => ({ requests: { ...GPU_OPERAND_REQUESTS.requests } });
+
 /** Tolerations every operator DaemonSet needs to reach the kit's tainted GPU nodes. */
 const GPU_NODE_TOLERATIONS = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }];
 
@@ -101,7 +109,7 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
     psa: { enabled: false },
     nfd: { enabled: l.nfd },
     "node-feature-discovery": { worker: { tolerations: GPU_NODE_TOLERATIONS } },
-    operator: { defaultRuntime: "containerd" },
+    // The chart reads no `operator.defaultRuntime` any more (v26.3.2: the toolkit detects the runtime itself).
     daemonsets: { tolerations: GPU_NODE_TOLERATIONS, priorityClassName: "system-node-critical" },
     driver: {
       enabled: l.driver,
@@ -110,14 +118,16 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
             repository: GPU_STACK_IMAGES.nvidiaDriver.repository.replace(/\/driver$/, ""),
             image: "driver",
             version: i.driverVersion,
+            resources: operandResources(),
             // Driver upgrades drain one node at a time; training pods are evicted only after their grace period.
             upgradePolicy: { autoUpgrade: true, maxParallelUpgrades: 1, drain: { enable: true, force: false, timeoutSeconds: 600, deleteEmptyDir: false } },
           }
         : {}),
     },
-    toolkit: { enabled: l.toolkit },
+    toolkit: { enabled: l.toolkit, ...(l.toolkit ? { resources: operandResources() } : {}) },
     devicePlugin: {
       enabled: l.devicePlugin,
+      ...(l.devicePlugin ? { resources: operandResources() } : {}),
       ...(i.timeSlicingReplicas ? { config: { name: TIME_SLICING_CONFIG.name, default: TIME_SLICING_CONFIG.key } } : {}),
     },
     // The exporter embeds its own DCGM host engine; no standalone DCGM DaemonSet.
@@ -126,11 +136,15 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
     dcgmExporter: {
       enabled: l.dcgmExporter && i.dcgmExporter,
       serviceMonitor: { enabled: false },
-      ...(l.dcgmExporter && i.dcgmExporter ? { config: { name: DCGM_COLLECTORS_CONFIGMAP, create: true, data: dcgmCollectorsCsv() } } : {}),
+      ...(l.dcgmExporter && i.dcgmExporter
+        ? { config: { name: DCGM_COLLECTORS_CONFIGMAP, create: true, data: dcgmCollectorsCsv() }, resources: operandResources() }
+        : {}),
     },
-    gfd: { enabled: l.gfd },
+    gfd: { enabled: l.gfd, ...(l.gfd ? { resources: operandResources() } : {}) },
     mig: { strategy: i.mig ? i.migStrategy : "single" },
-    migManager: { enabled: i.mig },
+    migManager: { enabled: i.mig, ...(i.mig ? { resources: operandResources() } : {}) },
+    // The validator runs on every GPU node whatever the layout.
+    validator: { resources: operandResources() },
     nodeStatusExporter: { enabled: false },
   };
   return values;
@@ -144,7 +158,8 @@ const CLUSTER_POLICY_SECTIONS = ["operator", "daemonsets", "driver", "toolkit", 
  * output and for validation against the upstream CRD: a misspelled values key shows up as an unknown field.
  */
 export function clusterPolicyFromValues(values: Record<string, unknown>): Record<string, unknown> {
-  const spec: Record<string, unknown> = {};
+  // The chart always renders `spec.operator` (templates/clusterpolicy.yaml), from its own defaults when the kit sets none.
+  const spec: Record<string, unknown> = { operator: {} };
   for (const k of CLUSTER_POLICY_SECTIONS) if (values[k] !== undefined) spec[k] = values[k];
   // The chart copies only `dcgmExporter.config.name` into the ClusterPolicy; `create`/`data` make its ConfigMap.
   const dcgm = spec.dcgmExporter as { config?: { name?: string } } | undefined;

@@ -24,6 +24,26 @@ export interface KubePrometheusStackValuesOptions {
   grafana: boolean;
 }
 
+/**
+ * CPU/memory requests of every container the release runs (the chart leaves them all empty). Figures: the
+ * commented examples in the pinned charts' values.yaml (kube-prometheus-stack 84.5.0: prometheus-operator
+ * requests 100m/100Mi, prometheusSpec and alertmanagerSpec memory 400Mi; grafana 12.3.0: grafana 100m/128Mi,
+ * sidecar 50m/50Mi; kube-state-metrics 7.3.0: 10m/32Mi); CPU where the example gives only memory, and the
+ * admission-webhook Jobs (one certificate, one patch), sized by the kit.
+ */
+export const KUBE_PROMETHEUS_STACK_REQUESTS = {
+  prometheusOperator: { cpu: "100m", memory: "100Mi" },
+  admissionJobs: { cpu: "10m", memory: "32Mi" },
+  prometheus: { cpu: "200m", memory: "400Mi" },
+  alertmanager: { cpu: "20m", memory: "400Mi" },
+  grafana: { cpu: "100m", memory: "128Mi" },
+  grafanaSidecar: { cpu: "50m", memory: "50Mi" },
+  kubeStateMetrics: { cpu: "10m", memory: "32Mi" },
+} as const;
+
+const requests = (r: { cpu: string; memory: string }): { requests: { cpu: string; memory: string } } => ({ requests: { ...r } });
+const R = KUBE_PROMETHEUS_STACK_REQUESTS;
+
 const POD_SECURITY = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
 
 /** Helm values for kube-prometheus-stack. */
@@ -45,20 +65,22 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
     "kube-state-metrics": {
       securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
       containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      resources: requests(R.kubeStateMetrics),
       prometheus: { monitor: { additionalLabels: { ...o.selectorLabels } } },
     },
     prometheusOperator: {
       securityContext: POD_SECURITY,
       containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
-      admissionWebhooks: { patch: { securityContext: { ...POD_SECURITY, runAsUser: 2000 } } },
+      resources: requests(R.prometheusOperator),
+      admissionWebhooks: { patch: { securityContext: { ...POD_SECURITY, runAsUser: 2000 }, resources: requests(R.admissionJobs) } },
     },
     prometheus: {
       prometheusSpec: {
         retention: o.retention,
+        resources: requests(R.prometheus),
         securityContext: POD_SECURITY,
-        ruleSelectorNilUsesHelmValues: false,
-        serviceMonitorSelectorNilUsesHelmValues: false,
-        podMonitorSelectorNilUsesHelmValues: false,
+        // The rule, ServiceMonitor and PodMonitor selectors are set below, so their `*NilUsesHelmValues` flags
+        // would change nothing (no dead values); probes have no selector of the kit's: select every Probe.
         probeSelectorNilUsesHelmValues: false,
         ruleSelector: matchLabels,
         serviceMonitorSelector: matchLabels,
@@ -69,15 +91,16 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
         storageSpec: { volumeClaimTemplate: { spec: volumeClaimSpec } },
       },
     },
-    alertmanager: { alertmanagerSpec: { securityContext: POD_SECURITY } },
+    alertmanager: { alertmanagerSpec: { securityContext: POD_SECURITY, resources: requests(R.alertmanager) } },
     grafana: {
       enabled: o.grafana,
       defaultDashboardsEnabled: true,
-      initChownData: { enabled: false },
       securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
       containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      resources: requests(R.grafana),
       sidecar: {
         securityContext: RESTRICTED_CONTAINER_SECURITY,
+        resources: requests(R.grafanaSidecar),
         dashboards: {
           enabled: true,
           label: labelKey,

@@ -116,7 +116,7 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
           version: pin.version,
           repositoryOpts: { repo: pin.repo },
           namespace: ns,
-          values: argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces, server: args.argoServer ?? false }),
+          values: argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces, server: args.argoServer ?? false, release: "argo-workflows", namespace: ns }),
           atomic: true,
           timeout,
         },

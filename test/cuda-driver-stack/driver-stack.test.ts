@@ -44,7 +44,7 @@ describe("CudaDriverStack gpu-operator (bare Kubernetes)", () => {
     expectValidManifests([...objs, stack.clusterPolicy!]);
     const v = one(resources, "kubernetes:helm.sh/v3:Release").inputs.values;
     expect(v.mig).toEqual({ strategy: "mixed" });
-    expect(v.migManager).toEqual({ enabled: true });
+    expect(v.migManager).toEqual({ enabled: true, resources: { requests: { cpu: "50m", memory: "128Mi" } } });
     expect(v.devicePlugin.config).toEqual({ name: "finetune-device-plugin-config", default: "any" });
     const cm = objs.find((o) => o.kind === "ConfigMap") as any;
     expect(cm.metadata).toMatchObject({ name: "finetune-device-plugin-config", namespace: "gpu-operator" });

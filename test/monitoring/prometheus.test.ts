@@ -38,7 +38,7 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
     expect(release.retainOnDelete).toBe(true);
     const v = release.inputs.values;
     expect(v.nodeExporter.enabled).toBe(false);
-    expect(v.grafana.initChownData.enabled).toBe(false);
+    expect(v.grafana.initChownData).toBeUndefined(); // only rendered with persistence, which Grafana does not use
     expect(v.grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
     const spec = v.prometheus.prometheusSpec;
     expect(spec.ruleSelector).toEqual({ matchLabels: { release: "kube-prometheus-stack" } });

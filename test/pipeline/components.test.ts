@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { KubernetesFineTuningPipeline } from "../../components/pipeline/kubernetes";
 import { SageMakerFineTuningPipeline, toAwsCron } from "../../components/pipeline/sagemaker";
 import { STAGE_SCRIPTS } from "../../components/pipeline/scripts";
-import { KubernetesPipelinePlatform } from "../../components/platform";
+import { argoWorkflowsValues, KubernetesPipelinePlatform } from "../../components/platform";
 import { PIPELINE_CHARTS } from "../../components/versions";
 import { manifestsOf } from "../../plan/manifests";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
@@ -120,11 +120,27 @@ describe("KubernetesPipelinePlatform", () => {
     ]);
     const argo = releases[0].inputs;
     expect(argo.repositoryOpts.repo).toBe("https://argoproj.github.io/argo-helm");
-    expect(argo.values.controller.workflowNamespaces).toEqual(["finetune"]);
-    for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, argo.values.server.securityContext, releases[1].inputs.values.controller.securityContext]) {
+    // One pipeline namespace: the controller runs namespaced and manages only it, with a Role there.
+    expect(argo.values.singleNamespace).toBe(true);
+    expect(argo.values.controller.extraArgs).toEqual(["--managed-namespace", "finetune"]);
+    expect(argo.values.controller.workflowNamespaces).toBeUndefined();
+    expect(argo.values.extraObjects.map((o: { kind: string; metadata: { name: string; namespace: string } }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
+      "Role finetune/argo-workflows-workflow-controller",
+      "RoleBinding finetune/argo-workflows-workflow-controller",
+    ]);
+    expect(argo.values.extraObjects[1].subjects).toEqual([{ kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" }]);
+    // Pipelines in the controller's own namespace: the chart's Role is enough, no second Role of the same name.
+    expect(argoWorkflowsValues({ workflowNamespaces: ["finetune-system"], server: false, namespace: "finetune-system" }).extraObjects).toBeUndefined();
+    for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, releases[1].inputs.values.controller.securityContext]) {
       expect(sc).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     }
-    expect(argo.values.server.enabled).toBe(false);
+    // The server is off, and its settings are written only when it runs (no dead values).
+    expect(argo.values.server).toEqual({ enabled: false });
+    expect(argoWorkflowsValues({ workflowNamespaces: ["finetune"], server: true }).server).toMatchObject({
+      enabled: true,
+      authModes: ["client"],
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    });
     expect(releases.every((r) => r.dependsOn.includes(ns.urn))).toBe(true);
   });
 

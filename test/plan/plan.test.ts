@@ -6,6 +6,7 @@ import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { planStack, writePlan } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";
+import { helmBinary } from "../validators/helm";
 import { promtoolCheckRules } from "../validators/promtool";
 import { validateKubernetesObject } from "../validators/kubernetes";
 
@@ -16,7 +17,42 @@ function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
+/** The values helm reads from a values file: a one-template chart that prints `.Values` as JSON. */
+function valuesHelmReads(valuesFile: string): unknown {
+  const chart = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-echo-"));
+  fs.writeFileSync(path.join(chart, "Chart.yaml"), "apiVersion: v2\nname: echo\nversion: 0.1.0\n");
+  fs.mkdirSync(path.join(chart, "templates"));
+  fs.writeFileSync(path.join(chart, "templates", "values.yaml"), "values: {{ .Values | toJson | quote }}\n");
+  const home = path.join(chart, ".home");
+  const out = execFileSync(helmBinary(), ["template", "echo", chart, "-f", valuesFile], {
+    encoding: "utf8",
+    env: { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+  });
+  fs.rmSync(chart, { recursive: true, force: true });
+  return JSON.parse((parse(out.replace(/^---.*$/m, "").replace(/^#.*$/gm, "")) as { values: string }).values);
+}
+
 describe("offline plan", () => {
+  it("writes helm/<release>.yaml files that helm template -f reads as exactly the kit's values", { timeout: 120_000 }, async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-plan-"));
+    const result = await planStack("kubernetes", loadStackConfigFile(stackConfigPath("kubernetes")));
+    const dir = writePlan(result, out);
+    const releases = result.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    expect(releases.length).toBe(6);
+    for (const r of releases) {
+      const file = path.join(dir, "helm", `${r.name}.yaml`);
+      expect(fs.readFileSync(file, "utf8")).toContain(`# chart: ${r.inputs.chart}\n# version: ${r.inputs.version}\n`);
+      // JSON round trip: helm holds every number as float64 and prints it back as JSON.
+      expect(valuesHelmReads(file), r.name).toEqual(JSON.parse(JSON.stringify(r.redactedInputs.values)));
+    }
+    // Planted fault: the YAML 1.2 writer the plan used before leaves `off` bare, and helm reads a boolean.
+    const minio = releases.find((r) => r.inputs.chart === "minio")!;
+    const bare = path.join(out, "yaml-1.2.yaml");
+    fs.writeFileSync(bare, stringify(minio.inputs.values));
+    expect(fs.readFileSync(bare, "utf8")).toContain("MINIO_BROWSER: off");
+    expect((valuesHelmReads(bare) as { environment: Record<string, unknown> }).environment).toEqual({ MINIO_BROWSER: false });
+  });
+
   it("writes every file DESIGN.md §9 lists for the kubernetes stack, each usable by its tool", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-plan-"));
     const result = await planStack("kubernetes", loadStackConfigFile(stackConfigPath("kubernetes")));

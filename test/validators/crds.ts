@@ -186,6 +186,13 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
   if (v) return v;
   const entry = load().get(key);
   if (!entry) return undefined;
+  v = compileEntry(entry);
+  compiled.set(key, v);
+  return v;
+}
+
+function compileEntry(entry: CrdEntry): ValidateFunction {
+  const { apiVersion, kind } = entry;
   const schema = structuredClone(entry.schema);
   strictify(schema);
   const props = (schema.properties ??= {}) as SchemaNode;
@@ -198,9 +205,30 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | unde
     addFormats(a);
     return a;
   })();
-  v = ajv.compile(schema);
-  compiled.set(key, v);
-  return v;
+  return ajv.compile(schema);
+}
+
+const byCrd = new WeakMap<object, Map<string, ValidateFunction | undefined>>();
+
+/**
+ * Errors of a custom resource against a CRD given as an object (e.g. one a Helm chart ships), made strict the
+ * same way as the schema folder's; `no schema …` when the CRD does not serve the object's apiVersion/kind.
+ */
+export function validateAgainstCrd(obj: { apiVersion?: unknown; kind?: unknown }, crd: object): string[] {
+  const apiVersion = String(obj.apiVersion);
+  const kind = String(obj.kind);
+  let perVersion = byCrd.get(crd);
+  if (!perVersion) byCrd.set(crd, (perVersion = new Map()));
+  const key = `${apiVersion}|${kind}`;
+  if (!perVersion.has(key)) {
+    const spec = (crd as Crd).spec;
+    const version = spec?.group && spec.names?.kind === kind ? spec.versions?.find((v) => `${spec.group}/${v.name}` === apiVersion && v.served !== false) : undefined;
+    const schema = version?.schema?.openAPIV3Schema;
+    perVersion.set(key, schema ? compileEntry({ file: "<chart CRD>", apiVersion, kind, schema }) : undefined);
+  }
+  const v = perVersion.get(key);
+  if (!v) return [`no schema for ${apiVersion} ${kind} in the given CRD`];
+  return v(obj) ? [] : formatAjvErrors(v.errors, obj);
 }
 
 /** Errors of a custom resource (`<instancePath> <message>` lines; empty when valid). */

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -61,35 +61,61 @@ export interface HelmRenderArgs {
   values: Record<string, unknown>;
   /** Kubernetes version helm renders for. @default "1.33" */
   kubeVersion?: string;
+  /** Print the charts' `crds/` files too (helm never templates them: values cannot change them). @default true */
+  includeCrds?: boolean;
 }
 
 const cache = new Map<string, RenderedObject[]>();
+
+/** Runs `helm template --include-crds --skip-tests` with the values in a temporary file; `run` gets binary, argv, env. */
+function withHelmInvocation<T>(args: HelmRenderArgs, run: (bin: string, argv: string[], env: NodeJS.ProcessEnv) => T): T {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-helm-"));
+  const cleanup = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  // JSON (valid YAML): helm reads every scalar with the type the kit gave it (YAML 1.1 would read `off` as false).
+  const valuesFile = path.join(dir, "values.json");
+  fs.writeFileSync(valuesFile, JSON.stringify(args.values ?? {}));
+  const argv = ["template", args.release, chartArchive(args.chart), "--namespace", args.namespace, "-f", valuesFile,
+    ...(args.includeCrds === false ? [] : ["--include-crds"]), "--skip-tests", "--kube-version", args.kubeVersion ?? "1.33"];
+  const env = { ...process.env, HELM_CACHE_HOME: path.join(dir, "cache"), HELM_CONFIG_HOME: path.join(dir, "config"), HELM_DATA_HOME: path.join(dir, "data") };
+  let result: T;
+  try {
+    result = run(helmBinary(), argv, env);
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(cleanup) as T;
+  cleanup();
+  return result;
+}
+
+/** The text `helm template` prints for a pinned chart (no parsing: for comparing renders cheaply). */
+export function helmTemplateText(args: HelmRenderArgs): string {
+  return withHelmInvocation(args, (bin, argv, env) => execFileSync(bin, argv, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env }));
+}
+
+/** {@link helmTemplateText} without blocking, so that several renders run at once. */
+export function helmTemplateTextAsync(args: HelmRenderArgs): Promise<string> {
+  return withHelmInvocation(
+    args,
+    (bin, argv, env) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(bin, argv, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+      ),
+  );
+}
 
 /** `helm template --include-crds --skip-tests` of a pinned chart; the objects, in order (cached per input). */
 export function helmTemplate(args: HelmRenderArgs): RenderedObject[] {
   const key = JSON.stringify(args);
   const hit = cache.get(key);
   if (hit) return hit;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-helm-"));
-  try {
-    const valuesFile = path.join(dir, "values.yaml");
-    // JSON is YAML that reads the same under YAML 1.1 (helm's parser): `off` stays a string.
-    fs.writeFileSync(valuesFile, JSON.stringify(args.values ?? {}));
-    const out = execFileSync(
-      helmBinary(),
-      ["template", args.release, chartArchive(args.chart), "--namespace", args.namespace, "-f", valuesFile,
-        "--include-crds", "--skip-tests", "--kube-version", args.kubeVersion ?? "1.33"],
-      { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: path.join(dir, "cache"), HELM_CONFIG_HOME: path.join(dir, "config"), HELM_DATA_HOME: path.join(dir, "data") } },
-    );
-    const objects = parseAllDocuments(out)
-      .map((d) => d.toJS() as RenderedObject | null)
-      .filter((o): o is RenderedObject => !!o && typeof o === "object" && typeof o.kind === "string");
-    for (const o of objects) {
-      o.metadata = o.metadata ?? {};
-    }
-    cache.set(key, objects);
-    return objects;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  const objects = parseAllDocuments(helmTemplateText(args))
+    .map((d) => d.toJS() as RenderedObject | null)
+    .filter((o): o is RenderedObject => !!o && typeof o === "object" && typeof o.kind === "string");
+  for (const o of objects) {
+    o.metadata = o.metadata ?? {};
   }
+  cache.set(key, objects);
+  return objects;
 }
