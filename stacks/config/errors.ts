@@ -231,7 +231,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
       case "invalid_format": {
         const got = (issue as { input?: unknown }).input;
         const hint = issue.message && !issue.message.startsWith("Invalid") ? issue.message : `must match ${issue.pattern ?? issue.format} (fix the value)`;
-        problems.push({ key: keyOf(path, namespace), message: `${describe(got)} ${hint}` });
+        problems.push({ key: keyOf(path, namespace), message: withFix(`${describe(got)} ${hint}`, "fix the value") });
         break;
       }
       case "invalid_union": {
@@ -257,11 +257,23 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         }
         break;
       }
+      case "invalid_key": {
+        // A record key (e.g. a label key) that its pattern rejects: the key itself is the problem.
+        const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+        const reason = inner && !inner.message.startsWith("Invalid") ? inner.message : "is not an allowed key (rename or remove it)";
+        problems.push({ key: keyOf(path, namespace), message: withFix(`key ${reason}`, "rename or remove the key") });
+        break;
+      }
       default:
-        problems.push({ key: keyOf(path, namespace), message: issue.message });
+        problems.push({ key: keyOf(path, namespace), message: withFix(issue.message, "fix the value") });
     }
   }
   return problems;
+}
+
+/** `message`, with `(fix)` appended when it has no final parenthesised fix part. */
+function withFix(message: string, fix: string): string {
+  return fixStart(message) > 0 ? message : `${message} (${fix})`;
 }
 
 function article(expected: string): string {

@@ -73,4 +73,25 @@ describe("offline plan", () => {
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('unknown stack "azure" (use one of kubernetes, gcp, aws-sagemaker)');
   });
+
+  it("the CLI as a subprocess: --help exits 0, a YAML syntax error and a config of another stack exit 2 with keyed lines", () => {
+    const help = spawnSync(tsx, ["plan/cli.ts", "--help"], { cwd: root, encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run plan -- --stack <kubernetes\|gcp\|aws-sagemaker> \[--config FILE\] \[--out DIR\]\n/);
+    expect(help.stderr).toBe("");
+
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-cli-"));
+    const broken = path.join(out, "broken.yaml");
+    fs.writeFileSync(broken, "config:\n  finetune:target: gcp\n\tfinetune:name: x\u001b[2J\n");
+    const yamlError = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", broken, "--out", out], { cwd: root, encoding: "utf8" });
+    expect(yamlError.status).toBe(2);
+    expect(yamlError.stderr).toBe(`Invalid finetune-kit configuration (1 problem):\n  ${broken}:3:1: Tabs are not allowed as indentation (indent with spaces, not tabs)\n`);
+
+    const mismatch = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", stackConfigPath("kubernetes"), "--out", out], { cwd: root, encoding: "utf8" });
+    expect(mismatch.status).toBe(2);
+    expect(mismatch.stderr).toBe(
+      'Invalid finetune-kit configuration (1 problem):\n  finetune:target: is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")\n',
+    );
+    expect(fs.existsSync(path.join(out, "gcp"))).toBe(false);
+  });
 });
