@@ -43,7 +43,7 @@ export const GcpTargetSchema = z
   .strictObject({
   /** GCP project id. */
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id (6-30 lowercase letters, digits, '-')"),
-  /** Region for the cluster and buckets, e.g. `us-central1`. */
+  /** Region for the cluster and buckets, e.g. `us-central1` (a region, not a zone such as `us-central1-a`). */
   region: z.string().superRefine((r, ctx) => {
     if (GCP_REGION.test(r)) return;
     const zone = GCP_ZONE.exec(r);
@@ -104,7 +104,7 @@ export const GcpTargetSchema = z
 /** `finetune:aws` — region and network for the SageMaker stack. */
 export const AwsTargetSchema = z
   .strictObject({
-  /** AWS region, e.g. `us-east-1`. */
+  /** AWS region, e.g. `us-east-1` (a region, not an availability zone such as `us-east-1a`). */
   region: z.string().superRefine((r, ctx) => {
     if (/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(r)) return;
     const az = /^([a-z]{2}(-gov)?-[a-z]+-[0-9])[a-z]$/.exec(r);

@@ -3,6 +3,7 @@
  * Every case starts from a stack's example config, changes one thing and asserts the exact problem lines.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -262,5 +263,25 @@ describe("component argument errors raised by the stack programs are mapped to c
     ]);
     const bug = new TypeError("x is undefined");
     expect(configErrorOf(bug, cfg)).toBe(bug);
+  });
+});
+
+describe("README Troubleshooting shows a real config error", () => {
+  it("the example block is exactly what the kit prints for the edits it names", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, "..", "..", "README.md"), "utf8");
+    const block = /<!-- config-error-example:start -->\n```\n\$ [^\n]+\n([\s\S]*?)\n```\n<!-- config-error-example:end -->/.exec(readme);
+    expect(block).not.toBeNull();
+    const cfg = example("gcp");
+    cfg.gcp.region = "us-central1-a";
+    cfg.gcp.namespace = "Fine_Tune";
+    cfg.pipelines[0].schedule = "0 24 * * 1";
+    cfg.pipelines[0].evaluation.thresholds[0].min = 45;
+    let message = "";
+    try {
+      parseKitConfig(cfg);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(block![1]).toBe(message);
   });
 });
