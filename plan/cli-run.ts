@@ -73,7 +73,15 @@ export async function planCommand(argv: readonly string[], io: PlanIo): Promise<
   try {
     const engine = loadStackConfigFile(args.config ? path.resolve(args.config) : stackConfigPath(args.stack));
     const result = await planStack(args.stack, engine);
-    const dir = writePlan(result, args.out);
+    let dir: string;
+    try {
+      dir = writePlan(result, args.out);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!code) throw e;
+      io.stderr(`cannot write the plan under ${args.out}: ${code} (choose another --out folder, one you can write to)\n`);
+      return ExitCode.Usage;
+    }
     io.stdout(`${summarize(result)}\n\nWrote ${path.relative(process.cwd(), dir) || dir}/\n`);
     return mandatoryViolations(result.violations).length > 0 ? ExitCode.PolicyViolation : ExitCode.Ok;
   } catch (e) {
