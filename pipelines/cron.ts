@@ -88,3 +88,12 @@ export function cronProblems(expr: string): string[] {
 export function cronFields(expr: string): string[] {
   return expr.trim().split(/\s+/);
 }
+
+/**
+ * The coarse shape the pipeline spec schema (pipelines/spec.ts `isCron`) already enforces: five fields of digits,
+ * letters and `* / , - ?`. Expressions without it are reported there; {@link cronProblems} adds what lies beyond.
+ */
+export function hasCronShape(expr: string): boolean {
+  const fields = expr.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f));
+}

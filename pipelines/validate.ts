@@ -1,6 +1,6 @@
 import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
 import type { ConfigProblem } from "../stacks/config/errors";
-import { cronFieldRestricted, cronFields, cronProblems } from "./cron";
+import { cronFieldRestricted, cronFields, cronProblems, hasCronShape } from "./cron";
 import { servingGpus, sizePipeline, sizingInputOf } from "./sizing";
 import type { FineTuningPipelineSpec } from "./spec";
 
@@ -63,6 +63,8 @@ const CRON_FIX = 'write minute hour day-of-month month day-of-week with minute 0
 
 /** Problems of one cron field value (`schedule`, `monitoring.schedule`), each with its fix. */
 export function cronIssues(expr: string, path: (string | number)[], target: PipelineTarget): PipelineIssue[] {
+  // The spec schema reports an expression without the 5-field shape itself: one line per mistake, not two.
+  if (!hasCronShape(expr)) return [];
   const problems = cronProblems(expr);
   if (problems.length) return problems.map((p) => ({ path, message: `"${expr}" is not a valid cron expression: ${p} (${CRON_FIX})` }));
   // EventBridge Scheduler (aws-sagemaker) needs '?' in one of the day fields: it cannot run "on the 1st AND on Mondays"

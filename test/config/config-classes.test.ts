@@ -64,6 +64,14 @@ describe("cron expressions (pipelines/cron.ts)", () => {
     ]);
   });
 
+  it("an expression without the 5-field shape is reported once, by the spec schema", () => {
+    const cfg = example("gcp");
+    cfg.pipelines[0].schedule = "0 3 * *";
+    expect(configProblems(cfg)).toEqual([
+      'finetune:pipelines[0].schedule: "0 3 * *" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" for Mondays 03:00 UTC)',
+    ]);
+  });
+
   it("aws-sagemaker: EventBridge cannot restrict both day fields", () => {
     const cfg = example("aws-sagemaker");
     cfg.pipelines[0].schedule = "0 3 1 * MON";
