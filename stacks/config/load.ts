@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ConfigProblem, problemsFromZod } from "./errors";
+import { closest, ConfigError, ConfigProblem, keyOf, problemsFromZod } from "./errors";
 import { KitConfig, KitConfigSchema, SECRET_KEYS, Target } from "./schema";
 
 /** `isConfigSecret` is exported by the SDK's runtime but missing from its type declarations. */
@@ -77,7 +77,13 @@ export function readKitConfig(): KitConfig {
   const problems: ConfigProblem[] = [];
   for (const [fullKey, value] of Object.entries(all)) {
     const [ns, ...rest] = fullKey.split(":");
-    if (ns !== CONFIG_NAMESPACE) continue;
+    if (ns !== CONFIG_NAMESPACE) {
+      // Other namespaces (aws:, gcp:, kubernetes:) belong to providers; one a typo away from ours is a lost kit key.
+      if (rest.length && ns.length >= 5 && closest(ns, [CONFIG_NAMESPACE]) === CONFIG_NAMESPACE) {
+        problems.push({ key: keyOf(rest, CONFIG_NAMESPACE), message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})` });
+      }
+      continue;
+    }
     const key = rest.join(":");
     raw[key] = (SECRET_KEYS as readonly string[]).includes(key) ? value : decode(value);
   }

@@ -153,7 +153,6 @@ describe("structural mutations of the example configs: exit 0 or a keyed config 
       }),
       { seed: 11_2026, numRuns: Number(process.env.FTK_MUTATION_RUNS ?? 100), endOnFailure: true },
     );
-    if (process.env.FTK_MUTATION_DEBUG) console.log(stack, outcomes);
     // The generator must reach both outcomes, or it tests nothing.
     expect(outcomes.rejected).toBeGreaterThan(0);
     expect(outcomes.ok).toBeGreaterThan(0);

@@ -108,4 +108,13 @@ describe("bad stack config is one clear error, before any resource exists", () =
       'Invalid finetune-kit configuration (1 problem):\n  finetune:target: is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")',
     );
   });
+
+  it("kubernetes: a key one typo away from the finetune: namespace is reported, not silently ignored", async () => {
+    const cfg = exampleWith("kubernetes", {});
+    cfg["fintune:monitoring"] = cfg["finetune:monitoring"];
+    delete cfg["finetune:monitoring"];
+    const { message, created } = await failure("kubernetes", cfg);
+    expect(created).toBe(0);
+    expect(message).toBe('Invalid finetune-kit configuration (1 problem):\n  finetune:monitoring: is written with the namespace "fintune" (rename the key to finetune:monitoring)');
+  });
 });
