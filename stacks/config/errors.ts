@@ -42,7 +42,10 @@ export function escapeNonPrintable(text: string): string {
   });
 }
 
-/** Escapes non-printables and cuts `text` to `max` characters plus "…". */
+/**
+ * Escapes non-printables and cuts `text` to `max` characters plus "…".
+ * @param max Longest text kept. @default 80 ({@link MAX_VALUE_CHARS})
+ */
 export function readableText(text: string, max = MAX_VALUE_CHARS): string {
   const escaped = escapeNonPrintable(text);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
