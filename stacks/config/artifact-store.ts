@@ -62,7 +62,7 @@ const MinioSchema = z.strictObject({
   /** Access key of the pipeline's MinIO user (its secret key is the secret finetune:minioPipelineSecretKey). @default "<name>-pipeline" */
   pipelineAccessKey: z.string().regex(/^[A-Za-z0-9_.@-]{3,128}$/, "must be 3-128 letters, digits, '_', '.', '@' or '-'").optional(),
   /** Secret with tls.crt/tls.key in MinIO's namespace: serve HTTPS. @default - HTTP inside the cluster */
-  tlsSecretName: z.string().regex(DNS_LABEL, "is not a Secret name").optional(),
+  tlsSecretName: z.string().regex(DNS_LABEL, "is not a Secret name (use lowercase letters, digits and '-')").optional(),
   /** Serve MinIO's web console (ClusterIP only). @default false */
   console: z.boolean().default(false),
 });

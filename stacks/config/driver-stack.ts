@@ -22,7 +22,7 @@ export const DriverStackConfigSchema = z.strictObject({
   /** GKE driver GKE installs on the GPU node pools. @default "DEFAULT" */
   gkeDriverVersion: z.enum(["DEFAULT", "LATEST"]).default("DEFAULT"),
   /** GKE minor version of the cluster (picks the driver branch behind DEFAULT / LATEST). @default - the release channel's current minor */
-  gkeVersion: z.string().regex(/^1\.\d{2}$/, "must be a GKE minor version such as 1.34").optional(),
+  gkeVersion: z.string().regex(/^1\.\d{2}$/, "must be a GKE minor version (write major.minor, e.g. 1.34)").optional(),
   /** How CUDA and driver are compared. @default - "forward" on aws-sagemaker (AWS DLCs ship cuda-compat), "strict" elsewhere */
   cudaCompatibility: z.enum(["strict", "minor-version", "forward"]).optional(),
   /** MIG strategy for pools with `mig`. @default "single" */
@@ -41,7 +41,7 @@ export const DriverStackConfigSchema = z.strictObject({
       /** Install Kueue (false: it is already installed). @default true */
       install: z.boolean().default(true),
       /** Requeue a workload whose pods are not all running after this long (spot capacity that never came). @default "10m" */
-      waitForPodsReadyTimeout: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration such as 10m").default("10m"),
+      waitForPodsReadyTimeout: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration (write a whole number with s, m or h, e.g. 10m)").default("10m"),
     })
     .prefault({}),
 });

@@ -16,10 +16,67 @@ export interface ConfigProblem {
 export class ConfigError extends pulumi.RunError {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
-    super(formatProblems(problems));
+    const readable = problems.map((p) => ({ key: readableText(p.key, MAX_KEY_CHARS), message: readableMessage(p.message) }));
+    super(formatProblems(readable));
     this.name = "ConfigError";
-    this.problems = problems;
+    this.problems = readable;
   }
+}
+
+/** Longest value echoed in a message, in characters (a value longer than this is cut and ends with "…"). */
+export const MAX_VALUE_CHARS = 80;
+/** Longest key shown (keys come from the user's YAML too). */
+const MAX_KEY_CHARS = 200;
+/** Longest "what is wrong" and "(fix)" parts of a message, after values are cut. */
+const MAX_WHAT_CHARS = 400;
+const MAX_FIX_CHARS = 600;
+
+/** Control characters, DEL/C1 controls, line/paragraph separators and lone surrogates: never echoed raw to a terminal. */
+const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `text` with non-printable characters escaped (`\n`, `\u001b`, …). */
+export function escapeNonPrintable(text: string): string {
+  return text.replace(NON_PRINTABLE, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+/**
+ * Escapes non-printables and cuts `text` to `max` characters plus "…".
+ * @param max Longest text kept. @default 80 ({@link MAX_VALUE_CHARS})
+ */
+export function readableText(text: string, max = MAX_VALUE_CHARS): string {
+  const escaped = escapeNonPrintable(text);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}
+
+/** Index of the "(" that opens the message's final "(fix)" group, or -1 when the message has none. */
+function fixStart(message: string): number {
+  if (!message.endsWith(")")) return -1;
+  let depth = 0;
+  for (let i = message.length - 1; i >= 0; i--) {
+    if (message[i] === ")") depth++;
+    else if (message[i] === "(" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * A problem message fit for a terminal: non-printables escaped, each quoted value and each long unbroken token cut
+ * to {@link MAX_VALUE_CHARS} + "…", and the "what" and "(fix)" parts capped so that the fix always survives.
+ */
+export function readableMessage(message: string): string {
+  const cut = (part: string) =>
+    escapeNonPrintable(part)
+      .replace(/"([^"]{81,}?)"(?=[\s,;:)]|$)/g, (_m, v: string) => `"${v.slice(0, MAX_VALUE_CHARS)}…"`)
+      .replace(/[^\s"]{121,}/g, (t) => `${t.slice(0, MAX_VALUE_CHARS)}…`);
+  const at = fixStart(message);
+  let what = cut(at < 0 ? message : message.slice(0, at));
+  let fix = at < 0 ? "" : cut(message.slice(at));
+  if (what.length > MAX_WHAT_CHARS) what = `${what.slice(0, MAX_WHAT_CHARS)}… `;
+  if (fix.length > MAX_FIX_CHARS) fix = `${fix.slice(0, MAX_FIX_CHARS - 2)}…)`;
+  return `${what}${fix}`;
 }
 
 /** `Invalid finetune-kit configuration (2 problems):\n  finetune:a: ...\n  finetune:b: ...` */
@@ -29,12 +86,17 @@ export function formatProblems(problems: ConfigProblem[]): string {
   return [`Invalid finetune-kit configuration (${n} problem${n === 1 ? "" : "s"}):`, ...lines].join("\n");
 }
 
-/** `["pipelines", 0, "method", "loraRank"]` → `finetune:pipelines[0].method.loraRank`. */
+/**
+ * `["pipelines", 0, "method", "loraRank"]` → `finetune:pipelines[0].method.loraRank`. A segment that is not a plain
+ * name (spaces, quotes, ':' or non-printables, from a key the user typed) is shown as `["…"]`, escaped and cut.
+ */
 export function keyOf(path: readonly PropertyKey[], namespace = "finetune"): string {
   let out = `${namespace}:`;
   path.forEach((seg, i) => {
+    const text = String(seg);
     if (typeof seg === "number") out += `[${seg}]`;
-    else out += i === 0 ? String(seg) : `.${String(seg)}`;
+    else if (!/^[A-Za-z0-9_./@-]+$/.test(text)) out += `["${readableText(text).replace(/"/g, '\\"').replace(/:/g, "\\u003a")}"]`;
+    else out += i === 0 ? text : `.${text}`;
   });
   return out;
 }
@@ -53,6 +115,9 @@ function distance(a: string, b: string): number {
 
 /** The closest known key to `key`, if it is close enough to be a typo. */
 export function closest(key: string, known: readonly string[]): string | undefined {
+  // A typo is near the length of a known key; anything much longer (a pasted file, a 5 MB value) is no typo, and
+  // its edit distance would cost length × length.
+  if (key.length > Math.max(0, ...known.map((k) => k.length)) + 8) return undefined;
   const lower = key.toLowerCase();
   const prefix = known.filter((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
   if (prefix.length === 1 && key.length >= 3) return prefix[0];
@@ -73,8 +138,8 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `"${value}"`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === "string") return `"${readableText(value)}"`;
+  return `${typeof value} ${readableText(String(value))}`;
 }
 
 /** Keys that the schema node at `path` accepts, for unknown-key hints. */
@@ -169,7 +234,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
       case "invalid_format": {
         const got = (issue as { input?: unknown }).input;
         const hint = issue.message && !issue.message.startsWith("Invalid") ? issue.message : `must match ${issue.pattern ?? issue.format} (fix the value)`;
-        problems.push({ key: keyOf(path, namespace), message: `${describe(got)} ${hint}` });
+        problems.push({ key: keyOf(path, namespace), message: withFix(`${describe(got)} ${hint}`, "fix the value") });
         break;
       }
       case "invalid_union": {
@@ -195,11 +260,23 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         }
         break;
       }
+      case "invalid_key": {
+        // A record key (e.g. a label key) that its pattern rejects: the key itself is the problem.
+        const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
+        const reason = inner && !inner.message.startsWith("Invalid") ? inner.message : "is not an allowed key (rename or remove it)";
+        problems.push({ key: keyOf(path, namespace), message: withFix(`key ${reason}`, "rename or remove the key") });
+        break;
+      }
       default:
-        problems.push({ key: keyOf(path, namespace), message: issue.message });
+        problems.push({ key: keyOf(path, namespace), message: withFix(issue.message, "fix the value") });
     }
   }
   return problems;
+}
+
+/** `message`, with `(fix)` appended when it has no final parenthesised fix part. */
+function withFix(message: string, fix: string): string {
+  return fixStart(message) > 0 ? message : `${message} (${fix})`;
 }
 
 function article(expected: string): string {

@@ -80,7 +80,7 @@ export const GpuPoolConfigSchema = z
     /** How the pool's nodes are provisioned. @default - the target's first choice (gke-node-pool, existing-nodes, sagemaker) */
     provisioner: z.enum([GpuPoolProvisioner.GkeNodePool, GpuPoolProvisioner.GkeQueuedProvisioning, GpuPoolProvisioner.ExistingNodes, GpuPoolProvisioner.SageMaker]).optional(),
     /** Existing nodes: labels that select this pool's nodes (capacity label `finetune.dev/capacity-type` is added per flavor). @default {"finetune.dev/gpu-type": <gpuType>} */
-    nodeLabels: z.record(z.string().regex(labelKey, "must be a Kubernetes label key"), z.string().regex(labelValue, "must be a Kubernetes label value")).optional(),
+    nodeLabels: z.record(z.string().regex(labelKey, "must be a Kubernetes label key (use [prefix/]name: up to 63 letters, digits, '-', '_' or '.')"), z.string().regex(labelValue, "must be a Kubernetes label value (use up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)")).optional(),
     /** GKE GPU sharing (time-sharing or MPS) on this pool's nodes. @default - none */
     gpuSharing: z
       .strictObject({

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ConfigProblem, problemsFromZod } from "./errors";
-import { KitConfig, KitConfigSchema, SECRET_KEYS } from "./schema";
+import { closest, ConfigError, ConfigProblem, keyOf, problemsFromZod } from "./errors";
+import { KitConfig, KitConfigSchema, SECRET_KEYS, Target } from "./schema";
 
 /** `isConfigSecret` is exported by the SDK's runtime but missing from its type declarations. */
 const isConfigSecret: (key: string) => boolean =
@@ -33,6 +33,40 @@ function decode(value: string): unknown {
   }
 }
 
+const TARGETS: readonly string[] = Object.values(Target);
+
+/**
+ * The stack and `finetune:target` must agree: a stack named after a target (`kubernetes`, `gcp`, `aws-sagemaker`)
+ * runs only that target's config. Stacks with other names (`dev`, `prod-eu`) may run any target.
+ */
+export function stackTargetProblems(stack: string, target: unknown): ConfigProblem[] {
+  if (typeof target !== "string" || !TARGETS.includes(target) || !TARGETS.includes(stack) || stack === target) return [];
+  return [
+    {
+      key: `${CONFIG_NAMESPACE}:target`,
+      message: `is "${target}" but the stack is "${stack}" (use the ${stack} stack's config, e.g. stacks/Pulumi.${stack}.yaml, or select the stack "${target}")`,
+    },
+  ];
+}
+
+/**
+ * A gated base model needs the hub token: on aws-sagemaker always (the pipeline stores it in Secrets Manager),
+ * on Kubernetes targets unless the pipeline names an existing Secret (`baseModel.hubTokenSecret`).
+ */
+export function hubTokenProblems(cfg: KitConfig, hubTokenSet: boolean): ConfigProblem[] {
+  if (hubTokenSet) return [];
+  const needing = cfg.pipelines.filter((p) => p.baseModel.gated && (cfg.target === "aws-sagemaker" || !p.baseModel.hubTokenSecret));
+  if (!needing.length) return [];
+  const which = needing.map((p) => `${p.name} (${p.baseModel.id})`).join(", ");
+  const secretHint = cfg.target === "aws-sagemaker" ? "" : ", or name an existing Secret in the pipeline's baseModel.hubTokenSecret";
+  return [
+    {
+      key: `${CONFIG_NAMESPACE}:hubToken`,
+      message: `is required because pipeline${needing.length === 1 ? "" : "s"} ${which} use${needing.length === 1 ? "s" : ""} a gated base model (pulumi config set --secret ${CONFIG_NAMESPACE}:hubToken <token>${secretHint})`,
+    },
+  ];
+}
+
 /**
  * Reads every `finetune:*` key of the running stack, checks that secret keys are secrets, and parses
  * the rest with {@link parseKitConfig}.
@@ -43,7 +77,13 @@ export function readKitConfig(): KitConfig {
   const problems: ConfigProblem[] = [];
   for (const [fullKey, value] of Object.entries(all)) {
     const [ns, ...rest] = fullKey.split(":");
-    if (ns !== CONFIG_NAMESPACE) continue;
+    if (ns !== CONFIG_NAMESPACE) {
+      // Other namespaces (aws:, gcp:, kubernetes:) belong to providers; one a typo away from ours is a lost kit key.
+      if (rest.length && ns.length >= 5 && closest(ns, [CONFIG_NAMESPACE]) === CONFIG_NAMESPACE) {
+        problems.push({ key: keyOf(rest, CONFIG_NAMESPACE), message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})` });
+      }
+      continue;
+    }
     const key = rest.join(":");
     raw[key] = (SECRET_KEYS as readonly string[]).includes(key) ? value : decode(value);
   }
@@ -55,14 +95,17 @@ export function readKitConfig(): KitConfig {
       });
     }
   }
+  problems.push(...stackTargetProblems(pulumi.getStack(), raw.target));
+  let cfg: KitConfig;
   try {
-    const cfg = parseKitConfig(raw);
-    if (problems.length) throw new ConfigError(problems);
-    return cfg;
+    cfg = parseKitConfig(raw);
   } catch (e) {
-    if (e instanceof ConfigError && problems.length && e.problems !== problems) throw new ConfigError([...problems, ...e.problems]);
+    if (e instanceof ConfigError && problems.length) throw new ConfigError([...problems, ...e.problems]);
     throw e;
   }
+  problems.push(...hubTokenProblems(cfg, raw.hubToken !== undefined));
+  if (problems.length) throw new ConfigError(problems);
+  return cfg;
 }
 
 /** The model-hub token as a Pulumi secret, when one is configured. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FineTuningPipelineSpecSchema } from "../../pipelines/spec";
+import { pipelineTargetIssues } from "../../pipelines/validate";
 import { ArtifactStoreConfigSchema } from "./artifact-store";
 import { DriverStackConfigSchema } from "./driver-stack";
 import { GpuPoolsConfigSchema, gpuPoolTargetIssues } from "./gpu-pools";
@@ -90,6 +91,7 @@ export const KitConfigSchema = z
       if (pipelineNames.has(p.name)) {
         ctx.addIssue({ code: "custom", path: ["pipelines", i, "name"], message: `"${p.name}" is already used by finetune:pipelines[${pipelineNames.get(p.name)}] (give each pipeline a unique name)` });
       } else pipelineNames.set(p.name, i);
+      for (const issue of pipelineTargetIssues(p, cfg.target)) ctx.addIssue({ code: "custom", path: ["pipelines", i, ...issue.path], message: issue.message });
       if (!poolNames.has(p.compute.pool)) {
         const known = [...poolNames.keys()];
         ctx.addIssue({

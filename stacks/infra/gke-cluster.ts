@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GKE_MANAGED_DCGM_MONITORING } from "../../components/cuda-driver-stack/gpu-operator";
+import { GKE_POD_CIDR, GKE_SERVICE_CIDR } from "../config/platform";
 
 /** Arguments of {@link GkeCluster}. */
 export interface GkeClusterArgs {
@@ -63,8 +64,8 @@ export class GkeCluster extends pulumi.ComponentResource {
           ipCidrRange: args.subnetCidr ?? "10.40.0.0/20",
           privateIpGoogleAccess: true,
           secondaryIpRanges: [
-            { rangeName: "pods", ipCidrRange: "10.48.0.0/14" },
-            { rangeName: "services", ipCidrRange: "10.52.0.0/20" },
+            { rangeName: "pods", ipCidrRange: GKE_POD_CIDR },
+            { rangeName: "services", ipCidrRange: GKE_SERVICE_CIDR },
           ],
           logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
         },

@@ -24,13 +24,13 @@ describe("stack config: every bad config names the key, what is wrong and the fi
     ["kubernetes key misspelled", { target: "kubernetes", kubernetes: { context: "c", kubeconfig: "/x" } }, ['finetune:kubernetes.kubeconfig: unknown key (did you mean "kubeconfigPath"?)']],
     ["gcp project id invalid", { target: "gcp", gcp: { project: "My_Project", region: "us-central1" } }, ["finetune:gcp.project: \"My_Project\" must be a GCP project id (6-30 lowercase letters, digits, '-')"]],
     ["gcp region missing", { target: "gcp", gcp: { project: "my-proj-123" } }, ["finetune:gcp.region: is required (set it to a string)"]],
-    ["gcp region invalid", { target: "gcp", gcp: { project: "my-proj-123", region: "central" } }, ['finetune:gcp.region: "central" must be a GCP region such as us-central1']],
+    ["gcp region invalid", { target: "gcp", gcp: { project: "my-proj-123", region: "central" } }, ['finetune:gcp.region: "central" is not a GCP region (use a region such as us-central1: gcloud compute regions list)']],
     ["gcp release channel invalid", { ...gcp, gcp: { ...gcp.gcp, cluster: { releaseChannel: "FAST" } } }, ['finetune:gcp.cluster.releaseChannel: "FAST" is not allowed (use one of "RAPID", "REGULAR", "STABLE")']],
     ["gcp control-plane CIDR not a /28", { ...gcp, gcp: { ...gcp.gcp, cluster: { masterCidr: "172.16.0.0/24" } } }, ['finetune:gcp.cluster.masterCidr: "172.16.0.0/24" must be an IPv4 /28 CIDR such as 172.16.0.32/28 (GKE requires a /28)']],
-    ["aws region invalid", { target: "aws-sagemaker", aws: { region: "virginia" } }, ['finetune:aws.region: "virginia" must be an AWS region such as us-east-1']],
+    ["aws region invalid", { target: "aws-sagemaker", aws: { region: "virginia" } }, ['finetune:aws.region: "virginia" is not an AWS region (use a region such as us-east-1: aws ec2 describe-regions)']],
     ["aws AZ count too small", { ...aws, aws: { region: "us-east-1", availabilityZones: 1 } }, ["finetune:aws.availabilityZones: is number 1, must be ≥ 2 (raise it to at least 2)"]],
     ["aws AZ count not whole", { ...aws, aws: { region: "us-east-1", availabilityZones: 2.5 } }, ["finetune:aws.availabilityZones: expected a whole number, got number 2.5 (set it to a whole number)"]],
-    ["aws VPC CIDR malformed", { ...aws, aws: { region: "us-east-1", vpcCidr: "10.80.0.0" } }, ['finetune:aws.vpcCidr: "10.80.0.0" must be an IPv4 CIDR from /16 to /20, e.g. 10.80.0.0/16']],
+    ["aws VPC CIDR malformed", { ...aws, aws: { region: "us-east-1", vpcCidr: "10.80.0.0" } }, ['finetune:aws.vpcCidr: "10.80.0.0" must be an IPv4 CIDR from /16 to /20 (use e.g. 10.80.0.0/16)']],
     ["aws VPC too small for the zones", { ...aws, aws: { region: "us-east-1", vpcCidr: "10.80.0.0/20", availabilityZones: 3 } }, ["finetune:aws.vpcCidr: 10.80.0.0/20 holds 1 /20 subnet(s), fewer than availabilityZones 3 (use a larger CIDR, e.g. a /16, or fewer zones)"]],
     ["aws tags not strings", { ...aws, aws: { region: "us-east-1", tags: { team: 7 } } }, ["finetune:aws.tags.team: expected a string, got number 7 (set it to a string)"]],
     ["name with uppercase", { ...k8s, name: "FineTune" }, ["finetune:name: \"FineTune\" must be 2-21 lowercase letters, digits or '-', starting with a letter (it prefixes cloud resource names)"]],
@@ -49,7 +49,7 @@ describe("stack config: every bad config names the key, what is wrong and the fi
       'finetune:aws: is not used when finetune:target is "gcp" (remove it, or set finetune:target to the stack it belongs to)',
       "finetune:banana: unknown key (remove it; known keys: target, name, kubernetes, gcp, aws, gpuPools, driverStack, artifactStore, monitoring, pipelines)",
       "finetune:gcp.project: \"X\" must be a GCP project id (6-30 lowercase letters, digits, '-')",
-      'finetune:gcp.region: "nowhere" must be a GCP region such as us-central1',
+      'finetune:gcp.region: "nowhere" is not a GCP region (use a region such as us-central1: gcloud compute regions list)',
     ]);
   });
 

@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
+import { PLAN_USAGE, planCommand } from "../../plan/cli-run";
 import { planStack, writePlan } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";
 import { helmBinary } from "../validators/helm";
@@ -108,5 +109,43 @@ describe("offline plan", () => {
     const usage = spawnSync(tsx, ["plan/cli.ts", "--stack", "azure"], { cwd: root, encoding: "utf8" });
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('unknown stack "azure" (use one of kubernetes, gcp, aws-sagemaker)');
+  });
+
+  it("the CLI as a subprocess: --help exits 0, a YAML syntax error and a config of another stack exit 2 with keyed lines", () => {
+    const help = spawnSync(tsx, ["plan/cli.ts", "--help"], { cwd: root, encoding: "utf8" });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run plan -- --stack <kubernetes\|gcp\|aws-sagemaker> \[--config FILE\] \[--out DIR\]\n/);
+    expect(help.stderr).toBe("");
+
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-cli-"));
+    const broken = path.join(out, "broken.yaml");
+    fs.writeFileSync(broken, "config:\n  finetune:target: gcp\n\tfinetune:name: x\u001b[2J\n");
+    const yamlError = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", broken, "--out", out], { cwd: root, encoding: "utf8" });
+    expect(yamlError.status).toBe(2);
+    expect(yamlError.stderr).toBe(`Invalid finetune-kit configuration (1 problem):\n  ${broken}:3:1: Tabs are not allowed as indentation (indent with spaces, not tabs)\n`);
+
+    const mismatch = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", stackConfigPath("kubernetes"), "--out", out], { cwd: root, encoding: "utf8" });
+    expect(mismatch.status).toBe(2);
+    expect(mismatch.stderr).toBe(
+      'Invalid finetune-kit configuration (1 problem):\n  finetune:target: is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")\n',
+    );
+    expect(fs.existsSync(path.join(out, "gcp"))).toBe(false);
+  });
+
+  it("planCommand in-process: usage errors exit 1, an --out that is a file is a usage error, not a stack trace", async () => {
+    const run = async (argv: string[]) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await planCommand(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+      return { code, stdout, stderr };
+    };
+    expect(await run(["-h"])).toEqual({ code: 0, stdout: `${PLAN_USAGE}\n`, stderr: "" });
+    expect(await run(["--stack"])).toEqual({ code: 1, stdout: "", stderr: `--stack needs a value\n${PLAN_USAGE}\n` });
+    expect(await run(["--stack", "gcp", "--banana"])).toEqual({ code: 1, stdout: "", stderr: `unknown argument --banana\n${PLAN_USAGE}\n` });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ftk-cli-")), "not-a-folder");
+    fs.writeFileSync(file, "");
+    const blocked = await run(["--stack=aws-sagemaker", `--out=${file}`]);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toMatch(new RegExp(`^cannot write the plan under ${file}: (ENOTDIR|EEXIST) \\(choose another --out folder, one you can write to\\)\n$`));
   });
 });

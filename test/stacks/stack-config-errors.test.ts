@@ -79,4 +79,42 @@ describe("bad stack config is one clear error, before any resource exists", () =
         "  finetune:minioRootPassword: is required for the embedded MinIO (pulumi config set --secret finetune:minioRootPassword <at least 8 characters>)",
     );
   });
+
+  it.each(["gcp", "aws-sagemaker"])("%s: a gated base model without finetune:hubToken is a keyed config error, not a component error", async (stack) => {
+    const cfg = exampleWith(stack, { "finetune:hubToken": undefined });
+    const gated = (cfg["finetune:pipelines"] as Array<{ name: string; baseModel: { id: string; gated?: boolean } }>).filter((p) => p.baseModel.gated);
+    const { message, created } = await failure(stack, cfg);
+    expect(created).toBe(0);
+    const which = gated.map((p) => `${p.name} (${p.baseModel.id})`).join(", ");
+    const plural = gated.length === 1 ? ["", "s"] : ["s", ""];
+    const hint = stack === "aws-sagemaker" ? "" : ", or name an existing Secret in the pipeline's baseModel.hubTokenSecret";
+    expect(message).toBe(
+      `Invalid finetune-kit configuration (1 problem):\n  finetune:hubToken: is required because pipeline${plural[0]} ${which} use${plural[1]} a gated base model (pulumi config set --secret finetune:hubToken <token>${hint})`,
+    );
+  });
+
+  it("gcp: an invalid gcp.namespace is caught in config, before PipelineNamespace", async () => {
+    const { message, created } = await failure("gcp", exampleWith("gcp", { "finetune:gcp": { project: "acme-ml-prod", region: "us-central1", namespace: "Fine_Tune" } }));
+    expect(created).toBe(0);
+    expect(message).toBe(
+      "Invalid finetune-kit configuration (1 problem):\n  finetune:gcp.namespace: \"Fine_Tune\" is not a Kubernetes namespace name (use a DNS-1123 label: lowercase letters, digits and '-', e.g. fine-tune)",
+    );
+  });
+
+  it("the gcp stack refuses the kubernetes example config (stack and finetune:target must agree)", async () => {
+    const { message, created } = await failure("gcp", exampleWith("kubernetes", {}));
+    expect(created).toBe(0);
+    expect(message).toBe(
+      'Invalid finetune-kit configuration (1 problem):\n  finetune:target: is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")',
+    );
+  });
+
+  it("kubernetes: a key one typo away from the finetune: namespace is reported, not silently ignored", async () => {
+    const cfg = exampleWith("kubernetes", {});
+    cfg["fintune:monitoring"] = cfg["finetune:monitoring"];
+    delete cfg["finetune:monitoring"];
+    const { message, created } = await failure("kubernetes", cfg);
+    expect(created).toBe(0);
+    expect(message).toBe('Invalid finetune-kit configuration (1 problem):\n  finetune:monitoring: is written with the namespace "fintune" (rename the key to finetune:monitoring)');
+  });
 });
