@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
+import { EfaDevicePlugin } from "../../components/gpu-node-pool/efa-device-plugin";
 import { EksGpuNodePool, planEksGpuPool } from "../../components/gpu-node-pool/eks";
+import { GPU_STACK_CHARTS } from "../../components/versions";
 import { one, ofType, runWithMocks } from "../harness";
 import { constructionError, problemLines } from "./helpers";
 
@@ -265,5 +267,22 @@ describe("EksGpuNodePool local NVMe, EFA, placement and image cache", () => {
     ]);
     const br = await constructionError(() => new EksGpuNodePool("br", { ...base, gpuType: "l4", amiType: "BOTTLEROCKET_x86_64_NVIDIA", localNvme: true, imageCacheSnapshotId: "snap-1" }));
     expect(problemLines(br)).toEqual(["localNvme: ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+  });
+});
+
+describe("EfaDevicePlugin", () => {
+  it("installs the pinned aws-efa-k8s-device-plugin chart on every EFA GPU type of the catalog, tolerating the GPU taint", async () => {
+    const { resources } = await runWithMocks(() => {
+      new EfaDevicePlugin("efa", { extraInstanceTypes: ["trn1.32xlarge"] });
+    });
+    const rel = one(resources, "kubernetes:helm.sh/v3:Release").inputs;
+    expect(rel).toMatchObject({ chart: "aws-efa-k8s-device-plugin", version: GPU_STACK_CHARTS.efaDevicePlugin.version, repositoryOpts: { repo: "https://aws.github.io/eks-charts" }, namespace: "kube-system" });
+    expect(rel.values.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(rel.values.supportedInstanceLabels.keys).toEqual(["node.kubernetes.io/instance-type"]);
+    // The chart's own list predates p6-b200; the kit's list carries it.
+    expect(rel.values.supportedInstanceLabels.values).toEqual(expect.arrayContaining(["p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "g6.12xlarge", "trn1.32xlarge"]));
+    expect(rel.values.supportedInstanceLabels.values).not.toContain("g6.xlarge");
+    const bad = await constructionError(() => new EfaDevicePlugin("bad", { extraInstanceTypes: ["p5 48xlarge"] }));
+    expect(problemLines(bad)).toEqual(['extraInstanceTypes[0]: "p5 48xlarge" is not an EC2 instance type (e.g. p5.48xlarge)']);
   });
 });

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { KARPENTER_AMI, KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterGpuNodePool, renderKarpenterGpuPool } from "../../components/gpu-node-pool/karpenter";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
+import { renderKueueTopology } from "../../components/gpu-node-pool/interconnect";
 import { manifestsOf, one, ofType, runWithMocks } from "../harness";
 import { expectValidManifests, validateKubernetesObject } from "../validators/kubernetes";
 import { constructionError, problemLines } from "./helpers";
@@ -199,7 +200,7 @@ describe("KarpenterGpuNodePool local NVMe, EFA and image cache", () => {
     expect(nc.spec.instanceStorePolicy).toBeUndefined();
     expect(nc.spec.blockDeviceMappings[0]).toMatchObject({ deviceName: "/dev/xvdb", rootVolume: false, ebs: { snapshotID: "snap-0abc", volumeSize: "500Gi" } });
     expect(pool.contract.imageCache).toEqual({ streaming: false, preload: "ebs-snapshot" });
-    expect(pool.contract.localStorage.ephemeralOnNvme).toBe(false);
+    expect(pool.contract.localStorage?.ephemeralOnNvme).toBe(false);
   });
 
   it("reports invalid combinations with their fixes", async () => {
@@ -210,5 +211,22 @@ describe("KarpenterGpuNodePool local NVMe, EFA and image cache", () => {
     ]);
     const br = await constructionError(() => new KarpenterGpuNodePool("br", { clusterName: "ml", gpuType: "h100", gpusPerNode: 8, amiFamily: "Bottlerocket", localNvme: true, imageCacheSnapshotId: "snap-1" }));
     expect(problemLines(br)).toEqual(["localNvme: instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+  });
+});
+
+describe("Kueue topology for topology-aware scheduling", () => {
+  it("renders a schema-valid kueue.x-k8s.io/v1beta2 Topology per platform, ending at the hostname", () => {
+    const aws = renderKueueTopology("ec2-network", "aws");
+    const gcp = renderKueueTopology("gce-network", "gcp");
+    expectValidManifests([aws, gcp]);
+    expect((aws as any).spec.levels).toEqual([
+      { nodeLabel: "topology.k8s.aws/network-node-layer-1" },
+      { nodeLabel: "topology.k8s.aws/network-node-layer-2" },
+      { nodeLabel: "topology.k8s.aws/network-node-layer-3" },
+      { nodeLabel: "kubernetes.io/hostname" },
+    ]);
+    expect((gcp as any).spec.levels.map((l: any) => l.nodeLabel)).toEqual(["cloud.google.com/gce-topology-block", "cloud.google.com/gce-topology-subblock", "cloud.google.com/gce-topology-host", "kubernetes.io/hostname"]);
+    // Planted fault: a level without its label fails the upstream CRD schema.
+    expect(validateKubernetesObject({ ...aws, spec: { levels: [{}] } }).length).toBeGreaterThan(0);
   });
 });
