@@ -36,6 +36,11 @@ export const GPU_STACK_CHARTS = {
   gpuOperator: { chart: "gpu-operator", version: "v26.3.2", repo: "https://helm.ngc.nvidia.com/nvidia", checked: "2026-11-29" },
   /** Kueue (job queueing, quotas, spot → on-demand flavors). Chart versions carry no `v`. */
   kueue: { chart: "oci://registry.k8s.io/kueue/charts/kueue", version: "0.19.2", repo: "oci://registry.k8s.io/kueue/charts", checked: "2026-11-29" },
+  /**
+   * AWS EFA Kubernetes device plugin (advertises `vpc.amazonaws.com/efa`), from aws/eks-charts. eks-charts release
+   * v0.0.244 (2026-09-10) bumped it to app v0.5.21-eksbuild.13; the chart's own version follows the app (`v0.5.x`).
+   */
+  efaDevicePlugin: { chart: "aws-efa-k8s-device-plugin", version: "v0.5.21", repo: "https://aws.github.io/eks-charts", checked: "2026-12-01" },
 } as const satisfies Record<string, ChartPin>;
 export const GPU_STACK_IMAGES = {
   /** Kueue controller manager, same release as the chart. */

@@ -59,6 +59,66 @@ export interface GpuPoolContract {
   instanceType?: string;
   /** Extended resource name pods request for GPUs. @default "nvidia.com/gpu" */
   gpuResourceName: string;
+  /** Fast inter-node network of the pool (EKS, Karpenter, GKE pools set it). @default - none known (SageMaker, existing nodes) */
+  interconnect?: PoolInterconnect;
+  /** Local NVMe / Local SSD the nodes carry and what uses it. @default - none known */
+  localStorage?: PoolLocalStorage;
+  /** How container images reach the nodes ahead of a pull. @default - plain pulls */
+  imageCache?: PoolImageCache;
+}
+
+/** Fast inter-node interconnects a GPU pool can offer to NCCL. */
+export const InterconnectKind = {
+  None: "none",
+  /** AWS Elastic Fabric Adapter (libfabric; pods request `vpc.amazonaws.com/efa`). */
+  Efa: "efa",
+  /** GCP GPUDirect-TCPX (A3 High). */
+  Tcpx: "tcpx",
+  /** GCP GPUDirect-TCPXO (A3 Mega). */
+  Tcpxo: "tcpxo",
+  /** GCP GPUDirect RDMA over RoCE (A3 Ultra, A4). */
+  Rdma: "rdma",
+} as const;
+export type InterconnectKind = (typeof InterconnectKind)[keyof typeof InterconnectKind];
+
+/** The interconnect a pool offers and what pods need to use it. */
+export interface PoolInterconnect {
+  /** What the pool's nodes are configured with (`none` when the machine offers nothing or it was turned off). */
+  kind: InterconnectKind;
+  /** What the machine type offers (differs from `kind` when the pool leaves it off). */
+  offered: InterconnectKind;
+  /** Fast NICs per node (0 with `none`). */
+  devicesPerNode: number;
+  /** Extended resource a pod requests per NIC (EFA: `vpc.amazonaws.com/efa`); absent when there is none. */
+  resourceName?: string;
+  /** Nodes are placed close together (EC2 cluster placement group, GKE compact placement). */
+  compactPlacement: boolean;
+}
+
+/** Local disks of a pool's nodes. */
+export interface PoolLocalStorage {
+  /** GB of NVMe instance store / Local SSD per node (0: none). */
+  nvmeGB: number;
+  /** True when containerd, kubelet and `emptyDir` scratch live on it (RAID0 of the NVMe disks). */
+  ephemeralOnNvme: boolean;
+}
+
+/** Ways images are ready on a node before a pull. */
+export const ImagePreload = {
+  None: "none",
+  /** GKE secondary boot disk in `CONTAINER_IMAGE_CACHE` mode. */
+  GkeSecondaryBootDisk: "gke-secondary-boot-disk",
+  /** Bottlerocket data volume restored from an EBS snapshot that holds the pulled images. */
+  EbsSnapshot: "ebs-snapshot",
+} as const;
+export type ImagePreload = (typeof ImagePreload)[keyof typeof ImagePreload];
+
+/** How a pool gets images onto its nodes. */
+export interface PoolImageCache {
+  /** GKE image streaming (lazy pulls of Artifact Registry images). */
+  streaming: boolean;
+  /** Images already on the node's disk at boot. */
+  preload: ImagePreload;
 }
 
 /** What a Kueue installation tells the queues and the monitoring that depend on it. */

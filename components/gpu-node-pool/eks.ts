@@ -1,7 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsInstanceTypes, gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, type GpuPoolContract } from "./contract";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "./contract";
+import {
+  EFA_RESOURCE,
+  al2023LocalStorageUserData,
+  awsInterconnect,
+  bottlerocketLocalStorageUserData,
+  commonEfaInterfaces,
+  commonInstanceStoreGb,
+  efaNetworkInterfaces,
+} from "./interconnect";
 import { createGpuNodeRole } from "./aws-node-role";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
@@ -64,6 +73,28 @@ export interface EksGpuNodePoolArgs {
   labels?: Record<string, string>;
   /** Tags on every AWS resource. @default {} */
   tags?: Record<string, string>;
+  /**
+   * Put containerd, kubelet and pod scratch on a RAID0 of the instance's NVMe instance store (AL2023: nodeadm
+   * `localStorage.strategy: RAID0`; Bottlerocket: `apiclient ephemeral-storage`). @default - true when every instance type has NVMe instance store (and no imageCacheSnapshotId is given)
+   */
+  localNvme?: boolean;
+  /**
+   * EFA interfaces on every node (launch-template network interfaces, a security group open to itself, a cluster
+   * placement group). Needs vpcId and clusterSecurityGroupId and instance types that all offer EFA.
+   * @default - true for a multi-node pool (maxNodes > 1) whose instance types all offer EFA, when vpcId and clusterSecurityGroupId are given
+   */
+  efa?: boolean;
+  /** VPC of the nodes (for the EFA security group). @default - none (EFA stays off) */
+  vpcId?: pulumi.Input<string>;
+  /** The cluster security group (EKS `vpcConfig.clusterSecurityGroupId`); EFA interfaces carry it so nodes still reach the control plane. @default - none (EFA stays off) */
+  clusterSecurityGroupId?: pulumi.Input<string>;
+  /** Launch the nodes into an EC2 cluster placement group (one AZ: give subnets of one AZ). @default - true when EFA is on */
+  placementGroup?: boolean;
+  /**
+   * EBS snapshot of a Bottlerocket data volume with the stage images already pulled (built with
+   * awslabs/bottlerocket-images-cache): nodes boot with the images on disk. Bottlerocket only. @default - none
+   */
+  imageCacheSnapshotId?: pulumi.Input<string>;
 }
 
 /** The pure plan of an EKS GPU pool: validated, defaults resolved. */
@@ -80,6 +111,19 @@ export interface EksGpuPoolPlan {
   capacityTypes: CapacityType[];
   /** One node group per capacity type: `labels` are the node labels, `asgTags` the cluster-autoscaler node-template tags. */
   groups: Array<{ capacity: CapacityType; labels: Record<string, string>; minNodes: number; maxNodes: number; asgTags: Record<string, string> }>;
+  /** EFA interfaces per node (0: EFA off). */
+  efaInterfaces: number;
+  /** EFA interfaces the instance types offer (0: none). */
+  efaOffered: number;
+  placementGroup: boolean;
+  /** Ephemeral storage on a RAID0 of the NVMe instance store. */
+  localNvme: boolean;
+  /** NVMe instance store per node, GB (smallest across instanceTypes). */
+  nvmeGB: number;
+  /** Launch-template user data (plain text; base64-encoded on the template), when the pool needs any. */
+  userData?: string;
+  /** The Bottlerocket data volume starts from the image-cache snapshot. */
+  imageCache: boolean;
   warnings: string[];
 }
 
@@ -99,7 +143,33 @@ export function clusterAutoscalerNodeTemplateTags(labels: Record<string, string>
 }
 
 /** The `EksGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const EKS_INPUT_ARGS = ["clusterName", "subnetIds", "kmsKeyArn", "nodeRoleArn"] as const;
+const EKS_INPUT_ARGS = ["clusterName", "subnetIds", "kmsKeyArn", "nodeRoleArn", "vpcId", "clusterSecurityGroupId", "imageCacheSnapshotId"] as const;
+
+/** Problems of the NVMe, EFA and image-cache arguments for a list of instance types. */
+function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[], amiType: EksGpuAmiType): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  if (args.efa === true) {
+    const without = instanceTypes.filter((t) => awsInterconnect(t).kind !== InterconnectKind.Efa);
+    if (without.length > 0) problems.push({ propertyPath: "efa", reason: `${without.join(", ")} offer${without.length === 1 ? "s" : ""} no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)` });
+    if (args.vpcId === undefined) problems.push({ propertyPath: "vpcId", reason: "EFA needs the VPC id for its security group (set vpcId)" });
+    if (args.clusterSecurityGroupId === undefined) problems.push({ propertyPath: "clusterSecurityGroupId", reason: "EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)" });
+  }
+  if (args.placementGroup === true && (args.maxNodes ?? POOL_DEFAULTS.maxNodes) < 2) {
+    problems.push({ propertyPath: "placementGroup", reason: "a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)" });
+  }
+  if (args.localNvme === true) {
+    const without = instanceTypes.filter((t) => commonInstanceStoreGb([t]) === 0);
+    if (without.length > 0) problems.push({ propertyPath: "localNvme", reason: `${without.join(", ")} ha${without.length === 1 ? "s" : "ve"} no NVMe instance store (remove localNvme)` });
+  }
+  if (args.imageCacheSnapshotId !== undefined) {
+    if (amiType !== EksGpuAmiType.BottlerocketNvidia) {
+      problems.push({ propertyPath: "imageCacheSnapshotId", reason: `an image-cache snapshot restores a Bottlerocket data volume (set amiType to "${EksGpuAmiType.BottlerocketNvidia}" or remove imageCacheSnapshotId)` });
+    } else if (args.localNvme === true) {
+      problems.push({ propertyPath: "localNvme", reason: "ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+    }
+  }
+  return problems;
+}
 
 /** Validates the arguments and resolves defaults; throws `InputPropertiesError` listing every problem. */
 
@@ -122,6 +192,7 @@ export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPo
   const poolName = args.poolName ?? name;
   const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
   const instanceTypes = args.instanceTypes ?? awsInstanceTypes(args.gpuType, gpusPerNode).map((s) => s.name);
+  throwIfProblems("EksGpuNodePool", name, eksNodeFeatureProblems(args, instanceTypes, amiType));
   const capacity = args.capacity ?? CapacityType.Spot;
   const capacityTypes = capacityOrder(capacity, args.onDemandFallback ?? true);
   const minNodes = args.minNodes ?? POOL_DEFAULTS.minNodes;
@@ -142,12 +213,44 @@ export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPo
       asgTags: clusterAutoscalerNodeTemplateTags(labels, gpusPerNode),
     };
   });
-  return { poolName, gpuType: args.gpuType, gpusPerNode, instanceTypes, amiType, rootVolumeGiB, minNodes, maxNodes, fallbackMaxNodes, capacityTypes, groups, warnings };
+  const efaOffered = commonEfaInterfaces(instanceTypes);
+  const efaWired = args.vpcId !== undefined && args.clusterSecurityGroupId !== undefined;
+  const efaOn = args.efa ?? (maxNodes > 1 && efaOffered > 0 && efaWired);
+  if (args.efa === undefined && maxNodes > 1 && efaOffered > 0 && !efaWired) {
+    warnings.push(`EksGpuNodePool "${name}": ${instanceTypes.join(", ")} offer${instanceTypes.length === 1 ? "s" : ""} ${efaOffered} EFA interface(s) but EFA stays off for this multi-node pool (set vpcId and clusterSecurityGroupId to turn it on, or efa: false to silence this)`);
+  }
+  const placementGroup = args.placementGroup ?? efaOn;
+  if (placementGroup) warnings.push(`EksGpuNodePool "${name}": a cluster placement group lives in one Availability Zone; give subnetIds of one AZ`);
+  const nvmeGB = commonInstanceStoreGb(instanceTypes);
+  const imageCache = args.imageCacheSnapshotId !== undefined;
+  const localNvme = args.localNvme ?? (nvmeGB > 0 && !imageCache);
+  const userData = localNvme ? (amiType === EksGpuAmiType.Al2023Nvidia ? al2023LocalStorageUserData() : bottlerocketLocalStorageUserData()) : undefined;
+  return {
+    poolName,
+    gpuType: args.gpuType,
+    gpusPerNode,
+    instanceTypes,
+    amiType,
+    rootVolumeGiB,
+    minNodes,
+    maxNodes,
+    fallbackMaxNodes,
+    capacityTypes,
+    groups,
+    efaInterfaces: efaOn ? efaOffered : 0,
+    efaOffered,
+    placementGroup,
+    localNvme,
+    nvmeGB,
+    ...(userData !== undefined ? { userData } : {}),
+    imageCache,
+    warnings,
+  };
 }
 
 /** The contract of an EKS pool plan. */
 export function eksPoolContract(plan: EksGpuPoolPlan): GpuPoolContract {
-  return buildPoolContract({
+  const contract = buildPoolContract({
     name: plan.poolName,
     platform: "eks",
     gpuType: plan.gpuType,
@@ -158,6 +261,18 @@ export function eksPoolContract(plan: EksGpuPoolPlan): GpuPoolContract {
     tolerations: [GPU_TOLERATION],
     instanceType: plan.instanceTypes[0],
   });
+  return {
+    ...contract,
+    interconnect: {
+      kind: plan.efaInterfaces > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+      offered: plan.efaOffered > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+      devicesPerNode: plan.efaInterfaces,
+      ...(plan.efaInterfaces > 0 ? { resourceName: EFA_RESOURCE } : {}),
+      compactPlacement: plan.placementGroup,
+    },
+    localStorage: { nvmeGB: plan.nvmeGB, ephemeralOnNvme: plan.localNvme },
+    imageCache: { streaming: false, preload: plan.imageCache ? ImagePreload.EbsSnapshot : ImagePreload.None },
+  };
 }
 
 /**
@@ -174,6 +289,10 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
   /** ARN of the node role. */
   readonly nodeRoleArn: pulumi.Output<string>;
   readonly launchTemplateId: pulumi.Output<string>;
+  /** The EFA security group (undefined when EFA is off). */
+  readonly efaSecurityGroupId?: pulumi.Output<string>;
+  /** The cluster placement group (undefined without one). */
+  readonly placementGroupName?: pulumi.Output<string>;
 
   constructor(name: string, args: EksGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
@@ -185,6 +304,21 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
 
     this.nodeRoleArn = args.nodeRoleArn !== undefined ? pulumi.output(args.nodeRoleArn) : createGpuNodeRole(name, this, tags).arn;
 
+    let networkInterfaces: ReturnType<typeof efaNetworkInterfaces<pulumi.Input<string>>> | undefined;
+    if (plan.efaInterfaces > 0) {
+      // EFA traffic must be allowed to and from the group itself (EC2 user guide, "Prepare an EFA-enabled security group").
+      const efaGroup = new aws.ec2.SecurityGroup(
+        `${name}-efa`,
+        { vpcId: args.vpcId!, description: `EFA traffic between GPU nodes of pool ${plan.poolName} (finetune-kit)`, tags },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupIngressRule(`${name}-efa-in`, { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic from EFA peers", tags }, { parent: this });
+      new aws.vpc.SecurityGroupEgressRule(`${name}-efa-out`, { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic to EFA peers", tags }, { parent: this });
+      networkInterfaces = efaNetworkInterfaces<pulumi.Input<string>>(plan.efaInterfaces, [args.clusterSecurityGroupId!, efaGroup.id]);
+      this.efaSecurityGroupId = efaGroup.id;
+    }
+    const placement = plan.placementGroup ? new aws.ec2.PlacementGroup(`${name}-placement`, { strategy: "cluster", tags }, { parent: this }) : undefined;
+
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
@@ -195,6 +329,8 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
         blockDeviceMappings: AMI_VOLUMES[plan.amiType].map((v) => ({
           deviceName: v.deviceName,
           ebs: {
+            // Bottlerocket's data volume starts from the image-cache snapshot when given (images already pulled).
+            ...(v.size === "data" && args.imageCacheSnapshotId !== undefined ? { snapshotId: args.imageCacheSnapshotId } : {}),
             volumeSize: v.size === "data" ? plan.rootVolumeGiB : v.size,
             volumeType: "gp3",
             iops: v.size === "data" ? 6000 : 3000,
@@ -204,6 +340,9 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
             deleteOnTermination: "true",
           },
         })),
+        networkInterfaces,
+        placement: placement ? { groupName: placement.name } : undefined,
+        userData: plan.userData !== undefined ? Buffer.from(plan.userData, "utf8").toString("base64") : undefined,
         tagSpecifications: [
           { resourceType: "instance", tags },
           { resourceType: "volume", tags },
@@ -213,6 +352,7 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
       { parent: this },
     );
     this.launchTemplateId = launchTemplate.id;
+    this.placementGroupName = placement?.name;
 
     this.nodeGroupNames = plan.groups.map((g) => {
       const group = new aws.eks.NodeGroup(
@@ -242,6 +382,13 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
       return group.nodeGroupName;
     });
 
-    this.registerOutputs({ contract: this.contract, nodeGroupNames: this.nodeGroupNames, nodeRoleArn: this.nodeRoleArn, launchTemplateId: this.launchTemplateId });
+    this.registerOutputs({
+      contract: this.contract,
+      nodeGroupNames: this.nodeGroupNames,
+      nodeRoleArn: this.nodeRoleArn,
+      launchTemplateId: this.launchTemplateId,
+      efaSecurityGroupId: this.efaSecurityGroupId,
+      placementGroupName: this.placementGroupName,
+    });
   }
 }

@@ -1,7 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpMachineType, gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, type GpuPoolContract } from "./contract";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "./contract";
+import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "./interconnect";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type ArgProblem, isKnown, outputProblems, validatedName } from "./validation";
@@ -19,6 +20,28 @@ export const GKE_SHARING_STRATEGY = { "time-sharing": "TIME_SHARING", mps: "MPS"
  * Registry are granted on the repository by the registry component (repository-level reader).
  */
 export const GKE_NODE_SA_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/stackdriver.resourceMetadata.writer"] as const;
+
+/** Secondary boot disk mode that serves preloaded container images to containerd. */
+export const GKE_IMAGE_CACHE_MODE = "CONTAINER_IMAGE_CACHE";
+
+/** One extra node network (VPC + subnet) for the GPU NICs of A3 / A4 machines. */
+export interface GkeNodeNetwork {
+  /** VPC name. */
+  network: pulumi.Input<string>;
+  /** Subnetwork name in that VPC. */
+  subnetwork: pulumi.Input<string>;
+}
+
+/** The GPU-to-GPU networks of a multi-node pool (GPUDirect-TCPX / TCPXO / RDMA). */
+export interface GkeGpuNetworks {
+  /**
+   * Additional node networks in NIC order: one VPC per GPU NIC for TCPX (4) and TCPXO (8); one gVNIC VPC then the 8
+   * RDMA subnets for A3 Ultra / A4 (9). @default - none
+   */
+  additional?: GkeNodeNetwork[];
+  /** Let GKE create and manage the accelerator networks (`networkConfig.acceleratorNetworkProfile: "auto"`, preview). @default false */
+  auto?: boolean;
+}
 
 /** Arguments of {@link GkeGpuNodePool}. */
 export interface GkeGpuNodePoolArgs {
@@ -66,6 +89,29 @@ export interface GkeGpuNodePoolArgs {
   labels?: Record<string, string>;
   /** GCE resource labels. @default {} */
   resourceLabels?: Record<string, string>;
+  /**
+   * Image streaming (`nodeConfig.gcfsConfig`): containers start while their Artifact Registry image streams in.
+   * Needs the Container File System API and the COS_CONTAINERD image (the pool always uses it). @default true
+   */
+  imageStreaming?: boolean;
+  /**
+   * Disk image holding pre-pulled container images (`projects/<p>/global/images/<name>`, built with GKE's
+   * gke-disk-image-builder), attached as a secondary boot disk in `CONTAINER_IMAGE_CACHE` mode. Needs image streaming.
+   * @default - no secondary boot disk
+   */
+  imageCacheDiskImage?: pulumi.Input<string>;
+  /**
+   * Put ephemeral storage (containerd, kubelet, emptyDir scratch) on the machine's bundled Local SSD
+   * (`ephemeralStorageLocalSsdConfig`; A2 Ultra, A3, A4, G2 bundle it). @default - true where the machine bundles Local SSD
+   */
+  localSsdEphemeralStorage?: boolean;
+  /**
+   * Compact placement (`placementPolicy.type: COMPACT`): nodes close together in one zone. Needs exactly one zone in
+   * nodeLocations. @default - true for a multi-node pool (maxNodes > 1) on a machine with a fast interconnect whose nodeLocations is one zone
+   */
+  compactPlacement?: boolean;
+  /** GPU NIC networks for multi-node NCCL on A3 / A4 machines. @default - none (NCCL over the primary gVNIC only) */
+  gpuNetworks?: GkeGpuNetworks;
 }
 
 /** One GKE node pool the component creates. */
@@ -85,7 +131,73 @@ export function nodeServiceAccountId(poolName: string): string {
 }
 
 /** The `GkeGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const GKE_INPUT_ARGS = ["cluster", "location", "project", "nodeLocations", "serviceAccountEmail", "bootDiskKmsKey"] as const;
+const GKE_INPUT_ARGS = ["cluster", "location", "project", "nodeLocations", "serviceAccountEmail", "bootDiskKmsKey", "imageCacheDiskImage", "gpuNetworks"] as const;
+
+/** The catalog machine type of a pool's arguments (undefined when the GPU / count is not offered). */
+function gkeMachineName(args: GkeGpuNodePoolArgs): string | undefined {
+  if (args.machineType) return args.machineType;
+  const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "gcp")[0];
+  return gpus === undefined ? undefined : gcpMachineType(args.gpuType, gpus)?.name;
+}
+
+/** Node-level features of a GKE pool: image streaming, image cache, Local SSD, placement, GPU networks (defaults resolved). */
+export interface GkeNodeFeatures {
+  imageStreaming: boolean;
+  localSsd: boolean;
+  compactPlacement: boolean;
+  interconnect: PoolInterconnect;
+  localStorage: PoolLocalStorage;
+  imageCache: PoolImageCache;
+}
+
+/** Resolves the node features of a pool on `machine` (pure; call after the arguments are valid). */
+export function gkeNodeFeatures(args: GkeGpuNodePoolArgs, machine: string): GkeNodeFeatures {
+  const fact = gcpInterconnect(machine);
+  const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
+  const oneZone = isKnown(args.nodeLocations) && args.nodeLocations.length === 1;
+  const imageStreaming = args.imageStreaming ?? true;
+  const localSsd = args.localSsdEphemeralStorage ?? machine in GCP_BUNDLED_LOCAL_SSD;
+  const compactPlacement = args.compactPlacement ?? (maxNodes > 1 && fact.kind !== InterconnectKind.None && oneZone && !(args.queuedProvisioning ?? false));
+  const networked = (args.gpuNetworks?.auto ?? false) || args.gpuNetworks?.additional !== undefined;
+  return {
+    imageStreaming,
+    localSsd,
+    compactPlacement,
+    interconnect: { kind: networked ? fact.kind : InterconnectKind.None, offered: fact.kind, devicesPerNode: networked ? fact.devices : 0, compactPlacement },
+    localStorage: { nvmeGB: gcpLocalSsdGb(machine), ephemeralOnNvme: localSsd },
+    imageCache: { streaming: imageStreaming, preload: args.imageCacheDiskImage !== undefined ? ImagePreload.GkeSecondaryBootDisk : ImagePreload.None },
+  };
+}
+
+/** Problems of the image, Local SSD, placement and GPU-network arguments on `machine`. */
+function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): ArgProblem[] {
+  const problems: ArgProblem[] = [];
+  const fact = gcpInterconnect(machine);
+  if (args.imageCacheDiskImage !== undefined && args.imageStreaming === false) {
+    problems.push({ propertyPath: "imageCacheDiskImage", reason: "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)" });
+  }
+  if (args.localSsdEphemeralStorage === true && !(machine in GCP_BUNDLED_LOCAL_SSD)) {
+    problems.push({ propertyPath: "localSsdEphemeralStorage", reason: `${machine} bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)` });
+  }
+  if (args.compactPlacement === true) {
+    if (args.queuedProvisioning) problems.push({ propertyPath: "compactPlacement", reason: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
+    if (isKnown(args.nodeLocations) && args.nodeLocations.length !== 1) {
+      problems.push({ propertyPath: "compactPlacement", reason: `compact placement keeps nodes in one zone, but nodeLocations lists ${args.nodeLocations.length} (give nodeLocations exactly one zone)` });
+    }
+    if (!isKnown(args.nodeLocations)) problems.push({ propertyPath: "compactPlacement", reason: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
+  }
+  const nets = args.gpuNetworks;
+  if (nets !== undefined) {
+    if (fact.kind === InterconnectKind.None) {
+      problems.push({ propertyPath: "gpuNetworks", reason: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)` });
+    } else if (nets.auto && nets.additional !== undefined) {
+      problems.push({ propertyPath: "gpuNetworks", reason: "auto and additional are exclusive (GKE creates the networks with auto; give one of them)" });
+    } else if (isKnown(nets.additional) && nets.additional.length !== fact.gkeAdditionalNetworks) {
+      problems.push({ propertyPath: "gpuNetworks.additional", reason: `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${nets.additional.length}` });
+    }
+  }
+  return problems;
+}
 
 /** Every problem of a `GkeGpuNodePool`'s arguments (pure; the component throws them before it registers). */
 export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): ArgProblem[] {
@@ -115,6 +227,8 @@ export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): ArgProblem[] {
   }
   const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
   if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ propertyPath: "diskGiB", reason: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
+  const machine = problems.some((p) => p.propertyPath === "gpuType") ? undefined : gkeMachineName(args);
+  if (machine !== undefined) problems.push(...gkeNodeFeatureProblems(args, machine));
   return problems;
 }
 
@@ -153,17 +267,29 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
       maxNodes: i === 0 ? maxNodes : (args.fallbackMaxNodes ?? maxNodes),
     }));
 
-    this.contract = buildPoolContract({
-      name: poolName,
-      platform: "gke",
-      gpuType: spec.key,
-      gpusPerNode,
-      capacityTypes,
-      maxNodes,
-      nodeSelector: poolSelector(poolName, spec.key),
-      tolerations: [GPU_TOLERATION],
-      instanceType: machine.name,
-    });
+    const features = gkeNodeFeatures(args, machine.name);
+    this.contract = {
+      ...buildPoolContract({
+        name: poolName,
+        platform: "gke",
+        gpuType: spec.key,
+        gpusPerNode,
+        capacityTypes,
+        maxNodes,
+        nodeSelector: poolSelector(poolName, spec.key),
+        tolerations: [GPU_TOLERATION],
+        instanceType: machine.name,
+      }),
+      interconnect: features.interconnect,
+      localStorage: features.localStorage,
+      imageCache: features.imageCache,
+    };
+    const nets = args.gpuNetworks;
+    const networkConfig = nets?.auto
+      ? { acceleratorNetworkProfile: "auto" }
+      : nets?.additional !== undefined
+        ? { additionalNodeNetworkConfigs: nets.additional.map((n) => ({ network: n.network, subnetwork: n.subnetwork })) }
+        : undefined;
 
     if (args.serviceAccountEmail !== undefined) {
       this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
@@ -197,6 +323,8 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
           management: { autoRepair: !v.queued, autoUpgrade: true },
           upgradeSettings: { strategy: "SURGE", maxSurge: 0, maxUnavailable: 1 },
           queuedProvisioning: v.queued ? { enabled: true } : undefined,
+          placementPolicy: features.compactPlacement ? { type: "COMPACT" } : undefined,
+          networkConfig,
           nodeConfig: {
             machineType: machine.name,
             spot: v.spot,
@@ -215,7 +343,13 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
             oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
             shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
             workloadMetadataConfig: { mode: "GKE_METADATA" },
+            // Image streaming and secondary boot disks need the COS containerd image; gVNIC is what the extra GPU NICs and streaming use.
             imageType: "COS_CONTAINERD",
+            gvnic: { enabled: true },
+            gcfsConfig: { enabled: features.imageStreaming },
+            secondaryBootDisks: args.imageCacheDiskImage !== undefined ? [{ diskImage: args.imageCacheDiskImage, mode: GKE_IMAGE_CACHE_MODE }] : undefined,
+            // 0 on a machine with bundled Local SSD: GKE uses every bundled disk for ephemeral storage.
+            ephemeralStorageLocalSsdConfig: features.localSsd ? { localSsdCount: 0 } : undefined,
             diskSizeGb: diskGiB,
             diskType: machine.bootDiskType,
             bootDiskKmsKey: args.bootDiskKmsKey,

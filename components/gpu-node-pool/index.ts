@@ -10,7 +10,10 @@ export { KarpenterGpuNodePool, KARPENTER_AMI, renderKarpenterGpuPool } from "./k
 export type { KarpenterGpuNodePoolArgs, KarpenterRenderInput, KarpenterAmiFamily } from "./karpenter";
 export { KarpenterInterruptionQueue, KARPENTER_INTERRUPTION_QUEUE_VALUE, KARPENTER_INTERRUPTION_EVENTS } from "./karpenter-interruption";
 export type { KarpenterInterruptionQueueArgs } from "./karpenter-interruption";
-export { GkeGpuNodePool, GkeGpuDriverVersion, GKE_NODE_SA_ROLES, GKE_SHARING_STRATEGY } from "./gke";
-export type { GkeGpuNodePoolArgs } from "./gke";
+export { GkeGpuNodePool, GkeGpuDriverVersion, GKE_NODE_SA_ROLES, GKE_SHARING_STRATEGY, GKE_IMAGE_CACHE_MODE, gkeNodeFeatures } from "./gke";
+export type { GkeGpuNodePoolArgs, GkeGpuNetworks, GkeNodeNetwork, GkeNodeFeatures } from "./gke";
+export * from "./interconnect";
+export { EfaDevicePlugin, efaDevicePluginValues } from "./efa-device-plugin";
+export type { EfaDevicePluginArgs } from "./efa-device-plugin";
 export { KueueInstall, KueueGpuPool, KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue";
 export type { KueueInstallArgs, KueueGpuPoolArgs } from "./kueue";

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, type GpuPoolContract } from "./contract";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "./contract";
+import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStoreGb } from "./interconnect";
 import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
 import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
@@ -58,6 +59,19 @@ export interface KarpenterGpuNodePoolArgs {
   migProfile?: string;
   /** Tags on every AWS resource and on the instances. @default {} */
   tags?: Record<string, string>;
+  /**
+   * Ephemeral storage (containerd, kubelet, emptyDir scratch) on a RAID0 of the NVMe instance store
+   * (EC2NodeClass `instanceStorePolicy: RAID0`). @default - true (every catalog GPU instance type has NVMe instance store), false with imageCacheSnapshotId
+   */
+  localNvme?: boolean;
+  /**
+   * Only EFA-capable instance types (a `node.kubernetes.io/instance-type` requirement). Karpenter attaches the EFA
+   * interfaces when a pod requests `vpc.amazonaws.com/efa`; the security groups selected must allow all traffic within
+   * themselves (EKS EFA guide). @default false
+   */
+  efa?: boolean;
+  /** EBS snapshot of a Bottlerocket data volume with the stage images pulled (awslabs/bottlerocket-images-cache). Bottlerocket only. @default - none */
+  imageCacheSnapshotId?: pulumi.Input<string>;
 }
 
 /** Plain inputs of the NodePool / EC2NodeClass renderer. */
@@ -79,6 +93,17 @@ export interface KarpenterRenderInput {
   expireAfter: string;
   migProfile?: string;
   tags: Record<string, string>;
+  /** `instanceStorePolicy: RAID0` on the EC2NodeClass. */
+  localNvme?: boolean;
+  /** Restrict to these (EFA-capable) instance types. */
+  efaInstanceTypes?: string[];
+  /** Snapshot the Bottlerocket data volume starts from. */
+  imageCacheSnapshotId?: string;
+}
+
+/** The catalog instance types of a Karpenter pool (GPU × count within the families). */
+function karpenterInstanceTypes(gpuType: string, gpusPerNode: number, families: readonly string[]): string[] {
+  return (gpuSpec(gpuType).aws?.instanceTypes ?? []).filter((t) => t.gpus === gpusPerNode && families.includes(t.name.split(".")[0])).map((t) => t.name);
 }
 
 /**
@@ -104,11 +129,13 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
       subnetSelectorTerms: [{ tags: i.subnetSelectorTags }],
       securityGroupSelectorTerms: [{ tags: i.securityGroupSelectorTags }],
       metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+      ...(i.localNvme ? { instanceStorePolicy: "RAID0" } : {}),
       blockDeviceMappings: [
         {
           deviceName: KARPENTER_AMI[i.amiFamily].rootDevice,
           rootVolume: i.amiFamily === "AL2023",
           ebs: {
+            ...(i.imageCacheSnapshotId ? { snapshotID: i.imageCacheSnapshotId } : {}),
             volumeSize: `${i.rootVolumeGiB}Gi`,
             volumeType: "gp3",
             iops: 6000,
@@ -136,6 +163,7 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
             { key: "karpenter.k8s.aws/instance-gpu-name", operator: "In", values: [spec.aws!.karpenterGpuName] },
             { key: "karpenter.k8s.aws/instance-gpu-count", operator: "In", values: [String(i.gpusPerNode)] },
             { key: "karpenter.k8s.aws/instance-family", operator: "In", values: [...i.instanceFamilies] },
+            ...(i.efaInstanceTypes ? [{ key: "node.kubernetes.io/instance-type", operator: "In", values: [...i.efaInstanceTypes] }] : []),
             { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
             { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
           ],
@@ -161,7 +189,7 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 
 /** The `KarpenterGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn"] as const;
+const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn", "imageCacheSnapshotId"] as const;
 
 /** Every problem of a `KarpenterGpuNodePool`'s arguments (pure; the component throws them before it registers). */
 export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): ArgProblem[] {
@@ -179,6 +207,17 @@ export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): Ar
   }
   const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
   if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
+  if (problems.some((p) => p.propertyPath === "gpuType" || p.propertyPath === "gpusPerNode")) return problems;
+  const spec = gpuSpec(args.gpuType);
+  const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
+  const types = karpenterInstanceTypes(args.gpuType, gpus, args.instanceFamilies ?? spec.aws!.instanceFamilies);
+  if (args.efa === true && !types.some((t) => awsInterconnect(t).kind === InterconnectKind.Efa)) {
+    problems.push({ propertyPath: "efa", reason: `no instance type with ${gpus} × ${spec.displayName} in ${(args.instanceFamilies ?? spec.aws!.instanceFamilies).join(", ")} offers EFA (${types.join(", ") || "none match"}; raise gpusPerNode or remove efa)` });
+  }
+  if (args.imageCacheSnapshotId !== undefined) {
+    if (amiFamily !== "Bottlerocket") problems.push({ propertyPath: "imageCacheSnapshotId", reason: `an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)` });
+    else if (args.localNvme === true) problems.push({ propertyPath: "localNvme", reason: "instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+  }
   return problems;
 }
 
@@ -211,7 +250,13 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
     const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
     const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
     const tags = { ...(args.tags ?? {}), "finetune.dev/pool": poolName, "finetune.dev/gpu-type": spec.key };
-    this.contract = buildPoolContract({
+    const instanceFamilies = args.instanceFamilies ?? [...spec.aws!.instanceFamilies];
+    const instanceTypes = karpenterInstanceTypes(spec.key, gpusPerNode, instanceFamilies);
+    const efaInstanceTypes = args.efa ? instanceTypes.filter((t) => awsInterconnect(t).kind === InterconnectKind.Efa) : undefined;
+    const efaDevices = efaInstanceTypes ? commonEfaInterfaces(efaInstanceTypes) : 0;
+    const localNvme = args.localNvme ?? args.imageCacheSnapshotId === undefined;
+    const nvmeGB = commonInstanceStoreGb(efaInstanceTypes ?? instanceTypes);
+    const base = buildPoolContract({
       name: poolName,
       platform: "karpenter",
       gpuType: spec.key,
@@ -223,6 +268,18 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
       karpenter: true,
       instanceType: spec.aws!.instanceTypes.find((s) => s.gpus === gpusPerNode)?.name,
     });
+    this.contract = {
+      ...base,
+      interconnect: {
+        kind: efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+        offered: commonEfaInterfaces(instanceTypes) > 0 || efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+        devicesPerNode: efaDevices,
+        ...(efaDevices > 0 ? { resourceName: EFA_RESOURCE } : {}),
+        compactPlacement: false,
+      },
+      localStorage: { nvmeGB, ephemeralOnNvme: localNvme },
+      imageCache: { streaming: false, preload: args.imageCacheSnapshotId !== undefined ? ImagePreload.EbsSnapshot : ImagePreload.None },
+    };
 
     if (args.nodeRoleName !== undefined) {
       this.nodeRoleName = pulumi.output(args.nodeRoleName);
@@ -240,15 +297,16 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
         pulumi.output(args.subnetSelectorTags ?? discovery),
         pulumi.output(args.securityGroupSelectorTags ?? discovery),
         pulumi.output(args.kmsKeyArn),
+        pulumi.output(args.imageCacheSnapshotId),
       ])
-      .apply(([roleName, subnets, groups, kms]) =>
+      .apply(([roleName, subnets, groups, kms, snapshot]) =>
         renderKarpenterGpuPool({
           poolName,
           gpuType: spec.key,
           gpusPerNode,
           capacityTypes,
           maxNodes,
-          instanceFamilies: args.instanceFamilies ?? [...spec.aws!.instanceFamilies],
+          instanceFamilies,
           amiFamily,
           amiAlias: args.amiAlias ?? KARPENTER_AMI[amiFamily].alias,
           roleName,
@@ -260,6 +318,9 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
           expireAfter: args.expireAfter ?? "720h",
           migProfile: args.migProfile,
           tags,
+          localNvme,
+          efaInstanceTypes,
+          imageCacheSnapshotId: snapshot,
         }),
       );
     const nodeClass = new k8s.apiextensions.CustomResource(

@@ -4,9 +4,10 @@ import { awsPolicies } from "./aws";
 import { dataPolicies } from "./data";
 import { fineTuningPolicies } from "./fine-tuning";
 import { gcpPolicies } from "./gcp";
+import { interconnectPolicies } from "./interconnect";
 import { kubernetesPolicies } from "./kubernetes";
 
-export { awsPolicies, dataPolicies, fineTuningPolicies, gcpPolicies, kubernetesPolicies };
+export { awsPolicies, dataPolicies, fineTuningPolicies, gcpPolicies, interconnectPolicies, kubernetesPolicies };
 
 /** The full pack, in the order the README lists it. */
-export const policies: readonly KitPolicy[] = [...fineTuningPolicies, ...kubernetesPolicies, ...awsPolicies, ...gcpPolicies, ...dataPolicies];
+export const policies: readonly KitPolicy[] = [...fineTuningPolicies, ...interconnectPolicies, ...kubernetesPolicies, ...awsPolicies, ...gcpPolicies, ...dataPolicies];

@@ -4,6 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { GKE_MANAGED_DCGM_MONITORING } from "../../components/cuda-driver-stack/gpu-operator";
 import { GKE_POD_CIDR, GKE_SERVICE_CIDR } from "../config/platform";
 
+/** The API GKE image streaming needs (GKE docs "Use Image streaming to pull container images", Requirements). */
+export const GKE_IMAGE_STREAMING_API = "containerfilesystem.googleapis.com";
+
 /** Arguments of {@link GkeCluster}. */
 export interface GkeClusterArgs {
   /** GCP project id. */
@@ -28,7 +31,8 @@ export interface GkeClusterArgs {
  * The GKE Standard cluster of the gcp stack: a VPC with a private subnet (secondary ranges for pods and
  * services) and Cloud NAT, a regional cluster with private nodes, Workload Identity, Dataplane V2
  * (NetworkPolicy enforcement for the pipeline's default-deny policies), shielded nodes, Managed Prometheus,
- * deletion protection and a small non-GPU system pool; or an existing cluster looked up by name.
+ * deletion protection, a small non-GPU system pool and the Container File System API (image streaming of the GPU
+ * pools); or an existing cluster looked up by name (enable `containerfilesystem.googleapis.com` there yourself).
  * Exposes a Kubernetes provider for everything that runs in the cluster.
  */
 export class GkeCluster extends pulumi.ComponentResource {
@@ -94,6 +98,9 @@ export class GkeCluster extends pulumi.ComponentResource {
       for (const role of roles) {
         new gcp.projects.IAMMember(`${name}-system-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member: systemSa.member }, { parent: this });
       }
+      // Image streaming (on by default in the GPU pools) needs the Container File System API; never disabled on destroy
+      // (other workloads of the project may stream images too).
+      new gcp.projects.Service(`${name}-image-streaming-api`, { project: args.project, service: GKE_IMAGE_STREAMING_API, disableOnDestroy: false }, { parent: this });
       const cluster = new gcp.container.Cluster(
         `${name}-cluster`,
         {

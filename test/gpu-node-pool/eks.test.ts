@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
+import { EfaDevicePlugin } from "../../components/gpu-node-pool/efa-device-plugin";
 import { EksGpuNodePool, planEksGpuPool } from "../../components/gpu-node-pool/eks";
+import { GPU_STACK_CHARTS } from "../../components/versions";
 import { one, ofType, runWithMocks } from "../harness";
 import { constructionError, problemLines } from "./helpers";
 
@@ -156,5 +158,131 @@ describe("EksGpuNodePool options", () => {
     expect(problemLines(unknown)).toEqual(['gpuType: "v100" is not a GPU type the kit knows (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)']);
     const gcpOnly = await constructionError(() => new EksGpuNodePool("m", { ...base, gpuType: "a10g", migProfile: "1g.10gb" }));
     expect(problemLines(gcpOnly)).toEqual(["migProfile: NVIDIA A10G does not support MIG (remove migProfile)"]);
+  });
+});
+
+describe("EksGpuNodePool local NVMe, EFA, placement and image cache", () => {
+  const efaWiring = { vpcId: "vpc-1", clusterSecurityGroupId: "sg-cluster" };
+  const userDataOf = (resources: Awaited<ReturnType<typeof run>>["resources"]) => {
+    const ud = one(resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs.userData;
+    return ud === undefined ? undefined : Buffer.from(ud, "base64").toString("utf8");
+  };
+
+  it("default: AL2023 nodeadm MIME user data puts containerd / kubelet on a RAID0 of the NVMe instance store; no EFA on a single-node-class pool", async () => {
+    const { resources, pool } = await run();
+    expect(userDataOf(resources)).toBe(
+      [
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="==FINETUNEKIT=="',
+        "",
+        "--==FINETUNEKIT==",
+        "Content-Type: application/node.eks.aws",
+        "",
+        "---",
+        "apiVersion: node.eks.aws/v1alpha1",
+        "kind: NodeConfig",
+        "spec:",
+        "  instance:",
+        "    localStorage:",
+        "      strategy: RAID0",
+        "",
+        "--==FINETUNEKIT==--",
+        "",
+      ].join("\n"),
+    );
+    const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(lt.networkInterfaces).toBeUndefined();
+    expect(lt.placement).toBeUndefined();
+    expect(ofType(resources, "aws:ec2/placementGroup:PlacementGroup")).toHaveLength(0);
+    expect(ofType(resources, "aws:ec2/securityGroup:SecurityGroup")).toHaveLength(0);
+    // g6.xlarge has the smallest instance store of the diversified list (250 GB); g6.xlarge…4xlarge offer no EFA.
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 250, ephemeralOnNvme: true });
+    expect(pool.contract.interconnect).toEqual({ kind: "none", offered: "none", devicesPerNode: 0, compactPlacement: false });
+    expect(pool.contract.imageCache).toEqual({ streaming: false, preload: "none" });
+  });
+
+  it("multi-node H100 pool: 32 EFA interfaces, a security group open to itself, a cluster placement group, contract says efa", async () => {
+    const { resources, pool } = await run({ gpuType: "h100", gpusPerNode: 8, maxNodes: 3, ...efaWiring });
+    const sg = one(resources, "aws:ec2/securityGroup:SecurityGroup");
+    expect(sg.inputs.vpcId).toBe("vpc-1");
+    const ingress = one(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
+    const egress = one(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs;
+    for (const rule of [ingress, egress]) expect(rule).toMatchObject({ securityGroupId: sg.state.id, referencedSecurityGroupId: sg.state.id, ipProtocol: "-1" });
+    const pg = one(resources, "aws:ec2/placementGroup:PlacementGroup");
+    expect(pg.inputs.strategy).toBe("cluster");
+    const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(lt.placement).toEqual({ groupName: pg.state.name });
+    expect(lt.networkInterfaces).toHaveLength(32);
+    expect(lt.networkInterfaces[0]).toEqual({ deviceIndex: 0, networkCardIndex: 0, interfaceType: "efa", securityGroups: ["sg-cluster", sg.state.id], deleteOnTermination: "true" });
+    expect(lt.networkInterfaces[31]).toEqual({ deviceIndex: 0, networkCardIndex: 31, interfaceType: "efa-only", securityGroups: ["sg-cluster", sg.state.id], deleteOnTermination: "true" });
+    expect(lt.networkInterfaces.map((n: { networkCardIndex: number }) => n.networkCardIndex)).toEqual([...Array(32).keys()]);
+    expect(pool.contract.interconnect).toEqual({ kind: "efa", offered: "efa", devicesPerNode: 32, resourceName: "vpc.amazonaws.com/efa", compactPlacement: true });
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 30720, ephemeralOnNvme: true });
+  });
+
+  it("a multi-node EFA-capable pool without vpcId / clusterSecurityGroupId keeps EFA off and warns; efa: false is silent", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn");
+    const { resources, pool } = await run({ gpuType: "a100-80gb", capacity: "on-demand", maxNodes: 3 });
+    expect(warn).toHaveBeenCalledWith(
+      'EksGpuNodePool "l4": p4de.24xlarge offers 4 EFA interface(s) but EFA stays off for this multi-node pool (set vpcId and clusterSecurityGroupId to turn it on, or efa: false to silence this)',
+      expect.anything(),
+    );
+    expect(one(resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs.networkInterfaces).toBeUndefined();
+    expect(pool.contract.interconnect).toEqual({ kind: "none", offered: "efa", devicesPerNode: 0, compactPlacement: false });
+    warn.mockClear();
+    await run({ gpuType: "a100-80gb", capacity: "on-demand", maxNodes: 3, efa: false });
+    expect(warn).not.toHaveBeenCalled();
+    // A single-node pool never turns EFA on by default.
+    expect(planEksGpuPool("one", { ...base, gpuType: "h100", gpusPerNode: 8, maxNodes: 1, ...efaWiring }).efaInterfaces).toBe(0);
+  });
+
+  it("Bottlerocket: NVMe ephemeral storage through bootstrap commands; an image-cache snapshot restores the data volume and keeps containerd on it", async () => {
+    const plain = await run({ amiType: "BOTTLEROCKET_x86_64_NVIDIA" });
+    expect(userDataOf(plain.resources)).toBe(
+      [
+        "[settings.bootstrap-commands.k8s-ephemeral-storage]",
+        'commands = [["apiclient", "ephemeral-storage", "init"], ["apiclient", "ephemeral-storage", "bind", "--dirs", "/var/lib/containerd", "/var/lib/kubelet", "/var/log/pods"]]',
+        'mode = "always"',
+        "essential = true",
+        "",
+      ].join("\n"),
+    );
+    const cached = await run({ amiType: "BOTTLEROCKET_x86_64_NVIDIA", imageCacheSnapshotId: "snap-0123" });
+    const lt = one(cached.resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(lt.userData).toBeUndefined();
+    expect(lt.blockDeviceMappings[0].ebs.snapshotId).toBeUndefined();
+    expect(lt.blockDeviceMappings[1]).toMatchObject({ deviceName: "/dev/xvdb", ebs: { snapshotId: "snap-0123", volumeSize: 500, encrypted: "true" } });
+    expect(cached.pool.contract.imageCache).toEqual({ streaming: false, preload: "ebs-snapshot" });
+    expect(cached.pool.contract.localStorage).toEqual({ nvmeGB: 250, ephemeralOnNvme: false });
+  });
+
+  it("reports invalid combinations with their fixes", async () => {
+    const e = await constructionError(() => new EksGpuNodePool("bad", { ...base, gpuType: "l4", efa: true, placementGroup: true, maxNodes: 1, imageCacheSnapshotId: "snap-1" }));
+    expect(problemLines(e)).toEqual([
+      "efa: g6.xlarge, g6.2xlarge, g6.4xlarge offer no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)",
+      "vpcId: EFA needs the VPC id for its security group (set vpcId)",
+      "clusterSecurityGroupId: EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)",
+      "placementGroup: a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)",
+      'imageCacheSnapshotId: an image-cache snapshot restores a Bottlerocket data volume (set amiType to "BOTTLEROCKET_x86_64_NVIDIA" or remove imageCacheSnapshotId)',
+    ]);
+    const br = await constructionError(() => new EksGpuNodePool("br", { ...base, gpuType: "l4", amiType: "BOTTLEROCKET_x86_64_NVIDIA", localNvme: true, imageCacheSnapshotId: "snap-1" }));
+    expect(problemLines(br)).toEqual(["localNvme: ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+  });
+});
+
+describe("EfaDevicePlugin", () => {
+  it("installs the pinned aws-efa-k8s-device-plugin chart on every EFA GPU type of the catalog, tolerating the GPU taint", async () => {
+    const { resources } = await runWithMocks(() => {
+      new EfaDevicePlugin("efa", { extraInstanceTypes: ["trn1.32xlarge"] });
+    });
+    const rel = one(resources, "kubernetes:helm.sh/v3:Release").inputs;
+    expect(rel).toMatchObject({ chart: "aws-efa-k8s-device-plugin", version: GPU_STACK_CHARTS.efaDevicePlugin.version, repositoryOpts: { repo: "https://aws.github.io/eks-charts" }, namespace: "kube-system" });
+    expect(rel.values.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(rel.values.supportedInstanceLabels.keys).toEqual(["node.kubernetes.io/instance-type"]);
+    // The chart's own list predates p6-b200; the kit's list carries it.
+    expect(rel.values.supportedInstanceLabels.values).toEqual(expect.arrayContaining(["p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "g6.12xlarge", "trn1.32xlarge"]));
+    expect(rel.values.supportedInstanceLabels.values).not.toContain("g6.xlarge");
+    const bad = await constructionError(() => new EfaDevicePlugin("bad", { extraInstanceTypes: ["p5 48xlarge"] }));
+    expect(problemLines(bad)).toEqual(['extraInstanceTypes[0]: "p5 48xlarge" is not an EC2 instance type (e.g. p5.48xlarge)']);
   });
 });

@@ -135,3 +135,93 @@ describe("GkeGpuNodePool options", () => {
     ]);
   });
 });
+
+describe("GkeGpuNodePool images, Local SSD, placement and GPU networks", () => {
+  const nodePools = (r: Awaited<ReturnType<typeof run>>["resources"]) => ofType(r, "gcp:container/nodePool:NodePool");
+
+  it("default: image streaming on COS containerd with gVNIC, Local SSD ephemeral storage on G2, no placement policy, no extra networks", async () => {
+    const { resources, pool } = await run();
+    for (const p of nodePools(resources)) {
+      const nc = p.inputs.nodeConfig;
+      expect(nc.imageType).toBe("COS_CONTAINERD");
+      expect(nc.gcfsConfig).toEqual({ enabled: true });
+      expect(nc.gvnic).toEqual({ enabled: true });
+      expect(nc.secondaryBootDisks).toBeUndefined();
+      // g2-standard-4 bundles one 375 GB Local SSD; count 0 = every bundled disk.
+      expect(nc.ephemeralStorageLocalSsdConfig).toEqual({ localSsdCount: 0 });
+      expect(p.inputs.placementPolicy).toBeUndefined();
+      expect(p.inputs.networkConfig).toBeUndefined();
+    }
+    expect(pool.contract.imageCache).toEqual({ streaming: true, preload: "none" });
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 375, ephemeralOnNvme: true });
+    expect(pool.contract.interconnect).toEqual({ kind: "none", offered: "none", devicesPerNode: 0, compactPlacement: false });
+  });
+
+  it("a secondary boot disk of cached images in CONTAINER_IMAGE_CACHE mode; no Local SSD on a machine without it", async () => {
+    const { resources, pool } = await run({ gpuType: "a100-40gb", imageCacheDiskImage: "projects/my-proj-123/global/images/ftkit-images-v1" });
+    const nc = nodePools(resources)[0].inputs.nodeConfig;
+    expect(nc.machineType).toBe("a2-highgpu-1g");
+    expect(nc.secondaryBootDisks).toEqual([{ diskImage: "projects/my-proj-123/global/images/ftkit-images-v1", mode: "CONTAINER_IMAGE_CACHE" }]);
+    expect(nc.gcfsConfig).toEqual({ enabled: true });
+    expect(nc.ephemeralStorageLocalSsdConfig).toBeUndefined();
+    expect(pool.contract.imageCache).toEqual({ streaming: true, preload: "gke-secondary-boot-disk" });
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 0, ephemeralOnNvme: false });
+  });
+
+  it("multi-node A3 High in one zone: compact placement by default, 4 TCPX networks in NIC order, contract says tcpx", async () => {
+    const additional = [1, 2, 3, 4].map((i) => ({ network: `gpu-net-${i}`, subnetwork: `gpu-sub-${i}` }));
+    const { resources, pool } = await run({ gpuType: "h100", gpusPerNode: 8, maxNodes: 3, nodeLocations: ["us-central1-a"], gpuNetworks: { additional } });
+    for (const p of nodePools(resources)) {
+      expect(p.inputs.placementPolicy).toEqual({ type: "COMPACT" });
+      expect(p.inputs.networkConfig).toEqual({ additionalNodeNetworkConfigs: additional });
+      expect(p.inputs.nodeConfig.ephemeralStorageLocalSsdConfig).toEqual({ localSsdCount: 0 });
+    }
+    expect(pool.contract.interconnect).toEqual({ kind: "tcpx", offered: "tcpx", devicesPerNode: 4, compactPlacement: true });
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 6000, ephemeralOnNvme: true });
+  });
+
+  it("A3 Ultra with GKE-managed accelerator networks; no compact placement when the zones are not one known zone", async () => {
+    const { resources, pool } = await run({ gpuType: "h200", gpusPerNode: 8, maxNodes: 2, gpuNetworks: { auto: true } });
+    const p = nodePools(resources)[0].inputs;
+    expect(p.networkConfig).toEqual({ acceleratorNetworkProfile: "auto" });
+    expect(p.placementPolicy).toBeUndefined();
+    expect(pool.contract.interconnect).toEqual({ kind: "rdma", offered: "rdma", devicesPerNode: 8, compactPlacement: false });
+  });
+
+  it("a multi-node RDMA pool without GPU networks offers rdma but configures none (what the interconnect policy flags)", async () => {
+    const { pool } = await run({ gpuType: "b200", gpusPerNode: 8, maxNodes: 2, nodeLocations: ["us-central1-b"], imageStreaming: false });
+    expect(pool.contract.interconnect).toEqual({ kind: "none", offered: "rdma", devicesPerNode: 0, compactPlacement: true });
+    expect(pool.contract.imageCache).toEqual({ streaming: false, preload: "none" });
+  });
+
+  it("reports invalid combinations with their fixes", async () => {
+    const e = await constructionError(
+      () =>
+        new GkeGpuNodePool("bad", {
+          ...base,
+          gpuType: "a100-40gb",
+          imageStreaming: false,
+          imageCacheDiskImage: "projects/p/global/images/i",
+          localSsdEphemeralStorage: true,
+          compactPlacement: true,
+          nodeLocations: ["us-central1-a", "us-central1-b"],
+          gpuNetworks: { auto: true },
+        }),
+    );
+    expect(problemLines(e)).toEqual([
+      "imageCacheDiskImage: a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)",
+      "localSsdEphemeralStorage: a2-highgpu-1g bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)",
+      "compactPlacement: compact placement keeps nodes in one zone, but nodeLocations lists 2 (give nodeLocations exactly one zone)",
+      "gpuNetworks: a2-highgpu-1g has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)",
+    ]);
+    const nets = await constructionError(
+      () => new GkeGpuNodePool("n", { ...base, gpuType: "h100", gpusPerNode: 8, compactPlacement: true, gpuNetworks: { additional: [{ network: "a", subnetwork: "b" }] } }),
+    );
+    expect(problemLines(nets)).toEqual([
+      "compactPlacement: compact placement needs nodeLocations set to exactly one zone (set nodeLocations)",
+      "gpuNetworks.additional: a3-highgpu-8g (tcpx) needs 4 additional node networks, got 1",
+    ]);
+    const both = await constructionError(() => new GkeGpuNodePool("x", { ...base, gpuType: "h200", gpusPerNode: 8, gpuNetworks: { auto: true, additional: [] } }));
+    expect(problemLines(both)).toEqual(["gpuNetworks: auto and additional are exclusive (GKE creates the networks with auto; give one of them)"]);
+  });
+});

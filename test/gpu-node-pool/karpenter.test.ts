@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { KARPENTER_AMI, KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterGpuNodePool, renderKarpenterGpuPool } from "../../components/gpu-node-pool/karpenter";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
+import { renderKueueTopology } from "../../components/gpu-node-pool/interconnect";
 import { manifestsOf, one, ofType, runWithMocks } from "../harness";
 import { expectValidManifests, validateKubernetesObject } from "../validators/kubernetes";
 import { constructionError, problemLines } from "./helpers";
@@ -120,6 +121,9 @@ describe("KarpenterGpuNodePool", () => {
       karpenter: true,
       instanceType: "p5.48xlarge",
       gpuResourceName: "nvidia.com/gpu",
+      interconnect: { kind: "none", offered: "efa", devicesPerNode: 0, compactPlacement: false },
+      localStorage: { nvmeGB: 30720, ephemeralOnNvme: true },
+      imageCache: { streaming: false, preload: "none" },
     });
   });
 
@@ -161,5 +165,68 @@ describe("KarpenterGpuNodePool", () => {
       'consolidateAfter: "5 minutes" is not a Karpenter duration (e.g. 5m, 720h, Never)',
       "rootVolumeGiB: 20 GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)",
     ]);
+  });
+});
+
+describe("KarpenterGpuNodePool local NVMe, EFA and image cache", () => {
+  const objsOf = (r: Awaited<ReturnType<typeof run>>["resources"]) => manifestsOf(r) as any[];
+
+  it("default: instanceStorePolicy RAID0 on a valid EC2NodeClass; no EFA requirement; contract says NVMe ephemeral storage, EFA offered but off", async () => {
+    const { resources, pool } = await run();
+    const objs = objsOf(resources);
+    expectValidManifests(objs);
+    const nc = objs.find((o) => o.kind === "EC2NodeClass");
+    expect(nc.spec.instanceStorePolicy).toBe("RAID0");
+    const np = objs.find((o) => o.kind === "NodePool");
+    expect(np.spec.template.spec.requirements.map((r: any) => r.key)).not.toContain("node.kubernetes.io/instance-type");
+    expect(pool.contract.localStorage).toEqual({ nvmeGB: 30720, ephemeralOnNvme: true });
+    expect(pool.contract.interconnect).toEqual({ kind: "none", offered: "efa", devicesPerNode: 0, compactPlacement: false });
+  });
+
+  it("efa: only EFA instance types (g6 4-GPU sizes), the EFA resource in the contract", async () => {
+    const { resources, pool } = await run({ gpuType: "l4", gpusPerNode: 4, efa: true });
+    const objs = objsOf(resources);
+    expectValidManifests(objs);
+    const np = objs.find((o) => o.kind === "NodePool");
+    expect(np.spec.template.spec.requirements).toContainEqual({ key: "node.kubernetes.io/instance-type", operator: "In", values: ["g6.12xlarge", "g6.24xlarge"] });
+    expect(pool.contract.interconnect).toEqual({ kind: "efa", offered: "efa", devicesPerNode: 1, resourceName: "vpc.amazonaws.com/efa", compactPlacement: false });
+  });
+
+  it("Bottlerocket image-cache snapshot: the data volume starts from it and RAID0 stays off so containerd keeps the cached images", async () => {
+    const { resources, pool } = await run({ amiFamily: "Bottlerocket", imageCacheSnapshotId: "snap-0abc" });
+    const objs = objsOf(resources);
+    expectValidManifests(objs);
+    const nc = objs.find((o) => o.kind === "EC2NodeClass");
+    expect(nc.spec.instanceStorePolicy).toBeUndefined();
+    expect(nc.spec.blockDeviceMappings[0]).toMatchObject({ deviceName: "/dev/xvdb", rootVolume: false, ebs: { snapshotID: "snap-0abc", volumeSize: "500Gi" } });
+    expect(pool.contract.imageCache).toEqual({ streaming: false, preload: "ebs-snapshot" });
+    expect(pool.contract.localStorage?.ephemeralOnNvme).toBe(false);
+  });
+
+  it("reports invalid combinations with their fixes", async () => {
+    const e = await constructionError(() => new KarpenterGpuNodePool("bad", { clusterName: "ml", gpuType: "h100", gpusPerNode: 1, efa: true, imageCacheSnapshotId: "snap-1" }));
+    expect(problemLines(e)).toEqual([
+      "efa: no instance type with 1 × NVIDIA H100 80GB in p5 offers EFA (p5.4xlarge; raise gpusPerNode or remove efa)",
+      'imageCacheSnapshotId: an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)',
+    ]);
+    const br = await constructionError(() => new KarpenterGpuNodePool("br", { clusterName: "ml", gpuType: "h100", gpusPerNode: 8, amiFamily: "Bottlerocket", localNvme: true, imageCacheSnapshotId: "snap-1" }));
+    expect(problemLines(br)).toEqual(["localNvme: instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+  });
+});
+
+describe("Kueue topology for topology-aware scheduling", () => {
+  it("renders a schema-valid kueue.x-k8s.io/v1beta2 Topology per platform, ending at the hostname", () => {
+    const aws = renderKueueTopology("ec2-network", "aws");
+    const gcp = renderKueueTopology("gce-network", "gcp");
+    expectValidManifests([aws, gcp]);
+    expect((aws as any).spec.levels).toEqual([
+      { nodeLabel: "topology.k8s.aws/network-node-layer-1" },
+      { nodeLabel: "topology.k8s.aws/network-node-layer-2" },
+      { nodeLabel: "topology.k8s.aws/network-node-layer-3" },
+      { nodeLabel: "kubernetes.io/hostname" },
+    ]);
+    expect((gcp as any).spec.levels.map((l: any) => l.nodeLabel)).toEqual(["cloud.google.com/gce-topology-block", "cloud.google.com/gce-topology-subblock", "cloud.google.com/gce-topology-host", "kubernetes.io/hostname"]);
+    // Planted fault: a level without its label fails the upstream CRD schema.
+    expect(validateKubernetesObject({ ...aws, spec: { levels: [{}] } }).length).toBeGreaterThan(0);
   });
 });

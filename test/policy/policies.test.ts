@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { mandatoryViolations, policies, policyListMarkdown, policyReport, runPolicies, type PolicyResource } from "../../policy/engine";
 import { CASES, bucket, carelessJob, gkeGpuPool, privilegedJob } from "./cases";
 import { CLOUD_CASES } from "./cases-cloud";
+import { INTERCONNECT_CASES } from "./cases-interconnect";
 import { STACK, PROJECT, k8s, patch, trainingJob } from "./fixtures";
 
-const ALL_CASES = [...CASES, ...CLOUD_CASES];
+const ALL_CASES = [...CASES, ...CLOUD_CASES, ...INTERCONNECT_CASES];
 const TAGS = { "pulumi:project": PROJECT, "pulumi:stack": STACK };
 const byName = new Map(policies.map((p) => [p.name, p]));
 
@@ -35,6 +36,7 @@ describe("the finetune-guard pack", () => {
     expect(policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual([
       "gpu-pool-scale-to-zero",
       "gpu-driver-pinned",
+      "multi-node-fast-interconnect",
       "image-tag-pinned",
       "helm-chart-pinned",
       "cloudwatch-log-retention",

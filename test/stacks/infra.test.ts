@@ -29,6 +29,7 @@ describe("GkeCluster (gcp stack)", () => {
     const subnet = one(resources, "gcp:compute/subnetwork:Subnetwork");
     expect(subnet.inputs).toMatchObject({ privateIpGoogleAccess: true, ipCidrRange: "10.40.0.0/20" });
     expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+    expect(one(resources, "gcp:projects/service:Service").inputs).toMatchObject({ project: "acme-ml-prod", service: "containerfilesystem.googleapis.com", disableOnDestroy: false });
     const system = one(resources, "gcp:container/nodePool:NodePool");
     expect(system.inputs.nodeConfig).toMatchObject({ workloadMetadataConfig: { mode: "GKE_METADATA" }, shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true } });
     expect(system.inputs.nodeConfig.guestAccelerators).toBeUndefined();

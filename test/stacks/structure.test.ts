@@ -69,6 +69,7 @@ const EXPECTED_TYPES: Record<string, string[]> = {
     "gcp:monitoring/dashboard:Dashboard",
     "gcp:monitoring/notificationChannel:NotificationChannel",
     "gcp:projects/iAMMember:IAMMember",
+    "gcp:projects/service:Service",
     "gcp:serviceaccount/account:Account",
     "gcp:serviceaccount/iAMMember:IAMMember",
     "gcp:storage/bucket:Bucket",
