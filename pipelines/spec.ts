@@ -243,7 +243,10 @@ export const FineTuningPipelineSpecSchema = z
         .string()
         .regex(valuePattern("hub-id"), "must be a hub id such as org/model: letters, digits, '.', '_', '-', each part at most 96 characters (copy it from the model page)")
         .refine((v) => !v.includes("--") && !v.includes(".."), "must not contain '--' or '..' (the hub refuses such ids: copy the id from the model page)"),
-      /** Pinned revision: a commit sha (preferred) or a release tag; never a moving branch or a ref. */
+      /**
+       * Pinned revision: a 40-hex commit sha (preferred) or a release tag (letters, digits, `.`, `_`, `-`, at most
+       * 128 characters); never a moving branch or a ref such as `refs/heads/main`.
+       */
       revision: revisionField,
       /** The repository is gated or private: the model-init stage authenticates with the hub token. @default false */
       gated: z.boolean().default(false),
