@@ -165,16 +165,47 @@ export function evaluationSteps(spec: FineTuningPipelineSpec, io: EvaluationIO):
   ];
 }
 
-/** An argv element: a literal, or the value of an environment variable read by the step runner at run time. */
-export type RunArg = string | { env: string };
+/** An argv element read from the environment by the step runner at run time (e.g. SageMaker's execution id). */
+export interface EnvArg {
+  /** Environment variable name; the step fails with exit 2 when it is unset or empty. */
+  env: string;
+}
+/** An argv element: a literal, or an {@link EnvArg}. */
+export type RunArg = string | EnvArg;
 
+/** Runs a program with argv (no shell). */
+export interface RunProgramStep {
+  /** Program and arguments. */
+  run: RunArg[];
+  /** Start it in the background, output to this file; it is stopped when the steps end. @default - run in the foreground and stop at a non-zero exit */
+  background?: string;
+}
+/** Extracts every `*.tar.gz` of a directory. */
+export interface UntarStep {
+  /** Directory holding the archives. */
+  untar: string;
+  /** Where to extract. @default - the directory itself, and the archives are removed */
+  into?: string;
+}
+/** Copies a file, creating the target's directory. */
+export interface CopyStep {
+  /** Source file. */
+  copy: string;
+  /** Target file. */
+  to: string;
+}
+/** Creates an empty file, creating its directory. */
+export interface TouchStep {
+  /** File to create. */
+  touch: string;
+}
+/** Creates a directory and its parents. */
+export interface MkdirStep {
+  /** Directory to create. */
+  mkdir: string;
+}
 /** One step of {@link runStepsCommand} (the JSON format of pipelines/scripts/ftkit_run.py). */
-export type RunStep =
-  | { run: RunArg[]; background?: string }
-  | { untar: string; into?: string }
-  | { copy: string; to: string }
-  | { touch: string }
-  | { mkdir: string };
+export type RunStep = RunProgramStep | UntarStep | CopyStep | TouchStep | MkdirStep;
 
 /** Runs `steps` in order without a shell: the one command a container needs for several programs. */
 export function runStepsCommand(scripts: string, steps: RunStep[]): string[] {
