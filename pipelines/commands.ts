@@ -1,5 +1,5 @@
 import type { Placement } from "./sizing";
-import type { FineTuningPipelineSpec } from "./spec";
+import type { FineTuningPipelineSpec, ValueKind } from "./spec";
 
 /**
  * Stage commands, shared by the Kubernetes and SageMaker renderers. Locations are strings the platform
@@ -134,25 +134,100 @@ export interface EvaluationIO {
   tokenizer: string;
 }
 
-/** The evaluation script (sh): task scores, lm-eval general and safety suites, collected metrics. */
-export function evaluationScript(spec: FineTuningPipelineSpec, io: EvaluationIO): string {
-  if (spec.evaluation.evaluator.command) return spec.evaluation.evaluator.command.join(" ");
+/**
+ * The evaluation steps: task scores, lm-eval general and safety suites, collected metrics. Every value is one
+ * argv element of a program run without a shell (pipelines/scripts/ftkit_run.py); the spec's evaluator command,
+ * when given, is run as argv too.
+ */
+export function evaluationSteps(spec: FineTuningPipelineSpec, io: EvaluationIO): RunStep[] {
+  if (spec.evaluation.evaluator.command) return [{ run: spec.evaluation.evaluator.command }];
   const e = spec.evaluation;
-  const lmEval = (tasks: string[], suite: string) =>
+  const lmEval = (tasks: string[], suite: string): RunStep[] =>
     tasks.length === 0
       ? []
       : [
-          `lm_eval --model local-completions --model_args model=${servedName(spec)},base_url=${io.endpoint}/completions,tokenizer=${io.tokenizer},num_concurrent=8,max_retries=3,tokenized_requests=False ` +
-            `--tasks ${tasks.join(",")} --limit ${e.suiteLimit} --output_path ${io.out}/lm-eval/${suite}`,
+          {
+            run: [
+              "lm_eval", "--model", "local-completions",
+              "--model_args", `model=${servedName(spec)},base_url=${io.endpoint}/completions,tokenizer=${io.tokenizer},num_concurrent=8,max_retries=3,tokenized_requests=False`,
+              "--tasks", tasks.join(","),
+              "--limit", String(e.suiteLimit),
+              "--output_path", `${io.out}/lm-eval/${suite}`,
+            ],
+          },
         ];
   return [
-    "set -eu",
-    `mkdir -p ${io.out}/lm-eval`,
-    `python3 ${io.scripts}/evaluate.py task --eval-file ${io.evalFile} --endpoint ${io.endpoint} --model ${servedName(spec)} --metrics ${e.taskMetrics.join(",")} --limit ${e.taskLimit} --wait 1800 --out ${io.out}/task.json`,
+    { mkdir: `${io.out}/lm-eval` },
+    { run: [...py(io.scripts, "evaluate.py"), "task", "--eval-file", io.evalFile, "--endpoint", io.endpoint, "--model", servedName(spec), "--metrics", e.taskMetrics.join(","), "--limit", String(e.taskLimit), "--wait", "1800", "--out", `${io.out}/task.json`] },
     ...lmEval(e.generalTasks, "general"),
     ...lmEval(e.safetyTasks, "safety"),
-    `python3 ${io.scripts}/evaluate.py collect --task-scores ${io.out}/task.json --lm-eval-dir ${io.out}/lm-eval --general-tasks '${e.generalTasks.join(",")}' --safety-tasks '${e.safetyTasks.join(",")}' --out ${io.out}/metrics.json`,
-  ].join("\n");
+    { run: [...py(io.scripts, "evaluate.py"), "collect", "--task-scores", `${io.out}/task.json`, "--lm-eval-dir", `${io.out}/lm-eval`, "--general-tasks", e.generalTasks.join(","), "--safety-tasks", e.safetyTasks.join(","), "--out", `${io.out}/metrics.json`] },
+  ];
+}
+
+/** An argv element read from the environment by the step runner at run time (e.g. SageMaker's execution id). */
+export interface EnvArg {
+  /** Environment variable name; the step fails with exit 2 when it is unset or empty. */
+  env: string;
+}
+/** An argv element: a literal, or an {@link EnvArg}. */
+export type RunArg = string | EnvArg;
+
+/** Runs a program with argv (no shell). */
+export interface RunProgramStep {
+  /** Program and arguments. */
+  run: RunArg[];
+  /** Start it in the background, output to this file; it is stopped when the steps end. @default - run in the foreground and stop at a non-zero exit */
+  background?: string;
+}
+/** Extracts every `*.tar.gz` of a directory. */
+export interface UntarStep {
+  /** Directory holding the archives. */
+  untar: string;
+  /** Where to extract. @default - the directory itself, and the archives are removed */
+  into?: string;
+}
+/** Copies a file, creating the target's directory. */
+export interface CopyStep {
+  /** Source file. */
+  copy: string;
+  /** Target file. */
+  to: string;
+}
+/** Creates an empty file, creating its directory. */
+export interface TouchStep {
+  /** File to create. */
+  touch: string;
+}
+/** Creates a directory and its parents. */
+export interface MkdirStep {
+  /** Directory to create. */
+  mkdir: string;
+}
+/** One step of {@link runStepsCommand} (the JSON format of pipelines/scripts/ftkit_run.py). */
+export type RunStep = RunProgramStep | UntarStep | CopyStep | TouchStep | MkdirStep;
+
+/** Runs `steps` in order without a shell: the one command a container needs for several programs. */
+export function runStepsCommand(scripts: string, steps: RunStep[]): string[] {
+  return [...py(scripts, "ftkit_run.py"), "steps", JSON.stringify(steps)];
+}
+
+/** A workflow parameter a stage reads, passed to the check step in `FTKIT_PARAM_<NAME>` (never parsed by a shell). */
+export interface CheckedParameter {
+  /** Parameter name, e.g. `base-model-revision`. */
+  name: string;
+  /** Kind it must be (the pattern table of ftkit_store.py, equal to spec.ts VALUE_PATTERNS). */
+  kind: ValueKind;
+}
+
+/** Environment variable the check step reads a parameter from. */
+export function parameterEnvName(name: string): string {
+  return `FTKIT_PARAM_${name.toUpperCase().replace(/-/g, "_")}`;
+}
+
+/** The run-time check of workflow parameters (exit 2 listing every invalid one). */
+export function parameterCheckCommand(scripts: string, params: CheckedParameter[]): string[] {
+  return [...py(scripts, "ftkit_run.py"), "check", ...params.map((p) => `${parameterEnvName(p.name)}=${p.kind}`)];
 }
 
 export function gateCommand(spec: FineTuningPipelineSpec, scripts: string, io: { metrics: string; thresholds: string; deployed?: string; out: string; noFail?: boolean }): string[] {

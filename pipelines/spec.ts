@@ -56,13 +56,72 @@ export function cudaVersionOfTag(tag: string): string | undefined {
 /** Default `compute.cudaVersion`: the CUDA version of `PIPELINE_IMAGES.trainer`. */
 export const DEFAULT_TRAINER_CUDA_VERSION = cudaVersionOfTag(PIPELINE_IMAGES.trainer.tag) ?? "12.8";
 
+/**
+ * Patterns (matched whole) of the values a stage script receives from the spec or a workflow parameter. The
+ * scripts check the same bodies at run time (pipelines/scripts/ftkit_store.py `PATTERNS`; a test holds them
+ * equal), so a value `argo submit -p` passes is held to the rule the spec's value was.
+ */
+export const VALUE_PATTERNS = {
+  /** A commit sha (40 hex digits) or a tag-like name; never a ref (`refs/heads/main`: no `/`). */
+  revision: "[A-Za-z0-9][A-Za-z0-9._-]{0,127}",
+  /** `s3://` or `gs://` bucket (S3/GCS bucket-name rules: 3-63 of a-z 0-9 . - _) and a key of safe characters. */
+  "object-uri": "(s3|gs)://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/[A-Za-z0-9._~/=+@,:%-]*)?",
+  /**
+   * `org/name` as the Hugging Face Hub allows: each part 1-96 of A-Z a-z 0-9 . _ -, starting and ending with a
+   * letter or digit (huggingface_hub `validate_repo_id`; `--` and `..` are refused separately).
+   */
+  "hub-id": "[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?",
+  /** An lm-evaluation-harness task name (`mmlu`, `arc_easy`, `truthfulqa_mc2`, `leaderboard_bbh`). */
+  "lm-eval-task": "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}",
+} as const;
+/** A kind of value with a pattern in {@link VALUE_PATTERNS}. */
+export type ValueKind = keyof typeof VALUE_PATTERNS;
+
+/** The whole-value regular expression of a kind. */
+export function valuePattern(kind: ValueKind): RegExp {
+  return new RegExp(`^(?:${VALUE_PATTERNS[kind]})$`);
+}
+
+/** A value as it is safe to echo in a message: JSON-quoted (control characters escaped), cut to 60 characters. */
+export function shownValue(value: string): string {
+  const text = JSON.stringify(value);
+  return text.length <= 60 ? text : `${text.slice(0, 60)}… (${value.length} characters)`;
+}
+
 const dnsLabel = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const objectUri = /^(s3|gs):\/\/[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9](\/.*)?$/;
+const objectUri = valuePattern("object-uri");
 const MOVING_REVISIONS = ["main", "master", "latest", "head", "dev", "develop"];
 const cronField = /^[\d*/,\-A-Za-z?]+$/;
 
-const imageOverride = z.string().min(1).regex(/^[^\s]+$/, "must be an image reference without spaces (repository:tag or repository@sha256:…)");
+/**
+ * Image reference grammar of distribution/reference (regexp.go): optional `host[:port]/`, lowercase path
+ * components separated by `.`, `_`, `__` or `-`, then `:tag` (≤ 128 of \w . -) and/or `@sha256:<64 hex>`.
+ */
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+const imageOverride = z
+  .string()
+  .max(512)
+  .regex(IMAGE_REFERENCE, "must be an image reference such as registry.example.com/team/trainer:1.2 or …@sha256:<64 hex digits>, without spaces or shell characters (copy it from your registry)");
 const command = z.array(z.string()).min(1);
+
+/** The base-model revision: a commit sha or a tag; a ref (`refs/heads/main`) is named as such. */
+const revisionField = z.string().superRefine((value, ctx) => {
+  if (value.startsWith("refs/")) {
+    ctx.addIssue({ code: "custom", message: `${shownValue(value)} is a git ref, which moves (pin a commit sha or release tag from the model's "Files and versions" page)`, input: value });
+  } else if (!valuePattern("revision").test(value)) {
+    ctx.addIssue({ code: "custom", message: `${shownValue(value)} is not a commit sha or tag (use the 40-hex commit sha from the model's "Files and versions" page, or a tag of letters, digits, '.', '_', '-', at most 128 characters)`, input: value });
+  }
+});
+
+/** An lm-evaluation-harness task name. */
+const lmEvalTask = z.string().regex(valuePattern("lm-eval-task"), "must be an lm-evaluation-harness task name: letters, digits, '_', '.', '-', at most 128 characters (see `lm_eval --tasks list`)");
+
+/** Metric names: `exact_match` or lm-eval's `<task>/<metric>` (the metric as evaluate.py keys it, without the filter). */
+const METRIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,127})?$/;
+
+/** Kubernetes Secret data key (apimachinery `IsConfigMapKey`: 1-253 of A-Z a-z 0-9 - _ .). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** Overrides shared by every stage: image and command. */
 const stageOverrides = z.strictObject({
@@ -83,7 +142,10 @@ const loraFields = {
    * Modules that get adapters: `["all-linear"]` (every linear layer of the decoder, as in the QLoRA paper) or
    * module names such as `q_proj`, `v_proj`. @default ["all-linear"]
    */
-  targetModules: z.array(z.string().min(1)).min(1).default(["all-linear"]),
+  targetModules: z
+    .array(z.string().regex(/^(all-linear|[A-Za-z_][A-Za-z0-9_.]{0,127})$/, `must be "all-linear" or a module name such as q_proj: letters, digits, '_', '.' (copy it from the model's named_modules())`))
+    .min(1)
+    .default(["all-linear"]),
 };
 
 /** Full fine-tuning: every parameter trains (mixed-precision AdamW, sharded with FSDP across GPUs when needed). */
@@ -153,7 +215,7 @@ export const ThresholdSchema = z.strictObject({
   /** Suite the metric comes from. */
   suite: z.enum([EvalSuite.Task, EvalSuite.General, EvalSuite.Safety]),
   /** Metric name: a task metric (`exact_match`, `json_valid`, …) or an lm-eval `<task>/<metric>` such as `mmlu/acc`. */
-  metric: z.string().min(1),
+  metric: z.string().regex(METRIC_NAME, "must be a metric name such as exact_match, or <task>/<metric> such as mmlu/acc: letters, digits, '_', '.', '-' (use a name evaluate.py reports)"),
   /** Lowest acceptable value. @default - no lower bound */
   min: z.number().optional(),
   /** Highest acceptable value. @default - no upper bound */
@@ -177,16 +239,29 @@ export const FineTuningPipelineSpecSchema = z
     /** The base model. */
     baseModel: z.strictObject({
       /** Hugging Face hub id, e.g. `meta-llama/Llama-3.1-8B-Instruct`. */
-      id: z.string().regex(/^[A-Za-z0-9][\w.\-]*\/[\w.\-]+$/, "must be a hub id such as org/model (copy it from the model page)"),
-      /** Pinned revision: a commit sha (preferred) or a release tag; never a moving branch. */
-      revision: z.string().min(1),
+      id: z
+        .string()
+        .regex(valuePattern("hub-id"), "must be a hub id such as org/model: letters, digits, '.', '_', '-', each part at most 96 characters (copy it from the model page)")
+        .refine((v) => !v.includes("--") && !v.includes(".."), "must not contain '--' or '..' (the hub refuses such ids: copy the id from the model page)"),
+      /**
+       * Pinned revision: a 40-hex commit sha (preferred) or a release tag (letters, digits, `.`, `_`, `-`, at most
+       * 128 characters); never a moving branch or a ref such as `refs/heads/main`.
+       */
+      revision: revisionField,
       /** The repository is gated or private: the model-init stage authenticates with the hub token. @default false */
       gated: z.boolean().default(false),
       /**
        * Kubernetes Secret (name, key) holding the hub token when gated. The pipeline component creates it from
        * `finetune:hubToken`. @default { name: "<pipeline>-hub-token", key: "HF_TOKEN" }
        */
-      hubTokenSecret: z.strictObject({ name: z.string().regex(dnsLabel), key: z.string().min(1).default("HF_TOKEN") }).optional(),
+      hubTokenSecret: z
+        .strictObject({
+          /** Secret name. */
+          name: z.string().max(63).regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-', starting with a letter (name the Secret so)"),
+          /** Key in the Secret. @default "HF_TOKEN" */
+          key: z.string().regex(SECRET_KEY, "must be a Secret key: 1-253 letters, digits, '-', '_', '.' (e.g. HF_TOKEN)").default("HF_TOKEN"),
+        })
+        .optional(),
       /** Total parameter count, for models not in the kit's model table (e.g. `8.03e9`). @default - from the model table */
       parameters: z.number().min(1e6).optional(),
       /** Model shape, for models not in the model table. @default - from the model table, or derived from `parameters` */
@@ -203,7 +278,7 @@ export const FineTuningPipelineSpecSchema = z
           /** `vocab_size`. */
           vocabSize: z.number().int().positive().optional(),
           /** Decoder layer class FSDP wraps, e.g. `LlamaDecoderLayer`. */
-          decoderLayerClass: z.string().min(1).optional(),
+          decoderLayerClass: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be a Python class name such as LlamaDecoderLayer (copy it from the model's modeling file)").optional(),
         })
         .optional(),
     }),
@@ -211,7 +286,7 @@ export const FineTuningPipelineSpecSchema = z
     /** The training data. */
     dataset: z.strictObject({
       /** Object-store URI of the raw JSONL dataset (`s3://…` or `gs://…`); a pipeline parameter at run time. */
-      uri: z.string().regex(objectUri, "must be an object-store URI such as s3://bucket/datasets/support.jsonl (upload the dataset to the artifact store)"),
+      uri: z.string().regex(objectUri, "must be an object-store URI such as s3://bucket/datasets/support.jsonl, without spaces, quotes or shell characters (upload the dataset to the artifact store)"),
       /** Row format. */
       format: z.enum([DatasetFormat.Chat, DatasetFormat.Instruction, DatasetFormat.Completion]),
       /** Split ratios; a ratio must be 0 for a split given as an explicit URI. @default { train: 0.9, validation: 0.05, test: 0.05 } */
@@ -226,9 +301,9 @@ export const FineTuningPipelineSpecSchema = z
         })
         .prefault({}),
       /** Explicit validation set. @default - split from `uri` */
-      validationUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…)").optional(),
+      validationUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)").optional(),
       /** Explicit held-out test set. @default - split from `uri` */
-      testUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…)").optional(),
+      testUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)").optional(),
       /** Fewest examples (after de-duplication) the data-prep stage accepts. @default 1000 */
       minExamples: z.number().int().min(1).default(1000),
       /** Drop exact duplicates (after whitespace normalisation). @default true */
@@ -273,7 +348,7 @@ export const FineTuningPipelineSpecSchema = z
     /** Where and on what the training stage runs. */
     compute: z.strictObject({
       /** GPU pool name (`finetune:gpuPools[].name`). */
-      pool: z.string().min(1),
+      pool: z.string().regex(/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/, "must name a pool of finetune:gpuPools: 1-30 lowercase letters, digits or '-' (copy the pool's name)"),
       /** GPUs per node. @default - the fewest that fit, chosen by the sizing from the pool contract */
       gpusPerNode: z.number().int().min(1).optional(),
       /** Nodes (more than one: multi-node torchrun). @default - the fewest that fit */
@@ -316,9 +391,9 @@ export const FineTuningPipelineSpecSchema = z
         /** Most test examples scored. @default 1000 */
         taskLimit: z.number().int().min(1).default(1000),
         /** lm-evaluation-harness tasks of the general-capability regression suite. @default ["mmlu", "arc_easy", "hellaswag"] */
-        generalTasks: z.array(z.string().min(1)).default(["mmlu", "arc_easy", "hellaswag"]),
+        generalTasks: z.array(lmEvalTask).default(["mmlu", "arc_easy", "hellaswag"]),
         /** lm-evaluation-harness tasks of the safety suite. @default ["truthfulqa_mc2", "toxigen"] */
-        safetyTasks: z.array(z.string().min(1)).default(["truthfulqa_mc2", "toxigen"]),
+        safetyTasks: z.array(lmEvalTask).default(["truthfulqa_mc2", "toxigen"]),
         /** Examples per lm-eval task (speed/accuracy trade-off). @default 500 */
         suiteLimit: z.number().int().min(1).default(500),
         /** Gate thresholds; required when deployment is enabled. @default [] */
@@ -355,7 +430,7 @@ export const FineTuningPipelineSpecSchema = z
           })
           .prefault({}),
         /** SageMaker endpoint instance type. @default "ml.g5.2xlarge" */
-        instanceType: z.string().default("ml.g5.2xlarge"),
+        instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "must be a SageMaker instance type such as ml.g5.2xlarge (see the SageMaker pricing page)").default("ml.g5.2xlarge"),
         /** Serving image/command. @default {} */
         serving: stageOverrides.prefault({}),
       })
@@ -402,7 +477,7 @@ export const FineTuningPipelineSpecSchema = z
     const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
 
     if (MOVING_REVISIONS.includes(spec.baseModel.revision.toLowerCase())) {
-      add(["baseModel", "revision"], `"${spec.baseModel.revision}" is a moving branch (pin a commit sha or release tag from the model's "Files and versions" page, so every run trains on the same weights)`);
+      add(["baseModel", "revision"], `${shownValue(spec.baseModel.revision)} is a moving branch (pin a commit sha or release tag from the model's "Files and versions" page, so every run trains on the same weights)`);
     }
 
     const { train, validation, test } = spec.dataset.split;

@@ -4,6 +4,7 @@ import * as path from "path";
 /** File names of the stage scripts the kit ships (pipelines/scripts), all python3 standard library. */
 export const STAGE_SCRIPTS = [
   "ftkit_store.py",
+  "ftkit_run.py",
   "prepare_dataset.py",
   "fetch_model.py",
   "setup_training.py",

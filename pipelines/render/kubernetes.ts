@@ -8,15 +8,19 @@ import { imageRef, PIPELINE_IMAGES } from "../../components/versions";
 import {
   checkpointSyncCommand,
   dataPrepCommand,
-  evaluationScript,
+  evaluationSteps,
   gateCommand,
   LOCAL,
   modelInitCommand,
+  parameterCheckCommand,
+  parameterEnvName,
   probeCommand,
+  runStepsCommand,
   servedName,
   trainCommand,
   trainingSetupCommand,
   vllmArgs,
+  type CheckedParameter,
 } from "../commands";
 import { runLayout, type RunLayout } from "../layout";
 import type { ModelArchitecture } from "../models";
@@ -91,6 +95,17 @@ export class PipelineRenderError extends Error {
 /** Argo's run id: unique per workflow, stable across retries and JobSet restarts. */
 export const ARGO_RUN_ID = "{{workflow.name}}";
 const SCRIPTS = "/scripts";
+/** The store CLI (pipelines/scripts/ftkit_store.py) as argv. */
+const STORE = ["python3", `${SCRIPTS}/ftkit_store.py`];
+/** The base-model revision as Argo substitutes it: only ever an argv element or env value, checked first. */
+const REVISION_PARAMETER = "{{workflow.parameters.base-model-revision}}";
+/** Workflow parameters the stages read, and what each must be (checked by the first step of every run). */
+const WORKFLOW_PARAMETERS: CheckedParameter[] = [
+  { name: "dataset-uri", kind: "object-uri" },
+  { name: "base-model-revision", kind: "revision" },
+];
+/** Name of the DAG task that checks the workflow parameters; every root stage depends on it. */
+export const CHECK_PARAMETERS_TASK = "check-parameters";
 const CONFIG = "/config";
 const SERVING_PORT = 8000;
 const RUN_AS = 1000;
@@ -267,7 +282,7 @@ function trainingJobSet(c: Ctx): Manifest {
     checkpoints: l.checkpoints,
     finalOutput: l.stage("training"),
     fetch: [
-      [l.baseModel("{{workflow.parameters.base-model-revision}}"), LOCAL.model],
+      [l.baseModel(REVISION_PARAMETER), LOCAL.model],
       [l.stage("data-prep"), LOCAL.data],
     ],
     leader,
@@ -343,8 +358,7 @@ function evaluationJobSet(c: Ctx): Manifest {
   const labels = { ...pipelineLabels(spec, "evaluation"), "finetune.dev/run-id": ARGO_RUN_ID };
   const gpus = servingGpus(c.arch, input.pool.gpuMemoryGiB, spec.deployment.gpusPerReplica);
   const evalDir = LOCAL.evalOut;
-  const script = evaluationScript(spec, { scripts: SCRIPTS, endpoint: `http://localhost:${SERVING_PORT}/v1`, evalFile: `${LOCAL.data}/eval.jsonl`, out: evalDir, tokenizer: LOCAL.model });
-  const store = `python3 ${SCRIPTS}/ftkit_store.py`;
+  const steps = evaluationSteps(spec, { scripts: SCRIPTS, endpoint: `http://localhost:${SERVING_PORT}/v1`, evalFile: `${LOCAL.data}/eval.jsonl`, out: evalDir, tokenizer: LOCAL.model });
   const pod = {
     metadata: { labels, annotations: podAnnotations(input.pool) },
     spec: {
@@ -358,16 +372,7 @@ function evaluationJobSet(c: Ctx): Manifest {
         {
           name: "fetch",
           image: c.images.python,
-          command: [
-            "sh",
-            "-c",
-            [
-              "set -eu",
-              `${store} fetch ${l.baseModel("{{workflow.parameters.base-model-revision}}")} ${LOCAL.model}`,
-              `${store} fetch ${l.stage("training")} ${LOCAL.adapter}`,
-              `${store} fetch ${l.stage("data-prep")} ${LOCAL.data}`,
-            ].join("\n"),
-          ],
+          command: [...STORE, "fetch", l.baseModel(REVISION_PARAMETER), LOCAL.model, l.stage("training"), LOCAL.adapter, l.stage("data-prep"), LOCAL.data],
           env: c.env,
           envFrom: c.envFrom,
           volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp],
@@ -392,7 +397,7 @@ function evaluationJobSet(c: Ctx): Manifest {
         {
           name: "evaluator",
           image: c.images.evaluator,
-          command: ["sh", "-c", `${script}\n${store} put ${evalDir} ${l.stage("evaluation")}`],
+          command: runStepsCommand(SCRIPTS, [...steps, { run: [...STORE, "put", evalDir, l.stage("evaluation")] }]),
           env: [...c.env, { name: "HF_DATASETS_CACHE", value: `${LOCAL.workspace}/.cache/datasets` }],
           envFrom: c.envFrom,
           volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp],
@@ -485,7 +490,7 @@ function scrapers(m: MonitoringContract | undefined): string[] {
 }
 
 /** A container template for the light (CPU) stages. */
-function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string } = {}): object {
+function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string; env?: EnvVar[] } = {}): object {
   return {
     name,
     metadata: { labels: pipelineLabels(c.spec, opts.component ?? "stage") },
@@ -494,7 +499,7 @@ function stageTemplate(c: Ctx, name: string, image: string, command: string[], o
       name: "main",
       image,
       command,
-      env: [...c.env, ...(opts.hubToken ? hubTokenEnv(c.spec) : [])],
+      env: [...c.env, ...(opts.hubToken ? hubTokenEnv(c.spec) : []), ...(opts.env ?? [])],
       envFrom: c.envFrom,
       volumeMounts: [mounts.scripts, mounts.config, mounts.tools, mounts.workspace, mounts.tmp],
       resources: { requests: { cpu: opts.cpu ?? "500m", memory: opts.memory ?? "1Gi" }, limits: { memory: opts.memory ?? "1Gi" } },
@@ -560,11 +565,10 @@ function deploymentTemplates(c: Ctx): object[] {
       c,
       "verify",
       c.images.deployment,
-      ["sh", "-c", [
-        "set -eu",
-        `python3 ${SCRIPTS}/evaluate.py wait-version --endpoint ${servingEndpoint(c)} --model ${servedName(spec)} --version ${ARGO_RUN_ID} --timeout 3600`,
-        probeCommand(spec, SCRIPTS, { evalFile: `${l.stage("data-prep")}/probe.jsonl`, endpoint: servingEndpoint(c), out: `${l.stage("deployment")}/smoke-test.json` }).join(" "),
-      ].join("\n")],
+      runStepsCommand(SCRIPTS, [
+        { run: ["python3", `${SCRIPTS}/evaluate.py`, "wait-version", "--endpoint", servingEndpoint(c), "--model", servedName(spec), "--version", ARGO_RUN_ID, "--timeout", "3600"] },
+        { run: probeCommand(spec, SCRIPTS, { evalFile: `${l.stage("data-prep")}/probe.jsonl`, endpoint: servingEndpoint(c), out: `${l.stage("deployment")}/smoke-test.json` }) },
+      ]),
       { deadline: 5400, component: "deployment" },
     ),
     stageTemplate(c, "rollback", c.images.deployment, reg(["rollback", "--registry", l.registryModel]), { component: "deployment" }),
@@ -580,13 +584,26 @@ function renderWorkflowTemplate(c: Ctx): Manifest {
     {
       name: "pipeline",
       dag: {
-        tasks: stages.map((s) => ({
-          name: s.id,
-          template: s.id,
-          ...(s.dependsOn.length ? { depends: s.dependsOn.map((d) => `${d}.Succeeded`).join(" && ") } : {}),
-        })),
+        tasks: [
+          { name: CHECK_PARAMETERS_TASK, template: CHECK_PARAMETERS_TASK },
+          ...stages.map((s) => ({
+            name: s.id,
+            template: s.id,
+            depends: (s.dependsOn.length ? s.dependsOn : [CHECK_PARAMETERS_TASK]).map((d) => `${d}.Succeeded`).join(" && "),
+          })),
+        ],
       },
     },
+    // Argo substitutes parameters textually (into argv, env and the JobSet manifests alike): they are checked
+    // first, read from the environment, before any stage sees them.
+    stageTemplate(c, CHECK_PARAMETERS_TASK, c.images.python, parameterCheckCommand(SCRIPTS, WORKFLOW_PARAMETERS), {
+      cpu: "100m",
+      memory: "128Mi",
+      retries: 0,
+      deadline: 300,
+      component: "stage",
+      env: WORKFLOW_PARAMETERS.map((p) => ({ name: parameterEnvName(p.name), value: `{{workflow.parameters.${p.name}}}` })),
+    }),
     stageTemplate(
       c,
       "data-prep",
@@ -594,7 +611,7 @@ function renderWorkflowTemplate(c: Ctx): Manifest {
       dataPrepCommand(spec, SCRIPTS, { input: "{{workflow.parameters.dataset-uri}}", output: l.stage("data-prep"), validationInput: spec.dataset.validationUri, testInput: spec.dataset.testUri }),
       { cpu: "2", memory: "8Gi", deadline: 4 * 3600, component: "data-prep" },
     ),
-    stageTemplate(c, "model-init", c.images.modelInit, modelInitCommand(spec, SCRIPTS, { revision: "{{workflow.parameters.base-model-revision}}", dest: l.baseModel("{{workflow.parameters.base-model-revision}}") }), {
+    stageTemplate(c, "model-init", c.images.modelInit, modelInitCommand(spec, SCRIPTS, { revision: REVISION_PARAMETER, dest: l.baseModel(REVISION_PARAMETER) }), {
       cpu: "2",
       memory: "8Gi",
       hubToken: true,
@@ -692,9 +709,19 @@ function renderServing(c: Ctx): Manifest[] {
   const { spec, input, names, layout: l } = c;
   const labels = pipelineLabels(spec, "serving");
   const gpus = servingGpus(c.arch, input.pool.gpuMemoryGiB, spec.deployment.gpusPerReplica);
-  const store = `python3 ${SCRIPTS}/ftkit_store.py`;
   const adapterDir = "/models/adapters";
-  const args = vllmArgs(spec, "/models/base", `${adapterDir}/$(cat ${adapterDir}/current)`, SERVING_PORT, gpus);
+  // register_model.py fetch points <dest>/active at the deployed version: vLLM gets a fixed path, no shell.
+  const args = vllmArgs(spec, "/models/base", `${adapterDir}/active`, SERVING_PORT, gpus);
+  const fetchInit = (name: string, command: string[]) => ({
+    name,
+    image: c.images.python,
+    command,
+    env: c.env,
+    envFrom: c.envFrom,
+    volumeMounts: [mounts.scripts, mounts.tools, mounts.models, mounts.tmp],
+    resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
+    securityContext: READ_ONLY_SECURITY_CONTEXT,
+  });
   const out: Manifest[] = [
     {
       apiVersion: "apps/v1",
@@ -713,22 +740,15 @@ function renderServing(c: Ctx): Manifest[] {
             ...(input.store.imagePullSecretName ? { imagePullSecrets: [{ name: input.store.imagePullSecretName }] } : {}),
             initContainers: [
               toolsInit(c.images),
-              {
-                name: "fetch",
-                image: c.images.python,
-                command: ["sh", "-c", ["set -eu", `python3 ${SCRIPTS}/register_model.py fetch --registry ${l.registryModel} --dest ${adapterDir}`, `${store} fetch ${l.baseModel(spec.baseModel.revision)} /models/base`].join("\n")],
-                env: c.env,
-                envFrom: c.envFrom,
-                volumeMounts: [mounts.scripts, mounts.tools, mounts.models, mounts.tmp],
-                resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
-                securityContext: READ_ONLY_SECURITY_CONTEXT,
-              },
+              fetchInit("fetch", ["python3", `${SCRIPTS}/register_model.py`, "fetch", "--registry", l.registryModel, "--dest", adapterDir]),
+              fetchInit("fetch-base-model", [...STORE, "fetch", l.baseModel(spec.baseModel.revision), "/models/base"]),
             ],
             containers: [
               {
                 name: "vllm",
                 image: c.images.serving,
-                command: ["sh", "-c", `exec vllm ${args.join(" ")}`],
+                command: ["vllm"],
+                args,
                 env: [{ name: "HOME", value: "/tmp" }, { name: "HF_HUB_OFFLINE", value: "1" }],
                 ports: [{ name: SERVING_METRICS_PORT, containerPort: SERVING_PORT, protocol: "TCP" }],
                 startupProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10, failureThreshold: 180 },

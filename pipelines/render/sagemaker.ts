@@ -2,7 +2,7 @@ import type { ArtifactStoreContract } from "../../components/artifact-registry/c
 import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
 import { sageMakerMetricDefinitions } from "../../components/monitoring/training-metrics";
 import { stageImageUri } from "../../components/artifact-registry/images";
-import { dataPrepCommand, evaluationScript, gateCommand, modelInitCommand, servedName, torchrunCommand, trainingSetupCommand, vllmArgs } from "../commands";
+import { dataPrepCommand, evaluationSteps, gateCommand, modelInitCommand, runStepsCommand, servedName, torchrunCommand, trainingSetupCommand, vllmArgs } from "../commands";
 import { runLayout } from "../layout";
 import { servingGpus, sizePipeline } from "../sizing";
 import { type FineTuningPipelineSpec } from "../spec";
@@ -65,6 +65,15 @@ function joinTokens(s: string): Value {
   return { "Std:Join": { On: "", Values: values } };
 }
 
+/** Argv with the revision token → ContainerEntrypoint elements (a `Get` of the parameter is an element of its own, never parsed by a shell). */
+function argvTokens(argv: string[]): (string | { Get: string })[] {
+  return argv.map((a) => (a === REV_TOKEN ? { Get: "Parameters.BaseModelRevision" } : a.includes(REV_TOKEN) || a.includes(RUN_TOKEN) ? unsupportedToken(a) : a));
+}
+
+function unsupportedToken(arg: string): never {
+  throw new Error(`finetune-kit: argv element ${JSON.stringify(arg)} embeds a pipeline variable inside other text (a kit bug: pass it as an element of its own)`);
+}
+
 const ML = "/opt/ml/processing";
 const CODE = `${ML}/input/code`;
 
@@ -96,7 +105,7 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
   const s3In = (name: string, uri: Value, local: string) => ({ InputName: name, S3Input: { S3Uri: uri, LocalPath: local, S3DataType: "S3Prefix", S3InputMode: "File", S3DataDistributionType: "FullyReplicated" } });
   const s3Out = (name: string, local: string, uri: Value) => ({ OutputName: name, S3Output: { S3Uri: uri, LocalPath: local, S3UploadMode: "EndOfJob" } });
   const outputOf = (step: string, output: string) => ({ Get: `Steps.${step}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri` });
-  const processing = (o: { name: string; description: string; image: string; entrypoint: string[]; inputs: object[]; outputs: object[]; instance?: string; isolated?: boolean; env?: Record<string, Value>; volumeGiB?: number; maxRuntime?: number; dependsOn?: string[]; cache?: boolean; propertyFiles?: object[] }) => ({
+  const processing = (o: { name: string; description: string; image: string; entrypoint: (string | { Get: string })[]; inputs: object[]; outputs: object[]; instance?: string; isolated?: boolean; env?: Record<string, Value>; volumeGiB?: number; maxRuntime?: number; dependsOn?: string[]; cache?: boolean; propertyFiles?: object[] }) => ({
     Name: o.name,
     Type: "Processing",
     Description: o.description,
@@ -138,15 +147,15 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
     name: "ModelInit",
     description: "2. Model initialization: snapshot the pinned base-model revision (cached per revision)",
     image: images.trainer,
-    entrypoint: ["sh", "-c", `exec ${modelInitCommand(spec, CODE, { revision: '"$FTKIT_REVISION"', dest: `${ML}/output/model` }).join(" ")}`],
+    entrypoint: argvTokens(modelInitCommand(spec, CODE, { revision: REV_TOKEN, dest: `${ML}/output/model` })),
     inputs: [],
     outputs: [s3Out("model", `${ML}/output/model`, joinTokens(l.baseModel(REV_TOKEN)))],
     isolated: false,
     cache: true,
     volumeGiB: spec.compute.ephemeralStorageGiB,
     maxRuntime: 6 * 3600,
-    // The revision is a pipeline parameter; ContainerEntrypoint takes plain strings, so it travels in the environment.
-    env: { FTKIT_REVISION: { Get: "Parameters.BaseModelRevision" }, ...(input.hubTokenSecretArn && spec.baseModel.gated ? { HF_TOKEN_SECRET_ARN: input.hubTokenSecretArn } : {}) },
+    // The revision parameter is an argv element of its own (a `Get`); fetch_model.py checks it before use.
+    ...(input.hubTokenSecretArn && spec.baseModel.gated ? { env: { HF_TOKEN_SECRET_ARN: input.hubTokenSecretArn } } : {}),
   });
 
   const setup = processing({
@@ -215,18 +224,17 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
 
   const evalGpus = servingGpus(sizing.arch, pool.gpuMemoryGiB, spec.deployment.gpusPerReplica);
   const evalDir = `${ML}/output/evaluation`;
-  const script = [
-    "set -eu",
-    `cd ${ML}/input/adapter && for f in *.tar.gz; do [ -e "$f" ] && tar -xzf "$f" && rm -f "$f"; done; cd /`,
-    `vllm ${vllmArgs(spec, `${ML}/input/model`, `${ML}/input/adapter`, 8000, evalGpus).join(" ")} > /tmp/vllm.log 2>&1 &`,
-    evaluationScript(spec, { scripts: CODE, endpoint: "http://localhost:8000/v1", evalFile: `${ML}/input/data/eval.jsonl`, out: evalDir, tokenizer: `${ML}/input/model` }),
-    gateCommand(spec, CODE, { metrics: `${evalDir}/metrics.json`, thresholds: `${ML}/input/config/thresholds.json`, deployed: `${ML}/input/registry/deployed.json`, out: `${evalDir}/gate.json`, noFail: true }).join(" "),
-  ].join("\n");
   const evaluation = processing({
     name: "Evaluation",
     description: "5. Evaluation: task metrics, general-capability and safety suites, gate report",
     image: images.evaluator,
-    entrypoint: ["sh", "-c", script],
+    // No shell: the step runner unpacks the adapter, starts vLLM, runs every suite and the gate as argv.
+    entrypoint: runStepsCommand(CODE, [
+      { untar: `${ML}/input/adapter` },
+      { run: ["vllm", ...vllmArgs(spec, `${ML}/input/model`, `${ML}/input/adapter`, 8000, evalGpus)], background: "/tmp/vllm.log" },
+      ...evaluationSteps(spec, { scripts: CODE, endpoint: "http://localhost:8000/v1", evalFile: `${ML}/input/data/eval.jsonl`, out: evalDir, tokenizer: `${ML}/input/model` }),
+      { run: gateCommand(spec, CODE, { metrics: `${evalDir}/metrics.json`, thresholds: `${ML}/input/config/thresholds.json`, deployed: `${ML}/input/registry/deployed.json`, out: `${evalDir}/gate.json`, noFail: true }) },
+    ]),
     inputs: [
       s3In("model", outputOf("ModelInit", "model"), `${ML}/input/model`),
       s3In("adapter", { Get: "Steps.Training.ModelArtifacts.S3ModelArtifacts" }, `${ML}/input/adapter`),
@@ -248,17 +256,14 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
     name: "RegisterVersion",
     description: "6. Deployment: record the version and its metrics in the registry, promote it",
     image: images.python,
-    entrypoint: [
-      "sh",
-      "-c",
-      [
-        "set -eu",
-        `mkdir -p ${registryLocal} && cp ${ML}/input/registry/deployed.json ${registryLocal}/deployed.json`,
-        `mkdir -p /tmp/training && cd ${ML}/input/training && for f in *.tar.gz; do [ -e "$f" ] && tar -xzf "$f" -C /tmp/training; done; touch /tmp/training/_SUCCESS; cd /`,
-        `python3 ${CODE}/register_model.py register --registry ${registryLocal} --version "$FTKIT_RUN_ID" --source /tmp/training --evaluation ${ML}/input/evaluation --probe ${ML}/input/data/probe.jsonl --provenance '${JSON.stringify({ pipeline: spec.name, baseModel: spec.baseModel.id, method: spec.method.type })}'`,
-        `python3 ${CODE}/register_model.py promote --registry ${registryLocal} --version "$FTKIT_RUN_ID"`,
-      ].join("\n"),
-    ],
+    // No shell: the execution id reaches register_model.py through the environment ({ env: "FTKIT_RUN_ID" }).
+    entrypoint: runStepsCommand(CODE, [
+      { copy: `${ML}/input/registry/deployed.json`, to: `${registryLocal}/deployed.json` },
+      { untar: `${ML}/input/training`, into: "/tmp/training" },
+      { touch: "/tmp/training/_SUCCESS" },
+      { run: ["python3", `${CODE}/register_model.py`, "register", "--registry", registryLocal, "--version", { env: "FTKIT_RUN_ID" }, "--source", "/tmp/training", "--evaluation", `${ML}/input/evaluation`, "--probe", `${ML}/input/data/probe.jsonl`, "--provenance", JSON.stringify({ pipeline: spec.name, baseModel: spec.baseModel.id, method: spec.method.type })] },
+      { run: ["python3", `${CODE}/register_model.py`, "promote", "--registry", registryLocal, "--version", { env: "FTKIT_RUN_ID" }] },
+    ]),
     inputs: [
       s3In("training", { Get: "Steps.Training.ModelArtifacts.S3ModelArtifacts" }, `${ML}/input/training`),
       s3In("evaluation", outputOf("Evaluation", "evaluation"), `${ML}/input/evaluation`),

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, fail  # noqa: E402
+from ftkit_store import Store, check_value, fail  # noqa: E402
 
 STAGE = "evaluation"
 LOWER_IS_BETTER = ("loss", "perplexity", "bits_per_byte", "ter", "latency")
@@ -344,8 +344,8 @@ def main(argv=None):
         task = read_json(store, args.task_scores)
         if task is None:
             fail(STAGE, "task scores %s not found" % args.task_scores)
-        general = [t for t in args.general_tasks.split(",") if t]
-        safety = [t for t in args.safety_tasks.split(",") if t]
+        general = [check_value(STAGE, "--general-tasks", "lm-eval-task", t) for t in args.general_tasks.split(",") if t]
+        safety = [check_value(STAGE, "--safety-tasks", "lm-eval-task", t) for t in args.safety_tasks.split(",") if t]
         metrics = {
             "task": task.get("task", {}),
             "general": lm_eval_metrics(args.lm_eval_dir, general),

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, fail, join  # noqa: E402
+from ftkit_store import Store, check_value, fail, join  # noqa: E402
 
 STAGE = "model-init"
 DEFAULT_DOWNLOAD = "hf download {id} --revision {revision} --local-dir {dir}"
@@ -69,6 +69,9 @@ def main(argv=None):
     ap.add_argument("--download-command", default=DEFAULT_DOWNLOAD, help="{id}, {revision}, {dir} are substituted")
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args(argv)
+    # Both reach the download command's argv and the snapshot's path: a workflow parameter is hostile until checked.
+    check_value(STAGE, "--model-id", "hub-id", args.model_id)
+    check_value(STAGE, "--revision", "revision", args.revision)
     store = Store()
     marker = join(args.dest, ".complete")
     if store.read_text(marker) is not None:

@@ -7,6 +7,7 @@ directories: SageMaker's /opt/ml mounts, a PVC, and the tests.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,6 +159,44 @@ class Store:
         shutil.rmtree(_local(uri), ignore_errors=True)
 
 
+# Patterns of the values a workflow parameter or the spec hands to a script. The same bodies as the zod schema's
+# (pipelines/spec.ts, VALUE_PATTERNS); a test holds them equal. Matched whole (re.fullmatch).
+PATTERNS = {
+    "revision": r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}",
+    "object-uri": r"(s3|gs)://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/[A-Za-z0-9._~/=+@,:%-]*)?",
+    "hub-id": r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?",
+    "lm-eval-task": r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}",
+}
+HINTS = {
+    "revision": "pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref",
+    "object-uri": "pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters",
+    "hub-id": "pass a hub id such as org/model",
+    "lm-eval-task": "pass lm-evaluation-harness task names such as mmlu or arc_easy",
+}
+BAD_INPUT = 2
+
+
+def shown(value, limit=80):
+    """``value`` as it is safe to print: repr (control characters escaped), cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "... (%d characters)" % len(value)
+
+
+def problem(kind, value):
+    """Why ``value`` is not a valid ``kind`` (None when it is)."""
+    if not isinstance(value, str) or re.fullmatch(PATTERNS[kind], value) is None:
+        return "%s is not a valid %s (%s)" % (shown(value), kind, HINTS[kind])
+    return None
+
+
+def check_value(stage, what, kind, value):
+    """Exits with the bad-input code and ``<stage>: <what>: <problem>`` when ``value`` is not a valid ``kind``."""
+    why = problem(kind, value)
+    if why:
+        fail(stage, "%s: %s" % (what, why), code=BAD_INPUT)
+    return value
+
+
 def fail(stage, message, code=2):
     """Prints ``<stage>: <message>`` to stderr and exits with ``code`` (2: bad input, the run cannot succeed)."""
     sys.stderr.write("%s: %s\n" % (stage, message))
@@ -166,18 +205,21 @@ def fail(stage, message, code=2):
 
 
 def main(argv=None):
-    """CLI for shell steps: ``fetch URI DIR`` (prefix → directory), ``put DIR URI``, ``cat URI``, ``ls URI``."""
+    """CLI for stage steps: ``fetch URI DIR [URI DIR]...`` (prefix → directory), ``put DIR URI``, ``cat URI``, ``ls URI``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) < 2 or args[0] not in ("fetch", "put", "cat", "ls"):
-        sys.stderr.write("usage: ftkit_store.py fetch URI DIR | put DIR URI | cat URI | ls URI\n")
+    if len(args) < 2 or args[0] not in ("fetch", "put", "cat", "ls") or (args[0] == "fetch" and len(args) % 2 == 0):
+        sys.stderr.write("usage: ftkit_store.py fetch URI DIR [URI DIR]... | put DIR URI | cat URI | ls URI\n")
         return 64
     store = Store()
     try:
         if args[0] == "fetch":
-            if not store.list(args[1]):
-                sys.stderr.write("store: %s is empty or missing\n" % args[1])
-                return 2
-            store.download(args[1], args[2])
+            pairs = list(zip(args[1::2], args[2::2]))
+            for uri, _dest in pairs:
+                if not store.list(uri):
+                    sys.stderr.write("store: %s is empty or missing\n" % uri)
+                    return 2
+            for uri, dest in pairs:
+                store.download(uri, dest)
         elif args[0] == "put":
             store.upload(args[1], args[2])
         elif args[0] == "cat":

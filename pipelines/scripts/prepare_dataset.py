@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, fail, join  # noqa: E402
+from ftkit_store import Store, check_value, fail, join  # noqa: E402
 
 STAGE = "data-prep"
 ROLES = ("system", "user", "assistant")
@@ -155,6 +155,10 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--probe-examples", type=int, default=50)
     args = ap.parse_args(argv)
+    # --input is the workflow parameter dataset-uri on Argo: an object-store URI is checked before it is used.
+    for flag, value in (("--input", args.input), ("--validation-input", args.validation_input), ("--test-input", args.test_input)):
+        if value and value.startswith(("s3://", "gs://")):
+            check_value(STAGE, flag, "object-uri", value)
 
     if abs(args.train + args.validation + args.test - 1) > 1e-6:
         fail(STAGE, "split ratios %.4g + %.4g + %.4g do not sum to 1 (fix dataset.split)" % (args.train, args.validation, args.test))

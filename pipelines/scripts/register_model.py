@@ -10,8 +10,9 @@ Subcommands:
   promote   make <version> the deployed one (keeps the previous for rollback); prints the previous version
   rollback  restore the previous deployed version; prints it (exit 1 when there is none)
   current   print the deployed version (nothing when none)
-  fetch     download the deployed version into --dest/<version> and write --dest/current (serving pods' init
-            container); exit 3 when nothing is deployed yet
+  fetch     download the deployed version into --dest/<version>, write --dest/current and point the symlink
+            --dest/active at it (serving pods' init container: vLLM reads a fixed path, no shell needed); exit 3
+            when nothing is deployed yet
 """
 import argparse
 import json
@@ -25,6 +26,7 @@ from ftkit_store import Store, fail, join  # noqa: E402
 
 STAGE = "deployment"
 NO_VERSION = 3
+ACTIVE = "active"
 
 
 def read(store, uri):
@@ -116,6 +118,10 @@ def main(argv=None):
     store.download(current["uri"], target)
     with open(os.path.join(args.dest, "current"), "w", encoding="utf-8") as fh:
         fh.write(current["version"])
+    active = os.path.join(args.dest, ACTIVE)
+    if os.path.lexists(active):
+        os.remove(active)
+    os.symlink(current["version"], active)
     print(target)
     return 0
 

@@ -59,8 +59,9 @@ describe("the seven-stage DAG", () => {
   it("orders the stages and puts deployment behind the evaluation gate only", () => {
     const r = renders.get("support-assistant")!;
     expect(dagTasks(r).map((t) => [t.name, t.depends ?? ""])).toEqual([
-      ["data-prep", ""],
-      ["model-init", ""],
+      ["check-parameters", ""],
+      ["data-prep", "check-parameters.Succeeded"],
+      ["model-init", "check-parameters.Succeeded"],
       ["training-setup", "data-prep.Succeeded && model-init.Succeeded"],
       ["training", "training-setup.Succeeded"],
       ["evaluation", "training.Succeeded"],
@@ -96,7 +97,7 @@ describe("the seven-stage DAG", () => {
   it("omits every deployment step when deployment is disabled", () => {
     const r = renders.get("multi-node-full")!;
     expect(dagTasks(r).map((t) => t.name)).not.toContain("deployment");
-    expect(templates(r).map((t) => t.name)).toEqual(["pipeline", "data-prep", "model-init", "training-setup", "training", "evaluation", "evaluation-gate"]);
+    expect(templates(r).map((t) => t.name)).toEqual(["pipeline", "check-parameters", "data-prep", "model-init", "training-setup", "training", "evaluation", "evaluation-gate"]);
     expect(r.objects.filter((o) => o.kind === "Deployment")).toEqual([]);
     expect(r.cronWorkflows).toEqual([]);
   });
@@ -113,7 +114,10 @@ describe("the seven-stage DAG", () => {
     ]);
     const rollout = parse(template(r, "rollout").resource.manifest);
     expect(rollout).toEqual({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "support-assistant-serving", namespace: "finetune" }, spec: { replicas: 1, template: { metadata: { annotations: { "finetune.dev/model-version": "{{workflow.name}}" } } } } });
-    expect(template(r, "verify").container.command[2]).toContain("evaluate.py wait-version --endpoint http://support-assistant-serving.finetune.svc:8000/v1 --model support-assistant --version {{workflow.name}}");
+    const verify = template(r, "verify").container.command;
+    expect(verify.slice(0, 3)).toEqual(["python3", "/scripts/ftkit_run.py", "steps"]);
+    expect(JSON.parse(verify[3])[0]).toEqual({ run: ["python3", "/scripts/evaluate.py", "wait-version", "--endpoint", "http://support-assistant-serving.finetune.svc:8000/v1", "--model", "support-assistant", "--version", "{{workflow.name}}", "--timeout", "3600"] });
+    expect(JSON.parse(verify[3])[1].run.slice(0, 3)).toEqual(["python3", "/scripts/evaluate.py", "probe"]);
   });
 
   it("creates the training JobSet from a resource step that waits on its terminal state", () => {

@@ -88,7 +88,9 @@ describe("SageMaker renderer", () => {
     expect(step(def, "EndpointConfig").DependsOn).toEqual(["CreateModel"]);
     expect(step(def, "Endpoint")).toMatchObject({ DependsOn: ["EndpointConfig"], Arguments: { EndpointName: "support-assistant", EndpointConfigName: { Get: "Execution.PipelineExecutionId" } } });
     expect(step(def, "Evaluation").PropertyFiles).toEqual([{ PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "gate.json" }]);
-    expect(step(def, "Evaluation").Arguments.AppSpecification.ContainerEntrypoint[2]).toContain("--no-fail");
+    const evalSteps = JSON.parse(step(def, "Evaluation").Arguments.AppSpecification.ContainerEntrypoint[3]);
+    expect(evalSteps.at(-1).run.slice(2, 3)).toEqual(["gate"]);
+    expect(evalSteps.at(-1).run).toContain("--no-fail");
     expect(render("multi-node-full").stepNames).not.toContain("Endpoint");
   });
 

@@ -412,6 +412,9 @@ describe("register_model.py (deployment: registry, promotion, rollback)", () => 
     const fetched = run("register_model.py", ["fetch", "--registry", reg, "--dest", path.join(dir, "serve")]);
     expect(fetched.stdout.trim()).toBe(path.join(dir, "serve", "run-1"));
     expect(fs.readFileSync(path.join(dir, "serve", "current"), "utf8")).toBe("run-1");
+    // vLLM serves the fixed path <dest>/active (no shell to read `current`)
+    expect(fs.readlinkSync(path.join(dir, "serve", "active"))).toBe("run-1");
+    expect(fs.readFileSync(path.join(dir, "serve", "active", "adapter_model.safetensors"), "utf8")).toBe("run-1");
     expect(fs.readFileSync(path.join(dir, "serve", "run-1", "adapter_model.safetensors"), "utf8")).toBe("run-1");
     expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-9"]).code).toBe(2);
   });
@@ -455,5 +458,90 @@ print(json.dumps([cmd, env["FTKIT_NODE_RANK"], env["FTKIT_PIPELINE"]]))
 `);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([["python3", "/code/train_launcher.py", "--node-rank", "1", "--nodes", "2", "--", "torchrun", "--rdzv-endpoint=algo-1:29500"], "1", "p"]);
+  });
+});
+
+describe("hostile values: the scripts check what they receive before use (exit 2, bad input)", () => {
+  it("fetch_model.py refuses a revision or model id that is not one, before any download", () => {
+    const dir = tmp("mi-hostile");
+    const marker = path.join(dir, "downloaded");
+    const download = `python3 -c "open('${marker}','w').write('x')"`;
+    const bad = run("fetch_model.py", ["--model-id", "acme/m", "--revision", "v1.0; rm -rf /*", "--dest", path.join(dir, "a"), "--download-command", download]);
+    expect([bad.code, bad.stderr]).toEqual([2, "model-init: --revision: 'v1.0; rm -rf /*' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
+    const id = run("fetch_model.py", ["--model-id", "acme/$(id)", "--revision", "v1.0", "--dest", path.join(dir, "b"), "--download-command", download]);
+    expect([id.code, id.stderr]).toEqual([2, "model-init: --model-id: 'acme/$(id)' is not a valid hub-id (pass a hub id such as org/model)\n"]);
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it("prepare_dataset.py refuses a dataset URI with shell characters (the Argo parameter dataset-uri)", () => {
+    const r = run("prepare_dataset.py", ["--input", "s3://bucket/x`id`.jsonl", "--format", "chat", "--output", tmp("dp-hostile")]);
+    expect([r.code, r.stderr]).toEqual([2, "data-prep: --input: 's3://bucket/x`id`.jsonl' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n"]);
+  });
+
+  it("evaluate.py collect refuses a task name that is not one", () => {
+    const dir = tmp("ev-hostile");
+    fs.writeFileSync(path.join(dir, "task.json"), JSON.stringify({ task: {} }));
+    const r = run("evaluate.py", ["collect", "--task-scores", path.join(dir, "task.json"), "--lm-eval-dir", dir, "--general-tasks", "mmlu,arc;id", "--out", path.join(dir, "m.json")]);
+    expect([r.code, r.stderr]).toEqual([2, "evaluation: --general-tasks: 'arc;id' is not a valid lm-eval-task (pass lm-evaluation-harness task names such as mmlu or arc_easy)\n"]);
+  });
+});
+
+describe("ftkit_run.py (steps without a shell)", () => {
+  const steps = (list: unknown[], env: Record<string, string> = {}) => run("ftkit_run.py", ["steps", JSON.stringify(list)], env);
+
+  it("runs argv as given: shell text stays one literal argument; {env} elements read the environment", () => {
+    const dir = tmp("run-argv");
+    const out = path.join(dir, "argv.json");
+    const r = steps([{ run: ["python3", "-c", "import json,sys; json.dump(sys.argv[1:], open(sys.argv[1],'w'))", out, "$(id)", "`id`; rm -rf /", { env: "FTKIT_RUN_ID" }] }], { FTKIT_RUN_ID: "exec-1" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJson(out)).toEqual([out, "$(id)", "`id`; rm -rf /", "exec-1"]);
+  });
+
+  it("stops at the first failing step with its exit code; an unset {env} is bad input", () => {
+    const dir = tmp("run-fail");
+    const r = steps([{ run: ["python3", "-c", "raise SystemExit(7)"] }, { touch: path.join(dir, "never") }]);
+    expect([r.code, r.stderr]).toEqual([7, "ftkit-run: python3 exited with 7\n"]);
+    expect(fs.existsSync(path.join(dir, "never"))).toBe(false);
+    const unset = steps([{ run: ["echo", { env: "FTKIT_NOT_SET" }] }], { FTKIT_NOT_SET: "" });
+    expect([unset.code, unset.stderr]).toEqual([2, "ftkit-run: environment variable FTKIT_NOT_SET is not set (the step's Environment must carry it)\n"]);
+  });
+
+  it("untars (in place, or into a directory), copies, touches, makes directories and stops background programs", () => {
+    const dir = tmp("run-files");
+    const src = path.join(dir, "src");
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, "adapter_config.json"), "{}");
+    const adapter = tmp("run-files/adapter");
+    expect(spawnSync("tar", ["-czf", path.join(adapter, "model.tar.gz"), "-C", src, "adapter_config.json"]).status).toBe(0);
+    fs.copyFileSync(path.join(adapter, "model.tar.gz"), path.join(dir, "training.tar.gz"));
+    fs.writeFileSync(path.join(dir, "deployed.json"), '{"version":"v1"}');
+    const log = path.join(dir, "bg.log");
+    const r = steps([
+      { untar: adapter },
+      { untar: dir, into: path.join(dir, "training") },
+      { copy: path.join(dir, "deployed.json"), to: path.join(dir, "registry", "deployed.json") },
+      { touch: path.join(dir, "training", "_SUCCESS") },
+      { mkdir: path.join(dir, "out", "lm-eval") },
+      { run: ["python3", "-c", "import time; print('serving', flush=True); time.sleep(60)"], background: log },
+      { run: ["python3", "-c", "import time; time.sleep(0.5)"] },
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readdirSync(adapter)).toEqual(["adapter_config.json"]);
+    expect(fs.readdirSync(path.join(dir, "training")).sort()).toEqual(["_SUCCESS", "adapter_config.json"]);
+    expect(fs.existsSync(path.join(dir, "training.tar.gz"))).toBe(true);
+    expect(readJson(path.join(dir, "registry", "deployed.json"))).toEqual({ version: "v1" });
+    expect(fs.statSync(path.join(dir, "out", "lm-eval")).isDirectory()).toBe(true);
+    expect(fs.readFileSync(log, "utf8")).toBe("serving\n");
+  });
+
+  it("check: every invalid parameter listed with exit 2; valid ones pass", () => {
+    const ok = run("ftkit_run.py", ["check", "FTKIT_PARAM_BASE_MODEL_REVISION=revision"], { FTKIT_PARAM_BASE_MODEL_REVISION: "0e9e39f249a16976918f6564b8830bc894c89659" });
+    expect([ok.code, ok.stdout]).toEqual([0, "workflow parameters: FTKIT_PARAM_BASE_MODEL_REVISION valid\n"]);
+    const bad = run("ftkit_run.py", ["check", "FTKIT_PARAM_BASE_MODEL_REVISION=revision", "FTKIT_PARAM_DATASET_URI=object-uri"], { FTKIT_PARAM_BASE_MODEL_REVISION: "v1\nid", FTKIT_PARAM_DATASET_URI: "" });
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      "invalid workflow parameter base-model-revision: 'v1\\nid' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n" +
+        "invalid workflow parameter dataset-uri: '' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n",
+    ]);
   });
 });
