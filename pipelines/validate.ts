@@ -2,7 +2,7 @@ import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
 import type { ConfigProblem } from "../stacks/config/errors";
 import { cronFieldRestricted, cronFields, cronProblems, hasCronShape } from "./cron";
 import { servingGpus, sizePipeline, sizingInputOf } from "./sizing";
-import type { FineTuningPipelineSpec } from "./spec";
+import { valuePattern, type FineTuningPipelineSpec } from "./spec";
 
 /**
  * Checks of a pipeline that need its GPU pool's contract: explicit GPUs per node and nodes within the pool,
@@ -83,12 +83,13 @@ export function cronIssues(expr: string, path: (string | number)[], target: Pipe
 const URI_SCHEME: Record<PipelineTarget, { scheme: string; store: string }> = {
   "aws-sagemaker": { scheme: "s3", store: "the stack's S3 bucket" },
   gcp: { scheme: "gs", store: "the stack's Cloud Storage bucket" },
-  kubernetes: { scheme: "s3", store: "the S3-compatible store, MinIO or your own," },
+  kubernetes: { scheme: "s3", store: "the S3-compatible store (MinIO or your own)" },
 };
 
 /** Problems of a dataset URI on a target: the scheme must be the one the target's store speaks. */
 function uriIssue(uri: string | undefined, path: (string | number)[], target: PipelineTarget): PipelineIssue[] {
-  if (uri === undefined) return [];
+  // A URI the spec's pattern already refuses has its own message; don't add a second one.
+  if (uri === undefined || !valuePattern("object-uri").test(uri)) return [];
   const { scheme, store } = URI_SCHEME[target];
   const got = uri.split("://")[0];
   if (got === scheme) return [];

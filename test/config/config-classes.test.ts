@@ -107,7 +107,7 @@ describe("dataset URI scheme per target and store", () => {
     expect(() => parseKitConfig(cfg)).not.toThrow();
     cfg.pipelines[0].dataset.uri = "gs://acme-data/x.jsonl";
     expect(configProblems(cfg)).toEqual([
-      'finetune:pipelines[0].dataset.uri: "gs://acme-data/x.jsonl" uses gs:// but target kubernetes reads datasets from the S3-compatible store, MinIO or your own, (upload the file there and use its s3:// URI)',
+      'finetune:pipelines[0].dataset.uri: "gs://acme-data/x.jsonl" uses gs:// but target kubernetes reads datasets from the S3-compatible store (MinIO or your own) (upload the file there and use its s3:// URI)',
     ]);
   });
 });

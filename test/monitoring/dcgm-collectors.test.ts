@@ -20,7 +20,7 @@ describe("the DCGM exporter's collectors", () => {
   it("the GPU Operator values make the chart create the collectors ConfigMap and point the exporter at it", () => {
     const layout = { chart: true, driver: true, toolkit: true, devicePlugin: true, dcgmExporter: true, gfd: true, nfd: true, dcgm: "gpu-operator" as const };
     const values = renderGpuOperatorValues({ layout, driverVersion: "580.95.05", migStrategy: "single", mig: false, dcgmExporter: true });
-    expect(values.dcgmExporter).toEqual({ enabled: true, serviceMonitor: { enabled: false }, config: { name: DCGM_COLLECTORS_CONFIGMAP, create: true, data: dcgmCollectorsCsv() } });
+    expect(values.dcgmExporter).toEqual({ enabled: true, serviceMonitor: { enabled: false }, config: { name: DCGM_COLLECTORS_CONFIGMAP, create: true, data: dcgmCollectorsCsv() }, resources: { requests: { cpu: "50m", memory: "128Mi" } } });
     const off = renderGpuOperatorValues({ layout, driverVersion: "580.95.05", migStrategy: "single", mig: false, dcgmExporter: false });
     expect(off.dcgmExporter).toEqual({ enabled: false, serviceMonitor: { enabled: false } });
   });
