@@ -8,6 +8,7 @@ import { mandatoryViolations, policyReport, runPolicies, type PolicyViolation } 
 import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
+import { costLines, costReport, type CostReport } from "./cost";
 import { manifestsOf, type KubernetesManifest } from "./manifests";
 import { runWithMocks, type RecordedResource } from "./mock-engine";
 import type { EngineConfig } from "./stack-config";
@@ -22,6 +23,8 @@ export interface PlanResult {
   violations: PolicyViolation[];
   /** GPU sizing of each pipeline on its pool (one line each). */
   sizing: string[];
+  /** Cost and time per pipeline and the idle cost (cost.json). */
+  cost: CostReport;
 }
 
 /** Pool platform of each target (the contracts the stacks build). */
@@ -55,7 +58,7 @@ export async function planStack(stack: string, engine: EngineConfig): Promise<Pl
   const config = kitConfigOf(engine);
   const { resources, outputs } = await runWithMocks(() => main(), { project: "finetune", stack, config: engine.config, secretKeys: engine.secretKeys });
   const violations = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": stack });
-  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config) };
+  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config), cost: costReport(config) };
 }
 
 function safe(s: string): string {
@@ -115,6 +118,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
   for (const p of result.config.pipelines) files.set(`pipelines/${safe(p.name)}.mmd`, renderMermaid(p));
 
   files.set("policy-report.json", JSON.stringify(policyReport(result.violations), null, 2));
+  files.set("cost.json", JSON.stringify(result.cost, null, 2));
   return files;
 }
 
@@ -158,6 +162,8 @@ export function summarize(result: PlanResult): string {
   lines.push(`Kubernetes objects: ${result.manifests.length}`);
   lines.push(`Pipelines (GPU sizing): ${result.config.pipelines.length ? "" : "none"}`);
   for (const s of result.sizing) lines.push(`  ${s}`);
+  lines.push("Cost and time (estimates, see cost.json):");
+  for (const s of costLines(result.cost)) lines.push(`  ${s}`);
   const mandatory = mandatoryViolations(result.violations);
   const advisory = result.violations.filter((v) => v.enforcementLevel !== "mandatory");
   lines.push(`Policies: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`);

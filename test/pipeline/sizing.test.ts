@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { lookupModel, resolveArchitecture } from "../../pipelines/models";
-import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, GiB, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
+import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
 import type { MethodSpec } from "../../pipelines/spec";
+import { renderTrainerConfig } from "../../pipelines/trainer-config";
 import { validatePipelineAgainstPool } from "../../pipelines/validate";
 import { example, h100Pool, l4Pool, spec } from "./fixtures";
 
@@ -192,5 +193,47 @@ describe("placement from the pool contract", () => {
     expect(servingGpus(lookupModel("meta-llama/Llama-3.1-70B-Instruct")!, 80)).toBe(2);
     const problems = validatePipelineAgainstPool(spec({ baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" } }), { ...l4Pool, gpuMemoryGiB: 48, maxNodes: 1 }, 0);
     expect(problems.map((p) => p.message)).toContain(`serving the 70.6B model in bf16 for evaluation needs 4 GPUs of 48 GiB on one node, pool "l4-spot" has 1 per node (use a pool with bigger nodes or larger GPUs)`);
+  });
+});
+
+describe("throughput by default: features the sizing resolves and the trainer config renders", () => {
+  const paths = { baseModel: "/m", dataDir: "/d", outputDir: "/o" };
+  const render = (s: ReturnType<typeof spec>, pool = l4Pool) => {
+    const r = sizePipeline(s, pool);
+    return { r, cfg: renderTrainerConfig(s, r.arch!, r.placement!, paths, r.trainer) };
+  };
+
+  it("packs samples, uses flash attention and Liger's fused loss on a bf16 GPU", () => {
+    const { r, cfg } = render(spec());
+    expect(r.trainer).toEqual({ samplePacking: true, attention: "flash", loss: "liger", profile: KIT_TRAINER, notes: [] });
+    expect(cfg).toMatchObject({ sample_packing: true, pad_to_sequence_len: true, flash_attention: true, liger_rope: true, liger_rms_norm: true, liger_glu_activation: true, liger_fused_linear_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.liger.LigerPlugin"] });
+  });
+
+  it("on a T4 (no bf16, no FlashAttention 2): SDPA, no packing, fp16 mixed precision, and says why", () => {
+    const { r, cfg } = render(spec(), { ...l4Pool, gpuType: "t4", gpuMemoryGiB: 16 });
+    expect(r.trainer).toMatchObject({ samplePacking: false, attention: "sdpa", profile: { precision: "fp16-mixed" }, notes: ["flash attention needs Ampere or newer: PyTorch SDPA instead", "sample packing needs flash attention: off"] });
+    expect(cfg).toMatchObject({ sample_packing: false, flash_attention: false, sdp_attention: true });
+  });
+
+  it("each feature is switchable: eager attention costs memory, plain loss counts the logits, CCE renders its plugin", () => {
+    const on = sizePipeline(spec(), l4Pool).estimate!;
+    const eager = sizePipeline(spec({ training: { flashAttention: false, lossKernel: "plain" } }), l4Pool);
+    expect(eager.trainer).toMatchObject({ samplePacking: false, attention: "eager", loss: "plain" });
+    expect(eager.estimate!.activations).toBeGreaterThan(on.activations * 3);
+    const { cfg } = render(spec({ training: { lossKernel: "cut-cross-entropy", samplePacking: false } }));
+    expect(cfg).toMatchObject({ sample_packing: false, cut_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.cut_cross_entropy.CutCrossEntropyPlugin"] });
+    expect(cfg).not.toHaveProperty("liger_fused_linear_cross_entropy");
+  });
+
+  it("falls back to plain cross-entropy for models Liger does not patch", () => {
+    const s = spec({ baseModel: { id: "acme/private-13b", revision: "v1", parameters: 1.3e9, architecture: { decoderLayerClass: "FalconDecoderLayer" } } });
+    expect(sizePipeline(s, l4Pool).trainer).toMatchObject({ loss: "plain", notes: ["Liger does not patch FalconDecoderLayer: plain cross-entropy"] });
+  });
+
+  it("renders FSDP CPU offload when the sizing chose it", () => {
+    const { r, cfg } = render(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 } }));
+    expect(r.placement!.sharding).toBe("fsdp-offload");
+    expect(cfg).toMatchObject({ fsdp_version: 2, fsdp_config: { offload_params: true } });
+    expect(render(spec({ method: { type: "full" } }), { ...l4Pool, gpuType: "h100", gpusPerNode: 8 }).cfg).not.toHaveProperty("fsdp_config");
   });
 });
