@@ -48,3 +48,18 @@ export function costLines(r: CostReport): string[] {
   lines.push(`idle stack per month: ${usd(r.idle.total)} (control plane ${usd(r.idle.controlPlane)}, endpoints ${usd(r.idle.endpoints)}, storage ${usd(r.idle.storage)}; ${r.idle.assumptions.join(", ")})`);
   return lines;
 }
+
+/** The README table: every example stack's pipelines with their layout, tokens, GPU-hours, wall time and dollars. */
+export function exampleCostTable(load: (stack: string) => KitConfig): string {
+  const rows = ["| stack | pipeline | GPUs | layout | training tokens | tokens/s per GPU | GPU-hours | wall time | on-demand | spot |", "|---|---|---|---|---|---|---|---|---|---|"];
+  const idle: string[] = [];
+  for (const stack of ["gcp", "aws-sagemaker", "kubernetes"]) {
+    const r = costReport(load(stack));
+    for (const p of r.pipelines) {
+      const e = p.estimate;
+      rows.push(e ? `| ${stack} | ${p.pipeline} | ${p.gpus} × ${p.gpuType} | ${p.layout} | ${(e.trainingTokens / 1e6).toFixed(1)}M | ${e.tokensPerSecondPerGpu} | ${e.gpuHours} | ${e.wallHours} h | ${usd(e.usd.onDemand)} | ${usd(e.usd.spot)} |` : `| ${stack} | ${p.pipeline} | - | - | - | - | - | - | ${p.reason} | |`);
+    }
+    idle.push(`${stack} ${usd(r.idle.total)}/month (control plane ${usd(r.idle.controlPlane)}, endpoints ${usd(r.idle.endpoints)}, storage ${usd(r.idle.storage)})`);
+  }
+  return [...rows, "", `Idle: ${idle.join("; ")}. Prices: ${PRICES_ENTERED}; kubernetes runs on your own nodes (no price).`].join("\n");
+}

@@ -40,7 +40,7 @@ export function sizingLines(config: KitConfig): string[] {
 }
 
 /** Strips the namespace from engine config and types it (throws ConfigError on invalid config). */
-function kitConfigOf(engine: EngineConfig): KitConfig {
+export function kitConfigOf(engine: EngineConfig): KitConfig {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(engine.config)) {
     if (!k.startsWith("finetune:")) continue;

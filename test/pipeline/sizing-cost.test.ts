@@ -4,6 +4,8 @@ import { gpuHourPrice, ON_DEMAND_PER_GPU_HOUR, SPOT_FRACTION } from "../../pipel
 import { sizePipeline } from "../../pipelines/sizing";
 import { GPU_TYPES } from "../../components/gpu-node-pool/catalog";
 import { costLines, costReport } from "../../plan/cost";
+import { kitConfigOf, planFiles, summarize, type PlanResult } from "../../plan/plan";
+import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";
 import { l4Pool, spec } from "./fixtures";
 
 describe("cost and time of a run", () => {
@@ -43,12 +45,8 @@ describe("cost and time of a run", () => {
     expect(pipelineCost(explicit, sizePipeline(explicit, l4Pool), "l4", "gke").estimate!.trainingTokens).toBe(1.5e7);
   });
 
-  it("plan's cost report lists every example pipeline with an estimate and the idle cost", async () => {
-    const { loadStackConfigFile, stackConfigPath } = await import("../../plan/stack-config");
-    const { parseKitConfig } = await import("../../stacks/config/load");
-    const engine = loadStackConfigFile(stackConfigPath("gcp"));
-    const raw = Object.fromEntries(Object.entries(engine.config).filter(([k]) => k.startsWith("finetune:")).map(([k, v]) => [k.slice(9), (() => { try { return JSON.parse(v); } catch { return v; } })()]));
-    const r = costReport(parseKitConfig(raw));
+  it("plan's cost report lists every example pipeline with an estimate and the idle cost", () => {
+    const r = costReport(kitConfigOf(loadStackConfigFile(stackConfigPath("gcp"))));
     expect(r.pipelines.map((p) => [p.pipeline, p.gpus, p.layout, p.estimate !== undefined])).toEqual([
       ["support-assistant", 1, "none", true],
       ["doc-classifier", 1, "none", true],
@@ -56,5 +54,15 @@ describe("cost and time of a run", () => {
     ]);
     expect(r.idle.controlPlane).toBe(73);
     expect(costLines(r)).toHaveLength(4);
+  });
+
+  it("plan writes cost.json and prints one cost line per pipeline plus the idle cost", () => {
+    const config = kitConfigOf(loadStackConfigFile(stackConfigPath("gcp")));
+    const cost = costReport(config);
+    const result: PlanResult = { stack: "gcp", config, resources: [], outputs: {}, manifests: [], violations: [], sizing: [], cost };
+    expect(JSON.parse(planFiles(result).get("cost.json")!)).toEqual(JSON.parse(JSON.stringify(cost)));
+    const text = summarize(result);
+    for (const line of costLines(cost)) expect(text).toContain(`  ${line}`);
+    expect(costLines(cost)[2]).toMatch(/^legal-70b-full: 41\.0M tokens, .* on 16 GPUs, \$[\d,.]+ on-demand \/ \$[\d,.]+ spot \(gcp us-central1; tokens assumed: dataset\.minExamples × sequenceLength \/ 2\)$/);
   });
 });
