@@ -6,7 +6,7 @@ import type { FineTuningMethod, FineTuningPipelineSpec, MethodSpec, Optimizer } 
 /**
  * GPU and host memory sizing of the trainer the kit renders (Axolotl, pipelines/trainer-config.ts), and the
  * choice of GPUs per node, nodes and layout from a pool contract. Pure arithmetic, no Pulumi. Every term, with
- * its source, is listed in the README ("How the sizing works") and held against published figures by
+ * its source, is listed in the README ("Sizing, throughput and cost") and held against published figures by
  * test/pipeline/sizing-calibration.test.ts (pipelines/sizing-calibration.json).
  *
  * Model states (bytes per parameter), following the rendered trainer's precision ({@link TrainerProfile}):
