@@ -11,10 +11,13 @@ import type { GpuType } from "../../components/gpu-node-pool/catalog";
  * accelerator-optimized VM pricing (https://cloud.google.com/compute/gpus-pricing, us-central1); EKS pricing
  * (https://aws.amazon.com/eks/pricing/: $0.10 per cluster-hour); GKE pricing
  * (https://cloud.google.com/kubernetes-engine/pricing: $0.10 per cluster-hour); S3 Standard and GCS Standard
- * storage pricing. Entered {@link PRICES_ENTERED}; the figures were not re-read from the live pages in that
- * session (no network): re-check them before quoting a budget.
+ * storage pricing. Entered {@link PRICES_ENTERED}. The AWS figures for g4dn.xlarge $0.526, g5.xlarge $1.006,
+ * g6.xlarge $0.8048, g6e.xlarge $1.861 (per hour, 1 GPU), p4d.24xlarge $21.96 and p5.48xlarge $55.04 (8 GPUs,
+ * after AWS's June 2025 P4/P5 price cut; p5.4xlarge $6.88 for 1 H100) were corroborated against 2026 price notes
+ * published in public repositories; the GCP, SageMaker, H200 and B200 figures were not re-read from the live
+ * pages: re-check them before quoting a budget.
  */
-export const PRICES_ENTERED = "2026-12-01 (not re-verified against the live price pages)";
+export const PRICES_ENTERED = "2026-12-01 (AWS EC2 G/P figures corroborated; GCP, SageMaker, H200, B200 not re-verified)";
 
 /** Platforms the price table covers, with the reference region. */
 export const PRICE_REGIONS = { aws: "us-east-1", sagemaker: "us-east-1", gcp: "us-central1", kubernetes: "(your own nodes)" } as const;
