@@ -15,7 +15,8 @@ export interface CostReport {
 /** Object storage the idle estimate assumes (models, checkpoints, datasets). */
 export const ASSUMED_STORAGE_GB = 500;
 
-const POOL_PLATFORM = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" } as const;
+/** Pool platform of each target (the contracts the stacks build). */
+export const POOL_PLATFORM = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" } as const;
 
 /** The cost report of a stack's config (same pool contracts the sizing uses). */
 export function costReport(config: KitConfig): CostReport {

@@ -8,7 +8,7 @@ import { mandatoryViolations, policyReport, runPolicies, type PolicyViolation } 
 import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
-import { costLines, costReport, type CostReport } from "./cost";
+import { costLines, costReport, POOL_PLATFORM, type CostReport } from "./cost";
 import { manifestsOf, type KubernetesManifest } from "./manifests";
 import { runWithMocks, type RecordedResource } from "./mock-engine";
 import type { EngineConfig } from "./stack-config";
@@ -27,8 +27,6 @@ export interface PlanResult {
   cost: CostReport;
 }
 
-/** Pool platform of each target (the contracts the stacks build). */
-const POOL_PLATFORM = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" } as const;
 
 /** GPU sizing of every pipeline against the pool it names (the same check the stacks run before deploying). */
 export function sizingLines(config: KitConfig): string[] {

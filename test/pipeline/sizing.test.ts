@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lookupModel, resolveArchitecture } from "../../pipelines/models";
-import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
+import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, GiB, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
 import type { MethodSpec } from "../../pipelines/spec";
 import { renderTrainerConfig } from "../../pipelines/trainer-config";
 import { validatePipelineAgainstPool } from "../../pipelines/validate";
@@ -114,6 +114,21 @@ describe("placement from the pool contract", () => {
     const auto = example("multi-node-full");
     auto.compute.nodes = undefined;
     expect(sizePipeline(auto, h100Pool).placement).toMatchObject({ gpusPerNode: 8, nodes: 2 });
+  });
+
+  it("refuses 8B LoRA with the plain loss on an L4: it fits the marketing 24 GB, not the 22.5 GiB the driver reports less the margin", () => {
+    const s = spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain", cpuOffload: "never" }, compute: { pool: "l4-spot", nodes: 1 } });
+    const r = sizePipeline(s, l4Pool);
+    expect(r.placement).toBeUndefined();
+    expect(r.problems.map((p) => p.path)).toEqual(["compute.pool"]);
+    // Left to choose, the sizing shards it over two L4 nodes instead.
+    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain" } }), l4Pool).placement).toMatchObject({ nodes: 2, sharding: "fsdp" });
+    const need = bytesPerGpu(r.estimate!, 1, "none");
+    // The planted fault (the catalog's marketing GB taken as usable GiB, no margin) would have accepted it.
+    expect(need).toBeLessThan(24 * GiB);
+    expect(need).toBeGreaterThan(23034 * 1024 ** 2 * 0.95);
+    // The fused loss (the default) fits.
+    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1 } }), l4Pool).placement).toMatchObject({ sharding: "none" });
   });
 
   it("refuses 70B QLoRA on one L40S (45 GiB as the driver reports it) and says what would fit", () => {
