@@ -330,6 +330,19 @@ export const FineTuningPipelineSpecSchema = z
         sequenceLength: z.number().int().min(128).max(131072).default(2048),
         /** Recompute activations in the backward pass (less memory, ~30% slower). @default true */
         gradientCheckpointing: z.boolean().default(true),
+        /** Pack several rows into each sequence (Axolotl `sample_packing`; needs flash attention): no compute spent on padding. @default true */
+        samplePacking: z.boolean().default(true),
+        /** Flash attention (Axolotl `flash_attention`; PyTorch SDPA on GPUs older than Ampere); off: eager attention, O(sequence²) memory. @default true */
+        flashAttention: z.boolean().default(true),
+        /**
+         * Loss kernel: `auto` (Liger's fused linear cross-entropy where Liger supports the model, else plain), `liger`,
+         * `cut-cross-entropy` (Apple's CCE), `plain` (logits materialised in fp32). @default "auto"
+         */
+        lossKernel: z.enum(["auto", "liger", "cut-cross-entropy", "plain"]).default("auto"),
+        /** FSDP CPU offload of parameters, gradients and optimizer states: `auto` (only when no GPU-only layout fits), `never`. @default "auto" */
+        cpuOffload: z.enum(["auto", "never"]).default("auto"),
+        /** Tokens in the training split, for the cost and time estimate. @default - dataset.minExamples × sequenceLength / 2 (an assumption the estimate states) */
+        datasetTokens: z.number().positive().optional(),
         /** Learning-rate schedule. @default "cosine" */
         lrScheduler: z.enum(["cosine", "linear", "constant_with_warmup"]).default("cosine"),
         /** Warm-up as a fraction of steps. @default 0.03 */

@@ -1,5 +1,5 @@
 import type { ModelArchitecture } from "./models";
-import type { Placement, SizingResult } from "./sizing";
+import type { Placement, SizingResult, TrainerFeatures } from "./sizing";
 import { GiB } from "./sizing";
 import { learningRateOf, type FineTuningPipelineSpec } from "./spec";
 
@@ -26,7 +26,26 @@ const DATASET_TYPE: Record<FineTuningPipelineSpec["dataset"]["format"], unknown>
 /** The Axolotl plugin the kit ships (time-based checkpoints, metrics push). */
 export const TRAINER_PLUGIN = "ftkit_trainer_plugin.FinetuneKitPlugin";
 
-export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArchitecture, placement: Placement, paths: TrainerPaths): Record<string, unknown> {
+/** Axolotl plugins of the loss kernels (Axolotl docs: integrations/liger, integrations/cut_cross_entropy). */
+export const LOSS_PLUGINS = {
+  liger: "axolotl.integrations.liger.LigerPlugin",
+  "cut-cross-entropy": "axolotl.integrations.cut_cross_entropy.CutCrossEntropyPlugin",
+} as const;
+
+/** Axolotl keys of the throughput features the sizing resolved (attention kernel, packing, loss kernel). */
+export function throughputKeys(f: TrainerFeatures): { keys: Record<string, unknown>; plugins: string[] } {
+  const keys: Record<string, unknown> = {
+    sample_packing: f.samplePacking,
+    pad_to_sequence_len: f.samplePacking,
+    flash_attention: f.attention === "flash",
+    ...(f.attention === "sdpa" ? { sdp_attention: true } : {}),
+  };
+  if (f.loss === "liger") Object.assign(keys, { liger_rope: true, liger_rms_norm: true, liger_glu_activation: true, liger_fused_linear_cross_entropy: true });
+  if (f.loss === "cut-cross-entropy") keys.cut_cross_entropy = true;
+  return { keys, plugins: f.loss === "plain" ? [] : [LOSS_PLUGINS[f.loss]] };
+}
+
+export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArchitecture, placement: Placement, paths: TrainerPaths, features?: TrainerFeatures): Record<string, unknown> {
   const t = spec.training;
   const m = spec.method;
   const dataset = (file: string) => ({ path: `${paths.dataDir}/${file}`, ds_type: "json", type: DATASET_TYPE[spec.dataset.format], split: "train", ...(spec.dataset.format === "chat" ? { field_messages: "messages" } : {}) });
@@ -40,6 +59,7 @@ export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArc
     sequence_len: t.sequenceLength,
     sample_packing: false,
     pad_to_sequence_len: false,
+    flash_attention: true,
     micro_batch_size: t.batchSize,
     gradient_accumulation_steps: t.gradientAccumulationSteps,
     num_epochs: t.epochs,
@@ -50,7 +70,6 @@ export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArc
     weight_decay: 0.0,
     bf16: "auto",
     tf32: true,
-    flash_attention: true,
     gradient_checkpointing: t.gradientCheckpointing,
     logging_steps: t.loggingSteps,
     evals_per_epoch: t.evalsPerEpoch,
@@ -59,6 +78,10 @@ export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArc
     seed: t.seed,
     plugins: [TRAINER_PLUGIN],
   };
+  if (features) {
+    const { keys, plugins } = throughputKeys(features);
+    Object.assign(cfg, keys, { plugins: [TRAINER_PLUGIN, ...plugins] });
+  }
   if (spec.dataset.format === "chat") cfg.chat_template = "tokenizer_default";
   if (t.earlyStoppingPatience > 0) {
     Object.assign(cfg, { early_stopping_patience: t.earlyStoppingPatience, load_best_model_at_end: true, metric_for_best_model: "eval_loss", greater_is_better: false });
@@ -78,11 +101,11 @@ export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArc
       bnb_config_kwargs: { bnb_4bit_quant_type: m.quantization.type, bnb_4bit_use_double_quant: m.quantization.doubleQuant, llm_int8_has_fp16_weight: false },
     });
   }
-  if (placement.sharding === "fsdp") {
+  if (placement.sharding === "fsdp" || placement.sharding === "fsdp-offload") {
     Object.assign(cfg, {
       fsdp_version: 2,
       fsdp_config: {
-        offload_params: false,
+        offload_params: placement.sharding === "fsdp-offload",
         state_dict_type: "SHARDED_STATE_DICT",
         auto_wrap_policy: "TRANSFORMER_BASED_WRAP",
         transformer_layer_cls_to_wrap: arch.decoderLayerClass,
@@ -107,8 +130,9 @@ export function renderSizingRecord(spec: FineTuningPipelineSpec, result: SizingR
     method: spec.method.type,
     fits: p !== undefined,
     reason: p ? "fits" : result.problems.map((x) => x.message).join("; "),
-    placement: p ? { gpusPerNode: p.gpusPerNode, nodes: p.nodes, totalGpus: p.totalGpus, sharding: p.sharding, gibPerGpu: g(p.bytesPerGpu), gpuGiB: g(p.gpuBytes) } : null,
-    estimateGiB: e ? { weights: g(e.weights), gradients: g(e.gradients), optimizer: g(e.optimizer), adapters: g(e.adapters), activations: g(e.activations), modelStates: g(e.shardable) } : null,
+    placement: p ? { gpusPerNode: p.gpusPerNode, nodes: p.nodes, totalGpus: p.totalGpus, sharding: p.sharding, gibPerGpu: g(p.bytesPerGpu), gpuGiB: g(p.gpuBytes), usableGiB: g(p.usableBytes), hostGiBPerNode: g(p.hostBytesPerNode) } : null,
+    estimateGiB: e ? { weights: g(e.weights), gradients: g(e.gradients), optimizer: g(e.optimizer), optimizerHost: g(e.optimizerHost), adapters: g(e.adapters), activations: g(e.activations), logits: g(e.logits), modelStates: g(e.shardable) } : null,
+    trainer: result.trainer ? { samplePacking: result.trainer.samplePacking, attention: result.trainer.attention, loss: result.trainer.loss, precision: result.trainer.profile.precision, notes: result.trainer.notes } : null,
     parameters: e?.parameters ?? null,
     trainableParameters: e?.trainableParameters ?? null,
   };

@@ -9,6 +9,7 @@ import { main } from "../stacks/main";
 import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
 import { imagePlanFiles } from "./images";
+import { costLines, costReport, POOL_PLATFORM, type CostReport } from "./cost";
 import { manifestsOf, type KubernetesManifest } from "./manifests";
 import { runWithMocks, type RecordedResource } from "./mock-engine";
 import type { EngineConfig } from "./stack-config";
@@ -23,10 +24,10 @@ export interface PlanResult {
   violations: PolicyViolation[];
   /** GPU sizing of each pipeline on its pool (one line each). */
   sizing: string[];
+  /** Cost and time per pipeline and the idle cost (cost.json). */
+  cost: CostReport;
 }
 
-/** Pool platform of each target (the contracts the stacks build). */
-const POOL_PLATFORM = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" } as const;
 
 /** GPU sizing of every pipeline against the pool it names (the same check the stacks run before deploying). */
 export function sizingLines(config: KitConfig): string[] {
@@ -38,7 +39,7 @@ export function sizingLines(config: KitConfig): string[] {
 }
 
 /** Strips the namespace from engine config and types it (throws ConfigError on invalid config). */
-function kitConfigOf(engine: EngineConfig): KitConfig {
+export function kitConfigOf(engine: EngineConfig): KitConfig {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(engine.config)) {
     if (!k.startsWith("finetune:")) continue;
@@ -56,7 +57,7 @@ export async function planStack(stack: string, engine: EngineConfig): Promise<Pl
   const config = kitConfigOf(engine);
   const { resources, outputs } = await runWithMocks(() => main(), { project: "finetune", stack, config: engine.config, secretKeys: engine.secretKeys });
   const violations = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": stack });
-  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config) };
+  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config), cost: costReport(config) };
 }
 
 function safe(s: string): string {
@@ -140,6 +141,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
 
   for (const [rel, text] of imagePlanFiles(result.config, result.manifests)) files.set(rel, text);
   files.set("policy-report.json", JSON.stringify(policyReport(result.violations), null, 2));
+  files.set("cost.json", JSON.stringify(result.cost, null, 2));
   return files;
 }
 
@@ -183,6 +185,8 @@ export function summarize(result: PlanResult): string {
   lines.push(`Kubernetes objects: ${result.manifests.length}`);
   lines.push(`Pipelines (GPU sizing): ${result.config.pipelines.length ? "" : "none"}`);
   for (const s of result.sizing) lines.push(`  ${s}`);
+  lines.push("Cost and time (estimates, see cost.json):");
+  for (const s of costLines(result.cost)) lines.push(`  ${s}`);
   const mandatory = mandatoryViolations(result.violations);
   const advisory = result.violations.filter((v) => v.enforcementLevel !== "mandatory");
   lines.push(`Policies: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`);

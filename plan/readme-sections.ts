@@ -7,6 +7,9 @@ import { FineTuningPipelineSpecSchema } from "../pipelines/spec";
 import * as versions from "../components/versions";
 import type { ChartPin, ImagePin } from "../components/versions";
 import { configReferenceMarkdown } from "./config-reference";
+import { exampleCostTable } from "./cost";
+import { kitConfigOf } from "./plan";
+import { loadStackConfigFile, stackConfigPath } from "./stack-config";
 
 /** Every pinned chart and image of components/versions.ts, with the date it was checked. */
 function versionTable(): string {
@@ -38,5 +41,6 @@ export function generatedSections(): Record<string, string> {
     "policy-list": policyListMarkdown(),
     "pipeline-dag": pipelineDag(),
     versions: versionTable(),
+    "example-costs": exampleCostTable((stack) => kitConfigOf(loadStackConfigFile(stackConfigPath(stack)))),
   };
 }

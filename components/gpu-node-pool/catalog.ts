@@ -2,7 +2,14 @@
  * The GPU catalog: every GPU type the kit knows, with the facts each platform needs. One table; every
  * lookup in the kit goes through the helpers below. Checked 2026-11-29 against the AWS EC2 accelerated
  * instance pages, the SageMaker instance pricing page, the GCP GPU machine-types page and NVIDIA's CUDA GPU
- * compute-capability table. Memory is the GPU's usable memory in GiB as NVIDIA sells it (e.g. 141 for H200).
+ * compute-capability table. `memoryGiB` is the memory as NVIDIA sells it (e.g. 141 for H200), for names and
+ * messages; `memoryMiB` is what the driver reports (`nvidia-smi` "Memory-Usage" total, MiB) and is what the
+ * sizing checks against (L4 23034 MiB ≈ 22.5 GiB, not 24). Sources of each MiB figure: `nvidia-smi` output
+ * published in public repositories and cloud docs (checked 2026-12-01 with the kit's code search: L4 23034,
+ * A10G 23028, L40S 46068, H100 80GB HBM3 81559, H200 143771, B200 183359); T4 15360, A100 40GB 40960 and
+ * A100 80GB 81920 are the sizes NVIDIA's datasheets give and `nvidia-smi` prints (15360MiB, 40960MiB, 81920MiB).
+ * `peakDenseTflops` is the dense (no sparsity) bf16 tensor-core peak from NVIDIA's datasheets (fp16 for T4,
+ * which has no bf16), used by the cost estimate.
  *
  * Pure data and pure functions: no Pulumi imports.
  */
@@ -47,8 +54,14 @@ export interface GpuSpec {
   key: string;
   /** Marketing name, for messages. */
   displayName: string;
-  /** Usable memory of one GPU in GiB. */
+  /** Memory of one GPU in GiB as sold (names and messages). */
   memoryGiB: number;
+  /** Memory of one GPU as the driver reports it (`nvidia-smi`), MiB: what the sizing checks against. */
+  memoryMiB: number;
+  /** Dense bf16 tensor-core peak, TFLOPS (fp16 where the GPU has no bf16), NVIDIA datasheet. */
+  peakDenseTflops: number;
+  /** The GPU computes in bf16 (compute capability ≥ 8.0): Axolotl `bf16: auto` trains in pure bf16, else fp16 mixed precision. */
+  bf16: boolean;
   architecture: GpuArchitecture;
   /** CUDA compute capability, e.g. `8.0`. */
   computeCapability: string;
@@ -91,6 +104,9 @@ export const GPU_CATALOG = {
     key: "t4",
     displayName: "NVIDIA T4",
     memoryGiB: 16,
+    memoryMiB: 15360,
+    peakDenseTflops: 65,
+    bf16: false,
     architecture: "turing",
     computeCapability: "7.5",
     minDriverBranch: 418,
@@ -108,6 +124,9 @@ export const GPU_CATALOG = {
     key: "a10g",
     displayName: "NVIDIA A10G",
     memoryGiB: 24,
+    memoryMiB: 23028,
+    peakDenseTflops: 70,
+    bf16: true,
     architecture: "ampere",
     computeCapability: "8.6",
     minDriverBranch: 460,
@@ -134,6 +153,9 @@ export const GPU_CATALOG = {
     key: "l4",
     displayName: "NVIDIA L4",
     memoryGiB: 24,
+    memoryMiB: 23034,
+    peakDenseTflops: 121,
+    bf16: true,
     architecture: "ada",
     computeCapability: "8.9",
     minDriverBranch: 525,
@@ -163,6 +185,9 @@ export const GPU_CATALOG = {
     key: "l40s",
     displayName: "NVIDIA L40S",
     memoryGiB: 48,
+    memoryMiB: 46068,
+    peakDenseTflops: 362,
+    bf16: true,
     architecture: "ada",
     computeCapability: "8.9",
     minDriverBranch: 525,
@@ -189,6 +214,9 @@ export const GPU_CATALOG = {
     key: "a100-40gb",
     displayName: "NVIDIA A100 40GB",
     memoryGiB: 40,
+    memoryMiB: 40960,
+    peakDenseTflops: 312,
+    bf16: true,
     architecture: "ampere",
     computeCapability: "8.0",
     minDriverBranch: 450,
@@ -205,6 +233,9 @@ export const GPU_CATALOG = {
     key: "a100-80gb",
     displayName: "NVIDIA A100 80GB",
     memoryGiB: 80,
+    memoryMiB: 81920,
+    peakDenseTflops: 312,
+    bf16: true,
     architecture: "ampere",
     computeCapability: "8.0",
     minDriverBranch: 450,
@@ -221,6 +252,9 @@ export const GPU_CATALOG = {
     key: "h100",
     displayName: "NVIDIA H100 80GB",
     memoryGiB: 80,
+    memoryMiB: 81559,
+    peakDenseTflops: 989,
+    bf16: true,
     architecture: "hopper",
     computeCapability: "9.0",
     minDriverBranch: 525,
@@ -237,6 +271,9 @@ export const GPU_CATALOG = {
     key: "h200",
     displayName: "NVIDIA H200 141GB",
     memoryGiB: 141,
+    memoryMiB: 143771,
+    peakDenseTflops: 989,
+    bf16: true,
     architecture: "hopper",
     computeCapability: "9.0",
     minDriverBranch: 550,
@@ -250,6 +287,9 @@ export const GPU_CATALOG = {
     key: "b200",
     displayName: "NVIDIA B200 180GB",
     memoryGiB: 180,
+    memoryMiB: 183359,
+    peakDenseTflops: 2250,
+    bf16: true,
     architecture: "blackwell",
     computeCapability: "10.0",
     minDriverBranch: 570,
@@ -260,6 +300,11 @@ export const GPU_CATALOG = {
     gcp: { acceleratorType: "nvidia-b200", machineTypes: [g("a4-highgpu-8g", 8, 224, 3968, "hyperdisk-balanced")] },
   },
 } as const satisfies Record<string, GpuSpec>;
+
+/** Memory of one GPU as the driver reports it, in bytes (what training may allocate at most). */
+export function driverMemoryBytes(key: string): number {
+  return gpuSpec(key).memoryMiB * 1024 ** 2;
+}
 
 /** A GPU type key of the catalog. */
 export type GpuType = keyof typeof GPU_CATALOG;

@@ -923,7 +923,7 @@ export function renderKubernetesPipeline(input: KubernetesPipelineInput, index =
   const c: Ctx = { input, spec, names, images: stageImages(spec), layout, placement: sizing.placement, arch: sizing.arch, env: [], envFrom };
   c.env = commonEnv(spec, input, ARGO_RUN_ID);
 
-  const trainer = renderTrainerConfig(spec, sizing.arch, sizing.placement, { baseModel: LOCAL.model, dataDir: LOCAL.data, outputDir: LOCAL.output });
+  const trainer = renderTrainerConfig(spec, sizing.arch, sizing.placement, { baseModel: LOCAL.model, dataDir: LOCAL.data, outputDir: LOCAL.output }, sizing.trainer);
   const configFiles = {
     "trainer.json": JSON.stringify(trainer, null, 2),
     "sizing.json": JSON.stringify(renderSizingRecord(spec, sizing), null, 2),

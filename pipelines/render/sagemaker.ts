@@ -353,7 +353,7 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
     Steps: steps,
   };
   const configFiles = {
-    "trainer.json": JSON.stringify(renderTrainerConfig(spec, sizing.arch, placement, { baseModel: "/opt/ml/input/data/model", dataDir: "/opt/ml/input/data/data", outputDir: "/opt/ml/checkpoints" }), null, 2),
+    "trainer.json": JSON.stringify(renderTrainerConfig(spec, sizing.arch, placement, { baseModel: "/opt/ml/input/data/model", dataDir: "/opt/ml/input/data/data", outputDir: "/opt/ml/checkpoints" }, sizing.trainer), null, 2),
     "sizing.json": JSON.stringify(renderSizingRecord(spec, sizing), null, 2),
     "thresholds.json": JSON.stringify(renderThresholds(spec), null, 2),
   };

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { describe, expect, it } from "vitest";
-import { GPU_CATALOG, GPU_TYPES, awsInstanceTypes, findShape, gcpMachineType, gpuCountsOffered, gpuSpec, sagemakerInstanceType } from "../../components/gpu-node-pool/catalog";
+import { GPU_CATALOG, GPU_TYPES, awsInstanceTypes, driverMemoryBytes, findShape, gcpMachineType, gpuCountsOffered, gpuSpec, sagemakerInstanceType } from "../../components/gpu-node-pool/catalog";
 import { EksGpuNodePool } from "../../components/gpu-node-pool/eks";
 import { GkeGpuNodePool } from "../../components/gpu-node-pool/gke";
 import { existingNodesPoolContract, sagemakerPoolContract } from "../../components/gpu-node-pool/pool-contract";
@@ -25,6 +25,27 @@ describe("GPU catalog", () => {
       ["b200", 180, "blackwell", "10.0"],
     ]);
     for (const k of GPU_TYPES) expect(ARCHITECTURE_MIN_CUDA[GPU_CATALOG[k].architecture], k).toBeDefined();
+  });
+
+  // nvidia-smi totals (MiB) as published in public nvidia-smi output; the sizing checks against these, not the
+  // marketing GB (an L4 is 22.5 GiB, not 24).
+  it("knows each GPU's memory as the driver reports it, its dense bf16 peak and whether it computes in bf16", () => {
+    expect(Object.fromEntries(GPU_TYPES.map((k) => [k, [GPU_CATALOG[k].memoryMiB, GPU_CATALOG[k].peakDenseTflops, GPU_CATALOG[k].bf16]]))).toEqual({
+      t4: [15360, 65, false],
+      a10g: [23028, 70, true],
+      l4: [23034, 121, true],
+      l40s: [46068, 362, true],
+      "a100-40gb": [40960, 312, true],
+      "a100-80gb": [81920, 312, true],
+      h100: [81559, 989, true],
+      h200: [143771, 989, true],
+      b200: [183359, 2250, true],
+    });
+    expect(driverMemoryBytes("l4") / 1024 ** 3).toBeCloseTo(22.49, 2);
+    for (const k of GPU_TYPES) {
+      expect(GPU_CATALOG[k].memoryMiB / 1024, k).toBeLessThanOrEqual(GPU_CATALOG[k].memoryGiB);
+      expect(GPU_CATALOG[k].bf16, k).toBe(Number(GPU_CATALOG[k].computeCapability) >= 8);
+    }
   });
 
   it("maps GPUs to GCP accelerator names and machine types", () => {

@@ -74,11 +74,11 @@ describe("KubernetesFineTuningPipeline", () => {
   });
 
   it("refuses a gated model without a hub token and a model that cannot fit, listing every problem", async () => {
-    const e = await errorOf(() => new KubernetesFineTuningPipeline("big", { spec: spec({ baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "v1", gated: true }, method: { type: "full" } }), pool: l4Pool, store: minioStore, namespace: "Finetune", index: 3 }));
+    const e = await errorOf(() => new KubernetesFineTuningPipeline("big", { spec: spec({ baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "v1", gated: true }, method: { type: "full" }, training: { cpuOffload: "never" }, compute: { pool: "l4-spot", nodes: 1 } }), pool: l4Pool, store: minioStore, namespace: "Finetune", index: 3 }));
     expect(e.errors.map((x) => x.propertyPath)).toEqual(["hubToken", "namespace", "finetune:pipelines[3].compute.pool"]);
     expect(e.message).toContain('KubernetesFineTuningPipeline "big" has invalid arguments (3 problems):');
     expect(e.message).toContain("hubToken: is required because meta-llama/Llama-3.1-8B-Instruct is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)");
-    expect(e.message).toContain("finetune:pipelines[3].compute.pool: full fine-tuning of 8.0B parameters needs ~137 GiB");
+    expect(e.message).toContain("finetune:pipelines[3].compute.pool: full fine-tuning of 8.0B parameters needs ~68 GiB");
   });
 
   it("refuses a namespace other than the pool's LocalQueue's (Kueue admits only workloads of the queue's namespace)", async () => {

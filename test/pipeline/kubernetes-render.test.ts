@@ -200,19 +200,20 @@ describe("training on spot GPUs", () => {
     expect(sync.restartPolicy).toBe("Always");
     expect(sync.command).toEqual(["python3", "/scripts/checkpoints.py", "sync", "--checkpoints", "s3://finetune/checkpoints/support-assistant/{{workflow.name}}", "--local", "/workspace/output", "--nodes", "1", "--keep", "3", "--interval", "30", "--node-rank", "$(FTKIT_NODE_RANK)"]);
     const cfg = JSON.parse(renders.get("support-assistant")!.configFiles["trainer.json"]);
-    expect(cfg).toMatchObject({ adapter: "qlora", load_in_4bit: true, lora_r: 16, lora_target_linear: true, bnb_config_kwargs: { bnb_4bit_quant_type: "nf4", bnb_4bit_use_double_quant: true }, optimizer: "paged_adamw_8bit", save_total_limit: 4, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin"], early_stopping_patience: 3 });
+    expect(cfg).toMatchObject({ adapter: "qlora", load_in_4bit: true, lora_r: 16, lora_target_linear: true, bnb_config_kwargs: { bnb_4bit_quant_type: "nf4", bnb_4bit_use_double_quant: true }, optimizer: "paged_adamw_8bit", save_total_limit: 4, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.liger.LigerPlugin"], early_stopping_patience: 3 });
+    expect(cfg).toMatchObject({ sample_packing: true, pad_to_sequence_len: true, flash_attention: true, liger_fused_linear_cross_entropy: true });
   });
 
   it("runs multi-node torchrun over an indexed Job with a c10d rendezvous on node 0 and FSDP sharding", () => {
     const js = jobset("multi-node-full");
     const job = js.spec.replicatedJobs[0].template.spec;
-    expect(job).toMatchObject({ parallelism: 3, completions: 3, completionMode: "Indexed", backoffLimit: 0 });
+    expect(job).toMatchObject({ parallelism: 2, completions: 2, completionMode: "Indexed", backoffLimit: 0 });
     expect(js.spec.network).toEqual({ enableDNSHostnames: true, publishNotReadyAddresses: true });
     const cmd: string[] = job.template.spec.containers[0].command;
-    expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(["torchrun", "--nproc-per-node=8", "--nnodes=3", "--node-rank={node_rank}", "--rdzv-backend=c10d", "--rdzv-endpoint={{workflow.name}}-train-node-0-0.{{workflow.name}}-train:29500", "--rdzv-id={{workflow.name}}", "-m", "axolotl.cli.train", "{config}"]);
+    expect(cmd.slice(cmd.indexOf("--") + 1)).toEqual(["torchrun", "--nproc-per-node=8", "--nnodes=2", "--node-rank={node_rank}", "--rdzv-backend=c10d", "--rdzv-endpoint={{workflow.name}}-train-node-0-0.{{workflow.name}}-train:29500", "--rdzv-id={{workflow.name}}", "-m", "axolotl.cli.train", "{config}"]);
     expect(job.template.spec.containers[0].resources.requests["nvidia.com/gpu"]).toBe("8");
     expect(JSON.parse(renders.get("multi-node-full")!.configFiles["trainer.json"]).fsdp_config).toMatchObject({ transformer_layer_cls_to_wrap: "LlamaDecoderLayer", state_dict_type: "SHARDED_STATE_DICT" });
-    expect(JSON.parse(renders.get("multi-node-full")!.configFiles["sizing.json"]).placement).toMatchObject({ nodes: 3, gpusPerNode: 8, sharding: "fsdp" });
+    expect(JSON.parse(renders.get("multi-node-full")!.configFiles["sizing.json"]).placement).toMatchObject({ nodes: 2, gpusPerNode: 8, sharding: "fsdp" });
   });
 });
 

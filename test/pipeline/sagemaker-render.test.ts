@@ -102,7 +102,7 @@ describe("SageMaker renderer", () => {
     expect(t.ResourceConfig).toEqual({ InstanceCount: 1, InstanceType: "ml.g6.2xlarge", VolumeSizeInGB: 200, VolumeKmsKeyId: awsStore.kmsKeyId });
     expect(JSON.parse(t.HyperParameters.ftkit_argv)).toEqual(expect.arrayContaining(["--checkpoints", "/opt/ml/checkpoints", "--marker", ".saved-node-"]));
     const multi = step(render("multi-node-full").definition, "Training").Arguments;
-    expect(multi.ResourceConfig.InstanceCount).toBe(3);
+    expect(multi.ResourceConfig.InstanceCount).toBe(2);
     expect(JSON.parse(multi.HyperParameters.ftkit_argv)).toContain("--rdzv-endpoint={leader}:29500");
     const onDemand = renderSageMakerPipeline({ spec: spec({ compute: { pool: "l4-spot", spot: false } }), pool: SAGEMAKER_POOLS["l4-spot"], store: awsStore, roleArn: "arn:aws:iam::1:role/r", codeUri: "s3://a/b", configUri: "s3://a/c" });
     expect(step(onDemand.definition, "Training").Arguments.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 86400 });

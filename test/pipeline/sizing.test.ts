@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { lookupModel, resolveArchitecture } from "../../pipelines/models";
-import { adapterParameters, bytesPerGpu, describeSizing, estimateMemory, GiB, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
+import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, GiB, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
 import type { MethodSpec } from "../../pipelines/spec";
+import { renderTrainerConfig } from "../../pipelines/trainer-config";
 import { validatePipelineAgainstPool } from "../../pipelines/validate";
 import { example, h100Pool, l4Pool, spec } from "./fixtures";
 
 const qlora = (rank: number, optimizer: MethodSpec["optimizer"] = "paged_adamw_8bit"): MethodSpec => ({ type: "qlora", rank, alpha: 16, dropout: 0.05, targetModules: ["all-linear"], quantization: { bits: 4, type: "nf4", doubleQuant: true }, optimizer });
 const full: MethodSpec = { type: "full", optimizer: "adamw_torch" };
 const input = (id: string, method: MethodSpec, sequenceLength: number, batchSize: number): SizingInput => ({ arch: lookupModel(id)!, method, sequenceLength, batchSize, gradientCheckpointing: true });
-const singleGpuGB = (i: SizingInput) => bytesPerGpu(estimateMemory(i), i.arch, 1, "none") / 1e9;
+const singleGpuGB = (i: SizingInput) => bytesPerGpu(estimateMemory(i), 1, "none") / 1e9;
 
 describe("GPU memory estimates against published reference points", () => {
   // QLoRA paper (Dettmers et al. 2023), abstract: "finetune a 65B parameter model on a single 48GB GPU"
@@ -27,15 +28,39 @@ describe("GPU memory estimates against published reference points", () => {
     expect(gb).toBeGreaterThan(5); // 4-bit weights alone are ~3.9 GB
   });
 
-  // ZeRO (Rajbhandari et al. 2020) §3.1: mixed-precision Adam holds 16 bytes per parameter of model states;
-  // with activations and overhead the whole is 16–18 bytes per parameter for a short sequence.
-  it("full fine-tuning needs 16 bytes/parameter of model states, 16–18 bytes/parameter in all", () => {
+  // The trainer the kit renders (Axolotl, bf16: auto) keeps weights, gradients and AdamW moments in bf16:
+  // 8 bytes/parameter (LLaMA-Factory's "pure_bf16" row: 8x GB). fp16 mixed precision on GPUs without bf16
+  // keeps fp32 weights and states: 16 bytes/parameter (ZeRO, Rajbhandari et al. 2020: "16Ψ bytes").
+  it("full fine-tuning: 8 bytes/parameter in pure bf16, 16 in fp16 mixed precision; 8-bit AdamW 6", () => {
     const i = input("huggyllama/llama-7b", full, 512, 1);
-    const e = estimateMemory(i);
-    expect(e.bytesPerParameter).toBe(16);
-    const perParam = bytesPerGpu(e, i.arch, 1, "none") / e.parameters;
-    expect(perParam).toBeGreaterThanOrEqual(16);
-    expect(perParam).toBeLessThanOrEqual(18);
+    expect(estimateMemory(i).bytesPerParameter).toBe(8);
+    expect(estimateMemory({ ...i, trainer: { ...KIT_TRAINER, precision: "fp16-mixed" } }).bytesPerParameter).toBe(16);
+    expect(estimateMemory({ ...i, method: { type: "full", optimizer: "adamw_bnb_8bit" } }).bytesPerParameter).toBe(6);
+  });
+
+  it("paged optimizers keep their states in host memory, counted per node", () => {
+    const e = estimateMemory(input("meta-llama/Llama-3.1-8B-Instruct", qlora(16, "paged_adamw_32bit"), 2048, 1));
+    expect(e.optimizer).toBe(0);
+    expect(e.optimizerHost).toBe(e.trainableParameters * 8);
+    expect(hostBytesPerNode(e, 2, 1, "ddp")).toBe(2 * HOST_BYTES_PER_PROCESS + 2 * e.optimizerHost);
+    expect(hostBytesPerNode(e, 2, 2, "fsdp")).toBe(2 * HOST_BYTES_PER_PROCESS + e.optimizerHost / 2 + e.weights);
+  });
+
+  it("the loss kernel decides the logits term: plain 12 B × vocabulary per token, fused 4 B × hidden", () => {
+    const i = input("meta-llama/Llama-3.1-8B-Instruct", qlora(16), 2048, 2);
+    expect(estimateMemory({ ...i, trainer: { ...KIT_TRAINER, loss: "plain" } }).logits).toBe(4096 * 128256 * 12);
+    expect(estimateMemory({ ...i, trainer: { ...KIT_TRAINER, loss: "chunked" } }).logits).toBe(4096 * 128256 * 4);
+    expect(estimateMemory(i).logits).toBe(4096 * 4096 * 4);
+  });
+
+  it("FSDP gather buffers hold two layers in the weights' own dtype (4-bit for QLoRA)", () => {
+    const a = lookupModel("meta-llama/Llama-3.1-70B-Instruct")!;
+    const layer = (a.parameters - 2 * a.vocabSize * a.hiddenSize) / a.layers;
+    const q = estimateMemory({ ...input("meta-llama/Llama-3.1-70B-Instruct", qlora(16), 2048, 1) });
+    expect(q.layerWeightBytes).toBeCloseTo(layer * (0.5 + 0.127 / 8), 0);
+    expect(allocatedPerGpu(q, 4, "fsdp") - q.shardable / 4 - q.perGpu).toBeCloseTo(2 * layer * (0.5 + 0.127 / 8), 0);
+    const f = estimateMemory(input("meta-llama/Llama-3.1-70B-Instruct", full, 2048, 1));
+    expect(allocatedPerGpu(f, 16, "fsdp-offload")).toBeCloseTo(2 * layer * 2 + f.perGpu, 0);
   });
 
   // QLoRA paper §3: double quantization saves ~0.37 bits per parameter (0.5 → 0.127 bits of constants).
@@ -70,31 +95,77 @@ describe("GPU memory estimates against published reference points", () => {
 });
 
 describe("placement from the pool contract", () => {
-  it("puts QLoRA of an 8B model on one L4", () => {
+  it("puts QLoRA of an 8B model on one L4, against the driver-reported 22.5 GiB less the 5% margin", () => {
     const r = sizePipeline(spec(), l4Pool);
     expect(r.problems).toEqual([]);
-    expect(r.placement).toMatchObject({ gpusPerNode: 1, nodes: 1, sharding: "none" });
-    expect(describeSizing(spec(), r)).toMatch(/^support: qlora 8\.0B on l4-spot: 1 node × 1 GPU \(single GPU\), ~\d+ GiB of 24 GiB per GPU$/);
+    expect(r.placement).toMatchObject({ gpusPerNode: 1, nodes: 1, sharding: "none", gpuBytes: 23034 * 1024 ** 2 });
+    expect(describeSizing(spec(), r)).toBe("support: qlora 8.0B on l4-spot: 1 node × 1 GPU (single GPU), ~10 of 21.4 GiB usable per GPU, ~7 GiB host per node");
   });
 
-  it("shards a full fine-tune of an 8B model with FSDP across the fewest H100s that fit", () => {
+  it("fits a full fine-tune of an 8B model on one 80 GB H100 (pure bf16, 8 bytes/parameter)", () => {
     const r = sizePipeline(spec({ method: { type: "full" }, compute: { pool: "h100-spot" } }), h100Pool);
-    expect(r.placement).toMatchObject({ gpusPerNode: 2, nodes: 1, totalGpus: 2, sharding: "fsdp" });
-    expect(r.placement!.bytesPerGpu).toBeLessThanOrEqual(80 * GiB);
+    expect(r.placement).toMatchObject({ gpusPerNode: 1, nodes: 1, totalGpus: 1, sharding: "none" });
+    expect(r.placement!.bytesPerGpu).toBeLessThanOrEqual(81559 * 1024 ** 2 * 0.95);
   });
 
-  it("spreads the multi-node example over 3 nodes × 8 GPUs", () => {
+  it("puts the 70B full example on 2 nodes × 8 H100 (was 3 with 16 bytes/parameter)", () => {
     const r = sizePipeline(example("multi-node-full"), h100Pool);
-    expect(r.placement).toMatchObject({ gpusPerNode: 8, nodes: 3, totalGpus: 24, sharding: "fsdp" });
+    expect(r.placement).toMatchObject({ gpusPerNode: 8, nodes: 2, totalGpus: 16, sharding: "fsdp" });
+    const auto = example("multi-node-full");
+    auto.compute.nodes = undefined;
+    expect(sizePipeline(auto, h100Pool).placement).toMatchObject({ gpusPerNode: 8, nodes: 2 });
   });
 
-  it("refuses a full fine-tune of 8B on one L4 and says what would fit", () => {
-    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" } }), l4Pool, 0);
+  it("refuses 8B LoRA with the plain loss on an L4: it fits the marketing 24 GB, not the 22.5 GiB the driver reports less the margin", () => {
+    const s = spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain", cpuOffload: "never" }, compute: { pool: "l4-spot", nodes: 1 } });
+    const r = sizePipeline(s, l4Pool);
+    expect(r.placement).toBeUndefined();
+    expect(r.problems.map((p) => p.path)).toEqual(["compute.pool"]);
+    // Left to choose, the sizing shards it over two L4 nodes instead.
+    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain" } }), l4Pool).placement).toMatchObject({ nodes: 2, sharding: "fsdp" });
+    const need = bytesPerGpu(r.estimate!, 1, "none");
+    // The planted fault (the catalog's marketing GB taken as usable GiB, no margin) would have accepted it.
+    expect(need).toBeLessThan(24 * GiB);
+    expect(need).toBeGreaterThan(23034 * 1024 ** 2 * 0.95);
+    // The fused loss (the default) fits.
+    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1 } }), l4Pool).placement).toMatchObject({ sharding: "none" });
+  });
+
+  it("refuses 70B QLoRA on one L40S (45 GiB as the driver reports it) and says what would fit", () => {
+    const q70 = spec({ baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" } });
+    expect(sizePipeline(q70, { ...l4Pool, name: "l40s", gpuType: "l40s", gpuMemoryGiB: 48, maxNodes: 1 }).problems).toEqual([
+      {
+        path: "compute.pool",
+        message:
+          'qlora of 71B parameters needs ~50 GiB of GPU memory (model states ~39 GiB, activations ~7 GiB per GPU); pool "l40s" has 42.7 GiB usable (45.0 GiB per GPU as the driver reports it, less 5% margin) × 1 GPU per node × 1 node (a pool with at least 2 GPUs of this type (FSDP-sharded) or GPUs with more memory)',
+      },
+    ]);
+  });
+
+  it("refuses a full fine-tune of 8B on one L4 node and says what would fit", () => {
+    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 1 }, training: { cpuOffload: "never" } }), l4Pool, 0);
     expect(problems).toEqual([
       {
         key: "finetune:pipelines[0].compute.pool",
         message:
-          'full fine-tuning of 8.0B parameters needs ~137 GiB of GPU memory (model states ~120 GiB, activations ~6 GiB per GPU); pool "l4-spot" has 24 GiB × 1 GPU per node × 4 nodes; use qlora (~13 GiB per GPU on 1 GPU) or a pool with at least 8 GPUs of 24 GiB (FSDP-sharded) or GPUs with more memory',
+          'full fine-tuning of 8.0B parameters needs ~68 GiB of GPU memory (model states ~60 GiB, activations ~2 GiB per GPU) with compute.gpusPerNode auto × compute.nodes 1; pool "l4-spot" has 21.4 GiB usable (22.5 GiB per GPU as the driver reports it, less 5% margin) × 1 GPU per node × 4 nodes (use qlora (~10 GiB per GPU on 1 GPU), a pool with at least 4 GPUs of this type (FSDP-sharded) or GPUs with more memory or more compute.gpusPerNode/nodes)',
+      },
+    ]);
+  });
+
+  it("chooses FSDP with CPU offload only when no GPU-only layout fits, and never when cpuOffload is never", () => {
+    const big = spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 } });
+    const r = sizePipeline(big, l4Pool);
+    expect(r.placement).toMatchObject({ nodes: 2, gpusPerNode: 1, sharding: "fsdp-offload" });
+    expect(sizePipeline(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 }, training: { cpuOffload: "never" } }), l4Pool).placement).toBeUndefined();
+  });
+
+  it("refuses a pod memory limit below the host memory the layout needs (fix names the value)", () => {
+    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2, memoryGiBPerGpu: 16 } }), l4Pool, 0);
+    expect(problems).toEqual([
+      {
+        key: "finetune:pipelines[0].compute.memoryGiBPerGpu",
+        message: "is 16, but the training pod needs ~51 GiB of host memory per node (6 GiB per process, CPU-offloaded model states, the bf16 state dict rank 0 loads) and its memory limit is 16 GiB × 1 GPU (raise it to at least 51, the node has 128 GiB)",
       },
     ]);
   });
@@ -108,10 +179,10 @@ describe("placement from the pool contract", () => {
   });
 
   it("refuses an explicit placement that is too small", () => {
-    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "h100-spot", gpusPerNode: 1, nodes: 1 } }), h100Pool, 0);
+    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" }, compute: { pool: "h100-spot", gpusPerNode: 1, nodes: 1 }, training: { cpuOffload: "never" } }), h100Pool, 0);
     expect(problems.map((p) => p.key)).toEqual(["finetune:pipelines[0].compute.pool"]);
     expect(problems[0].message).toContain("with compute.gpusPerNode 1 × compute.nodes 1");
-    expect(problems[0].message).toMatch(/use qlora .* or more compute\.gpusPerNode\/nodes$/);
+    expect(problems[0].message).toMatch(/\(use qlora .* or more compute\.gpusPerNode\/nodes\)$/);
   });
 
   it("asks for a parameter count when the model is unknown", () => {
@@ -137,5 +208,47 @@ describe("placement from the pool contract", () => {
     expect(servingGpus(lookupModel("meta-llama/Llama-3.1-70B-Instruct")!, 80)).toBe(2);
     const problems = validatePipelineAgainstPool(spec({ baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" } }), { ...l4Pool, gpuMemoryGiB: 48, maxNodes: 1 }, 0);
     expect(problems.map((p) => p.message)).toContain(`serving the 70.6B model in bf16 for evaluation needs 4 GPUs of 48 GiB on one node, pool "l4-spot" has 1 per node (use a pool with bigger nodes or larger GPUs)`);
+  });
+});
+
+describe("throughput by default: features the sizing resolves and the trainer config renders", () => {
+  const paths = { baseModel: "/m", dataDir: "/d", outputDir: "/o" };
+  const render = (s: ReturnType<typeof spec>, pool = l4Pool) => {
+    const r = sizePipeline(s, pool);
+    return { r, cfg: renderTrainerConfig(s, r.arch!, r.placement!, paths, r.trainer) };
+  };
+
+  it("packs samples, uses flash attention and Liger's fused loss on a bf16 GPU", () => {
+    const { r, cfg } = render(spec());
+    expect(r.trainer).toEqual({ samplePacking: true, attention: "flash", loss: "liger", profile: KIT_TRAINER, notes: [] });
+    expect(cfg).toMatchObject({ sample_packing: true, pad_to_sequence_len: true, flash_attention: true, liger_rope: true, liger_rms_norm: true, liger_glu_activation: true, liger_fused_linear_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.liger.LigerPlugin"] });
+  });
+
+  it("on a T4 (no bf16, no FlashAttention 2): SDPA, no packing, fp16 mixed precision, and says why", () => {
+    const { r, cfg } = render(spec(), { ...l4Pool, gpuType: "t4", gpuMemoryGiB: 16 });
+    expect(r.trainer).toMatchObject({ samplePacking: false, attention: "sdpa", profile: { precision: "fp16-mixed" }, notes: ["flash attention needs Ampere or newer: PyTorch SDPA instead", "sample packing needs flash attention: off"] });
+    expect(cfg).toMatchObject({ sample_packing: false, flash_attention: false, sdp_attention: true });
+  });
+
+  it("each feature is switchable: eager attention costs memory, plain loss counts the logits, CCE renders its plugin", () => {
+    const on = sizePipeline(spec(), l4Pool).estimate!;
+    const eager = sizePipeline(spec({ training: { flashAttention: false, lossKernel: "plain" } }), l4Pool);
+    expect(eager.trainer).toMatchObject({ samplePacking: false, attention: "eager", loss: "plain" });
+    expect(eager.estimate!.activations).toBeGreaterThan(on.activations * 3);
+    const { cfg } = render(spec({ training: { lossKernel: "cut-cross-entropy", samplePacking: false } }));
+    expect(cfg).toMatchObject({ sample_packing: false, cut_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.cut_cross_entropy.CutCrossEntropyPlugin"] });
+    expect(cfg).not.toHaveProperty("liger_fused_linear_cross_entropy");
+  });
+
+  it("falls back to plain cross-entropy for models Liger does not patch", () => {
+    const s = spec({ baseModel: { id: "acme/private-13b", revision: "v1", parameters: 1.3e9, architecture: { decoderLayerClass: "FalconDecoderLayer" } } });
+    expect(sizePipeline(s, l4Pool).trainer).toMatchObject({ loss: "plain", notes: ["Liger does not patch FalconDecoderLayer: plain cross-entropy"] });
+  });
+
+  it("renders FSDP CPU offload when the sizing chose it", () => {
+    const { r, cfg } = render(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 } }));
+    expect(r.placement!.sharding).toBe("fsdp-offload");
+    expect(cfg).toMatchObject({ fsdp_version: 2, fsdp_config: { offload_params: true } });
+    expect(render(spec({ method: { type: "full" } }), { ...l4Pool, gpuType: "h100", gpusPerNode: 8 }).cfg).not.toHaveProperty("fsdp_config");
   });
 });

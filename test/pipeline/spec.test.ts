@@ -115,6 +115,6 @@ describe("finetune:pipelines spec", () => {
     expect(support.method.type).toBe("qlora");
     expect(support.baseModel.id).toBe("meta-llama/Llama-3.1-8B-Instruct");
     expect(FineTuningPipelineSpecSchema.parse(inputs["document-classifier"]).evaluation.taskMetrics).toContain("json_valid");
-    expect(FineTuningPipelineSpecSchema.parse(inputs["multi-node-full"]).compute).toMatchObject({ nodes: 3, gpusPerNode: 8 });
+    expect(FineTuningPipelineSpecSchema.parse(inputs["multi-node-full"]).compute).toMatchObject({ nodes: 2, gpusPerNode: 8 });
   });
 });
