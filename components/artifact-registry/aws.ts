@@ -16,6 +16,7 @@ import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
 import { credentialArnProblems, ecrImagePlan, pullThroughProblems, STAGE_IMAGE_ROLES, type CredentialedUpstream, type EcrImagePlan } from "./images";
 import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { outputProblems } from "../validation";
 import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
 
 /** Arguments of {@link AwsArtifactRegistry}. */
@@ -165,9 +166,10 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   private readonly cacheRepositoryArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
+    throwIfProblems("AwsArtifactRegistry", name, outputProblems(args, ["identityRoleArn"]));
     const bucketName = args.bucketName ?? (args.accountId ? defaultS3BucketName(name, args.accountId, args.region) : "");
     throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));
+    super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
 
     const { partition, dnsSuffix } = partitionOf(args.region);
     this.prefix = name;

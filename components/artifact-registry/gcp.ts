@@ -4,6 +4,7 @@ import { bucketNameProblems } from "./bucket-names";
 import type { ArtifactStoreContract } from "./contract";
 import { RETENTION, retentionProblems } from "./defaults";
 import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { outputProblems } from "../validation";
 import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
 
 /** Roles the pipeline's Google service account may get on the image repository. */
@@ -148,9 +149,10 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
   private readonly args: GcpArtifactRegistryArgs;
 
   constructor(name: string, args: GcpArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:registry:GcpArtifactRegistry", name, {}, opts);
+    throwIfProblems("GcpArtifactRegistry", name, outputProblems(args));
     const bucketName = args.bucketName ?? `${name}-artifacts-${args.project}`;
     throwIfProblems("GcpArtifactRegistry", name, gcpArtifactRegistryProblems(name, args, bucketName));
+    super("finetune:registry:GcpArtifactRegistry", name, {}, opts);
     this.prefix = name;
     this.args = args;
     this.bucketName = bucketName;

@@ -4,7 +4,7 @@ import { GPU_STACK_CHARTS } from "../versions";
 import { isGpuType, unknownGpuTypeMessage } from "./catalog";
 import { CapacityType, type GpuPoolContract, type KueueContract } from "./contract";
 import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
-import { type ArgProblem, throwIfProblems } from "./validation";
+import { type ArgProblem, outputProblems, throwIfProblems, validatedName } from "./validation";
 
 export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 
@@ -16,6 +16,14 @@ export interface KueueInstallArgs {
   waitForPodsReadyTimeout?: string;
   /** Let the chart create Kueue's ServiceMonitor (prometheus-operator must be installed). @default false */
   enablePrometheus?: boolean;
+}
+
+/** Every problem of a `KueueInstall`'s arguments (pure; the component throws them before it registers). */
+export function kueueInstallProblems(args: KueueInstallArgs): ArgProblem[] {
+  const outputs = outputProblems(args);
+  if (outputs.length > 0) return outputs;
+  const timeout = args.waitForPodsReadyTimeout ?? "10m";
+  return /^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout) ? [] : [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }];
 }
 
 /**
@@ -32,11 +40,8 @@ export class KueueInstall extends pulumi.ComponentResource {
   readonly contract: KueueContract;
 
   constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KueueInstall", name, {}, opts);
+    super("finetune:gpu:KueueInstall", validatedName("KueueInstall", name, kueueInstallProblems(args)), {}, opts);
     const timeout = args.waitForPodsReadyTimeout ?? "10m";
-    if (!/^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout)) {
-      throwIfProblems("KueueInstall", name, [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }]);
-    }
     this.namespace = args.namespace ?? "kueue-system";
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
@@ -110,7 +115,7 @@ export class KueueGpuPool extends pulumi.ComponentResource {
   readonly localQueueName: string;
 
   constructor(name: string, args: KueueGpuPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KueueGpuPool", name, {}, opts);
+    throwIfProblems("KueueGpuPool", name, outputProblems(args));
     const problems: ArgProblem[] = [];
     if (!isGpuType(args.pool.gpuType)) problems.push({ propertyPath: "pool.gpuType", reason: unknownGpuTypeMessage(args.pool.gpuType) });
     if (args.pool.platform === "sagemaker") problems.push({ propertyPath: "pool.platform", reason: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
@@ -124,6 +129,7 @@ export class KueueGpuPool extends pulumi.ComponentResource {
       if (v !== undefined && !(v > 0)) problems.push({ propertyPath: key, reason: `${v} must be > 0` });
     }
     throwIfProblems("KueueGpuPool", name, problems);
+    super("finetune:gpu:KueueGpuPool", name, {}, opts);
 
     this.clusterQueueName = args.clusterQueueName ?? args.pool.name;
     this.localQueueName = args.localQueueName ?? args.pool.name;

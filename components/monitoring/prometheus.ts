@@ -19,6 +19,7 @@ import {
 } from "./kubernetes-manifests";
 import { renderPrometheusRules, RuleFile } from "./rules/render";
 import { AlertThresholds, durationSeconds, withDefaultThresholds } from "./thresholds";
+import { outputProblems } from "../validation";
 import { ArgProblem, DataProtection, namespaceProblem, statefulOptions, thresholdArgProblems, throwIfProblems } from "./validation";
 
 /** How the component gets a Prometheus. */
@@ -121,6 +122,8 @@ function labelProblems(path: string, labels: Record<string, string> | undefined)
 
 /** Validates the arguments (every problem at once) and applies defaults. Pure. */
 export function resolvePrometheusMonitoring(name: string, args: PrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
+  // An Output where a plain value is needed: report only that (the other checks would read its toString text).
+  throwIfProblems("PrometheusMonitoring", name, outputProblems(args));
   const problems: ArgProblem[] = [];
   const mode = args.mode ?? PrometheusMode.KubePrometheusStack;
   if (!Object.values(PrometheusMode).includes(mode)) problems.push({ propertyPath: "mode", reason: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });

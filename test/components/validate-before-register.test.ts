@@ -10,6 +10,12 @@ import {
   KubernetesArtifactStore,
   PipelineNamespace,
   sagemakerPoolContract,
+  existingNodesPoolContract,
+  AwsArtifactRegistry,
+  GcpArtifactRegistry,
+  KueueGpuPool,
+  KueueInstall,
+  PrometheusMonitoring,
   type DriverStackContract,
 } from "../../index";
 import { PLAIN_VALUE_REASON } from "../../components/validation";
@@ -87,6 +93,36 @@ describe("components validate before they register (nothing is created for inval
     [
       "PipelineNamespace (Output)",
       () => new PipelineNamespace("n", { namespace: out("finetune") }),
+      [`namespace: ${PLAIN_VALUE_REASON}`],
+    ],
+    [
+      "KueueInstall",
+      () => new KueueInstall("k", { waitForPodsReadyTimeout: "ten minutes" }),
+      ['waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)'],
+    ],
+    [
+      "KueueInstall (Output)",
+      () => new KueueInstall("k", { namespace: out("queues") }),
+      [`namespace: ${PLAIN_VALUE_REASON}`],
+    ],
+    [
+      "KueueGpuPool (Output)",
+      () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: out("ml") }),
+      [`namespace: ${PLAIN_VALUE_REASON}`],
+    ],
+    [
+      "AwsArtifactRegistry (Output)",
+      () => new AwsArtifactRegistry("r", { region: "us-east-1", accountId: out("123456789012"), identityRoleArn: out("arn:aws:iam::123456789012:role/x") }),
+      [`accountId: ${PLAIN_VALUE_REASON}`],
+    ],
+    [
+      "GcpArtifactRegistry (Output)",
+      () => new GcpArtifactRegistry("r", { project: out("my-proj-123"), region: "us-central1", kubernetesNamespace: "finetune" }),
+      [`project: ${PLAIN_VALUE_REASON}`],
+    ],
+    [
+      "PrometheusMonitoring (Output)",
+      () => new PrometheusMonitoring("m", { namespace: out("monitoring"), trainingNamespaces: ["finetune"] }),
       [`namespace: ${PLAIN_VALUE_REASON}`],
     ],
   ];
