@@ -326,6 +326,6 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
       namespace: args.namespace,
       serviceAccountAnnotations: args.mode === EksIdentityMode.Irsa ? this.role.arn.apply((arn) => ({ "eks.amazonaws.com/role-arn": arn })) : {},
     };
-    this.registerOutputs({ roleArn: this.roleArn, serviceAccountName: serviceAccount, policy: this.policy, trustPolicy: this.trustPolicy, associationArn: this.association?.associationArn });
+    this.registerOutputs({ roleArn: this.roleArn, serviceAccountName: serviceAccount, policy: this.policy, trustPolicy: this.trustPolicy, ...(this.association ? { associationArn: this.association.associationArn } : {}) });
   }
 }
