@@ -13,7 +13,7 @@ export interface PolicyStatement {
   Action: string[];
   /** Absent only in trust policies (IAM rejects `Resource` there). */
   Resource?: string | string[];
-  Principal?: "*" | { Service: string[] } | { AWS: string[] };
+  Principal?: "*" | { Service: string[] } | { AWS: string[] } | { Federated: string };
   Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
 }
 
@@ -27,6 +27,11 @@ export interface PolicyDocument {
 export const S3_OBJECT_READ_WRITE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
 /** Object actions a read grant allows under its prefix. */
 export const S3_OBJECT_READ_ACTIONS = ["s3:GetObject"] as const;
+/**
+ * Object actions of a write-once area (base-model snapshots under `models/`): read, upload (multipart included),
+ * never delete or overwrite-by-delete.
+ */
+export const S3_OBJECT_WRITE_ONCE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
 /** KMS actions needed to write (and read back) SSE-KMS objects. */
 export const KMS_READ_WRITE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
 /** KMS actions needed to read SSE-KMS objects. */
@@ -55,26 +60,40 @@ function slug(s: string): string {
   return t.length ? t[0].toUpperCase() + t.slice(1) : "";
 }
 
+/**
+ * `s3:ListBucket` on the bucket, limited by an `s3:prefix` condition to the given key prefixes (`""` in the list =
+ * the whole bucket: no condition). Prefixes are raw key prefixes: `runs/my-pipeline/`, or
+ * `models/org/name@` (every revision of one model).
+ */
+export function s3ListStatement(bucketArn: string, prefixes: readonly string[], sid: string): PolicyStatement {
+  const list: PolicyStatement = { Sid: sid, Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn };
+  if (!prefixes.includes("")) list.Condition = { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) } };
+  return list;
+}
+
+/** `actions` on the objects under each raw key prefix (`<bucket ARN>/<prefix>*`). */
+export function s3ObjectsStatement(bucketArn: string, prefixes: readonly string[], actions: readonly string[], sid: string): PolicyStatement {
+  const resources = prefixes.map((p) => `${bucketArn}/${p}*`);
+  return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: resources.length === 1 ? resources[0] : resources };
+}
+
+/** Bucket-level actions S3 clients call before object requests (region lookup; optionally multipart listing). */
+export function s3LocationStatement(bucketArn: string, sid: string, actions: readonly string[] = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: bucketArn };
+}
+
+/** Use of the bucket's KMS key, only through S3 in the bucket's region (`kms:ViaService`). */
+export function kmsViaS3Statement(kmsKeyArn: string, region: string, actions: readonly string[], sid: string): PolicyStatement {
+  return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } } };
+}
+
 function s3Statements(t: S3GrantTarget, objectActions: readonly string[], kmsActions: readonly string[], sid: string): PolicyStatement[] {
   const prefix = normalizePrefix(t.prefix);
-  const list: PolicyStatement = {
-    Sid: `${sid}List${slug(prefix) || "Bucket"}`,
-    Effect: "Allow",
-    Action: ["s3:ListBucket"],
-    Resource: t.bucketArn,
-  };
-  if (prefix) list.Condition = { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } };
   return [
-    list,
-    { Sid: `${sid}Location`, Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: t.bucketArn },
-    { Sid: `${sid}Objects${slug(prefix) || "All"}`, Effect: "Allow", Action: [...objectActions], Resource: `${t.bucketArn}/${prefix}*` },
-    {
-      Sid: `${sid}Kms`,
-      Effect: "Allow",
-      Action: [...kmsActions],
-      Resource: t.kmsKeyArn,
-      Condition: { StringEquals: { "kms:ViaService": `s3.${t.region}.amazonaws.com` } },
-    },
+    s3ListStatement(t.bucketArn, [prefix], `${sid}List${slug(prefix) || "Bucket"}`),
+    s3LocationStatement(t.bucketArn, `${sid}Location`),
+    s3ObjectsStatement(t.bucketArn, [prefix], objectActions, `${sid}Objects${slug(prefix) || "All"}`),
+    kmsViaS3Statement(t.kmsKeyArn, t.region, kmsActions, `${sid}Kms`),
   ];
 }
 
@@ -190,6 +209,97 @@ export function assumeRolePolicy(services: string[]): PolicyDocument {
     Version: "2012-10-17",
     Statement: [{ Sid: "TrustServices", Effect: "Allow", Principal: { Service: [...services].sort() }, Action: ["sts:AssumeRole"] }],
   };
+}
+
+/** The ServiceAccount a workload-identity role is for. */
+export interface ServiceAccountRef {
+  namespace: string;
+  serviceAccount: string;
+}
+
+/**
+ * IRSA trust policy: the cluster's IAM OIDC provider may exchange a token for this role only when it was issued
+ * to exactly this ServiceAccount (`:sub`) for STS (`:aud`). `issuer` is the provider's URL without `https://`
+ * (AWS: "Assign IAM roles to Kubernetes service accounts", the condition keys are `<issuer>:sub` / `<issuer>:aud`).
+ */
+export function irsaTrustPolicy(oidcProviderArn: string, issuer: string, sa: ServiceAccountRef): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "TrustServiceAccountWebIdentity",
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn },
+        Action: ["sts:AssumeRoleWithWebIdentity"],
+        Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
+      },
+    ],
+  };
+}
+
+/**
+ * EKS Pod Identity trust policy: the EKS Auth service assumes the role and tags the session; the session tags it
+ * sets (`kubernetes-namespace`, `kubernetes-service-account`) must name this ServiceAccount, so another
+ * association in the account cannot reuse the role (AWS: "Create IAM role with trust policy required by EKS Pod
+ * Identity", Setting Conditions).
+ */
+export function podIdentityTrustPolicy(sa: ServiceAccountRef): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "TrustEksPodIdentity",
+        Effect: "Allow",
+        Principal: { Service: ["pods.eks.amazonaws.com"] },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": sa.namespace, "aws:RequestTag/kubernetes-service-account": sa.serviceAccount } },
+      },
+    ],
+  };
+}
+
+/** The key prefixes one pipeline reaches, by kind of access (raw key prefixes, see {@link s3ListStatement}). */
+export interface PipelinePrefixes {
+  /** Read only (its datasets). */
+  read: string[];
+  /** Read and upload, never delete (its base model's snapshots under `models/`). */
+  writeOnce: string[];
+  /** Read, write and delete (its runs, checkpoints and registry model). */
+  readWrite: string[];
+}
+
+/** What {@link pipelineAccessPolicy} grants on. */
+export interface PipelineAccessTarget {
+  bucketArn: string;
+  kmsKeyArn: string;
+  /** Region of the bucket (scopes KMS use to S3 there). */
+  region: string;
+  prefixes: PipelinePrefixes;
+  /** ECR repositories to pull from; none = no ECR statements. */
+  repositoryArns: string[];
+  /** Pull-through cache repository ARN patterns (`.../repository/<prefix>/*`). */
+  pullThroughRepositoryArns: string[];
+}
+
+/**
+ * The identity policy of one pipeline's role: list only its prefixes, read its datasets, add base-model
+ * snapshots, read-write its own runs / checkpoints / registry model, use the bucket key only through S3, and pull
+ * from the store's repositories. No `ListBucketMultipartUploads` (it would list every pipeline's keys).
+ */
+export function pipelineAccessPolicy(t: PipelineAccessTarget): PolicyDocument {
+  const { read, writeOnce, readWrite } = t.prefixes;
+  const statements: PolicyStatement[] = [
+    s3ListStatement(t.bucketArn, [...read, ...writeOnce, ...readWrite], "ListPipelinePrefixes"),
+    s3LocationStatement(t.bucketArn, "BucketLocation", ["s3:GetBucketLocation"]),
+  ];
+  if (read.length > 0) statements.push(s3ObjectsStatement(t.bucketArn, read, S3_OBJECT_READ_ACTIONS, "ReadDatasets"));
+  if (writeOnce.length > 0) statements.push(s3ObjectsStatement(t.bucketArn, writeOnce, S3_OBJECT_WRITE_ONCE_ACTIONS, "AddBaseModelSnapshots"));
+  if (readWrite.length > 0) statements.push(s3ObjectsStatement(t.bucketArn, readWrite, S3_OBJECT_READ_WRITE_ACTIONS, "ReadWritePipelineObjects"));
+  statements.push(kmsViaS3Statement(t.kmsKeyArn, t.region, KMS_READ_WRITE_ACTIONS, "BucketKeyViaS3"));
+  if (t.repositoryArns.length > 0 || t.pullThroughRepositoryArns.length > 0) {
+    statements.push(...ecrPolicy(t.repositoryArns, false, t.pullThroughRepositoryArns).Statement.filter((st) => !Array.isArray(st.Resource) || st.Resource.length > 0));
+  }
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 /** An ECR lifecycle policy document. */

@@ -10,3 +10,4 @@ export * from "./minio-values";
 export * from "./aws";
 export * from "./gcp";
 export * from "./kubernetes";
+export * from "./aws-workload-identity";

@@ -8,8 +8,23 @@ import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender, type Manifest } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
+import { isKnown } from "../validation";
 import { throwIfProblems, type ArgProblem } from "./problems";
 import { loadStageScripts } from "./scripts";
+
+/**
+ * A workload identity for the pipeline's ServiceAccount (e.g. `EksPipelineIdentity.identity`): the annotations
+ * the ServiceAccount needs (IRSA: `eks.amazonaws.com/role-arn`; EKS Pod Identity: none, the association binds
+ * it), merged over the store contract's own.
+ */
+export interface ServiceAccountIdentity {
+  /** The ServiceAccount the identity is bound to; must be the pipeline's (`objectNames(spec).serviceAccount`). */
+  serviceAccountName: string;
+  /** Namespace the identity is bound in; must be the pipeline's. */
+  namespace: pulumi.Input<string>;
+  /** Annotations the ServiceAccount needs. */
+  serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
 
 /** Arguments of {@link KubernetesFineTuningPipeline}. */
 export interface KubernetesFineTuningPipelineArgs {
@@ -37,6 +52,12 @@ export interface KubernetesFineTuningPipelineArgs {
   hubCidrs?: string[];
   /** Namespaces whose pods may call the serving endpoint. @default [] */
   servingClientNamespaces?: string[];
+  /**
+   * Workload identity of the pipeline's ServiceAccount (`EksPipelineIdentity.identity`); its annotations are
+   * merged over `store.serviceAccountAnnotations`.
+   * @default - the store contract's annotations only
+   */
+  identity?: ServiceAccountIdentity;
   /** Position of the pipeline in `finetune:pipelines`, for error keys. @default 0 */
   index?: number;
 }
@@ -89,16 +110,18 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
         reason: `"${args.namespace}" is not the namespace of pool ${args.pool.name}'s LocalQueue "${args.pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${args.namespace}")`,
       });
     }
+    const { store, lateAnnotations } = storeWithIdentity(args.store, args.identity);
     let rendered: KubernetesPipelineRender | undefined;
     try {
       rendered = renderKubernetesPipeline(
-        { spec, pool: args.pool, store: args.store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces },
+        { spec, pool: args.pool, store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces },
         args.index ?? 0,
       );
     } catch (e) {
       if (!(e instanceof PipelineRenderError)) throw e;
       problems.push(...e.problems.map((p) => ({ propertyPath: p.key, reason: p.message })));
     }
+    if (rendered) problems.push(...identityProblems(args.identity, rendered.names.serviceAccount, args.namespace));
     throwIfProblems("KubernetesFineTuningPipeline", name, problems);
     super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
     const r = rendered as KubernetesPipelineRender;
@@ -118,6 +141,10 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
           o.ignoreChanges = ["spec.replicas", 'spec.template.metadata.annotations["finetune.dev/model-version"]'];
         }
         const { apiVersion: _a, kind: _k, ...rest } = m;
+        if (m.kind === "ServiceAccount" && m.metadata.name === r.names.serviceAccount && lateAnnotations !== undefined) {
+          // Annotation values known only at deployment (a role ARN): merged into the resource, not the render.
+          rest.metadata = { ...m.metadata, annotations: pulumi.output(lateAnnotations).apply((a) => ({ ...m.metadata.annotations, ...a })) as unknown as Record<string, string> };
+        }
         return new Kind(resourceName, rest as Record<string, unknown>, o);
       }
       return new k8s.apiextensions.CustomResource(resourceName, m as unknown as k8s.apiextensions.CustomResourceArgs, o);
@@ -145,4 +172,30 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     }
     this.registerOutputs({ names: this.names, placement: this.placement, mermaid: this.mermaid, submitCommand: this.submitCommand });
   }
+}
+
+/**
+ * The store contract the renderer gets: the identity's annotations merged over the store's, where they are plain
+ * strings now; `lateAnnotations` is set when some are Outputs, for the ServiceAccount resource to merge.
+ */
+function storeWithIdentity(store: ArtifactStoreContract, identity: ServiceAccountIdentity | undefined): { store: ArtifactStoreContract; lateAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>> } {
+  if (identity === undefined) return { store };
+  const a = identity.serviceAccountAnnotations;
+  const plain = isKnown(a) && Object.values(a).every((v) => typeof v === "string");
+  return plain
+    ? { store: { ...store, serviceAccountAnnotations: { ...store.serviceAccountAnnotations, ...(a as Record<string, string>) } } }
+    : { store, lateAnnotations: a };
+}
+
+/** The identity must be bound to the ServiceAccount the renderer names, in the pipeline's namespace. */
+function identityProblems(identity: ServiceAccountIdentity | undefined, serviceAccount: string, namespace: string): ArgProblem[] {
+  if (identity === undefined) return [];
+  const problems: ArgProblem[] = [];
+  if (identity.serviceAccountName !== serviceAccount) {
+    problems.push({ propertyPath: "identity.serviceAccountName", reason: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)` });
+  }
+  if (isKnown(identity.namespace) && identity.namespace !== namespace) {
+    problems.push({ propertyPath: "identity.namespace", reason: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)` });
+  }
+  return problems;
 }
