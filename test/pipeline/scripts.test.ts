@@ -203,7 +203,7 @@ describe("train_launcher.py (training: fetch, resume, render config, train)", ()
   it("exits 42 (no retry) when the trainer config is missing or inputs are absent, and passes the trainer's failure through", () => {
     const { dir, store } = setup("tl-bad");
     const noConfig = run("train_launcher.py", ["--config", path.join(store, "nope.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "true"]);
-    expect(noConfig.code).toBe(1);
+    expect([noConfig.code, noConfig.stderr.trim().split("\n").at(-1)]).toEqual([42, `training: trainer config ${path.join(store, "nope.json")} not found (run training-setup first)`]);
     const noInput = run("train_launcher.py", ["--config", path.join(store, "setup", "trainer.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--fetch", `${path.join(store, "missing")}=${path.join(dir, "m")}`, "--", "true"]);
     expect(noInput.code).toBe(42);
     expect(noInput.stderr).toContain("is empty or missing (did the earlier stage succeed?)");
