@@ -89,7 +89,7 @@ def chrf(hyp: str, ref: str, max_n: int = 6, beta: float = 2.0) -> float:
 
 def score(pairs: Sequence[tuple[str, object]], metrics: Sequence[str]) -> dict[str, float]:
     """Mean of each metric over (prediction, target) pairs."""
-    totals = {m: 0.0 for m in metrics}
+    totals = dict.fromkeys(metrics, 0.0)
     for pred, target in pairs:
         for m in metrics:
             if m == "exact_match":
@@ -117,7 +117,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def complete(endpoint: str, model: str, messages: Json, max_tokens: int, timeout: float, api_key: str | None = None) -> str:
@@ -258,12 +258,6 @@ def gate(metrics: Json, thresholds: Json, deployed: Json = None, max_regression:
     return {"passed": passed, "reason": reason, "failures": failures}
 
 
-def read_json(store: Store, uri: str) -> Json:
-    """The JSON document at ``uri`` (a URI or a local path), or None when it does not exist."""
-    text = store.read_text(uri)
-    return json.loads(text) if text else None
-
-
 def write_json(store: Store, uri: str, data: Json) -> None:
     """Writes ``data`` as indented JSON to ``uri`` (a URI or a local path)."""
     store.write_text(uri, json.dumps(data, indent=2, sort_keys=True))
@@ -359,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
 
     if args.cmd == "collect":
-        task = read_json(store, args.task_scores)
+        task = store.read_json(args.task_scores)
         if task is None:
             fail(STAGE, "task scores %s not found" % args.task_scores)
         general = [check_value(STAGE, "--general-tasks", "lm-eval-task", t) for t in args.general_tasks.split(",") if t]
@@ -379,12 +373,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(metrics, sort_keys=True))
         return OK
 
-    metrics = read_json(store, args.metrics)
+    metrics = store.read_json(args.metrics)
     if metrics is None:
         fail(STAGE, "metrics %s not found (the evaluation step must run first)" % args.metrics)
     raw = args.thresholds
-    thresholds = json.loads(raw) if raw.strip().startswith("[") else read_json(store, raw)
-    deployed = read_json(store, args.deployed) if args.deployed else None
+    thresholds = json.loads(raw) if raw.strip().startswith("[") else store.read_json(raw)
+    deployed = store.read_json(args.deployed) if args.deployed else None
     result = gate(metrics, thresholds or [], deployed, args.max_regression)
     result["metrics"] = metrics
     result["deployedVersion"] = deployed.get("version") if deployed else None

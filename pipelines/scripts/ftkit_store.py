@@ -65,6 +65,10 @@ def join(uri: str, *parts: object) -> str:
     return out
 
 
+class BadInput(ValueError):
+    """An input the run cannot succeed with (malformed JSON in the store, say): exit ``BAD_INPUT``, no retry."""
+
+
 class LockHeld(StoreError):
     """Another process holds the lock object (and it has not expired)."""
 
@@ -127,6 +131,16 @@ class Store:
             return None
         with open(path, encoding="utf-8") as f:
             return f.read()
+
+    def read_json(self, uri: str) -> Any:
+        """The JSON document at ``uri``, or None when it does not exist; ``BadInput`` when it is not JSON."""
+        text = self.read_text(uri)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise BadInput("%s is not valid JSON (%s)" % (uri, e)) from None
 
     def write_text(self, uri: str, text: str) -> None:
         if _is_remote(uri):
@@ -331,13 +345,16 @@ def fail(stage: str, message: str, code: int = BAD_INPUT) -> NoReturn:
 def run_main(stage: str, main: Callable[[], int | None]) -> NoReturn:
     """Runs a script's ``main`` and exits with its code; an expected failure becomes ``<stage>: <message>``.
 
-    Store failures and unreadable files exit ``FAILED`` (a retry may help), malformed JSON ``BAD_INPUT``; a
-    ``LockHeld`` says who holds the lock. Anything else is a bug in the script and keeps its traceback.
+    Store failures and unreadable files exit ``FAILED`` (a retry may help), ``BadInput`` and malformed JSON
+    ``BAD_INPUT``; a ``LockHeld`` says who holds the lock. Anything else is a bug in the script and keeps its
+    traceback.
     """
     try:
         code = main()
     except StoreError as e:
         fail(stage, str(e), code=FAILED)
+    except BadInput as e:
+        fail(stage, str(e), code=BAD_INPUT)
     except json.JSONDecodeError as e:
         fail(stage, "malformed JSON: %s (fix the file or value it came from)" % e, code=BAD_INPUT)
     except OSError as e:
@@ -356,7 +373,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     store = Store()
     try:
         if args[0] == "fetch":
-            pairs = list(zip(args[1::2], args[2::2]))  # noqa: B905 (even count checked above; python3 < 3.10 in some images)
+            pairs = list(zip(args[1::2], args[2::2]))
             for uri, _dest in pairs:
                 if not store.list(uri):
                     sys.stderr.write("store: %s is empty or missing\n" % uri)

@@ -133,8 +133,8 @@ def split(rows: Sequence[Row], ratios: Mapping[str, float], seed: int) -> tuple[
     order = list(rows)
     random.Random(seed).shuffle(order)
     n = len(order)
-    n_val = max(1, int(round(n * ratios["validation"]))) if ratios["validation"] > 0 else 0
-    n_test = max(1, int(round(n * ratios["test"]))) if ratios["test"] > 0 else 0
+    n_val = max(1, round(n * ratios["validation"])) if ratios["validation"] > 0 else 0
+    n_test = max(1, round(n * ratios["test"])) if ratios["test"] > 0 else 0
     test = order[:n_test]
     validation = order[n_test:n_test + n_val]
     train = order[n_test + n_val:]

@@ -36,12 +36,6 @@ NO_VERSION = 3
 ACTIVE = "active"
 
 
-def read(store: Store, uri: str) -> Any:
-    """The JSON document at ``uri``, or None when it does not exist."""
-    text = store.read_text(uri)
-    return json.loads(text) if text else None
-
-
 def promoted(current: dict[str, Any], version: str, dest: str, metrics: Any, now: int) -> dict[str, Any]:
     """The deployed state after promoting ``version`` over ``current`` (empty on a first deployment)."""
     previous = {k: current[k] for k in ("version", "uri", "metrics") if k in current} if current else None
@@ -84,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lock_uri = deployed_uri + ".lock"
 
     if args.cmd == "register":
-        gate = read(store, join(args.evaluation, "gate.json"))
+        gate = store.read_json(join(args.evaluation, "gate.json"))
         if not gate or not gate.get("passed"):
             fail(STAGE, "version %s did not pass the evaluation gate (%s): refusing to register it" % (args.version, as_object(gate).get("reason", "no gate.json")))
         if store.read_text(join(args.source, "_SUCCESS")) is None:
@@ -97,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             probe = store.read_text(args.probe)
             if probe is not None:
                 store.write_text(join(dest, "probe.jsonl"), probe)
-        metrics = as_object(read(store, join(args.evaluation, "metrics.json")))
+        metrics = as_object(store.read_json(join(args.evaluation, "metrics.json")))
         store.write_text(join(dest, "metrics.json"), json.dumps(metrics, indent=2, sort_keys=True))
         store.write_text(join(dest, "gate.json"), json.dumps(gate, indent=2, sort_keys=True))
         model = dict(json.loads(args.provenance), version=args.version, registered=int(time.time()), source=args.source)
@@ -109,11 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest = join(args.registry, args.version)
         if store.read_text(join(dest, "model.json")) is None:
             fail(STAGE, "version %s is not registered under %s (run register first)" % (args.version, args.registry))
-        metrics = read(store, join(dest, "metrics.json"))
+        metrics = store.read_json(join(dest, "metrics.json"))
         probe = store.read_text(join(dest, "probe.jsonl"))
         with store.lock(lock_uri, wait=args.lock_wait):
             # Read under the lock: a promotion that finished while this one waited is the state to build on.
-            current = as_object(read(store, deployed_uri))
+            current = as_object(store.read_json(deployed_uri))
             if current.get("version") == args.version:
                 print(as_object(current.get("previous")).get("version") or "")
                 return OK
@@ -125,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
     if args.cmd == "rollback":
         with store.lock(lock_uri, wait=args.lock_wait):
-            current = as_object(read(store, deployed_uri))
+            current = as_object(store.read_json(deployed_uri))
             if not current.get("previous"):
                 fail(STAGE, "no previous version to roll back to under %s" % args.registry, code=FAILED)
             state = rolled_back(current, int(time.time()))
@@ -133,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("%s: rolled back from %s to %s\n" % (STAGE, current["version"], state["version"]))
         print(state["version"])
         return OK
-    current = as_object(read(store, deployed_uri))
+    current = as_object(store.read_json(deployed_uri))
     if args.cmd == "current":
         if current:
             print(current["version"])

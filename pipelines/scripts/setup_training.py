@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fail(STAGE, "the training split has %d examples, fewer than one optimizer step needs (%d = micro-batch × accumulation × %d GPUs) "
              "(add data or lower training.batchSize/gradientAccumulationSteps)" % (train, per_step, gpus))
     steps_per_epoch = math.ceil(train / per_step)
-    sizing = dict(sizing, dataset={"train": train, "stepsPerEpoch": steps_per_epoch, "totalSteps": int(math.ceil(steps_per_epoch * float(cfg.get("num_epochs", 1))))})
+    sizing = dict(sizing, dataset={"train": train, "stepsPerEpoch": steps_per_epoch, "totalSteps": math.ceil(steps_per_epoch * float(cfg.get("num_epochs", 1)))})
     for name, data in (("trainer.json", cfg), ("sizing.json", sizing)):
         store.write_text(join(args.output, name), json.dumps(data, indent=2, sort_keys=True))
     print(json.dumps({"stage": STAGE, "gpus": gpus, **sizing["dataset"]}, sort_keys=True))
