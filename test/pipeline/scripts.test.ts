@@ -420,6 +420,120 @@ describe("register_model.py (deployment: registry, promotion, rollback)", () => 
   });
 });
 
+describe("register_model.py: concurrent promotions (lock object deployed.json.lock)", () => {
+  /** A registry with versions registered (gate passed, training complete) under <dir>/registry/m. */
+  const registry = (name: string, versions: string[]) => {
+    const dir = tmp(name);
+    const reg = path.join(dir, "registry", "m");
+    for (const v of versions) {
+      for (const d of ["training", "evaluation"]) fs.mkdirSync(path.join(dir, v, d), { recursive: true });
+      fs.writeFileSync(path.join(dir, v, "training", "_SUCCESS"), "{}");
+      fs.writeFileSync(path.join(dir, v, "evaluation", "gate.json"), JSON.stringify({ passed: true, reason: "passed" }));
+      const r = run("register_model.py", ["register", "--registry", reg, "--version", v, "--source", path.join(dir, v, "training"), "--evaluation", path.join(dir, v, "evaluation")]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    return reg;
+  };
+  const lock = (reg: string, expiresIn: number) => fs.writeFileSync(path.join(reg, "deployed.json.lock"), JSON.stringify({ owner: "other-host/7/abcd1234", expires: Date.now() / 1000 + expiresIn }));
+
+  it("promotes four versions at once: each applies itself on the state the previous one left, none is lost", async () => {
+    const versions = ["run-a", "run-b", "run-c", "run-d"];
+    const reg = registry("reg-race", versions);
+    const results = await Promise.all(versions.map((v) => runAsync("register_model.py", ["promote", "--registry", reg, "--version", v])));
+    expect(results.map((r) => [r.code, r.stderr.includes("Traceback")])).toEqual(versions.map(() => [0, false]));
+    const deployed = readJson(path.join(reg, "deployed.json"));
+    // every promotion is in the history exactly once, and each one's "previous" is the one before it in that order
+    expect([...deployed.history].sort()).toEqual(versions);
+    expect(results.map((r) => r.stdout.trim()).sort()).toEqual(["", ...deployed.history.slice(0, -1)].sort());
+    expect(deployed.version).toBe(deployed.history[3]);
+    expect(deployed.previous.version).toBe(deployed.history[2]);
+    expect(fs.existsSync(path.join(reg, "deployed.json.lock"))).toBe(false);
+  });
+
+  it("with the read-modify-write window held open (0.3 s after each read of deployed.json), four racing promotions still all land", () => {
+    const versions = ["run-a", "run-b", "run-c", "run-d"];
+    const reg = registry("reg-window", versions);
+    // Four promotions in threads of one process, the store's read of deployed.json slowed: without the lock every one
+    // reads the empty state and the last write wins (the history keeps one version); with it they serialise.
+    const r = spawnSync("python3", ["-c", `
+import json, sys, threading, time
+import ftkit_store, register_model
+read = ftkit_store.Store.read_json
+def slow(self, uri):
+    value = read(self, uri)
+    if uri.endswith("deployed.json"):
+        time.sleep(0.3)
+    return value
+ftkit_store.Store.read_json = slow
+codes = []
+threads = [threading.Thread(target=lambda v=v: codes.append(register_model.main(["promote", "--registry", sys.argv[1], "--version", v]))) for v in sys.argv[2:]]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(codes))
+`, reg, ...versions], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toEqual([0, 0, 0, 0]);
+    const deployed = readJson(path.join(reg, "deployed.json"));
+    expect([...deployed.history].sort()).toEqual(versions);
+    expect(deployed.previous.version).toBe(deployed.history[2]);
+  });
+
+  it("fails cleanly (exit 1, one line naming the holder) while another promotion holds the lock, and changes nothing", () => {
+    const reg = registry("reg-held", ["run-a", "run-b"]);
+    expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-a"]).code).toBe(0);
+    const before = fs.readFileSync(path.join(reg, "deployed.json"), "utf8");
+    lock(reg, 600);
+    const held = run("register_model.py", ["promote", "--registry", reg, "--version", "run-b", "--lock-wait", "0.3"]);
+    expect([held.code, held.stderr]).toEqual([1, `deployment: ${reg}/deployed.json.lock is held by other-host/7/abcd1234 (another run is changing it: retry when it has finished)\n`]);
+    const rollback = run("register_model.py", ["rollback", "--registry", reg, "--lock-wait", "0"]);
+    expect([rollback.code, rollback.stderr.split("\n").length]).toEqual([1, 2]);
+    expect(fs.readFileSync(path.join(reg, "deployed.json"), "utf8")).toBe(before);
+    expect(readJson(path.join(reg, "deployed.json.lock")).owner).toBe("other-host/7/abcd1234");
+  });
+
+  it("takes over a lock whose holder died (expired), then promotes", () => {
+    const reg = registry("reg-expired", ["run-a"]);
+    lock(reg, -1);
+    const r = run("register_model.py", ["promote", "--registry", reg, "--version", "run-a", "--lock-wait", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`store: lock ${reg}/deployed.json.lock of other-host/7/abcd1234 expired, taking it over\n`);
+    expect(readJson(path.join(reg, "deployed.json")).version).toBe("run-a");
+    expect(fs.existsSync(path.join(reg, "deployed.json.lock"))).toBe(false);
+  });
+});
+
+describe("expected failures end as one line and an exit code, never a traceback (ftkit_store.run_main)", () => {
+  it("a store failure (rclone missing) exits 1 with the store's message", () => {
+    const r = run("register_model.py", ["current", "--registry", "s3://bucket/registry/m"], { FTKIT_RCLONE: "/nonexistent/rclone" });
+    expect([r.code, r.stderr]).toEqual([1, "deployment: rclone not found at /nonexistent/rclone (the pod's tools init container copies it there)\n"]);
+    const c = run("checkpoints.py", ["newest", "--checkpoints", "gs://bucket/ckpt"], { FTKIT_RCLONE: "/nonexistent/rclone" });
+    expect([c.code, c.stderr]).toEqual([1, "checkpoints: rclone not found at /nonexistent/rclone (the pod's tools init container copies it there)\n"]);
+  });
+
+  it("malformed JSON in the store is bad input (exit 2) naming the object", () => {
+    const dir = tmp("bad-json");
+    fs.writeFileSync(path.join(dir, "deployed.json"), "{");
+    const r = run("register_model.py", ["current", "--registry", dir]);
+    expect([r.code, r.stderr]).toEqual([2, `deployment: ${dir}/deployed.json is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n`]);
+    const steps = run("ftkit_run.py", ["steps", "[{"]);
+    expect([steps.code, steps.stderr.split("\n")[0]]).toEqual([2, "ftkit-run: malformed JSON: Expecting property name enclosed in double quotes: line 1 column 3 (char 2) (fix the file or value it came from)"]);
+  });
+
+  it("an unknown task metric and a malformed --metric are bad input, not a traceback", () => {
+    const dir = tmp("bad-metric");
+    writeJsonl(path.join(dir, "eval.jsonl"), [{ messages: [{ role: "user", content: "x" }], prompt: "", target: "y" }]);
+    const r = run("evaluate.py", ["task", "--eval-file", path.join(dir, "eval.jsonl"), "--endpoint", "http://127.0.0.1:1/v1", "--model", "m", "--metrics", "exact_match,bleu", "--out", path.join(dir, "t.json")]);
+    expect([r.code, r.stderr]).toEqual([2, "evaluation: --metrics: unknown task metric bleu (one of exact_match, json_valid, json_field_accuracy, chrf)\n"]);
+    const p = run("push_metrics.py", ["--url", "http://127.0.0.1:1", "--job", "j", "--metric", "x=abc"]);
+    expect([p.code, p.stderr]).toEqual([2, "push_metrics: --metric: could not convert string to float: 'abc' (pass name[{k=\"v\"}]=number)\n"]);
+  });
+
+  it("no stage script inserts into sys.path: they import each other as modules of one folder", () => {
+    const offenders = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".py") && /sys\.path\.(insert|append)/.test(fs.readFileSync(path.join(SCRIPTS, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+});
+
 describe("trainer plugin and SageMaker entry", () => {
   const py = (code: string, env: Record<string, string> = {}) => spawnSync("python3", ["-c", code], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS, ...env } });
 
