@@ -215,15 +215,25 @@ class Store:
 
         Local: ``O_CREAT | O_EXCL``. S3: a conditional PUT (``If-None-Match: *``, S3 conditional writes since
         August 2024, https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html) through
-        rclone's ``--header-upload`` (rclone/rclone#8947); S3 answers 412 Precondition Failed when the key exists.
+        rclone's ``--header-upload``, which passes that header to S3 from rclone 1.72 on (rclone/rclone#8947);
+        S3 answers 412 Precondition Failed when the key exists. An rclone or backend that cannot send the
+        precondition (an older rclone; GCS, whose ``ifGenerationMatch`` rclone does not expose) gets a best-effort
+        create instead: checked absent, written, and read back by ``lock`` (a window of one round trip remains).
         """
         if _is_remote(uri):
+            if self.exists(uri):
+                return False
+            data = text.encode("utf-8")
             try:
-                self._run(["rcat", "--header-upload", "If-None-Match: *", self._r(uri)], data=text.encode("utf-8"))
+                self._run(["rcat", "--header-upload", "If-None-Match: *", self._r(uri)], data=data)
             except StoreError as e:
-                if "412" in str(e) or "precondition" in str(e).lower():
+                message = str(e).lower()
+                if "412" in message or "precondition" in message:
                     return False
-                raise
+                if "know how to set key" not in message:
+                    raise
+                sys.stderr.write("store: this rclone cannot write %s conditionally (rclone >= 1.72 with S3 can): the lock is best effort\n" % uri)
+                self._run(["rcat", self._r(uri)], data=data)
             return True
         path = _local(uri)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
@@ -248,16 +258,18 @@ class Store:
         deadline = clock() + wait
         while True:
             body = json.dumps({"owner": owner, "expires": clock() + ttl}, sort_keys=True)
-            if self.create_exclusive(uri, body):
-                break
+            created = self.create_exclusive(uri, body)
             holder = _lock_holder(self.read_text(uri))
+            if created and holder is not None and holder[0] == owner:  # read back: a best-effort create can lose a race
+                break
             if holder is not None and holder[1] < clock():
                 sys.stderr.write("store: lock %s of %s expired, taking it over\n" % (uri, holder[0]))
                 self.delete(uri)
                 continue
             if clock() >= deadline:
-                who = holder[0] if holder else "an unknown holder"
-                raise LockHeld("%s is held by %s (another run is changing it: retry when it has finished)" % (uri, who))
+                if holder is None:
+                    raise LockHeld("%s is unreadable (remove it if no other run is changing %s)" % (uri, uri.rsplit("/", 1)[0]))
+                raise LockHeld("%s is held by %s (another run is changing it: retry when it has finished)" % (uri, holder[0]))
             time.sleep(poll)
         try:
             yield owner

@@ -502,6 +502,82 @@ print(json.dumps(codes))
   });
 });
 
+describe("register_model.py promotion on an object store (a fake rclone over a local directory)", () => {
+  /** rclone's subcommands the promotion uses, against FAKE_ROOT; `If-None-Match: *` answers 412 when the key exists, as S3 does. */
+  const FAKE_RCLONE = `#!/usr/bin/env python3
+import json, os, sys
+root, args, headers = os.environ["FAKE_ROOT"], sys.argv[1:], []
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+while "--header-upload" in args:
+    i = args.index("--header-upload")
+    headers.append(args[i + 1])
+    del args[i:i + 2]
+cmd, rest = args[0], args[1:]
+def local(remote):
+    return os.path.join(root, remote.split(":", 1)[1])
+if cmd == "lsjson":
+    d = local(rest[-1])
+    if not os.path.isdir(d):
+        sys.exit("error listing: directory not found")
+    print(json.dumps([{"Path": os.path.relpath(os.path.join(p, f), d)} for p, _, fs in os.walk(d) for f in fs]))
+elif cmd == "cat":
+    sys.stdout.write(open(local(rest[0])).read())
+elif cmd == "rcat":
+    if headers and os.environ.get("FAKE_OLD"):
+        sys.exit("ERROR : Don" + chr(39) + "t know how to set key 'If-None-Match' on upload")
+    target = local(rest[0])
+    if "If-None-Match: *" in headers and os.path.exists(target):
+        sys.exit("Failed to rcat: PreconditionFailed: At least one of the pre-conditions you specified did not hold, status code: 412")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    open(target, "w").write(sys.stdin.read())
+elif cmd == "deletefile":
+    os.remove(local(rest[0]))
+else:
+    sys.exit("fake rclone: unsupported " + cmd)
+`;
+  const setup = (name: string) => {
+    const dir = tmp(name);
+    const rclone = path.join(dir, "rclone");
+    fs.writeFileSync(rclone, FAKE_RCLONE, { mode: 0o755 });
+    const root = path.join(dir, "root");
+    for (const v of ["run-a", "run-b"]) {
+      fs.mkdirSync(path.join(root, "bucket", "registry", "m", v), { recursive: true });
+      fs.writeFileSync(path.join(root, "bucket", "registry", "m", v, "model.json"), JSON.stringify({ version: v }));
+    }
+    const log = path.join(dir, "calls.log");
+    const env = { FTKIT_RCLONE: rclone, FAKE_ROOT: root, FAKE_LOG: log };
+    const calls = () => fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    return { root, env, calls, deployed: () => readJson(path.join(root, "bucket", "registry", "m", "deployed.json")) };
+  };
+
+  it("creates the lock with a conditional write (If-None-Match: *), removes its own, waits on a live one, and a racing create gets 412", () => {
+    const { root, env, calls, deployed } = setup("reg-s3");
+    const r = run("register_model.py", ["promote", "--registry", "s3://bucket/registry/m", "--version", "run-a"], env);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(deployed()).toMatchObject({ version: "run-a", uri: "s3://bucket/registry/m/run-a" });
+    const lockWrites = calls().filter((c) => c[0] === "rcat" && c.at(-1) === "store:bucket/registry/m/deployed.json.lock");
+    expect(lockWrites).toEqual([["rcat", "--header-upload", "If-None-Match: *", "store:bucket/registry/m/deployed.json.lock"]]);
+    expect(calls().filter((c) => c[0] === "deletefile")).toEqual([["deletefile", "store:bucket/registry/m/deployed.json.lock"]]);
+    // a live lock (exists, unexpired): no overwrite, a clean failure after the wait
+    fs.writeFileSync(path.join(root, "bucket", "registry", "m", "deployed.json.lock"), JSON.stringify({ owner: "pod-x/1/ffff0000", expires: Date.now() / 1000 + 600 }));
+    const held = run("register_model.py", ["promote", "--registry", "s3://bucket/registry/m", "--version", "run-b", "--lock-wait", "0.2"], env);
+    expect([held.code, held.stderr]).toEqual([1, "deployment: s3://bucket/registry/m/deployed.json.lock is held by pod-x/1/ffff0000 (another run is changing it: retry when it has finished)\n"]);
+    expect(deployed().version).toBe("run-a");
+    // the race the existence check cannot see: S3 refuses the conditional write (412) and the lock stays the holder's
+    const race = spawnSync("python3", ["-c", "import ftkit_store as f; s = f.Store(); s.exists = lambda uri: False; print(s.create_exclusive('s3://bucket/registry/m/deployed.json.lock', 'mine'))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS, ...env } });
+    expect([race.status, race.stdout]).toEqual([0, "False\n"]);
+    expect(readJson(path.join(root, "bucket", "registry", "m", "deployed.json.lock")).owner).toBe("pod-x/1/ffff0000");
+  });
+
+  it("with an rclone that cannot send the precondition, falls back to a checked, read-back lock and says so", () => {
+    const { env, deployed } = setup("reg-old-rclone");
+    const r = run("register_model.py", ["promote", "--registry", "gs://bucket/registry/m", "--version", "run-b"], { ...env, FAKE_OLD: "1" });
+    expect([r.code, r.stderr]).toEqual([0, "store: this rclone cannot write gs://bucket/registry/m/deployed.json.lock conditionally (rclone >= 1.72 with S3 can): the lock is best effort\n"]);
+    expect(deployed().version).toBe("run-b");
+  });
+});
+
 describe("expected failures end as one line and an exit code, never a traceback (ftkit_store.run_main)", () => {
   it("a store failure (rclone missing) exits 1 with the store's message", () => {
     const r = run("register_model.py", ["current", "--registry", "s3://bucket/registry/m"], { FTKIT_RCLONE: "/nonexistent/rclone" });
