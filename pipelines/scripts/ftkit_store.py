@@ -32,6 +32,9 @@ OK = 0
 FAILED = 1
 #: Bad input: the run cannot succeed as given (an invalid value, a missing or malformed input). Not retried.
 BAD_INPUT = 2
+#: Unusable training inputs: the trainer container's "do not retry" code, which the JobSet's podFailurePolicy
+#: matches (pipelines/render/kubernetes.ts NON_RETRIABLE_EXIT_CODE; a test holds them equal).
+NO_RETRY = 42
 #: A usage error of the script itself (a kit bug): the argv the renderer built does not parse.
 USAGE = 64
 

@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checkpoints import REMOTE_MARKER, restore
-from ftkit_store import FAILED, OK, Store, StoreError, join, run_main
+from ftkit_store import FAILED, NO_RETRY, OK, Store, StoreError, join, run_main
 
 STAGE = "training"
-CONFIG_ERROR = 42
+CONFIG_ERROR = NO_RETRY
 
 
 def log(msg: str) -> None:

@@ -7,6 +7,7 @@ import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
 import { pipelineMetricsEnv } from "../../pipelines/render/metrics-env";
+import { NON_RETRIABLE_EXIT_CODE } from "../../pipelines/render/kubernetes";
 
 /**
  * The stage scripts the kit ships, RUN with python3 on data generated here, success and failure paths.
@@ -602,6 +603,11 @@ describe("expected failures end as one line and an exit code, never a traceback 
     expect([r.code, r.stderr]).toEqual([2, "evaluation: --metrics: unknown task metric bleu (one of exact_match, json_valid, json_field_accuracy, chrf)\n"]);
     const p = run("push_metrics.py", ["--url", "http://127.0.0.1:1", "--job", "j", "--metric", "x=abc"]);
     expect([p.code, p.stderr]).toEqual([2, "push_metrics: --metric: could not convert string to float: 'abc' (pass name[{k=\"v\"}]=number)\n"]);
+  });
+
+  it("the scripts' exit codes: bad input 2, and the trainer's no-retry code equal to the one the JobSet's podFailurePolicy matches", () => {
+    const r = spawnSync("python3", ["-c", "import json, ftkit_store as f, train_launcher as t; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.NO_RETRY, t.CONFIG_ERROR]))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    expect(JSON.parse(r.stdout)).toEqual([0, 1, 2, NON_RETRIABLE_EXIT_CODE, NON_RETRIABLE_EXIT_CODE]);
   });
 
   it("no stage script inserts into sys.path: they import each other as modules of one folder", () => {

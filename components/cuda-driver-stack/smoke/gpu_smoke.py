@@ -138,9 +138,10 @@ def run_matmul(n: int, iters: int) -> tuple[Report | None, str | None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="finetune-kit GPU smoke test")
-    parser.add_argument("--size", type=int, default=int(os.environ.get("SMOKE_MATMUL_SIZE", "8192")), help="matrix size n (n x n)")
-    parser.add_argument("--iters", type=int, default=int(os.environ.get("SMOKE_MATMUL_ITERS", "20")))
-    parser.add_argument("--expect-gpus", type=int, default=int(os.environ.get("SMOKE_EXPECT_GPUS", "1")))
+    # String defaults go through type=int too: a malformed SMOKE_* value is argparse's one-line error, not a traceback.
+    parser.add_argument("--size", type=int, default=os.environ.get("SMOKE_MATMUL_SIZE", "8192"), help="matrix size n (n x n)")
+    parser.add_argument("--iters", type=int, default=os.environ.get("SMOKE_MATMUL_ITERS", "20"))
+    parser.add_argument("--expect-gpus", type=int, default=os.environ.get("SMOKE_EXPECT_GPUS", "1"))
     args = parser.parse_args(argv)
 
     smi = nvidia_smi()
