@@ -16,6 +16,8 @@ Subcommands:
   sync     upload complete local checkpoints, mark them, prune old ones; loops every --interval seconds
            until SIGTERM (then one last pass), or once with --once
 """
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -23,9 +25,9 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, join  # noqa: E402
+from ftkit_store import Store, join, run_main
 
 STAGE = "checkpoints"
 CKPT = re.compile(r"^checkpoint-(\d+)$")
@@ -33,35 +35,43 @@ REMOTE_MARKER = ".complete-node-"
 LOCAL_MARKER = ".saved-node-"
 
 
-def log(msg):
+def log(msg: str) -> None:
     sys.stderr.write("%s: %s\n" % (STAGE, msg))
     sys.stderr.flush()
 
 
-def complete_checkpoints(files, nodes, marker=REMOTE_MARKER):
+def complete_checkpoints(files: Iterable[str], nodes: int, marker: str = REMOTE_MARKER) -> list[tuple[int, str]]:
     """(step, name) of complete checkpoints among relative ``files``, newest first."""
-    markers = {}
+    markers: dict[str, set[str]] = {}
     for f in files:
         parts = f.split("/")
         if len(parts) == 2 and CKPT.match(parts[0]) and parts[1].startswith(marker):
             rank = parts[1][len(marker):]
             markers.setdefault(parts[0], set()).add(rank)
     need = {str(r) for r in range(nodes)}
-    done = [(int(CKPT.match(name).group(1)), name) for name, ranks in markers.items() if need <= ranks]
+    done = [(step_of(name), name) for name, ranks in markers.items() if need <= ranks]
     return sorted(done, reverse=True)
 
 
-def all_checkpoints(files):
+def step_of(name: str) -> int:
+    """The step of a ``checkpoint-<step>`` name (callers matched CKPT first)."""
+    m = CKPT.match(name)
+    if m is None:
+        raise ValueError("%s is not a checkpoint-<step> name" % name)
+    return int(m.group(1))
+
+
+def all_checkpoints(files: Iterable[str]) -> list[tuple[int, str]]:
     names = {f.split("/")[0] for f in files if "/" in f and CKPT.match(f.split("/")[0])}
-    return sorted(((int(CKPT.match(n).group(1)), n) for n in names), reverse=True)
+    return sorted(((step_of(n), n) for n in names), reverse=True)
 
 
-def newest(store, uri, nodes, marker=REMOTE_MARKER):
+def newest(store: Store, uri: str, nodes: int, marker: str = REMOTE_MARKER) -> str | None:
     done = complete_checkpoints(store.list(uri), nodes, marker)
     return done[0][1] if done else None
 
 
-def restore(store, uri, nodes, dest, marker=REMOTE_MARKER, count_resume=False):
+def restore(store: Store, uri: str, nodes: int, dest: str, marker: str = REMOTE_MARKER, count_resume: bool = False) -> str | None:
     """Downloads the newest complete checkpoint into ``dest``; returns its local path or None."""
     name = newest(store, uri, nodes, marker)
     if name is None:
@@ -80,27 +90,30 @@ def restore(store, uri, nodes, dest, marker=REMOTE_MARKER, count_resume=False):
 
 
 class Syncer:
-    def __init__(self, store, local, uri, rank, nodes, keep, metrics=None):
+    """Uploads this node's finished checkpoints, marks them and (rank 0) prunes old ones."""
+
+    def __init__(self, store: Store, local: str, uri: str, rank: int, nodes: int, keep: int,
+                 metrics: Callable[[float], None] | None = None) -> None:
         self.store, self.local, self.uri = store, local, uri
         self.rank, self.nodes, self.keep = rank, nodes, keep
         self.metrics = metrics
-        self.uploaded = set()
+        self.uploaded: set[str] = set()
 
-    def local_complete(self):
+    def local_complete(self) -> list[tuple[int, str]]:
         if not os.path.isdir(self.local):
             return []
-        out = []
+        out: list[tuple[int, str]] = []
         for name in os.listdir(self.local):
             m = CKPT.match(name)
             if m and os.path.isfile(os.path.join(self.local, name, LOCAL_MARKER + str(self.rank))):
                 out.append((int(m.group(1)), name))
         return sorted(out)
 
-    def pass_once(self, report=True):
+    def pass_once(self, report: bool = True) -> list[str]:
         """Uploads every complete local checkpoint not yet uploaded; prunes (rank 0). Returns names uploaded.
         ``report=False`` (the pass after SIGTERM, when the trainer has exited and deleted its metrics group) uploads
         without pushing, so a finished run's group is not re-created."""
-        done = []
+        done: list[str] = []
         for _step, name in self.local_complete():
             if name in self.uploaded:
                 continue
@@ -116,14 +129,14 @@ class Syncer:
             self.prune()
         return done
 
-    def prune(self):
+    def prune(self) -> list[str]:
         """Keeps the newest ``keep`` complete checkpoints, and deletes anything older than the oldest kept one."""
         files = self.store.list(self.uri)
         complete = complete_checkpoints(files, self.nodes)
         if len(complete) <= self.keep:
             return []
         oldest_kept = complete[self.keep - 1][0]
-        removed = []
+        removed: list[str] = []
         for step, name in all_checkpoints(files):
             if step < oldest_kept:
                 self.store.delete_prefix(join(self.uri, name))
@@ -133,23 +146,23 @@ class Syncer:
         return removed
 
 
-def metrics_pusher():
+def metrics_pusher() -> Callable[[float], None] | None:
     """POSTs the last-checkpoint time into the run's training group (FINETUNE_PUSHGATEWAY_URL/_JOB, pipeline,
     run_id), so the trainer's DELETE at the end of training removes it with the rest of the run's series."""
-    from push_metrics import metric_name, settings, try_push
+    from push_metrics import metric_name, settings, try_push  # noqa: PLC0415 (only the sync sidecar pushes)
 
     cfg = settings()
     name = metric_name("LAST_CHECKPOINT")
     if not (cfg["url"] and cfg["job"] and name):
         return None
 
-    def push(ts):
+    def push(ts: float) -> None:
         try_push(cfg["url"], cfg["job"], cfg["grouping"], [(name, {}, ts, "gauge")], method="POST")
 
     return push
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Find, restore and sync training checkpoints.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     for cmd in ("newest", "restore", "sync"):
@@ -186,7 +199,7 @@ def main(argv=None):
         return 0
     stopping = {"now": False}
 
-    def stop(_sig, _frm):
+    def stop(_sig: int, _frm: object) -> None:
         stopping["now"] = True
 
     signal.signal(signal.SIGTERM, stop)
@@ -205,4 +218,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

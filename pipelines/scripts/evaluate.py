@@ -13,6 +13,8 @@ Subcommands:
   probe    task scoring against the live endpoint + thresholds; pushes scores, latency and a pass flag
 Metric direction: higher is better except names containing loss, perplexity, bits_per_byte, ter or latency.
 """
+from __future__ import annotations
+
 import argparse
 import glob
 import json
@@ -21,25 +23,29 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, check_value, fail  # noqa: E402
+from ftkit_store import BAD_INPUT, FAILED, OK, Store, as_object, check_value, fail, run_main
 
 STAGE = "evaluation"
 LOWER_IS_BETTER = ("loss", "perplexity", "bits_per_byte", "ter", "latency")
 GATE_FAILED = 1
+TASK_METRICS = ("exact_match", "json_valid", "json_field_accuracy", "chrf")
+#: A parsed JSON document (the scripts' inputs and outputs).
+Json = Any
 
 
-def lower_is_better(metric):
+def lower_is_better(metric: str) -> bool:
     return any(token in metric for token in LOWER_IS_BETTER)
 
 
 # ---- task metrics --------------------------------------------------------------------------------------------
-def _norm(s):
+def _norm(s: object) -> str:
     return " ".join(str(s).strip().split())
 
 
-def _json(s):
+def _json(s: object) -> tuple[bool, Json]:
     text = str(s).strip()
     if text.startswith("```"):
         text = text.strip("`")
@@ -50,19 +56,20 @@ def _json(s):
         return False, None
 
 
-def _char_ngrams(s, n):
+def _char_ngrams(s: str, n: int) -> list[str]:
     s = s.replace(" ", "")
     return [s[i:i + n] for i in range(max(0, len(s) - n + 1))]
 
 
-def chrf(hyp, ref, max_n=6, beta=2.0):
+def chrf(hyp: str, ref: str, max_n: int = 6, beta: float = 2.0) -> float:
     """Character n-gram F-score (Popović 2015), averaged over n = 1..6, in [0, 1]."""
-    precisions, recalls = [], []
+    precisions: list[float] = []
+    recalls: list[float] = []
     for n in range(1, max_n + 1):
         h, r = _char_ngrams(hyp, n), _char_ngrams(ref, n)
         if not h or not r:
             continue
-        counts = {}
+        counts: dict[str, int] = {}
         for g in r:
             counts[g] = counts.get(g, 0) + 1
         match = 0
@@ -80,9 +87,9 @@ def chrf(hyp, ref, max_n=6, beta=2.0):
     return (1 + beta ** 2) * p * r / (beta ** 2 * p + r)
 
 
-def score(pairs, metrics):
+def score(pairs: Sequence[tuple[str, object]], metrics: Sequence[str]) -> dict[str, float]:
     """Mean of each metric over (prediction, target) pairs."""
-    totals = {m: 0.0 for m in metrics}
+    totals = dict.fromkeys(metrics, 0.0)
     for pred, target in pairs:
         for m in metrics:
             if m == "exact_match":
@@ -92,9 +99,10 @@ def score(pairs, metrics):
             elif m == "json_field_accuracy":
                 ok_t, t = _json(target)
                 ok_p, p = _json(pred)
-                if ok_t and isinstance(t, dict) and t:
-                    good = sum(1 for k, v in t.items() if ok_p and isinstance(p, dict) and p.get(k) == v)
-                    totals[m] += good / len(t)
+                fields, answer = as_object(t), as_object(p)
+                if ok_t and fields:
+                    good = sum(1 for k, v in fields.items() if ok_p and isinstance(p, dict) and answer.get(k) == v)
+                    totals[m] += good / len(fields)
                 else:
                     totals[m] += 1.0 if ok_p and p == t else 0.0
             elif m == "chrf":
@@ -105,14 +113,14 @@ def score(pairs, metrics):
     return {m: round(v / n, 6) for m, v in totals.items()}
 
 
-def percentile(values, q):
+def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return 0.0
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
-def complete(endpoint, model, messages, max_tokens, timeout, api_key=None):
+def complete(endpoint: str, model: str, messages: Json, max_tokens: int, timeout: float, api_key: str | None = None) -> str:
     body = json.dumps({"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0}).encode("utf-8")
     req = urllib.request.Request(endpoint.rstrip("/") + "/chat/completions", data=body, method="POST")
     req.add_header("Content-Type", "application/json")
@@ -120,12 +128,12 @@ def complete(endpoint, model, messages, max_tokens, timeout, api_key=None):
         req.add_header("Authorization", "Bearer " + api_key)
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         data = json.loads(resp.read().decode("utf-8"))
-    return data["choices"][0]["message"]["content"]
+    return str(data["choices"][0]["message"]["content"])
 
 
-def wait_ready(endpoint, timeout):
+def wait_ready(endpoint: str, timeout: float) -> bool:
     deadline = time.time() + timeout
-    last = None
+    last: Exception | None = None
     while time.time() < deadline:
         try:
             with urllib.request.urlopen(endpoint.rstrip("/") + "/models", timeout=10) as resp:
@@ -134,18 +142,25 @@ def wait_ready(endpoint, timeout):
         except (urllib.error.URLError, OSError) as e:
             last = e
         time.sleep(2)
-    fail(STAGE, "endpoint %s not ready after %ds (%s)" % (endpoint, timeout, last), code=1)
-    return False
+    fail(STAGE, "endpoint %s not ready after %ds (%s)" % (endpoint, timeout, last), code=FAILED)
 
 
-def run_task(store, eval_file, endpoint, model, metrics, limit, max_tokens, timeout):
-    text = store.read_text(eval_file) if "://" in eval_file else open(eval_file, encoding="utf-8").read()
+def run_task(store: Store, eval_file: str, endpoint: str, model: str, metrics: Sequence[str], limit: int, max_tokens: int, timeout: float) -> dict[str, Json]:
+    text = store.read_text(eval_file)
     if text is None:
         fail(STAGE, "%s not found (did data-prep run?)" % eval_file)
-    rows = [json.loads(l) for l in text.splitlines() if l.strip()][:limit]
+    rows: list[Json] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip() and len(rows) < limit:
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                fail(STAGE, "%s line %d: not valid JSON (%s) (data-prep writes one JSON object a line)" % (eval_file, number, e.msg))
     if not rows:
         fail(STAGE, "%s has no examples" % eval_file)
-    pairs, latencies, errors = [], [], 0
+    pairs: list[tuple[str, object]] = []
+    latencies: list[float] = []
+    errors = 0
     for row in rows:
         t0 = time.time()
         try:
@@ -164,20 +179,21 @@ def run_task(store, eval_file, endpoint, model, metrics, limit, max_tokens, time
     }
 
 
-def served_root(endpoint, model, timeout=10):
+def served_root(endpoint: str, model: str, timeout: float = 10) -> str | None:
     """The `root` (local path) the endpoint serves ``model`` from, or None."""
     with urllib.request.urlopen(endpoint.rstrip("/") + "/models", timeout=timeout) as resp:
         data = json.loads(resp.read().decode("utf-8"))
     for entry in data.get("data", []):
         if entry.get("id") == model:
-            return entry.get("root") or ""
+            return str(entry.get("root") or "")
     return None
 
 
-def wait_version(endpoint, model, version, timeout, consecutive=5, interval=3.0):
+def wait_version(endpoint: str, model: str, version: str, timeout: float, consecutive: int = 5, interval: float = 3.0) -> bool:
     """Waits until ``consecutive`` answers in a row (load-balanced over replicas) serve ``version``."""
     deadline = time.time() + timeout
-    streak, seen = 0, None
+    streak = 0
+    seen: str | None = None
     while time.time() < deadline:
         try:
             seen = served_root(endpoint, model)
@@ -187,14 +203,13 @@ def wait_version(endpoint, model, version, timeout, consecutive=5, interval=3.0)
         if streak >= consecutive:
             return True
         time.sleep(interval)
-    fail("deployment", "the endpoint did not serve version %s within %ds (last seen: %s)" % (version, timeout, seen), code=1)
-    return False
+    fail("deployment", "the endpoint did not serve version %s within %ds (last seen: %s)" % (version, timeout, seen), code=FAILED)
 
 
 # ---- lm-eval results -----------------------------------------------------------------------------------------
-def lm_eval_metrics(directory, tasks):
+def lm_eval_metrics(directory: str, tasks: Sequence[str]) -> dict[str, float]:
     """`<task>/<metric>` → value from every results*.json under ``directory`` for ``tasks`` (stderr entries skipped)."""
-    out = {}
+    out: dict[str, float] = {}
     for path in sorted(glob.glob(os.path.join(directory, "**", "results*.json"), recursive=True)):
         with open(path, encoding="utf-8") as f:
             results = json.load(f).get("results", {})
@@ -210,9 +225,9 @@ def lm_eval_metrics(directory, tasks):
 
 
 # ---- the gate ------------------------------------------------------------------------------------------------
-def gate(metrics, thresholds, deployed=None, max_regression=0.02):
+def gate(metrics: Json, thresholds: Json, deployed: Json = None, max_regression: float = 0.02) -> dict[str, Json]:
     """Returns {"passed", "reason", "failures"}; ``thresholds``: [{"suite", "metric", "min"?, "max"?}]."""
-    failures = []
+    failures: list[str] = []
     for t in thresholds:
         suite, name = t["suite"], t["metric"]
         value = metrics.get(suite, {}).get(name)
@@ -235,35 +250,29 @@ def gate(metrics, thresholds, deployed=None, max_regression=0.02):
                     failures.append("%s/%s = %.4g regressed from %.4g of the deployed version %s (more than %.4g)" % (
                         suite, name, new, old, deployed.get("version", "?"), max_regression))
     passed = not failures
-    reason = "passed: every threshold met" + (" and no regression versus the deployed version %s" % deployed.get("version", "?") if deployed else "") if passed else "evaluation gate failed: " + "; ".join(failures)
+    if passed:
+        versus = " and no regression versus the deployed version %s" % deployed.get("version", "?") if deployed else ""
+        reason = "passed: every threshold met" + versus
+    else:
+        reason = "evaluation gate failed: " + "; ".join(failures)
     return {"passed": passed, "reason": reason, "failures": failures}
 
 
-def read_json(store, uri):
-    text = store.read_text(uri) if "://" in uri else (open(uri, encoding="utf-8").read() if os.path.isfile(uri) else None)
-    return json.loads(text) if text else None
+def write_json(store: Store, uri: str, data: Json) -> None:
+    """Writes ``data`` as indented JSON to ``uri`` (a URI or a local path)."""
+    store.write_text(uri, json.dumps(data, indent=2, sort_keys=True))
 
 
-def write_json(store, uri, data):
-    text = json.dumps(data, indent=2, sort_keys=True)
-    if "://" in uri:
-        store.write_text(uri, text)
-    else:
-        os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
-        with open(uri, "w", encoding="utf-8") as f:
-            f.write(text)
-
-
-def push_eval(metrics, result, suite_label=None):
+def push_eval(metrics: Json, result: Json, suite_label: str | None = None) -> None:
     """PUTs scores and the gate flag to the Pushgateway (FINETUNE_PUSHGATEWAY_URL) under job finetune-evaluation
     (or finetune-probe) and the run's pipeline/run_id grouping; metric names from FTKIT_METRIC_*."""
-    from push_metrics import grouping_path, metric_name, settings, try_push
+    from push_metrics import Sample, grouping_path, metric_name, settings, try_push  # noqa: PLC0415
 
     cfg = settings()
     score_name, gate_name = metric_name("EVAL_SCORE"), metric_name("EVAL_GATE_PASSED")
     if not (cfg["url"] and score_name and gate_name):
         return
-    samples = []
+    samples: list[Sample] = []
     for suite in ("task", "general", "safety"):
         for name, value in sorted(metrics.get(suite, {}).items()):
             samples.append((score_name, {"suite": suite_label or suite, "metric": name}, value, "gauge"))
@@ -273,7 +282,7 @@ def push_eval(metrics, result, suite_label=None):
         sys.stderr.write("%s: metrics not pushed to %s%s\n" % (STAGE, cfg["url"], grouping_path(job, cfg["grouping"])))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Evaluation, gate and probe.")
     sub = ap.add_subparsers(dest="cmd", required=True)
     for cmd in ("task", "probe"):
@@ -316,16 +325,19 @@ def main(argv=None):
     if args.cmd == "wait-version":
         wait_version(args.endpoint, args.model, args.version, args.timeout, args.consecutive, args.interval)
         print("serving %s" % args.version)
-        return 0
+        return OK
 
     if args.cmd in ("task", "probe"):
         if args.wait:
             wait_ready(args.endpoint, args.wait)
         metrics = [m for m in args.metrics.split(",") if m]
+        unknown = [m for m in metrics if m not in TASK_METRICS]
+        if unknown:
+            fail(STAGE, "--metrics: unknown task metric %s (one of %s)" % (", ".join(unknown), ", ".join(TASK_METRICS)), code=BAD_INPUT)
         result = run_task(store, args.eval_file, args.endpoint, args.model, metrics, args.limit, args.max_tokens, args.timeout)
         if args.cmd == "probe":
             worst = min(result["task"].values()) if result["task"] else 0.0
-            problems = []
+            problems: list[str] = []
             if worst < args.min_score:
                 problems.append("task score %.4g is below %.4g" % (worst, args.min_score))
             if result["latency"]["p95_seconds"] > args.max_latency:
@@ -337,11 +349,11 @@ def main(argv=None):
         print(json.dumps(result, sort_keys=True))
         if args.cmd == "probe" and not result["passed"]:
             sys.stderr.write("monitoring: probe failed: %s\n" % result["reason"])
-            return 1
-        return 0
+            return FAILED
+        return OK
 
     if args.cmd == "collect":
-        task = read_json(store, args.task_scores)
+        task = store.read_json(args.task_scores)
         if task is None:
             fail(STAGE, "task scores %s not found" % args.task_scores)
         general = [check_value(STAGE, "--general-tasks", "lm-eval-task", t) for t in args.general_tasks.split(",") if t]
@@ -356,17 +368,17 @@ def main(argv=None):
             missing = [t for t in tasks if not any(k.startswith(t + "/") for k in metrics[suite])]
             if missing:
                 fail(STAGE, "lm-evaluation-harness produced no results for %s task%s %s (check the evaluator logs)" % (
-                    suite, "" if len(missing) == 1 else "s", ", ".join(missing)), code=1)
+                    suite, "" if len(missing) == 1 else "s", ", ".join(missing)), code=FAILED)
         write_json(store, args.out, metrics)
         print(json.dumps(metrics, sort_keys=True))
-        return 0
+        return OK
 
-    metrics = read_json(store, args.metrics)
+    metrics = store.read_json(args.metrics)
     if metrics is None:
         fail(STAGE, "metrics %s not found (the evaluation step must run first)" % args.metrics)
     raw = args.thresholds
-    thresholds = json.loads(raw) if raw.strip().startswith("[") else read_json(store, raw)
-    deployed = read_json(store, args.deployed) if args.deployed else None
+    thresholds = json.loads(raw) if raw.strip().startswith("[") else store.read_json(raw)
+    deployed = store.read_json(args.deployed) if args.deployed else None
     result = gate(metrics, thresholds or [], deployed, args.max_regression)
     result["metrics"] = metrics
     result["deployedVersion"] = deployed.get("version") if deployed else None
@@ -376,8 +388,8 @@ def main(argv=None):
     if not result["passed"] and not args.no_fail:
         sys.stderr.write("evaluation-gate: %s\n" % result["reason"])
         return GATE_FAILED
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

@@ -7,27 +7,31 @@ of every pipeline on the same model@revision shares it). Otherwise the download 
 fills a scratch directory, the files are verified (config.json, weights, every shard the index names) and a
 manifest with sha256 sums is written; the upload ends with ``.complete`` so a half-uploaded snapshot is never used.
 """
+from __future__ import annotations
+
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
+from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, check_value, fail, join  # noqa: E402
+from ftkit_store import FAILED, OK, Store, check_value, fail, join, run_main
 
 STAGE = "model-init"
 DEFAULT_DOWNLOAD = "hf download {id} --revision {revision} --local-dir {dir}"
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
-def verify(directory):
+def verify(directory: str) -> list[str]:
     """Problems of a downloaded model directory (empty when usable)."""
-    problems = []
-    files = set()
+    problems: list[str] = []
+    files: set[str] = set()
     for dirpath, _d, names in os.walk(directory):
         for n in names:
             files.add(os.path.relpath(os.path.join(dirpath, n), directory).replace(os.sep, "/"))
@@ -39,15 +43,16 @@ def verify(directory):
     for index in ("model.safetensors.index.json", "pytorch_model.bin.index.json"):
         if index in files:
             with open(os.path.join(directory, index), encoding="utf-8") as f:
-                shards = set(json.load(f).get("weight_map", {}).values())
+                shards = {str(v) for v in json.load(f).get("weight_map", {}).values()}
             missing = sorted(shards - files)
             if missing:
                 problems.append("%s names missing shard%s %s" % (index, "" if len(missing) == 1 else "s", ", ".join(missing)))
     return problems
 
 
-def manifest(directory):
-    entries = {}
+def manifest(directory: str) -> dict[str, dict[str, str | int]]:
+    """Relative path → {"sha256", "bytes"} of every file of ``directory`` (dot files and the hub cache skipped)."""
+    entries: dict[str, dict[str, str | int]] = {}
     for dirpath, _d, names in os.walk(directory):
         for n in sorted(names):
             if n.startswith(".") or "/.cache/" in os.path.join(dirpath, n):
@@ -61,7 +66,7 @@ def manifest(directory):
     return entries
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Snapshot a pinned hub model revision into the artifact store.")
     ap.add_argument("--model-id", required=True)
     ap.add_argument("--revision", required=True)
@@ -77,23 +82,22 @@ def main(argv=None):
     if store.read_text(marker) is not None:
         print(json.dumps({"stage": STAGE, "model": args.model_id, "revision": args.revision, "dest": args.dest, "cached": True}))
         sys.stderr.write("%s: %s@%s is already in the store, nothing to download\n" % (STAGE, args.model_id, args.revision))
-        return 0
+        return OK
     if not os.environ.get("HF_TOKEN") and os.environ.get("HF_TOKEN_SECRET_ARN"):
         # SageMaker: the token lives in Secrets Manager; the trainer image's botocore reads it with the job's role.
         try:
-            import botocore.session  # noqa: PLC0415
-
-            client = botocore.session.get_session().create_client("secretsmanager")
-            os.environ["HF_TOKEN"] = client.get_secret_value(SecretId=os.environ["HF_TOKEN_SECRET_ARN"])["SecretString"].strip()
+            session: Any = importlib.import_module("botocore.session")  # only in the SageMaker trainer image
+            client: Any = session.get_session().create_client("secretsmanager")
+            os.environ["HF_TOKEN"] = str(client.get_secret_value(SecretId=os.environ["HF_TOKEN_SECRET_ARN"])["SecretString"]).strip()
         except Exception as e:  # noqa: BLE001
-            fail(STAGE, "could not read the hub token from %s: %s" % (os.environ["HF_TOKEN_SECRET_ARN"], e), code=1)
+            fail(STAGE, "could not read the hub token from %s: %s" % (os.environ["HF_TOKEN_SECRET_ARN"], e), code=FAILED)
     work = tempfile.mkdtemp(prefix="model-", dir=args.workdir)
     cmd = [part.format(id=args.model_id, revision=args.revision, dir=work) for part in shlex.split(args.download_command)]
     sys.stderr.write("%s: %s\n" % (STAGE, " ".join(cmd)))
     code = subprocess.call(cmd)
     if code != 0:
         hint = "" if os.environ.get("HF_TOKEN") else " (if the model is gated, set baseModel.gated and finetune:hubToken, and accept its licence on the hub)"
-        fail(STAGE, "download of %s@%s failed with exit code %d%s" % (args.model_id, args.revision, code, hint), code=1)
+        fail(STAGE, "download of %s@%s failed with exit code %d%s" % (args.model_id, args.revision, code, hint), code=FAILED)
     problems = verify(work)
     if problems:
         fail(STAGE, "%s@%s is not a usable model snapshot: %s (check the id and revision)" % (args.model_id, args.revision, "; ".join(problems)))
@@ -101,10 +105,10 @@ def main(argv=None):
     with open(os.path.join(work, "ftkit-manifest.json"), "w", encoding="utf-8") as f:
         json.dump({"model": args.model_id, "revision": args.revision, "files": files}, f, indent=2, sort_keys=True)
     store.upload(work, args.dest, exclude=(".cache",))
-    store.write_text(marker, json.dumps({"files": len(files), "bytes": sum(e["bytes"] for e in files.values())}))
+    store.write_text(marker, json.dumps({"files": len(files), "bytes": sum(int(e["bytes"]) for e in files.values())}))
     print(json.dumps({"stage": STAGE, "model": args.model_id, "revision": args.revision, "dest": args.dest, "cached": False, "files": len(files)}))
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

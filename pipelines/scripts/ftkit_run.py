@@ -17,37 +17,41 @@ every template, including the JobSet manifests it creates, so the workflow's fir
 the parameters in its environment (env values are never parsed) and every other step depends on it. Exit 2 (bad
 input, not retried) listing every invalid parameter.
 """
+from __future__ import annotations
+
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import BAD_INPUT, PATTERNS, fail, problem  # noqa: E402
+from ftkit_store import BAD_INPUT, OK, PATTERNS, USAGE, fail, problem, run_main
 
 STAGE = "ftkit-run"
 PARAM_ENV_PREFIX = "FTKIT_PARAM_"
-USAGE = "usage: ftkit_run.py steps JSON | check NAME=KIND [NAME=KIND]...\n"
+USAGE_TEXT = "usage: ftkit_run.py steps JSON | check NAME=KIND [NAME=KIND]...\n"
 
 
-def _argv(spec, environ):
-    out = []
+def _argv(spec: Sequence[Any], environ: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
     for part in spec:
         if isinstance(part, str):
             out.append(part)
-        elif isinstance(part, dict) and set(part) == {"env"}:
-            value = environ.get(part["env"])
+        elif isinstance(part, dict) and set(part) == {"env"}:  # pyright: ignore[reportUnknownArgumentType]
+            name = str(part["env"])  # pyright: ignore[reportUnknownArgumentType]
+            value = environ.get(name)
             if not value:
-                fail(STAGE, "environment variable %s is not set (the step's Environment must carry it)" % part["env"], code=BAD_INPUT)
+                fail(STAGE, "environment variable %s is not set (the step's Environment must carry it)" % name, code=BAD_INPUT)
             out.append(value)
         else:
             fail(STAGE, "argv element %r is neither a string nor {\"env\": NAME} (a kit bug: report it)" % (part,), code=BAD_INPUT)
     return out
 
 
-def _untar(directory, into):
+def _untar(directory: str, into: str | None) -> None:
     dest = into or directory
     os.makedirs(dest, exist_ok=True)
     for name in sorted(os.listdir(directory)):
@@ -67,18 +71,21 @@ def _untar(directory, into):
             os.remove(path)
 
 
-def run_steps(steps, environ=None):
+def run_steps(steps: object, environ: Mapping[str, str] | None = None) -> int:
     """Runs ``steps``; returns the exit code of the first failing step, else 0."""
     environ = os.environ if environ is None else environ
     if not isinstance(steps, list):
         fail(STAGE, "steps must be a JSON list (a kit bug: report it)", code=BAD_INPUT)
-    background = []
+    background: list[tuple[subprocess.Popen[bytes], IO[bytes]]] = []
     try:
-        for step in steps:
+        for item in steps:  # pyright: ignore[reportUnknownVariableType]
+            if not isinstance(item, dict):
+                fail(STAGE, "step %s is not a JSON object (a kit bug: report it)" % json.dumps(item), code=BAD_INPUT)
+            step: dict[str, Any] = dict(item)  # pyright: ignore[reportUnknownArgumentType]
             if "run" in step:
                 argv = _argv(step["run"], environ)
                 if "background" in step:
-                    log = open(step["background"], "ab")
+                    log = open(step["background"], "ab")  # noqa: SIM115 (closed when the steps end, below)
                     background.append((subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT), log))
                     continue
                 code = subprocess.call(argv)
@@ -94,10 +101,11 @@ def run_steps(steps, environ=None):
                 os.makedirs(step["mkdir"], exist_ok=True)
             elif "touch" in step:
                 os.makedirs(os.path.dirname(step["touch"]) or ".", exist_ok=True)
-                open(step["touch"], "a").close()
+                with open(step["touch"], "a"):
+                    pass
             else:
                 fail(STAGE, "unknown step %s (a kit bug: report it)" % json.dumps(step), code=BAD_INPUT)
-        return 0
+        return OK
     finally:
         for proc, log in background:
             proc.terminate()
@@ -108,17 +116,17 @@ def run_steps(steps, environ=None):
             log.close()
 
 
-def parameter_name(env_name):
+def parameter_name(env_name: str) -> str:
     """``FTKIT_PARAM_BASE_MODEL_REVISION`` → ``base-model-revision`` (the name a user passes to ``argo submit -p``)."""
     if env_name.startswith(PARAM_ENV_PREFIX):
         return env_name[len(PARAM_ENV_PREFIX):].lower().replace("_", "-")
     return env_name
 
 
-def check(pairs, environ=None):
+def check(pairs: Sequence[str], environ: Mapping[str, str] | None = None) -> list[str]:
     """Problems of the environment variables named in ``pairs`` (``NAME=KIND``); empty when all are valid."""
     environ = os.environ if environ is None else environ
-    problems = []
+    problems: list[str] = []
     for pair in pairs:
         name, _, kind = pair.partition("=")
         if kind not in PATTERNS:
@@ -130,7 +138,7 @@ def check(pairs, environ=None):
     return problems
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) == 2 and args[0] == "steps":
         return run_steps(json.loads(args[1]))
@@ -141,10 +149,10 @@ def main(argv=None):
         if problems:
             return BAD_INPUT
         print("workflow parameters: %s valid" % ", ".join(a.split("=")[0] for a in args[1:]))
-        return 0
-    sys.stderr.write(USAGE)
-    return 64
+        return OK
+    sys.stderr.write(USAGE_TEXT)
+    return USAGE
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

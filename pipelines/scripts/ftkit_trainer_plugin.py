@@ -8,28 +8,42 @@
    heartbeat, and a DELETE of the group when training ends (FINETUNE_* settings, FTKIT_METRIC_* names).
 Works without transformers installed (plain classes with the callback method names), which keeps it testable.
 """
+from __future__ import annotations
+
 import atexit
+import importlib
 import json
 import math
 import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import push_metrics
+from ftkit_store import as_object
+from push_metrics import Sample
 
-try:  # pragma: no cover - present in the trainer image
-    from transformers import TrainerCallback as _Base
-except Exception:  # noqa: BLE001
+
+def _optional_class(module: str, name: str) -> type:
+    """``module.name`` when the trainer image has it, else ``object`` (the callbacks work without transformers)."""
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except Exception:  # noqa: BLE001 - any import failure means "not installed here"
+        return object
+    return found if isinstance(found, type) else object
+
+
+if TYPE_CHECKING:
     _Base = object
-
-try:  # pragma: no cover - present in the trainer image
-    from axolotl.integrations.base import BasePlugin as _Plugin
-except Exception:  # noqa: BLE001
     _Plugin = object
+else:
+    _Base = _optional_class("transformers", "TrainerCallback")
+    _Plugin = _optional_class("axolotl.integrations.base", "BasePlugin")
 
 
-def _env_int(name, default):
+def _env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))
     except ValueError:
@@ -37,29 +51,32 @@ def _env_int(name, default):
 
 
 class TimeCheckpointCallback(_Base):
-    def __init__(self, interval_seconds=None, clock=time.monotonic):
-        self.interval = interval_seconds if interval_seconds is not None else _env_int("FTKIT_CHECKPOINT_INTERVAL_SECONDS", 600)
+    """Asks the trainer to save every ``interval_seconds`` and marks each finished save for the sync."""
+
+    def __init__(self, interval_seconds: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval: float = interval_seconds if interval_seconds is not None else _env_int("FTKIT_CHECKPOINT_INTERVAL_SECONDS", 600)
         self.clock = clock
         self.last = clock()
         self.node_rank = _env_int("FTKIT_NODE_RANK", _env_int("JOB_COMPLETION_INDEX", 0))
         self.local_rank = _env_int("LOCAL_RANK", 0)
 
-    def on_step_end(self, args, state, control, **kwargs):
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         if self.clock() - self.last >= self.interval:
             control.should_save = True
         return control
 
-    def on_save(self, args, state, control, **kwargs):
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         self.last = self.clock()
         if self.local_rank == 0:
-            ckpt = os.path.join(args.output_dir, "checkpoint-%d" % state.global_step)
+            output_dir: str = args.output_dir
+            ckpt = os.path.join(output_dir, "checkpoint-%d" % state.global_step)
             if os.path.isdir(ckpt):
                 with open(os.path.join(ckpt, ".saved-node-%d" % self.node_rank), "w") as f:
                     f.write(str(int(time.time())))
         return control
 
 
-def _log_number(value):
+def _log_number(value: float) -> str:
     """A log-line value as monitoring's trainingLogLine writes it: integers without ".0", nan/inf/-inf spelled out."""
     v = float(value)
     if math.isnan(v):
@@ -69,9 +86,9 @@ def _log_number(value):
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
-def _finite(value):
+def _finite(value: object) -> bool:
     try:
-        return math.isfinite(float(value))
+        return math.isfinite(float(value))  # pyright: ignore[reportArgumentType]
     except (TypeError, ValueError):
         return False
 
@@ -90,24 +107,24 @@ class MetricsCallback(_Base):
     Metric names and log keys come from the rendered environment (FTKIT_METRIC_*, FTKIT_METRICS_LOG_KEYS).
     """
 
-    def __init__(self, push=None, delete=None, clock=time.time, out=None, environ=None):
-        import push_metrics
-
+    def __init__(self, push: Callable[[list[Sample]], object] | None = None, delete: Callable[[], object] | None = None,
+                 clock: Callable[[], float] = time.time, out: IO[str] | None = None, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
         self.settings = push_metrics.settings(env)
         self.grouping = self.settings["grouping"]
         self.url = self.settings["url"]
         self.job = self.settings["job"]
         pushing = bool(self.url and self.job)
-        self.push = push or ((lambda samples: push_metrics.try_push(self.url, self.job, self.grouping, samples, method="POST")) if pushing else None)
-        self.delete = delete or ((lambda: push_metrics.try_delete(self.url, self.job, self.grouping)) if pushing else None)
+        self.push: Callable[[list[Sample]], object] | None = push or ((lambda samples: push_metrics.try_push(self.url, self.job, self.grouping, samples, method="POST")) if pushing else None)
+        self.delete: Callable[[], object] | None = delete or ((lambda: push_metrics.try_delete(self.url, self.job, self.grouping)) if pushing else None)
         self.names = {k: push_metrics.metric_name(v, env) for k, v in (
             ("step", "STEP"), ("loss", "LOSS"), ("eval_loss", "VALIDATION_LOSS"), ("tps", "TOKENS_PER_SECOND"),
             ("last_push", "LAST_PUSH"), ("resumes", "RESUMES"))}
         try:
-            self.log_keys = json.loads(env.get("FTKIT_METRICS_LOG_KEYS", "{}"))
+            keys = json.loads(env.get("FTKIT_METRICS_LOG_KEYS", "{}"))
         except ValueError:
-            self.log_keys = {}
+            keys = {}
+        self.log_keys: dict[str, str] = {k: str(v) for k, v in as_object(keys).items()}
         self.log_prefix = env.get("FTKIT_METRICS_LOG_PREFIX", "")
         missing = sorted([k for k, v in self.names.items() if not v] + ([] if self.log_keys and self.log_prefix else ["log keys"]))
         if missing:
@@ -116,26 +133,27 @@ class MetricsCallback(_Base):
         self.out = out or sys.stdout
         self.tokens_per_step = _env_int("FTKIT_TOKENS_PER_STEP", 0)
         self.resumes = _env_int("FTKIT_RESUMES", 0)
-        self._last_time = None
-        self._last_step = None
+        self._last_time: float | None = None
+        self._last_step: int = 0
         now = clock()
-        self.progress_step, self.progress_time = None, now
+        self.progress_step: int | None = None
+        self.progress_time = now
         self.checkpoint_time = now
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = None
+        self._thread: threading.Thread | None = None
         self._closed = False
         self._atexit = False
 
     # -- values ---------------------------------------------------------------------------------------------
-    def _progress(self, step, now):
+    def _progress(self, step: int, now: float) -> None:
         if self.progress_step is None or step > self.progress_step:
             self.progress_step, self.progress_time = step, now
 
-    def samples(self, state, logs, now):
+    def samples(self, state: Any, logs: Mapping[str, Any], now: float) -> list[Sample]:
         """Pushgateway samples of one log event: (name, labels, value, type), names from FTKIT_METRIC_*."""
         n = self.names
-        out = [(n["step"], {}, state.global_step, "gauge"), (n["last_push"], {}, now, "gauge"), (n["resumes"], {}, self.resumes, "counter")]
+        out: list[tuple[str | None, dict[str, str], float, str]] = [(n["step"], {}, state.global_step, "gauge"), (n["last_push"], {}, now, "gauge"), (n["resumes"], {}, self.resumes, "counter")]
         if "loss" in logs:
             out.append((n["loss"], {}, float(logs["loss"]), "gauge"))
         if "eval_loss" in logs:
@@ -145,55 +163,57 @@ class MetricsCallback(_Base):
             if dt > 0:
                 out.append((n["tps"], {}, (state.global_step - self._last_step) * self.tokens_per_step / dt, "gauge"))
         self._last_time, self._last_step = now, state.global_step
-        return [s for s in out if s[0]]
+        return [(name, labels, value, kind) for name, labels, value, kind in out if name]
 
-    def log_values(self, state, logs, now, samples):
+    def log_values(self, state: Any, logs: Mapping[str, Any], now: float, samples: Sequence[Sample]) -> dict[str, float]:
         """Values of the SageMaker log line, by monitoring's TRAINING_LOG_KEYS key."""
         by_name = {name: value for name, _l, value, _k in samples}
-        values = {"step": state.global_step, "resumes": self.resumes}
+        values: dict[str, float] = {"step": state.global_step, "resumes": self.resumes}
         if "loss" in logs:
             values["loss"] = float(logs["loss"])
             values["lossIsFinite"] = 1 if _finite(logs["loss"]) else 0
         if "eval_loss" in logs:
             values["validationLoss"] = float(logs["eval_loss"])
-        if self.names["tps"] in by_name:
-            values["tokensPerSecond"] = round(by_name[self.names["tps"]], 3)
+        tps = self.names["tps"]
+        if tps and tps in by_name:
+            values["tokensPerSecond"] = round(by_name[tps], 3)
         values.update(self.ages(now))
         return values
 
-    def ages(self, now):
+    def ages(self, now: float) -> dict[str, float]:
         return {"checkpointAgeSeconds": round(max(0.0, now - self.checkpoint_time), 3), "secondsSinceProgress": round(max(0.0, now - self.progress_time), 3)}
 
-    def log_line(self, values):
+    def log_line(self, values: Mapping[str, float]) -> str:
         """``<prefix> key=value ...`` in FTKIT_METRICS_LOG_KEYS order (the format of monitoring's trainingLogLine)."""
         parts = ["%s=%s" % (key, _log_number(values[k])) for k, key in self.log_keys.items() if k in values]
-        return " ".join([self.log_prefix] + parts)
+        return " ".join([self.log_prefix, *parts])
 
-    def _print(self, values):
+    def _print(self, values: Mapping[str, float]) -> None:
         if self.log_keys and self.log_prefix:
             self.out.write(self.log_line(values) + "\n")
             self.out.flush()
 
     # -- heartbeat and exit ---------------------------------------------------------------------------------
-    def heartbeat_once(self):
+    def heartbeat_once(self) -> None:
         """One heartbeat: push only ``last_push`` (pushgateway mode) or print progress/checkpoint age (log mode)."""
         with self._lock:
             if self._closed:
                 return
             now = self.clock()
-            if self.push and self.names["last_push"]:
-                self.push([(self.names["last_push"], {}, now, "gauge")])
+            last_push = self.names["last_push"]
+            if self.push and last_push:
+                self.push([(last_push, {}, now, "gauge")])
             if self.settings["mode"] == "log":
                 self._print(self.ages(now))
 
-    def _beat(self):
+    def _beat(self) -> None:
         while not self._stop.wait(self.settings["heartbeat"]):
             try:
                 self.heartbeat_once()
             except Exception as e:  # noqa: BLE001 - metrics never fail training
                 sys.stderr.write("training: metrics heartbeat failed: %s\n" % e)
 
-    def start(self):
+    def start(self) -> None:
         """Starts the heartbeat thread (once) and registers the exit-time delete."""
         if self._thread is None and self.settings["heartbeat"] > 0:
             self._thread = threading.Thread(target=self._beat, name="ftkit-metrics-heartbeat", daemon=True)
@@ -202,7 +222,7 @@ class MetricsCallback(_Base):
             atexit.register(self.close)
             self._atexit = True
 
-    def close(self):
+    def close(self) -> None:
         """Stops the heartbeat, then DELETEs the run's Pushgateway group (once)."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
@@ -215,21 +235,21 @@ class MetricsCallback(_Base):
                 self.delete()
 
     # -- trainer callbacks ----------------------------------------------------------------------------------
-    def on_train_begin(self, args, state, control, **kwargs):
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         if getattr(state, "is_world_process_zero", True):
             self._progress(state.global_step, self.clock())
             self.start()
         return control
 
-    def on_step_end(self, args, state, control, **kwargs):
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         self._progress(state.global_step, self.clock())
         return control
 
-    def on_save(self, args, state, control, **kwargs):
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         self.checkpoint_time = self.clock()
         return control
 
-    def on_log(self, args, state, control, logs=None, **kwargs):
+    def on_log(self, args: Any, state: Any, control: Any, logs: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         if getattr(state, "is_world_process_zero", True) and logs:
             with self._lock:
                 if self._closed:
@@ -243,7 +263,7 @@ class MetricsCallback(_Base):
                     self.push(samples)
         return control
 
-    def on_train_end(self, args, state, control, **kwargs):
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
         if getattr(state, "is_world_process_zero", True):
             self.close()
         return control
@@ -252,15 +272,15 @@ class MetricsCallback(_Base):
 class FinetuneKitPlugin(_Plugin):
     """Axolotl plugin (``plugins: [ftkit_trainer_plugin.FinetuneKitPlugin]``) adding the kit's callbacks."""
 
-    def get_input_args(self):
+    def get_input_args(self) -> str | None:
         return None
 
-    def add_callbacks_post_trainer(self, cfg, trainer):
+    def add_callbacks_post_trainer(self, cfg: Any, trainer: Any) -> list[Any]:
         resumed = os.environ.get("FTKIT_RESUMED_FROM")
         if resumed:
             sys.stderr.write("training: resumed from %s\n" % resumed)
         return [TimeCheckpointCallback(), MetricsCallback()]
 
 
-def describe():
+def describe() -> str:
     return json.dumps({"plugin": "FinetuneKitPlugin", "callbacks": ["TimeCheckpointCallback", "MetricsCallback"]})

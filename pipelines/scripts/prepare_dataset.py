@@ -9,23 +9,27 @@ Reads ``--input`` (a URI or a local file) and writes under ``--output`` (a URI p
 Fails (exit 2, one clear line per problem) on malformed rows and when fewer than --min-examples unique examples
 remain. Standard library only.
 """
+from __future__ import annotations
+
 import argparse
 import hashlib
 import json
 import os
 import random
-import sys
 import tempfile
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, check_value, fail, join  # noqa: E402
+from ftkit_store import OK, Store, as_list, as_object, check_value, fail, run_main
 
 STAGE = "data-prep"
 ROLES = ("system", "user", "assistant")
 MAX_REPORTED = 10
+#: A dataset row as parsed from JSON.
+Row = dict[str, Any]
 
 
-def _text(row, key, errors, where):
+def _text(row: Row, key: str, errors: list[str], where: str) -> str | None:
     v = row.get(key)
     if not isinstance(v, str) or not v.strip():
         errors.append('%s: "%s" must be a non-empty string' % (where, key))
@@ -33,17 +37,19 @@ def _text(row, key, errors, where):
     return v
 
 
-def check_row(row, fmt, where):
+def check_row(row: object, fmt: str, where: str) -> list[str]:
     """Problems of one parsed row (empty when valid)."""
-    errors = []
+    errors: list[str] = []
     if not isinstance(row, dict):
         return ["%s: must be a JSON object, got %s" % (where, type(row).__name__)]
+    row = as_object(row)
     if fmt == "chat":
-        msgs = row.get("messages")
-        if not isinstance(msgs, list) or not msgs:
+        if not isinstance(row.get("messages"), list) or not row["messages"]:
             return ['%s: "messages" must be a non-empty list of {"role", "content"}' % where]
+        msgs = [as_object(m) for m in as_list(row["messages"])]
         for i, m in enumerate(msgs):
-            if not isinstance(m, dict) or m.get("role") not in ROLES or not isinstance(m.get("content"), str) or not m["content"].strip():
+            content = m.get("content")
+            if m.get("role") not in ROLES or not isinstance(content, str) or not content.strip():
                 errors.append('%s: messages[%d] must be {"role": one of %s, "content": non-empty string}' % (where, i, "/".join(ROLES)))
         if not errors:
             if not any(m["role"] == "user" for m in msgs):
@@ -61,20 +67,21 @@ def check_row(row, fmt, where):
     return errors
 
 
-def normalise(row):
+def normalise(row: Row) -> str:
     """Canonical text of a row for de-duplication: sorted keys, collapsed whitespace, case kept."""
-    def walk(v):
+    def walk(v: Any) -> Any:
         if isinstance(v, str):
             return " ".join(v.split())
         if isinstance(v, list):
-            return [walk(x) for x in v]
+            return [walk(x) for x in as_list(v)]
         if isinstance(v, dict):
-            return {k: walk(v[k]) for k in sorted(v)}
+            obj = as_object(v)
+            return {k: walk(obj[k]) for k in sorted(obj)}
         return v
     return json.dumps(walk(row), sort_keys=True, ensure_ascii=False)
 
 
-def to_eval(row, fmt):
+def to_eval(row: Row, fmt: str) -> Row:
     """A test row as prompt/target for scoring (chat: all messages but the last assistant answer)."""
     if fmt == "chat":
         msgs = row["messages"]
@@ -87,8 +94,10 @@ def to_eval(row, fmt):
     return {"messages": [{"role": "user", "content": row["prompt"]}], "prompt": row["prompt"], "target": row["completion"]}
 
 
-def read_rows(path, fmt, label):
-    rows, errors = [], []
+def read_rows(path: str, fmt: str, label: str) -> tuple[list[Row], list[str]]:
+    """Valid rows of a JSONL file and the problems of the others (``<label> line <n>: ...``)."""
+    rows: list[Row] = []
+    errors: list[str] = []
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
             if not line.strip():
@@ -107,8 +116,10 @@ def read_rows(path, fmt, label):
     return rows, errors
 
 
-def dedupe(rows):
-    seen, out = set(), []
+def dedupe(rows: Sequence[Row]) -> list[Row]:
+    """``rows`` without repeats of the same normalised text (first one kept)."""
+    seen: set[str] = set()
+    out: list[Row] = []
     for r in rows:
         key = hashlib.sha256(normalise(r).encode("utf-8")).hexdigest()
         if key not in seen:
@@ -117,30 +128,30 @@ def dedupe(rows):
     return out
 
 
-def split(rows, ratios, seed):
+def split(rows: Sequence[Row], ratios: Mapping[str, float], seed: int) -> tuple[list[Row], list[Row], list[Row]]:
     """Deterministic shuffle, then validation and test take their share (at least one row when their ratio > 0)."""
     order = list(rows)
     random.Random(seed).shuffle(order)
     n = len(order)
-    n_val = max(1, int(round(n * ratios["validation"]))) if ratios["validation"] > 0 else 0
-    n_test = max(1, int(round(n * ratios["test"]))) if ratios["test"] > 0 else 0
+    n_val = max(1, round(n * ratios["validation"])) if ratios["validation"] > 0 else 0
+    n_test = max(1, round(n * ratios["test"])) if ratios["test"] > 0 else 0
     test = order[:n_test]
     validation = order[n_test:n_test + n_val]
     train = order[n_test + n_val:]
     return train, validation, test
 
 
-def write_jsonl(path, rows):
+def write_jsonl(path: str, rows: Sequence[Row]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         for r in rows:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
-def text_len(row):
+def text_len(row: Row) -> int:
     return len(normalise(row))
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Validate, de-duplicate and split a JSONL fine-tuning dataset.")
     ap.add_argument("--input", required=True, help="dataset URI (s3://, gs://) or local file")
     ap.add_argument("--format", required=True, choices=["chat", "instruction", "completion"])
@@ -166,7 +177,7 @@ def main(argv=None):
     store = Store()
     work = tempfile.mkdtemp(prefix="data-prep-")
 
-    def fetch(uri, name):
+    def fetch(uri: str, name: str) -> str:
         if os.path.isdir(uri):
             # A mounted input directory (SageMaker processing input): use its one JSONL file.
             files = sorted(f for f in os.listdir(uri) if f.endswith((".jsonl", ".json")))
@@ -181,17 +192,17 @@ def main(argv=None):
 
     raw_path = fetch(args.input, "raw.jsonl")
     rows, errors = read_rows(raw_path, args.format, os.path.basename(args.input))
-    explicit = {}
+    explicit: dict[str, list[Row]] = {}
     for name, uri in (("validation", args.validation_input), ("test", args.test_input)):
         if uri:
             erows, eerrors = read_rows(fetch(uri, name + ".jsonl"), args.format, os.path.basename(uri))
             explicit[name] = erows
             errors.extend(eerrors)
     if errors:
-        shown = errors[:MAX_REPORTED]
+        listed = errors[:MAX_REPORTED]
         more = "" if len(errors) <= MAX_REPORTED else "\n  … and %d more" % (len(errors) - MAX_REPORTED)
         fail(STAGE, "%d malformed row%s in the %s dataset (fix or remove them):\n  %s%s" % (
-            len(errors), "" if len(errors) == 1 else "s", args.format, "\n  ".join(shown), more))
+            len(errors), "" if len(errors) == 1 else "s", args.format, "\n  ".join(listed), more))
 
     total = len(rows)
     unique = rows if args.no_dedup else dedupe(rows)
@@ -236,8 +247,8 @@ def main(argv=None):
         json.dump(stats, f, indent=2, sort_keys=True)
     store.upload(out, args.output)
     print(json.dumps({"stage": STAGE, "output": args.output, **stats}, sort_keys=True))
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

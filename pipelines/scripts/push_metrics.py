@@ -9,6 +9,8 @@ rendered from the contract's TRAINING_METRICS: no name is spelled here). CLI:
       --metric finetune_training_loss=1.23 --metric 'finetune_eval_score{suite="task",metric="exact_match"}=0.9'
 A push failure is reported and ignored (exit 0) unless --strict: metrics must never fail a training run.
 """
+from __future__ import annotations
+
 import argparse
 import base64
 import math
@@ -17,6 +19,12 @@ import re
 import sys
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypedDict
+
+from ftkit_store import BAD_INPUT, FAILED, OK, fail, run_main
+
+STAGE = "push_metrics"
 
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
@@ -28,8 +36,21 @@ ENV_HEARTBEAT = "FINETUNE_METRICS_HEARTBEAT_SECONDS"
 ENV_PIPELINE = "FTKIT_PIPELINE"
 ENV_RUN_ID = "FTKIT_RUN_ID"
 
+#: One sample: (metric name, labels, value, type such as "gauge").
+Sample = tuple[str, Mapping[str, str], float, str]
 
-def settings(environ=None):
+
+class Settings(TypedDict):
+    """The metrics settings the pipeline rendered into the environment."""
+
+    mode: str
+    url: str
+    job: str
+    heartbeat: float
+    grouping: dict[str, str]
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Metrics settings from the rendered environment: mode (``pushgateway`` or ``log``), url, job, heartbeat, grouping."""
     env = os.environ if environ is None else environ
     url = env.get(ENV_URL, "")
@@ -47,13 +68,13 @@ def settings(environ=None):
     }
 
 
-def metric_name(key, environ=None):
+def metric_name(key: str, environ: Mapping[str, str] | None = None) -> str | None:
     """Name of metric ``key`` (e.g. ``LAST_CHECKPOINT``) from ``FTKIT_METRIC_<key>``; None when not rendered."""
     env = os.environ if environ is None else environ
     return env.get("FTKIT_METRIC_" + key) or None
 
 
-def format_value(value):
+def format_value(value: float) -> str:
     """A sample value in the exposition format: NaN, +Inf and -Inf spelled as Prometheus spells them."""
     v = float(value)
     if math.isnan(v):
@@ -63,14 +84,14 @@ def format_value(value):
     return repr(v)
 
 
-def _escape(value):
+def _escape(value: object) -> str:
     return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def render(samples):
+def render(samples: Iterable[Sample]) -> str:
     """Exposition text of ``samples``: a list of (name, labels dict, value, type)."""
-    lines = []
-    typed = set()
+    lines: list[str] = []
+    typed: set[str] = set()
     for name, labels, value, kind in samples:
         if not _NAME.match(name):
             raise ValueError("invalid metric name %r" % name)
@@ -82,9 +103,9 @@ def render(samples):
     return "\n".join(lines) + "\n"
 
 
-def _segment(label, value):
+def _segment(label: str, raw: object) -> str:
     """``label/value``; a value with "/" base64url-encoded (``label@base64/...``), an empty one ``label@base64/=``."""
-    value = str(value)
+    value = str(raw)
     if value == "":
         return "%s@base64/=" % label
     if "/" in value:
@@ -93,12 +114,12 @@ def _segment(label, value):
     return "%s/%s" % (label, urllib.parse.quote(value, safe="!*'()"))
 
 
-def grouping_path(job, grouping):
+def grouping_path(job: str, grouping: Mapping[str, str]) -> str:
     """``/metrics/job/<job>/<label>/<value>...``: the Pushgateway group of ``job`` + ``grouping`` (insertion order)."""
     return "/metrics/" + "/".join([_segment("job", job)] + [_segment(k, v) for k, v in grouping.items()])
 
 
-def push(url, job, grouping, samples, timeout=10, method="PUT"):
+def push(url: str, job: str, grouping: Mapping[str, str], samples: Iterable[Sample], timeout: float = 10, method: str = "PUT") -> int:
     """PUT (replace the group) or POST (merge) ``samples`` under ``job`` + ``grouping``. Raises on HTTP errors."""
     body = render(samples).encode("utf-8")
     req = urllib.request.Request(url.rstrip("/") + grouping_path(job, grouping), data=body, method=method)
@@ -107,14 +128,14 @@ def push(url, job, grouping, samples, timeout=10, method="PUT"):
         return resp.status
 
 
-def delete(url, job, grouping, timeout=10):
+def delete(url: str, job: str, grouping: Mapping[str, str], timeout: float = 10) -> int:
     """DELETEs the whole group ``job`` + ``grouping`` (a finished run must not look stalled). Raises on HTTP errors."""
     req = urllib.request.Request(url.rstrip("/") + grouping_path(job, grouping), method="DELETE")
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return resp.status
 
 
-def try_delete(url, job, grouping):
+def try_delete(url: str, job: str, grouping: Mapping[str, str]) -> bool:
     """Deletes when ``url`` is set; logs and returns False on failure instead of raising."""
     if not url:
         return False
@@ -126,7 +147,7 @@ def try_delete(url, job, grouping):
         return False
 
 
-def try_push(url, job, grouping, samples, method="POST"):
+def try_push(url: str, job: str, grouping: Mapping[str, str], samples: Iterable[Sample], method: str = "POST") -> bool:
     """Pushes when ``url`` is set; logs and returns False on failure instead of raising."""
     if not url:
         return False
@@ -142,34 +163,38 @@ _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?=(.+)$")
 _LABEL = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?')
 
 
-def parse_sample(text):
+def parse_sample(text: str) -> Sample:
+    """``NAME[{k="v",...}]=VALUE`` as a gauge sample; ValueError when it is not one."""
     m = _SAMPLE.match(text)
     if not m:
         raise ValueError("metric %r is not NAME[{labels}]=VALUE" % text)
-    labels = {}
+    labels: dict[str, str] = {}
     if m.group(3):
         for lm in _LABEL.finditer(m.group(3)):
             labels[lm.group(1)] = lm.group(2)
     return (m.group(1), labels, float(m.group(4)), "gauge")
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Pushes gauges to a Prometheus Pushgateway.")
     ap.add_argument("--url", required=True)
     ap.add_argument("--job", required=True)
     ap.add_argument("--group", action="append", default=[], help="grouping label k=v")
     ap.add_argument("--metric", action="append", default=[], help='name[{k="v"}]=value')
     ap.add_argument("--strict", action="store_true")
     args = ap.parse_args(argv)
-    grouping = dict(g.split("=", 1) for g in args.group)
-    samples = [parse_sample(m) for m in args.metric]
+    grouping = {k: v for k, _, v in (g.partition("=") for g in args.group)}
+    try:
+        samples = [parse_sample(m) for m in args.metric]
+    except ValueError as e:
+        fail(STAGE, "--metric: %s (pass name[{k=\"v\"}]=number)" % e, code=BAD_INPUT)
     try:
         push(args.url, args.job, grouping, samples)
     except Exception as e:  # noqa: BLE001
         sys.stderr.write("push_metrics: %s\n" % e)
-        return 1 if args.strict else 0
-    return 0
+        return FAILED if args.strict else OK
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

@@ -7,30 +7,39 @@ SageMaker passes settings only as hyper-parameters (/opt/ml/input/config/hyperpa
 Node rank and the rendezvous host come from /opt/ml/input/config/resourceconfig.json. The trainer image runs
 this as its `train` program (see the image notes in components/pipeline/sagemaker.ts).
 """
+from __future__ import annotations
+
 import json
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from ftkit_store import as_object, run_main
+
+STAGE = "sagemaker"
 
 CONFIG_DIR = os.environ.get("SM_INPUT_CONFIG_DIR", "/opt/ml/input/config")
 
 
-def build(hyperparameters, resource_config, code_dir):
-    argv = json.loads(hyperparameters["ftkit_argv"])
-    env = json.loads(hyperparameters.get("ftkit_env", "{}"))
-    hosts = sorted(resource_config.get("hosts", ["algo-1"]))
-    current = resource_config.get("current_host", hosts[0])
+def build(hyperparameters: Mapping[str, str], resource_config: Mapping[str, Any], code_dir: str) -> tuple[list[str], dict[str, str]]:
+    """The launcher command and its environment for this host (rank = index of the host in sorted order)."""
+    argv: list[str] = [str(a) for a in json.loads(hyperparameters["ftkit_argv"])]
+    env: dict[str, str] = {str(k): str(v) for k, v in json.loads(hyperparameters.get("ftkit_env", "{}")).items()}
+    hosts: list[str] = sorted(str(h) for h in resource_config.get("hosts", ["algo-1"]))
+    current = str(resource_config.get("current_host", hosts[0]))
     rank = hosts.index(current)
     argv = [a.replace("{leader}", hosts[0]) for a in argv]
     env = dict(env, FTKIT_NODE_RANK=str(rank), JOB_COMPLETION_INDEX=str(rank), PYTHONPATH=code_dir)
-    return ["python3", os.path.join(code_dir, "train_launcher.py"), "--node-rank", str(rank)] + argv, env
+    return ["python3", os.path.join(code_dir, "train_launcher.py"), "--node-rank", str(rank), *argv], env
 
 
-def main():
+def main() -> NoReturn:
     with open(os.path.join(CONFIG_DIR, "hyperparameters.json"), encoding="utf-8") as f:
         hps = json.load(f)
     try:
         with open(os.path.join(CONFIG_DIR, "resourceconfig.json"), encoding="utf-8") as f:
-            rc = json.load(f)
+            rc = as_object(json.load(f))
     except FileNotFoundError:
         rc = {}
     code_dir = os.environ.get("FTKIT_CODE_DIR", "/opt/ml/input/data/code")
@@ -40,4 +49,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(STAGE, main)

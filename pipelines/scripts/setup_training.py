@@ -6,30 +6,34 @@ a processing input on SageMaker) and data-prep's stats.json. Writes ``trainer.js
 the step count this dataset gives) under ``--output``. Fails when the sizing did not fit, or when the training
 split is smaller than one optimizer step across every GPU.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import math
-import os
-import sys
+from collections.abc import Sequence
+from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ftkit_store import Store, fail, join  # noqa: E402
+from ftkit_store import OK, Store, fail, join, run_main
 
 STAGE = "training-setup"
 
 
-def load(store, uri):
-    text = store.read_text(uri) if "://" in uri else (open(uri, encoding="utf-8").read() if os.path.isfile(uri) else None)
+def load(store: Store, uri: str) -> dict[str, Any]:
+    """The JSON object at ``uri`` (a URI or a file); fails (bad input) when it is missing or not an object."""
+    text = store.read_text(uri)
     if text is None:
-        fail(STAGE, "%s not found" % uri)
+        fail(STAGE, "%s not found (the earlier stage writes it)" % uri)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         fail(STAGE, "%s is not valid JSON: %s" % (uri, e))
-    return None
+    if not isinstance(data, dict):
+        fail(STAGE, "%s is not a JSON object" % uri)
+    return dict(data)  # pyright: ignore[reportUnknownArgumentType]
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Check and publish the trainer config for this run.")
     ap.add_argument("--trainer-config", required=True)
     ap.add_argument("--sizing", required=True)
@@ -46,20 +50,15 @@ def main(argv=None):
     per_step = int(cfg.get("micro_batch_size", 1)) * int(cfg.get("gradient_accumulation_steps", 1)) * gpus
     train = int(stats["splits"]["train"])
     if train < per_step:
-        fail(STAGE, "the training split has %d examples, fewer than one optimizer step needs (%d = micro-batch × accumulation × %d GPUs) (add data or lower training.batchSize/gradientAccumulationSteps)" % (train, per_step, gpus))
+        fail(STAGE, "the training split has %d examples, fewer than one optimizer step needs (%d = micro-batch × accumulation × %d GPUs) "
+             "(add data or lower training.batchSize/gradientAccumulationSteps)" % (train, per_step, gpus))
     steps_per_epoch = math.ceil(train / per_step)
-    sizing = dict(sizing, dataset={"train": train, "stepsPerEpoch": steps_per_epoch, "totalSteps": int(math.ceil(steps_per_epoch * float(cfg.get("num_epochs", 1))))})
+    sizing = dict(sizing, dataset={"train": train, "stepsPerEpoch": steps_per_epoch, "totalSteps": math.ceil(steps_per_epoch * float(cfg.get("num_epochs", 1)))})
     for name, data in (("trainer.json", cfg), ("sizing.json", sizing)):
-        text = json.dumps(data, indent=2, sort_keys=True)
-        if "://" in args.output:
-            store.write_text(join(args.output, name), text)
-        else:
-            os.makedirs(args.output, exist_ok=True)
-            with open(os.path.join(args.output, name), "w", encoding="utf-8") as f:
-                f.write(text)
+        store.write_text(join(args.output, name), json.dumps(data, indent=2, sort_keys=True))
     print(json.dumps({"stage": STAGE, "gpus": gpus, **sizing["dataset"]}, sort_keys=True))
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

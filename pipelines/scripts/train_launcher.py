@@ -11,26 +11,29 @@ Runs in the trainer container on every node (Kubernetes JobSet pod, SageMaker tr
 Exit codes: the trainer's; 42 when the inputs are unusable (a retry cannot help: the Job's podFailurePolicy
 fails the JobSet at once instead of burning restarts).
 """
+from __future__ import annotations
+
 import argparse
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checkpoints import REMOTE_MARKER, restore  # noqa: E402
-from ftkit_store import Store, StoreError, join  # noqa: E402
+from checkpoints import REMOTE_MARKER, restore
+from ftkit_store import FAILED, NO_RETRY, OK, Store, StoreError, join, run_main
 
 STAGE = "training"
-CONFIG_ERROR = 42
+CONFIG_ERROR = NO_RETRY
 
 
-def log(msg):
+def log(msg: str) -> None:
     sys.stderr.write("%s: %s\n" % (STAGE, msg))
     sys.stderr.flush()
 
 
-def render_config(base, output_dir, resume, overrides):
+def render_config(base: Mapping[str, Any], output_dir: str, resume: str | None, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The trainer config for this attempt: ``base`` + output/resume paths + ``overrides`` (key=JSON value)."""
     cfg = dict(base)
     cfg["output_dir"] = output_dir
@@ -42,16 +45,17 @@ def render_config(base, output_dir, resume, overrides):
     return cfg
 
 
-def parse_override(text):
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key=JSON`` → (key, value); a value that is not JSON stays the string."""
     key, _, raw = text.partition("=")
     try:
-        value = json.loads(raw)
+        value: Any = json.loads(raw)
     except json.JSONDecodeError:
         value = raw
     return key, value
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Fetch inputs, resume and run the trainer.")
     ap.add_argument("--config", required=True, help="trainer config JSON from training-setup (URI or file)")
     ap.add_argument("--rendered", default="/workspace/run/trainer.json", help="where the final config is written")
@@ -82,10 +86,10 @@ def main(argv=None):
                 log("input %s is empty or missing (did the earlier stage succeed?)" % uri)
                 return CONFIG_ERROR
             store.download(uri, local)
-        raw = store.read_text(args.config) if "://" in args.config else open(args.config, encoding="utf-8").read()
+        raw = store.read_text(args.config)
     except (StoreError, OSError) as e:
         log("could not fetch inputs: %s" % e)
-        return 1
+        return FAILED
     if raw is None:
         log("trainer config %s not found (run training-setup first)" % args.config)
         return CONFIG_ERROR
@@ -105,7 +109,7 @@ def main(argv=None):
     log("node %d/%d: %s%s" % (args.node_rank, args.nodes, " ".join(cmd), " (resuming from %s)" % resume if resume else ""))
     if args.dry_run:
         print(json.dumps({"command": cmd, "resume": resume, "config": args.rendered}))
-        return 0
+        return OK
 
     resumes = 0
     if "://" in args.checkpoints or os.path.isdir(args.checkpoints):
@@ -129,8 +133,8 @@ def main(argv=None):
                 store.upload_file(path, join(args.final_output, name))
         store.write_text(join(args.final_output, "_SUCCESS"), json.dumps({"resumedFrom": resume}))
         log("uploaded the trained model to %s" % args.final_output)
-    return 0
+    return OK
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(STAGE, main)

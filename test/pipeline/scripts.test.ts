@@ -7,6 +7,7 @@ import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
 import { pipelineMetricsEnv } from "../../pipelines/render/metrics-env";
+import { NON_RETRIABLE_EXIT_CODE } from "../../pipelines/render/kubernetes";
 
 /**
  * The stage scripts the kit ships, RUN with python3 on data generated here, success and failure paths.
@@ -203,7 +204,7 @@ describe("train_launcher.py (training: fetch, resume, render config, train)", ()
   it("exits 42 (no retry) when the trainer config is missing or inputs are absent, and passes the trainer's failure through", () => {
     const { dir, store } = setup("tl-bad");
     const noConfig = run("train_launcher.py", ["--config", path.join(store, "nope.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "true"]);
-    expect(noConfig.code).toBe(1);
+    expect([noConfig.code, noConfig.stderr.trim().split("\n").at(-1)]).toEqual([42, `training: trainer config ${path.join(store, "nope.json")} not found (run training-setup first)`]);
     const noInput = run("train_launcher.py", ["--config", path.join(store, "setup", "trainer.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--fetch", `${path.join(store, "missing")}=${path.join(dir, "m")}`, "--", "true"]);
     expect(noInput.code).toBe(42);
     expect(noInput.stderr).toContain("is empty or missing (did the earlier stage succeed?)");
@@ -417,6 +418,201 @@ describe("register_model.py (deployment: registry, promotion, rollback)", () => 
     expect(fs.readFileSync(path.join(dir, "serve", "active", "adapter_model.safetensors"), "utf8")).toBe("run-1");
     expect(fs.readFileSync(path.join(dir, "serve", "run-1", "adapter_model.safetensors"), "utf8")).toBe("run-1");
     expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-9"]).code).toBe(2);
+  });
+});
+
+describe("register_model.py: concurrent promotions (lock object deployed.json.lock)", () => {
+  /** A registry with versions registered (gate passed, training complete) under <dir>/registry/m. */
+  const registry = (name: string, versions: string[]) => {
+    const dir = tmp(name);
+    const reg = path.join(dir, "registry", "m");
+    for (const v of versions) {
+      for (const d of ["training", "evaluation"]) fs.mkdirSync(path.join(dir, v, d), { recursive: true });
+      fs.writeFileSync(path.join(dir, v, "training", "_SUCCESS"), "{}");
+      fs.writeFileSync(path.join(dir, v, "evaluation", "gate.json"), JSON.stringify({ passed: true, reason: "passed" }));
+      const r = run("register_model.py", ["register", "--registry", reg, "--version", v, "--source", path.join(dir, v, "training"), "--evaluation", path.join(dir, v, "evaluation")]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    return reg;
+  };
+  const lock = (reg: string, expiresIn: number) => fs.writeFileSync(path.join(reg, "deployed.json.lock"), JSON.stringify({ owner: "other-host/7/abcd1234", expires: Date.now() / 1000 + expiresIn }));
+
+  it("promotes four versions at once: each applies itself on the state the previous one left, none is lost", async () => {
+    const versions = ["run-a", "run-b", "run-c", "run-d"];
+    const reg = registry("reg-race", versions);
+    const results = await Promise.all(versions.map((v) => runAsync("register_model.py", ["promote", "--registry", reg, "--version", v])));
+    expect(results.map((r) => [r.code, r.stderr.includes("Traceback")])).toEqual(versions.map(() => [0, false]));
+    const deployed = readJson(path.join(reg, "deployed.json"));
+    // every promotion is in the history exactly once, and each one's "previous" is the one before it in that order
+    expect([...deployed.history].sort()).toEqual(versions);
+    expect(results.map((r) => r.stdout.trim()).sort()).toEqual(["", ...deployed.history.slice(0, -1)].sort());
+    expect(deployed.version).toBe(deployed.history[3]);
+    expect(deployed.previous.version).toBe(deployed.history[2]);
+    expect(fs.existsSync(path.join(reg, "deployed.json.lock"))).toBe(false);
+  });
+
+  it("with the read-modify-write window held open (0.3 s after each read of deployed.json), four racing promotions still all land", () => {
+    const versions = ["run-a", "run-b", "run-c", "run-d"];
+    const reg = registry("reg-window", versions);
+    // Four promotions in threads of one process, the store's read of deployed.json slowed: without the lock every one
+    // reads the empty state and the last write wins (the history keeps one version); with it they serialise.
+    const r = spawnSync("python3", ["-c", `
+import json, sys, threading, time
+import ftkit_store, register_model
+read = ftkit_store.Store.read_json
+def slow(self, uri):
+    value = read(self, uri)
+    if uri.endswith("deployed.json"):
+        time.sleep(0.3)
+    return value
+ftkit_store.Store.read_json = slow
+codes = []
+threads = [threading.Thread(target=lambda v=v: codes.append(register_model.main(["promote", "--registry", sys.argv[1], "--version", v]))) for v in sys.argv[2:]]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(codes))
+`, reg, ...versions], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toEqual([0, 0, 0, 0]);
+    const deployed = readJson(path.join(reg, "deployed.json"));
+    expect([...deployed.history].sort()).toEqual(versions);
+    expect(deployed.previous.version).toBe(deployed.history[2]);
+  });
+
+  it("fails cleanly (exit 1, one line naming the holder) while another promotion holds the lock, and changes nothing", () => {
+    const reg = registry("reg-held", ["run-a", "run-b"]);
+    expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-a"]).code).toBe(0);
+    const before = fs.readFileSync(path.join(reg, "deployed.json"), "utf8");
+    lock(reg, 600);
+    const held = run("register_model.py", ["promote", "--registry", reg, "--version", "run-b", "--lock-wait", "0.3"]);
+    expect([held.code, held.stderr]).toEqual([1, `deployment: ${reg}/deployed.json.lock is held by other-host/7/abcd1234 (another run is changing it: retry when it has finished)\n`]);
+    const rollback = run("register_model.py", ["rollback", "--registry", reg, "--lock-wait", "0"]);
+    expect([rollback.code, rollback.stderr.split("\n").length]).toEqual([1, 2]);
+    expect(fs.readFileSync(path.join(reg, "deployed.json"), "utf8")).toBe(before);
+    expect(readJson(path.join(reg, "deployed.json.lock")).owner).toBe("other-host/7/abcd1234");
+  });
+
+  it("takes over a lock whose holder died (expired), then promotes", () => {
+    const reg = registry("reg-expired", ["run-a"]);
+    lock(reg, -1);
+    const r = run("register_model.py", ["promote", "--registry", reg, "--version", "run-a", "--lock-wait", "0"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(`store: lock ${reg}/deployed.json.lock of other-host/7/abcd1234 expired, taking it over\n`);
+    expect(readJson(path.join(reg, "deployed.json")).version).toBe("run-a");
+    expect(fs.existsSync(path.join(reg, "deployed.json.lock"))).toBe(false);
+  });
+});
+
+describe("register_model.py promotion on an object store (a fake rclone over a local directory)", () => {
+  /** rclone's subcommands the promotion uses, against FAKE_ROOT; `If-None-Match: *` answers 412 when the key exists, as S3 does. */
+  const FAKE_RCLONE = `#!/usr/bin/env python3
+import json, os, sys
+root, args, headers = os.environ["FAKE_ROOT"], sys.argv[1:], []
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps(args) + "\\n")
+while "--header-upload" in args:
+    i = args.index("--header-upload")
+    headers.append(args[i + 1])
+    del args[i:i + 2]
+cmd, rest = args[0], args[1:]
+def local(remote):
+    return os.path.join(root, remote.split(":", 1)[1])
+if cmd == "lsjson":
+    d = local(rest[-1])
+    if not os.path.isdir(d):
+        sys.exit("error listing: directory not found")
+    print(json.dumps([{"Path": os.path.relpath(os.path.join(p, f), d)} for p, _, fs in os.walk(d) for f in fs]))
+elif cmd == "cat":
+    sys.stdout.write(open(local(rest[0])).read())
+elif cmd == "rcat":
+    if headers and os.environ.get("FAKE_OLD"):
+        sys.exit("ERROR : Don" + chr(39) + "t know how to set key 'If-None-Match' on upload")
+    target = local(rest[0])
+    if "If-None-Match: *" in headers and os.path.exists(target):
+        sys.exit("Failed to rcat: PreconditionFailed: At least one of the pre-conditions you specified did not hold, status code: 412")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    open(target, "w").write(sys.stdin.read())
+elif cmd == "deletefile":
+    os.remove(local(rest[0]))
+else:
+    sys.exit("fake rclone: unsupported " + cmd)
+`;
+  const setup = (name: string) => {
+    const dir = tmp(name);
+    const rclone = path.join(dir, "rclone");
+    fs.writeFileSync(rclone, FAKE_RCLONE, { mode: 0o755 });
+    const root = path.join(dir, "root");
+    for (const v of ["run-a", "run-b"]) {
+      fs.mkdirSync(path.join(root, "bucket", "registry", "m", v), { recursive: true });
+      fs.writeFileSync(path.join(root, "bucket", "registry", "m", v, "model.json"), JSON.stringify({ version: v }));
+    }
+    const log = path.join(dir, "calls.log");
+    const env = { FTKIT_RCLONE: rclone, FAKE_ROOT: root, FAKE_LOG: log };
+    const calls = () => fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    return { root, env, calls, deployed: () => readJson(path.join(root, "bucket", "registry", "m", "deployed.json")) };
+  };
+
+  it("creates the lock with a conditional write (If-None-Match: *), removes its own, waits on a live one, and a racing create gets 412", () => {
+    const { root, env, calls, deployed } = setup("reg-s3");
+    const r = run("register_model.py", ["promote", "--registry", "s3://bucket/registry/m", "--version", "run-a"], env);
+    expect([r.code, r.stderr]).toEqual([0, ""]);
+    expect(deployed()).toMatchObject({ version: "run-a", uri: "s3://bucket/registry/m/run-a" });
+    const lockWrites = calls().filter((c) => c[0] === "rcat" && c.at(-1) === "store:bucket/registry/m/deployed.json.lock");
+    expect(lockWrites).toEqual([["rcat", "--header-upload", "If-None-Match: *", "store:bucket/registry/m/deployed.json.lock"]]);
+    expect(calls().filter((c) => c[0] === "deletefile")).toEqual([["deletefile", "store:bucket/registry/m/deployed.json.lock"]]);
+    // a live lock (exists, unexpired): no overwrite, a clean failure after the wait
+    fs.writeFileSync(path.join(root, "bucket", "registry", "m", "deployed.json.lock"), JSON.stringify({ owner: "pod-x/1/ffff0000", expires: Date.now() / 1000 + 600 }));
+    const held = run("register_model.py", ["promote", "--registry", "s3://bucket/registry/m", "--version", "run-b", "--lock-wait", "0.2"], env);
+    expect([held.code, held.stderr]).toEqual([1, "deployment: s3://bucket/registry/m/deployed.json.lock is held by pod-x/1/ffff0000 (another run is changing it: retry when it has finished)\n"]);
+    expect(deployed().version).toBe("run-a");
+    // the race the existence check cannot see: S3 refuses the conditional write (412) and the lock stays the holder's
+    const race = spawnSync("python3", ["-c", "import ftkit_store as f; s = f.Store(); s.exists = lambda uri: False; print(s.create_exclusive('s3://bucket/registry/m/deployed.json.lock', 'mine'))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS, ...env } });
+    expect([race.status, race.stdout]).toEqual([0, "False\n"]);
+    expect(readJson(path.join(root, "bucket", "registry", "m", "deployed.json.lock")).owner).toBe("pod-x/1/ffff0000");
+  });
+
+  it("with an rclone that cannot send the precondition, falls back to a checked, read-back lock and says so", () => {
+    const { env, deployed } = setup("reg-old-rclone");
+    const r = run("register_model.py", ["promote", "--registry", "gs://bucket/registry/m", "--version", "run-b"], { ...env, FAKE_OLD: "1" });
+    expect([r.code, r.stderr]).toEqual([0, "store: this rclone cannot write gs://bucket/registry/m/deployed.json.lock conditionally (rclone >= 1.72 with S3 can): the lock is best effort\n"]);
+    expect(deployed().version).toBe("run-b");
+  });
+});
+
+describe("expected failures end as one line and an exit code, never a traceback (ftkit_store.run_main)", () => {
+  it("a store failure (rclone missing) exits 1 with the store's message", () => {
+    const r = run("register_model.py", ["current", "--registry", "s3://bucket/registry/m"], { FTKIT_RCLONE: "/nonexistent/rclone" });
+    expect([r.code, r.stderr]).toEqual([1, "deployment: rclone not found at /nonexistent/rclone (the pod's tools init container copies it there)\n"]);
+    const c = run("checkpoints.py", ["newest", "--checkpoints", "gs://bucket/ckpt"], { FTKIT_RCLONE: "/nonexistent/rclone" });
+    expect([c.code, c.stderr]).toEqual([1, "checkpoints: rclone not found at /nonexistent/rclone (the pod's tools init container copies it there)\n"]);
+  });
+
+  it("malformed JSON in the store is bad input (exit 2) naming the object", () => {
+    const dir = tmp("bad-json");
+    fs.writeFileSync(path.join(dir, "deployed.json"), "{");
+    const r = run("register_model.py", ["current", "--registry", dir]);
+    expect([r.code, r.stderr]).toEqual([2, `deployment: ${dir}/deployed.json is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n`]);
+    const steps = run("ftkit_run.py", ["steps", "[{"]);
+    expect([steps.code, steps.stderr.split("\n")[0]]).toEqual([2, "ftkit-run: malformed JSON: Expecting property name enclosed in double quotes: line 1 column 3 (char 2) (fix the file or value it came from)"]);
+  });
+
+  it("an unknown task metric and a malformed --metric are bad input, not a traceback", () => {
+    const dir = tmp("bad-metric");
+    writeJsonl(path.join(dir, "eval.jsonl"), [{ messages: [{ role: "user", content: "x" }], prompt: "", target: "y" }]);
+    const r = run("evaluate.py", ["task", "--eval-file", path.join(dir, "eval.jsonl"), "--endpoint", "http://127.0.0.1:1/v1", "--model", "m", "--metrics", "exact_match,bleu", "--out", path.join(dir, "t.json")]);
+    expect([r.code, r.stderr]).toEqual([2, "evaluation: --metrics: unknown task metric bleu (one of exact_match, json_valid, json_field_accuracy, chrf)\n"]);
+    const p = run("push_metrics.py", ["--url", "http://127.0.0.1:1", "--job", "j", "--metric", "x=abc"]);
+    expect([p.code, p.stderr]).toEqual([2, "push_metrics: --metric: could not convert string to float: 'abc' (pass name[{k=\"v\"}]=number)\n"]);
+  });
+
+  it("the scripts' exit codes: bad input 2, and the trainer's no-retry code equal to the one the JobSet's podFailurePolicy matches", () => {
+    const r = spawnSync("python3", ["-c", "import json, ftkit_store as f, train_launcher as t; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.NO_RETRY, t.CONFIG_ERROR]))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    expect(JSON.parse(r.stdout)).toEqual([0, 1, 2, NON_RETRIABLE_EXIT_CODE, NON_RETRIABLE_EXIT_CODE]);
+  });
+
+  it("no stage script inserts into sys.path: they import each other as modules of one folder", () => {
+    const offenders = fs.readdirSync(SCRIPTS).filter((f) => f.endsWith(".py") && /sys\.path\.(insert|append)/.test(fs.readFileSync(path.join(SCRIPTS, f), "utf8")));
+    expect(offenders).toEqual([]);
   });
 });
 

@@ -9,6 +9,8 @@ Exit codes: 0 = GPU works; 2 = no GPU visible; 3 = fewer GPUs than --expect-gpus
 a wrong result; 5 = GPUs visible but no driver information. The last line of output is
 `GPU_SMOKE_RESULT {json}` for log parsing.
 """
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -16,11 +18,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+#: A matmul backend's report (JSON-serialisable).
+Report = dict[str, Any]
 
 EXIT_OK, EXIT_NO_GPU, EXIT_TOO_FEW, EXIT_MATMUL, EXIT_NO_DRIVER = 0, 2, 3, 4, 5
 
 
-def nvidia_smi():
+def nvidia_smi() -> dict[str, Any] | None:
     """Driver version and GPU names from nvidia-smi, or None when it is missing or fails."""
     exe = shutil.which("nvidia-smi")
     if not exe:
@@ -40,7 +47,7 @@ def nvidia_smi():
     return {"driver": rows[0][0], "gpus": [{"name": r[1], "memory_mib": r[2] if len(r) > 2 else ""} for r in rows]}
 
 
-def proc_driver_version():
+def proc_driver_version() -> str | None:
     """Driver version from /proc/driver/nvidia/version (present when the kernel module is loaded)."""
     try:
         with open("/proc/driver/nvidia/version", encoding="utf-8") as f:
@@ -53,8 +60,8 @@ def proc_driver_version():
     return None
 
 
-def matmul_torch(n, iters):
-    import torch  # noqa: WPS433 (optional dependency)
+def matmul_torch(n: int, iters: int) -> Report:
+    import torch  # pyright: ignore[reportMissingImports]  # noqa: PLC0415 (optional dependency)
 
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if count == 0:
@@ -63,8 +70,9 @@ def matmul_torch(n, iters):
     dev = torch.device("cuda:0")
     a = torch.randn(n, n, device=dev, dtype=dtype)
     b = torch.randn(n, n, device=dev, dtype=dtype)
-    for _ in range(3):
-        a @ b
+    c = a @ b
+    for _ in range(2):
+        c = a @ b
     torch.cuda.synchronize()
     start = time.perf_counter()
     for _ in range(iters):
@@ -87,15 +95,15 @@ def matmul_torch(n, iters):
     }
 
 
-def matmul_cupy(n, iters):
-    import cupy  # noqa: WPS433 (optional dependency)
+def matmul_cupy(n: int, iters: int) -> Report:
+    import cupy  # pyright: ignore[reportMissingImports]  # noqa: PLC0415 (optional dependency)
 
     count = cupy.cuda.runtime.getDeviceCount()
     if count == 0:
         return {"backend": "cupy", "gpus": 0}
     a = cupy.random.standard_normal((n, n), dtype=cupy.float32)
     b = cupy.random.standard_normal((n, n), dtype=cupy.float32)
-    a @ b
+    c = a @ b
     cupy.cuda.Device(0).synchronize()
     start = time.perf_counter()
     for _ in range(iters):
@@ -115,23 +123,25 @@ def matmul_cupy(n, iters):
     }
 
 
-def run_matmul(n, iters):
+def run_matmul(n: int, iters: int) -> tuple[Report | None, str | None]:
     """(result, error) from the first backend that imports; (None, None) when none is installed."""
-    for fn in (matmul_torch, matmul_cupy):
+    backends: tuple[Callable[[int, int], Report], ...] = (matmul_torch, matmul_cupy)
+    for fn in backends:
         try:
             return fn(n, iters), None
         except ImportError:
             continue
-        except Exception as exc:  # a CUDA error is a result, not a crash of the test
+        except Exception as exc:  # noqa: BLE001 - a CUDA error is a result, not a crash of the test
             return None, f"{fn.__name__}: {type(exc).__name__}: {exc}"
     return None, None
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="finetune-kit GPU smoke test")
-    parser.add_argument("--size", type=int, default=int(os.environ.get("SMOKE_MATMUL_SIZE", "8192")), help="matrix size n (n x n)")
-    parser.add_argument("--iters", type=int, default=int(os.environ.get("SMOKE_MATMUL_ITERS", "20")))
-    parser.add_argument("--expect-gpus", type=int, default=int(os.environ.get("SMOKE_EXPECT_GPUS", "1")))
+    # String defaults go through type=int too: a malformed SMOKE_* value is argparse's one-line error, not a traceback.
+    parser.add_argument("--size", type=int, default=os.environ.get("SMOKE_MATMUL_SIZE", "8192"), help="matrix size n (n x n)")
+    parser.add_argument("--iters", type=int, default=os.environ.get("SMOKE_MATMUL_ITERS", "20"))
+    parser.add_argument("--expect-gpus", type=int, default=os.environ.get("SMOKE_EXPECT_GPUS", "1"))
     args = parser.parse_args(argv)
 
     smi = nvidia_smi()
