@@ -106,7 +106,7 @@ const driver = new CudaDriverStack("cuda", { platform: "eks", mode: "preinstalle
 
 // ---- Kueue and the pool's queues (LocalQueue in the pipeline namespace). ----
 const kueue = new KueueInstall("kueue", {}, providers);
-const queue = new KueueGpuPool("gpu-queue", { pool, namespace }, { ...providers, dependsOn: [kueue, ns] });
+const queue = new KueueGpuPool("gpu-queue", { pool, namespace, kueue: kueue.contract }, { ...providers, dependsOn: [ns] });
 
 // ---- Artifact registry: S3 + ECR + Model Package Group with a customer-managed key (protected). ----
 const irsaRoleName = `${clusterName}-${spec.name}-pipeline`;
