@@ -1,5 +1,5 @@
 import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
-import type { ConfigProblem } from "../stacks/config/errors";
+import type { ConfigProblem } from "../components/config-problem";
 import { cronFieldRestricted, cronFields, cronProblems, hasCronShape } from "./cron";
 import { servingGpus, sizePipeline, sizingInputOf } from "./sizing";
 import { valuePattern, type FineTuningPipelineSpec } from "./spec";

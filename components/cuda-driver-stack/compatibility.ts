@@ -3,7 +3,7 @@
  * {@link assertCudaCompatibility} with every pipeline's training-image CUDA version, its pool's GPU and the
  * driver the platform runs. Pure functions (no Pulumi resources).
  */
-import { ConfigError, type ConfigProblem } from "../../stacks/config/errors";
+import { ConfigError, type ConfigProblem } from "../config-problem";
 import { GPU_TYPES, gpuSpec, isGpuType } from "../gpu-node-pool/catalog";
 import {
   ARCHITECTURE_MIN_CUDA,
