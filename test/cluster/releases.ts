@@ -37,23 +37,13 @@ export interface RenderedRelease extends KitRelease {
   objects: RenderedObject[];
 }
 
-/** Kinds that are cluster-scoped in the charts the kit installs (others: namespaced, unless a CRD in the release says so). */
-const CLUSTER_SCOPED = new Set([
-  "Namespace",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "PriorityClass",
-  "StorageClass",
-  "RuntimeClass",
-  "PersistentVolume",
-  "ValidatingWebhookConfiguration",
-  "MutatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "APIService",
-  "IngressClass",
-  "CSIDriver",
+/** Kinds that are cluster-scoped in the charts and objects the kit installs (others: namespaced, unless a CRD in the release says so). */
+export const CLUSTER_SCOPED = new Set([
+  "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass", "PriorityClass", "PersistentVolume",
+  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+  "APIService", "ResourceFlavor", "ClusterQueue", "Cohort", "ClusterPodMonitoring", "ClusterPolicy", "NVIDIADriver", "RuntimeClass",
+  "IngressClass", "CSIDriver", "NodeFeatureRule", "ClusterRules", "ClusterNodeMonitoring", "WorkloadPriorityClass", "Topology",
+  "AdmissionCheck", "MultiKueueCluster", "MultiKueueConfig", "ProvisioningRequestConfig",
 ]);
 
 /** The Helm releases of a run, in creation order. */

@@ -4,7 +4,8 @@ import { parse, parseAllDocuments } from "yaml";
 import { metricNamesIn } from "../../components/monitoring/metrics";
 import { manifestsOf } from "../../plan/manifests";
 import type { MockRunResult, RecordedResource } from "../../plan/mock-engine";
-import { helmTemplate, sharedDir } from "../validators/helm";
+import { sharedDir } from "../validators/helm";
+import { CLUSTER_SCOPED, renderedReleases } from "./releases";
 
 /**
  * The cluster as one state: the kit's objects, every Helm release rendered from its pinned chart with the values
@@ -148,36 +149,9 @@ export interface ExternalObject {
   reason: string;
 }
 
-const CLUSTER_SCOPED = new Set([
-  "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass", "PriorityClass", "PersistentVolume",
-  "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-  "APIService", "ResourceFlavor", "ClusterQueue", "Cohort", "ClusterPodMonitoring", "ClusterPolicy", "NVIDIADriver", "RuntimeClass",
-  "IngressClass", "CSIDriver", "NodeFeatureRule", "ClusterRules", "ClusterNodeMonitoring", "WorkloadPriorityClass", "Topology",
-  "AdmissionCheck", "MultiKueueCluster", "MultiKueueConfig", "ProvisioningRequestConfig",
-]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Loading.
-
-const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-
-/** The Helm releases of a run: release name, chart, namespace and values, exactly as the kit passes them. */
-export function helmReleasesOf(resources: RecordedResource[]): { resource: string; release: string; chart: string; namespace: string; values: Record<string, unknown> }[] {
-  return resources
-    .filter((r) => r.type === HELM_RELEASE)
-    .map((r) => ({
-      resource: r.name,
-      release: String(r.inputs.name ?? r.name),
-      chart: String(r.inputs.chart),
-      namespace: String(r.inputs.namespace ?? "default"),
-      values: (r.inputs.values ?? {}) as Record<string, unknown>,
-    }));
-}
-
-function withNamespace<T extends { kind: string; metadata: { namespace?: string } }>(o: T, namespace: string): T {
-  if (!CLUSTER_SCOPED.has(o.kind) && !o.metadata.namespace) o.metadata.namespace = namespace;
-  return o;
-}
 
 /** The GPU Operator's run-time DCGM exporter objects, for the operator's namespace. */
 export function gpuOperatorRuntimeObjects(namespace: string): StateObject[] {
@@ -282,10 +256,10 @@ export interface LoadOptions {
  */
 export function loadClusterState(result: MockRunResult, opts: LoadOptions = {}): ClusterState {
   const objects: StateObject[] = manifestsOf(result.resources).map((m) => ({ ...(JSON.parse(JSON.stringify(m)) as StateObject), origin: "kit" }));
-  const releases = helmReleasesOf(result.resources);
+  // Rendered with the namespace filled in where the chart leaves it to `helm install -n` (test/cluster/releases.ts).
+  const releases = renderedReleases(result);
   for (const rel of releases) {
-    const rendered = helmTemplate({ release: rel.release, chart: rel.chart, namespace: rel.namespace, values: rel.values });
-    objects.push(...rendered.map((o) => withNamespace({ ...(JSON.parse(JSON.stringify(o)) as StateObject), origin: `chart:${rel.release}` }, rel.namespace)));
+    objects.push(...rel.objects.map((o) => ({ ...(o as StateObject), origin: `chart:${rel.release}` })));
     const dcgm = (rel.values.dcgmExporter ?? {}) as { enabled?: boolean };
     if (rel.chart.endsWith("gpu-operator") && dcgm.enabled !== false) objects.push(...gpuOperatorRuntimeObjects(rel.namespace));
   }
