@@ -1,24 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** One construction-time problem, tied to the argument (property path) a caller set. */
-export interface ArgProblem {
-  propertyPath: string;
-  reason: string;
-}
-
-/**
- * Throws one `pulumi.InputPropertiesError` listing every problem (also in its message, one per line), or
- * returns when there are none. Every kit component validates its arguments through this before creating
- * anything.
- */
-export function throwIfProblems(component: string, name: string, problems: ArgProblem[]): void {
-  if (problems.length === 0) return;
-  const lines = problems.map((p) => `  ${p.propertyPath}: ${p.reason}`).join("\n");
-  throw new pulumi.InputPropertiesError({
-    message: `${component} "${name}" has invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines}`,
-    errors: problems,
-  });
-}
+import { throwIfProblems, type Problem } from "../core/problem";
 
 /** True when `v` is a plain (known) value rather than an Output or a Promise. */
 export function isKnown<T>(v: pulumi.Input<T> | undefined): v is T {
@@ -48,12 +30,12 @@ export const PLAIN_VALUE_REASON =
  * `pulumi.Input`). Walks plain objects and arrays only (never into resources), so a passed Output is a clear
  * argument error, never `Calling [toString] on an [Output<T>]` inside a name.
  */
-export function outputProblems(args: object, inputArgs: readonly string[] = []): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+export function outputProblems(args: object, inputArgs: readonly string[] = []): Problem[] {
+  const problems: Problem[] = [];
   const walk = (v: unknown, path: string, depth: number): void => {
     if (v === null || v === undefined || depth > 8) return;
     if (pulumi.Output.isInstance(v) || v instanceof Promise) {
-      problems.push({ propertyPath: path, reason: PLAIN_VALUE_REASON });
+      problems.push({ path: path, message: PLAIN_VALUE_REASON });
       return;
     }
     if (pulumi.Resource.isInstance(v)) return;
@@ -75,7 +57,7 @@ export function outputProblems(args: object, inputArgs: readonly string[] = []):
  * For `super(TYPE, validatedName(...), {}, opts)`: throws the component's argument problems before it
  * registers (nothing is created for invalid arguments), or returns the resource name.
  */
-export function validatedName(component: string, name: string, problems: ArgProblem[]): string {
+export function validatedName(component: string, name: string, problems: Problem[]): string {
   throwIfProblems(component, name, problems);
   return name;
 }

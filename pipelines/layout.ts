@@ -1,4 +1,4 @@
-import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
+import type { ArtifactStoreContract } from "../core/contracts/artifact-store";
 import type { FineTuningPipelineSpec } from "./spec";
 import type { StageId } from "./stages";
 

@@ -1,5 +1,5 @@
-import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
-import { GPU_CATALOG, isGpuType, machineShapes, type CatalogPlatform } from "../components/gpu-node-pool/catalog";
+import type { GpuPoolContract } from "../core/contracts/gpu-pool";
+import { GPU_CATALOG, isGpuType, machineShapes, type CatalogPlatform } from "../core/gpu-catalog";
 import { resolveArchitecture, type ModelArchitecture } from "./models";
 import type { FineTuningMethod, FineTuningPipelineSpec, MethodSpec, Optimizer } from "./spec";
 

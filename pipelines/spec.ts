@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PIPELINE_IMAGES } from "../components/versions";
+import { PIPELINE_IMAGES } from "../core/versions";
 
 /**
  * The fine-tuning pipeline spec: one entry of `finetune:pipelines`. Everything a run needs that is not a
@@ -125,7 +125,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** Overrides shared by every stage: image and command. */
 const stageOverrides = z.strictObject({
-  /** Container image. @default - the stage's pin in components/versions.ts (PIPELINE_IMAGES) */
+  /** Container image. @default - the stage's pin in core/versions.ts (PIPELINE_IMAGES) */
   image: imageOverride.optional(),
   /** Command (entrypoint + arguments) replacing the kit's. @default - the kit's command for the stage */
   command: command.optional(),

@@ -1,4 +1,4 @@
-import { isGpuType } from "../components/gpu-node-pool/catalog";
+import { isGpuType } from "../core/gpu-catalog";
 import { idleCost, pipelineCost, PRICE_PLATFORM, type IdleCost, type PipelineCost } from "../pipelines/cost/estimate";
 import { gpuHourPrice, PRICES_ENTERED } from "../pipelines/cost/prices";
 import { servingGpus, sizePipeline } from "../pipelines/sizing";

@@ -2,9 +2,9 @@
  * The plan's image files: `images.json` (every image the stack's runtime pulls, with its source and how it gets
  * there) and, where images must be copied, `mirror-images.sh` (one command, every argument single-quoted).
  */
-import * as versions from "../components/versions";
-import { imageRef, type ImagePin } from "../components/versions";
-import { mirrorScript, parseImageRef } from "../components/artifact-registry/images";
+import * as versions from "../core/versions";
+import { imageRef, type ImagePin } from "../core/versions";
+import { mirrorScript, parseImageRef } from "../core/images";
 import { sageMakerImagePlan } from "../stacks/aws-sagemaker";
 import type { KitConfig } from "../stacks/config/schema";
 import type { KubernetesManifest } from "./manifests";
@@ -19,7 +19,7 @@ export interface ImageSourceEntry {
   via: "direct" | "mirror" | "pull-through" | "config";
 }
 
-/** Every pin of components/versions.ts, by its fully qualified reference. */
+/** Every pin of core/versions.ts, by its fully qualified reference. */
 export function pinnedImages(): Map<string, ImagePin> {
   const out = new Map<string, ImagePin>();
   for (const group of [versions.GPU_STACK_IMAGES, versions.PIPELINE_IMAGES, versions.REGISTRY_IMAGES, versions.MONITORING_IMAGES]) {

@@ -4,14 +4,14 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { renderMermaid } from "../pipelines/mermaid";
 import { FineTuningPipelineSpecSchema } from "../pipelines/spec";
-import * as versions from "../components/versions";
-import type { ChartPin, ImagePin } from "../components/versions";
+import * as versions from "../core/versions";
+import type { ChartPin, ImagePin } from "../core/versions";
 import { configReferenceMarkdown } from "./config-reference";
 import { exampleCostTable } from "./cost";
 import { kitConfigOf } from "./plan";
 import { loadStackConfigFile, stackConfigPath } from "./stack-config";
 
-/** Every pinned chart and image of components/versions.ts, with the date it was checked. */
+/** Every pinned chart and image of core/versions.ts, with the date it was checked. */
 function versionTable(): string {
   const rows: string[] = ["| capability | kind | name | pinned | source | checked |", "|---|---|---|---|---|---|"];
   const groups: Array<[string, Record<string, ChartPin>, Record<string, ImagePin>]> = [

@@ -55,7 +55,7 @@ const YAML_FIXES: Record<string, string> = {
 
 /** A file-level problem: the key is the file (and place) it is about. */
 function fileError(file: string, message: string): ConfigError {
-  return new ConfigError([{ key: file, message }]);
+  return new ConfigError([{ path: file, message }]);
 }
 
 /**
@@ -73,7 +73,7 @@ export function loadStackConfigFile(file: string, project = "finetune"): EngineC
         const pos = lineCounter.linePos(e.pos[0]);
         const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
         const fix = YAML_FIXES[e.code] ?? "fix the YAML syntax at that place; stacks/Pulumi.<stack>.yaml shows the format";
-        return { key: `${file}:${pos.line}:${pos.col}`, message: `${what} (${fix})` };
+        return { path: `${file}:${pos.line}:${pos.col}`, message: `${what} (${fix})` };
       }),
     );
   }

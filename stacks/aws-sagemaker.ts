@@ -1,23 +1,24 @@
 import * as aws from "@pulumi/aws";
-import { AwsArtifactRegistry, partitionOf } from "../components/artifact-registry/aws";
-import { ecrImagePlan, type EcrImagePlan } from "../components/artifact-registry/images";
-import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
+import { AwsArtifactRegistry } from "../components/artifact-registry/aws";
+import { ecrImagePlan, type EcrImagePlan } from "../core/images";
+import type { ArtifactStoreContract } from "../core/contracts/artifact-store";
 import type { AwsArtifactStoreContract } from "../components/artifact-registry/contract-input";
 import { sagemakerPoolContract } from "../components/gpu-node-pool/pool-contract";
 import { CloudWatchMonitoring } from "../components/monitoring/cloudwatch";
 import { SageMakerFineTuningPipeline } from "../components/pipeline/sagemaker";
 import { awsArtifactRegistryArgs, awsArtifactStoreProblems } from "./config/artifact-store";
-import type { ConfigProblem } from "./config/errors";
+import type { Problem } from "./config/errors";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { AwsPrivateNetwork } from "./infra/aws-network";
 import type { StackOutputs } from "./main";
 import { preflight } from "./preflight";
+import { partitionOf } from "../core/aws-partition";
 
 /** The SageMaker pipeline definition is rendered at `pulumi up` time from plain values: the account id must be known. */
-function accountProblems(cfg: KitConfig): ConfigProblem[] {
+function accountProblems(cfg: KitConfig): Problem[] {
   return cfg.artifactStore.aws.accountId === undefined
-    ? [{ key: "finetune:artifactStore.aws.accountId", message: "is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)" }]
+    ? [{ path: "finetune:artifactStore.aws.accountId", message: "is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)" }]
     : [];
 }
 

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import { GcpArtifactRegistry } from "../components/artifact-registry/gcp";
 import { GkeGpuNodePool } from "../components/gpu-node-pool/gke";
-import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
+import type { GpuPoolContract } from "../core/contracts/gpu-pool";
 import { CloudMonitoring } from "../components/monitoring/cloud-monitoring";
 import { gcpArtifactRegistryArgs } from "./config/artifact-store";
 import { readHubToken } from "./config/load";

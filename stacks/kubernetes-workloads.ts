@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ArtifactStoreContract } from "../components/artifact-registry/contract";
-import type { DriverStackContract } from "../components/cuda-driver-stack/contract";
+import type { ArtifactStoreContract } from "../core/contracts/artifact-store";
+import type { DriverStackContract } from "../core/contracts/driver-stack";
 import { CudaDriverStack } from "../components/cuda-driver-stack/driver-stack";
 import { GpuSmokeTest } from "../components/cuda-driver-stack/smoke-test";
-import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
+import type { GpuPoolContract } from "../core/contracts/gpu-pool";
 import { KueueGpuPool, KueueInstall } from "../components/gpu-node-pool/kueue";
-import type { MonitoringContract } from "../components/monitoring/contract";
+import type { MonitoringContract } from "../core/contracts/monitoring";
 import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../components/monitoring/prometheus";
 import { KubernetesFineTuningPipeline } from "../components/pipeline/kubernetes";
 import { KubernetesPipelinePlatform, type PipelinePlatformContract } from "../components/platform";

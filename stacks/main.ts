@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ConfigProblem } from "./config/errors";
+import { ConfigError, type Problem } from "./config/errors";
 import { CONFIG_NAMESPACE, readKitConfig } from "./config/load";
 import { KitConfig } from "./config/schema";
 import { awsSageMakerStack } from "./aws-sagemaker";
@@ -69,9 +69,9 @@ export function configErrorOf(e: unknown, cfg: KitConfig): unknown {
   if (!pulumi.InputPropertiesError.isInstance(e)) return e;
   const errors = (e as pulumi.InputPropertiesError).errors ?? [];
   if (!errors.length) return e;
-  const problems: ConfigProblem[] = errors.map((x) => {
+  const problems: Problem[] = errors.map((x) => {
     const key = configKeyOf(x.propertyPath, cfg);
-    return { key, message: withFix(x.reason, key) };
+    return { path: key, message: withFix(x.reason, key) };
   });
   return new ConfigError(problems);
 }

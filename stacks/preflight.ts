@@ -1,10 +1,10 @@
-import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
+import type { GpuPoolContract } from "../core/contracts/gpu-pool";
 import { buildPoolContract } from "../components/gpu-node-pool/pool-contract";
 import { GPU_TOLERATION, capacityOrder, poolSelector } from "../components/gpu-node-pool/labels";
 import { validatePipelineAgainstPool } from "../pipelines/validate";
 import { resolveGpuConfig, type ResolvedGpuConfig } from "./config/driver-stack";
 import type { ResolvedGpuPool } from "./config/gpu-pools";
-import { ConfigError, type ConfigProblem } from "./config/errors";
+import { ConfigError, type Problem } from "./config/errors";
 import type { KitConfig } from "./config/schema";
 
 /** Everything the stacks decide before creating the first resource. */
@@ -36,8 +36,8 @@ export function plannedPoolContract(pool: ResolvedGpuPool, platform: GpuPoolCont
  * of the pools, each pipeline against its pool (nodes, GPUs, memory), plus the stack's own `extra` problems —
  * and throws ONE ConfigError listing all of them. Nothing has been created when it throws.
  */
-export function preflight(cfg: KitConfig, platform: GpuPoolContract["platform"], extra: ConfigProblem[] = []): Preflight {
-  const problems: ConfigProblem[] = [...extra];
+export function preflight(cfg: KitConfig, platform: GpuPoolContract["platform"], extra: Problem[] = []): Preflight {
+  const problems: Problem[] = [...extra];
   let gpu: ResolvedGpuConfig | undefined;
   try {
     gpu = resolveGpuConfig(cfg);
@@ -56,10 +56,10 @@ export function preflight(cfg: KitConfig, platform: GpuPoolContract["platform"],
   if (problems.length || !gpu) {
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
-      const k = `${p.key}\u0000${p.message}`;
+      const k = `${p.path}\u0000${p.message}`;
       return seen.has(k) ? false : (seen.add(k), true);
     });
-    throw new ConfigError(unique.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+    throw new ConfigError(unique.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   }
   return { gpu, plannedPools };
 }

@@ -15,7 +15,7 @@ export function configProblems(raw: Record<string, unknown>): string[] {
     parseKitConfig(raw);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+    return (e as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
   }
   throw new Error("expected the config to be rejected");
 }

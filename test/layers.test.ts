@@ -3,15 +3,36 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(__dirname, "..");
-/** Lower layers and the folders they must never import from (data flows one way: components/pipelines/policy ← stacks ← plan). */
-const FORBIDDEN: Record<string, string[]> = { components: ["stacks", "plan"], pipelines: ["stacks", "plan"], policy: ["stacks", "plan"] };
 
-/** `file: import` for every relative import of `source` (a file under `layer`) that lands in a forbidden folder. */
-export function upwardImports(file: string, source: string, layer: string): string[] {
+/**
+ * The layers, bottom first: data flows one way (core ← pipelines ← components ← stacks ← plan). A folder may import
+ * from its own layer and from the layers below; policy/ sits beside pipelines/ and reads only core/. The library's
+ * root entry (index.ts) is a public API: it may reach components and below, never the stack programs.
+ */
+export const LAYERS: Record<string, number> = { core: 0, pipelines: 1, policy: 1, components: 2, "index.ts": 3, stacks: 3, plan: 4 };
+/** Same-rank folders that must not import each other. */
+const SIBLINGS_APART = [["pipelines", "policy"], ["stacks", "index.ts"]];
+
+/** Top folder (or root file) of a repository path. */
+function layerOf(rel: string): string {
+  return rel.split(path.sep)[0];
+}
+
+/** Relative import specifiers of a TypeScript source (static imports, re-exports, dynamic imports). */
+function importsOf(source: string): string[] {
+  return [...source.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+}
+
+/** `file: import` for every relative import of `source` (the file `file`) against the layer direction. */
+export function wrongWayImports(file: string, source: string): string[] {
+  const from = layerOf(path.relative(root, file));
+  if (!(from in LAYERS)) return [];
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) {
-    const target = path.relative(root, path.resolve(path.dirname(file), m[1])).split(path.sep)[0];
-    if (FORBIDDEN[layer].includes(target)) out.push(`${path.relative(root, file)}: ${m[1]}`);
+  for (const spec of importsOf(source)) {
+    const to = layerOf(path.relative(root, path.resolve(path.dirname(file), spec)));
+    if (to === from || !(to in LAYERS)) continue;
+    const apart = SIBLINGS_APART.some((pair) => pair.includes(from) && pair.includes(to));
+    if (LAYERS[to] > LAYERS[from] || apart) out.push(`${path.relative(root, file)}: ${spec}`);
   }
   return out;
 }
@@ -23,15 +44,83 @@ function tsFiles(dir: string): string[] {
   });
 }
 
+const SOURCES = [...Object.keys(LAYERS).filter((l) => l !== "index.ts").flatMap((l) => tsFiles(path.join(root, l))), path.join(root, "index.ts")];
+
+/** True when `source` only re-exports (comments aside). */
+export function isBarrel(source: string): boolean {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const statements = code.split(";").map((s) => s.trim()).filter(Boolean);
+  return statements.length > 0 && statements.every((s) => /^export\s+(type\s+)?(\*|\{[^}]*\})(\s+as\s+\w+)?\s+from\s+"[^"]+"$/.test(s));
+}
+
+/**
+ * Folder-level import graph (`core`, `components/gpu-node-pool`, `pipelines/render`, …) of the layered sources.
+ * Barrel files (only `export … from` lines: a folder's public API over its subfolders) are left out: they sit
+ * above their folder by design.
+ */
+function folderGraph(): Map<string, Set<string>> {
+  const folder = (abs: string) => path.relative(root, path.dirname(abs)) || ".";
+  const graph = new Map<string, Set<string>>();
+  for (const file of SOURCES.filter((f) => !isBarrel(fs.readFileSync(f, "utf8")))) {
+    const from = folder(file);
+    for (const spec of importsOf(fs.readFileSync(file, "utf8"))) {
+      const to = folder(path.resolve(path.dirname(file), `${spec}.ts`));
+      if (to === from) continue;
+      if (!graph.has(from)) graph.set(from, new Set());
+      graph.get(from)!.add(to);
+    }
+  }
+  return graph;
+}
+
+/** Every cycle between folders, each as `a -> b -> a` (found by depth-first search). */
+export function folderCycles(graph: Map<string, Set<string>>): string[] {
+  const cycles = new Set<string>();
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (n: string) => {
+    state.set(n, "open");
+    stack.push(n);
+    for (const m of graph.get(n) ?? []) {
+      if (state.get(m) === "open") cycles.add([...stack.slice(stack.indexOf(m)), m].join(" -> "));
+      else if (!state.has(m)) visit(m);
+    }
+    stack.pop();
+    state.set(n, "done");
+  };
+  for (const n of [...graph.keys()].sort()) if (!state.has(n)) visit(n);
+  return [...cycles];
+}
+
 describe("layers: imports go one way", () => {
-  it("components/, pipelines/ and policy/ import nothing from stacks/ or plan/", () => {
-    const found = Object.keys(FORBIDDEN).flatMap((layer) => tsFiles(path.join(root, layer)).flatMap((f) => upwardImports(f, fs.readFileSync(f, "utf8"), layer)));
+  it("no file imports against core ← pipelines ← components ← stacks ← plan (policy/ reads only core/)", () => {
+    const found = SOURCES.flatMap((f) => wrongWayImports(f, fs.readFileSync(f, "utf8")));
     expect(found).toEqual([]);
   });
 
-  it("catches a planted upward import", () => {
-    const file = path.join(root, "pipelines", "validate.ts");
-    expect(upwardImports(file, 'import type { ConfigProblem } from "../stacks/config/errors";', "pipelines")).toEqual(["pipelines/validate.ts: ../stacks/config/errors"]);
-    expect(upwardImports(file, 'import { x } from "../components/config-problem";', "pipelines")).toEqual([]);
+  it("no cycle between folders", () => {
+    expect(folderCycles(folderGraph())).toEqual([]);
+  });
+
+  it("the library's root entry exports no stack-program internals", () => {
+    expect(importsOf(fs.readFileSync(path.join(root, "index.ts"), "utf8")).filter((s) => /^\.\/(stacks|plan)\//.test(s))).toEqual([]);
+  });
+
+  it("catches planted wrong-way imports and a planted cycle", () => {
+    const validate = path.join(root, "pipelines", "validate.ts");
+    expect(wrongWayImports(validate, 'import type { Problem } from "../stacks/config/errors";')).toEqual(["pipelines/validate.ts: ../stacks/config/errors"]);
+    expect(wrongWayImports(validate, 'import { x } from "../components/gpu-node-pool/labels";')).toEqual(["pipelines/validate.ts: ../components/gpu-node-pool/labels"]);
+    expect(wrongWayImports(validate, 'import { x } from "../core/problem";')).toEqual([]);
+    const core = path.join(root, "core", "images.ts");
+    expect(wrongWayImports(core, 'import type { Problem } from "../components/artifact-registry/protection";')).toEqual(["core/images.ts: ../components/artifact-registry/protection"]);
+    const policy = path.join(root, "policy", "policies", "interconnect.ts");
+    expect(wrongWayImports(policy, 'import { x } from "../../pipelines/sizing";')).toEqual(["policy/policies/interconnect.ts: ../../pipelines/sizing"]);
+    const graph = new Map([
+      ["components/pipeline", new Set(["components/platform"])],
+      ["components/platform", new Set(["components/pipeline", "core"])],
+    ]);
+    expect(folderCycles(graph)).toEqual(["components/pipeline -> components/platform -> components/pipeline"]);
+    expect(isBarrel('export * from "./a";\nexport { b, type C } from "./b";')).toBe(true);
+    expect(isBarrel('export * from "./a";\nexport class X {}')).toBe(false);
   });
 });

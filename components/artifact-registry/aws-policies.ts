@@ -4,7 +4,7 @@
  * `"Resource": "*"` statements are for actions that AWS defines without a resource type
  * (`ecr:GetAuthorizationToken`, `sagemaker:ListModelPackages`).
  */
-import { normalizePrefix } from "./layout";
+import { normalizePrefix } from "../../core/store-layout";
 
 /** An IAM policy statement. */
 export interface PolicyStatement {

@@ -15,10 +15,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceAccountIdentity } from "../pipeline/kubernetes";
 import { objectNames } from "../../pipelines/render/kubernetes";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
-import { isKnown, outputProblems, throwIfProblems, validatedName, type ArgProblem } from "../validation";
+import { isKnown, outputProblems, validatedName } from "../validation";
+import { throwIfProblems, type Problem } from "../../core/problem";
 import { pipelineAccessPolicy, irsaTrustPolicy, podIdentityTrustPolicy, type PipelinePrefixes, type PolicyDocument, type ServiceAccountRef } from "./aws-policies";
-import { partitionOf, type AwsArtifactRegistry } from "./aws";
-import { LayoutArea } from "./layout";
+import { type AwsArtifactRegistry } from "./aws";
+import { LayoutArea } from "../../core/store-layout";
+import { partitionOf } from "../../core/aws-partition";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /** How the pipeline's pods get the role. */
 export const EksIdentityMode = {
@@ -70,7 +73,6 @@ export interface EksPipelineIdentityArgs {
   tags?: Record<string, pulumi.Input<string>>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
@@ -85,8 +87,8 @@ function keyIn(uri: string, bucket: string): string | undefined {
  * version of that dataset (`dataset-uri` is a run parameter); `s3://<bucket>/datasets/<file>` grants that key.
  * Throws nothing: problems come back with their property paths.
  */
-export function pipelinePrefixes(spec: FineTuningPipelineSpec, bucket: string): { prefixes: PipelinePrefixes; problems: ArgProblem[] } {
-  const problems: ArgProblem[] = [];
+export function pipelinePrefixes(spec: FineTuningPipelineSpec, bucket: string): { prefixes: PipelinePrefixes; problems: Problem[] } {
+  const problems: Problem[] = [];
   const read: string[] = [];
   const uris: Array<[string, string | undefined]> = [
     ["spec.dataset.uri", spec.dataset.uri],
@@ -98,7 +100,7 @@ export function pipelinePrefixes(spec: FineTuningPipelineSpec, bucket: string): 
     const key = keyIn(uri, bucket);
     const parts = key?.split("/") ?? [];
     if (key === undefined || parts[0] !== LayoutArea.Datasets || parts.length < 2 || parts[1] === "") {
-      problems.push({ propertyPath: path, reason: `"${uri}" is not under s3://${bucket}/${LayoutArea.Datasets}/ (upload it to s3://${bucket}/${LayoutArea.Datasets}/<dataset>/<version>/: the pipeline's role reads only there)` });
+      problems.push({ path: path, message: `"${uri}" is not under s3://${bucket}/${LayoutArea.Datasets}/ (upload it to s3://${bucket}/${LayoutArea.Datasets}/<dataset>/<version>/: the pipeline's role reads only there)` });
       continue;
     }
     const prefix = parts.length >= 3 ? `${LayoutArea.Datasets}/${parts[1]}/` : key;
@@ -115,16 +117,16 @@ export function pipelinePrefixes(spec: FineTuningPipelineSpec, bucket: string): 
 }
 
 /** Problems of an OIDC provider ARN / issuer pair (used on known values at once and inside `apply` otherwise). */
-export function irsaProblems(oidcProviderArn: string | undefined, issuerUrl: string | undefined): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+export function irsaProblems(oidcProviderArn: string | undefined, issuerUrl: string | undefined): Problem[] {
+  const problems: Problem[] = [];
   const m = oidcProviderArn === undefined ? undefined : OIDC_PROVIDER_ARN.exec(oidcProviderArn);
   if (oidcProviderArn !== undefined && !m) {
-    problems.push({ propertyPath: "irsa.oidcProviderArn", reason: `"${oidcProviderArn}" is not an IAM OIDC provider ARN (use the cluster's provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)` });
+    problems.push({ path: "irsa.oidcProviderArn", message: `"${oidcProviderArn}" is not an IAM OIDC provider ARN (use the cluster's provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)` });
   }
   if (issuerUrl !== undefined && !/^https:\/\/[^/]+\/.+[^/]$/.test(issuerUrl)) {
-    problems.push({ propertyPath: "irsa.issuerUrl", reason: `"${issuerUrl}" is not an OIDC issuer URL (use the cluster's identity.oidc.issuer, https://oidc.eks.<region>.amazonaws.com/id/<id>)` });
+    problems.push({ path: "irsa.issuerUrl", message: `"${issuerUrl}" is not an OIDC issuer URL (use the cluster's identity.oidc.issuer, https://oidc.eks.<region>.amazonaws.com/id/<id>)` });
   } else if (m && issuerUrl !== undefined && issuerOf(issuerUrl) !== m[1]) {
-    problems.push({ propertyPath: "irsa.issuerUrl", reason: `"${issuerUrl}" is not the issuer of OIDC provider ${oidcProviderArn} (pass the issuer URL of the same cluster)` });
+    problems.push({ path: "irsa.issuerUrl", message: `"${issuerUrl}" is not the issuer of OIDC provider ${oidcProviderArn} (pass the issuer URL of the same cluster)` });
   }
   return problems;
 }
@@ -135,31 +137,31 @@ function issuerOf(url: string): string {
 }
 
 /** Every construction problem of the arguments whose values are known now (empty when valid). */
-export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): ArgProblem[] {
+export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): Problem[] {
   const modes = Object.values(EksIdentityMode) as string[];
-  const problems: ArgProblem[] = outputProblems({ spec: args.spec, mode: args.mode, ecrPull: args.ecrPull, store: { bucket: args.store.bucket, region: args.store.region } });
-  if (!modes.includes(args.mode)) problems.push({ propertyPath: "mode", reason: `"${args.mode}" is not one of ${modes.join(", ")}` });
+  const problems: Problem[] = outputProblems({ spec: args.spec, mode: args.mode, ecrPull: args.ecrPull, store: { bucket: args.store.bucket, region: args.store.region } });
+  if (!modes.includes(args.mode)) problems.push({ path: "mode", message: `"${args.mode}" is not one of ${modes.join(", ")}` });
   if (args.mode === EksIdentityMode.Irsa && args.irsa === undefined) {
-    problems.push({ propertyPath: "irsa", reason: `is required when mode is "irsa" (pass the cluster's oidcProviderArn and issuerUrl, or use mode "pod-identity")` });
+    problems.push({ path: "irsa", message: `is required when mode is "irsa" (pass the cluster's oidcProviderArn and issuerUrl, or use mode "pod-identity")` });
   }
   if (args.mode === EksIdentityMode.PodIdentity && args.podIdentity === undefined) {
-    problems.push({ propertyPath: "podIdentity", reason: `is required when mode is "pod-identity" (pass the cluster's clusterName, or use mode "irsa")` });
+    problems.push({ path: "podIdentity", message: `is required when mode is "pod-identity" (pass the cluster's clusterName, or use mode "irsa")` });
   }
-  if (args.mode !== EksIdentityMode.Irsa && args.irsa !== undefined) problems.push({ propertyPath: "irsa", reason: `is set but mode is "${args.mode}" (remove it, or set mode "irsa")` });
-  if (args.mode !== EksIdentityMode.PodIdentity && args.podIdentity !== undefined) problems.push({ propertyPath: "podIdentity", reason: `is set but mode is "${args.mode}" (remove it, or set mode "pod-identity")` });
+  if (args.mode !== EksIdentityMode.Irsa && args.irsa !== undefined) problems.push({ path: "irsa", message: `is set but mode is "${args.mode}" (remove it, or set mode "irsa")` });
+  if (args.mode !== EksIdentityMode.PodIdentity && args.podIdentity !== undefined) problems.push({ path: "podIdentity", message: `is set but mode is "${args.mode}" (remove it, or set mode "pod-identity")` });
   if (args.irsa) problems.push(...irsaProblems(isKnown(args.irsa.oidcProviderArn) ? args.irsa.oidcProviderArn : undefined, isKnown(args.irsa.issuerUrl) ? args.irsa.issuerUrl : undefined));
   problems.push(...namespaceProblems(isKnown(args.namespace) ? args.namespace : undefined));
-  if (!REGION.test(args.store.region)) problems.push({ propertyPath: "store.region", reason: `"${args.store.region}" is not an AWS region (use the registry's region, e.g. us-east-1)` });
+  if (!REGION.test(args.store.region)) problems.push({ path: "store.region", message: `"${args.store.region}" is not an AWS region (use the registry's region, e.g. us-east-1)` });
   if (typeof args.store.bucket === "string") problems.push(...pipelinePrefixes(args.spec, args.store.bucket).problems);
   return problems;
 }
 
-function namespaceProblems(namespace: string | undefined): ArgProblem[] {
-  return namespace !== undefined && !DNS_LABEL.test(namespace) ? [{ propertyPath: "namespace", reason: `"${namespace}" is not a DNS label (use lowercase letters, digits and '-')` }] : [];
+function namespaceProblems(namespace: string | undefined): Problem[] {
+  return namespace !== undefined && !DNS_LABEL.test(namespace) ? [{ path: "namespace", message: `"${namespace}" is not a DNS label (use lowercase letters, digits and '-')` }] : [];
 }
 
 /** Throws the component's error for problems found once an unknown input resolved. */
-function failLate(name: string, problems: ArgProblem[]): void {
+function failLate(name: string, problems: Problem[]): void {
   throwIfProblems("EksPipelineIdentity", name, problems);
 }
 

@@ -14,10 +14,13 @@ import {
 import { bucketNameProblems, defaultS3BucketName } from "./bucket-names";
 import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
-import { credentialArnProblems, ecrImagePlan, pullThroughProblems, STAGE_IMAGE_ROLES, type CredentialedUpstream, type EcrImagePlan } from "./images";
-import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { credentialArnProblems, ecrImagePlan, pullThroughProblems, type CredentialedUpstream, type EcrImagePlan } from "../../core/images";
+import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
 import { outputProblems } from "../validation";
-import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+import { statefulOptions, type DataProtection } from "../validation";
+import { throwIfProblems, type Problem } from "../../core/problem";
+import { partitionOf } from "../../core/aws-partition";
+import { STAGE_IMAGE_ROLES } from "../../core/contracts/artifact-store";
 
 /** Arguments of {@link AwsArtifactRegistry}. */
 export interface AwsArtifactRegistryArgs extends DataProtection {
@@ -36,7 +39,7 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
   bucketName?: string;
   /**
    * Stage images: one ECR repository `<name>/<image>` each, for images you build and push. The repositories the
-   * pinned images are mirrored into (components/artifact-registry/images.ts) are created in addition.
+   * pinned images are mirrored into (core/images.ts) are created in addition.
    * @default ["data-prep", "trainer", "evaluator", "serving"]
    */
   images?: string[];
@@ -72,32 +75,19 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
   tags?: Record<string, string>;
 }
 
-/** Partition and DNS suffix per region prefix (facts, not branches). */
-const PARTITIONS: ReadonlyArray<{ prefix: string; partition: string; dnsSuffix: string }> = [
-  { prefix: "cn-", partition: "aws-cn", dnsSuffix: "amazonaws.com.cn" },
-  { prefix: "us-gov-", partition: "aws-us-gov", dnsSuffix: "amazonaws.com" },
-  { prefix: "", partition: "aws", dnsSuffix: "amazonaws.com" },
-];
-
-/** Partition and DNS suffix of a region. */
-export function partitionOf(region: string): { partition: string; dnsSuffix: string } {
-  const p = PARTITIONS.find((x) => region.startsWith(x.prefix))!;
-  return { partition: p.partition, dnsSuffix: p.dnsSuffix };
-}
-
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 
 /** Every construction problem of the arguments (empty when valid). */
-export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegistryArgs, bucket: string): ArgProblem[] {
-  const problems: ArgProblem[] = [];
-  if (!NAME.test(name)) problems.push({ propertyPath: "name", reason: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
-  if (!REGION.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
-  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ propertyPath: "accountId", reason: `"${args.accountId}" is not a 12-digit AWS account id (fix it or leave it out to look it up)` });
+export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegistryArgs, bucket: string): Problem[] {
+  const problems: Problem[] = [];
+  if (!NAME.test(name)) problems.push({ path: "name", message: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
+  if (!REGION.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
+  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ path: "accountId", message: `"${args.accountId}" is not a 12-digit AWS account id (fix it or leave it out to look it up)` });
   if (!args.bucketName && !args.accountId) {
-    problems.push({ propertyPath: "bucketName", reason: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)" });
+    problems.push({ path: "bucketName", message: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)" });
   } else {
-    for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+    for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ path: "bucketName", message: `"${bucket}" ${reason}` });
   }
   problems.push(...imageProblems(args.images ?? DEFAULT_STAGE_IMAGES));
   problems.push(...credentialArnProblems(args.upstreamCredentialArns ?? {}, args.region ?? ""));
@@ -113,7 +103,7 @@ export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegis
     }),
   );
   if (args.accessRoleTrustedServices !== undefined && args.accessRoleTrustedServices.length === 0) {
-    problems.push({ propertyPath: "accessRoleTrustedServices", reason: "is empty (name at least one service, e.g. sagemaker.amazonaws.com, or set createAccessRole: false)" });
+    problems.push({ path: "accessRoleTrustedServices", message: "is empty (name at least one service, e.g. sagemaker.amazonaws.com, or set createAccessRole: false)" });
   }
   return problems;
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ArtifactStoreContract } from "./contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 
 /**
  * The AWS registry's contract: an {@link ArtifactStoreContract} in which exactly three fields may be

@@ -2,7 +2,7 @@
  * Defaults and limits of the artifact registry, shared by the three components and the `finetune:artifactStore`
  * config section (one table, no copies).
  */
-import type { ArgProblem } from "./protection";
+import type { Problem } from "../../core/problem";
 
 /** Stage images the kit builds and pushes, one repository each (ECR) or one package each (Artifact Registry). */
 export const DEFAULT_STAGE_IMAGES = ["data-prep", "trainer", "evaluator", "serving"] as const;
@@ -32,34 +32,34 @@ export type RetentionSetting = keyof typeof RETENTION;
 export const IMAGE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Problems with retention numbers a caller passed (each must be a whole number within its limits). */
-export function retentionProblems(values: Partial<Record<RetentionSetting, number>>): ArgProblem[] {
-  const out: ArgProblem[] = [];
+export function retentionProblems(values: Partial<Record<RetentionSetting, number>>): Problem[] {
+  const out: Problem[] = [];
   for (const [key, value] of Object.entries(values) as [RetentionSetting, number | undefined][]) {
     if (value === undefined) continue;
     const { min, max } = RETENTION[key];
     if (!Number.isInteger(value) || value < min || value > max) {
-      out.push({ propertyPath: key, reason: `is ${value}, must be a whole number from ${min} to ${max} (set it within that range)` });
+      out.push({ path: key, message: `is ${value}, must be a whole number from ${min} to ${max} (set it within that range)` });
     }
   }
   const cp = values.checkpointNoncurrentDays ?? RETENTION.checkpointNoncurrentDays.default;
   const nc = values.noncurrentVersionDays ?? RETENTION.noncurrentVersionDays.default;
   if (cp > nc) {
     out.push({
-      propertyPath: "checkpointNoncurrentDays",
-      reason: `is ${cp}, longer than noncurrentVersionDays (${nc}) which also covers checkpoints (lower it to ${nc} or raise noncurrentVersionDays)`,
+      path: "checkpointNoncurrentDays",
+      message: `is ${cp}, longer than noncurrentVersionDays (${nc}) which also covers checkpoints (lower it to ${nc} or raise noncurrentVersionDays)`,
     });
   }
   return out;
 }
 
 /** Problems with the image list (names and duplicates). */
-export function imageProblems(images: readonly string[]): ArgProblem[] {
-  const out: ArgProblem[] = [];
-  if (images.length === 0) out.push({ propertyPath: "images", reason: "is empty (list at least one stage image, e.g. trainer)" });
+export function imageProblems(images: readonly string[]): Problem[] {
+  const out: Problem[] = [];
+  if (images.length === 0) out.push({ path: "images", message: "is empty (list at least one stage image, e.g. trainer)" });
   const seen = new Set<string>();
   images.forEach((img, i) => {
-    if (!IMAGE_NAME.test(img)) out.push({ propertyPath: `images[${i}]`, reason: `"${img}" is not a valid image name (use lowercase letters and digits, separated by '.', '_' or '-')` });
-    if (seen.has(img)) out.push({ propertyPath: `images[${i}]`, reason: `"${img}" is listed twice (remove the duplicate)` });
+    if (!IMAGE_NAME.test(img)) out.push({ path: `images[${i}]`, message: `"${img}" is not a valid image name (use lowercase letters and digits, separated by '.', '_' or '-')` });
+    if (seen.has(img)) out.push({ path: `images[${i}]`, message: `"${img}" is listed twice (remove the duplicate)` });
     seen.add(img);
   });
   return out;

@@ -1,11 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketNameProblems } from "./bucket-names";
-import type { ArtifactStoreContract } from "./contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import { RETENTION, retentionProblems } from "./defaults";
-import { LayoutArea, layoutUris, normalizePrefix } from "./layout";
+import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
 import { outputProblems } from "../validation";
-import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+import { statefulOptions, type DataProtection } from "../validation";
+import { throwIfProblems, type Problem } from "../../core/problem";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /** Roles the pipeline's Google service account may get on the image repository. */
 export const RepositoryAccess = {
@@ -63,27 +65,26 @@ export interface GcpArtifactRegistryArgs extends DataProtection {
 const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION = /^[a-z]+-[a-z]+\d+$/;
 const GSA_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
 const AR_ID = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Every construction problem of the arguments (empty when valid). */
-export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegistryArgs, bucket: string): ArgProblem[] {
-  const problems: ArgProblem[] = [];
-  if (!AR_ID.test(name) || name.length > 21) problems.push({ propertyPath: "name", reason: `"${name}" must be 1-21 lowercase letters, digits or '-', starting with a letter (it names the repository, key ring and service account)` });
-  if (!PROJECT.test(args.project ?? "")) problems.push({ propertyPath: "project", reason: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits or '-')` });
-  if (!REGION.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not a GCP region (use e.g. us-central1)` });
-  for (const reason of bucketNameProblems(bucket, "gcs")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegistryArgs, bucket: string): Problem[] {
+  const problems: Problem[] = [];
+  if (!AR_ID.test(name) || name.length > 21) problems.push({ path: "name", message: `"${name}" must be 1-21 lowercase letters, digits or '-', starting with a letter (it names the repository, key ring and service account)` });
+  if (!PROJECT.test(args.project ?? "")) problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits or '-')` });
+  if (!REGION.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not a GCP region (use e.g. us-central1)` });
+  for (const reason of bucketNameProblems(bucket, "gcs")) problems.push({ path: "bucketName", message: `"${bucket}" ${reason}` });
   const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
-  if (!K8S_NAME.test(args.kubernetesNamespace ?? "") || args.kubernetesNamespace.length > 63) {
-    problems.push({ propertyPath: "kubernetesNamespace", reason: `"${args.kubernetesNamespace}" is not a Kubernetes namespace name (a DNS-1123 label)` });
+  if (!DNS_LABEL.test(args.kubernetesNamespace ?? "") || args.kubernetesNamespace.length > 63) {
+    problems.push({ path: "kubernetesNamespace", message: `"${args.kubernetesNamespace}" is not a Kubernetes namespace name (a DNS-1123 label)` });
   }
-  if (!K8S_NAME.test(ksa) || ksa.length > 253) problems.push({ propertyPath: "kubernetesServiceAccount", reason: `"${ksa}" is not a Kubernetes ServiceAccount name (lowercase letters, digits, '-')` });
-  if (!GSA_ID.test(`${name}-pipeline`)) problems.push({ propertyPath: "name", reason: `"${name}-pipeline" is not a valid service account id (6-30 characters: shorten the name)` });
+  if (!DNS_LABEL.test(ksa) || ksa.length > 253) problems.push({ path: "kubernetesServiceAccount", message: `"${ksa}" is not a Kubernetes ServiceAccount name (lowercase letters, digits, '-')` });
+  if (!GSA_ID.test(`${name}-pipeline`)) problems.push({ path: "name", message: `"${name}-pipeline" is not a valid service account id (6-30 characters: shorten the name)` });
   if (args.kmsKeyName !== undefined && !KMS_KEY.test(args.kmsKeyName)) {
-    problems.push({ propertyPath: "kmsKeyName", reason: `"${args.kmsKeyName}" is not a Cloud KMS key name (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)` });
+    problems.push({ path: "kmsKeyName", message: `"${args.kmsKeyName}" is not a Cloud KMS key name (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)` });
   }
-  if (args.kmsKeyName !== undefined && args.cmek === false) problems.push({ propertyPath: "kmsKeyName", reason: "is set while cmek is false (remove kmsKeyName or set cmek: true)" });
+  if (args.kmsKeyName !== undefined && args.cmek === false) problems.push({ path: "kmsKeyName", message: "is set while cmek is false (remove kmsKeyName or set cmek: true)" });
   problems.push(
     ...retentionProblems({
       checkpointNoncurrentDays: args.checkpointNoncurrentDays,

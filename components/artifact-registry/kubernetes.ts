@@ -1,12 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { REGISTRY_CHARTS, REGISTRY_IMAGES, type ImagePin } from "../versions";
+import { REGISTRY_CHARTS, REGISTRY_IMAGES, type ImagePin } from "../../core/versions";
 import { bucketNameProblems } from "./bucket-names";
-import type { ArtifactStoreContract } from "./contract";
-import { layoutUris } from "./layout";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import { layoutUris } from "../../core/store-layout";
 import { MINIO_API_PORT, minioValues } from "./minio-values";
 import { outputProblems } from "../validation";
-import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "./protection";
+import { statefulOptions, type DataProtection } from "../validation";
+import { throwIfProblems, type Problem } from "../../core/problem";
+import { RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
 /** Where the S3-compatible store comes from. */
 export const ObjectStoreMode = {
@@ -70,7 +72,6 @@ export interface KubernetesArtifactStoreArgs extends DataProtection {
   credentialsSecret?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const IMAGE_REF = /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
 
@@ -102,51 +103,51 @@ export function parseEndpoint(endpoint: string): { host: string; port: number; h
 }
 
 /** Every construction problem of the arguments (empty when valid). */
-export function kubernetesArtifactStoreProblems(name: string, args: KubernetesArtifactStoreArgs): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+export function kubernetesArtifactStoreProblems(name: string, args: KubernetesArtifactStoreArgs): Problem[] {
+  const problems: Problem[] = [];
   const mode = args.mode ?? ObjectStoreMode.Minio;
-  if (!(Object.values(ObjectStoreMode) as string[]).includes(mode)) problems.push({ propertyPath: "mode", reason: `"${mode}" is not a mode (use "minio" or "external")` });
-  if (!DNS_LABEL.test(name) || name.length > 40) problems.push({ propertyPath: "name", reason: `"${name}" must be a DNS label of at most 40 characters (it prefixes Kubernetes object names)` });
-  if (!DNS_LABEL.test(args.pipelineNamespace ?? "")) problems.push({ propertyPath: "pipelineNamespace", reason: `"${args.pipelineNamespace}" is not a namespace name (a DNS-1123 label)` });
-  if (!args.containerRegistry) problems.push({ propertyPath: "containerRegistry", reason: "is required (set the registry the stage images are pulled from, e.g. registry.example.com/ml)" });
+  if (!(Object.values(ObjectStoreMode) as string[]).includes(mode)) problems.push({ path: "mode", message: `"${mode}" is not a mode (use "minio" or "external")` });
+  if (!DNS_LABEL.test(name) || name.length > 40) problems.push({ path: "name", message: `"${name}" must be a DNS label of at most 40 characters (it prefixes Kubernetes object names)` });
+  if (!DNS_LABEL.test(args.pipelineNamespace ?? "")) problems.push({ path: "pipelineNamespace", message: `"${args.pipelineNamespace}" is not a namespace name (a DNS-1123 label)` });
+  if (!args.containerRegistry) problems.push({ path: "containerRegistry", message: "is required (set the registry the stage images are pulled from, e.g. registry.example.com/ml)" });
   else if (/^[a-z]+:\/\//.test(args.containerRegistry) || args.containerRegistry.endsWith("/")) {
-    problems.push({ propertyPath: "containerRegistry", reason: `"${args.containerRegistry}" must be a registry prefix without scheme or trailing '/' (e.g. registry.example.com/ml)` });
+    problems.push({ path: "containerRegistry", message: `"${args.containerRegistry}" must be a registry prefix without scheme or trailing '/' (e.g. registry.example.com/ml)` });
   }
-  if (args.imagePullSecret !== undefined && !DNS_LABEL.test(args.imagePullSecret)) problems.push({ propertyPath: "imagePullSecret", reason: `"${args.imagePullSecret}" is not a Secret name` });
+  if (args.imagePullSecret !== undefined && !DNS_LABEL.test(args.imagePullSecret)) problems.push({ path: "imagePullSecret", message: `"${args.imagePullSecret}" is not a Secret name` });
 
   if (mode === ObjectStoreMode.External) {
-    if (!args.endpoint) problems.push({ propertyPath: "endpoint", reason: 'is required when mode is "external" (set the S3 endpoint URL, e.g. https://s3.example.com)' });
-    else if (!parseEndpoint(args.endpoint)) problems.push({ propertyPath: "endpoint", reason: `"${args.endpoint}" is not an http(s) URL without path (e.g. https://s3.example.com:9000)` });
+    if (!args.endpoint) problems.push({ path: "endpoint", message: 'is required when mode is "external" (set the S3 endpoint URL, e.g. https://s3.example.com)' });
+    else if (!parseEndpoint(args.endpoint)) problems.push({ path: "endpoint", message: `"${args.endpoint}" is not an http(s) URL without path (e.g. https://s3.example.com:9000)` });
     if (!args.credentialsSecret) {
       problems.push({
-        propertyPath: "credentialsSecret",
-        reason: `is required when mode is "external" (create a Secret with ${CREDENTIAL_KEYS.join(" and ")} in namespace ${args.pipelineNamespace} and name it here)`,
+        path: "credentialsSecret",
+        message: `is required when mode is "external" (create a Secret with ${CREDENTIAL_KEYS.join(" and ")} in namespace ${args.pipelineNamespace} and name it here)`,
       });
-    } else if (!DNS_LABEL.test(args.credentialsSecret)) problems.push({ propertyPath: "credentialsSecret", reason: `"${args.credentialsSecret}" is not a Secret name` });
-    if (!args.bucketName) problems.push({ propertyPath: "bucketName", reason: 'is required when mode is "external" (name the existing bucket)' });
+    } else if (!DNS_LABEL.test(args.credentialsSecret)) problems.push({ path: "credentialsSecret", message: `"${args.credentialsSecret}" is not a Secret name` });
+    if (!args.bucketName) problems.push({ path: "bucketName", message: 'is required when mode is "external" (name the existing bucket)' });
     const minioOnly: (keyof KubernetesArtifactStoreArgs)[] = ["rootPassword", "pipelineSecretKey", "storageClass", "provisioner", "tlsSecretName"];
-    for (const k of minioOnly) if (args[k] !== undefined) problems.push({ propertyPath: k, reason: 'is only used when mode is "minio" (remove it)' });
+    for (const k of minioOnly) if (args[k] !== undefined) problems.push({ path: k, message: 'is only used when mode is "minio" (remove it)' });
   } else {
-    if (args.rootPassword === undefined) problems.push({ propertyPath: "rootPassword", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
-    if (args.pipelineSecretKey === undefined) problems.push({ propertyPath: "pipelineSecretKey", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.rootPassword === undefined) problems.push({ path: "rootPassword", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.pipelineSecretKey === undefined) problems.push({ path: "pipelineSecretKey", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
     if (args.storageClass === undefined && args.provisioner === undefined) {
-      problems.push({ propertyPath: "storageClass", reason: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)" });
+      problems.push({ path: "storageClass", message: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)" });
     }
     if (args.storageClass !== undefined && args.provisioner !== undefined) {
-      problems.push({ propertyPath: "provisioner", reason: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)" });
+      problems.push({ path: "provisioner", message: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)" });
     }
-    if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.storageClass)) problems.push({ propertyPath: "storageClass", reason: `"${args.storageClass}" is not a StorageClass name` });
-    if (!QUANTITY.test(args.storageSize ?? MINIO_DEFAULTS.storageSize)) problems.push({ propertyPath: "storageSize", reason: `"${args.storageSize}" is not a Kubernetes quantity (e.g. 500Gi)` });
-    if (args.endpoint !== undefined || args.credentialsSecret !== undefined) problems.push({ propertyPath: args.endpoint !== undefined ? "endpoint" : "credentialsSecret", reason: 'is only used when mode is "external" (set mode: "external" or remove it)' });
-    if (!DNS_LABEL.test(args.namespace ?? MINIO_DEFAULTS.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a namespace name` });
+    if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.storageClass)) problems.push({ path: "storageClass", message: `"${args.storageClass}" is not a StorageClass name` });
+    if (!QUANTITY.test(args.storageSize ?? MINIO_DEFAULTS.storageSize)) problems.push({ path: "storageSize", message: `"${args.storageSize}" is not a Kubernetes quantity (e.g. 500Gi)` });
+    if (args.endpoint !== undefined || args.credentialsSecret !== undefined) problems.push({ path: args.endpoint !== undefined ? "endpoint" : "credentialsSecret", message: 'is only used when mode is "external" (set mode: "external" or remove it)' });
+    if (!DNS_LABEL.test(args.namespace ?? MINIO_DEFAULTS.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a namespace name` });
     const key = args.pipelineAccessKey ?? `${name}-pipeline`;
-    if (!/^[A-Za-z0-9_.@-]{3,128}$/.test(key)) problems.push({ propertyPath: "pipelineAccessKey", reason: `"${key}" must be 3-128 letters, digits, '_', '.', '@' or '-'` });
+    if (!/^[A-Za-z0-9_.@-]{3,128}$/.test(key)) problems.push({ path: "pipelineAccessKey", message: `"${key}" must be 3-128 letters, digits, '_', '.', '@' or '-'` });
     for (const [k, v] of [["minioImage", args.minioImage], ["mcImage", args.mcImage]] as const) {
-      if (v !== undefined && (!IMAGE_REF.test(v) || v.endsWith(":latest"))) problems.push({ propertyPath: k, reason: `"${v}" must be repository:tag with a pinned tag (not latest)` });
+      if (v !== undefined && (!IMAGE_REF.test(v) || v.endsWith(":latest"))) problems.push({ path: k, message: `"${v}" must be repository:tag with a pinned tag (not latest)` });
     }
   }
   const bucket = args.bucketName ?? `${name}-artifacts`;
-  for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ propertyPath: "bucketName", reason: `"${bucket}" ${reason}` });
+  for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ path: "bucketName", message: `"${bucket}" ${reason}` });
   return problems;
 }
 
@@ -229,7 +230,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
           {
             metadata: {
               name: ns,
-              labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted" },
+              labels: { ...labels, ...RESTRICTED_NAMESPACE_LABELS },
             },
           },
           statefulOptions(this, keep),

@@ -8,7 +8,7 @@
  * job, a versioned bucket, and one pipeline user whose policy covers only that bucket. The chart's default
  * `console` user, unauthenticated metrics, ingresses and console are all turned off.
  */
-import type { ImagePin } from "../versions";
+import type { ImagePin } from "../../core/versions";
 
 /** Runs as this uid/gid (the chart's default non-root user). */
 export const MINIO_UID = 1000;

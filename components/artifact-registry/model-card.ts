@@ -10,7 +10,7 @@
  * is used in addition (SageMaker endpoints deploy from it), each package pointing at the same folder.
  */
 import { stringify } from "yaml";
-import { modelCardKey, modelPrefix, registryVersionPrefix } from "./layout";
+import { modelCardKey, modelPrefix, registryVersionPrefix } from "../../core/store-layout";
 
 /** One evaluation result of the gate. */
 export interface EvalResult {

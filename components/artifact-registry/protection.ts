@@ -1,6 +1,4 @@
-import { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection } from "../validation";
 
-export { statefulOptions, throwIfProblems, type ArgProblem, type DataProtection };
 
 /**
  * Resource types that hold data (or keys to data) and therefore must never be deleted by accident: `protect`

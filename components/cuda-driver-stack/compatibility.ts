@@ -3,8 +3,8 @@
  * {@link assertCudaCompatibility} with every pipeline's training-image CUDA version, its pool's GPU and the
  * driver the platform runs. Pure functions (no Pulumi resources).
  */
-import { ConfigError, type ConfigProblem } from "../config-problem";
-import { GPU_TYPES, gpuSpec, isGpuType } from "../gpu-node-pool/catalog";
+import { ConfigError, type Problem } from "../../core/problem";
+import { GPU_TYPES, gpuSpec, isGpuType } from "../../core/gpu-catalog";
 import {
   ARCHITECTURE_MIN_CUDA,
   CUDA_MAJOR_FLOOR,
@@ -59,11 +59,18 @@ function imageFix(maxCuda: string | undefined): string {
   return maxCuda ? `use a training image built for CUDA ${maxCuda} or older` : "use a training image built for an older CUDA";
 }
 
+/** Config key a compatibility problem is reported under when the check names none. */
+const DEFAULT_COMPATIBILITY_KEY = "finetune:pipelines[].compute.cudaVersion";
+
 /**
- * Checks one GPU / driver / CUDA combination. Returns the problems (empty when compatible); each names the GPU,
- * the driver and the CUDA version, and says how to fix it.
+ * Checks one GPU / driver / CUDA combination. Returns the problems (empty when compatible) under the check's
+ * `key`; each names the GPU, the driver and the CUDA version, and says how to fix it.
  */
-export function checkCudaCompatibility(input: CudaCompatibilityInput): string[] {
+export function checkCudaCompatibility(input: CudaCompatibilityAssertion): Problem[] {
+  return compatibilityMessages(input).map((message) => ({ path: input.key ?? DEFAULT_COMPATIBILITY_KEY, message }));
+}
+
+function compatibilityMessages(input: CudaCompatibilityInput): string[] {
   const mode = input.mode ?? CudaCompatibilityMode.Strict;
   if (!isGpuType(input.gpuType)) {
     return [`GPU type "${input.gpuType}" with NVIDIA driver ${input.driverVersion} and CUDA ${input.cudaVersion}: unknown GPU type (use one of ${GPU_TYPES.join(", ")})`];
@@ -123,8 +130,6 @@ export interface CudaCompatibilityAssertion extends CudaCompatibilityInput {
  */
 export function assertCudaCompatibility(checks: CudaCompatibilityAssertion | CudaCompatibilityAssertion[]): void {
   const list = Array.isArray(checks) ? checks : [checks];
-  const problems: ConfigProblem[] = list.flatMap((c) =>
-    checkCudaCompatibility(c).map((message) => ({ key: c.key ?? "finetune:pipelines[].compute.cudaVersion", message })),
-  );
+  const problems = list.flatMap(checkCudaCompatibility);
   if (problems.length) throw new ConfigError(problems);
 }

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../versions";
-import { type ArgProblem, outputProblems, throwIfProblems } from "../gpu-node-pool/validation";
-import type { DriverStackContract } from "./contract";
+import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../../core/versions";
+import { type Problem, throwIfProblems } from "../../core/problem";
+import { outputProblems } from "../validation";
+import type { DriverStackContract } from "../../core/contracts/driver-stack";
 import {
   DRIVER_STACK_LAYOUTS,
   type DriverStackLayout,
@@ -16,6 +17,7 @@ import {
   renderTimeSlicingConfig,
 } from "./gpu-operator";
 import { EKS_AMI_DRIVER_BRANCH, GKE_CHANNEL_MINOR, GKE_DRIVER_BRANCHES, GkeDriverVersion, SAGEMAKER_HOST_DRIVER, maxCudaForDriver, parseDriverVersion } from "./versions";
+import { MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
 
 /** Arguments of {@link CudaDriverStack}. */
 export interface CudaDriverStackArgs {
@@ -78,19 +80,19 @@ export function gkeDriverBranch(gkeVersion: string, which: GkeDriverVersion): nu
 /** Resolves mode, layout, driver and contract; throws `InputPropertiesError` listing every problem. */
 export function planDriverStack(name: string, args: CudaDriverStackArgs): DriverStackPlan {
   throwIfProblems("CudaDriverStack", name, outputProblems(args));
-  const problems: ArgProblem[] = [];
+  const problems: Problem[] = [];
   const platform = args.platform;
   const mode = args.mode ?? (platform === "kubernetes" ? DriverStackMode.GpuOperator : DriverStackMode.Preinstalled);
   const amiType = args.eksAmiType ?? "AL2023_x86_64_NVIDIA";
   const layoutOrReason = DRIVER_STACK_LAYOUTS[layoutKey(platform, mode, amiType)];
-  if (layoutOrReason === undefined) problems.push({ propertyPath: "platform", reason: `"${platform}" is not a platform (use kubernetes, eks, gke or sagemaker)` });
-  else if (typeof layoutOrReason === "string") problems.push({ propertyPath: "mode", reason: `"${mode}" on ${platform}: ${layoutOrReason}` });
+  if (layoutOrReason === undefined) problems.push({ path: "platform", message: `"${platform}" is not a platform (use kubernetes, eks, gke or sagemaker)` });
+  else if (typeof layoutOrReason === "string") problems.push({ path: "mode", message: `"${mode}" on ${platform}: ${layoutOrReason}` });
   if (args.eksAmiType !== undefined && !["AL2023_x86_64_NVIDIA", "BOTTLEROCKET_x86_64_NVIDIA"].includes(args.eksAmiType)) {
-    problems.push({ propertyPath: "eksAmiType", reason: `"${args.eksAmiType}" is not an EKS GPU AMI type (use AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA)` });
+    problems.push({ path: "eksAmiType", message: `"${args.eksAmiType}" is not an EKS GPU AMI type (use AL2023_x86_64_NVIDIA or BOTTLEROCKET_x86_64_NVIDIA)` });
   }
   const gkeWhich = args.gkeDriverVersion ?? GkeDriverVersion.Default;
   const gkeVersion = args.gkeVersion ?? GKE_CHANNEL_MINOR.REGULAR;
-  if (platform === "gke" && !/^1\.\d{2}$/.test(gkeVersion)) problems.push({ propertyPath: "gkeVersion", reason: `"${gkeVersion}" is not a GKE minor version (e.g. 1.34)` });
+  if (platform === "gke" && !/^1\.\d{2}$/.test(gkeVersion)) problems.push({ path: "gkeVersion", message: `"${gkeVersion}" is not a GKE minor version (e.g. 1.34)` });
 
   let driverVersion = args.driverVersion;
   let driverSource = "driverVersion";
@@ -103,32 +105,32 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
       driverSource = `${amiType} AMI`;
     } else if (platform === "gke") {
       const b = gkeDriverBranch(gkeVersion, gkeWhich);
-      if (b === undefined) problems.push({ propertyPath: "gkeVersion", reason: `GKE ${gkeVersion} predates the kit's driver table (use GKE ${GKE_DRIVER_BRANCHES[GKE_DRIVER_BRANCHES.length - 1].fromGkeMinor} or newer)` });
+      if (b === undefined) problems.push({ path: "gkeVersion", message: `GKE ${gkeVersion} predates the kit's driver table (use GKE ${GKE_DRIVER_BRANCHES[GKE_DRIVER_BRANCHES.length - 1].fromGkeMinor} or newer)` });
       driverVersion = String(b ?? "");
       driverSource = `GKE ${gkeVersion} gpuDriverVersion ${gkeWhich}`;
     } else if (platform === "sagemaker") {
       driverVersion = String(SAGEMAKER_HOST_DRIVER.branch);
       driverSource = "SageMaker training host";
     } else {
-      problems.push({ propertyPath: "driverVersion", reason: "is required with mode preinstalled on kubernetes (set it to the driver the nodes run, e.g. 580.95.05)" });
+      problems.push({ path: "driverVersion", message: "is required with mode preinstalled on kubernetes (set it to the driver the nodes run, e.g. 580.95.05)" });
       driverVersion = "";
     }
   } else if (!parseDriverVersion(driverVersion)) {
-    problems.push({ propertyPath: "driverVersion", reason: `"${driverVersion}" is not an NVIDIA driver version (e.g. 580.95.05, or a branch such as 580)` });
+    problems.push({ path: "driverVersion", message: `"${driverVersion}" is not an NVIDIA driver version (e.g. 580.95.05, or a branch such as 580)` });
   } else if (mode === DriverStackMode.GpuOperator && !/^\d{3}\.\d{1,3}(\.\d{1,3})?$/.test(driverVersion)) {
-    problems.push({ propertyPath: "driverVersion", reason: `"${driverVersion}" is a branch; the GPU Operator installs an exact driver (e.g. ${GPU_STACK_IMAGES.nvidiaDriver.tag})` });
+    problems.push({ path: "driverVersion", message: `"${driverVersion}" is a branch; the GPU Operator installs an exact driver (e.g. ${GPU_STACK_IMAGES.nvidiaDriver.tag})` });
   }
   const migProfiles = args.migProfiles ?? [];
   if (args.timeSlicingReplicas !== undefined) {
     if (!Number.isInteger(args.timeSlicingReplicas) || args.timeSlicingReplicas < 2 || args.timeSlicingReplicas > 48) {
-      problems.push({ propertyPath: "timeSlicingReplicas", reason: `${args.timeSlicingReplicas} is outside 2..48` });
+      problems.push({ path: "timeSlicingReplicas", message: `${args.timeSlicingReplicas} is outside 2..48` });
     }
     if (typeof layoutOrReason === "object" && !layoutOrReason.devicePlugin) {
-      problems.push({ propertyPath: "timeSlicingReplicas", reason: `the kit does not run the device plugin on ${platform} (use the node pool's GPU sharing instead)` });
+      problems.push({ path: "timeSlicingReplicas", message: `the kit does not run the device plugin on ${platform} (use the node pool's GPU sharing instead)` });
     }
   }
   if ((migProfiles.length || args.migStrategy) && typeof layoutOrReason === "object" && !layoutOrReason.chart && platform !== "gke") {
-    problems.push({ propertyPath: "migProfiles", reason: `MIG is not available on ${platform}` });
+    problems.push({ path: "migProfiles", message: `MIG is not available on ${platform}` });
   }
   throwIfProblems("CudaDriverStack", name, problems);
 
@@ -185,10 +187,8 @@ export class CudaDriverStack extends pulumi.ComponentResource {
             name: plan.namespace,
             // The driver, toolkit and device-plugin DaemonSets need host access: the one privileged namespace.
             labels: {
-              "pod-security.kubernetes.io/enforce": "privileged",
-              "pod-security.kubernetes.io/audit": "privileged",
-              "pod-security.kubernetes.io/warn": "privileged",
-              "app.kubernetes.io/managed-by": "finetune-kit",
+              ...podSecurityLabels("privileged"),
+              ...MANAGED_BY,
             },
           },
         },
@@ -200,7 +200,7 @@ export class CudaDriverStack extends pulumi.ComponentResource {
           new k8s.core.v1.ConfigMap(
             `${name}-time-slicing`,
             {
-              metadata: { name: TIME_SLICING_CONFIG.name, namespace: ns.metadata.name, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+              metadata: { name: TIME_SLICING_CONFIG.name, namespace: ns.metadata.name, labels: { ...MANAGED_BY } },
               data: { [TIME_SLICING_CONFIG.key]: renderTimeSlicingConfig(args.timeSlicingReplicas, (args.migProfiles ?? []).length ? (args.migStrategy ?? "single") : "none") },
             },
             { parent: this },

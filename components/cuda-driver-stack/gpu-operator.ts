@@ -4,8 +4,9 @@
  * time-slicing config and the DCGM exporter ServiceMonitor. Plain objects in, plain objects out.
  */
 import { stringify } from "yaml";
-import { GPU_STACK_IMAGES } from "../versions";
+import { GPU_STACK_IMAGES } from "../../core/versions";
 import { DCGM_COLLECTORS_CONFIGMAP, dcgmCollectorsCsv } from "../monitoring/dcgm-collectors";
+import { MANAGED_BY } from "../../core/kubernetes";
 
 /** Platforms the driver stack runs on. */
 export const DriverStackPlatform = { Kubernetes: "kubernetes", Eks: "eks", Gke: "gke", SageMaker: "sagemaker" } as const;
@@ -172,7 +173,7 @@ export function renderDcgmServiceMonitor(namespace: string, selectorLabels: Reco
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "ServiceMonitor",
-    metadata: { name: "nvidia-dcgm-exporter", namespace, labels: { ...selectorLabels, "app.kubernetes.io/managed-by": "finetune-kit" } },
+    metadata: { name: "nvidia-dcgm-exporter", namespace, labels: { ...selectorLabels, ...MANAGED_BY } },
     spec: {
       selector: { matchLabels: { app: "nvidia-dcgm-exporter" } },
       namespaceSelector: { matchNames: [namespace] },

@@ -1,4 +1,4 @@
-export * from "./contract";
+export * from "../../core/contracts/driver-stack";
 export * from "./versions";
 export { checkCudaCompatibility, assertCudaCompatibility } from "./compatibility";
 export type { CudaCompatibilityInput, CudaCompatibilityAssertion, DriverPlatform } from "./compatibility";

@@ -2,11 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_STACK_IMAGES, imageRef } from "../versions";
-import type { GpuPoolContract } from "../gpu-node-pool/contract";
+import { GPU_STACK_IMAGES, imageRef } from "../../core/versions";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
-import { type ArgProblem, outputProblems, throwIfProblems } from "../gpu-node-pool/validation";
-import type { DriverStackContract } from "./contract";
+import { type Problem, throwIfProblems } from "../../core/problem";
+import { outputProblems } from "../validation";
+import type { DriverStackContract } from "../../core/contracts/driver-stack";
+import { MANAGED_BY } from "../../core/kubernetes";
 
 /** File name of the smoke-test script shipped in `components/cuda-driver-stack/smoke/`. */
 export const SMOKE_SCRIPT_FILE = "gpu_smoke.py";
@@ -41,7 +43,7 @@ export interface SmokeTestRenderInput {
  * (podFailurePolicy Ignore on DisruptionTarget); "no GPU" fails the Job at once.
  */
 export function renderSmokeTestJob(i: SmokeTestRenderInput): Record<string, unknown> {
-  const labels: Record<string, string> = { "app.kubernetes.io/name": "gpu-smoke-test", "app.kubernetes.io/managed-by": "finetune-kit", "finetune.dev/pool": i.pool.name };
+  const labels: Record<string, string> = { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY, "finetune.dev/pool": i.pool.name };
   if (i.pool.localQueueName) labels["kueue.x-k8s.io/queue-name"] = i.pool.localQueueName;
   const annotations: Record<string, string> = i.pool.karpenter ? { [KARPENTER_DO_NOT_DISRUPT]: "true" } : {};
   const gpuRes = { [i.pool.gpuResourceName]: String(i.gpus) };
@@ -122,10 +124,10 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("GpuSmokeTest", name, outputProblems(args));
-    const problems: ArgProblem[] = [];
+    const problems: Problem[] = [];
     const gpus = args.gpus ?? 1;
-    if (args.pool.platform === "sagemaker") problems.push({ propertyPath: "pool.platform", reason: "SageMaker pools have no Kubernetes nodes to test" });
-    if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode) problems.push({ propertyPath: "gpus", reason: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
+    if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
+    if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode) problems.push({ path: "gpus", message: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
     throwIfProblems("GpuSmokeTest", name, problems);
     super("finetune:cuda:GpuSmokeTest", name, {}, opts);
 
@@ -133,7 +135,7 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const configMapName = `${this.jobName}-script`.slice(0, 63);
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-script`,
-      { metadata: { name: configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", "app.kubernetes.io/managed-by": "finetune-kit" } }, data: { [SMOKE_SCRIPT_FILE]: smokeScript() } },
+      { metadata: { name: configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } }, data: { [SMOKE_SCRIPT_FILE]: smokeScript() } },
       { parent: this },
     );
     const job = renderSmokeTestJob({

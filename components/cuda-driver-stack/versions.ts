@@ -12,7 +12,7 @@
  * - GKE "Install NVIDIA GPU drivers" (driver branch behind `gpuDriverVersion` DEFAULT / LATEST per GKE minor),
  *   EKS AMI release notes, SageMaker DLC notes — see the platform table below for each row's date.
  */
-import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../versions";
+import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../../core/versions";
 
 /** How the kit compares a CUDA version with a driver. */
 export const CudaCompatibilityMode = {

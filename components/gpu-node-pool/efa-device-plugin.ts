@@ -1,9 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_STACK_CHARTS } from "../versions";
-import { AWS_INTERCONNECT } from "./interconnect";
+import { GPU_STACK_CHARTS } from "../../core/versions";
+import { AWS_INTERCONNECT } from "../../core/interconnect";
 import { GPU_TAINT } from "./labels";
-import { type ArgProblem, outputProblems, validatedName } from "./validation";
+import { type Problem } from "../../core/problem";
+import { outputProblems, validatedName } from "../validation";
 
 /** Arguments of {@link EfaDevicePlugin}. */
 export interface EfaDevicePluginArgs {
@@ -29,11 +30,11 @@ export function efaDevicePluginValues(extraInstanceTypes: readonly string[] = []
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 /** Problems of the plugin's arguments (pure). */
-export function efaDevicePluginProblems(args: EfaDevicePluginArgs): ArgProblem[] {
+export function efaDevicePluginProblems(args: EfaDevicePluginArgs): Problem[] {
   const outputs = outputProblems(args, ["namespace"]);
   if (outputs.length > 0) return outputs;
   return (args.extraInstanceTypes ?? []).flatMap((t, i) =>
-    INSTANCE_TYPE.test(t) ? [] : [{ propertyPath: `extraInstanceTypes[${i}]`, reason: `"${t}" is not an EC2 instance type (e.g. p5.48xlarge)` }],
+    INSTANCE_TYPE.test(t) ? [] : [{ path: `extraInstanceTypes[${i}]`, message: `"${t}" is not an EC2 instance type (e.g. p5.48xlarge)` }],
   );
 }
 

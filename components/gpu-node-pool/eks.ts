@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { awsInstanceTypes, gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "./contract";
+import { awsInstanceTypes, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalog";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "../../core/contracts/gpu-pool";
 import {
   EFA_RESOURCE,
   al2023LocalStorageUserData,
@@ -10,11 +10,12 @@ import {
   commonEfaInterfaces,
   commonInstanceStoreGb,
   efaNetworkInterfaces,
-} from "./interconnect";
+} from "../../core/interconnect";
 import { createGpuNodeRole } from "./aws-node-role";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, outputProblems, throwIfProblems } from "./validation";
+import { type Problem, throwIfProblems } from "../../core/problem";
+import { outputProblems } from "../validation";
 
 /** EKS GPU AMI types the pool supports. */
 export const EksGpuAmiType = {
@@ -146,26 +147,26 @@ export function clusterAutoscalerNodeTemplateTags(labels: Record<string, string>
 const EKS_INPUT_ARGS = ["clusterName", "subnetIds", "kmsKeyArn", "nodeRoleArn", "vpcId", "clusterSecurityGroupId", "imageCacheSnapshotId"] as const;
 
 /** Problems of the NVMe, EFA and image-cache arguments for a list of instance types. */
-function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[], amiType: EksGpuAmiType): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[], amiType: EksGpuAmiType): Problem[] {
+  const problems: Problem[] = [];
   if (args.efa === true) {
     const without = instanceTypes.filter((t) => awsInterconnect(t).kind !== InterconnectKind.Efa);
-    if (without.length > 0) problems.push({ propertyPath: "efa", reason: `${without.join(", ")} offer${without.length === 1 ? "s" : ""} no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)` });
-    if (args.vpcId === undefined) problems.push({ propertyPath: "vpcId", reason: "EFA needs the VPC id for its security group (set vpcId)" });
-    if (args.clusterSecurityGroupId === undefined) problems.push({ propertyPath: "clusterSecurityGroupId", reason: "EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)" });
+    if (without.length > 0) problems.push({ path: "efa", message: `${without.join(", ")} offer${without.length === 1 ? "s" : ""} no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)` });
+    if (args.vpcId === undefined) problems.push({ path: "vpcId", message: "EFA needs the VPC id for its security group (set vpcId)" });
+    if (args.clusterSecurityGroupId === undefined) problems.push({ path: "clusterSecurityGroupId", message: "EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)" });
   }
   if (args.placementGroup === true && (args.maxNodes ?? POOL_DEFAULTS.maxNodes) < 2) {
-    problems.push({ propertyPath: "placementGroup", reason: "a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)" });
+    problems.push({ path: "placementGroup", message: "a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)" });
   }
   if (args.localNvme === true) {
     const without = instanceTypes.filter((t) => commonInstanceStoreGb([t]) === 0);
-    if (without.length > 0) problems.push({ propertyPath: "localNvme", reason: `${without.join(", ")} ha${without.length === 1 ? "s" : "ve"} no NVMe instance store (remove localNvme)` });
+    if (without.length > 0) problems.push({ path: "localNvme", message: `${without.join(", ")} ha${without.length === 1 ? "s" : "ve"} no NVMe instance store (remove localNvme)` });
   }
   if (args.imageCacheSnapshotId !== undefined) {
     if (amiType !== EksGpuAmiType.BottlerocketNvidia) {
-      problems.push({ propertyPath: "imageCacheSnapshotId", reason: `an image-cache snapshot restores a Bottlerocket data volume (set amiType to "${EksGpuAmiType.BottlerocketNvidia}" or remove imageCacheSnapshotId)` });
+      problems.push({ path: "imageCacheSnapshotId", message: `an image-cache snapshot restores a Bottlerocket data volume (set amiType to "${EksGpuAmiType.BottlerocketNvidia}" or remove imageCacheSnapshotId)` });
     } else if (args.localNvme === true) {
-      problems.push({ propertyPath: "localNvme", reason: "ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+      problems.push({ path: "localNvme", message: "ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
     }
   }
   return problems;
@@ -175,18 +176,18 @@ function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[
 
 export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPoolPlan {
   throwIfProblems("EksGpuNodePool", name, outputProblems(args, EKS_INPUT_ARGS));
-  const problems: ArgProblem[] = poolShapeProblems(args, "aws");
+  const problems: Problem[] = poolShapeProblems(args, "aws");
   const amiType = args.amiType ?? EksGpuAmiType.Al2023Nvidia;
   if (!Object.values(EksGpuAmiType).includes(amiType)) {
-    problems.push({ propertyPath: "amiType", reason: `"${amiType}" is not a GPU AMI type (use one of ${Object.values(EksGpuAmiType).join(", ")})` });
+    problems.push({ path: "amiType", message: `"${amiType}" is not a GPU AMI type (use one of ${Object.values(EksGpuAmiType).join(", ")})` });
   }
   const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
   if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100 || rootVolumeGiB > 16384) {
-    problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is outside 100..16384 (model weights and CUDA images need ≥ 100 GiB)` });
+    problems.push({ path: "rootVolumeGiB", message: `${rootVolumeGiB} GiB is outside 100..16384 (model weights and CUDA images need ≥ 100 GiB)` });
   }
   const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
   const fallbackMaxNodes = args.fallbackMaxNodes ?? maxNodes;
-  if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1) problems.push({ propertyPath: "fallbackMaxNodes", reason: `${fallbackMaxNodes} is not a whole number ≥ 1` });
+  if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1) problems.push({ path: "fallbackMaxNodes", message: `${fallbackMaxNodes} is not a whole number ≥ 1` });
   throwIfProblems("EksGpuNodePool", name, problems);
 
   const poolName = args.poolName ?? name;

@@ -1,11 +1,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { gcpMachineType, gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "./contract";
-import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "./interconnect";
+import { gcpMachineType, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalog";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "../../core/contracts/gpu-pool";
+import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "../../core/interconnect";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, isKnown, outputProblems, validatedName } from "./validation";
+import { type Problem } from "../../core/problem";
+import { isKnown, outputProblems, validatedName } from "../validation";
 
 /** `gpuDriverInstallationConfig.gpuDriverVersion` values. `INSTALLATION_DISABLED` only for a self-managed GPU Operator. */
 export const GkeGpuDriverVersion = { Default: "DEFAULT", Latest: "LATEST", InstallationDisabled: "INSTALLATION_DISABLED" } as const;
@@ -170,64 +171,64 @@ export function gkeNodeFeatures(args: GkeGpuNodePoolArgs, machine: string): GkeN
 }
 
 /** Problems of the image, Local SSD, placement and GPU-network arguments on `machine`. */
-function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): Problem[] {
+  const problems: Problem[] = [];
   const fact = gcpInterconnect(machine);
   if (args.imageCacheDiskImage !== undefined && args.imageStreaming === false) {
-    problems.push({ propertyPath: "imageCacheDiskImage", reason: "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)" });
+    problems.push({ path: "imageCacheDiskImage", message: "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)" });
   }
   if (args.localSsdEphemeralStorage === true && !(machine in GCP_BUNDLED_LOCAL_SSD)) {
-    problems.push({ propertyPath: "localSsdEphemeralStorage", reason: `${machine} bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)` });
+    problems.push({ path: "localSsdEphemeralStorage", message: `${machine} bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)` });
   }
   if (args.compactPlacement === true) {
-    if (args.queuedProvisioning) problems.push({ propertyPath: "compactPlacement", reason: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
+    if (args.queuedProvisioning) problems.push({ path: "compactPlacement", message: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
     if (isKnown(args.nodeLocations) && args.nodeLocations.length !== 1) {
-      problems.push({ propertyPath: "compactPlacement", reason: `compact placement keeps nodes in one zone, but nodeLocations lists ${args.nodeLocations.length} (give nodeLocations exactly one zone)` });
+      problems.push({ path: "compactPlacement", message: `compact placement keeps nodes in one zone, but nodeLocations lists ${args.nodeLocations.length} (give nodeLocations exactly one zone)` });
     }
-    if (!isKnown(args.nodeLocations)) problems.push({ propertyPath: "compactPlacement", reason: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
+    if (!isKnown(args.nodeLocations)) problems.push({ path: "compactPlacement", message: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
   }
   const nets = args.gpuNetworks;
   if (nets !== undefined) {
     if (fact.kind === InterconnectKind.None) {
-      problems.push({ propertyPath: "gpuNetworks", reason: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)` });
+      problems.push({ path: "gpuNetworks", message: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)` });
     } else if (nets.auto && nets.additional !== undefined) {
-      problems.push({ propertyPath: "gpuNetworks", reason: "auto and additional are exclusive (GKE creates the networks with auto; give one of them)" });
+      problems.push({ path: "gpuNetworks", message: "auto and additional are exclusive (GKE creates the networks with auto; give one of them)" });
     } else if (isKnown(nets.additional) && nets.additional.length !== fact.gkeAdditionalNetworks) {
-      problems.push({ propertyPath: "gpuNetworks.additional", reason: `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${nets.additional.length}` });
+      problems.push({ path: "gpuNetworks.additional", message: `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${nets.additional.length}` });
     }
   }
   return problems;
 }
 
 /** Every problem of a `GkeGpuNodePool`'s arguments (pure; the component throws them before it registers). */
-export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): ArgProblem[] {
+export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): Problem[] {
   // An Output where a plain value is needed: report only that (the other checks would read its toString text).
   const outputs = outputProblems(args, GKE_INPUT_ARGS);
   if (outputs.length > 0) return outputs;
-  const problems: ArgProblem[] = [...poolShapeProblems(
+  const problems: Problem[] = [...poolShapeProblems(
     { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, minNodes: args.minNodes, maxNodes: args.maxNodes, migProfile: args.migProfile, instanceTypes: args.machineType ? [args.machineType] : undefined },
     "gcp",
   )];
   const capacity = args.capacity ?? CapacityType.Spot;
   const queued = args.queuedProvisioning ?? false;
   if (queued && capacity === CapacityType.Spot) {
-    problems.push({ propertyPath: "queuedProvisioning", reason: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")` });
+    problems.push({ path: "queuedProvisioning", message: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")` });
   }
   const driverVersion = args.gpuDriverVersion ?? GkeGpuDriverVersion.Default;
   if (!Object.values(GkeGpuDriverVersion).includes(driverVersion)) {
-    problems.push({ propertyPath: "gpuDriverVersion", reason: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})` });
+    problems.push({ path: "gpuDriverVersion", message: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})` });
   }
   if (args.gpuSharing) {
     const clients = args.gpuSharing.maxClientsPerGpu ?? 2;
-    if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ propertyPath: "gpuSharing.strategy", reason: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
-    if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ propertyPath: "gpuSharing.maxClientsPerGpu", reason: `${clients} is outside 2..48` });
+    if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ path: "gpuSharing.strategy", message: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
+    if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ path: "gpuSharing.maxClientsPerGpu", message: `${clients} is outside 2..48` });
   }
   if (isKnown(args.serviceAccountEmail) && /-compute@developer\.gserviceaccount\.com$/.test(args.serviceAccountEmail)) {
-    problems.push({ propertyPath: "serviceAccountEmail", reason: `"${args.serviceAccountEmail}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` });
+    problems.push({ path: "serviceAccountEmail", message: `"${args.serviceAccountEmail}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` });
   }
   const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
-  if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ propertyPath: "diskGiB", reason: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
-  const machine = problems.some((p) => p.propertyPath === "gpuType") ? undefined : gkeMachineName(args);
+  if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ path: "diskGiB", message: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
+  const machine = problems.some((p) => p.path === "gpuType") ? undefined : gkeMachineName(args);
   if (machine !== undefined) problems.push(...gkeNodeFeatureProblems(args, machine));
   return problems;
 }

@@ -1,5 +1,5 @@
-export * from "./contract";
-export * from "./catalog";
+export * from "../../core/contracts/gpu-pool";
+export * from "../../core/gpu-catalog";
 export { KIT_LABEL, GPU_TAINT, GPU_TOLERATION, CAPACITY_LABEL, KARPENTER_DO_NOT_DISRUPT, poolSelector, poolNodeLabels, capacityOrder } from "./labels";
 export { buildPoolContract, sagemakerPoolContract, existingNodesPoolContract, poolShapeProblems, POOL_DEFAULTS } from "./pool-contract";
 export type { SageMakerPoolArgs, ExistingNodesPoolArgs, PoolContractInput } from "./pool-contract";
@@ -12,7 +12,7 @@ export { KarpenterInterruptionQueue, KARPENTER_INTERRUPTION_QUEUE_VALUE, KARPENT
 export type { KarpenterInterruptionQueueArgs } from "./karpenter-interruption";
 export { GkeGpuNodePool, GkeGpuDriverVersion, GKE_NODE_SA_ROLES, GKE_SHARING_STRATEGY, GKE_IMAGE_CACHE_MODE, gkeNodeFeatures } from "./gke";
 export type { GkeGpuNodePoolArgs, GkeGpuNetworks, GkeNodeNetwork, GkeNodeFeatures } from "./gke";
-export * from "./interconnect";
+export * from "../../core/interconnect";
 export { EfaDevicePlugin, efaDevicePluginValues } from "./efa-device-plugin";
 export type { EfaDevicePluginArgs } from "./efa-device-plugin";
 export { KueueInstall, KueueGpuPool, KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue";

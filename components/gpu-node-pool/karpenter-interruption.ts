@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { outputProblems, validatedName } from "./validation";
+import { outputProblems, validatedName } from "../validation";
 
 /**
  * The Karpenter Helm value that names the interruption queue. The wrong key is silently ignored and leaves

@@ -1,14 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { gpuCountsOffered, gpuSpec } from "./catalog";
-import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "./contract";
-import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStoreGb } from "./interconnect";
+import { gpuCountsOffered, gpuSpec } from "../../core/gpu-catalog";
+import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "../../core/contracts/gpu-pool";
+import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStoreGb } from "../../core/interconnect";
 import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
 import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
-import { type ArgProblem, outputProblems, validatedName } from "./validation";
+import { type Problem } from "../../core/problem";
+import { outputProblems, validatedName } from "../validation";
+import { MANAGED_BY } from "../../core/kubernetes";
 
 export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
 
@@ -121,7 +123,7 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
   const nodeClass = {
     apiVersion: "karpenter.k8s.aws/v1",
     kind: "EC2NodeClass",
-    metadata: { name: i.poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+    metadata: { name: i.poolName, labels: { ...MANAGED_BY } },
     spec: {
       amiFamily: i.amiFamily,
       amiSelectorTerms: [{ alias: i.amiAlias }],
@@ -152,7 +154,7 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
   const nodePool = {
     apiVersion: "karpenter.sh/v1",
     kind: "NodePool",
-    metadata: { name: i.poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+    metadata: { name: i.poolName, labels: { ...MANAGED_BY } },
     spec: {
       template: {
         metadata: { labels },
@@ -192,31 +194,31 @@ const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn", "imageCacheSnapshotId"] as const;
 
 /** Every problem of a `KarpenterGpuNodePool`'s arguments (pure; the component throws them before it registers). */
-export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): ArgProblem[] {
+export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): Problem[] {
   const outputs = outputProblems(args, KARPENTER_INPUT_ARGS);
   if (outputs.length > 0) return outputs;
-  const problems: ArgProblem[] = [...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws")];
+  const problems: Problem[] = [...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws")];
   const amiFamily = args.amiFamily ?? "AL2023";
-  if (!(amiFamily in KARPENTER_AMI)) problems.push({ propertyPath: "amiFamily", reason: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
+  if (!(amiFamily in KARPENTER_AMI)) problems.push({ path: "amiFamily", message: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
   const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
-  if (capacityTypes.length === 0) problems.push({ propertyPath: "capacityTypes", reason: "is empty (use [\"spot\", \"on-demand\"])" });
-  if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ propertyPath: "amiAlias", reason: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
+  if (capacityTypes.length === 0) problems.push({ path: "capacityTypes", message: "is empty (use [\"spot\", \"on-demand\"])" });
+  if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ path: "amiAlias", message: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
   for (const key of ["consolidateAfter", "expireAfter"] as const) {
     const v = args[key];
-    if (v !== undefined && !DURATION.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
+    if (v !== undefined && !DURATION.test(v)) problems.push({ path: key, message: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
   }
   const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
-  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ propertyPath: "rootVolumeGiB", reason: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
-  if (problems.some((p) => p.propertyPath === "gpuType" || p.propertyPath === "gpusPerNode")) return problems;
+  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ path: "rootVolumeGiB", message: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
+  if (problems.some((p) => p.path === "gpuType" || p.path === "gpusPerNode")) return problems;
   const spec = gpuSpec(args.gpuType);
   const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
   const types = karpenterInstanceTypes(args.gpuType, gpus, args.instanceFamilies ?? spec.aws!.instanceFamilies);
   if (args.efa === true && !types.some((t) => awsInterconnect(t).kind === InterconnectKind.Efa)) {
-    problems.push({ propertyPath: "efa", reason: `no instance type with ${gpus} × ${spec.displayName} in ${(args.instanceFamilies ?? spec.aws!.instanceFamilies).join(", ")} offers EFA (${types.join(", ") || "none match"}; raise gpusPerNode or remove efa)` });
+    problems.push({ path: "efa", message: `no instance type with ${gpus} × ${spec.displayName} in ${(args.instanceFamilies ?? spec.aws!.instanceFamilies).join(", ")} offers EFA (${types.join(", ") || "none match"}; raise gpusPerNode or remove efa)` });
   }
   if (args.imageCacheSnapshotId !== undefined) {
-    if (amiFamily !== "Bottlerocket") problems.push({ propertyPath: "imageCacheSnapshotId", reason: `an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)` });
-    else if (args.localNvme === true) problems.push({ propertyPath: "localNvme", reason: "instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+    if (amiFamily !== "Bottlerocket") problems.push({ path: "imageCacheSnapshotId", message: `an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)` });
+    else if (args.localNvme === true) problems.push({ path: "localNvme", message: "instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
   }
   return problems;
 }
@@ -325,12 +327,12 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
       );
     const nodeClass = new k8s.apiextensions.CustomResource(
       `${name}-nodeclass`,
-      { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } }, spec: rendered.apply((r) => r.nodeClass.spec) },
+      { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: poolName, labels: { ...MANAGED_BY } }, spec: rendered.apply((r) => r.nodeClass.spec) },
       { parent: this },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-nodepool`,
-      { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: poolName, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } }, spec: rendered.apply((r) => r.nodePool.spec) },
+      { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: poolName, labels: { ...MANAGED_BY } }, spec: rendered.apply((r) => r.nodePool.spec) },
       { parent: this, dependsOn: [nodeClass] },
     );
 

@@ -3,10 +3,11 @@
  * v0.19) and of the Kueue Helm values. Plain objects in, plain objects out.
  */
 import { stringify } from "yaml";
-import { GPU_STACK_IMAGES } from "../versions";
-import { findShape, gpuSpec } from "./catalog";
-import { CapacityType, type GpuPoolContract } from "./contract";
+import { GPU_STACK_IMAGES } from "../../core/versions";
+import { findShape, gpuSpec } from "../../core/gpu-catalog";
+import { CapacityType, type GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { CAPACITY_LABEL } from "./labels";
+import { MANAGED_BY } from "../../core/kubernetes";
 
 export const KUEUE_API_VERSION = "kueue.x-k8s.io/v1beta2";
 
@@ -55,7 +56,7 @@ export function nodeResources(pool: GpuPoolContract): { cpu: number; memoryGiB: 
 /** ResourceFlavors (one per capacity type), the ClusterQueue and the LocalQueue of a GPU pool. */
 export function renderKueueGpuPool(i: KueuePoolRenderInput): { flavors: Record<string, unknown>[]; clusterQueue: Record<string, unknown>; localQueue: Record<string, unknown> } {
   const capacityLabel = CAPACITY_LABEL[i.pool.platform];
-  const labels = { "app.kubernetes.io/managed-by": "finetune-kit", "finetune.dev/pool": i.pool.name };
+  const labels = { ...MANAGED_BY, "finetune.dev/pool": i.pool.name };
   const flavors = i.pool.capacityTypes.map((c) => ({
     apiVersion: KUEUE_API_VERSION,
     kind: "ResourceFlavor",

@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_STACK_CHARTS } from "../versions";
-import { isGpuType, unknownGpuTypeMessage } from "./catalog";
-import { CapacityType, type GpuPoolContract, type KueueContract } from "./contract";
+import { GPU_STACK_CHARTS } from "../../core/versions";
+import { isGpuType, unknownGpuTypeMessage } from "../../core/gpu-catalog";
+import { CapacityType, type GpuPoolContract, type KueueContract } from "../../core/contracts/gpu-pool";
 import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
-import { type ArgProblem, outputProblems, throwIfProblems, validatedName } from "./validation";
+import { type Problem, throwIfProblems } from "../../core/problem";
+import { outputProblems, validatedName } from "../validation";
+import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
 export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 
@@ -19,11 +21,11 @@ export interface KueueInstallArgs {
 }
 
 /** Every problem of a `KueueInstall`'s arguments (pure; the component throws them before it registers). */
-export function kueueInstallProblems(args: KueueInstallArgs): ArgProblem[] {
+export function kueueInstallProblems(args: KueueInstallArgs): Problem[] {
   const outputs = outputProblems(args);
   if (outputs.length > 0) return outputs;
   const timeout = args.waitForPodsReadyTimeout ?? "10m";
-  return /^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout) ? [] : [{ propertyPath: "waitForPodsReadyTimeout", reason: `"${timeout}" is not a duration (e.g. 10m)` }];
+  return /^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout) ? [] : [{ path: "waitForPodsReadyTimeout", message: `"${timeout}" is not a duration (e.g. 10m)` }];
 }
 
 /**
@@ -48,7 +50,7 @@ export class KueueInstall extends pulumi.ComponentResource {
       {
         metadata: {
           name: this.namespace,
-          labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted", "pod-security.kubernetes.io/warn": "restricted", "app.kubernetes.io/managed-by": "finetune-kit" },
+          labels: { ...RESTRICTED_NAMESPACE_LABELS, ...MANAGED_BY },
         },
       },
       { parent: this },
@@ -102,7 +104,6 @@ export interface KueueGpuPoolArgs {
   memoryGiBPerNode?: number;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Kueue queueing for a GPU pool: ResourceFlavors for spot and on-demand (node labels + tolerations), a ClusterQueue
@@ -116,17 +117,17 @@ export class KueueGpuPool extends pulumi.ComponentResource {
 
   constructor(name: string, args: KueueGpuPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("KueueGpuPool", name, outputProblems(args));
-    const problems: ArgProblem[] = [];
-    if (!isGpuType(args.pool.gpuType)) problems.push({ propertyPath: "pool.gpuType", reason: unknownGpuTypeMessage(args.pool.gpuType) });
-    if (args.pool.platform === "sagemaker") problems.push({ propertyPath: "pool.platform", reason: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
-    if (args.pool.capacityTypes.length === 0) problems.push({ propertyPath: "pool.capacityTypes", reason: "is empty (a pool needs spot and/or on-demand)" });
-    if (!DNS_LABEL.test(args.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS-1123 label` });
+    const problems: Problem[] = [];
+    if (!isGpuType(args.pool.gpuType)) problems.push({ path: "pool.gpuType", message: unknownGpuTypeMessage(args.pool.gpuType) });
+    if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
+    if (args.pool.capacityTypes.length === 0) problems.push({ path: "pool.capacityTypes", message: "is empty (a pool needs spot and/or on-demand)" });
+    if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label` });
     for (const [c, n] of Object.entries(args.nodesByCapacity ?? {})) {
-      if (!Number.isInteger(n) || (n as number) < 0) problems.push({ propertyPath: `nodesByCapacity.${c}`, reason: `${n} is not a whole number ≥ 0` });
+      if (!Number.isInteger(n) || (n as number) < 0) problems.push({ path: `nodesByCapacity.${c}`, message: `${n} is not a whole number ≥ 0` });
     }
     for (const key of ["cpuPerNode", "memoryGiBPerNode"] as const) {
       const v = args[key];
-      if (v !== undefined && !(v > 0)) problems.push({ propertyPath: key, reason: `${v} must be > 0` });
+      if (v !== undefined && !(v > 0)) problems.push({ path: key, message: `${v} must be > 0` });
     }
     throwIfProblems("KueueGpuPool", name, problems);
     super("finetune:gpu:KueueGpuPool", name, {}, opts);

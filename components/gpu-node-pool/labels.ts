@@ -2,7 +2,7 @@
  * Labels, taints and tolerations every GPU pool uses, and the node label that tells spot from on-demand on each
  * platform. Facts in tables; pure data (no Pulumi imports).
  */
-import { CapacityType, type GpuPoolContract, type Toleration } from "./contract";
+import { CapacityType, type GpuPoolContract, type Toleration } from "../../core/contracts/gpu-pool";
 
 /** Label keys the kit puts on the GPU nodes it creates (and asks admins to put on existing nodes). */
 export const KIT_LABEL = {

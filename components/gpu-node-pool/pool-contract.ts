@@ -2,10 +2,10 @@
  * Shared pool logic: argument checks every pool component makes, and the builders of {@link GpuPoolContract}
  * (one function; every platform goes through it). No Pulumi resources here.
  */
-import { CapacityType, type GpuPoolContract, type Toleration } from "./contract";
-import { type CatalogPlatform, GPU_TYPES, gpuCountsOffered, gpuSpec, isGpuType, machineShapes, platformsOffering, sagemakerInstanceType, unknownGpuTypeMessage } from "./catalog";
+import { CapacityType, type GpuPoolContract, type Toleration } from "../../core/contracts/gpu-pool";
+import { type CatalogPlatform, GPU_TYPES, gpuCountsOffered, gpuSpec, isGpuType, machineShapes, platformsOffering, sagemakerInstanceType, unknownGpuTypeMessage } from "../../core/gpu-catalog";
 import { GPU_TOLERATION, capacityOrder, poolSelector } from "./labels";
-import { type ArgProblem, throwIfProblems } from "./validation";
+import { type Problem, throwIfProblems } from "../../core/problem";
 
 /** Size and shape arguments every pool takes. */
 export interface PoolShapeArgs {
@@ -25,43 +25,43 @@ export const POOL_DEFAULTS = { minNodes: 0, maxNodes: 2, diskGiB: 500 } as const
  * Problems of the shape arguments on a catalog platform: unknown GPU, GPU not offered, GPU count no machine
  * carries, instance types that do not carry the GPU × count, min > max, MIG profile the GPU lacks.
  */
-export function poolShapeProblems(args: PoolShapeArgs, platform: CatalogPlatform | undefined): ArgProblem[] {
-  const problems: ArgProblem[] = [];
+export function poolShapeProblems(args: PoolShapeArgs, platform: CatalogPlatform | undefined): Problem[] {
+  const problems: Problem[] = [];
   const min = args.minNodes ?? POOL_DEFAULTS.minNodes;
   const max = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
-  if (!Number.isInteger(min) || min < 0) problems.push({ propertyPath: "minNodes", reason: `${min} is not a whole number ≥ 0 (use 0 to scale to zero)` });
-  if (!Number.isInteger(max) || max < 1) problems.push({ propertyPath: "maxNodes", reason: `${max} is not a whole number ≥ 1 (raise it)` });
-  if (min > max) problems.push({ propertyPath: "minNodes", reason: `${min} is more than maxNodes ${max} (lower minNodes or raise maxNodes)` });
+  if (!Number.isInteger(min) || min < 0) problems.push({ path: "minNodes", message: `${min} is not a whole number ≥ 0 (use 0 to scale to zero)` });
+  if (!Number.isInteger(max) || max < 1) problems.push({ path: "maxNodes", message: `${max} is not a whole number ≥ 1 (raise it)` });
+  if (min > max) problems.push({ path: "minNodes", message: `${min} is more than maxNodes ${max} (lower minNodes or raise maxNodes)` });
   if (!isGpuType(args.gpuType)) {
-    problems.push({ propertyPath: "gpuType", reason: unknownGpuTypeMessage(args.gpuType) });
+    problems.push({ path: "gpuType", message: unknownGpuTypeMessage(args.gpuType) });
     return problems;
   }
   const spec = gpuSpec(args.gpuType);
   if (args.migProfile !== undefined && !spec.migProfiles.includes(args.migProfile)) {
     problems.push({
-      propertyPath: "migProfile",
-      reason: spec.migProfiles.length ? `"${args.migProfile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` : `${spec.displayName} does not support MIG (remove migProfile)`,
+      path: "migProfile",
+      message: spec.migProfiles.length ? `"${args.migProfile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` : `${spec.displayName} does not support MIG (remove migProfile)`,
     });
   }
   if (!platform) return problems;
   const offered = gpuCountsOffered(args.gpuType, platform);
   if (offered.length === 0) {
     const here = GPU_TYPES.filter((k) => machineShapes(k, platform).length);
-    problems.push({ propertyPath: "gpuType", reason: `${spec.displayName} is not offered on ${platform} (it is on ${platformsOffering(args.gpuType).join(", ")}; use one of ${here.join(", ")})` });
+    problems.push({ path: "gpuType", message: `${spec.displayName} is not offered on ${platform} (it is on ${platformsOffering(args.gpuType).join(", ")}; use one of ${here.join(", ")})` });
     return problems;
   }
   const gpus = args.gpusPerNode ?? offered[0];
   if (!offered.includes(gpus)) {
-    problems.push({ propertyPath: "gpusPerNode", reason: `no ${platform} machine carries ${gpus} × ${spec.displayName} (use one of ${offered.join(", ")})` });
+    problems.push({ path: "gpusPerNode", message: `no ${platform} machine carries ${gpus} × ${spec.displayName} (use one of ${offered.join(", ")})` });
   }
   const shapes = machineShapes(args.gpuType, platform);
   (args.instanceTypes ?? []).forEach((t, i) => {
     const s = shapes.find((x) => x.name === t);
     const fitting = shapes.filter((x) => x.gpus === gpus).map((x) => x.name);
-    if (!s) problems.push({ propertyPath: `instanceTypes[${i}]`, reason: `"${t}" does not carry ${spec.displayName} (use one of ${(fitting.length ? fitting : shapes.map((x) => x.name)).join(", ")})` });
+    if (!s) problems.push({ path: `instanceTypes[${i}]`, message: `"${t}" does not carry ${spec.displayName} (use one of ${(fitting.length ? fitting : shapes.map((x) => x.name)).join(", ")})` });
     else if (s.gpus !== gpus) {
       const alt = fitting.length ? `use one of ${fitting.join(", ")}, or set gpusPerNode to ${s.gpus}` : `set gpusPerNode to ${s.gpus}`;
-      problems.push({ propertyPath: `instanceTypes[${i}]`, reason: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (${alt})` });
+      problems.push({ path: `instanceTypes[${i}]`, message: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (${alt})` });
     }
   });
   return problems;
@@ -174,7 +174,7 @@ export interface ExistingNodesPoolArgs {
 export function existingNodesPoolContract(args: ExistingNodesPoolArgs): GpuPoolContract {
   const problems = poolShapeProblems({ gpuType: args.gpuType, maxNodes: args.maxNodes, migProfile: args.migProfile }, undefined);
   if (args.gpusPerNode !== undefined && (!Number.isInteger(args.gpusPerNode) || args.gpusPerNode < 1 || args.gpusPerNode > 16)) {
-    problems.push({ propertyPath: "gpusPerNode", reason: `${args.gpusPerNode} is not a GPU count a node carries (use 1 to 16)` });
+    problems.push({ path: "gpusPerNode", message: `${args.gpusPerNode} is not a GPU count a node carries (use 1 to 16)` });
   }
   throwIfProblems("existingNodesPoolContract", args.name, problems);
   return buildPoolContract({

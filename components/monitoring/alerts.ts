@@ -1,4 +1,4 @@
-import { TRAINING_METRICS } from "./contract";
+import { TRAINING_METRICS } from "../../core/contracts/monitoring";
 import { ARGO_METRICS, DCGM_METRICS, JOBSET_METRICS, KIT_METRICS, KUEUE_METRICS, MetricSource, metricNamesIn, RECORDING_RULES, VLLM_METRICS } from "./metrics";
 import { AlertThresholds, durationSeconds } from "./thresholds";
 

@@ -1,6 +1,6 @@
 import { AlertDefinition, alertSources, AlertScope, renderAlerts } from "./alerts";
 import { DCGM_METRICS, MetricSource, VLLM_METRICS } from "./metrics";
-import { TRAINING_METRICS } from "./contract";
+import { TRAINING_METRICS } from "../../core/contracts/monitoring";
 import { AlertThresholds, durationSeconds } from "./thresholds";
 
 /**

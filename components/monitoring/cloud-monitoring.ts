@@ -2,10 +2,11 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertScope, COLLECTOR_LABELS } from "./alerts";
 import { MANAGED_PROMETHEUS_SOURCES, renderAlertPolicies, renderCloudMonitoringDashboard } from "./cloud-monitoring-render";
-import { MonitoringContract } from "./contract";
+import { MonitoringContract } from "../../core/contracts/monitoring";
 import { MetricSource } from "./metrics";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
-import { ArgProblem, namespaceProblem, thresholdArgProblems, throwIfProblems } from "./validation";
+import { Problem, throwIfProblems } from "../../core/problem";
+import { namespaceProblem, thresholdArgProblems } from "./validation";
 
 /** Where Cloud Monitoring sends alerts. */
 export type NotificationChannelSpec =
@@ -40,25 +41,25 @@ export interface CloudMonitoringArgs {
 }
 
 /** Validates the arguments (every problem at once). Pure. */
-export function cloudMonitoringArgProblems(args: CloudMonitoringArgs): ArgProblem[] {
-  const problems: ArgProblem[] = [];
-  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.project ?? "")) problems.push({ propertyPath: "project", reason: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits, '-')` });
-  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ propertyPath: "trainingNamespaces", reason: "is empty (list the namespaces the pipelines run in)" });
+export function cloudMonitoringArgProblems(args: CloudMonitoringArgs): Problem[] {
+  const problems: Problem[] = [];
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.project ?? "")) problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits, '-')` });
+  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
   (args.trainingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`trainingNamespaces[${i}]`, ns)));
   (args.servingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`servingNamespaces[${i}]`, ns)));
   problems.push(...thresholdArgProblems(args.thresholds));
   (args.alertEmails ?? []).forEach((e, i) => {
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) problems.push({ propertyPath: `alertEmails[${i}]`, reason: `"${e}" is not an email address (write it like ml-platform@example.com)` });
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) problems.push({ path: `alertEmails[${i}]`, message: `"${e}" is not an email address (write it like ml-platform@example.com)` });
   });
   if (!args.notificationChannel && (args.alertEmails ?? []).length === 0) {
-    problems.push({ propertyPath: "notificationChannel", reason: "is missing and alertEmails is empty (alerts would reach nobody; set a notification channel or at least one alert email)" });
+    problems.push({ path: "notificationChannel", message: "is missing and alertEmails is empty (alerts would reach nobody; set a notification channel or at least one alert email)" });
   }
   if (args.budgetAmountUsd !== undefined) {
-    if (!(args.budgetAmountUsd > 0)) problems.push({ propertyPath: "budgetAmountUsd", reason: `${args.budgetAmountUsd} is not a positive amount (set the monthly budget in USD)` });
-    if (!args.billingAccount) problems.push({ propertyPath: "billingAccount", reason: "is required when budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)" });
+    if (!(args.budgetAmountUsd > 0)) problems.push({ path: "budgetAmountUsd", message: `${args.budgetAmountUsd} is not a positive amount (set the monthly budget in USD)` });
+    if (!args.billingAccount) problems.push({ path: "billingAccount", message: "is required when budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)" });
   }
   if (args.billingAccount !== undefined && !/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/.test(args.billingAccount)) {
-    problems.push({ propertyPath: "billingAccount", reason: `"${args.billingAccount}" is not a billing account id (write it like 012345-6789AB-CDEF01)` });
+    problems.push({ path: "billingAccount", message: `"${args.billingAccount}" is not a billing account id (write it like 012345-6789AB-CDEF01)` });
   }
   return problems;
 }

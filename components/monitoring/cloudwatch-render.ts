@@ -1,18 +1,11 @@
 import { SAGEMAKER_CLOUDWATCH } from "./cloudwatch-facts";
 import { AlertThresholds, durationSeconds } from "./thresholds";
-import { SAGEMAKER_METRIC_NAMES, TRAINING_LOG_PREFIX } from "./training-metrics";
+import { SAGEMAKER_METRIC_NAMES, TRAINING_LOG_PREFIX } from "../../core/training-metrics";
 
 /**
  * Pure renderers for the AWS side: the CloudWatch dashboard body, the alarm definitions, the EventBridge
  * patterns, and the KMS key / SNS topic policies. Plain objects in, plain objects out; no Pulumi here.
  */
-
-/** AWS partition of a region (`cn-north-1` → `aws-cn`). */
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
 
 /** A CloudWatch dashboard widget (the documented dashboard body structure). */
 export interface DashboardWidget {

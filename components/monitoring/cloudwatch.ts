@@ -5,13 +5,15 @@ import {
   alertTopicPolicy,
   FAILURE_EVENT_PATTERNS,
   monitoringKeyPolicy,
-  partitionOf,
   renderAlarms,
   renderCloudWatchDashboard,
 } from "./cloudwatch-render";
-import { MonitoringContract } from "./contract";
+import { MonitoringContract } from "../../core/contracts/monitoring";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
-import { ArgProblem, DataProtection, statefulOptions, thresholdArgProblems, throwIfProblems } from "./validation";
+import { Problem, throwIfProblems } from "../../core/problem";
+import { DataProtection, statefulOptions } from "../validation";
+import { thresholdArgProblems } from "./validation";
+import { partitionOf } from "../../core/aws-partition";
 
 /** Arguments of {@link CloudWatchMonitoring}. */
 export interface CloudWatchMonitoringArgs {
@@ -51,22 +53,22 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** Validates the arguments (every problem at once). Pure. */
-export function cloudWatchArgProblems(args: CloudWatchMonitoringArgs): ArgProblem[] {
-  const problems: ArgProblem[] = [];
-  if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(args.region ?? "")) problems.push({ propertyPath: "region", reason: `"${args.region}" is not an AWS region (write it like us-east-1)` });
-  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ propertyPath: "accountId", reason: `"${args.accountId}" is not a 12-digit AWS account id` });
+export function cloudWatchArgProblems(args: CloudWatchMonitoringArgs): Problem[] {
+  const problems: Problem[] = [];
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not an AWS region (write it like us-east-1)` });
+  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ path: "accountId", message: `"${args.accountId}" is not a 12-digit AWS account id` });
   problems.push(...thresholdArgProblems(args.thresholds));
   (args.alertEmails ?? []).forEach((e, i) => {
-    if (!EMAIL.test(e)) problems.push({ propertyPath: `alertEmails[${i}]`, reason: `"${e}" is not an email address (write it like ml-platform@example.com)` });
+    if (!EMAIL.test(e)) problems.push({ path: `alertEmails[${i}]`, message: `"${e}" is not an email address (write it like ml-platform@example.com)` });
   });
-  if (args.budgetLimitUsd !== undefined && !(args.budgetLimitUsd > 0)) problems.push({ propertyPath: "budgetLimitUsd", reason: `${args.budgetLimitUsd} is not a positive amount (set the monthly limit in USD, e.g. 5000)` });
+  if (args.budgetLimitUsd !== undefined && !(args.budgetLimitUsd > 0)) problems.push({ path: "budgetLimitUsd", message: `${args.budgetLimitUsd} is not a positive amount (set the monthly limit in USD, e.g. 5000)` });
   (args.budgetThresholdsPercent ?? []).forEach((p, i) => {
-    if (!(p > 0 && p <= 1000)) problems.push({ propertyPath: `budgetThresholdsPercent[${i}]`, reason: `${p} is outside 0–1000 % (use a percent of the limit such as 80)` });
+    if (!(p > 0 && p <= 1000)) problems.push({ path: `budgetThresholdsPercent[${i}]`, message: `${p} is outside 0–1000 % (use a percent of the limit such as 80)` });
   });
   const retention = logRetentionProblem(args.logRetentionDays ?? 90);
-  if (retention) problems.push({ propertyPath: "logRetentionDays", reason: retention });
+  if (retention) problems.push({ path: "logRetentionDays", message: retention });
   (args.endpointNames ?? []).forEach((e, i) => {
-    if (!ENDPOINT.test(e)) problems.push({ propertyPath: `endpointNames[${i}]`, reason: `"${e}" is not a SageMaker endpoint name (1-63 letters, digits and '-')` });
+    if (!ENDPOINT.test(e)) problems.push({ path: `endpointNames[${i}]`, message: `"${e}" is not a SageMaker endpoint name (1-63 letters, digits and '-')` });
   });
   return problems;
 }
@@ -92,7 +94,7 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
     const thresholds = withDefaultThresholds(args.thresholds);
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const tags = { ...(args.tags ?? {}), "finetune:component": "monitoring" };
-    const partition = partitionOf(args.region);
+    const { partition } = partitionOf(args.region);
     const accountId: pulumi.Output<string> = args.accountId ? pulumi.output(args.accountId) : aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const ctx = accountId.apply((a) => ({ partition, region: args.region, accountId: a }));
     const endpointNames = args.endpointNames ?? [];

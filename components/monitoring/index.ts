@@ -1,4 +1,4 @@
-export * from "./contract";
+export * from "../../core/contracts/monitoring";
 export { PrometheusMonitoring, PrometheusMode, resolvePrometheusMonitoring, renderPrometheusMonitoringObjects, prometheusRulesOf, prometheusContractOf } from "./prometheus";
 export type { PrometheusMonitoringArgs, ResolvedPrometheusMonitoring } from "./prometheus";
 export { CloudWatchMonitoring, cloudWatchArgProblems } from "./cloudwatch";
@@ -7,13 +7,13 @@ export { CloudMonitoring, cloudMonitoringArgProblems } from "./cloud-monitoring"
 export type { CloudMonitoringArgs, NotificationChannelSpec } from "./cloud-monitoring";
 export { renderAlerts, alertSources, COLLECTOR_LABELS, Severity } from "./alerts";
 export type { AlertDefinition, AlertScope, CollectorLabels } from "./alerts";
-export { renderPrometheusRules } from "./rules/render";
-export type { RuleFile, RuleGroup, AlertingRule, RecordingRule } from "./rules/render";
+export { renderPrometheusRules } from "./prometheus-rules";
+export type { RuleFile, RuleGroup, AlertingRule, RecordingRule } from "./prometheus-rules";
 export { DEFAULT_THRESHOLDS, THRESHOLD_LIMITS, thresholdProblems, withDefaultThresholds, durationSeconds } from "./thresholds";
 export type { AlertThresholds } from "./thresholds";
 export { KIT_METRICS, DCGM_METRICS, KUEUE_METRICS, JOBSET_METRICS, ARGO_METRICS, VLLM_METRICS, KSM_METRICS, RECORDING_RULES, metricNamesIn } from "./metrics";
 export { GRAFANA_DASHBOARDS } from "./dashboards";
-export { SERVING_POD_LABELS, SERVING_METRICS_PORT, pushgatewayUrl, renderPushgateway } from "./kubernetes-manifests";
+export { pushgatewayUrl, renderPushgateway } from "./kubernetes-manifests";
 export { renderCloudWatchDashboard, renderAlarms, FAILURE_EVENT_PATTERNS, monitoringKeyPolicy, alertTopicPolicy } from "./cloudwatch-render";
 export { renderAlertPolicies, renderCloudMonitoringDashboard, MANAGED_PROMETHEUS_SOURCES } from "./cloud-monitoring-render";
 export { CLOUDWATCH_LOG_RETENTION_DAYS, logRetentionProblem, SAGEMAKER_CLOUDWATCH } from "./cloudwatch-facts";
@@ -27,5 +27,5 @@ export {
   TRAINING_LOG_PREFIX,
   SAGEMAKER_METRIC_NAMES,
   TRAINING_METRICS_ENV,
-} from "./training-metrics";
-export type { SageMakerMetricDefinition, TrainingLogValues } from "./training-metrics";
+} from "../../core/training-metrics";
+export type { SageMakerMetricDefinition, TrainingLogValues } from "../../core/training-metrics";

@@ -1,4 +1,5 @@
-import { DASHBOARD_FOLDER_ANNOTATION, RESTRICTED_CONTAINER_SECURITY } from "./kubernetes-manifests";
+import { DASHBOARD_FOLDER_ANNOTATION } from "./kubernetes-manifests";
+import { restrictedContainerSecurity } from "../../core/kubernetes";
 
 /**
  * Pure renderer of the kube-prometheus-stack Helm values the kit installs with: every pod PSS restricted
@@ -64,13 +65,13 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
     kubeStateMetrics: { enabled: true },
     "kube-state-metrics": {
       securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      containerSecurityContext: restrictedContainerSecurity(),
       resources: requests(R.kubeStateMetrics),
       prometheus: { monitor: { additionalLabels: { ...o.selectorLabels } } },
     },
     prometheusOperator: {
       securityContext: POD_SECURITY,
-      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      containerSecurityContext: restrictedContainerSecurity(),
       resources: requests(R.prometheusOperator),
       admissionWebhooks: { patch: { securityContext: { ...POD_SECURITY, runAsUser: 2000 }, resources: requests(R.admissionJobs) } },
     },
@@ -96,10 +97,10 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
       enabled: o.grafana,
       defaultDashboardsEnabled: true,
       securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
-      containerSecurityContext: RESTRICTED_CONTAINER_SECURITY,
+      containerSecurityContext: restrictedContainerSecurity(),
       resources: requests(R.grafana),
       sidecar: {
-        securityContext: RESTRICTED_CONTAINER_SECURITY,
+        securityContext: restrictedContainerSecurity(),
         resources: requests(R.grafanaSidecar),
         dashboards: {
           enabled: true,

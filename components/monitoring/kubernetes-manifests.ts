@@ -1,5 +1,6 @@
 import type { GrafanaDashboard } from "./dashboards";
-import type { RuleFile } from "./rules/render";
+import type { RuleFile } from "./prometheus-rules";
+import { KIT_LABELS, RESTRICTED_NAMESPACE_LABELS, SERVING_METRICS_PORT, SERVING_POD_LABELS, restrictedContainerSecurity, restrictedPodSecurity, type K8sObject } from "../../core/kubernetes";
 
 /**
  * Pure renderers of the Kubernetes objects monitoring needs: namespace, Pushgateway, ServiceMonitors and
@@ -7,43 +8,8 @@ import type { RuleFile } from "./rules/render";
  * Prometheus ClusterPodMonitorings (GKE). Plain objects in, plain objects out; no Pulumi here.
  */
 
-/** A Kubernetes object as the renderers emit it. */
-export interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
-
 /** Labels on every object the monitoring component creates. */
-export const MONITORING_LABELS = { "app.kubernetes.io/part-of": "finetune-kit", "app.kubernetes.io/managed-by": "pulumi" } as const;
-
-/**
- * Labels the pipeline puts on vLLM pods (and a container port named `http`) so the kit scrapes them. Training
- * pods need no label: they push to the Pushgateway.
- */
-export const SERVING_POD_LABELS = { "finetune.dev/metrics": "vllm" } as const;
-
-/** Container port name of the vLLM OpenAI server that serves `/metrics`. */
-export const SERVING_METRICS_PORT = "http";
-
-/** PSS-restricted pod security context. */
-export const RESTRICTED_POD_SECURITY = {
-  runAsNonRoot: true,
-  runAsUser: 65534,
-  runAsGroup: 65534,
-  fsGroup: 65534,
-  seccompProfile: { type: "RuntimeDefault" },
-} as const;
-
-/** PSS-restricted container security context. */
-export const RESTRICTED_CONTAINER_SECURITY = {
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  capabilities: { drop: ["ALL"] },
-  seccompProfile: { type: "RuntimeDefault" },
-} as const;
+const MONITORING_LABELS = KIT_LABELS;
 
 /** The monitoring namespace, enforcing PSS restricted. */
 export function renderMonitoringNamespace(name: string): K8sObject {
@@ -54,10 +20,7 @@ export function renderMonitoringNamespace(name: string): K8sObject {
       name,
       labels: {
         ...MONITORING_LABELS,
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
+        ...RESTRICTED_NAMESPACE_LABELS,
       },
     },
   };
@@ -108,7 +71,7 @@ export function renderPushgateway(o: PushgatewayOptions): K8sObject[] {
           metadata: { labels },
           spec: {
             automountServiceAccountToken: false,
-            securityContext: RESTRICTED_POD_SECURITY,
+            securityContext: restrictedPodSecurity(65534),
             containers: [
               {
                 name: "pushgateway",
@@ -119,7 +82,7 @@ export function renderPushgateway(o: PushgatewayOptions): K8sObject[] {
                 readinessProbe: probe("/-/ready"),
                 livenessProbe: probe("/-/healthy"),
                 resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                securityContext: RESTRICTED_CONTAINER_SECURITY,
+                securityContext: restrictedContainerSecurity(),
                 volumeMounts: [{ name: "data", mountPath: "/data" }],
               },
             ],

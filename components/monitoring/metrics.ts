@@ -1,4 +1,4 @@
-import { TRAINING_METRICS } from "./contract";
+import { TRAINING_METRICS } from "../../core/contracts/monitoring";
 
 /**
  * Every metric the kit's alerts and dashboards read, with where it comes from. Dashboards and rules may only
@@ -73,7 +73,7 @@ export const KSM_METRICS = {
   podStatusPhase: "kube_pod_status_phase",
 } as const;
 
-/** Recording rules the kit defines (see rules/render.ts). */
+/** Recording rules the kit defines (see prometheus-rules.ts). */
 export const RECORDING_RULES = {
   /** GPUs requested by running pods in the training namespaces, sampled every minute. */
   gpusAllocated: "finetune:gpus_allocated:sum",

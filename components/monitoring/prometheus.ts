@@ -1,13 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PipelinePlatformContract } from "../platform";
-import { imageRef, MONITORING_CHARTS, MONITORING_IMAGES } from "../versions";
+import { imageRef, MONITORING_CHARTS, MONITORING_IMAGES } from "../../core/versions";
 import { COLLECTOR_LABELS } from "./alerts";
-import { MonitoringContract } from "./contract";
+import { MonitoringContract } from "../../core/contracts/monitoring";
 import { GRAFANA_DASHBOARDS } from "./dashboards";
 import { kubePrometheusStackValues } from "./kube-prometheus-stack-values";
 import {
-  K8sObject,
   pushgatewayUrl,
   renderDashboardConfigMaps,
   renderManagedPrometheusMonitorings,
@@ -17,10 +16,13 @@ import {
   renderScrapeConfigs,
   ScrapeTarget,
 } from "./kubernetes-manifests";
-import { renderPrometheusRules, RuleFile } from "./rules/render";
+import { renderPrometheusRules, RuleFile } from "./prometheus-rules";
 import { AlertThresholds, durationSeconds, withDefaultThresholds } from "./thresholds";
 import { outputProblems } from "../validation";
-import { ArgProblem, DataProtection, namespaceProblem, statefulOptions, thresholdArgProblems, throwIfProblems } from "./validation";
+import { Problem, throwIfProblems } from "../../core/problem";
+import { DataProtection, statefulOptions } from "../validation";
+import { namespaceProblem, thresholdArgProblems } from "./validation";
+import { DNS_LABEL, LABEL_KEY, type K8sObject } from "../../core/kubernetes";
 
 /** How the component gets a Prometheus. */
 export const PrometheusMode = {
@@ -110,13 +112,12 @@ export interface ResolvedPrometheusMonitoring {
 }
 
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
-function labelProblems(path: string, labels: Record<string, string> | undefined): ArgProblem[] {
+function labelProblems(path: string, labels: Record<string, string> | undefined): Problem[] {
   return Object.entries(labels ?? {}).flatMap(([k, v]) => [
-    ...(LABEL_KEY.test(k) ? [] : [{ propertyPath: `${path}.${k}`, reason: `"${k}" is not a valid label key (use [prefix/]name of letters, digits, '-', '_', '.')` }]),
-    ...(typeof v === "string" && LABEL_VALUE.test(v) ? [] : [{ propertyPath: `${path}.${k}`, reason: `${JSON.stringify(v)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric)` }]),
+    ...(LABEL_KEY.test(k) ? [] : [{ path: `${path}.${k}`, message: `"${k}" is not a valid label key (use [prefix/]name of letters, digits, '-', '_', '.')` }]),
+    ...(typeof v === "string" && LABEL_VALUE.test(v) ? [] : [{ path: `${path}.${k}`, message: `${JSON.stringify(v)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric)` }]),
   ]);
 }
 
@@ -124,34 +125,34 @@ function labelProblems(path: string, labels: Record<string, string> | undefined)
 export function resolvePrometheusMonitoring(name: string, args: PrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
   // An Output where a plain value is needed: report only that (the other checks would read its toString text).
   throwIfProblems("PrometheusMonitoring", name, outputProblems(args));
-  const problems: ArgProblem[] = [];
+  const problems: Problem[] = [];
   const mode = args.mode ?? PrometheusMode.KubePrometheusStack;
-  if (!Object.values(PrometheusMode).includes(mode)) problems.push({ propertyPath: "mode", reason: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });
+  if (!Object.values(PrometheusMode).includes(mode)) problems.push({ path: "mode", message: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });
   const namespace = args.namespace ?? "monitoring";
   const releaseName = args.releaseName ?? "kube-prometheus-stack";
   problems.push(...namespaceProblem("namespace", namespace), ...namespaceProblem("dashboardNamespace", args.dashboardNamespace));
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(releaseName) || releaseName.length > 40) problems.push({ propertyPath: "releaseName", reason: `"${releaseName}" is not a valid Helm release name here (use at most 40 lowercase letters, digits and '-')` });
-  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ propertyPath: "trainingNamespaces", reason: "is empty (list the namespaces the pipelines run in)" });
+  if (!DNS_LABEL.test(releaseName) || releaseName.length > 40) problems.push({ path: "releaseName", message: `"${releaseName}" is not a valid Helm release name here (use at most 40 lowercase letters, digits and '-')` });
+  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
   (args.trainingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`trainingNamespaces[${i}]`, ns)));
   (args.servingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`servingNamespaces[${i}]`, ns)));
   for (const key of ["dcgmNamespace", "kueueNamespace", "jobsetNamespace", "argoNamespace"] as const) {
     if (args[key]) problems.push(...namespaceProblem(key, args[key]));
   }
   if (mode === PrometheusMode.Existing && Object.keys(args.selectorLabels ?? {}).length === 0) {
-    problems.push({ propertyPath: "selectorLabels", reason: 'is required in mode "existing" (set the labels your Prometheus selects ServiceMonitors and PrometheusRules by, e.g. { release: "prometheus" })' });
+    problems.push({ path: "selectorLabels", message: 'is required in mode "existing" (set the labels your Prometheus selects ServiceMonitors and PrometheusRules by, e.g. { release: "prometheus" })' });
   }
   problems.push(...labelProblems("selectorLabels", args.selectorLabels), ...labelProblems("dashboardLabel", args.dashboardLabel), ...labelProblems("alertLabels", args.alertLabels));
-  if (args.dashboardLabel && Object.keys(args.dashboardLabel).length !== 1) problems.push({ propertyPath: "dashboardLabel", reason: `has ${Object.keys(args.dashboardLabel).length} labels (Grafana's sidecar watches exactly one label; give one key and value)` });
+  if (args.dashboardLabel && Object.keys(args.dashboardLabel).length !== 1) problems.push({ path: "dashboardLabel", message: `has ${Object.keys(args.dashboardLabel).length} labels (Grafana's sidecar watches exactly one label; give one key and value)` });
   problems.push(...thresholdArgProblems(args.thresholds));
   const thresholds = withDefaultThresholds(args.thresholds);
   const retention = args.retention ?? "31d";
   const retentionSeconds = durationSeconds(retention);
-  if (retentionSeconds === undefined || retentionSeconds <= 0) problems.push({ propertyPath: "retention", reason: `"${retention}" is not a Prometheus duration (write it like "31d" or "90d")` });
+  if (retentionSeconds === undefined || retentionSeconds <= 0) problems.push({ path: "retention", message: `"${retention}" is not a Prometheus duration (write it like "31d" or "90d")` });
   else if (mode === PrometheusMode.KubePrometheusStack && thresholds.gpuHoursBudget !== undefined && retentionSeconds < (durationSeconds(thresholds.gpuHoursBudgetWindow) ?? 0)) {
-    problems.push({ propertyPath: "retention", reason: `"${retention}" is shorter than the GPU-hours budget window "${thresholds.gpuHoursBudgetWindow}" (raise the retention to at least the window, or shorten the window)` });
+    problems.push({ path: "retention", message: `"${retention}" is shorter than the GPU-hours budget window "${thresholds.gpuHoursBudgetWindow}" (raise the retention to at least the window, or shorten the window)` });
   }
   const storageSize = args.storageSize ?? "50Gi";
-  if (!QUANTITY.test(storageSize)) problems.push({ propertyPath: "storageSize", reason: `"${storageSize}" is not a Kubernetes quantity (write it like "50Gi")` });
+  if (!QUANTITY.test(storageSize)) problems.push({ path: "storageSize", message: `"${storageSize}" is not a Kubernetes quantity (write it like "50Gi")` });
   throwIfProblems("PrometheusMonitoring", name, problems);
 
   const trainingNamespaces = [...args.trainingNamespaces];

@@ -1,16 +1,17 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ArtifactStoreContract } from "../artifact-registry/contract";
-import type { DriverStackContract } from "../cuda-driver-stack/contract";
-import type { GpuPoolContract } from "../gpu-node-pool/contract";
-import type { MonitoringContract } from "../monitoring/contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { DriverStackContract } from "../../core/contracts/driver-stack";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
+import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender, type Manifest } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
 import { isKnown } from "../validation";
-import { throwIfProblems, type ArgProblem } from "./problems";
+import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /**
  * A workload identity for the pipeline's ServiceAccount (e.g. `EksPipelineIdentity.identity`): the annotations
@@ -97,17 +98,17 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     const { spec } = args;
-    const problems: ArgProblem[] = [];
+    const problems: Problem[] = [];
     const gatedWithoutToken = spec.baseModel.gated && !spec.baseModel.hubTokenSecret && args.hubToken === undefined;
     if (gatedWithoutToken) {
-      problems.push({ propertyPath: "hubToken", reason: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)` });
+      problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)` });
     }
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace)) problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS label (use lowercase letters, digits and '-')` });
+    if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS label (use lowercase letters, digits and '-')` });
     const queueNs = args.pool.localQueueNamespace;
     if (queueNs !== undefined && queueNs !== args.namespace) {
       problems.push({
-        propertyPath: "namespace",
-        reason: `"${args.namespace}" is not the namespace of pool ${args.pool.name}'s LocalQueue "${args.pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${args.namespace}")`,
+        path: "namespace",
+        message: `"${args.namespace}" is not the namespace of pool ${args.pool.name}'s LocalQueue "${args.pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${args.namespace}")`,
       });
     }
     const { store, lateAnnotations } = storeWithIdentity(args.store, args.identity);
@@ -119,7 +120,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       );
     } catch (e) {
       if (!(e instanceof PipelineRenderError)) throw e;
-      problems.push(...e.problems.map((p) => ({ propertyPath: p.key, reason: p.message })));
+      problems.push(...e.problems);
     }
     if (rendered) problems.push(...identityProblems(args.identity, rendered.names.serviceAccount, args.namespace));
     throwIfProblems("KubernetesFineTuningPipeline", name, problems);
@@ -188,14 +189,14 @@ function storeWithIdentity(store: ArtifactStoreContract, identity: ServiceAccoun
 }
 
 /** The identity must be bound to the ServiceAccount the renderer names, in the pipeline's namespace. */
-function identityProblems(identity: ServiceAccountIdentity | undefined, serviceAccount: string, namespace: string): ArgProblem[] {
+function identityProblems(identity: ServiceAccountIdentity | undefined, serviceAccount: string, namespace: string): Problem[] {
   if (identity === undefined) return [];
-  const problems: ArgProblem[] = [];
+  const problems: Problem[] = [];
   if (identity.serviceAccountName !== serviceAccount) {
-    problems.push({ propertyPath: "identity.serviceAccountName", reason: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)` });
+    problems.push({ path: "identity.serviceAccountName", message: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)` });
   }
   if (isKnown(identity.namespace) && identity.namespace !== namespace) {
-    problems.push({ propertyPath: "identity.namespace", reason: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)` });
+    problems.push({ path: "identity.namespace", message: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)` });
   }
   return problems;
 }

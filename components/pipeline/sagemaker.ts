@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { ArtifactStoreContract } from "../artifact-registry/contract";
-import type { GpuPoolContract } from "../gpu-node-pool/contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError } from "../../pipelines/render/kubernetes";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { sizePipeline, type Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
-import { throwIfProblems, type ArgProblem } from "./problems";
+import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 
 /** Arguments of {@link SageMakerFineTuningPipeline}. */
@@ -143,11 +143,11 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
   constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     const { spec, store, pool } = args;
-    const problems: ArgProblem[] = [];
-    if (store.platform !== "aws" || store.scheme !== "s3") problems.push({ propertyPath: "store", reason: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
-    if (pool.platform !== "sagemaker") problems.push({ propertyPath: "pool", reason: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
-    if (spec.baseModel.gated && args.hubToken === undefined) problems.push({ propertyPath: "hubToken", reason: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
-    if (!accountAndRegion(store.containerRegistry)) problems.push({ propertyPath: "store.containerRegistry", reason: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
+    const problems: Problem[] = [];
+    if (store.platform !== "aws" || store.scheme !== "s3") problems.push({ path: "store", message: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
+    if (pool.platform !== "sagemaker") problems.push({ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
+    if (spec.baseModel.gated && args.hubToken === undefined) problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
+    if (!accountAndRegion(store.containerRegistry)) problems.push({ path: "store.containerRegistry", message: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
     const vpc = args.subnetIds !== undefined && args.subnetIds.length > 0;
     const placeholder = { roleArn: "arn:aws:iam::000000000000:role/placeholder", codeUri: `${store.runsUri}/${spec.name}/_code`, configUri: `${store.runsUri}/${spec.name}/_config` };
     let preview: SageMakerPipelineRender | undefined;
@@ -156,7 +156,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
         preview = renderSageMakerPipeline({ spec, pool, store, ...placeholder, network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
       } catch (e) {
         if (!(e instanceof PipelineRenderError)) throw e;
-        problems.push(...e.problems.map((p) => ({ propertyPath: p.key, reason: p.message })));
+        problems.push(...e.problems);
       }
     }
     throwIfProblems("SageMakerFineTuningPipeline", name, problems);

@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PIPELINE_CHARTS } from "../versions";
-import type { KueueContract } from "../gpu-node-pool/contract";
-import { throwIfProblems, type ArgProblem } from "../pipeline/problems";
+import { PIPELINE_CHARTS } from "../../core/versions";
+import type { KueueContract } from "../../core/contracts/gpu-pool";
+import { throwIfProblems, type Problem } from "../../core/problem";
 import { argoWorkflowsValues, jobsetValues } from "./values";
+import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
-export { argoWorkflowsValues, jobsetValues, RESTRICTED_CONTAINER, RESTRICTED_POD } from "./values";
+export { argoWorkflowsValues, jobsetValues } from "./values";
 
 /** Arguments of {@link KubernetesPipelinePlatform}. */
 export interface KubernetesPipelinePlatformArgs {
@@ -59,7 +60,7 @@ export interface PipelinePlatformContract {
 
 /**
  * The shared Kubernetes pipeline platform, one per cluster: Argo Workflows and JobSet controllers from pinned
- * charts (components/versions.ts `PIPELINE_CHARTS`), every pod PSS-restricted, in their own namespace. Either
+ * charts (core/versions.ts `PIPELINE_CHARTS`), every pod PSS-restricted, in their own namespace. Either
  * install can be skipped when the cluster already runs it. Pipelines depend on `ready`.
  */
 export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
@@ -74,15 +75,15 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
     const ns = args.namespace ?? "finetune-system";
     const installArgo = args.installArgoWorkflows ?? true;
     const installJobSet = args.installJobSet ?? true;
-    const problems: ArgProblem[] = [];
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) problems.push({ propertyPath: "namespace", reason: `"${ns}" is not a DNS label (use lowercase letters, digits and '-')` });
-    if (installArgo && args.workflowNamespaces.length === 0) problems.push({ propertyPath: "workflowNamespaces", reason: "is empty (list the namespaces the pipelines run in)" });
+    const problems: Problem[] = [];
+    if (!DNS_LABEL.test(ns)) problems.push({ path: "namespace", message: `"${ns}" is not a DNS label (use lowercase letters, digits and '-')` });
+    if (installArgo && args.workflowNamespaces.length === 0) problems.push({ path: "workflowNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
     args.workflowNamespaces.forEach((w, i) => {
-      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(w)) problems.push({ propertyPath: `workflowNamespaces[${i}]`, reason: `"${w}" is not a DNS label` });
+      if (!DNS_LABEL.test(w)) problems.push({ path: `workflowNamespaces[${i}]`, message: `"${w}" is not a DNS label` });
     });
     for (const key of ["existingArgoNamespace", "existingJobSetNamespace"] as const) {
       const v = args[key];
-      if (v !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)) problems.push({ propertyPath: key, reason: `"${v}" is not a DNS label (use lowercase letters, digits and '-')` });
+      if (v !== undefined && !DNS_LABEL.test(v)) problems.push({ path: key, message: `"${v}" is not a DNS label (use lowercase letters, digits and '-')` });
     }
     throwIfProblems("KubernetesPipelinePlatform", name, problems);
     super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
@@ -95,10 +96,8 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
           metadata: {
             name: ns,
             labels: {
-              "pod-security.kubernetes.io/enforce": "restricted",
-              "pod-security.kubernetes.io/enforce-version": "latest",
-              "pod-security.kubernetes.io/warn": "restricted",
-              "app.kubernetes.io/managed-by": "finetune-kit",
+              ...RESTRICTED_NAMESPACE_LABELS,
+              ...MANAGED_BY,
             },
           },
         },

@@ -1,17 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { outputProblems, throwIfProblems } from "../validation";
-
-/** Pod Security Standards labels of every workload namespace the kit creates. */
-export const RESTRICTED_NAMESPACE_LABELS = {
-  "pod-security.kubernetes.io/enforce": "restricted",
-  "pod-security.kubernetes.io/audit": "restricted",
-  "pod-security.kubernetes.io/warn": "restricted",
-} as const;
+import { outputProblems } from "../validation";
+import { throwIfProblems } from "../../core/problem";
+import { KIT_LABELS, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
 /** The namespace and its namespace-wide default-deny NetworkPolicy, as plain manifests (pure). */
 export function renderPipelineNamespace(namespace: string): { namespace: Record<string, unknown>; defaultDeny: Record<string, unknown> } {
-  const labels = { "app.kubernetes.io/part-of": "finetune-kit", "app.kubernetes.io/managed-by": "finetune-kit" };
+  const labels = KIT_LABELS;
   return {
     namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...RESTRICTED_NAMESPACE_LABELS, ...labels } } },
     defaultDeny: {
@@ -42,8 +37,8 @@ export class PipelineNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: PipelineNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const problems = outputProblems(args);
-    if (problems.length === 0 && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.namespace) || args.namespace.length > 63)) {
-      problems.push({ propertyPath: "namespace", reason: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
+    if (problems.length === 0 && (!DNS_LABEL.test(args.namespace) || args.namespace.length > 63)) {
+      problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
     }
     throwIfProblems("PipelineNamespace", name, problems);
     super("finetune:pipeline:PipelineNamespace", name, {}, opts);

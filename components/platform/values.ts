@@ -1,16 +1,11 @@
+import { MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 /**
  * Pure Helm values for the pipeline platform: Argo Workflows and JobSet with Pod Security Standards `restricted`
  * security contexts for every pod they run (controllers and Argo's executor containers in workflow pods).
  */
 
-export const RESTRICTED_POD = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } as const;
-export const RESTRICTED_CONTAINER = {
-  allowPrivilegeEscalation: false,
-  capabilities: { drop: ["ALL"] },
-  readOnlyRootFilesystem: true,
-  runAsNonRoot: true,
-  seccompProfile: { type: "RuntimeDefault" },
-} as const;
+const RESTRICTED_POD = restrictedPodSecurity();
+const RESTRICTED_CONTAINER = restrictedContainerSecurity();
 
 export interface ArgoValuesInput {
   /** Namespaces the pipelines run in. One: the controller watches only it (namespaced mode); several: cluster-wide. */
@@ -66,7 +61,7 @@ export function argoControllerName(release: string): string {
  */
 export function argoManagedNamespaceRbac(release: string, controllerNamespace: string, managedNamespace: string): Record<string, unknown>[] {
   const name = argoControllerName(release);
-  const metadata = { name, namespace: managedNamespace, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } };
+  const metadata = { name, namespace: managedNamespace, labels: { ...MANAGED_BY } };
   return [
     { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: ARGO_CONTROLLER_NAMESPACE_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) },
     {

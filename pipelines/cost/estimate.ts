@@ -1,4 +1,4 @@
-import { GPU_CATALOG, isGpuType } from "../../components/gpu-node-pool/catalog";
+import { GPU_CATALOG, isGpuType } from "../../core/gpu-catalog";
 import type { FineTuningPipelineSpec } from "../spec";
 import type { SizingResult } from "../sizing";
 import { gpuHourPrice, PRICE_REGIONS, PRICES_ENTERED, STANDING, type PricePlatform } from "./prices";

@@ -1,4 +1,4 @@
-import type { GpuType } from "../../components/gpu-node-pool/catalog";
+import type { GpuType } from "../../core/gpu-catalog";
 
 /**
  * The pinned price table of the cost estimate: USD per GPU-hour of the smallest machine carrying the GPU

@@ -1,10 +1,11 @@
 import { stringify } from "yaml";
-import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
-import type { DriverStackContract } from "../../components/cuda-driver-stack/contract";
-import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
-import type { MonitoringContract } from "../../components/monitoring/contract";
-import { SERVING_METRICS_PORT, SERVING_POD_LABELS } from "../../components/monitoring/kubernetes-manifests";
-import { imageRef, PIPELINE_IMAGES } from "../../components/versions";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { DriverStackContract } from "../../core/contracts/driver-stack";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
+import type { MonitoringContract } from "../../core/contracts/monitoring";
+import { SERVING_METRICS_PORT, SERVING_POD_LABELS } from "../../core/kubernetes";
+import { problemText, type Problem } from "../../core/problem";
+import { imageRef, PIPELINE_IMAGES } from "../../core/versions";
 import {
   checkpointSyncCommand,
   dataPrepCommand,
@@ -86,8 +87,8 @@ export interface KubernetesPipelineRender {
 
 /** Thrown when the spec does not fit the contracts: every problem with its config key. */
 export class PipelineRenderError extends Error {
-  constructor(readonly problems: { key: string; message: string }[]) {
-    super(`pipeline cannot be rendered:\n  ${problems.map((p) => `${p.key}: ${p.message}`).join("\n  ")}`);
+  constructor(readonly problems: Problem[]) {
+    super(`pipeline cannot be rendered:\n  ${problems.map((p) => `${p.path}: ${problemText(p)}`).join("\n  ")}`);
     this.name = "PipelineRenderError";
   }
 }

@@ -1,5 +1,5 @@
-import { TRAINING_METRICS, type MonitoringContract } from "../../components/monitoring/contract";
-import { TRAINING_LOG_KEYS, TRAINING_LOG_PREFIX, trainingMetricsEnv } from "../../components/monitoring/training-metrics";
+import { TRAINING_METRICS, type MonitoringContract } from "../../core/contracts/monitoring";
+import { TRAINING_LOG_KEYS, TRAINING_LOG_PREFIX, trainingMetricsEnv } from "../../core/training-metrics";
 
 /**
  * The metrics contract between monitoring and the stage scripts, as environment variables. Monitoring owns every

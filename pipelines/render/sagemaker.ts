@@ -1,7 +1,7 @@
-import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
-import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
-import { sageMakerMetricDefinitions } from "../../components/monitoring/training-metrics";
-import { stageImageUri } from "../../components/artifact-registry/images";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
+import { sageMakerMetricDefinitions } from "../../core/training-metrics";
+import { stageImageUri } from "../../core/images";
 import { dataPrepCommand, evaluationSteps, gateCommand, modelInitCommand, runStepsCommand, servedName, torchrunCommand, trainingSetupCommand, vllmArgs } from "../commands";
 import { runLayout } from "../layout";
 import { servingGpus, sizePipeline } from "../sizing";
@@ -36,7 +36,7 @@ export interface SageMakerPipelineInput {
   hubTokenSecretArn?: string;
   /** Instance type of the CPU processing steps. @default "ml.m5.xlarge" */
   processingInstanceType?: string;
-  /** Images by role. @default - `store.images`, else the pins' mirror repositories (components/artifact-registry/images.ts) */
+  /** Images by role. @default - `store.images`, else the pins' mirror repositories (core/images.ts) */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
 }
 

@@ -94,7 +94,7 @@ def _finite(value: object) -> bool:
 
 
 class MetricsCallback(_Base):
-    """Global rank 0's training metrics, as monitoring's contract (components/monitoring/training-metrics.ts) reads them.
+    """Global rank 0's training metrics, as monitoring's contract (core/training-metrics.ts) reads them.
 
     Every log event: one ``[finetune-metrics] key=value ...`` line on stdout (SageMaker's metric definitions parse
     it: step, loss with ``loss_is_finite``, validation loss, tokens/s, checkpoint age, seconds since the last

@@ -575,7 +575,7 @@ const gpuDriverPinned = resourcePolicy({
     if (r.type === HELM_RELEASE) {
       if (chartName(r.props) !== "gpu-operator") return;
       const version = str(r.props.version);
-      if (!version || version === "latest") report(`${describeRelease(r.name, r.props)} has no pinned chart version (set version to a released chart version such as the one in components/versions.ts)`);
+      if (!version || version === "latest") report(`${describeRelease(r.name, r.props)} has no pinned chart version (set version to a released chart version such as the one in core/versions.ts)`);
       const driver = rec(releaseValues(r.props).driver);
       if (driver.enabled !== false && str(driver.version) === "latest") report(`${describeRelease(r.name, r.props)} sets driver.version: latest (set values.driver.version to a driver release, e.g. the one the CUDA compatibility matrix names)`);
       return;

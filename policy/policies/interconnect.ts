@@ -1,10 +1,10 @@
 /**
  * Multi-node training uses the fast interconnect its GPU machines offer: EFA on EC2, GPUDirect-TCPX / TCPXO / RDMA
  * on GCE A3 / A4. Without it NCCL falls back to TCP over the primary NIC, and a multi-node job spends its GPU hours
- * waiting on all-reduce. Facts come from the kit's interconnect table (components/gpu-node-pool/interconnect.ts).
+ * waiting on all-reduce. Facts come from the kit's interconnect table (core/interconnect.ts).
  */
-import { GPU_CATALOG, GPU_TYPES } from "../../components/gpu-node-pool/catalog";
-import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../components/gpu-node-pool/interconnect";
+import { GPU_CATALOG, GPU_TYPES } from "../../core/gpu-catalog";
+import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
 import { Level, PolicyGroup, stackPolicy, type StackResource, type StackView } from "../kit-policy";
 import { asKind, describeObject, kubeObjectOf, podRefsOf, podUsesGpu } from "../lib/kubernetes";
 import { EKS_NODE_GROUP, GKE_NODE_POOL, isEksGpuNodeGroup, isGkeGpuNodePool, karpenterNodePoolOf, poolLabel } from "../lib/pools";

@@ -309,7 +309,7 @@ const imageTagPinned = resourcePolicy({
   description: "Container images are pinned to a version tag or digest, never latest or untagged.",
   enforcementLevel: Level.Advisory,
   group: PolicyGroup.Kubernetes,
-  remediation: "Reference images by an explicit version tag (from components/versions.ts) or by digest.",
+  remediation: "Reference images by an explicit version tag (from core/versions.ts) or by digest.",
   appliesTo: isWorkloadType,
   appliesToLabel: "Kubernetes workloads",
   check(r, report) {
@@ -330,7 +330,7 @@ const helmChartPinned = resourcePolicy({
   description: "Helm charts are installed at an exact chart version.",
   enforcementLevel: Level.Advisory,
   group: PolicyGroup.Kubernetes,
-  remediation: "Set version to an exact chart version (the catalog in components/versions.ts), not a range or latest.",
+  remediation: "Set version to an exact chart version (the catalog in core/versions.ts), not a range or latest.",
   appliesTo: HELM_TYPES,
   check(r, report) {
     const v = r.props.version;

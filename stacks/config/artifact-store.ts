@@ -5,7 +5,9 @@ import type { GcpArtifactRegistryArgs } from "../../components/artifact-registry
 import type { KubernetesArtifactStoreArgs } from "../../components/artifact-registry/kubernetes";
 import { bucketNameProblems } from "../../components/artifact-registry/bucket-names";
 import { DEFAULT_STAGE_IMAGES, IMAGE_NAME, RETENTION, type RetentionSetting } from "../../components/artifact-registry/defaults";
-import { CREDENTIALED_UPSTREAMS } from "../../components/artifact-registry/images";
+import { CREDENTIALED_UPSTREAMS } from "../../core/images";
+import type { Problem } from "../../core/problem";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /** A whole number within the limits of one retention setting, defaulting to its default. */
 function bounded(setting: RetentionSetting) {
@@ -13,7 +15,6 @@ function bounded(setting: RetentionSetting) {
   return z.number().int().min(r.min).max(r.max).default(r.default);
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 
 /** `finetune:artifactStore.aws` — settings only the aws-sagemaker stack reads. */
@@ -197,11 +198,6 @@ interface StoreInputs {
   artifactStore: ArtifactStoreConfig;
 }
 
-/** Problem lines for the stacks to throw as one `ConfigError` (`{ key, message }`). */
-export interface StoreConfigProblem {
-  key: string;
-  message: string;
-}
 
 /** Arguments of `AwsArtifactRegistry` from config (aws-sagemaker stack). */
 export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: string; tags: Record<string, string> } }): AwsArtifactRegistryArgs {
@@ -226,10 +222,10 @@ export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: stri
 }
 
 /** Problems the aws-sagemaker stack must report before constructing the registry. */
-export function awsArtifactStoreProblems(cfg: StoreInputs): StoreConfigProblem[] {
+export function awsArtifactStoreProblems(cfg: StoreInputs): Problem[] {
   const s = cfg.artifactStore;
   return s.bucketName === undefined && s.aws.accountId === undefined
-    ? [{ key: "finetune:artifactStore.bucketName", message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)" }]
+    ? [{ path: "finetune:artifactStore.bucketName", message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)" }]
     : [];
 }
 
@@ -264,25 +260,25 @@ export interface MinioSecrets {
 }
 
 /** Problems the kubernetes stack must report before constructing the store. */
-export function kubernetesArtifactStoreProblems(cfg: StoreInputs, secrets: MinioSecrets): StoreConfigProblem[] {
+export function kubernetesArtifactStoreProblems(cfg: StoreInputs, secrets: MinioSecrets): Problem[] {
   const k = cfg.artifactStore.kubernetes;
   if (!k) {
     return [
       {
-        key: "finetune:artifactStore.kubernetes",
+        path: "finetune:artifactStore.kubernetes",
         message: 'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
       },
     ];
   }
   if (k.mode !== "minio") return [];
-  const out: StoreConfigProblem[] = [];
+  const out: Problem[] = [];
   const missing: Array<[keyof MinioSecrets, (typeof ARTIFACT_STORE_SECRET_KEYS)[number]]> = [
     ["rootPassword", "minioRootPassword"],
     ["pipelineSecretKey", "minioPipelineSecretKey"],
   ];
   for (const [field, key] of missing) {
     if (secrets[field] === undefined) {
-      out.push({ key: `finetune:${key}`, message: `is required for the embedded MinIO (pulumi config set --secret finetune:${key} <at least 8 characters>)` });
+      out.push({ path: `finetune:${key}`, message: `is required for the embedded MinIO (pulumi config set --secret finetune:${key} <at least 8 characters>)` });
     }
   }
   return out;

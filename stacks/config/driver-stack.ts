@@ -3,10 +3,10 @@ import { z } from "zod";
 import { type CudaCompatibilityAssertion, type DriverPlatform, checkCudaCompatibility } from "../../components/cuda-driver-stack/compatibility";
 import { type CudaDriverStackArgs, gkeDriverBranch, planDriverStack } from "../../components/cuda-driver-stack/driver-stack";
 import { CudaCompatibilityMode, GKE_CHANNEL_MINOR, SMOKE_TEST_CUDA_VERSION, minBranchForCuda } from "../../components/cuda-driver-stack/versions";
-import { ConfigError, type ConfigProblem } from "./errors";
+import { ConfigError, type Problem } from "./errors";
 import { type ResolvedGpuPool, resolveGpuPools } from "./gpu-pools";
+import { DNS_LABEL } from "../../core/kubernetes";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** `finetune:driverStack` — the CUDA driver stack and the cluster's GPU add-ons (Kueue). */
 export const DriverStackConfigSchema = z.strictObject({
@@ -130,7 +130,7 @@ export function resolveGpuConfig(cfg: GpuKitConfig): ResolvedGpuConfig {
     plan = planDriverStack("driverStack", args);
   } catch (e) {
     if (e instanceof pulumi.InputPropertiesError) {
-      throw new ConfigError(e.errors.map((x) => ({ key: `finetune:driverStack.${DRIVER_ARG_KEY[x.propertyPath] ?? x.propertyPath}`, message: x.reason })));
+      throw new ConfigError(e.errors.map((x) => ({ path: `finetune:driverStack.${DRIVER_ARG_KEY[x.propertyPath] ?? x.propertyPath}`, message: x.reason })));
     }
     throw e;
   }
@@ -169,7 +169,7 @@ export function resolveGpuConfig(cfg: GpuKitConfig): ResolvedGpuConfig {
       });
     }
   }
-  const problems: ConfigProblem[] = checks.flatMap((c) => checkCudaCompatibility(c).map((message) => ({ key: c.key!, message })));
+  const problems: Problem[] = checks.flatMap(checkCudaCompatibility);
   if (problems.length) throw new ConfigError(problems);
   return { pools, driverStack: args, driverVersion: plan.driverVersion, driverSource: plan.driverSource, cudaCompatibility: mode };
 }

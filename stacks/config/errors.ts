@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import { fixStart, readableText, type ConfigProblem } from "../../components/config-problem";
+import { fixStart, readableText, type Problem } from "../../core/problem";
 
-export { ConfigError, MAX_VALUE_CHARS, escapeNonPrintable, formatProblems, readableMessage, readableText, type ConfigProblem } from "../../components/config-problem";
+export { ConfigError, MAX_VALUE_CHARS, escapeNonPrintable, formatProblems, readableMessage, readableText, type Problem } from "../../core/problem";
 
 /**
  * `["pipelines", 0, "method", "loraRank"]` → `finetune:pipelines[0].method.loraRank`. A segment that is not a plain
@@ -90,8 +90,8 @@ function knownKeysAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]
  * Turns zod issues into problems whose text says what is wrong and how to fix it.
  * Custom issues (refinements) carry their own `<what> (<fix>)` text and are kept as written.
  */
-export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace = "finetune"): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace = "finetune"): Problem[] {
+  const problems: Problem[] = [];
   for (const issue of error.issues) {
     const path = issue.path;
     switch (issue.code) {
@@ -100,7 +100,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         for (const k of issue.keys) {
           const guess = closest(k, known);
           const fix = guess ? `did you mean "${guess}"?` : known.length ? `remove it; known keys: ${known.join(", ")}` : "remove it";
-          problems.push({ key: keyOf([...path, k], namespace), message: `unknown key (${fix})` });
+          problems.push({ path: keyOf([...path, k], namespace), message: `unknown key (${fix})` });
         }
         break;
       }
@@ -110,7 +110,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
           got === undefined
             ? `is required (set it to ${article(issue.expected)})`
             : `expected ${article(issue.expected)}, got ${describe(got)} (set it to ${article(issue.expected)})`;
-        problems.push({ key: keyOf(path, namespace), message });
+        problems.push({ path: keyOf(path, namespace), message });
         break;
       }
       case "invalid_value": {
@@ -118,7 +118,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         const got = (issue as { input?: unknown }).input;
         const guess = typeof got === "string" ? closest(got, issue.values.map(String)) : undefined;
         problems.push({
-          key: keyOf(path, namespace),
+          path: keyOf(path, namespace),
           message:
             got === undefined
               ? `is required (set it to one of ${values})`
@@ -132,7 +132,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         const got = (issue as { input?: unknown }).input;
         const has = issue.origin === "array" && Array.isArray(got) ? `has ${got.length}` : `is ${describe(got)}`;
         problems.push({
-          key: keyOf(path, namespace),
+          path: keyOf(path, namespace),
           message: `${has}, must be ${op} ${issue.minimum}${what ? ` ${what}` : ""} (raise it to at least ${issue.inclusive === false ? `more than ${issue.minimum}` : issue.minimum})`,
         });
         break;
@@ -143,7 +143,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         const got = (issue as { input?: unknown }).input;
         const has = issue.origin === "array" && Array.isArray(got) ? `has ${got.length}` : `is ${describe(got)}`;
         problems.push({
-          key: keyOf(path, namespace),
+          path: keyOf(path, namespace),
           message: `${has}, must be ${op} ${issue.maximum}${what ? ` ${what}` : ""} (lower it to ${issue.maximum} or less)`,
         });
         break;
@@ -151,7 +151,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
       case "invalid_format": {
         const got = (issue as { input?: unknown }).input;
         const hint = issue.message && !issue.message.startsWith("Invalid") ? issue.message : `must match ${issue.pattern ?? issue.format} (fix the value)`;
-        problems.push({ key: keyOf(path, namespace), message: withFix(`${describe(got)} ${hint}`, "fix the value") });
+        problems.push({ path: keyOf(path, namespace), message: withFix(`${describe(got)} ${hint}`, "fix the value") });
         break;
       }
       case "invalid_union": {
@@ -161,7 +161,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
           // zod 4 already ends the path with the discriminator key.
           const at = path[path.length - 1] === disc ? path : [...path, disc];
           problems.push({
-            key: keyOf(at, namespace),
+            path: keyOf(at, namespace),
             message: `is not allowed (use one of ${options.map((o) => JSON.stringify(o)).join(", ")})`,
           });
         } else {
@@ -172,7 +172,7 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
             const nested = problemsFromZod({ issues: best.map((i) => ({ ...i, path: [...path, ...i.path] })) } as unknown as z.ZodError, schema, namespace);
             problems.push(...nested);
           } else {
-            problems.push({ key: keyOf(path, namespace), message: `does not match any allowed form (${issue.message})` });
+            problems.push({ path: keyOf(path, namespace), message: `does not match any allowed form (${issue.message})` });
           }
         }
         break;
@@ -181,11 +181,11 @@ export function problemsFromZod(error: z.ZodError, schema?: z.ZodType, namespace
         // A record key (e.g. a label key) that its pattern rejects: the key itself is the problem.
         const inner = (issue as { issues?: z.core.$ZodIssue[] }).issues?.[0];
         const reason = inner && !inner.message.startsWith("Invalid") ? inner.message : "is not an allowed key (rename or remove it)";
-        problems.push({ key: keyOf(path, namespace), message: withFix(`key ${reason}`, "rename or remove the key") });
+        problems.push({ path: keyOf(path, namespace), message: withFix(`key ${reason}`, "rename or remove the key") });
         break;
       }
       default:
-        problems.push({ key: keyOf(path, namespace), message: withFix(issue.message, "fix the value") });
+        problems.push({ path: keyOf(path, namespace), message: withFix(issue.message, "fix the value") });
     }
   }
   return problems;

@@ -9,8 +9,9 @@ import {
   machineShapes,
   platformsOffering,
   unknownGpuTypeMessage,
-} from "../../components/gpu-node-pool/catalog";
-import { ConfigError, type ConfigProblem, keyOf } from "./errors";
+} from "../../core/gpu-catalog";
+import { ConfigError, type Problem, keyOf } from "./errors";
+import { DNS_LABEL, LABEL_KEY } from "../../core/kubernetes";
 
 /** How a pool's nodes come to exist. Each target offers its own choices (see {@link PROVISIONERS_BY_TARGET}). */
 export const GpuPoolProvisioner = {
@@ -39,13 +40,12 @@ const CATALOG_PLATFORM: Record<keyof typeof PROVISIONERS_BY_TARGET, CatalogPlatf
   "aws-sagemaker": "sagemaker",
 };
 
-const labelKey = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** Kueue preemption settings of a pool's ClusterQueue. */
 const QueueSchema = z.strictObject({
   /** Kueue cohort the ClusterQueue joins (queues in a cohort borrow each other's unused quota). @default - no cohort */
-  cohort: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).optional(),
+  cohort: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).optional(),
   /** Preemption within the ClusterQueue. @default "LowerPriority" */
   withinClusterQueue: z.enum(["Never", "LowerPriority", "LowerOrNewerEqualPriority"]).default("LowerPriority"),
   /** Reclaiming quota lent to the cohort. @default "Any" */
@@ -80,7 +80,7 @@ export const GpuPoolConfigSchema = z
     /** How the pool's nodes are provisioned. @default - the target's first choice (gke-node-pool, existing-nodes, sagemaker) */
     provisioner: z.enum([GpuPoolProvisioner.GkeNodePool, GpuPoolProvisioner.GkeQueuedProvisioning, GpuPoolProvisioner.ExistingNodes, GpuPoolProvisioner.SageMaker]).optional(),
     /** Existing nodes: labels that select this pool's nodes (capacity label `finetune.dev/capacity-type` is added per flavor). @default {"finetune.dev/gpu-type": <gpuType>} */
-    nodeLabels: z.record(z.string().regex(labelKey, "must be a Kubernetes label key (use [prefix/]name: up to 63 letters, digits, '-', '_' or '.')"), z.string().regex(labelValue, "must be a Kubernetes label value (use up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)")).optional(),
+    nodeLabels: z.record(z.string().regex(LABEL_KEY, "must be a Kubernetes label key (use [prefix/]name: up to 63 letters, digits, '-', '_' or '.')"), z.string().regex(labelValue, "must be a Kubernetes label value (use up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)")).optional(),
     /** GKE GPU sharing (time-sharing or MPS) on this pool's nodes. @default - none */
     gpuSharing: z
       .strictObject({
@@ -232,7 +232,7 @@ export function gpuPoolTargetIssues(target: Target, pools: GpuPoolsConfig): Issu
 export function resolveGpuPools(target: Target, pools: GpuPoolsConfig): ResolvedGpuPool[] {
   const issues = gpuPoolTargetIssues(target, pools);
   if (issues.length) {
-    const problems: ConfigProblem[] = issues.map((i) => ({ key: keyOf(i.path), message: i.message }));
+    const problems: Problem[] = issues.map((i) => ({ path: keyOf(i.path), message: i.message }));
     throw new ConfigError(problems);
   }
   const platform = CATALOG_PLATFORM[target];

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { closest, ConfigError, ConfigProblem, keyOf, problemsFromZod } from "./errors";
+import { closest, ConfigError, Problem, keyOf, problemsFromZod } from "./errors";
 import { KitConfig, KitConfigSchema, SECRET_KEYS, Target } from "./schema";
 
 /** `isConfigSecret` is exported by the SDK's runtime but missing from its type declarations. */
@@ -19,7 +19,7 @@ export function parseKitConfig(raw: Record<string, unknown>): KitConfig {
   const result = KitConfigSchema.safeParse(withoutSecrets, { reportInput: true });
   if (!result.success) {
     const problems = problemsFromZod(result.error, KitConfigSchema, CONFIG_NAMESPACE);
-    throw new ConfigError(problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)));
+    throw new ConfigError(problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   }
   return result.data;
 }
@@ -39,11 +39,11 @@ const TARGETS: readonly string[] = Object.values(Target);
  * The stack and `finetune:target` must agree: a stack named after a target (`kubernetes`, `gcp`, `aws-sagemaker`)
  * runs only that target's config. Stacks with other names (`dev`, `prod-eu`) may run any target.
  */
-export function stackTargetProblems(stack: string, target: unknown): ConfigProblem[] {
+export function stackTargetProblems(stack: string, target: unknown): Problem[] {
   if (typeof target !== "string" || !TARGETS.includes(target) || !TARGETS.includes(stack) || stack === target) return [];
   return [
     {
-      key: `${CONFIG_NAMESPACE}:target`,
+      path: `${CONFIG_NAMESPACE}:target`,
       message: `is "${target}" but the stack is "${stack}" (use the ${stack} stack's config, e.g. stacks/Pulumi.${stack}.yaml, or select the stack "${target}")`,
     },
   ];
@@ -53,7 +53,7 @@ export function stackTargetProblems(stack: string, target: unknown): ConfigProbl
  * A gated base model needs the hub token: on aws-sagemaker always (the pipeline stores it in Secrets Manager),
  * on Kubernetes targets unless the pipeline names an existing Secret (`baseModel.hubTokenSecret`).
  */
-export function hubTokenProblems(cfg: KitConfig, hubTokenSet: boolean): ConfigProblem[] {
+export function hubTokenProblems(cfg: KitConfig, hubTokenSet: boolean): Problem[] {
   if (hubTokenSet) return [];
   const needing = cfg.pipelines.filter((p) => p.baseModel.gated && (cfg.target === "aws-sagemaker" || !p.baseModel.hubTokenSecret));
   if (!needing.length) return [];
@@ -61,7 +61,7 @@ export function hubTokenProblems(cfg: KitConfig, hubTokenSet: boolean): ConfigPr
   const secretHint = cfg.target === "aws-sagemaker" ? "" : ", or name an existing Secret in the pipeline's baseModel.hubTokenSecret";
   return [
     {
-      key: `${CONFIG_NAMESPACE}:hubToken`,
+      path: `${CONFIG_NAMESPACE}:hubToken`,
       message: `is required because pipeline${needing.length === 1 ? "" : "s"} ${which} use${needing.length === 1 ? "s" : ""} a gated base model (pulumi config set --secret ${CONFIG_NAMESPACE}:hubToken <token>${secretHint})`,
     },
   ];
@@ -74,13 +74,13 @@ export function hubTokenProblems(cfg: KitConfig, hubTokenSet: boolean): ConfigPr
 export function readKitConfig(): KitConfig {
   const all = pulumi.runtime.allConfig();
   const raw: Record<string, unknown> = {};
-  const problems: ConfigProblem[] = [];
+  const problems: Problem[] = [];
   for (const [fullKey, value] of Object.entries(all)) {
     const [ns, ...rest] = fullKey.split(":");
     if (ns !== CONFIG_NAMESPACE) {
       // Other namespaces (aws:, gcp:, kubernetes:) belong to providers; one a typo away from ours is a lost kit key.
       if (rest.length && ns.length >= 5 && closest(ns, [CONFIG_NAMESPACE]) === CONFIG_NAMESPACE) {
-        problems.push({ key: keyOf(rest, CONFIG_NAMESPACE), message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})` });
+        problems.push({ path: keyOf(rest, CONFIG_NAMESPACE), message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})` });
       }
       continue;
     }
@@ -90,7 +90,7 @@ export function readKitConfig(): KitConfig {
   for (const k of SECRET_KEYS) {
     if (raw[k] !== undefined && !isConfigSecret(`${CONFIG_NAMESPACE}:${k}`)) {
       problems.push({
-        key: `${CONFIG_NAMESPACE}:${k}`,
+        path: `${CONFIG_NAMESPACE}:${k}`,
         message: `is stored in plain text (store it encrypted: pulumi config set --secret ${CONFIG_NAMESPACE}:${k} <value>)`,
       });
     }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { logRetentionProblem } from "../../components/monitoring/cloudwatch-facts";
 import { AlertThresholds, DEFAULT_THRESHOLDS, durationSeconds, thresholdProblem } from "../../components/monitoring/thresholds";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /**
  * `finetune:monitoring` — one section for all three stacks. Thresholds apply everywhere (PrometheusRules,
@@ -99,7 +100,7 @@ export const MonitoringConfigSchema = z
     /** Kubernetes stacks: install kube-prometheus-stack, attach to an existing Prometheus, or use GKE Managed Service for Prometheus. @default - "kube-prometheus-stack" (kubernetes), "managed-prometheus" (gcp) */
     mode: z.enum(["kube-prometheus-stack", "existing", "managed-prometheus"]).optional(),
     /** Namespace of the monitoring objects. @default "monitoring" */
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).default("monitoring"),
+    namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).default("monitoring"),
     /** Mode "existing": labels the existing Prometheus selects ServiceMonitors/PrometheusRules by. @default - none (required in mode "existing") */
     selectorLabels: labels.optional(),
     /** Label Grafana's dashboard sidecar watches. @default { grafana_dashboard: "1" } */

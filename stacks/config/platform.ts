@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DNS_LABEL } from "../../core/kubernetes";
 
 /** An IPv4 CIDR block. */
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
@@ -10,7 +11,7 @@ export const KubernetesTargetSchema = z.strictObject({
   /** Path to a kubeconfig file. @default - `$KUBECONFIG` or `~/.kube/config` */
   kubeconfigPath: z.string().min(1).optional(),
   /** Namespace the pipelines run in. @default "finetune" */
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).default("finetune"),
+  namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).default("finetune"),
 });
 
 /** Pod and service secondary ranges of the VPC subnet the gcp stack creates (stacks/infra/gke-cluster.ts). */
@@ -78,7 +79,7 @@ export const GcpTargetSchema = z
   namespace: z
     .string()
     .max(63)
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "is not a Kubernetes namespace name (use a DNS-1123 label: lowercase letters, digits and '-', e.g. fine-tune)")
+    .regex(DNS_LABEL, "is not a Kubernetes namespace name (use a DNS-1123 label: lowercase letters, digits and '-', e.g. fine-tune)")
     .default("finetune"),
   })
   .superRefine((g, ctx) => {

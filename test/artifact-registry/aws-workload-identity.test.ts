@@ -99,8 +99,8 @@ describe("pipelinePrefixes", () => {
   it("a dataset outside the store's datasets/ area is an argument problem, not a wider grant", () => {
     expect(pipelinePrefixes(classifier, "other-bucket").problems).toEqual([
       {
-        propertyPath: "spec.dataset.uri",
-        reason:
+        path: "spec.dataset.uri",
+        message:
           '"s3://acme-finetune-artifacts/datasets/documents/labelled-v4.jsonl" is not under s3://other-bucket/datasets/ (upload it to s3://other-bucket/datasets/<dataset>/<version>/: the pipeline\'s role reads only there)',
       },
     ]);

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { AwsArtifactRegistry, type AwsArtifactRegistryArgs } from "../../components/artifact-registry/aws";
-import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import { resolveArtifactStoreContract } from "../../components/artifact-registry/contract-input";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
 import { MOCK_ACCOUNT } from "../../plan/mock-state";

@@ -136,7 +136,7 @@ describe("from finetune:artifactStore to component arguments", () => {
     const missing = parseKitConfig(aws);
     expect(awsArtifactStoreProblems(missing)).toEqual([
       {
-        key: "finetune:artifactStore.bucketName",
+        path: "finetune:artifactStore.bucketName",
         message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)",
       },
     ]);
@@ -164,12 +164,12 @@ describe("from finetune:artifactStore to component arguments", () => {
   it("kubernetes: requires the section and the MinIO secrets, then builds the store", async () => {
     expect(kubernetesArtifactStoreProblems(parseKitConfig(k8s), {})).toEqual([
       {
-        key: "finetune:artifactStore.kubernetes",
+        path: "finetune:artifactStore.kubernetes",
         message: 'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
       },
     ]);
     const cfg = parseKitConfig({ ...k8s, artifactStore: { kubernetes: { minio: { storageClass: "retained-ssd", size: "1Ti" }, containerRegistry: registry } } });
-    expect(kubernetesArtifactStoreProblems(cfg, {}).map((p) => `${p.key}: ${p.message}`)).toEqual([
+    expect(kubernetesArtifactStoreProblems(cfg, {}).map((p) => `${p.path}: ${p.message}`)).toEqual([
       "finetune:minioRootPassword: is required for the embedded MinIO (pulumi config set --secret finetune:minioRootPassword <at least 8 characters>)",
       "finetune:minioPipelineSecretKey: is required for the embedded MinIO (pulumi config set --secret finetune:minioPipelineSecretKey <at least 8 characters>)",
     ]);

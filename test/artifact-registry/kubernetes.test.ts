@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { KubernetesArtifactStore, credentialLengthProblem, type KubernetesArtifactStoreArgs } from "../../components/artifact-registry/kubernetes";
-import { REGISTRY_CHARTS, REGISTRY_IMAGES } from "../../components/versions";
+import { REGISTRY_CHARTS, REGISTRY_IMAGES } from "../../core/versions";
 import { manifestsOf } from "../../plan/manifests";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
 import { expectValidManifests } from "../validators/kubernetes";

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { AwsArtifactRegistry } from "../../components/artifact-registry/aws";
 import { GcpArtifactRegistry } from "../../components/artifact-registry/gcp";
 import { KubernetesArtifactStore } from "../../components/artifact-registry/kubernetes";
-import { STATEFUL_TYPES, type DataProtection } from "../../components/artifact-registry/protection";
+import { STATEFUL_TYPES } from "../../components/artifact-registry/protection";
+import { type DataProtection } from "../../components/validation";
 import { runWithMocks } from "../../plan/mock-engine";
 
 /** One program per platform, creating every optional stateful child (created key, StorageClass, namespace). */

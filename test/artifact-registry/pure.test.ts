@@ -20,7 +20,7 @@ import {
   objectUri,
   registryVersionPrefix,
   runStagePrefix,
-} from "../../components/artifact-registry/layout";
+} from "../../core/store-layout";
 import { gatePassed, renderModelCard, type ModelCard } from "../../components/artifact-registry/model-card";
 
 describe("layout", () => {

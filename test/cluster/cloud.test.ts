@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { credentialArnProblems, ecrImagePlan, mirrorScript, parseImageRef, shellQuote } from "../../components/artifact-registry/images";
+import { credentialArnProblems, ecrImagePlan, mirrorScript, parseImageRef, shellQuote } from "../../core/images";
 import { imagePlanFiles, imagePlanLine, type ImageSourceEntry } from "../../plan/images";
 import { planStack, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath, type EngineConfig } from "../../plan/stack-config";
@@ -166,7 +166,7 @@ describe("kubernetes and gcp: every image a pod or Deployment references has a s
       const pod = manifests.find((m) => JSON.stringify(m).includes('"image":'))!;
       const json = JSON.stringify(pod).replace(/"image":"[^"]+"/, '"image":"ghcr.io/someone/unpinned:1.0"');
       manifests[manifests.indexOf(pod)] = JSON.parse(json);
-      expect(podImageFindings(manifests, o)).toEqual(["image ghcr.io/someone/unpinned:1.0 has no source (not a pin of components/versions.ts, not in the store's registry, not named by the config)"]);
+      expect(podImageFindings(manifests, o)).toEqual(["image ghcr.io/someone/unpinned:1.0 has no source (not a pin of core/versions.ts, not in the store's registry, not named by the config)"]);
     }, 60_000);
   }
 });
@@ -203,7 +203,7 @@ describe("the image table and the mirror command", () => {
     expect(parseImageRef("python:3.12.12-slim-bookworm")).toEqual({ registry: "docker.io", path: "library/python", tag: "3.12.12-slim-bookworm" });
     expect(parseImageRef("vllm/vllm-openai:v0.11.0")).toEqual({ registry: "docker.io", path: "vllm/vllm-openai", tag: "v0.11.0" });
     expect(parseImageRef("nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04")).toEqual({ registry: "nvcr.io", path: "nvidia/eval-factory/lm-evaluation-harness", tag: "25.04" });
-    expect(() => parseImageRef("python")).toThrow('image "python" is not <repository>:<tag> (pin a tag from components/versions.ts)');
+    expect(() => parseImageRef("python")).toThrow('image "python" is not <repository>:<tag> (pin a tag from core/versions.ts)');
   });
 
   it("nvcr.io is never pull-through cached (ECR does not support it), whatever credentials are given", () => {

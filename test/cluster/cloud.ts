@@ -235,14 +235,14 @@ export function sageMakerFindings(state: CloudState): string[] {
 }
 
 /**
- * Pods and Deployments (Kubernetes and GKE): every image has a source: a pin of components/versions.ts (pulled
+ * Pods and Deployments (Kubernetes and GKE): every image has a source: a pin of core/versions.ts (pulled
  * from its upstream registry), an image in the store's registry, or one the config names.
  */
 export function podImageFindings(manifests: KubernetesManifest[], o: { externalImages: string[]; containerRegistry?: string }): string[] {
   const pins = pinnedImages();
   return manifestImages(manifests)
     .filter((image) => !pins.has(qualified(image)) && !o.externalImages.includes(image) && !(o.containerRegistry && image.startsWith(`${o.containerRegistry}/`)))
-    .map((image) => `image ${image} has no source (not a pin of components/versions.ts, not in the store's registry, not named by the config)`);
+    .map((image) => `image ${image} has no source (not a pin of core/versions.ts, not in the store's registry, not named by the config)`);
 }
 
 /** Every `image` the config names (stage image overrides, store image overrides): external, by the user's choice. */

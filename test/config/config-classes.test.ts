@@ -220,7 +220,7 @@ describe("names that become cloud or Kubernetes names", () => {
 describe("the stack and finetune:target agree", () => {
   it("a stack named after another target is refused; other stack names run any target", () => {
     expect(stackTargetProblems("gcp", "kubernetes")).toEqual([
-      { key: "finetune:target", message: 'is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")' },
+      { path: "finetune:target", message: 'is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")' },
     ]);
     expect(stackTargetProblems("gcp", "gcp")).toEqual([]);
     expect(stackTargetProblems("prod-eu", "kubernetes")).toEqual([]);
@@ -266,8 +266,8 @@ describe("component argument errors raised by the stack programs are mapped to c
     const mapped = configErrorOf(e, cfg);
     expect(mapped).toBeInstanceOf(ConfigError);
     expect((mapped as ConfigError).problems).toEqual([
-      { key: "finetune:gcp.namespace", message: '"Fine_Tune" is not a DNS label (use lowercase letters, digits and \'-\')' },
-      { key: "finetune:hubToken", message: "is required (fix finetune:hubToken)" },
+      { path: "finetune:gcp.namespace", message: '"Fine_Tune" is not a DNS label (use lowercase letters, digits and \'-\')' },
+      { path: "finetune:hubToken", message: "is required (fix finetune:hubToken)" },
     ]);
     const bug = new TypeError("x is undefined");
     expect(configErrorOf(bug, cfg)).toBe(bug);

@@ -75,7 +75,7 @@ describe("checkCudaCompatibility on every platform", () => {
     ["unknown GPU", { gpuType: "v100", driverVersion: "580", cudaVersion: "12.8", platform: "kubernetes" }, ['GPU type "v100" with NVIDIA driver 580 and CUDA 12.8: unknown GPU type (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)']],
   ];
   it.each(bad)("incompatible — %s", (_t, input, expected) => {
-    expect(checkCudaCompatibility(input)).toEqual(expected);
+    expect(checkCudaCompatibility(input).map((p) => p.message)).toEqual(expected);
   });
 
   it("assertCudaCompatibility throws one ConfigError keyed by the pipeline's cudaVersion", () => {
@@ -83,7 +83,7 @@ describe("checkCudaCompatibility on every platform", () => {
     try {
       assertCudaCompatibility({ key: "finetune:pipelines[2].compute.cudaVersion", gpuType: "h100", driverVersion: "550", cudaVersion: "13.0", platform: "kubernetes" });
     } catch (e) {
-      expect((e as ConfigError).problems.map((p) => p.key)).toEqual(["finetune:pipelines[2].compute.cudaVersion"]);
+      expect((e as ConfigError).problems.map((p) => p.path)).toEqual(["finetune:pipelines[2].compute.cudaVersion"]);
       expect((e as ConfigError).message).toMatch(/^Invalid finetune-kit configuration \(1 problem\):\n  finetune:pipelines\[2\]\.compute\.cudaVersion: GPU NVIDIA H100 80GB \(h100\) with NVIDIA driver 550 on kubernetes and CUDA 13\.0: CUDA 13\.0 needs driver 580\.65\.06/);
     }
     expect(() => assertCudaCompatibility({ gpuType: "h100", driverVersion: "580", cudaVersion: "13.0", platform: "kubernetes" })).not.toThrow();
@@ -99,7 +99,7 @@ describe("resolveGpuConfig: the stacks' check before any resource", () => {
       resolveGpuConfig(cfg);
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+      return (e as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
     }
     return [];
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CudaDriverStack, planDriverStack } from "../../components/cuda-driver-stack/driver-stack";
 import { GKE_MANAGED_DCGM_MONITORING, clusterPolicyFromValues, renderGpuOperatorValues, DRIVER_STACK_LAYOUTS, type DriverStackLayout } from "../../components/cuda-driver-stack/gpu-operator";
-import { GPU_STACK_CHARTS } from "../../components/versions";
+import { GPU_STACK_CHARTS } from "../../core/versions";
 import { manifestsOf, one, ofType, runWithMocks } from "../harness";
 import { expectValidManifests, validateKubernetesObject } from "../validators/kubernetes";
 import { constructionError, problemLines } from "../gpu-node-pool/helpers";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { describe, expect, it } from "vitest";
-import { GPU_CATALOG, GPU_TYPES, awsInstanceTypes, driverMemoryBytes, findShape, gcpMachineType, gpuCountsOffered, gpuSpec, sagemakerInstanceType } from "../../components/gpu-node-pool/catalog";
+import { GPU_CATALOG, GPU_TYPES, awsInstanceTypes, driverMemoryBytes, findShape, gcpMachineType, gpuCountsOffered, gpuSpec, sagemakerInstanceType } from "../../core/gpu-catalog";
 import { EksGpuNodePool } from "../../components/gpu-node-pool/eks";
 import { GkeGpuNodePool } from "../../components/gpu-node-pool/gke";
 import { existingNodesPoolContract, sagemakerPoolContract } from "../../components/gpu-node-pool/pool-contract";

@@ -15,7 +15,7 @@ function resolveProblems(target: "kubernetes" | "gcp" | "aws-sagemaker", pools: 
     resolveGpuPools(cfg.target, cfg.gpuPools);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).problems.map((p) => `${p.key}: ${p.message}`);
+    return (e as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
   }
   throw new Error("expected the pools to be rejected");
 }

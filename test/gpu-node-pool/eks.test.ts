@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
 import { EfaDevicePlugin } from "../../components/gpu-node-pool/efa-device-plugin";
 import { EksGpuNodePool, planEksGpuPool } from "../../components/gpu-node-pool/eks";
-import { GPU_STACK_CHARTS } from "../../components/versions";
+import { GPU_STACK_CHARTS } from "../../core/versions";
 import { one, ofType, runWithMocks } from "../harness";
 import { constructionError, problemLines } from "./helpers";
 

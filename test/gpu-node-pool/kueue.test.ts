@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../../components/versions";
+import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../../core/versions";
 import { KueueGpuPool, KueueInstall } from "../../components/gpu-node-pool/kueue";
 import { existingNodesPoolContract } from "../../components/gpu-node-pool/pool-contract";
 import { buildPoolContract } from "../../components/gpu-node-pool/pool-contract";

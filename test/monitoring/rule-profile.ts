@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { COLLECTOR_LABELS } from "../../components/monitoring/alerts";
-import { renderPrometheusRules, RuleFile } from "../../components/monitoring/rules/render";
+import { renderPrometheusRules, RuleFile } from "../../components/monitoring/prometheus-rules";
 import { withDefaultThresholds } from "../../components/monitoring/thresholds";
 
 /**

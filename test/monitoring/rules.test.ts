@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { alertSources, COLLECTOR_LABELS, renderAlerts } from "../../components/monitoring/alerts";
 import { KIT_METRICS, metricNamesIn } from "../../components/monitoring/metrics";
-import { renderPrometheusRules } from "../../components/monitoring/rules/render";
+import { renderPrometheusRules } from "../../components/monitoring/prometheus-rules";
 import { DEFAULT_THRESHOLDS, withDefaultThresholds } from "../../components/monitoring/thresholds";
 import { promtoolCheckRules, promtoolTestRules, requirePromtool } from "../validators/promtool";
 import { profileRules, RULE_TEST_PROFILE, rulesYaml } from "./rule-profile";

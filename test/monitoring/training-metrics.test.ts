@@ -5,7 +5,7 @@ import {
   sageMakerMetricDefinitions,
   trainingLogLine,
   trainingMetricsEnv,
-} from "../../components/monitoring/training-metrics";
+} from "../../core/training-metrics";
 
 /** What SageMaker does with a definition: the first capture group of the regex, as a float. */
 function extract(line: string): Record<string, number> {

@@ -4,7 +4,7 @@ import { KubernetesFineTuningPipeline } from "../../components/pipeline/kubernet
 import { SageMakerFineTuningPipeline, toAwsCron } from "../../components/pipeline/sagemaker";
 import { STAGE_SCRIPTS } from "../../components/pipeline/scripts";
 import { argoWorkflowsValues, KubernetesPipelinePlatform } from "../../components/platform";
-import { PIPELINE_CHARTS } from "../../components/versions";
+import { PIPELINE_CHARTS } from "../../core/versions";
 import { manifestsOf } from "../../plan/manifests";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
 import { expectValidManifests } from "../validators/kubernetes";

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import type { ArtifactStoreContract } from "../../components/artifact-registry/contract";
-import type { GpuPoolContract } from "../../components/gpu-node-pool/contract";
-import type { MonitoringContract } from "../../components/monitoring/contract";
+import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
+import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { FineTuningPipelineSpecSchema, type FineTuningPipelineSpec, type FineTuningPipelineSpecInput } from "../../pipelines/spec";
 
 /** Typed stand-in contracts (the real ones come from the pool/store/monitoring components). */

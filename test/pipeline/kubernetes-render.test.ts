@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { imageRef, PIPELINE_IMAGES } from "../../components/versions";
+import { imageRef, PIPELINE_IMAGES } from "../../core/versions";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { renderKubernetesPipeline, type KubernetesPipelineRender, type Manifest } from "../../pipelines/render/kubernetes";
 import { expectValidManifests } from "../validators/kubernetes";

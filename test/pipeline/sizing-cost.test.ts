@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { estimateCost, idleCost, MFU, pipelineCost } from "../../pipelines/cost/estimate";
 import { gpuHourPrice, ON_DEMAND_PER_GPU_HOUR, SPOT_FRACTION } from "../../pipelines/cost/prices";
 import { sizePipeline } from "../../pipelines/sizing";
-import { GPU_TYPES } from "../../components/gpu-node-pool/catalog";
+import { GPU_TYPES } from "../../core/gpu-catalog";
 import { costLines, costReport } from "../../plan/cost";
 import { kitConfigOf, planFiles, summarize, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";

@@ -146,7 +146,7 @@ describe("placement from the pool contract", () => {
     const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 1 }, training: { cpuOffload: "never" } }), l4Pool, 0);
     expect(problems).toEqual([
       {
-        key: "finetune:pipelines[0].compute.pool",
+        path: "finetune:pipelines[0].compute.pool",
         message:
           'full fine-tuning of 8.0B parameters needs ~68 GiB of GPU memory (model states ~60 GiB, activations ~2 GiB per GPU) with compute.gpusPerNode auto × compute.nodes 1; pool "l4-spot" has 21.4 GiB usable (22.5 GiB per GPU as the driver reports it, less 5% margin) × 1 GPU per node × 4 nodes (use qlora (~10 GiB per GPU on 1 GPU), a pool with at least 4 GPUs of this type (FSDP-sharded) or GPUs with more memory or more compute.gpusPerNode/nodes)',
       },
@@ -164,7 +164,7 @@ describe("placement from the pool contract", () => {
     const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2, memoryGiBPerGpu: 16 } }), l4Pool, 0);
     expect(problems).toEqual([
       {
-        key: "finetune:pipelines[0].compute.memoryGiBPerGpu",
+        path: "finetune:pipelines[0].compute.memoryGiBPerGpu",
         message: "is 16, but the training pod needs ~51 GiB of host memory per node (6 GiB per process, CPU-offloaded model states, the bf16 state dict rank 0 loads) and its memory limit is 16 GiB × 1 GPU (raise it to at least 51, the node has 128 GiB)",
       },
     ]);
@@ -173,33 +173,33 @@ describe("placement from the pool contract", () => {
   it("refuses more nodes or GPUs per node than the pool allows, naming the keys", () => {
     const problems = validatePipelineAgainstPool(spec({ compute: { pool: "l4-spot", nodes: 6, gpusPerNode: 2 } }), l4Pool, 2);
     expect(problems).toEqual([
-      { key: "finetune:pipelines[2].compute.gpusPerNode", message: 'is 2, more than the 1 GPU a node of pool "l4-spot" has (lower it to 1 or less, or use a pool with bigger nodes)' },
-      { key: "finetune:pipelines[2].compute.nodes", message: 'is 6, more than pool "l4-spot" allows (maxNodes 4) (lower it to 4 or less, or raise the pool\'s maxNodes)' },
+      { path: "finetune:pipelines[2].compute.gpusPerNode", message: 'is 2, more than the 1 GPU a node of pool "l4-spot" has (lower it to 1 or less, or use a pool with bigger nodes)' },
+      { path: "finetune:pipelines[2].compute.nodes", message: 'is 6, more than pool "l4-spot" allows (maxNodes 4) (lower it to 4 or less, or raise the pool\'s maxNodes)' },
     ]);
   });
 
   it("refuses an explicit placement that is too small", () => {
     const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" }, compute: { pool: "h100-spot", gpusPerNode: 1, nodes: 1 }, training: { cpuOffload: "never" } }), h100Pool, 0);
-    expect(problems.map((p) => p.key)).toEqual(["finetune:pipelines[0].compute.pool"]);
+    expect(problems.map((p) => p.path)).toEqual(["finetune:pipelines[0].compute.pool"]);
     expect(problems[0].message).toContain("with compute.gpusPerNode 1 × compute.nodes 1");
     expect(problems[0].message).toMatch(/\(use qlora .* or more compute\.gpusPerNode\/nodes\)$/);
   });
 
   it("asks for a parameter count when the model is unknown", () => {
     expect(validatePipelineAgainstPool(spec({ baseModel: { id: "acme/secret-model", revision: "v1.0" } }), l4Pool, 1)).toEqual([
-      { key: "finetune:pipelines[1].baseModel.parameters", message: `model "acme/secret-model" is not in the kit's model table (set baseModel.parameters, e.g. 8.03e9, and baseModel.architecture for an accurate estimate)` },
+      { path: "finetune:pipelines[1].baseModel.parameters", message: `model "acme/secret-model" is not in the kit's model table (set baseModel.parameters, e.g. 8.03e9, and baseModel.architecture for an accurate estimate)` },
     ]);
   });
 
   it("checks platform requirements: Kueue queue on Kubernetes, instance type and endpoint target on SageMaker", () => {
     expect(validatePipelineAgainstPool(spec(), { ...l4Pool, localQueueName: undefined }, 0)).toEqual([
-      { key: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)` },
+      { path: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)` },
     ]);
     const sm = { ...l4Pool, platform: "sagemaker" as const, localQueueName: undefined };
     const withVllm = spec({ deployment: { enabled: true, target: "vllm" }, evaluation: { thresholds: [{ suite: "task", metric: "exact_match", min: 0.5 }] } });
     expect(validatePipelineAgainstPool(withVllm, sm, 0)).toEqual([
-      { key: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)` },
-      { key: "finetune:pipelines[0].deployment.target", message: `is "vllm" but pool "l4-spot" is a SageMaker pool (use "auto" or "sagemaker-endpoint")` },
+      { path: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)` },
+      { path: "finetune:pipelines[0].deployment.target", message: `is "vllm" but pool "l4-spot" is a SageMaker pool (use "auto" or "sagemaker-endpoint")` },
     ]);
   });
 

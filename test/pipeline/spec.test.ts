@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../stacks/config/errors";
 import { parseKitConfig } from "../../stacks/config/load";
 import { cudaVersionOfTag, DEFAULT_TRAINER_CUDA_VERSION, FineTuningPipelineSpecSchema, learningRateOf, monitoringEnabled } from "../../pipelines/spec";
-import { PIPELINE_IMAGES } from "../../components/versions";
+import { PIPELINE_IMAGES } from "../../core/versions";
 import { exampleInputs, minimalSpec } from "./fixtures";
 
 /** The problem lines `parseKitConfig` reports for one pipeline entry, as the user sees them. */
@@ -10,7 +10,7 @@ function problemsOf(pipeline: object): string[] {
   try {
     parseKitConfig({ target: "kubernetes", kubernetes: { context: "c" }, gpuPools: [{ name: "l4-spot", gpuType: "l4" }], pipelines: [pipeline] });
   } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => `${p.key}: ${p.message}`);
+    if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
     throw e;
   }
   return [];

@@ -390,7 +390,7 @@ export const CASES: PolicyCase[] = [
     ],
     messages: [
       `GKE node pool "gpu-l4" installs the LATEST GPU driver, which changes under running training (set nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT)`,
-      `Helm release "gpu-operator" (chart gpu-operator) has no pinned chart version (set version to a released chart version such as the one in components/versions.ts)`,
+      `Helm release "gpu-operator" (chart gpu-operator) has no pinned chart version (set version to a released chart version such as the one in core/versions.ts)`,
       `Helm release "gpu-operator" (chart gpu-operator) sets driver.version: latest (set values.driver.version to a driver release, e.g. the one the CUDA compatibility matrix names)`,
       `GPU Operator ClusterPolicy "cluster-policy" does not pin the driver (set spec.driver.version to a driver release)`,
       `GPU Operator NVIDIADriver "default" does not pin the driver (set spec.version to a driver release)`,

@@ -9,7 +9,7 @@ function problemsOf(overrides: Record<string, unknown>): string[] {
   try {
     parseKitConfig({ target: "kubernetes", kubernetes: { context: "c" }, gpuPools: [{ name: "l4-spot", gpuType: "l4" }], pipelines: [minimalSpec(overrides)] });
   } catch (e) {
-    if (e instanceof ConfigError) return e.problems.map((p) => `${p.key}: ${p.message}`);
+    if (e instanceof ConfigError) return e.problems.map((p) => `${p.path}: ${p.message}`);
     throw e;
   }
   return [];

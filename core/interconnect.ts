@@ -18,7 +18,8 @@
  * Figures marked `estimate: true` were not re-read from the upstream page in this session: treat them as such.
  */
 
-import type { InterconnectKind } from "./contract";
+import type { InterconnectKind } from "./contracts/gpu-pool";
+import { MANAGED_BY } from "./kubernetes";
 
 /** One machine type's fast interconnect. */
 export interface InterconnectFact {
@@ -145,7 +146,7 @@ export function gcpLocalSsdGb(machineType: string): number {
 
 /** What a node pulls before the first training step, with the pull policy the kit's pods use. */
 export interface ImageSizeFact {
-  /** `repository:tag` as pinned in components/versions.ts. */
+  /** `repository:tag` as pinned in core/versions.ts. */
   image: string;
   /** Compressed (registry) size in GB: what crosses the network on a cold pull. */
   compressedGB: number;
@@ -250,7 +251,7 @@ export function renderKueueTopology(name: string, platform: keyof typeof TOPOLOG
   return {
     apiVersion: "kueue.x-k8s.io/v1beta2",
     kind: "Topology",
-    metadata: { name, labels: { "app.kubernetes.io/managed-by": "finetune-kit" } },
+    metadata: { name, labels: { ...MANAGED_BY } },
     spec: { levels: TOPOLOGY_LEVELS[platform].map((nodeLabel) => ({ nodeLabel })) },
   };
 }

@@ -1,26 +1,53 @@
 /**
- * The config-problem vocabulary every layer shares: one problem tied to the key a user typed, the error that
- * lists them all, and the helpers that keep each line readable (`finetune:<key>: <what> (<fix>)`). It lives in
- * the lowest layer so that components and pipelines report config problems without importing from stacks/.
+ * The one problem vocabulary every layer shares, and its two adapters:
+ * - {@link throwIfProblems}: a component's argument problems as one `pulumi.InputPropertiesError`
+ *   (`propertyPath`/`reason` per problem, as pulumi-eks reports them);
+ * - {@link ConfigError}: stack-config problems as `finetune:<key>: <what is wrong> (<how to fix>)` lines.
+ * Plus the helpers that keep each line readable. It lives in the bottom layer (core/) so that every layer
+ * reports problems the same way without importing upward.
  */
 import * as pulumi from "@pulumi/pulumi";
 
-/** One problem in the stack configuration, tied to the key a user typed. */
-export interface ConfigProblem {
-  /** Full key path as a user writes it, e.g. `finetune:pipelines[0].method.loraRank`. */
-  key: string;
-  /** What is wrong and how to fix it: `<what is wrong> (<how to fix>)`. */
+/**
+ * One problem, tied to where the user set the value: a component argument's property path (`gpuType`,
+ * `spec.method.loraRank`) or a stack-config key (`finetune:pipelines[0].method.loraRank`).
+ */
+export interface Problem {
+  /** Property path or config key the problem is about. */
+  path: string;
+  /** What is wrong, usually ending with how to fix it: `<what is wrong> (<how to fix>)`. */
   message: string;
+  /** How to fix it, when the message does not already end with a "(fix)" group. @default - the message carries its own fix */
+  fix?: string;
+}
+
+/** The problem's text: its message, with `(fix)` appended when the fix is given apart. */
+export function problemText(p: Problem): string {
+  return p.fix ? `${p.message} (${p.fix})` : p.message;
 }
 
 /**
- * Thrown when stack configuration is invalid. Extends `pulumi.RunError` so that the Pulumi CLI prints
+ * Adapter for components: throws one `pulumi.InputPropertiesError` listing every problem (also in its message,
+ * one per line), or returns when there are none. Every kit component validates its arguments through this
+ * before it registers.
+ */
+export function throwIfProblems(component: string, name: string, problems: Problem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `  ${p.path}: ${problemText(p)}`).join("\n");
+  throw new pulumi.InputPropertiesError({
+    message: `${component} "${name}" has invalid arguments (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines}`,
+    errors: problems.map((p) => ({ propertyPath: p.path, reason: problemText(p) })),
+  });
+}
+
+/**
+ * Adapter for stack config: thrown when the configuration is invalid. Extends `pulumi.RunError` so that the Pulumi CLI prints
  * only the message (every problem, one per line) and no stack trace.
  */
 export class ConfigError extends pulumi.RunError {
-  readonly problems: ConfigProblem[];
-  constructor(problems: ConfigProblem[]) {
-    const readable = problems.map((p) => ({ key: readableText(p.key, MAX_KEY_CHARS), message: readableMessage(p.message) }));
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    const readable = problems.map((p) => ({ path: readableText(p.path, MAX_KEY_CHARS), message: readableMessage(problemText(p)) }));
     super(formatProblems(readable));
     this.name = "ConfigError";
     this.problems = readable;
@@ -84,9 +111,9 @@ export function readableMessage(message: string): string {
 }
 
 /** `Invalid finetune-kit configuration (2 problems):\n  finetune:a: ...\n  finetune:b: ...` */
-export function formatProblems(problems: ConfigProblem[]): string {
+export function formatProblems(problems: Problem[]): string {
   const n = problems.length;
-  const lines = problems.map((p) => `  ${p.key}: ${p.message}`);
+  const lines = problems.map((p) => `  ${p.path}: ${problemText(p)}`);
   return [`Invalid finetune-kit configuration (${n} problem${n === 1 ? "" : "s"}):`, ...lines].join("\n");
 }
 

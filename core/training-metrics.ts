@@ -1,4 +1,4 @@
-import { MonitoringContract, TRAINING_METRICS } from "./contract";
+import { MonitoringContract, TRAINING_METRICS } from "./contracts/monitoring";
 
 /**
  * # How the training stage exports its metrics (every platform)

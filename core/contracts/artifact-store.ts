@@ -1,4 +1,6 @@
-import type { StageImageRole } from "./images";
+/** The images a SageMaker pipeline runs, by role (`python`: the stage scripts; the others as named). */
+export const STAGE_IMAGE_ROLES = ["python", "trainer", "evaluator", "serving"] as const;
+export type StageImageRole = (typeof STAGE_IMAGE_ROLES)[number];
 
 /** What the artifact registry tells the pipeline and the stacks. All URIs end without a slash. */
 export interface ArtifactStoreContract {

@@ -1,6 +1,6 @@
-import { AlertDefinition, AlertScope, gpuAllocationRecordingExpr, RECORDING_INTERVAL_SECONDS, renderAlerts } from "../alerts";
-import { RECORDING_RULES } from "../metrics";
-import { AlertThresholds } from "../thresholds";
+import { AlertDefinition, AlertScope, gpuAllocationRecordingExpr, RECORDING_INTERVAL_SECONDS, renderAlerts } from "./alerts";
+import { RECORDING_RULES } from "./metrics";
+import { AlertThresholds } from "./thresholds";
 
 /**
  * Pure renderer of the kit's Prometheus rule file: `{ groups: [...] }`, exactly the `spec` of the
@@ -85,7 +85,7 @@ export function renderPrometheusRules(opts: RenderRulesOptions): RuleFile {
   budget.rules.push({ record: RECORDING_RULES.gpusAllocated, expr: gpuAllocationRecordingExpr(opts.scope) });
   for (const a of alerts) {
     const name = GROUP_OF[a.name];
-    if (!name) throw new Error(`alert ${a.name} has no rule group (add it to GROUP_OF in components/monitoring/rules/render.ts)`);
+    if (!name) throw new Error(`alert ${a.name} has no rule group (add it to GROUP_OF in components/monitoring/prometheus-rules.ts)`);
     group(name).rules.push(toAlertingRule(a, opts.extraLabels));
   }
   const order = ["finetune.gpu", "finetune.training", "finetune.pipeline", "finetune.serving", "finetune.budget"];

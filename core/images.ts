@@ -11,12 +11,10 @@
  * - **mirror**: every other image (nvcr.io, or Docker Hub without credentials) is copied into `<name>/<role>`
  *   by the command `plan` writes (`out/<stack>/mirror-images.sh`).
  */
-import { PIPELINE_IMAGES, imageRef, type ImagePin } from "../versions";
-import type { ArgProblem } from "./protection";
+import { PIPELINE_IMAGES, imageRef, type ImagePin } from "./versions";
+import type { Problem } from "./problem";
+import { STAGE_IMAGE_ROLES, type StageImageRole } from "./contracts/artifact-store";
 
-/** The images a SageMaker pipeline runs, by role (`python`: the stage scripts; the others as named). */
-export const STAGE_IMAGE_ROLES = ["python", "trainer", "evaluator", "serving"] as const;
-export type StageImageRole = (typeof STAGE_IMAGE_ROLES)[number];
 
 /** Each role's pin and the repository (`<name>/<repository>`) it is mirrored into when it is not pull-through cached. */
 export const STAGE_IMAGES: Readonly<Record<StageImageRole, { pin: ImagePin; repository: string }>> = {
@@ -67,7 +65,7 @@ export interface ImageName {
 /** `python:3.12` → `docker.io/library/python:3.12`; `nvcr.io/nvidia/x:1` stays; digests are not accepted (pins are tags). */
 export function parseImageRef(ref: string): ImageName {
   const m = /^((?:[a-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._/-][a-z0-9]+)*):([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(ref);
-  if (!m) throw new Error(`image "${ref}" is not <repository>:<tag> (pin a tag from components/versions.ts)`);
+  if (!m) throw new Error(`image "${ref}" is not <repository>:<tag> (pin a tag from core/versions.ts)`);
   const parts = m[1].split("/");
   const hasHost = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost");
   const registry = hasHost ? parts[0] : "docker.io";
@@ -143,28 +141,28 @@ export function ecrImagePlan(name: string, registryHost: string, credentialArns:
 }
 
 /** Problems of the pull-through part of a plan (prefix length). */
-export function pullThroughProblems(plan: EcrImagePlan): ArgProblem[] {
+export function pullThroughProblems(plan: EcrImagePlan): Problem[] {
   return plan.rules
     .filter((r) => r.prefix.length > ECR_PULL_THROUGH_PREFIX_MAX)
     .map((r) => ({
-      propertyPath: "upstreamCredentialArns",
-      reason: `pull-through prefix "${r.prefix}" is ${r.prefix.length} characters, ECR allows ${ECR_PULL_THROUGH_PREFIX_MAX} (use a shorter kit name, or leave the ${r.upstream} credentials out to mirror those images)`,
+      path: "upstreamCredentialArns",
+      message: `pull-through prefix "${r.prefix}" is ${r.prefix.length} characters, ECR allows ${ECR_PULL_THROUGH_PREFIX_MAX} (use a shorter kit name, or leave the ${r.upstream} credentials out to mirror those images)`,
     }));
 }
 
 /** Problems of credential ARNs: Secrets Manager secrets named `ecr-pullthroughcache/...` in the registry's region. */
-export function credentialArnProblems(arns: Partial<Record<string, string>>, region: string): ArgProblem[] {
-  const out: ArgProblem[] = [];
+export function credentialArnProblems(arns: Partial<Record<string, string>>, region: string): Problem[] {
+  const out: Problem[] = [];
   for (const [upstream, arn] of Object.entries(arns)) {
     const path = `upstreamCredentialArns.${upstream}`;
     if (!(CREDENTIALED_UPSTREAMS as readonly string[]).includes(upstream)) {
-      out.push({ propertyPath: path, reason: `"${upstream}" needs no credentials or is not an ECR pull-through upstream (use one of ${CREDENTIALED_UPSTREAMS.join(", ")})` });
+      out.push({ path: path, message: `"${upstream}" needs no credentials or is not an ECR pull-through upstream (use one of ${CREDENTIALED_UPSTREAMS.join(", ")})` });
       continue;
     }
     const m = /^arn:aws(?:-[a-z-]+)?:secretsmanager:([a-z0-9-]+):\d{12}:secret:(.+)$/.exec(arn ?? "");
-    if (!m) out.push({ propertyPath: path, reason: `"${arn}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>)` });
-    else if (!m[2].startsWith("ecr-pullthroughcache/")) out.push({ propertyPath: path, reason: `secret "${m[2]}" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)` });
-    else if (m[1] !== region) out.push({ propertyPath: path, reason: `secret is in ${m[1]}, the registry in ${region} (ECR needs the secret in the registry's region)` });
+    if (!m) out.push({ path: path, message: `"${arn}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>)` });
+    else if (!m[2].startsWith("ecr-pullthroughcache/")) out.push({ path: path, message: `secret "${m[2]}" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)` });
+    else if (m[1] !== region) out.push({ path: path, message: `secret is in ${m[1]}, the registry in ${region} (ECR needs the secret in the registry's region)` });
   }
   return out;
 }

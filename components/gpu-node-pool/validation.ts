@@ -1,1 +1,0 @@
-export { isKnown, outputProblems, throwIfProblems, validatedName, type ArgProblem } from "../validation";

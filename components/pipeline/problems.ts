@@ -1,1 +1,0 @@
-export { throwIfProblems, type ArgProblem } from "../validation";
