@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import type { ArtifactStoreContract } from "../artifact-registry/contract";
 import type { GpuPoolContract } from "../gpu-node-pool/contract";
 import { renderMermaid } from "../../pipelines/mermaid";
-import { PipelineRenderError } from "../../pipelines/render/kubernetes";
+import { PipelineRenderError } from "../../pipelines/render/shared";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { sizePipeline, type Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
