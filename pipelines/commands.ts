@@ -1,3 +1,4 @@
+import { ENV } from "./contract";
 import type { Placement } from "./sizing";
 import type { FineTuningPipelineSpec, ValueKind } from "./spec";
 
@@ -228,7 +229,7 @@ export function evaluationSteps(spec: FineTuningPipelineSpec, io: EvaluationIO):
 
 /** An argv element read from the environment by the step runner at run time (e.g. SageMaker's execution id). */
 export interface EnvArg {
-  /** Environment variable name; the step fails with exit 2 when it is unset or empty. */
+  /** Environment variable name; the step fails with the bad-input exit code when it is unset or empty. */
   env: string;
 }
 /** An argv element: a literal, or an {@link EnvArg}. */
@@ -283,10 +284,10 @@ export interface CheckedParameter {
 
 /** Environment variable the check step reads a parameter from. */
 export function parameterEnvName(name: string): string {
-  return `FTKIT_PARAM_${name.toUpperCase().replace(/-/g, "_")}`;
+  return `${ENV.parameterPrefix}${name.toUpperCase().replace(/-/g, "_")}`;
 }
 
-/** The run-time check of workflow parameters (exit 2 listing every invalid one). */
+/** The run-time check of workflow parameters (exit `EXIT_CODES.badInput` listing every invalid one). */
 export function parameterCheckCommand(scripts: string, params: CheckedParameter[]): string[] {
   return [...py(scripts, "ftkit_run.py"), "check", ...params.map((p) => `${parameterEnvName(p.name)}=${p.kind}`)];
 }

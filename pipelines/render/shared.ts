@@ -4,6 +4,7 @@ import { sizePipeline, type Placement, type SizingResult } from "../sizing";
 import type { FineTuningPipelineSpec } from "../spec";
 import { renderSizingRecord, renderThresholds, renderTrainerConfig, tokensPerStep, type TrainerPaths } from "../trainer-config";
 import { validatePipelineAgainstPool } from "../validate";
+import { ENV } from "../contract";
 
 /**
  * What the Kubernetes and SageMaker renderers share: the fit check and sizing, the config files both publish
@@ -54,9 +55,9 @@ export interface PlainEnvVar {
  */
 export function trainerRuntimeEnv<E = PlainEnvVar>(spec: FineTuningPipelineSpec, placement: Placement, nodeRank: E[] = []): (PlainEnvVar | E)[] {
   return [
-    { name: "FTKIT_NODES", value: String(placement.nodes) },
+    { name: ENV.nodes, value: String(placement.nodes) },
     ...nodeRank,
-    { name: "FTKIT_CHECKPOINT_INTERVAL_SECONDS", value: String(spec.checkpointing.intervalMinutes * 60) },
-    { name: "FTKIT_TOKENS_PER_STEP", value: String(tokensPerStep(spec, placement)) },
+    { name: ENV.checkpointIntervalSeconds, value: String(spec.checkpointing.intervalMinutes * 60) },
+    { name: ENV.tokensPerStep, value: String(tokensPerStep(spec, placement)) },
   ];
 }

@@ -283,7 +283,7 @@ describe("schedules", () => {
     expect(monitor.spec.schedules).toEqual(["0 */6 * * *"]);
     const probe = monitor.spec.workflowSpec.templates[0].container;
     expect(probe.command).toEqual(["python3", "/scripts/evaluate.py", "probe", "--eval-file", "s3://finetune/registry/support-assistant/probe.jsonl", "--endpoint", "http://support-assistant-serving.finetune.svc:8000/v1", "--model", "support-assistant", "--metrics", "chrf,exact_match", "--limit", "50", "--min-score", "0.4", "--max-latency", "8", "--out", "s3://finetune/runs/support-assistant/monitoring/{{workflow.name}}/probe.json"]);
-    expect(probe.env).toContainEqual({ name: "FINETUNE_PUSHGATEWAY_URL", value: "http://prometheus-pushgateway.monitoring.svc:9091" });
+    expect(probe.env).toContainEqual({ name: "FTKIT_PUSHGATEWAY_URL", value: "http://prometheus-pushgateway.monitoring.svc:9091" });
     expect(probe.env.map((e: Obj) => e.name)).not.toContain("PUSHGATEWAY_URL");
     expect(renders.get("document-classifier")!.cronWorkflows.map((c) => c.metadata.name)).toEqual(["doc-classifier-monitor"]);
   });

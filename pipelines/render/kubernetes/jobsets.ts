@@ -3,6 +3,7 @@ import { servingGpus } from "../../sizing";
 import { trainerRuntimeEnv } from "../shared";
 import { ARGO_RUN_ID, pipelineLabels, REVISION_PARAMETER, SCRIPTS, SERVING_PORT, type Ctx, type KubernetesPipelineInput, type Manifest } from "./context";
 import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, gpuResources, helperContainer, hubTokenEnv, mounts, podAnnotations, podIdentity, toolsInit, vllmResources, volumes } from "./pods";
+import { ENV, EXIT_CODES } from "../../contract";
 
 /**
  * The JobSets the workflow creates for the GPU stages (training, evaluation), admitted by Kueue. Rendered once
@@ -11,8 +12,8 @@ import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, gpuResources,
 
 const JOBSET_API = "jobset.x-k8s.io/v1alpha2";
 const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
-/** Exit code of train_launcher.py for inputs a retry cannot fix. */
-export const NON_RETRIABLE_EXIT_CODE = 42;
+/** Exit code of the stage scripts for inputs a retry cannot fix (ftkit_contract.json `exitCodes.badInput`). */
+export const NON_RETRIABLE_EXIT_CODE = EXIT_CODES.badInput;
 
 /** The training and evaluation JobSets of one run. */
 export interface PipelineJobSets {
@@ -44,7 +45,7 @@ function trainingJobSet(c: Ctx): Manifest {
   const env = [
     ...c.env,
     ...hubTokenEnv(spec),
-    ...trainerRuntimeEnv(spec, p, [{ name: "FTKIT_NODE_RANK", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]),
+    ...trainerRuntimeEnv(spec, p, [{ name: ENV.nodeRank, valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]),
     { name: "NCCL_DEBUG", value: "WARN" },
     { name: "TORCH_NCCL_ASYNC_ERROR_HANDLING", value: "1" },
   ];
@@ -61,7 +62,7 @@ function trainingJobSet(c: Ctx): Manifest {
           name: "checkpoint-sync",
           image: c.images.trainer,
           restartPolicy: "Always",
-          command: checkpointSyncCommand(spec, p, SCRIPTS, l.checkpoints, "$(FTKIT_NODE_RANK)"),
+          command: checkpointSyncCommand(spec, p, SCRIPTS, l.checkpoints, `$(${ENV.nodeRank})`),
           env,
           envFrom: c.envFrom,
           volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp],
@@ -158,7 +159,7 @@ function evaluationJobSet(c: Ctx): Manifest {
     nodes: 1,
     indexed: false,
     activeDeadlineSeconds: 12 * 3600,
-    failOnExit: { containerName: "evaluator", codes: [2] },
+    failOnExit: { containerName: "evaluator", codes: [NON_RETRIABLE_EXIT_CODE] },
     pod,
   });
 }

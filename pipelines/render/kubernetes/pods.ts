@@ -5,6 +5,7 @@ import { LOCAL } from "../../commands";
 import { hubTokenSecretOf, type FineTuningPipelineSpec } from "../../spec";
 import { pipelineMetricsEnv } from "../metrics-env";
 import { SCRIPTS, CONFIG, type Ctx, type EnvVar, type KubernetesPipelineInput, type PipelineObjectNames, type stageImages } from "./context";
+import { ENV } from "../../contract";
 
 /**
  * The pod and container preamble every kit pod shares: security contexts (Pod Security Standards restricted),
@@ -21,8 +22,8 @@ export const READ_ONLY_SECURITY_CONTEXT = { ...CONTAINER_SECURITY_CONTEXT, readO
 /** rclone configuration of the `store` remote from the artifact-store contract (env_auth: IRSA, Workload Identity or keys). */
 export function storeEnv(store: ArtifactStoreContract): { env: EnvVar[]; envFrom: unknown[] } {
   const env: EnvVar[] = [
-    { name: "FTKIT_RCLONE", value: "/tools/rclone" },
-    { name: "FTKIT_RCLONE_REMOTE", value: "store" },
+    { name: ENV.rclone, value: "/tools/rclone" },
+    { name: ENV.rcloneRemote, value: "store" },
     { name: "RCLONE_CONFIG", value: "/tmp/rclone.conf" },
   ];
   if (store.scheme === "gs") {

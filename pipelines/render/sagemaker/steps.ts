@@ -8,6 +8,7 @@ import type { FineTuningPipelineSpec } from "../../spec";
 import { pipelineMetricsEnv } from "../metrics-env";
 import { trainerRuntimeEnv, type SizedPipeline } from "../shared";
 import { argvTokens, EXEC_ID, joinTokens, REV_TOKEN, type Value } from "./values";
+import { CHECKPOINT_MARKERS, ENV } from "../../contract";
 
 /**
  * The SageMaker step builders, one function per step kind (Processing stages, Training, the gate Condition with
@@ -108,7 +109,7 @@ function processing(c: StepContext, o: ProcessingStep): Step {
       ProcessingOutputConfig: { Outputs: o.outputs, ...kmsKey(c, "KmsKeyId") },
       NetworkConfig: networkConfig(c, o.isolated ?? true),
       StoppingCondition: { MaxRuntimeInSeconds: o.maxRuntime ?? 4 * 3600 },
-      Environment: { PYTHONPATH: CODE, PYTHONUNBUFFERED: "1", HOME: "/tmp", FTKIT_PIPELINE: c.spec.name, ...(o.env ?? {}) },
+      Environment: { PYTHONPATH: CODE, PYTHONUNBUFFERED: "1", HOME: "/tmp", [ENV.pipeline]: c.spec.name, ...(o.env ?? {}) },
       Tags: c.tags,
     },
   };
@@ -175,7 +176,7 @@ export function trainingStep(c: StepContext): Step {
     rendered: "/tmp/trainer.json",
     checkpoints: TRAINING.checkpoints,
     // SageMaker syncs /opt/ml/checkpoints itself: the launcher resumes from the trainer's local markers.
-    marker: ".saved-node-",
+    marker: CHECKPOINT_MARKERS.local,
     outputDir: TRAINING.checkpoints,
     finalOutput: TRAINING.model,
     fetch: [],
@@ -249,7 +250,7 @@ export function evaluationStep(c: StepContext): Step {
 function registerVersionStep(c: StepContext): Step {
   const { spec, layout: l } = c;
   const registryLocal = `${ML}/registry`;
-  const version = { env: "FTKIT_RUN_ID" };
+  const version = { env: ENV.runId };
   return processing(c, {
     name: "RegisterVersion",
     description: "6. Deployment: record the version and its metrics in the registry, promote it",
@@ -268,7 +269,7 @@ function registerVersionStep(c: StepContext): Step {
       s3In("registry", l.deployedPointer, `${ML}/input/registry`),
     ],
     outputs: [s3Out("registry", registryLocal, l.registryModel)],
-    env: { FTKIT_RUN_ID: EXEC_ID },
+    env: { [ENV.runId]: EXEC_ID },
   });
 }
 
