@@ -1,3 +1,4 @@
+import { ENV } from "./contract";
 import type { Placement } from "./sizing";
 import type { FineTuningPipelineSpec, ValueKind } from "./spec";
 
@@ -73,19 +74,24 @@ export interface TrainIO {
   checkpoints: string;
   finalOutput?: string;
   fetch: [uri: string, dir: string][];
-  /** Checkpoint completion marker prefix (SageMaker reads the trainer's local markers). */
+  /** Checkpoint completion marker prefix (SageMaker reads the trainer's local markers). @default - the launcher's default (the sync's remote marker) */
   marker?: string;
+  /** Where the launcher writes the final trainer config. @default LOCAL.rendered */
+  rendered?: string;
   outputDir?: string;
   leader?: string;
   runId: string;
 }
 
-export function trainCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, io: TrainIO): string[] {
+/**
+ * train_launcher.py's arguments (after the script): SageMaker passes them as the `ftkit_argv` hyper-parameter and
+ * sagemaker_entry.py prefixes the script and the node rank; {@link trainCommand} runs them directly.
+ */
+export function trainLauncherArgs(spec: FineTuningPipelineSpec, placement: Placement, io: TrainIO): string[] {
   const trainer = spec.stages.training.command ?? torchrunCommand(placement, io.leader, io.runId);
   return [
-    ...py(scripts, "train_launcher.py"),
     "--config", io.config,
-    "--rendered", LOCAL.rendered,
+    "--rendered", io.rendered ?? LOCAL.rendered,
     "--checkpoints", io.checkpoints,
     ...(io.marker ? ["--marker", io.marker] : []),
     "--output-dir", io.outputDir ?? LOCAL.output,
@@ -97,7 +103,12 @@ export function trainCommand(spec: FineTuningPipelineSpec, placement: Placement,
   ];
 }
 
-export function checkpointSyncCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, checkpoints: string): string[] {
+export function trainCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, io: TrainIO): string[] {
+  return [...py(scripts, "train_launcher.py"), ...trainLauncherArgs(spec, placement, io)];
+}
+
+/** The checkpoint-sync sidecar; `nodeRank` is an argv element (e.g. `$(FTKIT_NODE_RANK)`, expanded by the kubelet). */
+export function checkpointSyncCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, checkpoints: string, nodeRank?: string): string[] {
   return [
     ...py(scripts, "checkpoints.py"), "sync",
     "--checkpoints", checkpoints,
@@ -105,7 +116,58 @@ export function checkpointSyncCommand(spec: FineTuningPipelineSpec, placement: P
     "--nodes", String(placement.nodes),
     "--keep", String(spec.checkpointing.keepLast),
     "--interval", "30",
+    ...(nodeRank === undefined ? [] : ["--node-rank", nodeRank]),
   ];
+}
+
+/** ftkit_store.py fetch: each (URI, directory) pair downloaded, failing when a URI is empty. */
+export function storeFetchCommand(scripts: string, pairs: [uri: string, dir: string][]): string[] {
+  return [...py(scripts, "ftkit_store.py"), "fetch", ...pairs.flat()];
+}
+
+/** ftkit_store.py put: uploads a directory. */
+export function storePutCommand(scripts: string, dir: string, uri: string): string[] {
+  return [...py(scripts, "ftkit_store.py"), "put", dir, uri];
+}
+
+/** What a registered version records about where it came from (`run`: the platform's run id, where it is a literal). */
+export function provenance(spec: FineTuningPipelineSpec, run?: string): string {
+  return JSON.stringify({ pipeline: spec.name, baseModel: spec.baseModel.id, method: spec.method.type, ...(run === undefined ? {} : { run }) });
+}
+
+export interface RegisterIO<V extends RunArg> {
+  registry: string;
+  version: V;
+  source: string;
+  evaluation: string;
+  probe: string;
+  /** The run id recorded in the provenance. @default - none recorded */
+  run?: string;
+}
+
+/** register_model.py register: records the version, its metrics and provenance in the registry. */
+export function registerCommand<V extends RunArg>(spec: FineTuningPipelineSpec, scripts: string, io: RegisterIO<V>): (string | V)[] {
+  return [...py(scripts, "register_model.py"), "register", "--registry", io.registry, "--version", io.version, "--source", io.source, "--evaluation", io.evaluation, "--probe", io.probe, "--provenance", provenance(spec, io.run)];
+}
+
+/** register_model.py promote: points deployed.json at the version. */
+export function promoteCommand<V extends RunArg>(scripts: string, registry: string, version: V): (string | V)[] {
+  return [...py(scripts, "register_model.py"), "promote", "--registry", registry, "--version", version];
+}
+
+/** register_model.py rollback: restores the previous deployed version. */
+export function rollbackCommand(scripts: string, registry: string): string[] {
+  return [...py(scripts, "register_model.py"), "rollback", "--registry", registry];
+}
+
+/** register_model.py fetch: downloads the deployed version and points `<dest>/active` at it. */
+export function registryFetchCommand(scripts: string, registry: string, dest: string): string[] {
+  return [...py(scripts, "register_model.py"), "fetch", "--registry", registry, "--dest", dest];
+}
+
+/** evaluate.py wait-version: waits until the endpoint serves `version`. */
+export function waitVersionCommand(spec: FineTuningPipelineSpec, scripts: string, io: { endpoint: string; version: string; timeoutSeconds: number }): string[] {
+  return [...py(scripts, "evaluate.py"), "wait-version", "--endpoint", io.endpoint, "--model", servedName(spec), "--version", io.version, "--timeout", String(io.timeoutSeconds)];
 }
 
 /** Name the candidate adapter/model is served under during evaluation, and in production. */
@@ -167,7 +229,7 @@ export function evaluationSteps(spec: FineTuningPipelineSpec, io: EvaluationIO):
 
 /** An argv element read from the environment by the step runner at run time (e.g. SageMaker's execution id). */
 export interface EnvArg {
-  /** Environment variable name; the step fails with exit 2 when it is unset or empty. */
+  /** Environment variable name; the step fails with the bad-input exit code when it is unset or empty. */
   env: string;
 }
 /** An argv element: a literal, or an {@link EnvArg}. */
@@ -222,10 +284,10 @@ export interface CheckedParameter {
 
 /** Environment variable the check step reads a parameter from. */
 export function parameterEnvName(name: string): string {
-  return `FTKIT_PARAM_${name.toUpperCase().replace(/-/g, "_")}`;
+  return `${ENV.parameterPrefix}${name.toUpperCase().replace(/-/g, "_")}`;
 }
 
-/** The run-time check of workflow parameters (exit 2 listing every invalid one). */
+/** The run-time check of workflow parameters (exit `EXIT_CODES.badInput` listing every invalid one). */
 export function parameterCheckCommand(scripts: string, params: CheckedParameter[]): string[] {
   return [...py(scripts, "ftkit_run.py"), "check", ...params.map((p) => `${parameterEnvName(p.name)}=${p.kind}`)];
 }

@@ -1,6 +1,6 @@
 import { SAGEMAKER_CLOUDWATCH } from "./cloudwatch-facts";
 import { AlertThresholds, durationSeconds } from "./thresholds";
-import { SAGEMAKER_METRIC_NAMES, TRAINING_LOG_PREFIX } from "../../core/training-metrics";
+import { SAGEMAKER_METRIC_NAMES, TRAINING_LOG_PREFIX } from "../../pipelines/training-metrics";
 
 /**
  * Pure renderers for the AWS side: the CloudWatch dashboard body, the alarm definitions, the EventBridge

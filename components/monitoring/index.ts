@@ -27,5 +27,5 @@ export {
   TRAINING_LOG_PREFIX,
   SAGEMAKER_METRIC_NAMES,
   TRAINING_METRICS_ENV,
-} from "../../core/training-metrics";
-export type { SageMakerMetricDefinition, TrainingLogValues } from "../../core/training-metrics";
+} from "../../pipelines/training-metrics";
+export type { SageMakerMetricDefinition, TrainingLogValues } from "../../pipelines/training-metrics";

@@ -5,13 +5,13 @@ import type { DriverStackContract } from "../../core/contracts/driver-stack";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderMermaid } from "../../pipelines/mermaid";
-import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender, type Manifest } from "../../pipelines/render/kubernetes";
+import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
 import { isKnown } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
-import { DNS_LABEL } from "../../core/kubernetes";
+import { DNS_LABEL, type K8sObject } from "../../core/kubernetes";
 
 /**
  * A workload identity for the pipeline's ServiceAccount (e.g. `EksPipelineIdentity.identity`): the annotations
@@ -132,7 +132,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     this.mermaid = renderMermaid(spec);
     this.submitCommand = `argo submit --from workflowtemplate/${r.names.workflowTemplate} -n ${args.namespace}`;
 
-    const child = (m: Manifest, dependsOn: pulumi.Resource[] = []): pulumi.CustomResource => {
+    const child = (m: K8sObject, dependsOn: pulumi.Resource[] = []): pulumi.CustomResource => {
       const resourceName = `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`;
       const o: pulumi.CustomResourceOptions = { parent: this, dependsOn };
       const Kind = KINDS[`${m.apiVersion}/${m.kind}`];

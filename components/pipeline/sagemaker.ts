@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { renderMermaid } from "../../pipelines/mermaid";
-import { PipelineRenderError } from "../../pipelines/render/kubernetes";
+import { PipelineRenderError } from "../../pipelines/render/shared";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { sizePipeline, type Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** File names of the stage scripts the kit ships (pipelines/scripts), all python3 standard library. */
+/** File names of the stage scripts the kit ships (pipelines/scripts), all python3 standard library, and the constants file they read. */
 export const STAGE_SCRIPTS = [
   "ftkit_store.py",
   "ftkit_run.py",
@@ -15,6 +15,7 @@ export const STAGE_SCRIPTS = [
   "evaluate.py",
   "register_model.py",
   "push_metrics.py",
+  "ftkit_contract.json",
 ] as const;
 
 /** The scripts directory, found from this file upwards (works from the sources and from dist/). */

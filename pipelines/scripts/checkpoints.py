@@ -27,12 +27,12 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from ftkit_store import Store, join, run_main
+from ftkit_store import MARKERS, Store, join, run_main
 
 STAGE = "checkpoints"
 CKPT = re.compile(r"^checkpoint-(\d+)$")
-REMOTE_MARKER = ".complete-node-"
-LOCAL_MARKER = ".saved-node-"
+REMOTE_MARKER = MARKERS["remote"]
+LOCAL_MARKER = MARKERS["local"]
 
 
 def log(msg: str) -> None:
@@ -147,7 +147,7 @@ class Syncer:
 
 
 def metrics_pusher() -> Callable[[float], None] | None:
-    """POSTs the last-checkpoint time into the run's training group (FINETUNE_PUSHGATEWAY_URL/_JOB, pipeline,
+    """POSTs the last-checkpoint time into the run's training group (FTKIT_PUSHGATEWAY_URL/_JOB, pipeline,
     run_id), so the trainer's DELETE at the end of training removes it with the rest of the run's series."""
     from push_metrics import metric_name, settings, try_push  # noqa: PLC0415 (only the sync sidecar pushes)
 

@@ -264,7 +264,7 @@ def write_json(store: Store, uri: str, data: Json) -> None:
 
 
 def push_eval(metrics: Json, result: Json, suite_label: str | None = None) -> None:
-    """PUTs scores and the gate flag to the Pushgateway (FINETUNE_PUSHGATEWAY_URL) under job finetune-evaluation
+    """PUTs scores and the gate flag to the Pushgateway (FTKIT_PUSHGATEWAY_URL) under job finetune-evaluation
     (or finetune-probe) and the run's pipeline/run_id grouping; metric names from FTKIT_METRIC_*."""
     from push_metrics import Sample, grouping_path, metric_name, settings, try_push  # noqa: PLC0415
 

@@ -14,7 +14,7 @@ No value is ever parsed by a shell: what the spec or a parameter holds stays one
 ``check NAME=KIND ...``: each environment variable NAME (``FTKIT_PARAM_<PARAMETER>``) must hold a valid KIND (``ftkit_store.PATTERNS``:
 revision, object-uri, hub-id, lm-eval-task). Argo substitutes ``{{workflow.parameters.*}}`` textually into
 every template, including the JobSet manifests it creates, so the workflow's first step runs this check with
-the parameters in its environment (env values are never parsed) and every other step depends on it. Exit 2 (bad
+the parameters in its environment (env values are never parsed) and every other step depends on it. Exit ``BAD_INPUT`` (bad
 input, not retried) listing every invalid parameter.
 """
 from __future__ import annotations
@@ -28,10 +28,10 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
-from ftkit_store import BAD_INPUT, OK, PATTERNS, USAGE, fail, problem, run_main
+from ftkit_store import BAD_INPUT, ENV, OK, PATTERNS, USAGE, fail, problem, run_main
 
 STAGE = "ftkit-run"
-PARAM_ENV_PREFIX = "FTKIT_PARAM_"
+PARAM_ENV_PREFIX = ENV["parameterPrefix"]
 USAGE_TEXT = "usage: ftkit_run.py steps JSON | check NAME=KIND [NAME=KIND]...\n"
 
 

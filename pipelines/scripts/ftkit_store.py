@@ -26,17 +26,28 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, NoReturn, cast
 
-# Exit codes shared by every stage script.
-OK = 0
+
+def _load_contract() -> dict[str, dict[str, Any]]:
+    """The constants shared with the renderers (ftkit_contract.json beside this file; pipelines/contract.ts reads the same file)."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "ftkit_contract.json"), encoding="utf-8") as f:
+        return cast("dict[str, dict[str, Any]]", json.load(f))
+
+
+CONTRACT = _load_contract()
+#: Environment variable names (and name prefixes) the renderers give the containers, by contract key.
+ENV: dict[str, str] = {str(k): str(v) for k, v in CONTRACT["env"].items()}
+#: Checkpoint completion markers: ``local`` (the trainer plugin's, after a save), ``remote`` (the sync's, after upload).
+MARKERS: dict[str, str] = {str(k): str(v) for k, v in CONTRACT["checkpointMarkers"].items()}
+
+# Exit codes shared by every stage script (ftkit_contract.json exitCodes).
+OK = int(CONTRACT["exitCodes"]["ok"])
 #: A failure a retry may cure (the store was unreachable, another promotion held the lock).
-FAILED = 1
-#: Bad input: the run cannot succeed as given (an invalid value, a missing or malformed input). Not retried.
-BAD_INPUT = 2
-#: Unusable training inputs: the trainer container's "do not retry" code, which the JobSet's podFailurePolicy
-#: matches (pipelines/render/kubernetes.ts NON_RETRIABLE_EXIT_CODE; a test holds them equal).
-NO_RETRY = 42
+FAILED = int(CONTRACT["exitCodes"]["failed"])
+#: Bad input: the run cannot succeed as given (an invalid value, a missing or malformed input, unusable training
+#: inputs). Not retried: the JobSets' podFailurePolicy fails at once on it.
+BAD_INPUT = int(CONTRACT["exitCodes"]["badInput"])
 #: A usage error of the script itself (a kit bug): the argv the renderer built does not parse.
-USAGE = 64
+USAGE = int(CONTRACT["exitCodes"]["usage"])
 
 
 class StoreError(RuntimeError):
@@ -80,8 +91,8 @@ class Store:
     """Objects under ``s3://``/``gs://`` (through rclone) or a local directory (``file://`` or a plain path)."""
 
     def __init__(self, rclone: str | None = None, remote: str | None = None) -> None:
-        self.rclone = rclone or os.environ.get("FTKIT_RCLONE", "/tools/rclone")
-        self.remote = remote or os.environ.get("FTKIT_RCLONE_REMOTE", "store")
+        self.rclone = rclone or os.environ.get(ENV["rclone"], "/tools/rclone")
+        self.remote = remote or os.environ.get(ENV["rcloneRemote"], "store")
 
     # -- rclone plumbing -------------------------------------------------------------------------------------
     def _r(self, uri: str) -> str:
@@ -351,7 +362,7 @@ def check_value(stage: str, what: str, kind: str, value: str) -> str:
 
 
 def fail(stage: str, message: str, code: int = BAD_INPUT) -> NoReturn:
-    """Prints ``<stage>: <message>`` to stderr and exits with ``code`` (2: bad input, the run cannot succeed)."""
+    """Prints ``<stage>: <message>`` to stderr and exits with ``code`` (default ``BAD_INPUT``: the run cannot succeed)."""
     sys.stderr.write("%s: %s\n" % (stage, message))
     sys.stderr.flush()
     sys.exit(code)

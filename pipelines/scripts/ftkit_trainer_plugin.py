@@ -5,7 +5,7 @@
    writes ``checkpoint-<step>/.saved-node-<node rank>``, the marker the checkpoint sync uploads on.
  - MetricsCallback: global rank 0's training metrics in monitoring's contract: a ``[finetune-metrics]`` log line
    per log event (SageMaker metric definitions), Pushgateway pushes under the run's group with a ``last_push``
-   heartbeat, and a DELETE of the group when training ends (FINETUNE_* settings, FTKIT_METRIC_* names).
+   heartbeat, and a DELETE of the group when training ends (FTKIT_* settings, FTKIT_METRIC_* names).
 Works without transformers installed (plain classes with the callback method names), which keeps it testable.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import push_metrics
-from ftkit_store import as_object
+from ftkit_store import ENV, MARKERS, as_object
 from push_metrics import Sample
 
 
@@ -54,10 +54,10 @@ class TimeCheckpointCallback(_Base):
     """Asks the trainer to save every ``interval_seconds`` and marks each finished save for the sync."""
 
     def __init__(self, interval_seconds: float | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval: float = interval_seconds if interval_seconds is not None else _env_int("FTKIT_CHECKPOINT_INTERVAL_SECONDS", 600)
+        self.interval: float = interval_seconds if interval_seconds is not None else _env_int(ENV["checkpointIntervalSeconds"], 600)
         self.clock = clock
         self.last = clock()
-        self.node_rank = _env_int("FTKIT_NODE_RANK", _env_int("JOB_COMPLETION_INDEX", 0))
+        self.node_rank = _env_int(ENV["nodeRank"], _env_int("JOB_COMPLETION_INDEX", 0))
         self.local_rank = _env_int("LOCAL_RANK", 0)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:
@@ -71,7 +71,7 @@ class TimeCheckpointCallback(_Base):
             output_dir: str = args.output_dir
             ckpt = os.path.join(output_dir, "checkpoint-%d" % state.global_step)
             if os.path.isdir(ckpt):
-                with open(os.path.join(ckpt, ".saved-node-%d" % self.node_rank), "w") as f:
+                with open(os.path.join(ckpt, "%s%d" % (MARKERS["local"], self.node_rank)), "w") as f:
                     f.write(str(int(time.time())))
         return control
 
@@ -94,14 +94,14 @@ def _finite(value: object) -> bool:
 
 
 class MetricsCallback(_Base):
-    """Global rank 0's training metrics, as monitoring's contract (core/training-metrics.ts) reads them.
+    """Global rank 0's training metrics, as monitoring's contract (pipelines/training-metrics.ts) reads them.
 
     Every log event: one ``[finetune-metrics] key=value ...`` line on stdout (SageMaker's metric definitions parse
     it: step, loss with ``loss_is_finite``, validation loss, tokens/s, checkpoint age, seconds since the last
     optimizer step, resumes) and, in ``pushgateway`` mode, a POST of step, loss (NaN/Inf as such), validation
     loss, tokens/s, resumes and ``last_push`` to the run's group (``job/<job>/pipeline/<p>/run_id/<r>``).
     A heartbeat thread re-pushes only ``last_push`` (``log`` mode: prints progress and checkpoint age) every
-    FINETUNE_METRICS_HEARTBEAT_SECONDS, so a hung loop shows as "step unchanged" and a dead process as
+    FTKIT_METRICS_HEARTBEAT_SECONDS, so a hung loop shows as "step unchanged" and a dead process as
     "push stale". ``close()`` (end of training, or interpreter exit) stops the heartbeat and DELETEs the group,
     so a finished run never looks stalled; a killed trainer (SIGKILL, preemption) leaves it for the stall alert.
     Metric names and log keys come from the rendered environment (FTKIT_METRIC_*, FTKIT_METRICS_LOG_KEYS).
@@ -121,18 +121,18 @@ class MetricsCallback(_Base):
             ("step", "STEP"), ("loss", "LOSS"), ("eval_loss", "VALIDATION_LOSS"), ("tps", "TOKENS_PER_SECOND"),
             ("last_push", "LAST_PUSH"), ("resumes", "RESUMES"))}
         try:
-            keys = json.loads(env.get("FTKIT_METRICS_LOG_KEYS", "{}"))
+            keys = json.loads(env.get(ENV["metricsLogKeys"], "{}"))
         except ValueError:
             keys = {}
         self.log_keys: dict[str, str] = {k: str(v) for k, v in as_object(keys).items()}
-        self.log_prefix = env.get("FTKIT_METRICS_LOG_PREFIX", "")
+        self.log_prefix = env.get(ENV["metricsLogPrefix"], "")
         missing = sorted([k for k, v in self.names.items() if not v] + ([] if self.log_keys and self.log_prefix else ["log keys"]))
         if missing:
             sys.stderr.write("training: metric names not rendered for %s (FTKIT_METRIC_*, FTKIT_METRICS_LOG_*): those are not reported\n" % ", ".join(missing))
         self.clock = clock
         self.out = out or sys.stdout
-        self.tokens_per_step = _env_int("FTKIT_TOKENS_PER_STEP", 0)
-        self.resumes = _env_int("FTKIT_RESUMES", 0)
+        self.tokens_per_step = _env_int(ENV["tokensPerStep"], 0)
+        self.resumes = _env_int(ENV["resumes"], 0)
         self._last_time: float | None = None
         self._last_step: int = 0
         now = clock()
@@ -276,7 +276,7 @@ class FinetuneKitPlugin(_Plugin):
         return None
 
     def add_callbacks_post_trainer(self, cfg: Any, trainer: Any) -> list[Any]:
-        resumed = os.environ.get("FTKIT_RESUMED_FROM")
+        resumed = os.environ.get(ENV["resumedFrom"])
         if resumed:
             sys.stderr.write("training: resumed from %s\n" % resumed)
         return [TimeCheckpointCallback(), MetricsCallback()]

@@ -6,7 +6,7 @@ Reads ``--input`` (a URI or a local file) and writes under ``--output`` (a URI p
   eval.jsonl                                  test rows as {"messages": [...], "prompt": str, "target": str}
   probe.jsonl                                 the first --probe-examples rows of eval.jsonl (monitoring probe)
   stats.json                                  counts, duplicates, lengths, split sizes
-Fails (exit 2, one clear line per problem) on malformed rows and when fewer than --min-examples unique examples
+Fails (exit ``BAD_INPUT``, one clear line per problem) on malformed rows and when fewer than --min-examples unique examples
 remain. Standard library only.
 """
 from __future__ import annotations

@@ -2,7 +2,7 @@
 """Pushes gauges to a Prometheus Pushgateway (text exposition format, HTTP PUT/POST/DELETE), standard library only.
 
 Library: ``push(url, job, grouping, samples)``, ``delete(url, job, grouping)``, ``grouping_path(job, grouping)``
-(the same path as monitoring's ``pushgatewayGroupPath``), ``settings()`` (the FINETUNE_* environment the pipeline
+(the same path as monitoring's ``pushgatewayGroupPath``), ``settings()`` (the FTKIT_* environment the pipeline
 renders from monitoring's ``trainingMetricsEnv``) and ``metric_name(key)`` (metric names from FTKIT_METRIC_*,
 rendered from the contract's TRAINING_METRICS: no name is spelled here). CLI:
   push_metrics.py --url http://pushgateway:9091 --job finetune-training --group pipeline=support --group run_id=r1 \
@@ -22,19 +22,19 @@ import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TypedDict
 
-from ftkit_store import BAD_INPUT, FAILED, OK, fail, run_main
+from ftkit_store import BAD_INPUT, ENV, FAILED, OK, fail, run_main
 
 STAGE = "push_metrics"
 
 _NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 # Environment the pipeline renders (monitoring's TRAINING_METRICS_ENV, plus the run identity the pipeline adds).
-ENV_MODE = "FINETUNE_METRICS_MODE"
-ENV_URL = "FINETUNE_PUSHGATEWAY_URL"
-ENV_JOB = "FINETUNE_PUSHGATEWAY_JOB"
-ENV_HEARTBEAT = "FINETUNE_METRICS_HEARTBEAT_SECONDS"
-ENV_PIPELINE = "FTKIT_PIPELINE"
-ENV_RUN_ID = "FTKIT_RUN_ID"
+ENV_MODE = ENV["metricsMode"]
+ENV_URL = ENV["pushgatewayUrl"]
+ENV_JOB = ENV["pushgatewayJob"]
+ENV_HEARTBEAT = ENV["metricsHeartbeatSeconds"]
+ENV_PIPELINE = ENV["pipeline"]
+ENV_RUN_ID = ENV["runId"]
 
 #: One sample: (metric name, labels, value, type such as "gauge").
 Sample = tuple[str, Mapping[str, str], float, str]
@@ -71,7 +71,7 @@ def settings(environ: Mapping[str, str] | None = None) -> Settings:
 def metric_name(key: str, environ: Mapping[str, str] | None = None) -> str | None:
     """Name of metric ``key`` (e.g. ``LAST_CHECKPOINT``) from ``FTKIT_METRIC_<key>``; None when not rendered."""
     env = os.environ if environ is None else environ
-    return env.get("FTKIT_METRIC_" + key) or None
+    return env.get(ENV["metricNamePrefix"] + key) or None
 
 
 def format_value(value: float) -> str:

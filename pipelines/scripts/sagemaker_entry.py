@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from ftkit_store import as_object, run_main
+from ftkit_store import ENV, as_object, run_main
 
 STAGE = "sagemaker"
 
@@ -30,7 +30,7 @@ def build(hyperparameters: Mapping[str, str], resource_config: Mapping[str, Any]
     current = str(resource_config.get("current_host", hosts[0]))
     rank = hosts.index(current)
     argv = [a.replace("{leader}", hosts[0]) for a in argv]
-    env = dict(env, FTKIT_NODE_RANK=str(rank), JOB_COMPLETION_INDEX=str(rank), PYTHONPATH=code_dir)
+    env = dict(env, **{ENV["nodeRank"]: str(rank)}, JOB_COMPLETION_INDEX=str(rank), PYTHONPATH=code_dir)
     return ["python3", os.path.join(code_dir, "train_launcher.py"), "--node-rank", str(rank), *argv], env
 
 
@@ -42,7 +42,7 @@ def main() -> NoReturn:
             rc = as_object(json.load(f))
     except FileNotFoundError:
         rc = {}
-    code_dir = os.environ.get("FTKIT_CODE_DIR", "/opt/ml/input/data/code")
+    code_dir = os.environ.get(ENV["codeDir"], "/opt/ml/input/data/code")
     cmd, env = build(hps, rc, code_dir)
     sys.stderr.write("sagemaker: %s\n" % " ".join(cmd))
     os.execvpe(cmd[0], cmd, dict(os.environ, **env))

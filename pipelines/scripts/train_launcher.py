@@ -8,7 +8,7 @@ Runs in the trainer container on every node (Kubernetes JobSet pod, SageMaker tr
     ``resume_from_checkpoint`` (JSON, which YAML loaders such as Axolotl's read as YAML),
  4. runs the training command (``{config}`` becomes the rendered file, ``{node_rank}`` this node's rank),
  5. on node 0, uploads the final model/adapter (everything but checkpoint-*) to ``--final-output``.
-Exit codes: the trainer's; 42 when the inputs are unusable (a retry cannot help: the Job's podFailurePolicy
+Exit codes: the trainer's; ``BAD_INPUT`` (ftkit_contract.json) when the inputs are unusable (a retry cannot help: the Job's podFailurePolicy
 fails the JobSet at once instead of burning restarts).
 """
 from __future__ import annotations
@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checkpoints import REMOTE_MARKER, restore
-from ftkit_store import FAILED, NO_RETRY, OK, Store, StoreError, join, run_main
+from ftkit_store import BAD_INPUT, ENV, FAILED, OK, Store, StoreError, join, run_main
 
 STAGE = "training"
-CONFIG_ERROR = NO_RETRY
+CONFIG_ERROR = BAD_INPUT
 
 
 def log(msg: str) -> None:
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--marker", default=REMOTE_MARKER)
     ap.add_argument("--output-dir", required=True)
     ap.add_argument("--final-output", help="URI the final model/adapter is uploaded to (node 0)")
-    ap.add_argument("--nodes", type=int, default=int(os.environ.get("FTKIT_NODES", "1")))
+    ap.add_argument("--nodes", type=int, default=int(os.environ.get(ENV["nodes"], "1")))
     ap.add_argument("--node-rank", type=int, default=int(os.environ.get("JOB_COMPLETION_INDEX", "0")))
     ap.add_argument("--fetch", action="append", default=[], help="URI=LOCAL_DIR to download before training")
     ap.add_argument("--set", action="append", default=[], help="config override key=JSON")
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "://" in args.checkpoints or os.path.isdir(args.checkpoints):
         state = store.read_text(join(args.checkpoints, "resumes.json"))
         resumes = int(json.loads(state).get("resumes", 0)) if state else 0
-    env = dict(os.environ, FTKIT_RESUMED_FROM=resume or "", FTKIT_RESUMES=str(resumes))
+    env = dict(os.environ, **{ENV["resumedFrom"]: resume or "", ENV["resumes"]: str(resumes)})
     code = subprocess.call(cmd, env=env)
     if code != 0:
         log("trainer exited with %d" % code)

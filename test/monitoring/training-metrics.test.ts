@@ -5,7 +5,7 @@ import {
   sageMakerMetricDefinitions,
   trainingLogLine,
   trainingMetricsEnv,
-} from "../../core/training-metrics";
+} from "../../pipelines/training-metrics";
 
 /** What SageMaker does with a definition: the first capture group of the regex, as a float. */
 function extract(line: string): Record<string, number> {
@@ -59,14 +59,14 @@ describe("training metrics", () => {
     expect(pushgatewayGroupPath("chat-sft", "r-42")).toBe("/metrics/job/finetune-training/pipeline/chat-sft/run_id/r-42");
     expect(pushgatewayGroupPath("a/b", "")).toBe("/metrics/job/finetune-training/pipeline@base64/YS9i/run_id@base64/=");
     expect(trainingMetricsEnv({ pushgatewayUrl: "http://pg.monitoring.svc:9091" })).toEqual([
-      { name: "FINETUNE_METRICS_MODE", value: "pushgateway" },
-      { name: "FINETUNE_PUSHGATEWAY_URL", value: "http://pg.monitoring.svc:9091" },
-      { name: "FINETUNE_PUSHGATEWAY_JOB", value: "finetune-training" },
-      { name: "FINETUNE_METRICS_HEARTBEAT_SECONDS", value: "60" },
+      { name: "FTKIT_METRICS_MODE", value: "pushgateway" },
+      { name: "FTKIT_PUSHGATEWAY_URL", value: "http://pg.monitoring.svc:9091" },
+      { name: "FTKIT_PUSHGATEWAY_JOB", value: "finetune-training" },
+      { name: "FTKIT_METRICS_HEARTBEAT_SECONDS", value: "60" },
     ]);
     expect(trainingMetricsEnv({})).toEqual([
-      { name: "FINETUNE_METRICS_MODE", value: "log" },
-      { name: "FINETUNE_METRICS_HEARTBEAT_SECONDS", value: "60" },
+      { name: "FTKIT_METRICS_MODE", value: "log" },
+      { name: "FTKIT_METRICS_HEARTBEAT_SECONDS", value: "60" },
     ]);
   });
 });

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { imageRef, PIPELINE_IMAGES } from "../../core/versions";
 import { renderMermaid } from "../../pipelines/mermaid";
-import { renderKubernetesPipeline, type KubernetesPipelineRender, type Manifest } from "../../pipelines/render/kubernetes";
+import { renderKubernetesPipeline, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import { expectValidManifests } from "../validators/kubernetes";
 import { example, gcsStore, h100Pool, l4Pool, minioStore, prometheusMonitoring, spec } from "./fixtures";
+import { type K8sObject } from "../../core/kubernetes";
 
 type Obj = Record<string, any>;
 const RUN = "support-assistant-x7k2p";
@@ -276,14 +277,14 @@ describe("security and access", () => {
 
 describe("schedules", () => {
   it("a CronWorkflow runs the whole pipeline on schedule and another runs the monitoring probe", () => {
-    const [sched, monitor] = renders.get("support-assistant")!.cronWorkflows as Manifest[] as Obj[];
+    const [sched, monitor] = renders.get("support-assistant")!.cronWorkflows as K8sObject[] as Obj[];
     expect(sched.metadata.name).toBe("support-assistant");
     expect(sched.spec).toMatchObject({ schedules: ["0 3 * * 1"], timezone: "UTC", concurrencyPolicy: "Forbid", workflowSpec: { workflowTemplateRef: { name: "support-assistant" } } });
     expect(monitor.metadata.name).toBe("support-assistant-monitor");
     expect(monitor.spec.schedules).toEqual(["0 */6 * * *"]);
     const probe = monitor.spec.workflowSpec.templates[0].container;
     expect(probe.command).toEqual(["python3", "/scripts/evaluate.py", "probe", "--eval-file", "s3://finetune/registry/support-assistant/probe.jsonl", "--endpoint", "http://support-assistant-serving.finetune.svc:8000/v1", "--model", "support-assistant", "--metrics", "chrf,exact_match", "--limit", "50", "--min-score", "0.4", "--max-latency", "8", "--out", "s3://finetune/runs/support-assistant/monitoring/{{workflow.name}}/probe.json"]);
-    expect(probe.env).toContainEqual({ name: "FINETUNE_PUSHGATEWAY_URL", value: "http://prometheus-pushgateway.monitoring.svc:9091" });
+    expect(probe.env).toContainEqual({ name: "FTKIT_PUSHGATEWAY_URL", value: "http://prometheus-pushgateway.monitoring.svc:9091" });
     expect(probe.env.map((e: Obj) => e.name)).not.toContain("PUSHGATEWAY_URL");
     expect(renders.get("document-classifier")!.cronWorkflows.map((c) => c.metadata.name)).toEqual(["doc-classifier-monitor"]);
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderScrapeConfigs, ScrapeTarget } from "../../components/monitoring/kubernetes-manifests";
 import { SERVING_METRICS_PORT, SERVING_POD_LABELS } from "../../core/kubernetes";
-import { pushgatewayGroupPath, sageMakerMetricDefinitions, TRAINING_METRICS, trainingLogLine, trainingMetricsEnv, type TrainingLogValues } from "../../core/training-metrics";
+import { pushgatewayGroupPath, sageMakerMetricDefinitions, TRAINING_METRICS, TRAINING_METRICS_ENV, trainingLogLine, trainingMetricsEnv, type TrainingLogValues } from "../../pipelines/training-metrics";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
 import { renderKubernetesPipeline, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import { RUN_IDENTITY_ENV } from "../../pipelines/render/metrics-env";
@@ -41,7 +41,7 @@ const processEnv = (env: Env[], extra: Record<string, string> = {}): Record<stri
   PYTHONDONTWRITEBYTECODE: "1",
   ...extra,
 });
-const isMetricsTransportEnv = (name: string) => name.startsWith("FINETUNE_") || name.includes("PUSHGATEWAY") || (Object.values(RUN_IDENTITY_ENV) as string[]).includes(name);
+const isMetricsTransportEnv = (name: string) => (Object.values(TRAINING_METRICS_ENV) as string[]).includes(name) || (Object.values(RUN_IDENTITY_ENV) as string[]).includes(name);
 
 const sageMaker = renderSageMakerPipeline({
   spec: example("support-assistant"),
@@ -190,7 +190,7 @@ describe("Kubernetes: the rendered environment is monitoring's", () => {
     for (const c of [container(train, "trainer"), container(train, "checkpoint-sync"), container(evalPod, "evaluator")]) {
       expect((c.env as Env[]).filter((e) => isMetricsTransportEnv(e.name)), c.name).toEqual(expected);
     }
-    expect(expected.find((e) => e.name === "FINETUNE_PUSHGATEWAY_JOB")?.value).toBe("finetune-training");
+    expect(expected.find((e) => e.name === "FTKIT_PUSHGATEWAY_JOB")?.value).toBe("finetune-training");
     // the old, unread name is gone everywhere
     expect(JSON.stringify(r.objects) + JSON.stringify(r.trainingJobSet)).not.toMatch(/"PUSHGATEWAY_URL"/);
   });
@@ -279,8 +279,8 @@ describe("Pushgateway: the scripts push where monitoring looks, heartbeat, and d
 
   it("trainer: every log step POSTs step + last_push (+ loss, resumes) to the run's group; the heartbeat re-pushes last_push only; exit DELETEs the group", async () => {
     const group = pushgatewayGroupPath("support-assistant", RUN);
-    const env = processEnv(renderedEnv("trainer"), { FINETUNE_METRICS_HEARTBEAT_SECONDS: "0.2", FTKIT_RESUMES: "2" });
-    expect(renderedEnv("trainer").find((e) => e.name === "FINETUNE_METRICS_HEARTBEAT_SECONDS")?.value).toBe("60");
+    const env = processEnv(renderedEnv("trainer"), { FTKIT_METRICS_HEARTBEAT_SECONDS: "0.2", FTKIT_RESUMES: "2" });
+    expect(renderedEnv("trainer").find((e) => e.name === "FTKIT_METRICS_HEARTBEAT_SECONDS")?.value).toBe("60");
     // The training loop logs twice with heartbeats in between, then the process exits WITHOUT on_train_end
     // (an exception in the trainer): the atexit hook must still delete the group.
     const r = await pythonAsync(
@@ -330,7 +330,7 @@ raise SystemExit(3)
   it("trainer: on_train_end stops the heartbeat and DELETEs the group once (no push after it)", async () => {
     const group = pushgatewayGroupPath("support-assistant", RUN);
     const before = at(group).length;
-    const env = processEnv(renderedEnv("trainer"), { FINETUNE_METRICS_HEARTBEAT_SECONDS: "0.1" });
+    const env = processEnv(renderedEnv("trainer"), { FTKIT_METRICS_HEARTBEAT_SECONDS: "0.1" });
     const r = await pythonAsync(
       `
 import time, types, ftkit_trainer_plugin as p

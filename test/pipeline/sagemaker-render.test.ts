@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sageMakerMetricDefinitions } from "../../core/training-metrics";
+import { sageMakerMetricDefinitions } from "../../pipelines/training-metrics";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { validateSageMakerDefinition } from "../validators/sagemaker";
 import { awsStore, example, SAGEMAKER_POOLS, spec } from "./fixtures";

@@ -7,7 +7,10 @@ import { promisify } from "util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
 import { pipelineMetricsEnv } from "../../pipelines/render/metrics-env";
+import { CHECKPOINT_MARKERS, EXIT_CODES } from "../../pipelines/contract";
 import { NON_RETRIABLE_EXIT_CODE } from "../../pipelines/render/kubernetes";
+
+const BAD_INPUT = EXIT_CODES.badInput;
 
 /**
  * The stage scripts the kit ships, RUN with python3 on data generated here, success and failure paths.
@@ -70,7 +73,7 @@ describe("prepare_dataset.py (data-prep)", () => {
     const dir = tmp("dp-few");
     writeJsonl(path.join(dir, "raw.jsonl"), [...Array.from({ length: 40 }, (_, i) => ({ instruction: `Classify doc ${i}`, output: '{"type":"invoice"}' })), { instruction: "Classify doc 1", output: '{"type":"invoice"}' }]);
     const r = run("prepare_dataset.py", ["--input", path.join(dir, "raw.jsonl"), "--format", "instruction", "--output", path.join(dir, "out"), "--min-examples", "1000"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(BAD_INPUT);
     expect(r.stderr.trim()).toBe("data-prep: only 40 unique examples (41 rows, 1 duplicates removed), fewer than the minimum 1000 (add examples, or lower dataset.minExamples: fewer than ~1,000 examples tends to overfit)");
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
   });
@@ -79,7 +82,7 @@ describe("prepare_dataset.py (data-prep)", () => {
     const dir = tmp("dp-bad");
     writeJsonl(path.join(dir, "raw.jsonl"), [chatRow(1), "{not json", { messages: [{ role: "user", content: "hi" }] }, { messages: [{ role: "robot", content: "beep" }, { role: "assistant", content: "x" }] }, { prompt: "p" }, chatRow(2)]);
     const r = run("prepare_dataset.py", ["--input", path.join(dir, "raw.jsonl"), "--format", "chat", "--output", path.join(dir, "out"), "--min-examples", "1"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(BAD_INPUT);
     expect(r.stderr.trim().split("\n")).toEqual([
       "data-prep: 4 malformed rows in the chat dataset (fix or remove them):",
       "  raw.jsonl line 2: not valid JSON (Expecting property name enclosed in double quotes)",
@@ -97,7 +100,7 @@ describe("prepare_dataset.py (data-prep)", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readJson(path.join(dir, "out", "stats.json")).splits).toEqual({ train: 45, validation: 5, test: 7 });
     const missing = run("prepare_dataset.py", ["--input", path.join(dir, "nope.jsonl"), "--format", "chat", "--output", path.join(dir, "o2")]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(BAD_INPUT);
     expect(missing.stderr).toContain(`data-prep: ${path.join(dir, "nope.jsonl")} does not exist (upload the dataset there, or fix dataset.uri)`);
   });
 });
@@ -108,7 +111,7 @@ function localCheckpoint(outputDir: string, step: number, node: number, saved = 
   fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(path.join(d, `shard-node${node}.safetensors`), `weights ${step}`);
   if (node === 0) fs.writeFileSync(path.join(d, "trainer_state.json"), JSON.stringify({ global_step: step }));
-  if (saved) fs.writeFileSync(path.join(d, `.saved-node-${node}`), "1");
+  if (saved) fs.writeFileSync(path.join(d, `${CHECKPOINT_MARKERS.local}${node}`), "1");
 }
 
 describe("checkpoints.py (find newest, resume, sync)", () => {
@@ -201,15 +204,15 @@ describe("train_launcher.py (training: fetch, resume, render config, train)", ()
     expect(fs.readFileSync(path.join(store, "training", "rank.txt"), "utf8")).toBe("0");
   });
 
-  it("exits 42 (no retry) when the trainer config is missing or inputs are absent, and passes the trainer's failure through", () => {
+  it("exits the bad-input code (no retry) when the trainer config is missing or inputs are absent, and passes the trainer's failure through", () => {
     const { dir, store } = setup("tl-bad");
     const noConfig = run("train_launcher.py", ["--config", path.join(store, "nope.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "true"]);
     expect([noConfig.code, noConfig.stderr.trim().split("\n").at(-1)]).toEqual([42, `training: trainer config ${path.join(store, "nope.json")} not found (run training-setup first)`]);
     const noInput = run("train_launcher.py", ["--config", path.join(store, "setup", "trainer.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--fetch", `${path.join(store, "missing")}=${path.join(dir, "m")}`, "--", "true"]);
-    expect(noInput.code).toBe(42);
+    expect(noInput.code).toBe(BAD_INPUT);
     expect(noInput.stderr).toContain("is empty or missing (did the earlier stage succeed?)");
     fs.writeFileSync(path.join(store, "setup", "broken.json"), "{");
-    expect(run("train_launcher.py", ["--config", path.join(store, "setup", "broken.json"), "--rendered", path.join(dir, "x.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "true"]).code).toBe(42);
+    expect(run("train_launcher.py", ["--config", path.join(store, "setup", "broken.json"), "--rendered", path.join(dir, "x.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "true"]).code).toBe(BAD_INPUT);
     expect(run("train_launcher.py", ["--config", path.join(store, "setup", "trainer.json"), "--rendered", path.join(dir, "x.json"), "--checkpoints", path.join(store, "ckpt"), "--output-dir", path.join(dir, "o"), "--", "python3", "-c", "raise SystemExit(7)"]).code).toBe(7);
   });
 });
@@ -353,7 +356,7 @@ describe("fetch_model.py (model-init)", () => {
   it("rejects a snapshot without weights or with missing shards, and explains a failed download", () => {
     const dir = tmp("mi-bad");
     const r = run("fetch_model.py", ["--model-id", "acme/m", "--revision", "abc", "--dest", path.join(dir, "a"), "--download-command", fakeHf("config.json,README.md")]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(BAD_INPUT);
     expect(r.stderr.trim().split("\n").at(-1)).toBe("model-init: acme/m@abc is not a usable model snapshot: no weights (*.safetensors or *.bin) at the top level (check the id and revision)");
     expect(fs.existsSync(path.join(dir, "a", ".complete"))).toBe(false);
     const failed = run("fetch_model.py", ["--model-id", "meta-llama/x", "--revision", "abc", "--dest", path.join(dir, "b"), "--download-command", "false"], { HF_TOKEN: "" });
@@ -373,7 +376,7 @@ describe("setup_training.py (training-setup)", () => {
     expect(readJson(path.join(dir, "out", "sizing.json")).dataset).toEqual({ train: 1000, stepsPerEpoch: 32, totalSteps: 96 });
     fs.writeFileSync(path.join(dir, "stats.json"), JSON.stringify({ splits: { train: 20 } }));
     const small = run("setup_training.py", ["--trainer-config", path.join(dir, "trainer.json"), "--sizing", path.join(dir, "sizing.json"), "--stats", path.join(dir, "stats.json"), "--output", path.join(dir, "out2")]);
-    expect(small.code).toBe(2);
+    expect(small.code).toBe(BAD_INPUT);
     expect(small.stderr.trim()).toBe("training-setup: the training split has 20 examples, fewer than one optimizer step needs (32 = micro-batch × accumulation × 2 GPUs) (add data or lower training.batchSize/gradientAccumulationSteps)");
   });
 });
@@ -395,7 +398,7 @@ describe("register_model.py (deployment: registry, promotion, rollback)", () => 
     expect(run("register_model.py", ["fetch", "--registry", reg, "--dest", path.join(dir, "serve")]).code).toBe(3);
     mk("run-0", false);
     const refused = register("run-0");
-    expect(refused.code).toBe(2);
+    expect(refused.code).toBe(BAD_INPUT);
     expect(refused.stderr.trim()).toBe("deployment: version run-0 did not pass the evaluation gate (evaluation gate failed: x): refusing to register it");
     mk("run-1", true);
     mk("run-2", true);
@@ -417,7 +420,7 @@ describe("register_model.py (deployment: registry, promotion, rollback)", () => 
     expect(fs.readlinkSync(path.join(dir, "serve", "active"))).toBe("run-1");
     expect(fs.readFileSync(path.join(dir, "serve", "active", "adapter_model.safetensors"), "utf8")).toBe("run-1");
     expect(fs.readFileSync(path.join(dir, "serve", "run-1", "adapter_model.safetensors"), "utf8")).toBe("run-1");
-    expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-9"]).code).toBe(2);
+    expect(run("register_model.py", ["promote", "--registry", reg, "--version", "run-9"]).code).toBe(BAD_INPUT);
   });
 });
 
@@ -587,27 +590,27 @@ describe("expected failures end as one line and an exit code, never a traceback 
     expect([c.code, c.stderr]).toEqual([1, "checkpoints: rclone not found at /nonexistent/rclone (the pod's tools init container copies it there)\n"]);
   });
 
-  it("malformed JSON in the store is bad input (exit 2) naming the object", () => {
+  it("malformed JSON in the store is bad input (the bad-input exit code) naming the object", () => {
     const dir = tmp("bad-json");
     fs.writeFileSync(path.join(dir, "deployed.json"), "{");
     const r = run("register_model.py", ["current", "--registry", dir]);
-    expect([r.code, r.stderr]).toEqual([2, `deployment: ${dir}/deployed.json is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n`]);
+    expect([r.code, r.stderr]).toEqual([BAD_INPUT, `deployment: ${dir}/deployed.json is not valid JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n`]);
     const steps = run("ftkit_run.py", ["steps", "[{"]);
-    expect([steps.code, steps.stderr.split("\n")[0]]).toEqual([2, "ftkit-run: malformed JSON: Expecting property name enclosed in double quotes: line 1 column 3 (char 2) (fix the file or value it came from)"]);
+    expect([steps.code, steps.stderr.split("\n")[0]]).toEqual([BAD_INPUT, "ftkit-run: malformed JSON: Expecting property name enclosed in double quotes: line 1 column 3 (char 2) (fix the file or value it came from)"]);
   });
 
   it("an unknown task metric and a malformed --metric are bad input, not a traceback", () => {
     const dir = tmp("bad-metric");
     writeJsonl(path.join(dir, "eval.jsonl"), [{ messages: [{ role: "user", content: "x" }], prompt: "", target: "y" }]);
     const r = run("evaluate.py", ["task", "--eval-file", path.join(dir, "eval.jsonl"), "--endpoint", "http://127.0.0.1:1/v1", "--model", "m", "--metrics", "exact_match,bleu", "--out", path.join(dir, "t.json")]);
-    expect([r.code, r.stderr]).toEqual([2, "evaluation: --metrics: unknown task metric bleu (one of exact_match, json_valid, json_field_accuracy, chrf)\n"]);
+    expect([r.code, r.stderr]).toEqual([BAD_INPUT, "evaluation: --metrics: unknown task metric bleu (one of exact_match, json_valid, json_field_accuracy, chrf)\n"]);
     const p = run("push_metrics.py", ["--url", "http://127.0.0.1:1", "--job", "j", "--metric", "x=abc"]);
-    expect([p.code, p.stderr]).toEqual([2, "push_metrics: --metric: could not convert string to float: 'abc' (pass name[{k=\"v\"}]=number)\n"]);
+    expect([p.code, p.stderr]).toEqual([BAD_INPUT, "push_metrics: --metric: could not convert string to float: 'abc' (pass name[{k=\"v\"}]=number)\n"]);
   });
 
-  it("the scripts' exit codes: bad input 2, and the trainer's no-retry code equal to the one the JobSet's podFailurePolicy matches", () => {
-    const r = spawnSync("python3", ["-c", "import json, ftkit_store as f, train_launcher as t; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.NO_RETRY, t.CONFIG_ERROR]))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
-    expect(JSON.parse(r.stdout)).toEqual([0, 1, 2, NON_RETRIABLE_EXIT_CODE, NON_RETRIABLE_EXIT_CODE]);
+  it("the scripts' exit codes come from ftkit_contract.json: one bad-input code, the one the JobSets' podFailurePolicy matches", () => {
+    const r = spawnSync("python3", ["-c", "import json, ftkit_store as f, train_launcher as t; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.USAGE, t.CONFIG_ERROR]))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    expect(JSON.parse(r.stdout)).toEqual([EXIT_CODES.ok, EXIT_CODES.failed, NON_RETRIABLE_EXIT_CODE, EXIT_CODES.usage, NON_RETRIABLE_EXIT_CODE]);
   });
 
   it("no stage script inserts into sys.path: they import each other as modules of one folder", () => {
@@ -643,7 +646,7 @@ m.on_log(args, state, c, logs={"loss": 1.5})
     expect(lines.slice(0, 3)).toEqual(["False", "True", "600"]);
     expect(lines[3]).toBe("[finetune-metrics] finetune_training_step=40 finetune_training_loss=1.5 finetune_checkpoint_age_seconds=0 finetune_training_loss_is_finite=1 finetune_training_seconds_since_progress=0 finetune_training_resumes_total=0");
     expect(lines[4]).toBe("['finetune_training_last_push_timestamp_seconds', 'finetune_training_loss', 'finetune_training_resumes_total', 'finetune_training_step']");
-    expect(fs.existsSync(path.join(out, "checkpoint-40", ".saved-node-1"))).toBe(true);
+    expect(fs.existsSync(path.join(out, "checkpoint-40", `${CHECKPOINT_MARKERS.local}1`))).toBe(true);
   });
 
   it("builds the launcher command from SageMaker hyper-parameters and the resource config", () => {
@@ -657,28 +660,28 @@ print(json.dumps([cmd, env["FTKIT_NODE_RANK"], env["FTKIT_PIPELINE"]]))
   });
 });
 
-describe("hostile values: the scripts check what they receive before use (exit 2, bad input)", () => {
+describe("hostile values: the scripts check what they receive before use (the bad-input exit code)", () => {
   it("fetch_model.py refuses a revision or model id that is not one, before any download", () => {
     const dir = tmp("mi-hostile");
     const marker = path.join(dir, "downloaded");
     const download = `python3 -c "open('${marker}','w').write('x')"`;
     const bad = run("fetch_model.py", ["--model-id", "acme/m", "--revision", "v1.0; rm -rf /*", "--dest", path.join(dir, "a"), "--download-command", download]);
-    expect([bad.code, bad.stderr]).toEqual([2, "model-init: --revision: 'v1.0; rm -rf /*' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
+    expect([bad.code, bad.stderr]).toEqual([BAD_INPUT, "model-init: --revision: 'v1.0; rm -rf /*' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
     const id = run("fetch_model.py", ["--model-id", "acme/$(id)", "--revision", "v1.0", "--dest", path.join(dir, "b"), "--download-command", download]);
-    expect([id.code, id.stderr]).toEqual([2, "model-init: --model-id: 'acme/$(id)' is not a valid hub-id (pass a hub id such as org/model)\n"]);
+    expect([id.code, id.stderr]).toEqual([BAD_INPUT, "model-init: --model-id: 'acme/$(id)' is not a valid hub-id (pass a hub id such as org/model)\n"]);
     expect(fs.existsSync(marker)).toBe(false);
   });
 
   it("prepare_dataset.py refuses a dataset URI with shell characters (the Argo parameter dataset-uri)", () => {
     const r = run("prepare_dataset.py", ["--input", "s3://bucket/x`id`.jsonl", "--format", "chat", "--output", tmp("dp-hostile")]);
-    expect([r.code, r.stderr]).toEqual([2, "data-prep: --input: 's3://bucket/x`id`.jsonl' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n"]);
+    expect([r.code, r.stderr]).toEqual([BAD_INPUT, "data-prep: --input: 's3://bucket/x`id`.jsonl' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n"]);
   });
 
   it("evaluate.py collect refuses a task name that is not one", () => {
     const dir = tmp("ev-hostile");
     fs.writeFileSync(path.join(dir, "task.json"), JSON.stringify({ task: {} }));
     const r = run("evaluate.py", ["collect", "--task-scores", path.join(dir, "task.json"), "--lm-eval-dir", dir, "--general-tasks", "mmlu,arc;id", "--out", path.join(dir, "m.json")]);
-    expect([r.code, r.stderr]).toEqual([2, "evaluation: --general-tasks: 'arc;id' is not a valid lm-eval-task (pass lm-evaluation-harness task names such as mmlu or arc_easy)\n"]);
+    expect([r.code, r.stderr]).toEqual([BAD_INPUT, "evaluation: --general-tasks: 'arc;id' is not a valid lm-eval-task (pass lm-evaluation-harness task names such as mmlu or arc_easy)\n"]);
   });
 });
 
@@ -699,7 +702,7 @@ describe("ftkit_run.py (steps without a shell)", () => {
     expect([r.code, r.stderr]).toEqual([7, "ftkit-run: python3 exited with 7\n"]);
     expect(fs.existsSync(path.join(dir, "never"))).toBe(false);
     const unset = steps([{ run: ["echo", { env: "FTKIT_NOT_SET" }] }], { FTKIT_NOT_SET: "" });
-    expect([unset.code, unset.stderr]).toEqual([2, "ftkit-run: environment variable FTKIT_NOT_SET is not set (the step's Environment must carry it)\n"]);
+    expect([unset.code, unset.stderr]).toEqual([BAD_INPUT, "ftkit-run: environment variable FTKIT_NOT_SET is not set (the step's Environment must carry it)\n"]);
   });
 
   it("untars (in place, or into a directory), copies, touches, makes directories and stops background programs", () => {
@@ -730,12 +733,12 @@ describe("ftkit_run.py (steps without a shell)", () => {
     expect(fs.readFileSync(log, "utf8")).toBe("serving\n");
   });
 
-  it("check: every invalid parameter listed with exit 2; valid ones pass", () => {
+  it("check: every invalid parameter listed with the bad-input exit code; valid ones pass", () => {
     const ok = run("ftkit_run.py", ["check", "FTKIT_PARAM_BASE_MODEL_REVISION=revision"], { FTKIT_PARAM_BASE_MODEL_REVISION: "0e9e39f249a16976918f6564b8830bc894c89659" });
     expect([ok.code, ok.stdout]).toEqual([0, "workflow parameters: FTKIT_PARAM_BASE_MODEL_REVISION valid\n"]);
     const bad = run("ftkit_run.py", ["check", "FTKIT_PARAM_BASE_MODEL_REVISION=revision", "FTKIT_PARAM_DATASET_URI=object-uri"], { FTKIT_PARAM_BASE_MODEL_REVISION: "v1\nid", FTKIT_PARAM_DATASET_URI: "" });
     expect([bad.code, bad.stderr]).toEqual([
-      2,
+      BAD_INPUT,
       "invalid workflow parameter base-model-revision: 'v1\\nid' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n" +
         "invalid workflow parameter dataset-uri: '' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n",
     ]);

