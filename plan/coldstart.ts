@@ -53,3 +53,16 @@ export function coldStartLines(r: ColdStartReport): string[] {
   for (const s of r.skipped) lines.push(`${s.pipeline}: no cold-start estimate (${s.reason})`);
   return lines;
 }
+
+/** The README table: every example stack's pipelines with the cold-start phases beside the checkpoint interval. */
+export function exampleColdStartTable(load: (stack: string) => KitConfig): string {
+  const rows = ["| stack | pipeline | node | image | model | checkpoint | init | total | checkpoint every | expected lost work | warning |", "|---|---|---|---|---|---|---|---|---|---|---|"];
+  for (const stack of ["gcp", "aws-sagemaker", "kubernetes"]) {
+    for (const p of coldStartReport(load(stack)).pipelines) {
+      const e = p.estimate;
+      const a = p.assumptions;
+      rows.push(`| ${stack} | ${p.pipeline} | ${dur(e.node)} | ${dur(e.image)} (${a.imageDelivery}, ${a.disk}) | ${dur(e.model)} (${a.modelGB} GB, ${a.modelSource}) | ${dur(e.checkpoint)} (${a.checkpointGB} GB${a.nodes > 1 ? "/node" : ""}) | ${dur(e.init)} | ${dur(e.total)} | ${dur(p.checkpointIntervalSeconds)} | ${dur(p.expectedLostWorkSeconds)} | ${p.coldStartDominates ? "cold start > lost work" : ""} |`);
+    }
+  }
+  return rows.join("\n");
+}
