@@ -10,6 +10,7 @@ import { parseKitConfig } from "../stacks/config/load";
 import type { KitConfig } from "../stacks/config/schema";
 import { imagePlanFiles } from "./images";
 import { costLines, costReport, POOL_PLATFORM, type CostReport } from "./cost";
+import { coldStartLines, coldStartReport, type ColdStartReport } from "./coldstart";
 import { manifestsOf, type KubernetesManifest } from "./manifests";
 import { runWithMocks, type RecordedResource } from "./mock-engine";
 import type { EngineConfig } from "./stack-config";
@@ -26,6 +27,8 @@ export interface PlanResult {
   sizing: string[];
   /** Cost and time per pipeline and the idle cost (cost.json). */
   cost: CostReport;
+  /** Time from a spot preemption to the first step again, per pipeline (coldstart.json). */
+  coldStart: ColdStartReport;
 }
 
 
@@ -57,7 +60,7 @@ export async function planStack(stack: string, engine: EngineConfig): Promise<Pl
   const config = kitConfigOf(engine);
   const { resources, outputs } = await runWithMocks(() => main(), { project: "finetune", stack, config: engine.config, secretKeys: engine.secretKeys });
   const violations = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": stack });
-  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config), cost: costReport(config) };
+  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config), cost: costReport(config), coldStart: coldStartReport(config) };
 }
 
 function safe(s: string): string {
@@ -142,6 +145,7 @@ export function planFiles(result: PlanResult): Map<string, string> {
   for (const [rel, text] of imagePlanFiles(result.config, result.manifests)) files.set(rel, text);
   files.set("policy-report.json", JSON.stringify(policyReport(result.violations), null, 2));
   files.set("cost.json", JSON.stringify(result.cost, null, 2));
+  files.set("coldstart.json", JSON.stringify(result.coldStart, null, 2));
   return files;
 }
 
@@ -187,6 +191,8 @@ export function summarize(result: PlanResult): string {
   for (const s of result.sizing) lines.push(`  ${s}`);
   lines.push("Cost and time (estimates, see cost.json):");
   for (const s of costLines(result.cost)) lines.push(`  ${s}`);
+  lines.push("Cold start after a preemption (estimates, see coldstart.json):");
+  for (const s of coldStartLines(result.coldStart)) lines.push(`  ${s}`);
   const mandatory = mandatoryViolations(result.violations);
   const advisory = result.violations.filter((v) => v.enforcementLevel !== "mandatory");
   lines.push(`Policies: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`);

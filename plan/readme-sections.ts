@@ -7,6 +7,7 @@ import { FineTuningPipelineSpecSchema } from "../pipelines/spec";
 import * as versions from "../core/versions";
 import type { ChartPin, ImagePin } from "../core/versions";
 import { configReferenceMarkdown } from "./config-reference";
+import { exampleColdStartTable } from "./coldstart";
 import { exampleCostTable } from "./cost";
 import { kitConfigOf } from "./plan";
 import { loadStackConfigFile, stackConfigPath } from "./stack-config";
@@ -42,5 +43,6 @@ export function generatedSections(): Record<string, string> {
     "pipeline-dag": pipelineDag(),
     versions: versionTable(),
     "example-costs": exampleCostTable((stack) => kitConfigOf(loadStackConfigFile(stackConfigPath(stack)))),
+    "example-coldstarts": exampleColdStartTable((stack) => kitConfigOf(loadStackConfigFile(stackConfigPath(stack)))),
   };
 }

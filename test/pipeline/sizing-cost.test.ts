@@ -4,6 +4,7 @@ import { gpuHourPrice, ON_DEMAND_PER_GPU_HOUR, SPOT_FRACTION } from "../../pipel
 import { sizePipeline } from "../../pipelines/sizing";
 import { GPU_TYPES } from "../../core/gpu-catalog";
 import { costLines, costReport } from "../../plan/cost";
+import { coldStartReport } from "../../plan/coldstart";
 import { kitConfigOf, planFiles, summarize, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath } from "../../plan/stack-config";
 import { l4Pool, spec } from "./fixtures";
@@ -59,7 +60,7 @@ describe("cost and time of a run", () => {
   it("plan writes cost.json and prints one cost line per pipeline plus the idle cost", () => {
     const config = kitConfigOf(loadStackConfigFile(stackConfigPath("gcp")));
     const cost = costReport(config);
-    const result: PlanResult = { stack: "gcp", config, resources: [], outputs: {}, manifests: [], violations: [], sizing: [], cost };
+    const result: PlanResult = { stack: "gcp", config, resources: [], outputs: {}, manifests: [], violations: [], sizing: [], cost, coldStart: coldStartReport(config) };
     expect(JSON.parse(planFiles(result).get("cost.json")!)).toEqual(JSON.parse(JSON.stringify(cost)));
     const text = summarize(result);
     for (const line of costLines(cost)) expect(text).toContain(`  ${line}`);
