@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { Analyzer, type AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { readSchemaJson } from "../validators/schemas";
 import { formatAjvErrors } from "../validators/ajv-errors";
@@ -104,6 +105,7 @@ export function construct(client: ProviderClient, req: InstanceType<typeof provp
 /** Validates a package schema document against the Pulumi Package Metaschema; returns one line per problem. */
 export function packageSchemaProblems(doc: unknown): string[] {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
   const validate = ajv.compile(readSchemaJson("pulumi", "package.schema.json") as object);
   return validate(doc) ? [] : formatAjvErrors(validate.errors, doc);
 }
