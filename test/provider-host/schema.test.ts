@@ -1,0 +1,115 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ServiceError } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostOptions, providerIdentity } from "../../provider-host";
+import { getPluginVersion, getSchemaText, packageSchemaProblems, ROOT, startHost, type RunningHost } from "./harness";
+
+const TODAY = JSON.parse(fs.readFileSync(path.join(__dirname, "analyzer-failures.json"), "utf8")) as {
+  passing: string[];
+  failing: Record<string, { firstError: string }>;
+};
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string; description: string };
+
+interface Prop { type?: string; $ref?: string; description?: string; plain?: boolean; optional?: boolean; default?: unknown; items?: Prop }
+interface Res { isComponent: boolean; description?: string; inputProperties: Record<string, Prop>; requiredInputs: string[]; properties: Record<string, Prop>; required: string[] }
+interface Schema { name: string; version: string; description: string; namespace?: string; resources: Record<string, Res>; types: Record<string, { type: string; properties?: Record<string, Prop> }>; dependencies: { name: string; version: string }[] }
+
+let served: RunningHost;
+let whole: RunningHost;
+let schema: Schema;
+let wholeError: ServiceError;
+
+beforeAll(async () => {
+  // The passing components only (a host that serves them today), and the whole package as run-plugin serves it.
+  [served, whole] = await Promise.all([startHost({ components: TODAY.passing }), startHost()]);
+  const [ok, all] = await Promise.allSettled([getSchemaText(served.client), getSchemaText(whole.client)]);
+  if (ok.status === "rejected") throw new Error(`GetSchema failed: ${String(ok.reason)}\n${served.stderr()}`);
+  schema = JSON.parse(ok.value) as Schema;
+  if (all.status === "fulfilled") throw new Error("GetSchema of the whole package succeeded: every component passes now; update this test and analyzer-failures.json");
+  wholeError = all.reason as ServiceError;
+}, 240_000);
+afterAll(async () => {
+  await Promise.all([served?.stop(), whole?.stop()]);
+});
+
+const res = (name: string): Res => schema.resources[`finetune-kit:index:${name}`];
+
+describe("provider host over gRPC: GetSchema", () => {
+  it("the whole package (every exported component, as `pulumi package add` serves it) fails today with the analyzer's first error", () => {
+    expect(wholeError.code).toBe(2);
+    expect(wholeError.details).toBe(TODAY.failing.EksGpuNodePool.firstError);
+  });
+
+  it("serves a document the Pulumi package metaschema accepts", () => {
+    expect(packageSchemaProblems(schema)).toEqual([]);
+    // Planted faults the metaschema catches: a name with a colon, a resource without its type.
+    expect(packageSchemaProblems({ ...schema, name: "finetune:kit" }).length).toBeGreaterThan(0);
+    expect(packageSchemaProblems({ ...schema, version: "zero" }).length).toBeGreaterThan(0);
+  });
+
+  it("names the package after package.json, tokens <package>:index:<Class>, no namespace", async () => {
+    expect(hostOptions([]).name).toBe("finetune-kit");
+    expect(hostOptions([]).namespace).toBeUndefined();
+    expect(providerIdentity("@acme/fine tune")).toEqual({ name: "fine-tune", namespace: "acme" });
+    expect(schema.name).toBe(pkg.name);
+    expect(schema.version).toBe(pkg.version);
+    expect(schema.description).toBe(pkg.description);
+    expect(schema.namespace).toBeUndefined();
+    expect(await getPluginVersion(served.client)).toBe(pkg.version);
+    expect(Object.keys(schema.resources).sort()).toEqual(TODAY.passing.map((n) => `finetune-kit:index:${n}`).sort());
+    expect(Object.values(schema.resources).every((r) => r.isComponent)).toBe(true);
+    expect(schema.dependencies).toEqual([{ name: "kubernetes", version: "4.34.2" }]);
+  });
+
+  it("PipelineNamespace: inputs, outputs and descriptions from JSDoc, exactly", () => {
+    expect(res("PipelineNamespace")).toEqual({
+      type: "object",
+      isComponent: true,
+      inputProperties: { namespace: { type: "string", plain: true, description: "Namespace name (DNS-1123 label)." } },
+      requiredInputs: ["namespace"],
+      properties: {
+        name: { type: "string", description: "Namespace name." },
+        namespace: { $ref: "/kubernetes/v4.34.2/schema.json#/resources/kubernetes:core%2Fv1:Namespace", description: "The namespace resource (depend on it before creating namespaced objects)." },
+      },
+      required: ["name", "namespace"],
+      description: "The namespace pipelines run in: PSS `restricted` (enforce, audit, warn) and a namespace-wide default-deny\nNetworkPolicy for ingress and egress; each pipeline adds the narrow allowances its stages need.",
+    });
+  });
+
+  it("inputs and outputs of the other served components", () => {
+    const shape = (n: string) => ({ inputs: Object.keys(res(n).inputProperties), requiredInputs: res(n).requiredInputs, outputs: Object.keys(res(n).properties), required: res(n).required });
+    expect(shape("KueueInstall")).toEqual({ inputs: ["namespace", "waitForPodsReadyTimeout", "enablePrometheus"], requiredInputs: [], outputs: ["namespace", "release", "chartVersion", "contract"], required: ["chartVersion", "contract", "namespace", "release"] });
+    expect(shape("EfaDevicePlugin")).toEqual({ inputs: ["namespace", "extraInstanceTypes"], requiredInputs: [], outputs: ["release"], required: ["release"] });
+    expect(shape("KubernetesPipelinePlatform")).toEqual({
+      inputs: ["workflowNamespaces", "namespace", "installArgoWorkflows", "installJobSet", "argoServer", "timeoutSeconds", "existingArgoNamespace", "existingJobSetNamespace", "kueue"],
+      requiredInputs: ["workflowNamespaces"],
+      outputs: ["contract", "ready", "namespace", "argoWorkflows", "jobset"],
+      required: ["contract", "ready"],
+    });
+    // Input<T> arguments are not plain (another language may pass an output); plain T arguments are.
+    expect(res("EfaDevicePlugin").inputProperties.namespace.plain).toBeUndefined();
+    expect(res("KueueInstall").inputProperties.namespace.plain).toBe(true);
+  });
+
+  it("every served input has a description; the host drops JSDoc tags, so no `@default` reaches the schema", () => {
+    for (const [token, r] of Object.entries(schema.resources)) {
+      for (const [k, p] of Object.entries(r.inputProperties)) {
+        expect(p.description, `${token}.${k}`).toMatch(/\S/);
+        expect(p.default, `${token}.${k}`).toBeUndefined();
+        expect(p.description, `${token}.${k}`).not.toContain("@default");
+      }
+    }
+    // The source says `@default "kueue-system"`; the schema keeps only the text before the tag.
+    expect(fs.readFileSync(path.join(ROOT, "components/gpu-node-pool/kueue.ts"), "utf8")).toContain('/** Namespace Kueue runs in (created, PSS `restricted`). @default "kueue-system" */');
+    expect(res("KueueInstall").inputProperties.namespace.description).toBe("Namespace Kueue runs in (created, PSS `restricted`).");
+  });
+
+  it("known host defects in today's schema: {@link} in JSDoc and pulumi.Resource values", () => {
+    // A JSDoc comment with {@link X} is a node array; the host joins it with String().
+    expect(res("KubernetesPipelinePlatform").inputProperties.kueue.description).toBe("[object Object],[object Object],[object Object]");
+    // `pulumi.Resource[]` is not a resource reference for the host: it becomes an object type with only `urn`.
+    expect(res("KubernetesPipelinePlatform").properties.ready.items).toEqual({ $ref: "#/types/finetune-kit:index:Resource" });
+    expect(schema.types["finetune-kit:index:Resource"].properties).toEqual({ urn: { type: "string", description: "The stable logical URN used to distinctly address a resource, both before\nand after deployments." } });
+  });
+});
