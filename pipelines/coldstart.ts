@@ -1,4 +1,4 @@
-import type { GpuPoolContract } from "../components/gpu-node-pool/contract";
+import type { GpuPoolContract } from "../core/contracts/gpu-pool";
 import type { MemoryEstimate, SizingResult } from "./sizing";
 import type { FineTuningPipelineSpec } from "./spec";
 import {
