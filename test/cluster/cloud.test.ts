@@ -213,7 +213,7 @@ describe("the image table and the mirror command", () => {
     expect(plan.rules).toEqual([{ prefix: "finetune/docker-hub", upstream: "docker-hub", url: "registry-1.docker.io", credentialArn: DOCKER_HUB_SECRET }]);
     expect(plan.mirrorRepositories).toEqual(["finetune/evaluator"]);
     expect(credentialArnProblems({ quay: DOCKER_HUB_SECRET }, "us-east-1")).toEqual([
-      { propertyPath: "upstreamCredentialArns.quay", reason: '"quay" needs no credentials or is not an ECR pull-through upstream (use one of docker-hub, github-container-registry, gitlab-container-registry)' },
+      { path: "upstreamCredentialArns.quay", message: '"quay" needs no credentials or is not an ECR pull-through upstream (use one of docker-hub, github-container-registry, gitlab-container-registry)' },
     ]);
   });
 
