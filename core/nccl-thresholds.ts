@@ -108,3 +108,31 @@ export function ncclBusBwThresholdGBps(kind: InterconnectKind, nominalGbps?: num
   const nominal = row.transport === "fabric" && nominalGbps && nominalGbps > 0 ? nominalGbps : row.fallbackNominalGbps;
   return Math.round(((row.fractionOfNominal * nominal) / 8) * 100) / 100;
 }
+
+/** Every interconnect kind the pool contract knows (the table must cover each). */
+export const INTERCONNECT_KINDS: readonly InterconnectKind[] = ["none", "efa", "tcpx", "tcpxo", "rdma"];
+
+/**
+ * What is wrong with a threshold table: a kind without a row, a source key the header does not define, a socket or
+ * unpublished row without its assumption, or a fraction above what a published two-node run of that kind measured.
+ */
+export function ncclThresholdTableProblems(table: Readonly<Partial<Record<InterconnectKind, NcclThreshold>>>, calibration: readonly NcclCalibration[] = NCCL_CALIBRATION): string[] {
+  const out: string[] = [];
+  for (const kind of INTERCONNECT_KINDS) {
+    const row = table[kind];
+    if (!row) {
+      out.push(`${kind}: no threshold row`);
+      continue;
+    }
+    const keys = row.source.split(",").map((k) => k.trim());
+    for (const k of keys) if (!(NCCL_SOURCES as readonly string[]).includes(k)) out.push(`${kind}: source "${k}" is not one of ${NCCL_SOURCES.join(", ")}`);
+    const published = calibration.some((c) => c.interconnect === kind);
+    if (!published && !row.assumption) out.push(`${kind}: no published two-node figure and no assumption`);
+    if (!(row.fractionOfNominal > 0) || !(row.fallbackNominalGbps > 0)) out.push(`${kind}: fraction and fallback bandwidth must be positive`);
+    for (const c of calibration.filter((x) => x.interconnect === kind)) {
+      const measured = (c.busbwGBps * 8) / c.nominalGbps;
+      if (row.fractionOfNominal > measured) out.push(`${kind}: fraction ${row.fractionOfNominal} is above the ${measured.toFixed(3)} that ${c.source} measured (a healthy pair would fail)`);
+    }
+  }
+  return out;
+}
