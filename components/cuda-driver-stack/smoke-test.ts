@@ -330,7 +330,7 @@ export interface GpuSmokeTestArgs {
 export class GpuSmokeTest extends pulumi.ComponentResource {
   readonly jobName: string;
   /** The NCCL test's Job name; absent when the test is off. */
-  readonly ncclJobName?: string;
+  declare readonly ncclJobName?: string;
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("GpuSmokeTest", name, outputProblems(args));
@@ -398,6 +398,6 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       (ncclJob.metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
       new k8s.batch.v1.Job(`${name}-nccl-job`, ncclJob as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [ncclCm, svc, ...policies] });
     }
-    this.registerOutputs({ jobName: this.jobName, ncclJobName: this.ncclJobName });
+    this.registerOutputs({ jobName: this.jobName, ...(this.ncclJobName ? { ncclJobName: this.ncclJobName } : {}) });
   }
 }
