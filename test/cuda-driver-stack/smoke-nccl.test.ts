@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { GpuSmokeTest, NCCL_SMOKE_FAIL_JOB_EXIT_CODES, ncclSmokeDefault, ncclSmokeScript, ncclThresholdForPool } from "../../components/cuda-driver-stack/smoke-test";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
@@ -13,6 +14,8 @@ import { INTERCONNECT_KINDS, NCCL_CALIBRATION, NCCL_SOURCES, NCCL_THRESHOLDS, nc
 import { manifestsOf, runWithMocks } from "../harness";
 import { expectValidManifests } from "../validators/kubernetes";
 import { constructionError, problemLines } from "../gpu-node-pool/helpers";
+import { runWithMocks as runPlanMocks } from "../../plan/mock-engine";
+import { runPolicies } from "../../policy/engine";
 
 const SMOKE_DIR = path.join(__dirname, "..", "..", "components", "cuda-driver-stack", "smoke");
 const SCRIPT = path.join(SMOKE_DIR, "nccl_allreduce.py");
@@ -207,6 +210,18 @@ describe("GpuSmokeTest: the two-node NCCL test", () => {
     expect(ncclThresholdForPool(pool)).toBe(Number(want.mark));
     // Kueue admits the pair as one workload on the pool's queue (when it has one)
     expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe(pool.localQueueName);
+  });
+
+  it("passes the kit's policy pack (PSS restricted, GPU resources, no hostPath) on every interconnect", async () => {
+    for (const pool of [efaPool(), tcpxoPool(), { ...tcpPool(), maxNodes: 2 }]) {
+      const { resources } = await runPlanMocks(() => {
+        // the pipeline namespace's default-deny, as the stack creates it (the smoke pods then need their own allow rules)
+        new k8s.networking.v1.NetworkPolicy("deny", { metadata: { name: "default-deny-all", namespace: "finetune" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+        new GpuSmokeTest("smoke", { pool, driver, namespace: "finetune", ncclTest: true });
+      });
+      const found = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": "dev" }).map((v) => `${v.enforcementLevel} ${v.policy}: ${v.message}`);
+      expect(found, pool.name).toEqual([]);
+    }
   });
 
   it("off by default on a pool without an interconnect: only the single-node smoke test", async () => {
