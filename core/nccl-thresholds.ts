@@ -49,15 +49,15 @@ export const NCCL_CALIBRATION: readonly NcclCalibration[] = [
 ];
 
 /** TCP socket transport: the fraction shared by `none` and the GKE GPUDirect kinds (which a restricted pod reaches only through sockets). */
-const SOCKET_FRACTION = 0.15; // [NCCL-398] measured 4.7 GB/s of 12.5 GB/s nominal = 0.376; a bit under half of it
-/** GKE A3 / A4 primary gVNIC in Gbit/s (machines with 1000 / 1800 / 3600 Gbps total keep 200 Gbps on the primary NIC). */
-const GKE_PRIMARY_GVNIC_GBPS = 200; // estimate: GCE "GPU machine types" network table, not re-read this session
+const SOCKET_FRACTION = 0.15; // [NCCL-398] measured 4.7 GB/s of 12.5 GB/s nominal = 0.376; 0.15 is 40 % of it (assumption: room for smaller NICs and busier nodes)
+/** GKE A3 / A4 primary gVNIC in Gbit/s (the NIC that is left to a pod without the GPUDirect sidecars or plugins). */
+const GKE_PRIMARY_GVNIC_GBPS = 200; // estimate: GCE "GPU machine types" network table [GCE-GPU in core/interconnect.ts], not re-read this session
 
 /** Pass marks per interconnect kind. Every kind must have a row (a test plants a missing one). */
 export const NCCL_THRESHOLDS: Readonly<Record<InterconnectKind, NcclThreshold>> = {
   none: {
     fractionOfNominal: SOCKET_FRACTION,
-    // assumption: the smallest primary NIC of a multi-node GPU machine in the catalog (g5/g6 .8xlarge, 25 Gbps [EC2-ACC])
+    // assumption: the smallest primary NIC of a multi-node GPU machine in the catalog (g5/g6 .8xlarge, 25 Gbps; [EC2-ACC] in core/interconnect.ts)
     fallbackNominalGbps: 25,
     transport: "socket",
     source: "NCCL-398",
