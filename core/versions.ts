@@ -52,6 +52,13 @@ export const GPU_STACK_IMAGES = {
   nvidiaDriver: { repository: "nvcr.io/nvidia/driver", tag: "580.105.08", checked: "2026-11-29" },
   /** GPU smoke test: PyTorch runtime image (CUDA 12.8, needs driver >= 570.26; see SMOKE_TEST_CUDA_VERSION). */
   gpuSmokeTest: { repository: "docker.io/pytorch/pytorch", tag: "2.9.1-cuda12.8-cudnn9-runtime", checked: "2026-11-29" },
+  /**
+   * Two-node NCCL all-reduce smoke test on EFA pools: AWS Deep Learning Container for PyTorch on EC2/EKS (PyTorch
+   * 2.11, CUDA 13.0, NCCL, EFA 1.47 with the AWS OFI NCCL plugin, `all_reduce_perf` pre-installed), from
+   * aws/deep-learning-containers docs "PyTorch Training" images table (EC2 / EKS GPU row). CUDA 13.0: needs a driver
+   * that runs CUDA >= 13.0 (R580). Non-EFA pools use `gpuSmokeTest` (its pip NCCL has no EFA plugin).
+   */
+  ncclSmokeEfa: { repository: "public.ecr.aws/deep-learning-containers/pytorch", tag: "2.11-cu130-amzn2023", checked: "2026-12-02" },
 } as const satisfies Record<string, ImagePin>;
 
 // ---- Pipeline platform and stage images (Argo Workflows, JobSet, trainer, evaluator, vLLM) ----

@@ -16,5 +16,18 @@ export {
 export type { DriverStackLayout, GpuOperatorValuesInput } from "./gpu-operator";
 export { CudaDriverStack, planDriverStack, gkeDriverBranch } from "./driver-stack";
 export type { CudaDriverStackArgs, DriverStackPlan } from "./driver-stack";
-export { GpuSmokeTest, renderSmokeTestJob, smokeScript, SMOKE_SCRIPT_FILE, SMOKE_EXIT_NO_GPU } from "./smoke-test";
-export type { GpuSmokeTestArgs, SmokeTestRenderInput } from "./smoke-test";
+export {
+  GpuSmokeTest,
+  renderSmokeTestJob,
+  smokeScript,
+  SMOKE_SCRIPT_FILE,
+  SMOKE_EXIT_NO_GPU,
+  renderNcclSmokeTest,
+  ncclSmokeScript,
+  ncclSmokeDefault,
+  ncclSmokeImage,
+  ncclThresholdForPool,
+  NCCL_SMOKE_SCRIPT_FILE,
+  NCCL_SMOKE_FAIL_JOB_EXIT_CODES,
+} from "./smoke-test";
+export type { GpuSmokeTestArgs, SmokeTestRenderInput, NcclSmokeRenderInput } from "./smoke-test";

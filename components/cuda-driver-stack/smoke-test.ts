@@ -8,7 +8,10 @@ import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
 import { type Problem, throwIfProblems } from "../../core/problem";
 import { outputProblems } from "../validation";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
-import { MANAGED_BY } from "../../core/kubernetes";
+import { MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
+import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
+import { ncclBusBwThresholdGBps, NCCL_THRESHOLDS } from "../../core/nccl-thresholds";
+import type { InterconnectKind } from "../../core/contracts/gpu-pool";
 
 /** File name of the smoke-test script shipped in `components/cuda-driver-stack/smoke/`. */
 export const SMOKE_SCRIPT_FILE = "gpu_smoke.py";
@@ -17,11 +20,24 @@ const SCRIPT_DIR = "/opt/finetune-smoke";
 /** The script's "no GPU" exit code: the Job fails at once instead of retrying. */
 export const SMOKE_EXIT_NO_GPU = 2;
 
+/** File name of the two-node NCCL all-reduce launcher shipped beside the smoke script. */
+export const NCCL_SMOKE_SCRIPT_FILE = "nccl_allreduce.py";
+
+/** A script of `components/cuda-driver-stack/smoke/` (from the source tree, or beside the compiled module). */
+function shippedScript(file: string): string {
+  const candidates = [path.join(__dirname, "smoke", file), path.join(__dirname, "..", "..", "..", "components", "cuda-driver-stack", "smoke", file)];
+  for (const c of candidates) if (fs.existsSync(c)) return fs.readFileSync(c, "utf8");
+  throw new Error(`GPU smoke-test script ${file} not found (looked in ${candidates.join(", ")})`);
+}
+
 /** The smoke-test script text (from the source tree, or beside the compiled module). */
 export function smokeScript(): string {
-  const candidates = [path.join(__dirname, "smoke", SMOKE_SCRIPT_FILE), path.join(__dirname, "..", "..", "..", "components", "cuda-driver-stack", "smoke", SMOKE_SCRIPT_FILE)];
-  for (const c of candidates) if (fs.existsSync(c)) return fs.readFileSync(c, "utf8");
-  throw new Error(`GPU smoke-test script ${SMOKE_SCRIPT_FILE} not found (looked in ${candidates.join(", ")})`);
+  return shippedScript(SMOKE_SCRIPT_FILE);
+}
+
+/** The NCCL all-reduce launcher's text. */
+export function ncclSmokeScript(): string {
+  return shippedScript(NCCL_SMOKE_SCRIPT_FILE);
 }
 
 /** Inputs of {@link renderSmokeTestJob}. */
@@ -98,6 +114,188 @@ export function renderSmokeTestJob(i: SmokeTestRenderInput): Record<string, unkn
   };
 }
 
+// ---- Two-node NCCL all-reduce bandwidth ----------------------------------------------------------------------
+
+/** Nodes the NCCL test spans (pods of its Indexed Job, one per node). */
+export const NCCL_SMOKE_NODES = 2;
+/** torch.distributed rendezvous port on pod 0 (the `env://` TCP store). */
+export const NCCL_MASTER_PORT = 29500;
+/** Launcher exit codes that end the Job at once (no GPU, too few, wrong sum, no torch, below threshold, bad usage); 7 (rendezvous / NCCL error) is retried. */
+export const NCCL_SMOKE_FAIL_JOB_EXIT_CODES = [2, 3, 4, 5, 6, 64] as const;
+/** CUDA version of the EFA NCCL image (`GPU_STACK_IMAGES.ncclSmokeEfa`: PyTorch 2.11 CUDA 13.0 wheels). */
+export const NCCL_SMOKE_EFA_CUDA_VERSION = "13.0";
+/** Shared memory NCCL gets per pod (`emptyDir` medium Memory on /dev/shm; counts against the memory limit). */
+export const NCCL_SHM_GIB = 8;
+
+/** The image the NCCL test of a pool uses: EFA needs libfabric + the AWS OFI NCCL plugin, which only the AWS DLC carries. */
+export function ncclSmokeImage(kind: InterconnectKind): string {
+  return imageRef(kind === "efa" ? GPU_STACK_IMAGES.ncclSmokeEfa : GPU_STACK_IMAGES.gpuSmokeTest);
+}
+
+/** Whether a pool runs the NCCL test when the caller does not say: it can grow to two nodes and has a fast interconnect. */
+export function ncclSmokeDefault(pool: GpuPoolContract): boolean {
+  return pool.maxNodes >= NCCL_SMOKE_NODES && (pool.interconnect?.kind ?? "none") !== "none";
+}
+
+/**
+ * The busbw pass mark (GB/s) of a pool: the interconnect's row of core/nccl-thresholds.ts applied to the machine's
+ * nominal bandwidth from core/interconnect.ts (when the pool names its instance / machine type and the fact is of
+ * the same kind), else the row's fallback.
+ */
+export function ncclThresholdForPool(pool: GpuPoolContract, table = NCCL_THRESHOLDS): number {
+  const kind = pool.interconnect?.kind ?? "none";
+  const fact = pool.instanceType ? (AWS_INTERCONNECT[pool.instanceType] ?? GCP_INTERCONNECT[pool.instanceType]) : undefined;
+  return ncclBusBwThresholdGBps(kind, fact && fact.kind === kind ? fact.gbps : undefined, table);
+}
+
+/** Inputs of {@link renderNcclSmokeTest}. */
+export interface NcclSmokeRenderInput {
+  pool: GpuPoolContract;
+  driver: DriverStackContract;
+  namespace: string;
+  /** Job name; also the pods' hostnames' prefix (`<jobName>-<index>`). */
+  jobName: string;
+  /** Headless Service the pods join as their subdomain (pod 0 answers at `<jobName>-0.<serviceName>`). */
+  serviceName: string;
+  configMapName: string;
+  image: string;
+  /** busbw pass mark in GB/s. */
+  minBusBwGBps: number;
+  activeDeadlineSeconds: number;
+}
+
+/**
+ * The two-node NCCL all-reduce test of a pool (pure): a headless Service, an Indexed Job of two pods (one per node,
+ * required anti-affinity on the hostname) that each request every GPU of their node (and every EFA interface on
+ * EFA pools), run the shipped launcher with argv only (ranks from the completion index, rendezvous at pod 0 through
+ * the Service), and two NetworkPolicies that open the pipeline namespace's default-deny for the pair and for DNS.
+ * PSS restricted; NCCL shared memory from an `emptyDir` with `medium: Memory`.
+ */
+export function renderNcclSmokeTest(i: NcclSmokeRenderInput): Record<string, unknown>[] {
+  const kind = i.pool.interconnect?.kind ?? "none";
+  const gpus = i.pool.gpusPerNode;
+  const selector: Record<string, string> = { "app.kubernetes.io/name": "gpu-nccl-smoke-test", "finetune.dev/pool": i.pool.name };
+  const labels: Record<string, string> = { ...selector, ...MANAGED_BY };
+  const jobLabels: Record<string, string> = { ...labels, ...(i.pool.localQueueName ? { "kueue.x-k8s.io/queue-name": i.pool.localQueueName } : {}) };
+  const annotations: Record<string, string> = i.pool.karpenter ? { [KARPENTER_DO_NOT_DISRUPT]: "true" } : {};
+  const efa = kind === "efa" && (i.pool.interconnect?.devicesPerNode ?? 0) > 0 ? { [i.pool.interconnect?.resourceName ?? EFA_RESOURCE]: String(i.pool.interconnect?.devicesPerNode) } : {};
+  const devices = { [i.pool.gpuResourceName]: String(gpus), ...efa };
+  // assumption: a PyTorch + CUDA context holds 3-5 GiB of host memory per rank; 8 GiB base for the launcher and buffers
+  const memoryGiB = 8 + 4 * gpus;
+  const env: { name: string; value: string }[] = [
+    { name: "MASTER_ADDR", value: `${i.jobName}-0.${i.serviceName}` },
+    { name: "MASTER_PORT", value: String(NCCL_MASTER_PORT) },
+    { name: "HOME", value: "/tmp" },
+    { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+    // NCCL names the transport it picked (NET/AWS Libfabric, NET/Socket) in the log
+    { name: "NCCL_DEBUG", value: "INFO" },
+    { name: "NCCL_DEBUG_SUBSYS", value: "INIT,NET" },
+    ...(kind === "efa" ? [{ name: "FI_PROVIDER", value: "efa" }] : []),
+  ];
+  const service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: i.serviceName, namespace: i.namespace, labels },
+    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "rendezvous", port: NCCL_MASTER_PORT, targetPort: NCCL_MASTER_PORT, protocol: "TCP" }] },
+  };
+  const job = {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: i.jobName, namespace: i.namespace, labels: jobLabels },
+    spec: {
+      completionMode: "Indexed",
+      completions: NCCL_SMOKE_NODES,
+      parallelism: NCCL_SMOKE_NODES,
+      backoffLimit: 1,
+      activeDeadlineSeconds: i.activeDeadlineSeconds,
+      podFailurePolicy: {
+        rules: [
+          { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
+          { action: "FailJob", onExitCodes: { containerName: "nccl", operator: "In", values: [...NCCL_SMOKE_FAIL_JOB_EXIT_CODES] } },
+        ],
+      },
+      template: {
+        metadata: { labels: jobLabels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+        spec: {
+          subdomain: i.serviceName,
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          ...(i.driver.runtimeClassName ? { runtimeClassName: i.driver.runtimeClassName } : {}),
+          ...(Object.keys(i.pool.nodeSelector).length ? { nodeSelector: { ...i.pool.nodeSelector } } : {}),
+          ...(i.pool.tolerations.length ? { tolerations: i.pool.tolerations.map((t) => ({ ...t })) } : {}),
+          affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...selector } }, topologyKey: "kubernetes.io/hostname" }] } },
+          securityContext: restrictedPodSecurity(65534),
+          containers: [
+            {
+              name: "nccl",
+              image: i.image,
+              imagePullPolicy: "IfNotPresent",
+              command: ["python3", `${SCRIPT_DIR}/${NCCL_SMOKE_SCRIPT_FILE}`],
+              args: ["--nodes", String(NCCL_SMOKE_NODES), "--gpus-per-node", String(gpus), "--min-busbw-gbps", String(i.minBusBwGBps), "--interconnect", kind],
+              env,
+              ports: [{ name: "rendezvous", containerPort: NCCL_MASTER_PORT, protocol: "TCP" }],
+              resources: {
+                requests: { cpu: String(Math.max(2, 2 * gpus)), memory: `${memoryGiB}Gi`, ...devices },
+                limits: { memory: `${memoryGiB + NCCL_SHM_GIB}Gi`, ...devices },
+              },
+              securityContext: restrictedContainerSecurity(),
+              volumeMounts: [
+                { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+                { name: "dshm", mountPath: "/dev/shm" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "script", configMap: { name: i.configMapName, defaultMode: 0o444 } },
+            { name: "tmp", emptyDir: { sizeLimit: "2Gi" } },
+            { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${NCCL_SHM_GIB}Gi` } },
+          ],
+        },
+      },
+    },
+  };
+  // The pipeline namespace denies all traffic by default: the pair talks to itself (rendezvous, NCCL bootstrap and
+  // socket transport on any port; EFA's SRD traffic bypasses the kernel and NetworkPolicy) and to cluster DNS.
+  const peers = [{ podSelector: { matchLabels: { ...selector } } }];
+  const mesh = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${i.jobName}-mesh`.slice(0, 63), namespace: i.namespace, labels },
+    spec: { podSelector: { matchLabels: { ...selector } }, policyTypes: ["Ingress", "Egress"], ingress: [{ from: peers }], egress: [{ to: peers }] },
+  };
+  const dns = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: `${i.jobName}-dns`.slice(0, 63), namespace: i.namespace, labels },
+    spec: {
+      podSelector: { matchLabels: { ...selector } },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+      ],
+    },
+  };
+  return [service, job, mesh, dns];
+}
+
+/** `1.2` < `1.10`: compares dotted numeric versions. */
+function versionAtLeast(have: string, need: string): boolean {
+  const a = have.split(".").map(Number);
+  const b = need.split(".").map(Number);
+  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+    const d = (a[k] ?? 0) - (b[k] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
 /** Arguments of {@link GpuSmokeTest}. */
 export interface GpuSmokeTestArgs {
   /** The pool to test (its contract). */
@@ -112,6 +310,16 @@ export interface GpuSmokeTestArgs {
   gpus?: number;
   /** @default 1800 */
   activeDeadlineSeconds?: number;
+  /**
+   * Also run the two-node NCCL all-reduce test: it prints the measured bus bandwidth and fails below the pool's
+   * interconnect pass mark (core/nccl-thresholds.ts). It scales the pool to two nodes with all their GPUs once.
+   * @default - true when the pool may grow to 2 nodes (`maxNodes >= 2`) and has a fast interconnect, else false
+   */
+  ncclTest?: boolean;
+  /** Image of the NCCL test (python3 + PyTorch with NCCL; on EFA pools also libfabric and the AWS OFI NCCL plugin). @default - GPU_STACK_IMAGES.ncclSmokeEfa on EFA pools, else GPU_STACK_IMAGES.gpuSmokeTest */
+  ncclImage?: string;
+  /** busbw pass mark in GB/s. @default - the pool's interconnect row of NCCL_THRESHOLDS (core/nccl-thresholds.ts) */
+  ncclMinBusBwGBps?: number;
 }
 
 /**
@@ -121,6 +329,8 @@ export interface GpuSmokeTestArgs {
  */
 export class GpuSmokeTest extends pulumi.ComponentResource {
   readonly jobName: string;
+  /** The NCCL test's Job name; absent when the test is off. */
+  declare readonly ncclJobName?: string;
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("GpuSmokeTest", name, outputProblems(args));
@@ -128,6 +338,13 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const gpus = args.gpus ?? 1;
     if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
     if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode) problems.push({ path: "gpus", message: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
+    const nccl = args.ncclTest ?? ncclSmokeDefault(args.pool);
+    const kind = args.pool.interconnect?.kind ?? "none";
+    if (nccl && args.pool.maxNodes < NCCL_SMOKE_NODES) problems.push({ path: "ncclTest", message: `pool ${args.pool.name} may grow to ${args.pool.maxNodes} node(s); the NCCL test needs ${NCCL_SMOKE_NODES}`, fix: "raise the pool's maxNodes or set ncclTest: false" });
+    if (nccl && kind === "efa" && args.ncclImage === undefined && !versionAtLeast(args.driver.maxCudaVersion, NCCL_SMOKE_EFA_CUDA_VERSION)) {
+      problems.push({ path: "ncclTest", message: `the EFA NCCL image (${ncclSmokeImage("efa")}) needs CUDA ${NCCL_SMOKE_EFA_CUDA_VERSION}; driver ${args.driver.driverVersion} runs CUDA <= ${args.driver.maxCudaVersion}`, fix: "use an R580+ driver or set ncclImage to an EFA image built for your CUDA" });
+    }
+    if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0)) problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
     super("finetune:cuda:GpuSmokeTest", name, {}, opts);
 
@@ -152,6 +369,35 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const meta = job.metadata as Record<string, unknown>;
     meta.annotations = { "pulumi.com/skipAwait": "true" };
     new k8s.batch.v1.Job(`${name}-job`, job as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [cm] });
-    this.registerOutputs({ jobName: this.jobName });
+
+    if (nccl) {
+      // Indexed-Job pod hostnames are `<job>-<index>` and must stay a DNS label: keep room for the suffix.
+      this.ncclJobName = `nccl-smoke-${args.pool.name}`.slice(0, 58).replace(/-+$/, "");
+      const ncclCmName = `${this.ncclJobName}-script`;
+      const ncclCm = new k8s.core.v1.ConfigMap(
+        `${name}-nccl-script`,
+        { metadata: { name: ncclCmName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } }, data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() } },
+        { parent: this },
+      );
+      const [service, ncclJob, mesh, dns] = renderNcclSmokeTest({
+        pool: args.pool,
+        driver: args.driver,
+        namespace: args.namespace,
+        jobName: this.ncclJobName,
+        serviceName: this.ncclJobName,
+        configMapName: ncclCmName,
+        image: args.ncclImage ?? ncclSmokeImage(kind),
+        minBusBwGBps: args.ncclMinBusBwGBps ?? ncclThresholdForPool(args.pool),
+        activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
+      });
+      const svc = new k8s.core.v1.Service(`${name}-nccl-peers`, service as k8s.core.v1.ServiceArgs, { parent: this });
+      const policies = [
+        new k8s.networking.v1.NetworkPolicy(`${name}-nccl-mesh`, mesh as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
+        new k8s.networking.v1.NetworkPolicy(`${name}-nccl-dns`, dns as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
+      ];
+      (ncclJob.metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
+      new k8s.batch.v1.Job(`${name}-nccl-job`, ncclJob as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [ncclCm, svc, ...policies] });
+    }
+    this.registerOutputs({ jobName: this.jobName, ...(this.ncclJobName ? { ncclJobName: this.ncclJobName } : {}) });
   }
 }
