@@ -144,7 +144,7 @@ describe("planted faults: each check catches its fault", () => {
       delete one(objects, "PodMonitor", "finetune-monitoring-vllm").metadata.labels!.release;
     });
     expect(found).toEqual([
-      { check: "scraper-selects", subject: "PodMonitor monitoring/finetune-monitoring-vllm", message: 'not picked up by Prometheus monitoring/kube-prometheus-stack-prometheus (labels {"app.kubernetes.io/managed-by":"pulumi","app.kubernetes.io/part-of":"finetune-kit"})' },
+      { check: "scraper-selects", subject: "PodMonitor monitoring/finetune-monitoring-vllm", message: 'not picked up by Prometheus monitoring/kube-prometheus-stack-prometheus (labels {"app.kubernetes.io/managed-by":"finetune-kit","app.kubernetes.io/part-of":"finetune-kit"})' },
     ]);
   });
 
