@@ -109,7 +109,8 @@ describe("offline plan", () => {
     const usage = spawnSync(tsx, ["plan/cli.ts", "--stack", "azure"], { cwd: root, encoding: "utf8" });
     expect(usage.status).toBe(1);
     expect(usage.stderr).toContain('unknown stack "azure" (use one of kubernetes, gcp, aws-sagemaker)');
-  });
+    // Four CLI runs of a whole stack each: give them room on a loaded 2-core machine.
+  }, 240_000);
 
   it("the CLI as a subprocess: --help exits 0, a YAML syntax error and a config of another stack exit 2 with keyed lines", () => {
     const help = spawnSync(tsx, ["plan/cli.ts", "--help"], { cwd: root, encoding: "utf8" });
