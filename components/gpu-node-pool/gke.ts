@@ -4,7 +4,7 @@ import { gcpMachineType, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalo
 import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "../../core/contracts/gpu-pool";
 import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "../../core/interconnect";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
-import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
+import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem } from "../../core/problem";
 import { checkInput, isKnown, outputProblems, validatedName } from "../validation";
 
@@ -219,13 +219,6 @@ export interface GkeGpuPoolPlan {
   gpuSharing?: { gpuSharingStrategy: string; maxSharedClientsPerGpu: number };
   features: GkeNodeFeatures;
   contract: GpuPoolContract;
-}
-
-/** What a planner returns: every problem of the arguments, and the plan when there are none. */
-export interface PoolPlanResult<P> {
-  problems: Problem[];
-  /** Undefined when `problems` is not empty. */
-  plan?: P;
 }
 
 const GKE = "GkeGpuNodePool";
