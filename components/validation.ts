@@ -61,3 +61,54 @@ export function validatedName(component: string, name: string, problems: Problem
   throwIfProblems(component, name, problems);
   return name;
 }
+
+/** A check of one argument value: the problem's message (`<what is wrong> (<how to fix>)`) when wrong, else undefined. */
+export type ValueCheck<T> = (value: T) => string | undefined;
+
+/** What {@link checkInput} returns. */
+export interface CheckedInput<T> {
+  /** Problems of a value known now: report them with the other argument problems, before `super()`. */
+  problems: Problem[];
+  /**
+   * The value to hand on to child resources: the value itself when known now; for an Output / Promise (or a list
+   * holding one), an Output of the same value whose `apply` runs the check and fails with the same
+   * `<component> "<name>" has invalid arguments` message, property path and reason (an `InputPropertiesError`).
+   */
+  value: T;
+}
+
+/** True when `v` holds no Output or Promise (walks arrays and plain objects). */
+export function isPlainDeep(v: unknown, depth = 0): boolean {
+  if (pulumi.Output.isInstance(v) || v instanceof Promise) return false;
+  if (depth > 8 || v === null || typeof v !== "object" || pulumi.Resource.isInstance(v)) return true;
+  if (Array.isArray(v)) return v.every((x) => isPlainDeep(x, depth + 1));
+  return Object.getPrototypeOf(v) !== Object.prototype || Object.values(v).every((x) => isPlainDeep(x, depth + 1));
+}
+
+/**
+ * Validates one `pulumi.Input` argument the same way whether it is known now or not. A plain value (no Output or
+ * Promise anywhere in it) is checked at once and any problem returned in `problems`; an Output / Promise is
+ * checked inside `apply` when it resolves and fails there with the same property-path message. `undefined` is
+ * never checked (optional arguments: check presence separately). Pass the returned `value` to the child
+ * resources: the deferred check only runs if something consumes it.
+ *
+ * @param component Component type as the messages name it, e.g. `GkeGpuNodePool`.
+ * @param name The component's resource name.
+ * @param value The argument as the user gave it.
+ * @param path Property path, e.g. `serviceAccountEmail`, `gpuNetworks.additional`.
+ * @param check Returns the message when the (resolved) value is wrong.
+ */
+export function checkInput<I extends pulumi.Input<unknown> | undefined>(component: string, name: string, value: I, path: string, check: ValueCheck<pulumi.Unwrap<NonNullable<I>>>): CheckedInput<I> {
+  if (value === undefined) return { problems: [], value };
+  if (isPlainDeep(value)) {
+    const message = check(value as pulumi.Unwrap<NonNullable<I>>);
+    return { problems: message === undefined ? [] : [{ path, message }], value };
+  }
+  const checked = pulumi.output(value as NonNullable<I>).apply((v) => {
+    const message = check(v as pulumi.Unwrap<NonNullable<I>>);
+    if (message !== undefined) throwIfProblems(component, name, [{ path, message }]);
+    return v;
+  });
+  // The same value once resolved (an Output where the caller gave an Output or a Promise).
+  return { problems: [], value: checked as unknown as I };
+}

@@ -12,7 +12,7 @@ import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { AwsPrivateNetwork } from "./infra/aws-network";
 import type { StackOutputs } from "./main";
-import { preflight } from "./preflight";
+import { preflight, sagemakerPoolArgs } from "./preflight";
 import { partitionOf } from "../core/aws-partition";
 
 /** The SageMaker pipeline definition is rendered at `pulumi up` time from plain values: the account id must be known. */
@@ -81,7 +81,7 @@ export function awsSageMakerStack(cfg: KitConfig): StackOutputs {
   const hubToken = readHubToken();
   const pipelines = cfg.pipelines.map((spec, index) => {
     const p = gpu.pools.find((x) => x.name === spec.compute.pool)!;
-    const pool = sagemakerPoolContract({ name: p.name, gpuType: p.gpuType, gpusPerNode: p.gpusPerNode, instanceType: p.instanceTypes[0], capacity: p.capacity, onDemandFallback: p.onDemandFallback, maxNodes: p.maxNodes });
+    const pool = sagemakerPoolContract(sagemakerPoolArgs(p));
     return new SageMakerFineTuningPipeline(
       `${cfg.name}-${spec.name}`,
       { spec, pool, store, subnetIds: network.privateSubnetIds, securityGroupIds: [network.trainingSecurityGroupId], hubToken, index },

@@ -9,7 +9,7 @@ import type { KitConfig } from "./config/schema";
 import { GkeCluster } from "./infra/gke-cluster";
 import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
-import { preflight } from "./preflight";
+import { gkePoolArgs, preflight } from "./preflight";
 
 /**
  * The `gcp` stack: a VPC with private nodes and a GKE Standard cluster (or an existing one), GKE GPU spot pools
@@ -35,28 +35,10 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
 
   const nodePools = new Map<string, GpuPoolContract>();
   for (const p of gpu.pools) {
+    // The same arguments the preflight planned the contract from (gkePoolArgs).
     const pool = new GkeGpuNodePool(
       `${cfg.name}-${p.name}`,
-      {
-        cluster: g.cluster.name,
-        location: g.region,
-        project: g.project,
-        nodeLocations: g.zones,
-        poolName: p.name,
-        gpuType: p.gpuType,
-        gpusPerNode: p.gpusPerNode,
-        machineType: p.instanceTypes[0],
-        capacity: p.capacity,
-        onDemandFallback: p.onDemandFallback,
-        minNodes: p.minNodes,
-        maxNodes: p.maxNodes,
-        fallbackMaxNodes: p.fallbackMaxNodes,
-        queuedProvisioning: p.provisioner === "gke-queued-provisioning",
-        gpuDriverVersion: cfg.driverStack.gkeDriverVersion,
-        gpuSharing: p.gpuSharing,
-        migProfile: p.mig?.profile,
-        diskGiB: p.diskGiB,
-      },
+      gkePoolArgs(cfg, p),
       { ...opts, dependsOn: [cluster] },
     );
     nodePools.set(p.name, pool.contract);

@@ -12,6 +12,7 @@ import { KubernetesPipelinePlatform, type PipelinePlatformContract } from "../co
 import { PipelineNamespace } from "../components/platform/pipeline-namespace";
 import type { ResolvedGpuConfig } from "./config/driver-stack";
 import type { ResolvedGpuPool } from "./config/gpu-pools";
+import { kueuePoolArgs } from "./preflight";
 import type { KitConfig } from "./config/schema";
 
 /** The pipeline namespace: PSS restricted with a namespace-wide default-deny NetworkPolicy. */
@@ -50,16 +51,8 @@ export function queuedPools(
     if (!base) throw new Error(`internal: no contract for pool ${p.name}`);
     const queued = new KueueGpuPool(
       `${cfg.name}-${p.name}-queue`,
-      {
-        pool: base,
-        namespace,
-        cohort: p.queue.cohort,
-        preemption: { withinClusterQueue: p.queue.withinClusterQueue, reclaimWithinCohort: p.queue.reclaimWithinCohort },
-        nodesByCapacity: { spot: p.maxNodes, "on-demand": p.fallbackMaxNodes },
-        cpuPerNode: p.queue.cpuPerNode,
-        memoryGiBPerNode: p.queue.memoryGiBPerNode,
-        kueue: platform.kueue?.contract,
-      },
+      // The same arguments the preflight planned the contract from (kueuePoolArgs).
+      { ...kueuePoolArgs(p, base, namespace), kueue: platform.kueue?.contract },
       // The queues wait for Kueue through its contract (kueue.ready), not a dependsOn written here.
       { ...opts, dependsOn },
     );

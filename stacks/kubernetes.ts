@@ -6,7 +6,7 @@ import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
-import { preflight } from "./preflight";
+import { existingNodesPoolArgs, preflight } from "./preflight";
 import { optionalSecret } from "./secrets";
 
 /**
@@ -28,16 +28,7 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   const base = new Map(
     gpu.pools.map((p) => [
       p.name,
-      existingNodesPoolContract({
-        name: p.name,
-        gpuType: p.gpuType,
-        gpusPerNode: p.gpusPerNode,
-        maxNodes: p.maxNodes,
-        capacity: p.capacity,
-        onDemandFallback: p.onDemandFallback,
-        nodeLabels: Object.keys(p.nodeLabels).length ? p.nodeLabels : undefined,
-        migProfile: p.mig?.profile,
-      }),
+      existingNodesPoolContract(existingNodesPoolArgs(p)),
     ]),
   );
   const pools = queuedPools(cfg, gpu.pools, base, k.namespace, platform, opts, [ns]);

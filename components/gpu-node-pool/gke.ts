@@ -4,9 +4,9 @@ import { gcpMachineType, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalo
 import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "../../core/contracts/gpu-pool";
 import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "../../core/interconnect";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
-import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
+import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem } from "../../core/problem";
-import { isKnown, outputProblems, validatedName } from "../validation";
+import { checkInput, isKnown, outputProblems, validatedName } from "../validation";
 
 /** `gpuDriverInstallationConfig.gpuDriverVersion` values. `INSTALLATION_DISABLED` only for a self-managed GPU Operator. */
 export const GkeGpuDriverVersion = { Default: "DEFAULT", Latest: "LATEST", InstallationDisabled: "INSTALLATION_DISABLED" } as const;
@@ -171,8 +171,9 @@ export function gkeNodeFeatures(args: GkeGpuNodePoolArgs, machine: string): GkeN
 }
 
 /** Problems of the image, Local SSD, placement and GPU-network arguments on `machine`. */
-function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): Problem[] {
+function gkeNodeFeatureProblems(name: string, args: GkeGpuNodePoolArgs, machine: string): Problem[] {
   const problems: Problem[] = [];
+  const checks = gkeValueChecks(args, machine);
   const fact = gcpInterconnect(machine);
   if (args.imageCacheDiskImage !== undefined && args.imageStreaming === false) {
     problems.push({ path: "imageCacheDiskImage", message: "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)" });
@@ -182,10 +183,9 @@ function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): Prob
   }
   if (args.compactPlacement === true) {
     if (args.queuedProvisioning) problems.push({ path: "compactPlacement", message: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
-    if (isKnown(args.nodeLocations) && args.nodeLocations.length !== 1) {
-      problems.push({ path: "compactPlacement", message: `compact placement keeps nodes in one zone, but nodeLocations lists ${args.nodeLocations.length} (give nodeLocations exactly one zone)` });
-    }
-    if (!isKnown(args.nodeLocations)) problems.push({ path: "compactPlacement", message: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
+    // The zone count: at once on a known list, inside apply on an Output (the component's checked nodeLocations).
+    problems.push(...checkInput(GKE, name, args.nodeLocations, "compactPlacement", checks.nodeLocations).problems);
+    if (args.nodeLocations === undefined) problems.push({ path: "compactPlacement", message: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
   }
   const nets = args.gpuNetworks;
   if (nets !== undefined) {
@@ -193,18 +193,81 @@ function gkeNodeFeatureProblems(args: GkeGpuNodePoolArgs, machine: string): Prob
       problems.push({ path: "gpuNetworks", message: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)` });
     } else if (nets.auto && nets.additional !== undefined) {
       problems.push({ path: "gpuNetworks", message: "auto and additional are exclusive (GKE creates the networks with auto; give one of them)" });
-    } else if (isKnown(nets.additional) && nets.additional.length !== fact.gkeAdditionalNetworks) {
-      problems.push({ path: "gpuNetworks.additional", message: `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${nets.additional.length}` });
+    } else {
+      problems.push(...checkInput(GKE, name, nets.additional, "gpuNetworks.additional", checks.additionalNetworks).problems);
     }
   }
   return problems;
 }
 
-/** Every problem of a `GkeGpuNodePool`'s arguments (pure; the component throws them before it registers). */
-export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): Problem[] {
-  // An Output where a plain value is needed: report only that (the other checks would read its toString text).
-  const outputs = outputProblems(args, GKE_INPUT_ARGS);
-  if (outputs.length > 0) return outputs;
+/** The pure plan of a GKE GPU pool: arguments validated, defaults resolved, the contract decided. */
+export interface GkeGpuPoolPlan {
+  poolName: string;
+  /** Catalog key of the GPU. */
+  gpuType: string;
+  gpusPerNode: number;
+  machineType: string;
+  /** GKE accelerator type, e.g. `nvidia-l4`. */
+  acceleratorType: string;
+  bootDiskType: string;
+  diskGiB: number;
+  driverVersion: GkeGpuDriverVersion;
+  capacityTypes: CapacityType[];
+  /** One node pool per entry, preferred capacity first (`<poolName>-<suffix>`). */
+  variants: PoolVariant[];
+  /** `gpuSharingConfig` of the accelerator (undefined without sharing). */
+  gpuSharing?: { gpuSharingStrategy: string; maxSharedClientsPerGpu: number };
+  features: GkeNodeFeatures;
+  contract: GpuPoolContract;
+}
+
+const GKE = "GkeGpuNodePool";
+/** Cloud KMS key id (`bootDiskKmsKey`). */
+const GCP_KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+/** GCP region or zone (`location`). */
+const GCP_LOCATION = /^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/;
+
+/** The `pulumi.Input` arguments after their checks (Outputs wrapped so that `apply` runs the same check). */
+export interface GkeCheckedInputs {
+  location: pulumi.Input<string>;
+  nodeLocations?: pulumi.Input<pulumi.Input<string>[]>;
+  serviceAccountEmail?: pulumi.Input<string>;
+  bootDiskKmsKey?: pulumi.Input<string>;
+  additionalNetworks?: pulumi.Input<GkeNodeNetwork[]>;
+}
+
+/** The checks of the Input arguments (each runs at once on a known value, inside `apply` on an Output). */
+function gkeValueChecks(args: GkeGpuNodePoolArgs, machine: string | undefined) {
+  const fact = machine !== undefined ? gcpInterconnect(machine) : undefined;
+  return {
+    location: (v: string) => (GCP_LOCATION.test(v) ? undefined : `"${v}" is not a GCP region or zone (e.g. us-central1 or us-central1-a)`),
+    serviceAccountEmail: (v: string) =>
+      /-compute@developer\.gserviceaccount\.com$/.test(v) ? `"${v}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` : undefined,
+    bootDiskKmsKey: (v: string) => (GCP_KMS_KEY.test(v) ? undefined : `"${v}" is not a Cloud KMS key id (use projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)`),
+    // Reported under compactPlacement: the argument that needs one zone.
+    nodeLocations: (v: string[]) =>
+      args.compactPlacement === true && v.length !== 1 ? `compact placement keeps nodes in one zone, but nodeLocations lists ${v.length} (give nodeLocations exactly one zone)` : undefined,
+    additionalNetworks: (v: { network: string; subnetwork: string }[]) =>
+      fact && fact.kind !== InterconnectKind.None && !(args.gpuNetworks?.auto ?? false) && v.length !== fact.gkeAdditionalNetworks
+        ? `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${v.length}`
+        : undefined,
+  };
+}
+
+/** The Input arguments, checked: known values as given, Outputs wrapped so that `apply` runs the same check. */
+function gkeCheckedInputs(name: string, args: GkeGpuNodePoolArgs, machine: string): GkeCheckedInputs {
+  const c = gkeValueChecks(args, machine);
+  return {
+    location: checkInput(GKE, name, args.location, "location", c.location).value,
+    nodeLocations: checkInput(GKE, name, args.nodeLocations, "compactPlacement", c.nodeLocations).value,
+    serviceAccountEmail: checkInput(GKE, name, args.serviceAccountEmail, "serviceAccountEmail", c.serviceAccountEmail).value,
+    bootDiskKmsKey: checkInput(GKE, name, args.bootDiskKmsKey, "bootDiskKmsKey", c.bootDiskKmsKey).value,
+    additionalNetworks: checkInput(GKE, name, args.gpuNetworks?.additional, "gpuNetworks.additional", c.additionalNetworks).value as pulumi.Input<GkeNodeNetwork[]> | undefined,
+  };
+}
+
+/** Problems of the plain arguments (pure). */
+function gkePlainProblems(name: string, args: GkeGpuNodePoolArgs): Problem[] {
   const problems: Problem[] = [...poolShapeProblems(
     { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, minNodes: args.minNodes, maxNodes: args.maxNodes, migProfile: args.migProfile, instanceTypes: args.machineType ? [args.machineType] : undefined },
     "gcp",
@@ -223,14 +286,84 @@ export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs): Problem[] {
     if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ path: "gpuSharing.strategy", message: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
     if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ path: "gpuSharing.maxClientsPerGpu", message: `${clients} is outside 2..48` });
   }
-  if (isKnown(args.serviceAccountEmail) && /-compute@developer\.gserviceaccount\.com$/.test(args.serviceAccountEmail)) {
-    problems.push({ path: "serviceAccountEmail", message: `"${args.serviceAccountEmail}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` });
-  }
+  problems.push(...checkInput(GKE, name, args.serviceAccountEmail, "serviceAccountEmail", gkeValueChecks(args, undefined).serviceAccountEmail).problems);
   const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
   if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ path: "diskGiB", message: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
-  const machine = problems.some((p) => p.path === "gpuType") ? undefined : gkeMachineName(args);
-  if (machine !== undefined) problems.push(...gkeNodeFeatureProblems(args, machine));
   return problems;
+}
+
+/** Every problem of a `GkeGpuNodePool`'s arguments that is known now (pure; the component throws them before it registers). */
+export function gkeGpuNodePoolProblems(args: GkeGpuNodePoolArgs, name = "gke"): Problem[] {
+  return planGkeGpuPool(name, args).problems;
+}
+
+/**
+ * Validates a GKE pool's arguments and resolves every default and the contract (pure: no resources). Input
+ * arguments known now are checked here; Outputs are checked inside `apply` by the component (same messages).
+ */
+export function planGkeGpuPool(name: string, args: GkeGpuNodePoolArgs): PoolPlanResult<GkeGpuPoolPlan> {
+  // An Output where a plain value is needed: report only that (the other checks would read its toString text).
+  const outputs = outputProblems(args, GKE_INPUT_ARGS);
+  if (outputs.length > 0) return { problems: outputs };
+  const problems = gkePlainProblems(name, args);
+  const machineName = problems.some((p) => p.path === "gpuType") ? undefined : gkeMachineName(args);
+  if (machineName !== undefined) problems.push(...gkeNodeFeatureProblems(name, args, machineName));
+  const checks = gkeValueChecks(args, machineName);
+  problems.push(...checkInput(GKE, name, args.location, "location", checks.location).problems, ...checkInput(GKE, name, args.bootDiskKmsKey, "bootDiskKmsKey", checks.bootDiskKmsKey).problems);
+  if (problems.length > 0) return { problems };
+
+  const capacity = args.capacity ?? CapacityType.Spot;
+  const queued = args.queuedProvisioning ?? false;
+  const poolName = args.poolName ?? name;
+  const spec = gpuSpec(args.gpuType);
+  const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "gcp")[0];
+  const machine = args.machineType ? spec.gcp!.machineTypes.find((s) => s.name === args.machineType)! : gcpMachineType(args.gpuType, gpusPerNode)!;
+  const minNodes = args.minNodes ?? POOL_DEFAULTS.minNodes;
+  const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
+  const capacityTypes = capacityOrder(capacity, !queued && (args.onDemandFallback ?? true));
+  const variants: PoolVariant[] = capacityTypes.map((c, i) => ({
+    suffix: queued ? "dws" : c,
+    capacity: c,
+    spot: c === CapacityType.Spot,
+    queued,
+    minNodes: i === 0 ? minNodes : 0,
+    maxNodes: i === 0 ? maxNodes : (args.fallbackMaxNodes ?? maxNodes),
+  }));
+  const features = gkeNodeFeatures(args, machine.name);
+  const contract: GpuPoolContract = {
+    ...buildPoolContract({
+      name: poolName,
+      platform: "gke",
+      gpuType: spec.key,
+      gpusPerNode,
+      capacityTypes,
+      maxNodes,
+      nodeSelector: poolSelector(poolName, spec.key),
+      tolerations: [GPU_TOLERATION],
+      instanceType: machine.name,
+    }),
+    interconnect: features.interconnect,
+    localStorage: features.localStorage,
+    imageCache: features.imageCache,
+  };
+  return {
+    problems: [],
+    plan: {
+      poolName,
+      gpuType: spec.key,
+      gpusPerNode,
+      machineType: machine.name,
+      acceleratorType: spec.gcp!.acceleratorType,
+      bootDiskType: machine.bootDiskType,
+      diskGiB: args.diskGiB ?? POOL_DEFAULTS.diskGiB,
+      driverVersion: args.gpuDriverVersion ?? GkeGpuDriverVersion.Default,
+      capacityTypes,
+      variants,
+      ...(args.gpuSharing ? { gpuSharing: { gpuSharingStrategy: GKE_SHARING_STRATEGY[args.gpuSharing.strategy], maxSharedClientsPerGpu: args.gpuSharing.maxClientsPerGpu ?? 2 } } : {}),
+      features,
+      contract,
+    },
+  };
 }
 
 /**
@@ -246,54 +379,22 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
   readonly serviceAccountEmail: pulumi.Output<string>;
 
   constructor(name: string, args: GkeGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:GkeGpuNodePool", validatedName("GkeGpuNodePool", name, gkeGpuNodePoolProblems(args)), {}, opts);
-    const capacity = args.capacity ?? CapacityType.Spot;
-    const queued = args.queuedProvisioning ?? false;
-    const driverVersion = args.gpuDriverVersion ?? GkeGpuDriverVersion.Default;
-    const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
-
-    const poolName = args.poolName ?? name;
-    const spec = gpuSpec(args.gpuType);
-    const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "gcp")[0];
-    const machine = args.machineType ? spec.gcp!.machineTypes.find((s) => s.name === args.machineType)! : gcpMachineType(args.gpuType, gpusPerNode)!;
-    const minNodes = args.minNodes ?? POOL_DEFAULTS.minNodes;
-    const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
-    const capacityTypes = capacityOrder(capacity, !queued && (args.onDemandFallback ?? true));
-    const variants: PoolVariant[] = capacityTypes.map((c, i) => ({
-      suffix: queued ? "dws" : c,
-      capacity: c,
-      spot: c === CapacityType.Spot,
-      queued,
-      minNodes: i === 0 ? minNodes : 0,
-      maxNodes: i === 0 ? maxNodes : (args.fallbackMaxNodes ?? maxNodes),
-    }));
-
-    const features = gkeNodeFeatures(args, machine.name);
-    this.contract = {
-      ...buildPoolContract({
-        name: poolName,
-        platform: "gke",
-        gpuType: spec.key,
-        gpusPerNode,
-        capacityTypes,
-        maxNodes,
-        nodeSelector: poolSelector(poolName, spec.key),
-        tolerations: [GPU_TOLERATION],
-        instanceType: machine.name,
-      }),
-      interconnect: features.interconnect,
-      localStorage: features.localStorage,
-      imageCache: features.imageCache,
-    };
+    // Plan (validate) first: invalid arguments register nothing.
+    const planned = planGkeGpuPool(name, args);
+    super("finetune:gpu:GkeGpuNodePool", validatedName(GKE, name, planned.problems), {}, opts);
+    const plan = planned.plan!;
+    const inputs = gkeCheckedInputs(name, args, plan.machineType);
+    const { poolName, features } = plan;
+    this.contract = plan.contract;
     const nets = args.gpuNetworks;
     const networkConfig = nets?.auto
       ? { acceleratorNetworkProfile: "auto" }
       : nets?.additional !== undefined
-        ? { additionalNodeNetworkConfigs: nets.additional.map((n) => ({ network: n.network, subnetwork: n.subnetwork })) }
+        ? { additionalNodeNetworkConfigs: pulumi.output(inputs.additionalNetworks!).apply((list) => list.map((n) => ({ network: n.network, subnetwork: n.subnetwork }))) }
         : undefined;
 
-    if (args.serviceAccountEmail !== undefined) {
-      this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
+    if (inputs.serviceAccountEmail !== undefined) {
+      this.serviceAccountEmail = pulumi.output(inputs.serviceAccountEmail);
     } else {
       const sa = new gcp.serviceaccount.Account(
         `${name}-nodes`,
@@ -307,16 +408,16 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
       this.serviceAccountEmail = sa.email;
     }
 
-    this.nodePoolNames = variants.map((v) => {
+    this.nodePoolNames = plan.variants.map((v) => {
       const poolResourceName = `${poolName}-${v.suffix}`;
       new gcp.container.NodePool(
         `${name}-${v.suffix}`,
         {
           name: poolResourceName,
           cluster: args.cluster,
-          location: args.location,
+          location: inputs.location,
           project: args.project,
-          nodeLocations: args.nodeLocations,
+          nodeLocations: inputs.nodeLocations,
           initialNodeCount: v.minNodes,
           // ANY: place nodes in whichever zone has GPUs (spot / DWS capacity moves between zones).
           autoscaling: { totalMinNodeCount: v.minNodes, totalMaxNodeCount: v.maxNodes, locationPolicy: "ANY" },
@@ -327,17 +428,15 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
           placementPolicy: features.compactPlacement ? { type: "COMPACT" } : undefined,
           networkConfig,
           nodeConfig: {
-            machineType: machine.name,
+            machineType: plan.machineType,
             spot: v.spot,
             guestAccelerators: [
               {
-                type: spec.gcp!.acceleratorType,
-                count: gpusPerNode,
-                gpuDriverInstallationConfig: { gpuDriverVersion: driverVersion },
+                type: plan.acceleratorType,
+                count: plan.gpusPerNode,
+                gpuDriverInstallationConfig: { gpuDriverVersion: plan.driverVersion },
                 gpuPartitionSize: args.migProfile,
-                gpuSharingConfig: args.gpuSharing
-                  ? { gpuSharingStrategy: GKE_SHARING_STRATEGY[args.gpuSharing.strategy], maxSharedClientsPerGpu: args.gpuSharing.maxClientsPerGpu ?? 2 }
-                  : undefined,
+                gpuSharingConfig: plan.gpuSharing,
               },
             ],
             serviceAccount: this.serviceAccountEmail,
@@ -351,12 +450,12 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
             secondaryBootDisks: args.imageCacheDiskImage !== undefined ? [{ diskImage: args.imageCacheDiskImage, mode: GKE_IMAGE_CACHE_MODE }] : undefined,
             // 0 on a machine with bundled Local SSD: GKE uses every bundled disk for ephemeral storage.
             ephemeralStorageLocalSsdConfig: features.localSsd ? { localSsdCount: 0 } : undefined,
-            diskSizeGb: diskGiB,
-            diskType: machine.bootDiskType,
-            bootDiskKmsKey: args.bootDiskKmsKey,
+            diskSizeGb: plan.diskGiB,
+            diskType: plan.bootDiskType,
+            bootDiskKmsKey: inputs.bootDiskKmsKey,
             metadata: { "disable-legacy-endpoints": "true" },
-            labels: poolNodeLabels(poolName, spec.key, v.capacity, args.labels ?? {}),
-            resourceLabels: { ...(args.resourceLabels ?? {}), "finetune-pool": poolName, "finetune-gpu-type": spec.key },
+            labels: poolNodeLabels(poolName, plan.gpuType, v.capacity, args.labels ?? {}),
+            resourceLabels: { ...(args.resourceLabels ?? {}), "finetune-pool": poolName, "finetune-gpu-type": plan.gpuType },
             taints: [{ key: GPU_TAINT.key, value: GPU_TAINT.value, effect: CLOUD_TAINT_EFFECT[GPU_TAINT.effect] }],
             reservationAffinity: v.queued ? { consumeReservationType: "NO_RESERVATION" } : undefined,
           },

@@ -7,9 +7,9 @@ import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStore
 import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
 import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
-import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
+import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem } from "../../core/problem";
-import { outputProblems, validatedName } from "../validation";
+import { checkInput, outputProblems, validatedName } from "../validation";
 import { MANAGED_BY } from "../../core/kubernetes";
 
 export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
@@ -193,8 +193,8 @@ const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 /** The `KarpenterGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
 const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn", "imageCacheSnapshotId"] as const;
 
-/** Every problem of a `KarpenterGpuNodePool`'s arguments (pure; the component throws them before it registers). */
-export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): Problem[] {
+/** Problems of the plain arguments (pure). */
+function karpenterPlainProblems(args: KarpenterGpuNodePoolArgs): Problem[] {
   const outputs = outputProblems(args, KARPENTER_INPUT_ARGS);
   if (outputs.length > 0) return outputs;
   const problems: Problem[] = [...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws")];
@@ -223,6 +223,133 @@ export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs): Pr
   return problems;
 }
 
+const KARPENTER = "KarpenterGpuNodePool";
+
+/** The checks of the Input arguments (each runs at once on a known value, inside `apply` on an Output). */
+export const KARPENTER_VALUE_CHECKS = {
+  clusterName: (v: string) => (EKS_CLUSTER_NAME.test(v) ? undefined : `"${v}" is not an EKS cluster name (1-100 letters, digits, '-' or '_', starting with a letter or digit)`),
+  nodeRoleName: (v: string) => (IAM_ROLE_NAME.test(v) ? undefined : `"${v}" is not an IAM role name (give the name, not the ARN: 1-64 of letters, digits and +=,.@_-)`),
+  kmsKeyArn: (v: string) => (KMS_KEY_ARN.test(v) ? undefined : `"${v}" is not a KMS key or alias ARN (use arn:aws:kms:<region>:<account>:key/<id>)`),
+} as const;
+const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)\/.+$/;
+
+/** The `pulumi.Input` arguments, checked (Outputs wrapped so that `apply` runs the same check). */
+function karpenterCheckedInputs(name: string, args: KarpenterGpuNodePoolArgs) {
+  const c = KARPENTER_VALUE_CHECKS;
+  const checked = {
+    clusterName: checkInput(KARPENTER, name, args.clusterName, "clusterName", c.clusterName),
+    nodeRoleName: checkInput(KARPENTER, name, args.nodeRoleName, "nodeRoleName", c.nodeRoleName),
+    kmsKeyArn: checkInput(KARPENTER, name, args.kmsKeyArn, "kmsKeyArn", c.kmsKeyArn),
+  };
+  return {
+    problems: Object.values(checked).flatMap((x) => x.problems),
+    clusterName: checked.clusterName.value,
+    nodeRoleName: checked.nodeRoleName.value,
+    kmsKeyArn: checked.kmsKeyArn.value,
+    imageCacheSnapshotId: args.imageCacheSnapshotId,
+  };
+}
+
+/** The pure plan of a Karpenter GPU pool: arguments validated, defaults resolved, the contract decided. */
+export interface KarpenterGpuPoolPlan {
+  poolName: string;
+  gpuType: string;
+  gpusPerNode: number;
+  capacityTypes: CapacityType[];
+  maxNodes: number;
+  instanceFamilies: string[];
+  /** Catalog instance types within the families with gpusPerNode GPUs. */
+  instanceTypes: string[];
+  /** With `efa`: the EFA-capable instance types the NodePool is restricted to. */
+  efaInstanceTypes?: string[];
+  amiFamily: KarpenterAmiFamily;
+  amiAlias: string;
+  rootVolumeGiB: number;
+  consolidateAfter: string;
+  expireAfter: string;
+  localNvme: boolean;
+  createInterruptionQueue: boolean;
+  /** Tags on every AWS resource and instance (the user's plus pool and GPU type). */
+  tags: Record<string, string>;
+  contract: GpuPoolContract;
+}
+
+/** Every problem of a `KarpenterGpuNodePool`'s arguments known now (pure; the component throws them before it registers). */
+export function karpenterGpuNodePoolProblems(args: KarpenterGpuNodePoolArgs, name = "karpenter"): Problem[] {
+  return planKarpenterGpuPool(name, args).problems;
+}
+
+/**
+ * Validates a Karpenter pool's arguments and resolves every default and the contract (pure: no resources). Input
+ * arguments known now are checked here; Outputs inside `apply` by the component (same messages).
+ */
+export function planKarpenterGpuPool(name: string, args: KarpenterGpuNodePoolArgs): PoolPlanResult<KarpenterGpuPoolPlan> {
+  const outputs = outputProblems(args, KARPENTER_INPUT_ARGS);
+  if (outputs.length > 0) return { problems: outputs };
+  const problems = [...karpenterPlainProblems(args), ...karpenterCheckedInputs(name, args).problems];
+  if (problems.length > 0) return { problems };
+  const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
+  const amiFamily = args.amiFamily ?? "AL2023";
+  const poolName = args.poolName ?? name;
+  const spec = gpuSpec(args.gpuType);
+  const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
+  const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
+  const instanceFamilies = args.instanceFamilies ?? [...spec.aws!.instanceFamilies];
+  const instanceTypes = karpenterInstanceTypes(spec.key, gpusPerNode, instanceFamilies);
+  const efaInstanceTypes = args.efa ? instanceTypes.filter((t) => awsInterconnect(t).kind === InterconnectKind.Efa) : undefined;
+  const efaDevices = efaInstanceTypes ? commonEfaInterfaces(efaInstanceTypes) : 0;
+  const localNvme = args.localNvme ?? args.imageCacheSnapshotId === undefined;
+  const nvmeGB = commonInstanceStoreGb(efaInstanceTypes ?? instanceTypes);
+  const base = buildPoolContract({
+    name: poolName,
+    platform: "karpenter",
+    gpuType: spec.key,
+    gpusPerNode,
+    capacityTypes,
+    maxNodes,
+    nodeSelector: poolSelector(poolName, spec.key),
+    tolerations: [GPU_TOLERATION],
+    karpenter: true,
+    instanceType: spec.aws!.instanceTypes.find((s) => s.gpus === gpusPerNode)?.name,
+  });
+  const contract: GpuPoolContract = {
+    ...base,
+    interconnect: {
+      kind: efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+      offered: commonEfaInterfaces(instanceTypes) > 0 || efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
+      devicesPerNode: efaDevices,
+      ...(efaDevices > 0 ? { resourceName: EFA_RESOURCE } : {}),
+      compactPlacement: false,
+    },
+    localStorage: { nvmeGB, ephemeralOnNvme: localNvme },
+    imageCache: { streaming: false, preload: args.imageCacheSnapshotId !== undefined ? ImagePreload.EbsSnapshot : ImagePreload.None },
+  };
+  return {
+    problems: [],
+    plan: {
+      poolName,
+      gpuType: spec.key,
+      gpusPerNode,
+      capacityTypes,
+      maxNodes,
+      instanceFamilies,
+      instanceTypes,
+      ...(efaInstanceTypes ? { efaInstanceTypes } : {}),
+      amiFamily,
+      amiAlias: args.amiAlias ?? KARPENTER_AMI[amiFamily].alias,
+      rootVolumeGiB: args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB,
+      consolidateAfter: args.consolidateAfter ?? "5m",
+      expireAfter: args.expireAfter ?? "720h",
+      localNvme,
+      createInterruptionQueue: args.createInterruptionQueue ?? true,
+      tags: { ...(args.tags ?? {}), "finetune.dev/pool": poolName, "finetune.dev/gpu-type": spec.key },
+      contract,
+    },
+  };
+}
+
 /**
  * A Karpenter GPU pool for an existing EKS cluster with Karpenter installed: NodePool + EC2NodeClass (spot then
  * on-demand, GPU name / count / family requirements, an `nvidia.com/gpu` limit, consolidation only of empty nodes),
@@ -242,86 +369,53 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
   readonly nodeRoleName: pulumi.Output<string>;
 
   constructor(name: string, args: KarpenterGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KarpenterGpuNodePool", validatedName("KarpenterGpuNodePool", name, karpenterGpuNodePoolProblems(args)), {}, opts);
-    const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
-    const amiFamily = args.amiFamily ?? "AL2023";
-    const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
+    // Plan (validate) first: invalid arguments register nothing.
+    const planned = planKarpenterGpuPool(name, args);
+    super("finetune:gpu:KarpenterGpuNodePool", validatedName(KARPENTER, name, planned.problems), {}, opts);
+    const plan = planned.plan!;
+    const inputs = karpenterCheckedInputs(name, args);
+    const { poolName, tags } = plan;
+    this.contract = plan.contract;
 
-    const poolName = args.poolName ?? name;
-    const spec = gpuSpec(args.gpuType);
-    const gpusPerNode = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
-    const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
-    const tags = { ...(args.tags ?? {}), "finetune.dev/pool": poolName, "finetune.dev/gpu-type": spec.key };
-    const instanceFamilies = args.instanceFamilies ?? [...spec.aws!.instanceFamilies];
-    const instanceTypes = karpenterInstanceTypes(spec.key, gpusPerNode, instanceFamilies);
-    const efaInstanceTypes = args.efa ? instanceTypes.filter((t) => awsInterconnect(t).kind === InterconnectKind.Efa) : undefined;
-    const efaDevices = efaInstanceTypes ? commonEfaInterfaces(efaInstanceTypes) : 0;
-    const localNvme = args.localNvme ?? args.imageCacheSnapshotId === undefined;
-    const nvmeGB = commonInstanceStoreGb(efaInstanceTypes ?? instanceTypes);
-    const base = buildPoolContract({
-      name: poolName,
-      platform: "karpenter",
-      gpuType: spec.key,
-      gpusPerNode,
-      capacityTypes,
-      maxNodes,
-      nodeSelector: poolSelector(poolName, spec.key),
-      tolerations: [GPU_TOLERATION],
-      karpenter: true,
-      instanceType: spec.aws!.instanceTypes.find((s) => s.gpus === gpusPerNode)?.name,
-    });
-    this.contract = {
-      ...base,
-      interconnect: {
-        kind: efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
-        offered: commonEfaInterfaces(instanceTypes) > 0 || efaDevices > 0 ? InterconnectKind.Efa : InterconnectKind.None,
-        devicesPerNode: efaDevices,
-        ...(efaDevices > 0 ? { resourceName: EFA_RESOURCE } : {}),
-        compactPlacement: false,
-      },
-      localStorage: { nvmeGB, ephemeralOnNvme: localNvme },
-      imageCache: { streaming: false, preload: args.imageCacheSnapshotId !== undefined ? ImagePreload.EbsSnapshot : ImagePreload.None },
-    };
-
-    if (args.nodeRoleName !== undefined) {
-      this.nodeRoleName = pulumi.output(args.nodeRoleName);
+    if (inputs.nodeRoleName !== undefined) {
+      this.nodeRoleName = pulumi.output(inputs.nodeRoleName);
     } else {
       const role = createGpuNodeRole(name, this, tags);
       // Nodes launched by Karpenter join through an EKS access entry for their role.
-      new aws.eks.AccessEntry(`${name}-node-access`, { clusterName: args.clusterName, principalArn: role.arn, type: "EC2_LINUX", tags }, { parent: this });
+      new aws.eks.AccessEntry(`${name}-node-access`, { clusterName: inputs.clusterName, principalArn: role.arn, type: "EC2_LINUX", tags }, { parent: this });
       this.nodeRoleName = role.name;
     }
 
-    const discovery = { "karpenter.sh/discovery": args.clusterName };
+    const discovery = { "karpenter.sh/discovery": inputs.clusterName };
     const rendered = pulumi
       .all([
         this.nodeRoleName,
         pulumi.output(args.subnetSelectorTags ?? discovery),
         pulumi.output(args.securityGroupSelectorTags ?? discovery),
-        pulumi.output(args.kmsKeyArn),
-        pulumi.output(args.imageCacheSnapshotId),
+        pulumi.output(inputs.kmsKeyArn),
+        pulumi.output(inputs.imageCacheSnapshotId),
       ])
       .apply(([roleName, subnets, groups, kms, snapshot]) =>
         renderKarpenterGpuPool({
           poolName,
-          gpuType: spec.key,
-          gpusPerNode,
-          capacityTypes,
-          maxNodes,
-          instanceFamilies,
-          amiFamily,
-          amiAlias: args.amiAlias ?? KARPENTER_AMI[amiFamily].alias,
+          gpuType: plan.gpuType,
+          gpusPerNode: plan.gpusPerNode,
+          capacityTypes: plan.capacityTypes,
+          maxNodes: plan.maxNodes,
+          instanceFamilies: plan.instanceFamilies,
+          amiFamily: plan.amiFamily,
+          amiAlias: plan.amiAlias,
           roleName,
           subnetSelectorTags: subnets as Record<string, string>,
           securityGroupSelectorTags: groups as Record<string, string>,
-          rootVolumeGiB,
+          rootVolumeGiB: plan.rootVolumeGiB,
           kmsKeyArn: kms,
-          consolidateAfter: args.consolidateAfter ?? "5m",
-          expireAfter: args.expireAfter ?? "720h",
+          consolidateAfter: plan.consolidateAfter,
+          expireAfter: plan.expireAfter,
           migProfile: args.migProfile,
           tags,
-          localNvme,
-          efaInstanceTypes,
+          localNvme: plan.localNvme,
+          efaInstanceTypes: plan.efaInstanceTypes,
           imageCacheSnapshotId: snapshot,
         }),
       );
@@ -336,7 +430,7 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
       { parent: this, dependsOn: [nodeClass] },
     );
 
-    if (args.createInterruptionQueue ?? true) {
+    if (plan.createInterruptionQueue) {
       const queue = new KarpenterInterruptionQueue(`${name}-interruption`, { tags }, { parent: this });
       this.interruptionQueueName = queue.queueName;
       this.karpenterHelmValues = queue.helmValues;

@@ -4,7 +4,8 @@ import { GPU_STACK_CHARTS } from "../../core/versions";
 import { isGpuType, unknownGpuTypeMessage } from "../../core/gpu-catalog";
 import { CapacityType, type GpuPoolContract, type KueueContract } from "../../core/contracts/gpu-pool";
 import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
-import { type Problem, throwIfProblems } from "../../core/problem";
+import { type Problem } from "../../core/problem";
+import type { PoolPlanResult } from "./pool-contract";
 import { outputProblems, validatedName } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
@@ -20,12 +21,30 @@ export interface KueueInstallArgs {
   enablePrometheus?: boolean;
 }
 
+/** Everything decided about a Kueue installation before any resource exists. */
+export interface KueueInstallPlan {
+  namespace: string;
+  waitForPodsReadyTimeout: string;
+  /** Helm values of the pinned chart. */
+  values: Record<string, unknown>;
+}
+
+/** Validates a `KueueInstall`'s arguments and resolves its defaults and chart values (pure). */
+export function planKueueInstall(args: KueueInstallArgs): PoolPlanResult<KueueInstallPlan> {
+  const outputs = outputProblems(args);
+  if (outputs.length > 0) return { problems: outputs };
+  const problems: Problem[] = [];
+  const timeout = args.waitForPodsReadyTimeout ?? "10m";
+  if (!/^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout)) problems.push({ path: "waitForPodsReadyTimeout", message: `"${timeout}" is not a duration (e.g. 10m)` });
+  const namespace = args.namespace ?? "kueue-system";
+  if (!DNS_LABEL.test(namespace)) problems.push({ path: "namespace", message: `"${namespace}" is not a DNS-1123 label` });
+  if (problems.length > 0) return { problems };
+  return { problems, plan: { namespace, waitForPodsReadyTimeout: timeout, values: renderKueueValues({ waitForPodsReadyTimeout: timeout, enablePrometheus: args.enablePrometheus ?? false }) } };
+}
+
 /** Every problem of a `KueueInstall`'s arguments (pure; the component throws them before it registers). */
 export function kueueInstallProblems(args: KueueInstallArgs): Problem[] {
-  const outputs = outputProblems(args);
-  if (outputs.length > 0) return outputs;
-  const timeout = args.waitForPodsReadyTimeout ?? "10m";
-  return /^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout) ? [] : [{ path: "waitForPodsReadyTimeout", message: `"${timeout}" is not a duration (e.g. 10m)` }];
+  return planKueueInstall(args).problems;
 }
 
 /**
@@ -42,9 +61,10 @@ export class KueueInstall extends pulumi.ComponentResource {
   readonly contract: KueueContract;
 
   constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KueueInstall", validatedName("KueueInstall", name, kueueInstallProblems(args)), {}, opts);
-    const timeout = args.waitForPodsReadyTimeout ?? "10m";
-    this.namespace = args.namespace ?? "kueue-system";
+    const planned = planKueueInstall(args);
+    super("finetune:gpu:KueueInstall", validatedName("KueueInstall", name, planned.problems), {}, opts);
+    const plan = planned.plan!;
+    this.namespace = plan.namespace;
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
       {
@@ -65,7 +85,7 @@ export class KueueInstall extends pulumi.ComponentResource {
         createNamespace: false,
         atomic: true,
         timeout: 600,
-        values: renderKueueValues({ waitForPodsReadyTimeout: timeout, enablePrometheus: args.enablePrometheus ?? false }),
+        values: plan.values,
       },
       { parent: this },
     );
@@ -105,6 +125,60 @@ export interface KueueGpuPoolArgs {
 }
 
 
+/** Everything decided about a pool's Kueue objects before any resource exists. */
+export interface KueueGpuPoolPlan {
+  clusterQueueName: string;
+  localQueueName: string;
+  cpuPerNode: number;
+  memoryGiBPerNode: number;
+  /** The ResourceFlavors, ClusterQueue and LocalQueue (one flavor per capacity type, in the pool's order). */
+  rendered: ReturnType<typeof renderKueueGpuPool>;
+  /** The pool's contract plus `localQueueName`, `localQueueNamespace` and `flavors`. */
+  contract: GpuPoolContract;
+}
+
+/** Validates a `KueueGpuPool`'s arguments, resolves its defaults, renders its objects and decides its contract (pure). */
+export function planKueueGpuPool(args: KueueGpuPoolArgs): PoolPlanResult<KueueGpuPoolPlan> {
+  const outputs = outputProblems(args);
+  if (outputs.length > 0) return { problems: outputs };
+  const problems: Problem[] = [];
+  if (!isGpuType(args.pool.gpuType)) problems.push({ path: "pool.gpuType", message: unknownGpuTypeMessage(args.pool.gpuType) });
+  if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
+  if (args.pool.capacityTypes.length === 0) problems.push({ path: "pool.capacityTypes", message: "is empty (a pool needs spot and/or on-demand)" });
+  if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label` });
+  for (const [c, n] of Object.entries(args.nodesByCapacity ?? {})) {
+    if (!Number.isInteger(n) || (n as number) < 0) problems.push({ path: `nodesByCapacity.${c}`, message: `${n} is not a whole number ≥ 0` });
+  }
+  for (const key of ["cpuPerNode", "memoryGiBPerNode"] as const) {
+    const v = args[key];
+    if (v !== undefined && !(v > 0)) problems.push({ path: key, message: `${v} must be > 0` });
+  }
+  if (problems.length > 0) return { problems };
+  const clusterQueueName = args.clusterQueueName ?? args.pool.name;
+  const localQueueName = args.localQueueName ?? args.pool.name;
+  const res = nodeResources(args.pool);
+  const cpuPerNode = args.cpuPerNode ?? res.cpu;
+  const memoryGiBPerNode = args.memoryGiBPerNode ?? res.memoryGiB;
+  const rendered = renderKueueGpuPool({
+    pool: args.pool,
+    namespace: args.namespace,
+    clusterQueueName,
+    localQueueName,
+    nodesByCapacity: args.nodesByCapacity ?? {},
+    cpuPerNode,
+    memoryGiBPerNode,
+    cohort: args.cohort,
+    preemption: args.preemption,
+  });
+  const contract: GpuPoolContract = {
+    ...args.pool,
+    localQueueName,
+    localQueueNamespace: args.namespace,
+    flavors: args.pool.capacityTypes.map((c) => flavorName(args.pool.name, c)),
+  };
+  return { problems, plan: { clusterQueueName, localQueueName, cpuPerNode, memoryGiBPerNode, rendered, contract } };
+}
+
 /**
  * Kueue queueing for a GPU pool: ResourceFlavors for spot and on-demand (node labels + tolerations), a ClusterQueue
  * with `nvidia.com/gpu` (and cpu/memory) quota that prefers spot, a preemption policy and optional cohort, and a
@@ -116,47 +190,19 @@ export class KueueGpuPool extends pulumi.ComponentResource {
   readonly localQueueName: string;
 
   constructor(name: string, args: KueueGpuPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("KueueGpuPool", name, outputProblems(args));
-    const problems: Problem[] = [];
-    if (!isGpuType(args.pool.gpuType)) problems.push({ path: "pool.gpuType", message: unknownGpuTypeMessage(args.pool.gpuType) });
-    if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
-    if (args.pool.capacityTypes.length === 0) problems.push({ path: "pool.capacityTypes", message: "is empty (a pool needs spot and/or on-demand)" });
-    if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label` });
-    for (const [c, n] of Object.entries(args.nodesByCapacity ?? {})) {
-      if (!Number.isInteger(n) || (n as number) < 0) problems.push({ path: `nodesByCapacity.${c}`, message: `${n} is not a whole number ≥ 0` });
-    }
-    for (const key of ["cpuPerNode", "memoryGiBPerNode"] as const) {
-      const v = args[key];
-      if (v !== undefined && !(v > 0)) problems.push({ path: key, message: `${v} must be > 0` });
-    }
-    throwIfProblems("KueueGpuPool", name, problems);
-    super("finetune:gpu:KueueGpuPool", name, {}, opts);
-
-    this.clusterQueueName = args.clusterQueueName ?? args.pool.name;
-    this.localQueueName = args.localQueueName ?? args.pool.name;
-    const res = nodeResources(args.pool);
-    const rendered = renderKueueGpuPool({
-      pool: args.pool,
-      namespace: args.namespace,
-      clusterQueueName: this.clusterQueueName,
-      localQueueName: this.localQueueName,
-      nodesByCapacity: args.nodesByCapacity ?? {},
-      cpuPerNode: args.cpuPerNode ?? res.cpu,
-      memoryGiBPerNode: args.memoryGiBPerNode ?? res.memoryGiB,
-      cohort: args.cohort,
-      preemption: args.preemption,
-    });
+    // Plan (validate) first: invalid arguments register nothing.
+    const planned = planKueueGpuPool(args);
+    super("finetune:gpu:KueueGpuPool", validatedName("KueueGpuPool", name, planned.problems), {}, opts);
+    const plan = planned.plan!;
+    const rendered = plan.rendered;
+    this.clusterQueueName = plan.clusterQueueName;
+    this.localQueueName = plan.localQueueName;
     const kueueReady = args.kueue ? [...args.kueue.ready] : [];
     const flavors = rendered.flavors.map((f, i) => new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: kueueReady }));
     const cq = new k8s.apiextensions.CustomResource(`${name}-cluster-queue`, rendered.clusterQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: flavors });
     new k8s.apiextensions.CustomResource(`${name}-local-queue`, rendered.localQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [cq] });
 
-    this.contract = {
-      ...args.pool,
-      localQueueName: this.localQueueName,
-      localQueueNamespace: args.namespace,
-      flavors: args.pool.capacityTypes.map((c) => flavorName(args.pool.name, c)),
-    };
+    this.contract = plan.contract;
     this.registerOutputs({ contract: this.contract, clusterQueueName: this.clusterQueueName, localQueueName: this.localQueueName });
   }
 }

@@ -18,6 +18,13 @@ export interface PoolShapeArgs {
   migProfile?: string;
 }
 
+/** What a planner returns: every problem of the arguments, and the plan when there are none. */
+export interface PoolPlanResult<P> {
+  problems: Problem[];
+  /** Undefined when `problems` is not empty. */
+  plan?: P;
+}
+
 /** Defaults of every pool. */
 export const POOL_DEFAULTS = { minNodes: 0, maxNodes: 2, diskGiB: 500 } as const;
 
