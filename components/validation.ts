@@ -61,3 +61,60 @@ export function validatedName(component: string, name: string, problems: Problem
   throwIfProblems(component, name, problems);
   return name;
 }
+
+/** Who reports a problem found inside `apply`: the component's type name and resource name. */
+export interface InputOwner {
+  /** Component class name, e.g. `PrometheusMonitoring`. */
+  component: string;
+  /** The component's resource name. */
+  name: string;
+}
+
+/**
+ * Checks one `pulumi.Input` argument the same way whether it is known now or not. `check` returns the problem's
+ * message (`<what is wrong> (<how to fix>)`), or `undefined` when the value is fine.
+ * - Known value: the problem (at most one) is returned in `problems`, for the caller to report with every other
+ *   problem before `super()`; `value` is the value itself.
+ * - Unknown value (an Output or a Promise): `problems` is empty and `value` is an Output that runs `check` inside
+ *   `apply` and fails the deployment with the same `path: message` (an InputPropertiesError of `owner`).
+ */
+export function checkInput<T>(value: pulumi.Input<T>, path: string, check: (v: T) => string | undefined, owner: InputOwner): { problems: Problem[]; value: pulumi.Input<T> } {
+  if (isKnown(value)) {
+    const message = check(value);
+    return { problems: message === undefined ? [] : [{ path, message }], value };
+  }
+  const checked = pulumi.output(value).apply((v) => {
+    const message = check(v as T);
+    throwIfProblems(owner.component, owner.name, message === undefined ? [] : [{ path, message }]);
+    return v;
+  }) as pulumi.Output<T>;
+  return { problems: [], value: checked };
+}
+
+/** True when `args` holds no Output or Promise anywhere (plain objects and arrays walked, resources skipped). */
+export function allKnown(args: object): boolean {
+  return outputProblems(args).length === 0;
+}
+
+/**
+ * `args` with every Output or Promise (walked as {@link outputProblems} walks) replaced by `placeholder`: the
+ * shape a planner sees when it must decide names and structure before the values are known.
+ */
+export function withPlaceholders<T extends object>(args: T, placeholder: string): T {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (v === null || v === undefined || depth > 8) return v;
+    if (pulumi.Output.isInstance(v) || v instanceof Promise) return placeholder;
+    if (pulumi.Resource.isInstance(v)) return v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
+    }
+    return v;
+  };
+  return walk(args, 0) as T;
+}
+
+/** Error thrown when a plain view (e.g. `contract`) is read while it derives from arguments not known yet. */
+export function unknownViewError(owner: InputOwner, view: string, outputView: string): Error {
+  return new Error(`${owner.component} "${owner.name}": ${view} derives from arguments passed as Outputs and is not known at construction (read ${outputView}, a pulumi.Output, instead)`);
+}
