@@ -2,35 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../../components/monitoring/prometheus";
 import { ofType, one, runWithMocks, type RecordedResource } from "../harness";
-
-/** The value an Output settles to, or its rejection (what fails the deployment inside apply). */
-function settle<T>(o: pulumi.Output<T>): Promise<T> {
-  return (o as unknown as { promise(): Promise<T> }).promise();
-}
-
-const known = <T>(v: T): pulumi.Output<T> => pulumi.output(v);
-/**
- * Runs `program` under mocks and returns what fails the deployment: the rejections the child registrations
- * raise (each resource whose inputs derive from the failing apply fails). Vitest's own listeners are set aside
- * while it runs, so that these expected rejections are asserted here rather than reported as stray errors.
- */
-async function deploymentFailures(program: () => void): Promise<string[]> {
-  const saved = process.listeners("unhandledRejection");
-  process.removeAllListeners("unhandledRejection");
-  const failures: string[] = [];
-  process.on("unhandledRejection", (e) => failures.push(e instanceof Error ? e.message : String(e)));
-  try {
-    await runWithMocks(program).catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
-    await new Promise((r) => setTimeout(r, 50));
-  } finally {
-    process.removeAllListeners("unhandledRejection");
-    for (const l of saved) process.on("unhandledRejection", l);
-  }
-  return failures;
-}
-
-/** An Output whose value arrives later (not known at construction, as another resource's output). */
-const later = <T>(v: T): pulumi.Output<T> => pulumi.output(new Promise<T>((r) => setTimeout(() => r(v), 5)));
+import { deploymentFailures, known, later, settle } from "./input-harness";
 
 const plainArgs: PrometheusMonitoringArgs = {
   namespace: "obs",
@@ -136,12 +108,17 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
       }
       expect(plainError?.errors.map((e) => e.propertyPath)).toEqual([path]);
       let c: PrometheusMonitoring | undefined;
-      const failures = await deploymentFailures(() => {
-        c = new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...outputBad });
-      });
-      const failure = await settle((c as PrometheusMonitoring).contractOutput).then(
-        () => undefined,
-        (e: unknown) => e,
+      let failure: unknown;
+      const failures = await deploymentFailures(
+        () => {
+          c = new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...outputBad });
+        },
+        async () => {
+          failure = await settle((c as PrometheusMonitoring).contractOutput).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        },
       );
       expect(pulumi.InputPropertiesError.isInstance(failure)).toBe(true);
       expect((failure as pulumi.InputPropertiesError).errors).toEqual(plainError?.errors);
@@ -154,11 +131,16 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
 
   it("a controller namespace Output that resolves to \"\" fails (the monitor was planned)", async () => {
     let c: PrometheusMonitoring | undefined;
-    const failures = await deploymentFailures(() => {
-      c = new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], kueueNamespace: later("") });
-    });
+    let failure: pulumi.InputPropertiesError | undefined;
+    const failures = await deploymentFailures(
+      () => {
+        c = new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], kueueNamespace: later("") });
+      },
+      async () => {
+        failure = (await settle((c as PrometheusMonitoring).contractOutput).catch((e: unknown) => e)) as pulumi.InputPropertiesError;
+      },
+    );
     expect(failures.length).toBeGreaterThan(0);
-    const failure = (await settle((c as PrometheusMonitoring).contractOutput).catch((e: unknown) => e)) as pulumi.InputPropertiesError;
-    expect(failure.errors).toEqual([{ propertyPath: "kueueNamespace", reason: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)' }]);
+    expect(failure?.errors).toEqual([{ propertyPath: "kueueNamespace", reason: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)' }]);
   });
 });
