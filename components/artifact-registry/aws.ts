@@ -78,6 +78,14 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
   tags?: Record<string, pulumi.Input<string>>;
 }
 
+/**
+ * The arguments typed `pulumi.Input`. Plain, with the reason: `region` (selects partition, DNS suffix, ECR host
+ * and the egress hosts at construction), `bucketName` (in every contract URI and bucket policy the pipelines are
+ * rendered with), `images` and `upstreamCredentialArns` (decide which repositories and cache rules exist), the
+ * retention numbers and flags (kit tuning).
+ */
+export const AWS_REGISTRY_INPUT_ARGS = ["accountId", "identityRoleArn", "tags"] as const satisfies readonly (keyof AwsArtifactRegistryArgs)[];
+
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 
@@ -173,7 +181,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   private readonly cacheRepositoryArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("AwsArtifactRegistry", name, outputProblems(args, ["identityRoleArn", "accountId", "tags"]));
+    throwIfProblems("AwsArtifactRegistry", name, outputProblems(args, AWS_REGISTRY_INPUT_ARGS));
     const knownAccount = isKnown(args.accountId) ? args.accountId : undefined;
     const bucketName = args.bucketName ?? (knownAccount ? defaultS3BucketName(name, knownAccount, args.region) : "");
     throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));

@@ -18,7 +18,7 @@ import {
 } from "./kubernetes-manifests";
 import { renderPrometheusRules, RuleFile } from "./prometheus-rules";
 import { AlertThresholds, durationSeconds, withDefaultThresholds } from "./thresholds";
-import { allKnown, isKnown, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
+import { allKnown, isKnown, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
 import { Problem, throwIfProblems } from "../../core/problem";
 import { DataProtection, statefulOptions } from "../validation";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
@@ -90,6 +90,26 @@ export interface PrometheusMonitoringArgs {
   /** `retainOnDelete` on the namespace and the Helm release. @default true */
   retainOnDelete?: boolean;
 }
+
+/**
+ * The arguments typed `pulumi.Input` (or holding Inputs): everything a user may take from another resource. The
+ * rest stay plain because they decide structure (mode, flags, which objects exist), or are kit tuning values
+ * (thresholds, retention, storage size, dashboard label) nobody reads from another resource.
+ */
+export const PROMETHEUS_INPUT_ARGS = [
+  "namespace",
+  "selectorLabels",
+  "releaseName",
+  "trainingNamespaces",
+  "servingNamespaces",
+  "dcgmNamespace",
+  "kueueNamespace",
+  "jobsetNamespace",
+  "argoNamespace",
+  "dashboardNamespace",
+  "storageClassName",
+  "alertLabels",
+] as const satisfies readonly (keyof PrometheusMonitoringArgs)[];
 
 /**
  * {@link PrometheusMonitoringArgs} with every `pulumi.Input` resolved: what the pure planner
@@ -297,6 +317,8 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     // component. With every argument known the planner runs once, on the values. Otherwise it runs now on the
     // arguments with each Output replaced by a valid placeholder (structure, child names, the known values'
     // problems) and again inside apply on the real values (their problems fail the deployment, same messages).
+    // An Output where a plain value is needed: report only that (the other checks would read its placeholder).
+    throwIfProblems("PrometheusMonitoring", name, outputProblems(args, PROMETHEUS_INPUT_ARGS));
     const known = allKnown(args);
     const shape = resolvePrometheusMonitoring(name, known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE));
     super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
