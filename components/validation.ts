@@ -112,3 +112,34 @@ export function checkInput<I extends pulumi.Input<unknown> | undefined>(componen
   // The same value once resolved (an Output where the caller gave an Output or a Promise).
   return { problems: [], value: checked as unknown as I };
 }
+
+/** Who reports a problem found inside `apply`: the component's type name and resource name. */
+export interface InputOwner {
+  /** Component class name, e.g. `PrometheusMonitoring`. */
+  component: string;
+  /** The component's resource name. */
+  name: string;
+}
+
+/**
+ * `args` with every Output or Promise (walked as {@link outputProblems} walks) replaced by `placeholder`: the
+ * shape a planner sees when it must decide names and structure before the values are known.
+ */
+export function withPlaceholders<T extends object>(args: T, placeholder: string): T {
+  const walk = (v: unknown, depth: number): unknown => {
+    if (v === null || v === undefined || depth > 8) return v;
+    if (pulumi.Output.isInstance(v) || v instanceof Promise) return placeholder;
+    if (pulumi.Resource.isInstance(v)) return v;
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
+    }
+    return v;
+  };
+  return walk(args, 0) as T;
+}
+
+/** Error thrown when a plain view (e.g. `contract`) is read while it derives from arguments not known yet. */
+export function unknownViewError(owner: InputOwner, view: string, outputView: string): Error {
+  return new Error(`${owner.component} "${owner.name}": ${view} derives from arguments passed as Outputs and is not known at construction (read ${outputView}, a pulumi.Output, instead)`);
+}

@@ -16,7 +16,7 @@ import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
 import { credentialArnProblems, ecrImagePlan, pullThroughProblems, type CredentialedUpstream, type EcrImagePlan } from "../../core/images";
 import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
-import { outputProblems } from "../validation";
+import { checkInput, isKnown, outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { partitionOf } from "../../core/aws-partition";
@@ -27,13 +27,16 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
   /** AWS region of the provider the registry is created with, e.g. `us-east-1`. */
   region: string;
   /**
-   * AWS account id. When set, every contract field is a plain string; when not, the account is looked up
-   * with `aws.getCallerIdentity` and three contract fields are outputs (see {@link AwsArtifactStoreContract}).
+   * AWS account id, e.g. `aws.getCallerIdentityOutput().accountId`. When a plain value, every contract field is a
+   * plain string; when an Output or not set (then looked up with `aws.getCallerIdentity`), three contract fields
+   * are outputs (see {@link AwsArtifactStoreContract}) and `bucketName` is required. An Output is checked inside
+   * `apply` (same message as a plain value).
    * @default - looked up
    */
-  accountId?: string;
+  accountId?: pulumi.Input<string>;
   /**
-   * S3 bucket name (global namespace). Required unless `accountId` is set.
+   * S3 bucket name (global namespace). Required unless `accountId` is a plain value. Plain: it is in every
+   * contract URI and policy the pipelines are rendered with at construction.
    * @default - `<name>-artifacts-<accountId>-<region>` when `accountId` is set
    */
   bucketName?: string;
@@ -71,21 +74,43 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
   identityRoleArn?: pulumi.Input<string>;
   /** Services that may assume the access role. @default ["sagemaker.amazonaws.com"] */
   accessRoleTrustedServices?: string[];
-  /** Tags on every taggable resource. @default {} */
-  tags?: Record<string, string>;
+  /** Tags on every taggable resource (values may be Outputs). @default {} */
+  tags?: Record<string, pulumi.Input<string>>;
 }
+
+/**
+ * The arguments typed `pulumi.Input`. Plain, with the reason: `region` (selects partition, DNS suffix, ECR host
+ * and the egress hosts at construction), `bucketName` (in every contract URI and bucket policy the pipelines are
+ * rendered with), `images` and `upstreamCredentialArns` (decide which repositories and cache rules exist), the
+ * retention numbers and flags (kit tuning).
+ */
+export const AWS_REGISTRY_INPUT_ARGS = ["accountId", "identityRoleArn", "tags"] as const satisfies readonly (keyof AwsArtifactRegistryArgs)[];
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 
+/** The problem of an AWS account id, or undefined when it is one. */
+export function accountIdProblem(account: string): string | undefined {
+  return /^\d{12}$/.test(account) ? undefined : `"${account}" is not a 12-digit AWS account id (fix it or leave it out to look it up)`;
+}
+
 /** Every construction problem of the arguments (empty when valid). */
 export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegistryArgs, bucket: string): Problem[] {
   const problems: Problem[] = [];
+  // accountId may be an Output: checked here when known, inside apply otherwise (the constructor's checkInput).
+  const account = isKnown(args.accountId) ? args.accountId : undefined;
   if (!NAME.test(name)) problems.push({ path: "name", message: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
   if (!REGION.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
-  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ path: "accountId", message: `"${args.accountId}" is not a 12-digit AWS account id (fix it or leave it out to look it up)` });
-  if (!args.bucketName && !args.accountId) {
-    problems.push({ path: "bucketName", message: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)" });
+  const accountProblem = account === undefined ? undefined : accountIdProblem(account);
+  if (accountProblem) problems.push({ path: "accountId", message: accountProblem });
+  if (!args.bucketName && !account) {
+    problems.push({
+      path: "bucketName",
+      message:
+        args.accountId === undefined
+          ? "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)"
+          : "is required when accountId is an Output (S3 names are global and the bucket name is decided at construction: set bucketName, or pass accountId as a plain value)",
+    });
   } else {
     for (const reason of bucketNameProblems(bucket, "s3")) problems.push({ path: "bucketName", message: `"${bucket}" ${reason}` });
   }
@@ -156,8 +181,9 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
   private readonly cacheRepositoryArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("AwsArtifactRegistry", name, outputProblems(args, ["identityRoleArn"]));
-    const bucketName = args.bucketName ?? (args.accountId ? defaultS3BucketName(name, args.accountId, args.region) : "");
+    throwIfProblems("AwsArtifactRegistry", name, outputProblems(args, AWS_REGISTRY_INPUT_ARGS));
+    const knownAccount = isKnown(args.accountId) ? args.accountId : undefined;
+    const bucketName = args.bucketName ?? (knownAccount ? defaultS3BucketName(name, knownAccount, args.region) : "");
     throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));
     super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
 
@@ -174,7 +200,10 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     const shape = ecrImagePlan(name, "registry", credentials);
     const images = [...new Set([...(args.images ?? DEFAULT_STAGE_IMAGES), ...shape.mirrorRepositories.map((r) => r.slice(name.length + 1))])];
 
-    const accountId: pulumi.Input<string> = args.accountId ?? aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const accountId: pulumi.Input<string> =
+      args.accountId === undefined
+        ? aws.getCallerIdentityOutput({}, { parent: this }).accountId
+        : checkInput("AwsArtifactRegistry", name, args.accountId, "accountId", accountIdProblem).value;
 
     // Customer managed key: rotates yearly, 30-day deletion window, default key policy (IAM decides access).
     this.key = new aws.kms.Key(

@@ -18,7 +18,7 @@ import {
 } from "./kubernetes-manifests";
 import { renderPrometheusRules, RuleFile } from "./prometheus-rules";
 import { AlertThresholds, durationSeconds, withDefaultThresholds } from "./thresholds";
-import { outputProblems } from "../validation";
+import { isPlainDeep, isKnown, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
 import { Problem, throwIfProblems } from "../../core/problem";
 import { DataProtection, statefulOptions } from "../validation";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
@@ -43,36 +43,36 @@ export interface PrometheusMonitoringArgs {
   /** How to get a Prometheus. @default "kube-prometheus-stack" */
   mode?: PrometheusMode;
   /** Namespace of the monitoring objects (and of kube-prometheus-stack). @default "monitoring" */
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
   /** Create `namespace` (PSS restricted). @default true, except in mode "existing" */
   createNamespace?: boolean;
   /** Labels the existing Prometheus selects monitors and rules by (required in mode "existing"). @default - `{ release: <releaseName> }` */
-  selectorLabels?: Record<string, string>;
+  selectorLabels?: Record<string, pulumi.Input<string>>;
   /** Helm release name of kube-prometheus-stack (also its fullname). @default "kube-prometheus-stack" */
-  releaseName?: string;
+  releaseName?: pulumi.Input<string>;
   /** Namespaces training runs in (Argo workflows, JobSets, trainer pods). */
-  trainingNamespaces: string[];
+  trainingNamespaces: pulumi.Input<string>[];
   /** Namespaces vLLM serving runs in. @default - `trainingNamespaces` */
-  servingNamespaces?: string[];
+  servingNamespaces?: pulumi.Input<string>[];
   /** Namespace of the DCGM exporter (DriverStackContract.dcgmNamespace); empty string: do not scrape DCGM. @default "gpu-operator" */
-  dcgmNamespace?: string;
+  dcgmNamespace?: pulumi.Input<string>;
   /**
    * Contract of the pipeline platform (`KubernetesPipelinePlatform.contract`): the namespaces Argo Workflows, JobSet
    * and Kueue really run in, so that the monitors look there. @default - none: the per-controller namespace arguments, or their upstream defaults
    */
   platform?: PipelinePlatformContract;
   /** Namespace of the Kueue controller; empty string: do not scrape it. @default - `platform.kueueNamespace` (not scraped when absent); "kueue-system" without `platform` */
-  kueueNamespace?: string;
+  kueueNamespace?: pulumi.Input<string>;
   /** Namespace of the JobSet controller; empty string: do not scrape it. @default - `platform.jobsetNamespace` (not scraped when absent); "jobset-system" without `platform` */
-  jobsetNamespace?: string;
+  jobsetNamespace?: pulumi.Input<string>;
   /** Namespace of the Argo Workflows controller; empty string: do not scrape it. @default - `platform.argoNamespace` (not scraped when absent); "argo" without `platform` */
-  argoNamespace?: string;
+  argoNamespace?: pulumi.Input<string>;
   /** Alert thresholds. @default DEFAULT_THRESHOLDS */
   thresholds?: Partial<AlertThresholds>;
   /** Label Grafana's dashboard sidecar watches (one key). @default { grafana_dashboard: "1" } */
   dashboardLabel?: Record<string, string>;
   /** Namespace of the dashboard ConfigMaps. @default - `namespace` */
-  dashboardNamespace?: string;
+  dashboardNamespace?: pulumi.Input<string>;
   /** Deliver the Grafana dashboards. @default true (false in mode "managed-prometheus") */
   dashboards?: boolean;
   /** Install Grafana with kube-prometheus-stack. @default true */
@@ -82,14 +82,40 @@ export interface PrometheusMonitoringArgs {
   /** Prometheus PVC size. @default "50Gi" */
   storageSize?: string;
   /** StorageClass of the Prometheus PVC. @default - the cluster default */
-  storageClassName?: string;
+  storageClassName?: pulumi.Input<string>;
   /** Extra labels on every alert (Alertmanager routing). @default {} */
-  alertLabels?: Record<string, string>;
+  alertLabels?: Record<string, pulumi.Input<string>>;
   /** `protect` on the namespace and the Helm release (which owns the Prometheus PVC). @default true */
   protect?: boolean;
   /** `retainOnDelete` on the namespace and the Helm release. @default true */
   retainOnDelete?: boolean;
 }
+
+/**
+ * The arguments typed `pulumi.Input` (or holding Inputs): everything a user may take from another resource. The
+ * rest stay plain because they decide structure (mode, flags, which objects exist), or are kit tuning values
+ * (thresholds, retention, storage size, dashboard label) nobody reads from another resource.
+ */
+export const PROMETHEUS_INPUT_ARGS = [
+  "namespace",
+  "selectorLabels",
+  "releaseName",
+  "trainingNamespaces",
+  "servingNamespaces",
+  "dcgmNamespace",
+  "kueueNamespace",
+  "jobsetNamespace",
+  "argoNamespace",
+  "dashboardNamespace",
+  "storageClassName",
+  "alertLabels",
+] as const satisfies readonly (keyof PrometheusMonitoringArgs)[];
+
+/**
+ * {@link PrometheusMonitoringArgs} with every `pulumi.Input` resolved: what the pure planner
+ * ({@link resolvePrometheusMonitoring}) reads, at construction when every value is known, inside `apply` otherwise.
+ */
+export type PlainPrometheusMonitoringArgs = pulumi.Unwrap<PrometheusMonitoringArgs>;
 
 /** Defaults and derived values of the arguments, after validation. */
 export interface ResolvedPrometheusMonitoring {
@@ -122,9 +148,7 @@ function labelProblems(path: string, labels: Record<string, string> | undefined)
 }
 
 /** Validates the arguments (every problem at once) and applies defaults. Pure. */
-export function resolvePrometheusMonitoring(name: string, args: PrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
-  // An Output where a plain value is needed: report only that (the other checks would read its toString text).
-  throwIfProblems("PrometheusMonitoring", name, outputProblems(args));
+export function resolvePrometheusMonitoring(name: string, args: PlainPrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
   const problems: Problem[] = [];
   const mode = args.mode ?? PrometheusMode.KubePrometheusStack;
   if (!Object.values(PrometheusMode).includes(mode)) problems.push({ path: "mode", message: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });
@@ -254,62 +278,139 @@ function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceO
  * with Managed Service for Prometheus, the Pushgateway and ClusterPodMonitorings.
  */
 export class PrometheusMonitoring extends pulumi.ComponentResource {
-  /** What monitoring tells the pipeline and the stacks. */
-  readonly contract: MonitoringContract;
-  /** URLs of the Grafana dashboards (in-cluster Grafana service; reach it with `kubectl port-forward`). */
-  readonly dashboardUrls: string[];
-  /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"). */
-  readonly rules?: RuleFile;
+  /**
+   * What monitoring tells the pipeline and the stacks, as plain values. Reading it throws when an argument it
+   * derives from (a namespace, the release name, a selector label) was passed as an Output: read
+   * {@link contractOutput} then.
+   */
+  get contract(): MonitoringContract {
+    if (this.plainContract === undefined) throw unknownViewError(this.owner, "contract", "contractOutput");
+    return this.plainContract;
+  }
+  /** The contract as one Output (always set; resolves to {@link contract} when every argument is known). */
+  readonly contractOutput: pulumi.Output<MonitoringContract>;
+  /** URLs of the Grafana dashboards (in-cluster Grafana service; reach it with `kubectl port-forward`). Throws like {@link contract}. */
+  get dashboardUrls(): string[] {
+    if (this.plainDashboardUrls === undefined) throw unknownViewError(this.owner, "dashboardUrls", "dashboardUrlsOutput");
+    return this.plainDashboardUrls;
+  }
+  /** {@link dashboardUrls} as an Output. */
+  readonly dashboardUrlsOutput: pulumi.Output<string[]>;
+  /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"). Throws like {@link contract}. */
+  get rules(): RuleFile | undefined {
+    if (!this.known) throw unknownViewError(this.owner, "rules", "rulesOutput");
+    return this.plainRules;
+  }
+  /** {@link rules} as an Output. */
+  readonly rulesOutput: pulumi.Output<RuleFile | undefined>;
   /** The kube-prometheus-stack release (mode "kube-prometheus-stack" only). */
   readonly release?: k8s.helm.v3.Release;
 
+  private readonly owner: InputOwner;
+  private readonly known: boolean;
+  private readonly plainContract?: MonitoringContract;
+  private readonly plainDashboardUrls?: string[];
+  private readonly plainRules?: RuleFile;
+
   constructor(name: string, args: PrometheusMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    // Validate before registering anything: a bad argument fails the program with every problem, and no half-built component.
-    const r = resolvePrometheusMonitoring(name, args);
+    // Validate before registering anything: a bad argument fails the program with every problem, and no half-built
+    // component. With every argument known the planner runs once, on the values. Otherwise it runs now on the
+    // arguments with each Output replaced by a valid placeholder (structure, child names, the known values'
+    // problems) and again inside apply on the real values (their problems fail the deployment, same messages).
+    // An Output where a plain value is needed: report only that (the other checks would read its placeholder).
+    throwIfProblems("PrometheusMonitoring", name, outputProblems(args, PROMETHEUS_INPUT_ARGS));
+    const known = isPlainDeep(args);
+    const shape = resolvePrometheusMonitoring(name, known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE));
     super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
+    const owner: InputOwner = { component: "PrometheusMonitoring", name };
+    this.owner = owner;
+    this.known = known;
+    const shapeObjects = renderPrometheusMonitoringObjects(name, shape, withPlaceholders(args.alertLabels ?? {}, UNKNOWN_NAMESPACE) as Record<string, string>);
+    const real = known
+      ? undefined
+      : pulumi.output(args).apply((a) => {
+          const plain = a as PlainPrometheusMonitoringArgs;
+          throwIfProblems(owner.component, name, emptyControllerNamespaceProblems(args, plain));
+          const r = resolvePrometheusMonitoring(name, plain);
+          const objects = renderPrometheusMonitoringObjects(name, r, plain.alertLabels);
+          return { r, a: plain, objects };
+        });
+    // A value of the resolved configuration: plain when every argument is known, else an Output.
+    const at = <T>(f: (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs, objects: K8sObject[]) => T): pulumi.Input<T> =>
+      real === undefined ? f(shape, args as PlainPrometheusMonitoringArgs, shapeObjects) : (real.apply((x) => f(x.r, x.a, x.objects)) as pulumi.Output<T>);
+    // Known: the object itself. Unknown: the placeholder render's kind and apiVersion, every other field from the real render.
+    const objectArgs = (o: K8sObject, i: number): K8sObject =>
+      real === undefined
+        ? o
+        : (Object.fromEntries(Object.keys(o).map((k) => [k, k === "apiVersion" || k === "kind" ? o[k] : at((_r, _a, objs) => (objs[i] as unknown as Record<string, unknown>)[k])])) as unknown as K8sObject);
+
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
-    const objects = renderPrometheusMonitoringObjects(name, r, args.alertLabels);
-    const namespaceObj = objects.find((o) => o.kind === "Namespace");
-    const ns = namespaceObj ? createObject(`${name}-namespace`, namespaceObj, statefulOptions(this, protection)) : undefined;
+    const nsIndex = shapeObjects.findIndex((o) => o.kind === "Namespace");
+    const ns = nsIndex >= 0 ? createObject(`${name}-namespace`, objectArgs(shapeObjects[nsIndex], nsIndex), statefulOptions(this, protection)) : undefined;
     const afterNs: pulumi.Resource[] = ns ? [ns] : [];
 
-    if (r.mode === PrometheusMode.KubePrometheusStack) {
+    if (shape.mode === PrometheusMode.KubePrometheusStack) {
       const pin = MONITORING_CHARTS.kubePrometheusStack;
       this.release = new k8s.helm.v3.Release(
         `${name}-kube-prometheus-stack`,
         {
-          name: r.releaseName,
+          name: at((r) => r.releaseName),
           chart: pin.chart,
           version: pin.version,
           repositoryOpts: { repo: pin.repo },
-          namespace: r.namespace,
+          namespace: at((r) => r.namespace),
           createNamespace: false,
           atomic: true,
           cleanupOnFail: true,
           timeout: 900,
           maxHistory: 5,
-          values: {
+          values: at((r, a) => ({
             fullnameOverride: r.releaseName,
-            ...kubePrometheusStackValues({ selectorLabels: r.selectorLabels, dashboardLabel: r.dashboardLabel, retention: r.retention, storageSize: r.storageSize, storageClassName: args.storageClassName, grafana: args.grafana ?? true }),
-          },
+            ...kubePrometheusStackValues({ selectorLabels: r.selectorLabels, dashboardLabel: r.dashboardLabel, retention: r.retention, storageSize: r.storageSize, storageClassName: a.storageClassName, grafana: a.grafana ?? true }),
+          })),
         },
         statefulOptions(this, protection, { dependsOn: afterNs }),
       );
     }
     const crdReady: pulumi.Resource[] = this.release ? [this.release] : afterNs;
-    objects
-      .filter((o) => o !== namespaceObj)
-      .forEach((o) => {
-        const isCr = !o.apiVersion.startsWith("v1") && o.apiVersion !== "apps/v1";
-        createObject(`${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`, o, { parent: this, dependsOn: isCr ? crdReady : afterNs });
-      });
+    shapeObjects.forEach((o, i) => {
+      if (i === nsIndex) return;
+      const isCr = !o.apiVersion.startsWith("v1") && o.apiVersion !== "apps/v1";
+      createObject(`${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`, objectArgs(o, i), { parent: this, dependsOn: isCr ? crdReady : afterNs });
+    });
 
-    this.rules = r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, args.alertLabels);
-    this.contract = prometheusContractOf(r);
-    const grafana = r.mode === PrometheusMode.KubePrometheusStack && (args.grafana ?? true);
-    this.dashboardUrls = grafana && r.dashboards
-      ? Object.values(GRAFANA_DASHBOARDS).map((d) => `http://${r.releaseName}-grafana.${r.namespace}.svc/d/${d.uid}`)
-      : [];
-    this.registerOutputs({ contract: this.contract, dashboardUrls: this.dashboardUrls, rules: this.rules });
+    const rulesOf = (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs): RuleFile | undefined => (r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, a.alertLabels));
+    const urlsOf = (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs): string[] =>
+      r.mode === PrometheusMode.KubePrometheusStack && (a.grafana ?? true) && r.dashboards
+        ? Object.values(GRAFANA_DASHBOARDS).map((d) => `http://${r.releaseName}-grafana.${r.namespace}.svc/d/${d.uid}`)
+        : [];
+    if (real === undefined) {
+      const a = args as PlainPrometheusMonitoringArgs;
+      this.plainRules = rulesOf(shape, a);
+      this.plainContract = prometheusContractOf(shape);
+      this.plainDashboardUrls = urlsOf(shape, a);
+      this.rulesOutput = pulumi.output(this.plainRules);
+      this.contractOutput = pulumi.output(this.plainContract);
+      this.dashboardUrlsOutput = pulumi.output(this.plainDashboardUrls);
+      this.registerOutputs({ contract: this.plainContract, dashboardUrls: this.plainDashboardUrls, rules: this.plainRules });
+    } else {
+      this.rulesOutput = real.apply((x) => rulesOf(x.r, x.a));
+      this.contractOutput = real.apply((x) => prometheusContractOf(x.r));
+      this.dashboardUrlsOutput = real.apply((x) => urlsOf(x.r, x.a));
+      this.registerOutputs({ contract: this.contractOutput, dashboardUrls: this.dashboardUrlsOutput, rules: this.rulesOutput });
+    }
   }
+}
+
+/**
+ * Stands in for a namespace (or label value) passed as an Output while the planner decides structure and child
+ * names; a valid DNS label, never emitted (the real value replaces it inside apply).
+ */
+const UNKNOWN_NAMESPACE = "unknown-until-deployed";
+
+/** Controller namespaces passed as Outputs that resolve to "": the objects to scrape them were already planned. */
+function emptyControllerNamespaceProblems(args: PrometheusMonitoringArgs, plain: PlainPrometheusMonitoringArgs): Problem[] {
+  return (["dcgmNamespace", "kueueNamespace", "jobsetNamespace", "argoNamespace"] as const)
+    .filter((k) => args[k] !== undefined && !isKnown(args[k]) && plain[k] === "")
+    .map((k) => ({ path: k, message: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)' }));
 }

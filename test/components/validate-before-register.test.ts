@@ -112,8 +112,8 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "AwsArtifactRegistry (Output)",
-      () => new AwsArtifactRegistry("r", { region: "us-east-1", accountId: out("123456789012"), identityRoleArn: out("arn:aws:iam::123456789012:role/x") }),
-      [`accountId: ${PLAIN_VALUE_REASON}`],
+      () => new AwsArtifactRegistry("r", { region: out("us-east-1"), accountId: out("123456789012"), bucketName: "b-artifacts", identityRoleArn: out("arn:aws:iam::123456789012:role/x") }),
+      [`region: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "GcpArtifactRegistry (Output)",
@@ -122,8 +122,8 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "PrometheusMonitoring (Output)",
-      () => new PrometheusMonitoring("m", { namespace: out("monitoring"), trainingNamespaces: ["finetune"] }),
-      [`namespace: ${PLAIN_VALUE_REASON}`],
+      () => new PrometheusMonitoring("m", { namespace: out("monitoring"), retention: out("31d"), trainingNamespaces: ["finetune"] }),
+      [`retention: ${PLAIN_VALUE_REASON}`],
     ],
   ];
 
