@@ -34,7 +34,24 @@ export interface SageMakerPipelineInput {
   processingInstanceType?: string;
   /** Images by role. @default - `store.images`, else the pins' mirror repositories (components/artifact-registry/images.ts) */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
+  /**
+   * SageMaker managed warm pool of the training step (`ResourceConfig.KeepAlivePeriodInSeconds`, 0–3600): the
+   * instances stay provisioned this long after a job so the next matching job starts without provisioning. Billed
+   * while kept; SageMaker does not keep warm pools for managed spot training, so spot pipelines never set it.
+   * @default 0 (no warm pool)
+   */
+  warmPoolSeconds?: number;
 }
+
+/** Most seconds SageMaker keeps a warm pool (`KeepAlivePeriodInSeconds` maximum, CreateTrainingJob API reference). */
+export const MAX_WARM_POOL_SECONDS = 3600;
+
+/**
+ * Channel input mode of the model and data channels: FastFile streams S3 objects on first read instead of
+ * downloading the whole prefix before the container starts (SageMaker developer guide "Access training data",
+ * FastFile mode; S3Prefix channels). Config and code stay File: a few small files the entry point reads at once.
+ */
+export const STREAMED_INPUT_MODE = "FastFile";
 
 /** What every step builder reads. */
 export interface StepContext {
@@ -166,11 +183,17 @@ export function trainingSetupStep(c: StepContext): Step {
   });
 }
 
+/** The warm-pool setting of the training step: on-demand training with `warmPoolSeconds` > 0 only. */
+export function warmPool(c: StepContext): { KeepAlivePeriodInSeconds?: number } {
+  const s = Math.min(Math.max(Math.round(c.input.warmPoolSeconds ?? 0), 0), MAX_WARM_POOL_SECONDS);
+  return s > 0 && !c.spec.compute.spot ? { KeepAlivePeriodInSeconds: s } : {};
+}
+
 /** Managed spot training: the launcher's argv and env as hyper-parameters (pipelines/scripts/sagemaker_entry.py). */
 export function trainingStep(c: StepContext): Step {
   const { spec, layout: l } = c;
   const placement = c.sized.placement;
-  const chan = (name: string, uri: Value) => ({ ChannelName: name, InputMode: "File", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } } });
+  const chan = (name: string, uri: Value, mode: "File" | "FastFile" = "File") => ({ ChannelName: name, InputMode: mode, DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } } });
   const launcherArgv = trainLauncherArgs(spec, placement, {
     config: `${TRAINING.channels}/config/trainer.json`,
     rendered: "/tmp/trainer.json",
@@ -199,9 +222,9 @@ export function trainingStep(c: StepContext): Step {
         MetricDefinitions: sageMakerMetricDefinitions(),
       },
       HyperParameters: { ftkit_argv: JSON.stringify(launcherArgv), ftkit_env: JSON.stringify(trainerEnv) },
-      InputDataConfig: [chan("model", outputOf("ModelInit", "model")), chan("data", outputOf("DataPrep", "data")), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
+      InputDataConfig: [chan("model", outputOf("ModelInit", "model"), STREAMED_INPUT_MODE), chan("data", outputOf("DataPrep", "data"), STREAMED_INPUT_MODE), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
       OutputDataConfig: { S3OutputPath: joinTokens(l.stage("training")), ...kmsKey(c, "KmsKeyId") },
-      ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId") },
+      ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId"), ...warmPool(c) },
       RoleArn: c.input.roleArn,
       StoppingCondition: {
         MaxRuntimeInSeconds: Math.round(spec.compute.maxRuntimeHours * 3600),
