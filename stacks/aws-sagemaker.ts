@@ -84,7 +84,7 @@ export function awsSageMakerStack(cfg: KitConfig): StackOutputs {
     const pool = sagemakerPoolContract({ name: p.name, gpuType: p.gpuType, gpusPerNode: p.gpusPerNode, instanceType: p.instanceTypes[0], capacity: p.capacity, onDemandFallback: p.onDemandFallback, maxNodes: p.maxNodes });
     return new SageMakerFineTuningPipeline(
       `${cfg.name}-${spec.name}`,
-      { spec, pool, store, subnetIds: network.privateSubnetIds, securityGroupIds: [network.trainingSecurityGroupId], hubToken, warmPoolSeconds: a.trainingWarmPoolSeconds, index },
+      { spec, pool, store, subnetIds: network.privateSubnetIds, securityGroupIds: [network.trainingSecurityGroupId], hubToken, index },
       { ...opts, dependsOn: [registry] },
     );
   });

@@ -27,8 +27,6 @@ export interface SageMakerFineTuningPipelineArgs {
   hubToken?: pulumi.Input<string>;
   /** Instance type of the CPU processing steps. @default "ml.m5.xlarge" */
   processingInstanceType?: string;
-  /** Warm pool of on-demand training steps in seconds (`KeepAlivePeriodInSeconds`, ≤ 3600; never on spot). @default 0 (none) */
-  warmPoolSeconds?: number;
   /** Images by role (ECR). @default - the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
   /** Position of the pipeline in `finetune:pipelines`, for error keys. @default 0 */
@@ -155,7 +153,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     let preview: SageMakerPipelineRender | undefined;
     if (problems.length === 0) {
       try {
-        preview = renderSageMakerPipeline({ spec, pool, store, ...placeholder, network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images, warmPoolSeconds: args.warmPoolSeconds }, args.index ?? 0);
+        preview = renderSageMakerPipeline({ spec, pool, store, ...placeholder, network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
       } catch (e) {
         if (!(e instanceof PipelineRenderError)) throw e;
         problems.push(...e.problems);
@@ -217,7 +215,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       .apply(([roleArn, subnetIds, securityGroupIds, secretArn]) =>
         JSON.stringify(
           renderSageMakerPipeline(
-            { spec, pool, store, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images, warmPoolSeconds: args.warmPoolSeconds },
+            { spec, pool, store, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images },
             args.index ?? 0,
           ).definition,
         ),

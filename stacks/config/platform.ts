@@ -152,12 +152,6 @@ export const AwsTargetSchema = z
   availabilityZones: z.number().int().min(2).max(6).default(2),
   /** Tags added to every AWS resource. @default {} */
   tags: z.record(z.string(), z.string()).default({}),
-  /**
-   * SageMaker managed warm pool of on-demand training steps in seconds (`KeepAlivePeriodInSeconds`, at most 3600):
-   * the next matching job starts on the kept instances. Billed while kept; spot training never keeps one.
-   * @default 0 (none)
-   */
-  trainingWarmPoolSeconds: z.number().int().min(0).max(3600).default(0),
   })
   .superRefine((a, ctx) => {
     const bits = Number(a.vpcCidr.split("/")[1]);

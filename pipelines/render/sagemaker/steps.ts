@@ -34,17 +34,14 @@ export interface SageMakerPipelineInput {
   processingInstanceType?: string;
   /** Images by role. @default - `store.images`, else the pins' mirror repositories (components/artifact-registry/images.ts) */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
-  /**
-   * SageMaker managed warm pool of the training step (`ResourceConfig.KeepAlivePeriodInSeconds`, 0–3600): the
-   * instances stay provisioned this long after a job so the next matching job starts without provisioning. Billed
-   * while kept; SageMaker does not keep warm pools for managed spot training, so spot pipelines never set it.
-   * @default 0 (no warm pool)
-   */
-  warmPoolSeconds?: number;
 }
 
-/** Most seconds SageMaker keeps a warm pool (`KeepAlivePeriodInSeconds` maximum, CreateTrainingJob API reference). */
-export const MAX_WARM_POOL_SECONDS = 3600;
+/**
+ * No warm pool (`ResourceConfig.KeepAlivePeriodInSeconds`): AWS's published pipeline-definition schema closes the
+ * Training step's `ResourceConfig` to InstanceCount, InstanceType, VolumeKmsKeyId and VolumeSizeInGB, so a pipeline
+ * cannot ask for one (test/pipeline/model-cache-render.test.ts holds the schema to it); SageMaker also keeps none
+ * for managed spot training, the kit's default.
+ */
 
 /**
  * Channel input mode of the model and data channels: FastFile streams S3 objects on first read instead of
@@ -183,12 +180,6 @@ export function trainingSetupStep(c: StepContext): Step {
   });
 }
 
-/** The warm-pool setting of the training step: on-demand training with `warmPoolSeconds` > 0 only. */
-export function warmPool(c: StepContext): { KeepAlivePeriodInSeconds?: number } {
-  const s = Math.min(Math.max(Math.round(c.input.warmPoolSeconds ?? 0), 0), MAX_WARM_POOL_SECONDS);
-  return s > 0 && !c.spec.compute.spot ? { KeepAlivePeriodInSeconds: s } : {};
-}
-
 /** Managed spot training: the launcher's argv and env as hyper-parameters (pipelines/scripts/sagemaker_entry.py). */
 export function trainingStep(c: StepContext): Step {
   const { spec, layout: l } = c;
@@ -224,7 +215,7 @@ export function trainingStep(c: StepContext): Step {
       HyperParameters: { ftkit_argv: JSON.stringify(launcherArgv), ftkit_env: JSON.stringify(trainerEnv) },
       InputDataConfig: [chan("model", outputOf("ModelInit", "model"), STREAMED_INPUT_MODE), chan("data", outputOf("DataPrep", "data"), STREAMED_INPUT_MODE), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
       OutputDataConfig: { S3OutputPath: joinTokens(l.stage("training")), ...kmsKey(c, "KmsKeyId") },
-      ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId"), ...warmPool(c) },
+      ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId") },
       RoleArn: c.input.roleArn,
       StoppingCondition: {
         MaxRuntimeInSeconds: Math.round(spec.compute.maxRuntimeHours * 3600),
