@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ModelCacheContract } from "../../core/contracts/model-cache";
 import { DNS_LABEL } from "../../core/kubernetes";
 import { throwIfProblems, type Problem } from "../../core/problem";
-import { outputProblems } from "../validation";
+import { outputProblems, statefulOptions } from "../validation";
 import { renderModelCache, ModelCachePlatform, type ModelCacheRender } from "./render";
 
 export { GCSFUSE_ANNOTATION, gcsFuseMountOptions, MODEL_CACHE_MOUNT_PATH, ModelCachePlatform, mountpointS3MountOptions, renderModelCache, type ModelCacheRender, type ModelCacheRenderInput } from "./render";
@@ -79,8 +79,9 @@ export class ModelCache extends pulumi.ComponentResource {
     this.contract = r.contract;
     let pv: k8s.core.v1.PersistentVolume | undefined;
     for (const o of r.objects) {
-      if (o.kind === "PersistentVolume") pv = new k8s.core.v1.PersistentVolume(`${name}-pv`, o as k8s.core.v1.PersistentVolumeArgs, { parent: this });
-      else new k8s.core.v1.PersistentVolumeClaim(`${name}-pvc`, o as k8s.core.v1.PersistentVolumeClaimArgs, { parent: this, ...(pv ? { dependsOn: [pv] } : {}) });
+      // The claim holds every cached snapshot (bare Kubernetes: the only copy outside the store): protected and retained.
+      if (o.kind === "PersistentVolume") pv = new k8s.core.v1.PersistentVolume(`${name}-pv`, o as k8s.core.v1.PersistentVolumeArgs, statefulOptions(this, {}));
+      else new k8s.core.v1.PersistentVolumeClaim(`${name}-pvc`, o as k8s.core.v1.PersistentVolumeClaimArgs, statefulOptions(this, {}, pv ? { dependsOn: [pv] } : {}));
     }
     this.registerOutputs({ contract: this.contract });
   }
