@@ -49,9 +49,10 @@ export function dataPrepCommand(spec: FineTuningPipelineSpec, scripts: string, i
   ];
 }
 
-export function modelInitCommand(spec: FineTuningPipelineSpec, scripts: string, io: { revision: string; dest: string }): string[] {
+/** `cacheDir`: a model-cache mount model-init fills too (`<cacheDir>/<id>@<revision>/`, marker last). */
+export function modelInitCommand(spec: FineTuningPipelineSpec, scripts: string, io: { revision: string; dest: string; cacheDir?: string }): string[] {
   if (spec.stages.modelInit.command) return spec.stages.modelInit.command;
-  return [...py(scripts, "fetch_model.py"), "--model-id", spec.baseModel.id, "--revision", io.revision, "--dest", io.dest, "--workdir", LOCAL.workspace];
+  return [...py(scripts, "fetch_model.py"), "--model-id", spec.baseModel.id, "--revision", io.revision, "--dest", io.dest, "--workdir", LOCAL.workspace, ...(io.cacheDir ? ["--cache-dir", io.cacheDir] : [])];
 }
 
 export function trainingSetupCommand(spec: FineTuningPipelineSpec, scripts: string, io: { trainerConfig: string; sizing: string; stats: string; output: string }): string[] {

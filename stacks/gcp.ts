@@ -7,7 +7,7 @@ import { gcpArtifactRegistryArgs } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { GkeCluster } from "./infra/gke-cluster";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, modelCache, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { gkePoolArgs, preflight } from "./preflight";
 
@@ -64,8 +64,15 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
     },
     opts,
   );
+  // One base-model copy per cluster: the bucket's models/ prefix through GCS FUSE (GKE enables the CSI driver).
+  const cache = modelCache(
+    cfg,
+    g.modelCache.enabled ? { platform: "gke", namespace: g.namespace, bucket: store.contract.bucket, modelsUri: store.contract.modelsUri, fileCacheMiB: g.modelCache.fileCacheMiB } : undefined,
+    opts,
+    [ns],
+  );
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: g.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: prometheus.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns] },
+    { cfg, namespace: g.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: prometheus.contract, driver: platform.driver.contract, hubToken: readHubToken(), modelCache: cache, dependsOn: [ns] },
     opts,
   );
   // One Kubernetes ServiceAccount per pipeline, each allowed to act as the pipeline's Google service account.

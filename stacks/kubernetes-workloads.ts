@@ -10,6 +10,7 @@ import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../componen
 import { KubernetesFineTuningPipeline } from "../components/pipeline/kubernetes";
 import { KubernetesPipelinePlatform, type PipelinePlatformContract } from "../components/platform";
 import { PipelineNamespace } from "../components/platform/pipeline-namespace";
+import { ModelCache, type ModelCacheArgs } from "../components/model-cache";
 import type { ResolvedGpuConfig } from "./config/driver-stack";
 import type { ResolvedGpuPool } from "./config/gpu-pools";
 import { kueuePoolArgs } from "./preflight";
@@ -113,6 +114,8 @@ export interface KubernetesPipelinesInput {
   monitoring?: MonitoringContract;
   driver: DriverStackContract;
   hubToken?: pulumi.Input<string>;
+  /** The cluster's model cache (components/model-cache). @default - none: pods download the base model */
+  modelCache?: ModelCache;
   /** Resources the pipelines wait for (namespace, queues, store). */
   dependsOn: pulumi.Resource[];
 }
@@ -125,8 +128,8 @@ export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulum
     if (!pool) throw new Error(`internal: no contract for pool ${spec.compute.pool}`);
     return new KubernetesFineTuningPipeline(
       `${cfg.name}-${spec.name}`,
-      { spec, pool, store: input.store, namespace: input.namespace, monitoring: input.monitoring, driver: input.driver, hubToken: input.hubToken, index },
-      { ...opts, dependsOn: [...input.dependsOn, ...platform.ready] },
+      { spec, pool, store: input.store, namespace: input.namespace, monitoring: input.monitoring, driver: input.driver, hubToken: input.hubToken, modelCache: input.modelCache?.contract, index },
+      { ...opts, dependsOn: [...input.dependsOn, ...platform.ready, ...(input.modelCache ? [input.modelCache] : [])] },
     );
   });
   return { pipelines };
@@ -144,4 +147,9 @@ export function kubernetesOutputs(
     driver: { mode: driver.mode, version: driver.driverVersion, maxCuda: driver.maxCudaVersion },
     pipelines: Object.fromEntries(pipelines.map((p, i) => [cfg.pipelines[i].name, { start: p.submitCommand }])),
   };
+}
+
+/** The cluster's model cache in the pipeline namespace, after the namespace (undefined when `args` is). */
+export function modelCache(cfg: KitConfig, args: ModelCacheArgs | undefined, opts: pulumi.ComponentResourceOptions, dependsOn: pulumi.Resource[]): ModelCache | undefined {
+  return args ? new ModelCache(`${cfg.name}-model-cache`, args, { ...opts, dependsOn }) : undefined;
 }

@@ -4,7 +4,7 @@ import { KubernetesArtifactStore } from "../components/artifact-registry/kuberne
 import { kubernetesArtifactStoreArgs, kubernetesArtifactStoreProblems } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, modelCache, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { existingNodesPoolArgs, preflight } from "./preflight";
 import { optionalSecret } from "./secrets";
@@ -36,8 +36,17 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   const store = new KubernetesArtifactStore(cfg.name, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
   const pipelineControllers = pipelinePlatform(cfg, k.namespace, platform, opts);
   const monitoring = prometheusMonitoring(cfg, k.namespace, platform.driver.contract, pipelineControllers.contract, "kube-prometheus-stack", opts);
+  // One base-model copy per cluster on a ReadWriteMany claim, when a RWX StorageClass is configured; without one the
+  // cache is off and every pod downloads the base model into its emptyDir (README "Troubleshooting").
+  const mc = k.modelCache;
+  const cache = modelCache(
+    cfg,
+    mc.storageClassName ? { platform: "kubernetes", namespace: k.namespace, modelsUri: store.contract.modelsUri, storageClassName: mc.storageClassName, sizeGiB: mc.sizeGiB } : undefined,
+    opts,
+    [ns],
+  );
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: k.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), dependsOn: [ns, store] },
+    { cfg, namespace: k.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), modelCache: cache, dependsOn: [ns, store] },
     opts,
   );
 

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
+import type { ModelCacheContract } from "../../core/contracts/model-cache";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderMermaid } from "../../pipelines/mermaid";
@@ -53,6 +54,8 @@ export interface KubernetesFineTuningPipelineArgs {
   hubCidrs?: string[];
   /** Namespaces whose pods may call the serving endpoint. @default [] */
   servingClientNamespaces?: string[];
+  /** The cluster's model cache (`ModelCache.contract`), mounted read-only where the base model is read. @default - none: pods download the base model */
+  modelCache?: ModelCacheContract;
   /**
    * Workload identity of the pipeline's ServiceAccount (`EksPipelineIdentity.identity`); its annotations are
    * merged over `store.serviceAccountAnnotations`.
@@ -115,7 +118,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     let rendered: KubernetesPipelineRender | undefined;
     try {
       rendered = renderKubernetesPipeline(
-        { spec, pool: args.pool, store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces },
+        { spec, pool: args.pool, store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces, modelCache: args.modelCache },
         args.index ?? 0,
       );
     } catch (e) {

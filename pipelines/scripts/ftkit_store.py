@@ -38,6 +38,8 @@ CONTRACT = _load_contract()
 ENV: dict[str, str] = {str(k): str(v) for k, v in CONTRACT["env"].items()}
 #: Checkpoint completion markers: ``local`` (the trainer plugin's, after a save), ``remote`` (the sync's, after upload).
 MARKERS: dict[str, str] = {str(k): str(v) for k, v in CONTRACT["checkpointMarkers"].items()}
+#: Written last into a complete base-model snapshot (in the store and in the model cache).
+SNAPSHOT_MARKER = str(CONTRACT["modelSnapshot"]["marker"])
 
 # Exit codes shared by every stage script (ftkit_contract.json exitCodes).
 OK = int(CONTRACT["exitCodes"]["ok"])
@@ -390,6 +392,44 @@ def run_main(stage: str, main: Callable[[], int | None]) -> NoReturn:
     sys.exit(OK if code is None else code)
 
 
+def cached_snapshot(uri: str) -> str | None:
+    """The model-cache directory that holds ``uri`` complete, or None.
+
+    The renderer sets ``FTKIT_MODEL_CACHE_URI`` (the store prefix the cache mirrors, ``<modelsUri>``) and
+    ``FTKIT_MODEL_CACHE_DIR`` (where the cache is mounted) when the pod mounts a model cache; a snapshot
+    ``<modelsUri>/<x>`` is usable from ``<dir>/<x>`` once its completion marker is there.
+    """
+    prefix = os.environ.get(ENV["modelCacheUri"], "").rstrip("/")
+    root = os.environ.get(ENV["modelCacheDir"], "")
+    if not prefix or not root or not uri.startswith(prefix + "/"):
+        return None
+    rel = uri[len(prefix) + 1:].strip("/")
+    if not rel or ".." in rel.split("/"):
+        return None
+    path = os.path.join(root, rel)
+    return path if os.path.isfile(os.path.join(path, SNAPSHOT_MARKER)) else None
+
+
+def fetch_into(store: Store, uri: str, local_dir: str) -> bool:
+    """Makes ``uri`` available at ``local_dir``: a link into the model cache when it holds the snapshot (True),
+    else a download (False)."""
+    cached = cached_snapshot(uri)
+    if cached is None:
+        store.download(uri, local_dir)
+        return False
+    if os.path.isdir(local_dir) and not os.path.islink(local_dir):
+        if os.listdir(local_dir):
+            store.download(uri, local_dir)
+            return False
+        os.rmdir(local_dir)
+    elif os.path.islink(local_dir):
+        os.remove(local_dir)
+    os.makedirs(os.path.dirname(local_dir) or ".", exist_ok=True)
+    os.symlink(cached, local_dir)
+    sys.stderr.write("store: %s served from the model cache (%s), not downloaded\n" % (uri, cached))
+    return True
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     """CLI for stage steps: ``fetch URI DIR [URI DIR]...`` (prefix → directory), ``put DIR URI``, ``cat URI``, ``ls URI``."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -401,11 +441,11 @@ def main(argv: Iterable[str] | None = None) -> int:
         if args[0] == "fetch":
             pairs = list(zip(args[1::2], args[2::2]))
             for uri, _dest in pairs:
-                if not store.list(uri):
+                if cached_snapshot(uri) is None and not store.list(uri):
                     sys.stderr.write("store: %s is empty or missing\n" % uri)
                     return BAD_INPUT
             for uri, dest in pairs:
-                store.download(uri, dest)
+                fetch_into(store, uri, dest)
         elif args[0] == "put":
             store.upload(args[1], args[2])
         elif args[0] == "cat":

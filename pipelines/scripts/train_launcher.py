@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from checkpoints import REMOTE_MARKER, restore
-from ftkit_store import BAD_INPUT, ENV, FAILED, OK, Store, StoreError, join, run_main
+from ftkit_store import BAD_INPUT, ENV, FAILED, OK, Store, StoreError, cached_snapshot, fetch_into, join, run_main
 
 STAGE = "training"
 CONFIG_ERROR = BAD_INPUT
@@ -82,10 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if os.path.isdir(local) and os.listdir(local):
                 log("%s already present, not downloading" % local)
                 continue
-            if not store.list(uri):
+            if cached_snapshot(uri) is None and not store.list(uri):
                 log("input %s is empty or missing (did the earlier stage succeed?)" % uri)
                 return CONFIG_ERROR
-            store.download(uri, local)
+            fetch_into(store, uri, local)
         raw = store.read_text(args.config)
     except (StoreError, OSError) as e:
         log("could not fetch inputs: %s" % e)

@@ -4,6 +4,29 @@ import { DNS_LABEL } from "../../core/kubernetes";
 /** An IPv4 CIDR block. */
 const IPV4_CIDR = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/([0-9]|[12]\d|3[0-2])$/;
 
+/** Size of a model cache in GiB (bare Kubernetes: the ReadWriteMany claim; bucket-backed caches: nominal). */
+const CACHE_SIZE_GIB = z.number().int().min(1).max(65536);
+
+/** `finetune:kubernetes.modelCache` — one copy of each base model per cluster on a ReadWriteMany claim (components/model-cache). */
+export const KubernetesModelCacheSchema = z.strictObject({
+  /**
+   * StorageClass that offers ReadWriteMany (NFS, CephFS, Longhorn RWX, …). The cache is on when one is named; without
+   * one every training, evaluation and serving pod downloads the base model into its own `emptyDir`.
+   * @default - none: the model cache is off
+   */
+  storageClassName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "is not a StorageClass name (use a DNS-1123 subdomain: kubectl get storageclass)").optional(),
+  /** Size of the claim in GiB (every base-model revision the pipelines use, side by side). @default 500 */
+  sizeGiB: CACHE_SIZE_GIB.default(500),
+});
+
+/** `finetune:gcp.modelCache` — the artifact bucket's `models/` prefix through the GKE Cloud Storage FUSE CSI driver. */
+export const GcpModelCacheSchema = z.strictObject({
+  /** Mount the cache in the pipeline pods. @default true */
+  enabled: z.boolean().default(true),
+  /** GCS FUSE file cache per pod in MiB (`file-cache:max-size-mb`; -1: the whole sidecar cache volume). @default -1 */
+  fileCacheMiB: z.number().int().min(-1).refine((v) => v !== 0, "is 0, which turns the file cache off (use -1 for the whole cache volume, or a size in MiB)").default(-1),
+});
+
 /** `finetune:kubernetes` — the existing cluster the kubernetes stack deploys into. */
 export const KubernetesTargetSchema = z.strictObject({
   /** kubeconfig context to use (no ambient default: the stack never guesses a cluster). */
@@ -12,6 +35,8 @@ export const KubernetesTargetSchema = z.strictObject({
   kubeconfigPath: z.string().min(1).optional(),
   /** Namespace the pipelines run in. @default "finetune" */
   namespace: z.string().regex(DNS_LABEL, "must be a DNS-1123 label (lowercase letters, digits, '-')").max(63).default("finetune"),
+  /** Model cache (one base-model copy per cluster). @default {} — off until `storageClassName` names a ReadWriteMany class */
+  modelCache: KubernetesModelCacheSchema.prefault({}),
 });
 
 /** Pod and service secondary ranges of the VPC subnet the gcp stack creates (stacks/infra/gke-cluster.ts). */
@@ -81,6 +106,8 @@ export const GcpTargetSchema = z
     .max(63)
     .regex(DNS_LABEL, "is not a Kubernetes namespace name (use a DNS-1123 label: lowercase letters, digits and '-', e.g. fine-tune)")
     .default("finetune"),
+  /** Model cache over the artifact bucket (GCS FUSE). @default { enabled: true, fileCacheMiB: -1 } */
+  modelCache: GcpModelCacheSchema.prefault({}),
   })
   .superRefine((g, ctx) => {
     g.zones?.forEach((z, i) => {

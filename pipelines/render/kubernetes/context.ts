@@ -1,6 +1,7 @@
 import type { ArtifactStoreContract } from "../../../core/contracts/artifact-store";
 import type { DriverStackContract } from "../../../core/contracts/driver-stack";
 import type { GpuPoolContract } from "../../../core/contracts/gpu-pool";
+import type { ModelCacheContract } from "../../../core/contracts/model-cache";
 import type { MonitoringContract } from "../../../core/contracts/monitoring";
 import { imageRef, PIPELINE_IMAGES } from "../../../core/versions";
 import type { CheckedParameter } from "../../commands";
@@ -32,6 +33,8 @@ export interface KubernetesPipelineInput {
   hubCidrs?: string[];
   /** Namespaces whose pods may call the serving endpoint (besides the pipeline's own pods). @default [] */
   servingClientNamespaces?: string[];
+  /** The cluster's model cache, mounted read-only where the base model is read. @default - none: each pod downloads the base model into its `emptyDir` */
+  modelCache?: ModelCacheContract;
 }
 
 /** Names of the objects the renderer emits (the component creates them under these names). */

@@ -2,7 +2,7 @@ import { checkpointSyncCommand, evaluationSteps, LOCAL, runStepsCommand, storeFe
 import { servingGpus } from "../../sizing";
 import { trainerRuntimeEnv } from "../shared";
 import { ARGO_RUN_ID, pipelineLabels, REVISION_PARAMETER, SCRIPTS, SERVING_PORT, type Ctx, type KubernetesPipelineInput } from "./context";
-import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, gpuResources, helperContainer, hubTokenEnv, mounts, podAnnotations, podIdentity, toolsInit, vllmResources, volumes } from "./pods";
+import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, gpuResources, helperContainer, hubTokenEnv, modelCacheAnnotations, modelCacheEnv, modelCacheMounts, modelCacheVolumes, mounts, ncclSettings, podAnnotations, podIdentity, toolsInit, vllmResources, volumes, withExtendedResources } from "./pods";
 import { ENV, EXIT_CODES } from "../../contract";
 import { type K8sObject } from "../../../core/kubernetes";
 
@@ -31,6 +31,9 @@ function trainingJobSet(c: Ctx): K8sObject {
   const { spec, input, placement: p, layout: l } = c;
   const name = `${ARGO_RUN_ID}-train`;
   const leader = `${name}-node-0-0.${name}`;
+  const cache = input.modelCache;
+  // Multi-node training talks NCCL over the pool's fast interconnect (EFA, GKE RDMA) where the pool has one.
+  const nccl = ncclSettings(input.pool, p.nodes);
   const labels = { ...pipelineLabels(spec, "training"), "finetune.dev/run-id": ARGO_RUN_ID };
   const train = trainCommand(spec, p, SCRIPTS, {
     config: `${l.stage("training-setup")}/trainer.json`,
@@ -49,9 +52,11 @@ function trainingJobSet(c: Ctx): K8sObject {
     ...trainerRuntimeEnv(spec, p, [{ name: ENV.nodeRank, valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]),
     { name: "NCCL_DEBUG", value: "WARN" },
     { name: "TORCH_NCCL_ASYNC_ERROR_HANDLING", value: "1" },
+    ...nccl.env,
+    ...modelCacheEnv(cache),
   ];
   const pod = {
-    metadata: { labels, annotations: podAnnotations(input.pool) },
+    metadata: { labels, annotations: { ...podAnnotations(input.pool), ...modelCacheAnnotations(cache), ...nccl.annotations } },
     spec: {
       restartPolicy: "Never",
       ...podIdentity(c),
@@ -79,12 +84,12 @@ function trainingJobSet(c: Ctx): K8sObject {
           env,
           envFrom: c.envFrom,
           ports: [{ name: "rendezvous", containerPort: 29500 }],
-          volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, mounts.dshm],
-          resources: gpuResources(input.pool, p.gpusPerNode, spec.compute.cpuPerGpu, spec.compute.memoryGiBPerGpu, spec.compute.ephemeralStorageGiB),
+          volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, mounts.dshm, ...modelCacheMounts(cache)],
+          resources: withExtendedResources(gpuResources(input.pool, p.gpusPerNode, spec.compute.cpuPerGpu, spec.compute.memoryGiBPerGpu, spec.compute.ephemeralStorageGiB), nccl.resources),
           securityContext: CONTAINER_SECURITY_CONTEXT,
         },
       ],
-      volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [dshmVolume(spec.compute.sharedMemoryGiB)], false),
+      volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [dshmVolume(spec.compute.sharedMemoryGiB), ...modelCacheVolumes(input.modelCache)], false),
     },
   };
   return queuedJobSet(input, {
@@ -114,15 +119,16 @@ function evaluationJobSet(c: Ctx): K8sObject {
     [l.stage("training"), LOCAL.adapter],
     [l.stage("data-prep"), LOCAL.data],
   ]);
+  const cache = input.modelCache;
   const pod = {
-    metadata: { labels, annotations: podAnnotations(input.pool) },
+    metadata: { labels, annotations: { ...podAnnotations(input.pool), ...modelCacheAnnotations(cache) } },
     spec: {
       restartPolicy: "Never",
       ...podIdentity(c),
       ...gpuPodScheduling(c),
       initContainers: [
         toolsInit(c.images),
-        helperContainer(c, "fetch", fetch, [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp]),
+        { ...helperContainer(c, "fetch", fetch, [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, ...modelCacheMounts(cache)]), env: [...c.env, ...modelCacheEnv(cache)] },
         {
           name: "vllm",
           image: c.images.serving,
@@ -132,7 +138,8 @@ function evaluationJobSet(c: Ctx): K8sObject {
           env: [{ name: "HOME", value: "/tmp" }, { name: "HF_HUB_OFFLINE", value: "1" }, { name: "VLLM_ALLOW_RUNTIME_LORA_UPDATING", value: "false" }],
           ports: [{ name: "http", containerPort: SERVING_PORT }],
           startupProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10, failureThreshold: 180 },
-          volumeMounts: [mounts.workspace, mounts.tmp, mounts.dshm],
+          // The model directory may be a link into the cache: vLLM mounts it at the same path.
+          volumeMounts: [mounts.workspace, mounts.tmp, mounts.dshm, ...modelCacheMounts(cache)],
           resources: vllmResources(input.pool, gpus),
           securityContext: CONTAINER_SECURITY_CONTEXT,
         },
@@ -149,7 +156,7 @@ function evaluationJobSet(c: Ctx): K8sObject {
           securityContext: CONTAINER_SECURITY_CONTEXT,
         },
       ],
-      volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [dshmVolume(spec.compute.sharedMemoryGiB)], false),
+      volumes: volumes(c.names, spec.compute.ephemeralStorageGiB, [dshmVolume(spec.compute.sharedMemoryGiB), ...modelCacheVolumes(input.modelCache)], false),
     },
   };
   return queuedJobSet(input, {

@@ -1,6 +1,8 @@
 import type { ArtifactStoreContract } from "../../../core/contracts/artifact-store";
 import type { DriverStackContract } from "../../../core/contracts/driver-stack";
 import type { GpuPoolContract } from "../../../core/contracts/gpu-pool";
+import type { ModelCacheContract } from "../../../core/contracts/model-cache";
+import { ncclPodSettings, type NcclPodSettings } from "../../../core/nccl-env";
 import { LOCAL } from "../../commands";
 import { hubTokenSecretOf, type FineTuningPipelineSpec } from "../../spec";
 import { pipelineMetricsEnv } from "../metrics-env";
@@ -166,4 +168,54 @@ export function gpuPodScheduling(c: Ctx): Record<string, unknown> {
 
 export function podAnnotations(pool: GpuPoolContract): Record<string, string> {
   return pool.karpenter ? { "karpenter.sh/do-not-disrupt": "true" } : {};
+}
+
+// ---- Model cache (core/contracts/model-cache) --------------------------------------------------------------
+
+/** Volume name of the read-only model cache. */
+export const MODEL_CACHE_VOLUME = "model-cache";
+/** Volume name of the model cache as model-init writes it (fill `model-init`). */
+export const MODEL_CACHE_WRITER_VOLUME = "model-cache-writer";
+
+/** The read-only cache volume of a reading pod (none without a cache). */
+export function modelCacheVolumes(cache: ModelCacheContract | undefined): object[] {
+  return cache ? [{ name: MODEL_CACHE_VOLUME, persistentVolumeClaim: { claimName: cache.claimName, readOnly: true } }] : [];
+}
+
+/** The read-only mount of the cache (none without a cache). */
+export function modelCacheMounts(cache: ModelCacheContract | undefined): object[] {
+  return cache ? [{ name: MODEL_CACHE_VOLUME, mountPath: cache.mountPath, readOnly: true }] : [];
+}
+
+/** Tells the fetch code where the cache is and which store prefix it mirrors (ftkit_store.py `cached_snapshot`). */
+export function modelCacheEnv(cache: ModelCacheContract | undefined): EnvVar[] {
+  return cache ? [{ name: ENV.modelCacheDir, value: cache.mountPath }, { name: ENV.modelCacheUri, value: cache.modelsUri }] : [];
+}
+
+/** Pod annotations the cache's backend needs (GKE: the FUSE sidecar injection). */
+export function modelCacheAnnotations(cache: ModelCacheContract | undefined): Record<string, string> {
+  return cache ? { ...cache.podAnnotations } : {};
+}
+
+/** The writer volume and mount of model-init, where the cache is filled by model-init (fill `model-init`). */
+export function modelCacheWriter(cache: ModelCacheContract | undefined): { volumes: object[]; mounts: object[]; cacheDir?: string } {
+  if (!cache || cache.fill !== "model-init" || !cache.writerClaimName) return { volumes: [], mounts: [] };
+  return {
+    volumes: [{ name: MODEL_CACHE_WRITER_VOLUME, persistentVolumeClaim: { claimName: cache.writerClaimName } }],
+    mounts: [{ name: MODEL_CACHE_WRITER_VOLUME, mountPath: cache.mountPath }],
+    cacheDir: cache.mountPath,
+  };
+}
+
+// ---- NCCL over the pool's interconnect (core/nccl-env) ----------------------------------------------------------
+
+/** NCCL env, extended resources and annotations of a training pod on `nodes` nodes of the pool. */
+export function ncclSettings(pool: GpuPoolContract, nodes: number): NcclPodSettings {
+  return ncclPodSettings(pool.interconnect, nodes, pool.instanceType);
+}
+
+/** `gpuResources` plus extra extended resources (EFA interfaces, huge pages) in requests and limits. */
+export function withExtendedResources(resources: object, extra: Record<string, string>): object {
+  const r = resources as { requests: Record<string, string>; limits: Record<string, string> };
+  return { requests: { ...r.requests, ...extra }, limits: { ...r.limits, ...extra } };
 }

@@ -17,7 +17,7 @@ import { monitoringEnabled } from "../../spec";
 import { runStages } from "../../stages";
 import { ARGO_RUN_ID, CHECK_PARAMETERS_TASK, CONFIG, pipelineLabels, REVISION_PARAMETER, SCRIPTS, servingEndpoint, WORKFLOW_PARAMETERS, type Ctx, type EnvVar } from "./context";
 import type { PipelineJobSets } from "./jobsets";
-import { CONTAINER_SECURITY_CONTEXT, hubTokenEnv, mounts, POD_SECURITY_CONTEXT, pullSecrets, READ_ONLY_SECURITY_CONTEXT, toolsInit, volumes } from "./pods";
+import { CONTAINER_SECURITY_CONTEXT, hubTokenEnv, modelCacheWriter, mounts, POD_SECURITY_CONTEXT, pullSecrets, READ_ONLY_SECURITY_CONTEXT, toolsInit, volumes } from "./pods";
 import { type K8sObject } from "../../../core/kubernetes";
 
 /**
@@ -26,7 +26,7 @@ import { type K8sObject } from "../../../core/kubernetes";
  */
 
 /** A container template for the light (CPU) stages. */
-function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string; env?: EnvVar[] } = {}): object {
+function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string; env?: EnvVar[]; mounts?: object[] } = {}): object {
   return {
     name,
     metadata: { labels: pipelineLabels(c.spec, opts.component ?? "stage") },
@@ -37,7 +37,7 @@ function stageTemplate(c: Ctx, name: string, image: string, command: string[], o
       command,
       env: [...c.env, ...(opts.hubToken ? hubTokenEnv(c.spec) : []), ...(opts.env ?? [])],
       envFrom: c.envFrom,
-      volumeMounts: [mounts.scripts, mounts.config, mounts.tools, mounts.workspace, mounts.tmp],
+      volumeMounts: [mounts.scripts, mounts.config, mounts.tools, mounts.workspace, mounts.tmp, ...(opts.mounts ?? [])],
       resources: { requests: { cpu: opts.cpu ?? "500m", memory: opts.memory ?? "1Gi" }, limits: { memory: opts.memory ?? "1Gi" } },
       securityContext: opts.readOnly === false ? CONTAINER_SECURITY_CONTEXT : READ_ONLY_SECURITY_CONTEXT,
     },
@@ -112,6 +112,8 @@ export function renderWorkflowTemplate(c: Ctx, jobSets: PipelineJobSets): K8sObj
   const { spec, input, layout: l, names } = c;
   const stages = runStages(spec.deployment.enabled);
   const runHours = spec.compute.maxWaitHours + 12;
+  // A model cache filled by model-init (a ReadWriteMany PVC): model-init mounts it read-write and copies the snapshot in.
+  const writer = modelCacheWriter(input.modelCache);
   const templates: object[] = [
     {
       name: "pipeline",
@@ -143,7 +145,8 @@ export function renderWorkflowTemplate(c: Ctx, jobSets: PipelineJobSets): K8sObj
       dataPrepCommand(spec, SCRIPTS, { input: "{{workflow.parameters.dataset-uri}}", output: l.stage("data-prep"), validationInput: spec.dataset.validationUri, testInput: spec.dataset.testUri }),
       { cpu: "2", memory: "8Gi", deadline: 4 * 3600, component: "data-prep" },
     ),
-    stageTemplate(c, "model-init", c.images.modelInit, modelInitCommand(spec, SCRIPTS, { revision: REVISION_PARAMETER, dest: l.baseModel(REVISION_PARAMETER) }), {
+    stageTemplate(c, "model-init", c.images.modelInit, modelInitCommand(spec, SCRIPTS, { revision: REVISION_PARAMETER, dest: l.baseModel(REVISION_PARAMETER), cacheDir: writer.cacheDir }), {
+      mounts: writer.mounts,
       cpu: "2",
       memory: "8Gi",
       hubToken: true,
@@ -174,7 +177,7 @@ export function renderWorkflowTemplate(c: Ctx, jobSets: PipelineJobSets): K8sObj
       podMetadata: { labels: pipelineLabels(spec, "stage") },
       workflowMetadata: { labels: pipelineLabels(spec) },
       ...pullSecrets(input.store),
-      volumes: volumes(names, spec.compute.ephemeralStorageGiB),
+      volumes: volumes(names, spec.compute.ephemeralStorageGiB, writer.volumes),
       activeDeadlineSeconds: runHours * 3600,
       ttlStrategy: { secondsAfterCompletion: 7 * 24 * 3600 },
       podGC: { strategy: "OnPodSuccess" },

@@ -36,6 +36,20 @@ export interface SageMakerPipelineInput {
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
 }
 
+/**
+ * No warm pool (`ResourceConfig.KeepAlivePeriodInSeconds`): AWS's published pipeline-definition schema closes the
+ * Training step's `ResourceConfig` to InstanceCount, InstanceType, VolumeKmsKeyId and VolumeSizeInGB, so a pipeline
+ * cannot ask for one (test/pipeline/model-cache-render.test.ts holds the schema to it); SageMaker also keeps none
+ * for managed spot training, the kit's default.
+ */
+
+/**
+ * Channel input mode of the model and data channels: FastFile streams S3 objects on first read instead of
+ * downloading the whole prefix before the container starts (SageMaker developer guide "Access training data",
+ * FastFile mode; S3Prefix channels). Config and code stay File: a few small files the entry point reads at once.
+ */
+export const STREAMED_INPUT_MODE = "FastFile";
+
 /** What every step builder reads. */
 export interface StepContext {
   input: SageMakerPipelineInput;
@@ -170,7 +184,7 @@ export function trainingSetupStep(c: StepContext): Step {
 export function trainingStep(c: StepContext): Step {
   const { spec, layout: l } = c;
   const placement = c.sized.placement;
-  const chan = (name: string, uri: Value) => ({ ChannelName: name, InputMode: "File", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } } });
+  const chan = (name: string, uri: Value, mode: "File" | "FastFile" = "File") => ({ ChannelName: name, InputMode: mode, DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } } });
   const launcherArgv = trainLauncherArgs(spec, placement, {
     config: `${TRAINING.channels}/config/trainer.json`,
     rendered: "/tmp/trainer.json",
@@ -199,7 +213,7 @@ export function trainingStep(c: StepContext): Step {
         MetricDefinitions: sageMakerMetricDefinitions(),
       },
       HyperParameters: { ftkit_argv: JSON.stringify(launcherArgv), ftkit_env: JSON.stringify(trainerEnv) },
-      InputDataConfig: [chan("model", outputOf("ModelInit", "model")), chan("data", outputOf("DataPrep", "data")), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
+      InputDataConfig: [chan("model", outputOf("ModelInit", "model"), STREAMED_INPUT_MODE), chan("data", outputOf("DataPrep", "data"), STREAMED_INPUT_MODE), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
       OutputDataConfig: { S3OutputPath: joinTokens(l.stage("training")), ...kmsKey(c, "KmsKeyId") },
       ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId") },
       RoleArn: c.input.roleArn,
