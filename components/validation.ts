@@ -61,3 +61,23 @@ export function validatedName(component: string, name: string, problems: Problem
   throwIfProblems(component, name, problems);
   return name;
 }
+
+/**
+ * Validates one `pulumi.Input` argument the same way whether it is known now or only at deployment: a known
+ * value's problems are returned (to be thrown with the component's other problems, all at once); an unknown
+ * value is checked inside `apply`, where the same problems (same property paths, same text) fail the
+ * deployment through {@link throwIfProblems}. `output` is the value, checked when it resolves.
+ */
+export function checkInput<T>(component: string, name: string, value: pulumi.Input<T>, check: (v: T) => Problem[]): { problems: Problem[]; output: pulumi.Output<T> } {
+  if (isKnown(value)) return { problems: check(value), output: pulumi.output(value) as pulumi.Output<T> };
+  const output = (pulumi.output(value) as pulumi.Output<T>).apply((v) => {
+    throwIfProblems(component, name, check(v as T));
+    return v as T;
+  }) as pulumi.Output<T>;
+  return { problems: [], output };
+}
+
+/** True when `v` holds no Output or Promise anywhere in its plain objects and arrays (a deeply known value). */
+export function isDeeplyKnown(v: unknown): boolean {
+  return outputProblems({ v }).length === 0;
+}
