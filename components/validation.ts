@@ -142,4 +142,20 @@ export function withPlaceholders<T extends object>(args: T, placeholder: string)
 /** Error thrown when a plain view (e.g. `contract`) is read while it derives from arguments not known yet. */
 export function unknownViewError(owner: InputOwner, view: string, outputView: string): Error {
   return new Error(`${owner.component} "${owner.name}": ${view} derives from arguments passed as Outputs and is not known at construction (read ${outputView}, a pulumi.Output, instead)`);
+
+}
+
+/**
+ * {@link checkInput} for a check that can report several problems (each with its own path), e.g. a contract: a known
+ * value's problems are returned (to be thrown with the component's other problems, all at once); an unknown
+ * value is checked inside `apply`, where the same problems (same property paths, same text) fail the
+ * deployment through {@link throwIfProblems}. `output` is the value, checked when it resolves.
+ */
+export function checkInputProblems<T>(component: string, name: string, value: pulumi.Input<T>, check: (v: T) => Problem[]): { problems: Problem[]; output: pulumi.Output<T> } {
+  if (isKnown(value)) return { problems: check(value), output: pulumi.output(value) as pulumi.Output<T> };
+  const output = (pulumi.output(value) as pulumi.Output<T>).apply((v) => {
+    throwIfProblems(component, name, check(v as T));
+    return v as T;
+  }) as pulumi.Output<T>;
+  return { problems: [], output };
 }

@@ -9,7 +9,8 @@ import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
-import { isKnown } from "../validation";
+import { isPlainDeep, isKnown } from "../validation";
+import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 import { DNS_LABEL, type K8sObject } from "../../core/kubernetes";
@@ -28,20 +29,35 @@ export interface ServiceAccountIdentity {
   serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** The API server endpoint Argo's executor reaches (egress). */
+export interface ApiServerEndpoint {
+  /** CIDRs of the API server. */
+  cidrs: string[];
+  /** Ports of the API server. */
+  ports: number[];
+}
+
+/**
+ * An artifact-store contract as the pipelines accept it: a plain contract, one whose account-dependent fields
+ * are outputs (`AwsArtifactRegistry.contract`), or one output holding the whole contract (another stack's, via
+ * `artifactStoreContractFromStack`).
+ */
+export type ArtifactStoreContractArg = ArtifactStoreContractInput | pulumi.Output<ArtifactStoreContract>;
+
 /** Arguments of {@link KubernetesFineTuningPipeline}. */
 export interface KubernetesFineTuningPipelineArgs {
-  /** The pipeline spec, validated (`FineTuningPipelineSpecSchema`, i.e. one entry of `finetune:pipelines`). */
+  /** The pipeline spec, validated (`FineTuningPipelineSpecSchema`, i.e. one entry of `finetune:pipelines`). Plain: it decides the child resources and their names. */
   spec: FineTuningPipelineSpec;
-  /** Contract of the GPU pool `spec.compute.pool` names. */
+  /** Contract of the GPU pool `spec.compute.pool` names. Plain: sizing (`placement`) is decided at construction. */
   pool: GpuPoolContract;
-  /** Contract of the artifact store. */
-  store: ArtifactStoreContract;
+  /** Contract of the artifact store (`registry.contract`, or another stack's as an output). */
+  store: ArtifactStoreContractArg;
   /** Namespace the pipeline runs in; the stack creates it (PSS `restricted`). */
-  namespace: string;
+  namespace: pulumi.Input<string>;
   /** Monitoring contract: Pushgateway URL for training/evaluation metrics. @default - metrics are not pushed */
-  monitoring?: MonitoringContract;
+  monitoring?: pulumi.Input<MonitoringContract>;
   /** Driver-stack contract: runtime class for GPU pods. @default - no runtimeClassName */
-  driver?: DriverStackContract;
+  driver?: pulumi.Input<DriverStackContract>;
   /**
    * Hugging Face hub token (a Pulumi secret) for gated models; becomes the Kubernetes Secret the model-init
    * stage reads. Required when `spec.baseModel.gated` and no existing `spec.baseModel.hubTokenSecret` is named.
@@ -49,11 +65,11 @@ export interface KubernetesFineTuningPipelineArgs {
    */
   hubToken?: pulumi.Input<string>;
   /** CIDRs/ports of the API server for Argo's executor egress. @default { cidrs: ["0.0.0.0/0"], ports: [443, 6443] } */
-  apiServer?: { cidrs: string[]; ports: number[] };
+  apiServer?: pulumi.Input<ApiServerEndpoint>;
   /** CIDRs the model-init stage may reach the model hub at (port 443). @default ["0.0.0.0/0"] */
-  hubCidrs?: string[];
+  hubCidrs?: pulumi.Input<string[]>;
   /** Namespaces whose pods may call the serving endpoint. @default [] */
-  servingClientNamespaces?: string[];
+  servingClientNamespaces?: pulumi.Input<string[]>;
   /** The cluster's model cache (`ModelCache.contract`), mounted read-only where the base model is read. @default - none: pods download the base model */
   modelCache?: ModelCacheContract;
   /**
@@ -93,68 +109,86 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   readonly placement: Placement;
   /** The pipeline DAG as Mermaid. */
   readonly mermaid: string;
-  /** Everything rendered (plain objects), for plan output. */
+  /**
+   * Everything rendered (plain objects), for plan output. Where arguments are outputs, rendered with placeholders
+   * for them (objects and names are right; the resources get the real render).
+   */
   readonly rendered: KubernetesPipelineRender;
   /** `argo submit --from workflowtemplate/<name> -n <namespace>` starts a run. */
-  readonly submitCommand: string;
+  readonly submitCommand: pulumi.Output<string>;
 
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
-    const { spec } = args;
+    const { spec, pool } = args;
+    const index = args.index ?? 0;
+    const resolvable: ResolvableArgs = { store: args.store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces };
+    // Plain arguments render now (the resources get exactly this render); with outputs among them, the render here
+    // uses placeholders for what is unknown and only decides the objects and their names (which depend on the spec
+    // alone), and each resource takes its fields from the real render inside `apply`.
+    const known = isPlainDeep(resolvable);
     const problems: Problem[] = [];
     const gatedWithoutToken = spec.baseModel.gated && !spec.baseModel.hubTokenSecret && args.hubToken === undefined;
     if (gatedWithoutToken) {
       problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)` });
     }
-    if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS label (use lowercase letters, digits and '-')` });
-    const queueNs = args.pool.localQueueNamespace;
-    if (queueNs !== undefined && queueNs !== args.namespace) {
-      problems.push({
-        path: "namespace",
-        message: `"${args.namespace}" is not the namespace of pool ${args.pool.name}'s LocalQueue "${args.pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${args.namespace}")`,
-      });
-    }
-    const { store, lateAnnotations } = storeWithIdentity(args.store, args.identity);
+    if (isKnown(args.namespace)) problems.push(...namespaceProblems(args.namespace, pool));
+    const now: PlainArgs = known ? (resolvable as PlainArgs) : placeholderArgs(resolvable, pool);
+    const { store, lateAnnotations } = storeWithIdentity(now.store, args.identity);
     let rendered: KubernetesPipelineRender | undefined;
     try {
-      rendered = renderKubernetesPipeline(
-        { spec, pool: args.pool, store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces, modelCache: args.modelCache },
-        args.index ?? 0,
-      );
+      rendered = renderKubernetesPipeline({ spec, pool, ...now, store, modelCache: args.modelCache }, index);
     } catch (e) {
       if (!(e instanceof PipelineRenderError)) throw e;
       problems.push(...e.problems);
     }
     if (rendered) problems.push(...identityProblems(args.identity, rendered.names.serviceAccount, args.namespace));
-    throwIfProblems("KubernetesFineTuningPipeline", name, problems);
+    throwIfProblems(COMPONENT, name, problems);
     super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
     const r = rendered as KubernetesPipelineRender;
     this.rendered = r;
     this.names = r.names;
     this.placement = r.sizing.placement;
     this.mermaid = renderMermaid(spec);
-    this.submitCommand = `argo submit --from workflowtemplate/${r.names.workflowTemplate} -n ${args.namespace}`;
+    this.submitCommand = pulumi.output(args.namespace).apply((ns) => `argo submit --from workflowtemplate/${r.names.workflowTemplate} -n ${ns}`);
+
+    const scriptFiles = loadStageScripts();
+    // The real objects, when some arguments are outputs: validated and rendered once they are known.
+    const real = known
+      ? undefined
+      : (pulumi.output(resolvable) as unknown as pulumi.Output<PlainArgs>).apply((v) => {
+          throwIfProblems(COMPONENT, name, [...namespaceProblems(v.namespace, pool), ...identityProblems(args.identity, r.names.serviceAccount, v.namespace)]);
+          try {
+            const full = renderKubernetesPipeline({ spec, pool, ...v, store: storeWithIdentity(v.store, args.identity).store, modelCache: args.modelCache }, index);
+            return [renderScriptsConfigMap(spec, v.namespace, scriptFiles), ...full.objects];
+          } catch (e) {
+            if (e instanceof PipelineRenderError) throwIfProblems(COMPONENT, name, e.problems);
+            throw e;
+          }
+        });
 
     const child = (m: K8sObject, dependsOn: pulumi.Resource[] = []): pulumi.CustomResource => {
       const resourceName = `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`;
       const o: pulumi.CustomResourceOptions = { parent: this, dependsOn };
       const Kind = KINDS[`${m.apiVersion}/${m.kind}`];
+      const { apiVersion: _a, kind: _k, ...skeleton } = m;
+      const rest: Record<string, unknown> = real ? fieldsOf(real, m, Object.keys(skeleton)) : skeleton;
       if (Kind) {
         if (m.kind === "Deployment") {
           // The deployment stage scales the Deployment and rolls its pod annotation; Pulumi must not undo that.
           o.ignoreChanges = ["spec.replicas", 'spec.template.metadata.annotations["finetune.dev/model-version"]'];
         }
-        const { apiVersion: _a, kind: _k, ...rest } = m;
         if (m.kind === "ServiceAccount" && m.metadata.name === r.names.serviceAccount && lateAnnotations !== undefined) {
           // Annotation values known only at deployment (a role ARN): merged into the resource, not the render.
-          rest.metadata = { ...m.metadata, annotations: pulumi.output(lateAnnotations).apply((a) => ({ ...m.metadata.annotations, ...a })) as unknown as Record<string, string> };
+          rest.metadata = real
+            ? pulumi.all([rest.metadata as pulumi.Output<K8sObject["metadata"]>, pulumi.output(lateAnnotations)]).apply(([md, a]) => ({ ...md, annotations: { ...md.annotations, ...a } }))
+            : { ...m.metadata, annotations: pulumi.output(lateAnnotations).apply((a) => ({ ...m.metadata.annotations, ...a })) as unknown as Record<string, string> };
         }
-        return new Kind(resourceName, rest as Record<string, unknown>, o);
+        return new Kind(resourceName, rest, o);
       }
-      return new k8s.apiextensions.CustomResource(resourceName, m as unknown as k8s.apiextensions.CustomResourceArgs, o);
+      return new k8s.apiextensions.CustomResource(resourceName, (real ? { apiVersion: m.apiVersion, kind: m.kind, ...rest } : m) as unknown as k8s.apiextensions.CustomResourceArgs, o);
     };
 
-    const scripts = child(renderScriptsConfigMap(spec, args.namespace, loadStageScripts()));
+    const scripts = child(renderScriptsConfigMap(spec, now.namespace, scriptFiles));
     const before: pulumi.Resource[] = [scripts];
     if (spec.baseModel.gated && args.hubToken !== undefined && !spec.baseModel.hubTokenSecret) {
       before.push(
@@ -178,6 +212,88 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   }
 }
 
+const COMPONENT = "KubernetesFineTuningPipeline";
+
+/** The arguments that may be outputs and reach the renderer. */
+interface ResolvableArgs {
+  store: ArtifactStoreContractArg;
+  namespace: pulumi.Input<string>;
+  monitoring?: pulumi.Input<MonitoringContract>;
+  driver?: pulumi.Input<DriverStackContract>;
+  apiServer?: pulumi.Input<ApiServerEndpoint>;
+  hubCidrs?: pulumi.Input<string[]>;
+  servingClientNamespaces?: pulumi.Input<string[]>;
+}
+
+/** The same arguments, resolved. */
+interface PlainArgs {
+  store: ArtifactStoreContract;
+  namespace: string;
+  monitoring?: MonitoringContract;
+  driver?: DriverStackContract;
+  apiServer?: ApiServerEndpoint;
+  hubCidrs?: string[];
+  servingClientNamespaces?: string[];
+}
+
+/** The namespace must be a DNS label and the pool's LocalQueue's. */
+function namespaceProblems(namespace: string, pool: GpuPoolContract): Problem[] {
+  const problems: Problem[] = [];
+  if (!DNS_LABEL.test(namespace)) problems.push({ path: "namespace", message: `"${namespace}" is not a DNS label (use lowercase letters, digits and '-')` });
+  const queueNs = pool.localQueueNamespace;
+  if (queueNs !== undefined && queueNs !== namespace) {
+    problems.push({
+      path: "namespace",
+      message: `"${namespace}" is not the namespace of pool ${pool.name}'s LocalQueue "${pool.localQueueName}" ("${queueNs}"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "${queueNs}", or create a KueueGpuPool for this pool in "${namespace}")`,
+    });
+  }
+  return problems;
+}
+
+/** Stands in for unknown store fields in the construction-time render (never reaches a resource). */
+const PLACEHOLDER = "placeholder";
+const PLACEHOLDER_STORE: ArtifactStoreContract = {
+  platform: "aws",
+  scheme: "s3",
+  bucket: PLACEHOLDER,
+  datasetsUri: `s3://${PLACEHOLDER}/datasets`,
+  modelsUri: `s3://${PLACEHOLDER}/models`,
+  checkpointsUri: `s3://${PLACEHOLDER}/checkpoints`,
+  runsUri: `s3://${PLACEHOLDER}/runs`,
+  registryUri: `s3://${PLACEHOLDER}/registry`,
+  containerRegistry: `${PLACEHOLDER}.invalid/${PLACEHOLDER}`,
+  serviceAccountAnnotations: {},
+  identity: PLACEHOLDER,
+  egress: { hosts: [], cidrs: [], ports: [443] },
+};
+
+/** The arguments with placeholders where they are not known yet (a known namespace, or the pool's queue namespace). */
+function placeholderArgs(v: ResolvableArgs, pool: GpuPoolContract): PlainArgs {
+  const plain = <T>(x: pulumi.Input<T> | undefined): T | undefined => (isPlainDeep(x) ? (x as T | undefined) : undefined);
+  const store: ArtifactStoreContract = isKnown(v.store as pulumi.Input<ArtifactStoreContract>)
+    ? (Object.fromEntries(Object.entries(v.store).map(([k, x]) => [k, isPlainDeep(x) ? x : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]])) as unknown as ArtifactStoreContract)
+    : PLACEHOLDER_STORE;
+  return {
+    store,
+    namespace: isKnown(v.namespace) ? v.namespace : (pool.localQueueNamespace ?? PLACEHOLDER),
+    monitoring: plain(v.monitoring),
+    driver: plain(v.driver),
+    apiServer: plain(v.apiServer),
+    hubCidrs: plain(v.hubCidrs),
+    servingClientNamespaces: plain(v.servingClientNamespaces),
+  };
+}
+
+/** A resource's fields taken from the real render: the object of the same apiVersion, kind and name. */
+function fieldsOf(real: pulumi.Output<K8sObject[]>, m: K8sObject, keys: string[]): Record<string, unknown> {
+  const same = real.apply((objects) => {
+    const o = objects.find((x) => x.apiVersion === m.apiVersion && x.kind === m.kind && x.metadata.name === m.metadata.name);
+    if (!o) throw new Error(`${COMPONENT}: the render has no ${m.kind} ${m.metadata.name} (the object set depends on the spec only; report this as a bug)`);
+    return o as unknown as Record<string, unknown>;
+  });
+  return Object.fromEntries(keys.map((k) => [k, same.apply((o) => o[k])]));
+}
+
 /**
  * The store contract the renderer gets: the identity's annotations merged over the store's, where they are plain
  * strings now; `lateAnnotations` is set when some are Outputs, for the ServiceAccount resource to merge.
@@ -192,13 +308,13 @@ function storeWithIdentity(store: ArtifactStoreContract, identity: ServiceAccoun
 }
 
 /** The identity must be bound to the ServiceAccount the renderer names, in the pipeline's namespace. */
-function identityProblems(identity: ServiceAccountIdentity | undefined, serviceAccount: string, namespace: string): Problem[] {
+function identityProblems(identity: ServiceAccountIdentity | undefined, serviceAccount: string, namespace: pulumi.Input<string>): Problem[] {
   if (identity === undefined) return [];
   const problems: Problem[] = [];
   if (identity.serviceAccountName !== serviceAccount) {
     problems.push({ path: "identity.serviceAccountName", message: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)` });
   }
-  if (isKnown(identity.namespace) && identity.namespace !== namespace) {
+  if (isKnown(identity.namespace) && isKnown(namespace) && identity.namespace !== namespace) {
     problems.push({ path: "identity.namespace", message: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)` });
   }
   return problems;

@@ -10,6 +10,8 @@ import { sizePipeline, type Placement } from "../../pipelines/sizing";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
+import { isPlainDeep, isKnown } from "../validation";
+import type { ArtifactStoreContractArg } from "./kubernetes";
 
 /** Arguments of {@link SageMakerFineTuningPipeline}. */
 export interface SageMakerFineTuningPipelineArgs {
@@ -17,17 +19,20 @@ export interface SageMakerFineTuningPipelineArgs {
   spec: FineTuningPipelineSpec;
   /** Contract of the SageMaker GPU pool (`platform: "sagemaker"`, `instanceType`). */
   pool: GpuPoolContract;
-  /** Contract of the S3 artifact store (bucket prefixes, ECR registry, KMS key, Model Package Group). */
-  store: ArtifactStoreContract;
+  /**
+   * Contract of the S3 artifact store (bucket prefixes, ECR registry, KMS key, Model Package Group):
+   * `AwsArtifactRegistry.contract` (whose account-dependent fields may be outputs), or another stack's as an output.
+   */
+  store: ArtifactStoreContractArg;
   /** Private subnets of the jobs. @default - SageMaker-managed network (no VPC) */
   subnetIds?: pulumi.Input<string>[];
   /** Security groups of the jobs (with subnetIds). @default [] */
   securityGroupIds?: pulumi.Input<string>[];
   /** Hugging Face hub token (Pulumi secret) for gated models; stored in Secrets Manager under the store's KMS key. @default - none */
   hubToken?: pulumi.Input<string>;
-  /** Instance type of the CPU processing steps. @default "ml.m5.xlarge" */
+  /** Instance type of the CPU processing steps (plain: it is part of the construction-time render). @default "ml.m5.xlarge" */
   processingInstanceType?: string;
-  /** Images by role (ECR). @default - the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` */
+  /** Images by role (ECR; plain: part of the construction-time render). @default - the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` */
   images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
   /** Position of the pipeline in `finetune:pipelines`, for error keys. @default 0 */
   index?: number;
@@ -142,50 +147,82 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
-    const { spec, store, pool } = args;
-    const problems: Problem[] = [];
-    if (store.platform !== "aws" || store.scheme !== "s3") problems.push({ path: "store", message: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
+    const { spec, pool } = args;
+    // A store with outputs is checked and rendered with placeholders for them now (the objects and names depend on
+    // the spec alone), and again inside `apply` once known; a plain store renders exactly once, now.
+    const known = isPlainDeep(args.store);
+    const store: ArtifactStoreContract = known ? (args.store as ArtifactStoreContract) : placeholderStore(args.store);
+    const [platformProblems, registryProblems] = storeProblems(store);
+    const problems: Problem[] = [...platformProblems];
     if (pool.platform !== "sagemaker") problems.push({ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
     if (spec.baseModel.gated && args.hubToken === undefined) problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
-    if (!accountAndRegion(store.containerRegistry)) problems.push({ path: "store.containerRegistry", message: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
+    problems.push(...registryProblems);
     const vpc = args.subnetIds !== undefined && args.subnetIds.length > 0;
-    const placeholder = { roleArn: "arn:aws:iam::000000000000:role/placeholder", codeUri: `${store.runsUri}/${spec.name}/_code`, configUri: `${store.runsUri}/${spec.name}/_config` };
+    const placeholderOf = (st: ArtifactStoreContract) => ({ roleArn: "arn:aws:iam::000000000000:role/placeholder", codeUri: `${st.runsUri}/${spec.name}/_code`, configUri: `${st.runsUri}/${spec.name}/_config` });
+    const previewOf = (st: ArtifactStoreContract) =>
+      renderSageMakerPipeline({ spec, pool, store: st, ...placeholderOf(st), network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
     let preview: SageMakerPipelineRender | undefined;
     if (problems.length === 0) {
       try {
-        preview = renderSageMakerPipeline({ spec, pool, store, ...placeholder, network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
+        preview = previewOf(store);
       } catch (e) {
         if (!(e instanceof PipelineRenderError)) throw e;
         problems.push(...e.problems);
       }
     }
-    throwIfProblems("SageMakerFineTuningPipeline", name, problems);
+    throwIfProblems(COMPONENT, name, problems);
     super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
     this.preview = preview as SageMakerPipelineRender;
     this.placement = sizePipeline(spec, pool).placement as Placement;
     this.mermaid = renderMermaid(spec);
     this.pipelineName = spec.name;
 
+    // The store once known, checked as at construction (same paths and messages).
+    const storeOut: pulumi.Output<ArtifactStoreContract> = known
+      ? pulumi.output(store)
+      : (pulumi.output(args.store) as unknown as pulumi.Output<ArtifactStoreContract>).apply((st) => {
+          throwIfProblems(COMPONENT, name, storeProblems(st).flat());
+          return st;
+        });
+    const kmsKeyId: pulumi.Input<string | undefined> = known ? store.kmsKeyId : storeOut.apply((st) => st.kmsKeyId);
+
     // Scripts and config, content-addressed so that a change publishes a new prefix and updates the definition.
     const scripts = loadStageScripts();
     const hash = (files: Record<string, string>) => createHash("sha256").update(JSON.stringify(files)).digest("hex").slice(0, 12);
-    const codeUri = `${store.runsUri}/${spec.name}/_code/${hash(scripts)}`;
-    const configUri = `${store.runsUri}/${spec.name}/_config/${hash(this.preview.configFiles)}`;
+    const published = (st: ArtifactStoreContract, configFiles: Record<string, string>) => ({
+      codeUri: `${st.runsUri}/${spec.name}/_code/${hash(scripts)}`,
+      configUri: `${st.runsUri}/${spec.name}/_config/${hash(configFiles)}`,
+      configFiles,
+    });
+    const pub = known ? published(store, this.preview.configFiles) : undefined;
+    const pubOut = pub ? pulumi.output(pub) : storeOut.apply((st) => published(st, previewOf(st).configFiles));
     const objects: pulumi.Resource[] = [];
-    const put = (uri: string, content: string, resourceName: string, extra: pulumi.CustomResourceOptions = {}) => {
-      const { bucket, key } = s3Parts(uri);
+    const put = (uri: pulumi.Input<string>, content: pulumi.Input<string>, resourceName: string, extra: pulumi.CustomResourceOptions = {}) => {
+      if (known) {
+        const { bucket, key } = s3Parts(uri as string);
+        objects.push(
+          new aws.s3.BucketObjectv2(resourceName, { bucket, key, content, contentType: "application/octet-stream", ...(store.kmsKeyId ? { serverSideEncryption: "aws:kms", kmsKeyId: store.kmsKeyId } : {}) }, { parent: this, ...extra }),
+        );
+        return;
+      }
+      const parts = pulumi.all([uri, storeOut]).apply(([u, st]) => ({ ...s3Parts(u), kms: st.kmsKeyId }));
       objects.push(
-        new aws.s3.BucketObjectv2(resourceName, { bucket, key, content, contentType: "application/octet-stream", ...(store.kmsKeyId ? { serverSideEncryption: "aws:kms", kmsKeyId: store.kmsKeyId } : {}) }, { parent: this, ...extra }),
+        new aws.s3.BucketObjectv2(
+          resourceName,
+          { bucket: parts.bucket, key: parts.key, content, contentType: "application/octet-stream", serverSideEncryption: parts.apply((x) => (x.kms ? "aws:kms" : undefined)), kmsKeyId: parts.apply((x) => x.kms) },
+          { parent: this, ...extra },
+        ),
       );
     };
-    for (const [file, content] of Object.entries(scripts)) put(`${codeUri}/${file}`, content, `${name}-code-${file.replace(/[^a-z0-9]+/gi, "-")}`);
-    for (const [file, content] of Object.entries(this.preview.configFiles)) put(`${configUri}/${file}`, content, `${name}-config-${file.replace(/[^a-z0-9]+/gi, "-")}`);
+    const at = (f: (p: ReturnType<typeof published>) => string): pulumi.Input<string> => (pub ? f(pub) : pubOut.apply(f));
+    for (const file of Object.keys(scripts)) put(at((p) => `${p.codeUri}/${file}`), scripts[file], `${name}-code-${file.replace(/[^a-z0-9]+/gi, "-")}`);
+    for (const file of Object.keys(this.preview.configFiles)) put(at((p) => `${p.configUri}/${file}`), at((p) => p.configFiles[file]), `${name}-config-${file.replace(/[^a-z0-9]+/gi, "-")}`);
     // The gate and the registry step read the deployed version's pointer; it starts empty and the pipeline owns it.
-    put(`${store.registryUri}/${spec.name}/deployed.json`, JSON.stringify({ version: null, metrics: {}, previous: null, history: [] }), `${name}-deployed-pointer`, { ignoreChanges: ["content", "source"], retainOnDelete: true });
+    put(known ? `${store.registryUri}/${spec.name}/deployed.json` : storeOut.apply((st) => `${st.registryUri}/${spec.name}/deployed.json`), JSON.stringify({ version: null, metrics: {}, previous: null, history: [] }), `${name}-deployed-pointer`, { ignoreChanges: ["content", "source"], retainOnDelete: true });
 
     let hubTokenSecretArn: pulumi.Output<string> | undefined;
     if (spec.baseModel.gated && args.hubToken !== undefined) {
-      const secret = new aws.secretsmanager.Secret(`${name}-hub-token`, { namePrefix: `${spec.name}-hub-token-`, kmsKeyId: store.kmsKeyId, description: `Hugging Face token for ${spec.baseModel.id}` }, { parent: this });
+      const secret = new aws.secretsmanager.Secret(`${name}-hub-token`, { namePrefix: `${spec.name}-hub-token-`, kmsKeyId, description: `Hugging Face token for ${spec.baseModel.id}` }, { parent: this });
       new aws.secretsmanager.SecretVersion(`${name}-hub-token`, { secretId: secret.id, secretString: pulumi.secret(args.hubToken) }, { parent: this });
       hubTokenSecretArn = secret.arn;
     }
@@ -204,18 +241,18 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       {
         role: this.executionRole.id,
         policy: pulumi
-          .all([this.executionRole.arn, hubTokenSecretArn ?? pulumi.output(undefined as string | undefined)])
-          .apply(([roleArn, secretArn]) => JSON.stringify(executionRolePolicy({ store, pipelineName: spec.name, roleArn, endpointName: spec.name, hubTokenSecretArn: secretArn, vpc }))),
+          .all([this.executionRole.arn, hubTokenSecretArn ?? pulumi.output(undefined as string | undefined), storeOut])
+          .apply(([roleArn, secretArn, st]) => JSON.stringify(executionRolePolicy({ store: st, pipelineName: spec.name, roleArn, endpointName: spec.name, hubTokenSecretArn: secretArn, vpc }))),
       },
       { parent: this },
     );
 
     const definition = pulumi
-      .all([this.executionRole.arn, pulumi.all(args.subnetIds ?? []), pulumi.all(args.securityGroupIds ?? []), hubTokenSecretArn ?? pulumi.output(undefined as string | undefined)])
-      .apply(([roleArn, subnetIds, securityGroupIds, secretArn]) =>
+      .all([this.executionRole.arn, pulumi.all(args.subnetIds ?? []), pulumi.all(args.securityGroupIds ?? []), hubTokenSecretArn ?? pulumi.output(undefined as string | undefined), storeOut, pubOut])
+      .apply(([roleArn, subnetIds, securityGroupIds, secretArn, st, { codeUri, configUri }]) =>
         JSON.stringify(
           renderSageMakerPipeline(
-            { spec, pool, store, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images },
+            { spec, pool, store: st, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images },
             args.index ?? 0,
           ).definition,
         ),
@@ -251,7 +288,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
           scheduleExpression: `cron(${toAwsCron(spec.schedule)})`,
           scheduleExpressionTimezone: "UTC",
           flexibleTimeWindow: { mode: "OFF" },
-          ...(store.kmsKeyId ? { kmsKeyArn: store.kmsKeyId } : {}),
+          ...(known ? (store.kmsKeyId ? { kmsKeyArn: store.kmsKeyId } : {}) : { kmsKeyArn: kmsKeyId }),
           target: {
             arn: this.pipeline.arn,
             roleArn: schedulerRole.arn,
@@ -264,6 +301,39 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     }
     this.registerOutputs({ pipelineArn: this.pipeline.arn, executionRoleArn: this.executionRole.arn, placement: this.placement, mermaid: this.mermaid });
   }
+}
+
+const COMPONENT = "SageMakerFineTuningPipeline";
+
+/** What a SageMaker pipeline needs of its store: platform problems, registry problems (checked at construction, and in `apply` for a store known later). */
+function storeProblems(store: ArtifactStoreContract): [Problem[], Problem[]] {
+  const platform: Problem[] = [];
+  const registry: Problem[] = [];
+  if (store.platform !== "aws" || store.scheme !== "s3") platform.push({ path: "store", message: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
+  if (!accountAndRegion(store.containerRegistry)) registry.push({ path: "store.containerRegistry", message: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
+  return [platform, registry];
+}
+
+/** Stands in for the store fields not known yet, in the construction-time render; passes {@link storeProblems}. */
+const PLACEHOLDER_STORE: ArtifactStoreContract = {
+  platform: "aws",
+  scheme: "s3",
+  bucket: "placeholder",
+  datasetsUri: "s3://placeholder/datasets",
+  modelsUri: "s3://placeholder/models",
+  checkpointsUri: "s3://placeholder/checkpoints",
+  runsUri: "s3://placeholder/runs",
+  registryUri: "s3://placeholder/registry",
+  containerRegistry: "000000000000.dkr.ecr.us-east-1.amazonaws.com/placeholder",
+  serviceAccountAnnotations: {},
+  identity: "arn:aws:iam::000000000000:role/placeholder",
+  egress: { hosts: [], cidrs: [], ports: [443] },
+};
+
+/** The store with placeholders where its fields (or the whole of it) are outputs. */
+function placeholderStore(store: ArtifactStoreContractArg): ArtifactStoreContract {
+  if (!isKnown(store as pulumi.Input<ArtifactStoreContract>)) return PLACEHOLDER_STORE;
+  return Object.fromEntries(Object.entries(store).map(([k, v]) => [k, isPlainDeep(v) ? v : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]])) as unknown as ArtifactStoreContract;
 }
 
 /**

@@ -4,15 +4,24 @@ import { PIPELINE_CHARTS } from "../../core/versions";
 import type { KueueContract } from "../../core/contracts/gpu-pool";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { argoWorkflowsValues, jobsetValues } from "./values";
+import { checkInputProblems, isKnown } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
 export { argoWorkflowsValues, jobsetValues } from "./values";
 
 /** Arguments of {@link KubernetesPipelinePlatform}. */
 export interface KubernetesPipelinePlatformArgs {
-  /** Namespaces whose workflows the Argo controller runs (the pipelines' namespaces). */
-  workflowNamespaces: string[];
-  /** Namespace of the controllers; created by the component with PSS `restricted` labels. @default "finetune-system" */
+  /**
+   * Namespaces whose workflows the Argo controller runs (the pipelines' namespaces, e.g. `PipelineNamespace.name`).
+   * Each may be an output; the list itself is plain, because its length decides the controller's mode (one:
+   * namespaced, several: cluster-wide).
+   */
+  workflowNamespaces: pulumi.Input<string>[];
+  /**
+   * Namespace of the controllers; created by the component with PSS `restricted` labels. Plain: the component
+   * creates it (its name is chosen here, not taken from another resource) and the contract carries it to monitoring.
+   * @default "finetune-system"
+   */
   namespace?: string;
   /** Install the Argo Workflows controller and CRDs; false when the cluster already has them. @default true */
   installArgoWorkflows?: boolean;
@@ -48,8 +57,8 @@ export interface PipelinePlatformContract {
   namespace: string;
   argoWorkflows: boolean;
   jobset: boolean;
-  /** Namespaces whose workflows the Argo controller runs. */
-  workflowNamespaces: string[];
+  /** Namespaces whose workflows the Argo controller runs (outputs where the arguments were). */
+  workflowNamespaces: pulumi.Input<string>[];
   /** Namespace of the Argo Workflows controller; absent when unknown. */
   argoNamespace?: string;
   /** Namespace of the JobSet controller; absent when unknown. */
@@ -78,8 +87,10 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
     const problems: Problem[] = [];
     if (!DNS_LABEL.test(ns)) problems.push({ path: "namespace", message: `"${ns}" is not a DNS label (use lowercase letters, digits and '-')` });
     if (installArgo && args.workflowNamespaces.length === 0) problems.push({ path: "workflowNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
-    args.workflowNamespaces.forEach((w, i) => {
-      if (!DNS_LABEL.test(w)) problems.push({ path: `workflowNamespaces[${i}]`, message: `"${w}" is not a DNS label` });
+    const workflowNamespaces = args.workflowNamespaces.map((w, i) => {
+      const checked = checkInputProblems("KubernetesPipelinePlatform", name, w, (v) => (DNS_LABEL.test(v) ? [] : [{ path: `workflowNamespaces[${i}]`, message: `"${v}" is not a DNS label` }]));
+      problems.push(...checked.problems);
+      return checked.output;
     });
     for (const key of ["existingArgoNamespace", "existingJobSetNamespace"] as const) {
       const v = args[key];
@@ -115,7 +126,10 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
           version: pin.version,
           repositoryOpts: { repo: pin.repo },
           namespace: ns,
-          values: argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces, server: args.argoServer ?? false, release: "argo-workflows", namespace: ns }),
+          // Plain namespaces: the values now; outputs among them: once they resolve (checked as above).
+          values: args.workflowNamespaces.every((w) => isKnown(w))
+            ? argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces as string[], server: args.argoServer ?? false, release: "argo-workflows", namespace: ns })
+            : pulumi.all(workflowNamespaces).apply((wns) => argoWorkflowsValues({ workflowNamespaces: wns, server: args.argoServer ?? false, release: "argo-workflows", namespace: ns })),
           atomic: true,
           timeout,
         },

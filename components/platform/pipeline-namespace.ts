@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { outputProblems } from "../validation";
-import { throwIfProblems } from "../../core/problem";
+import { checkInputProblems, isKnown } from "../validation";
+import { throwIfProblems, type Problem } from "../../core/problem";
 import { KIT_LABELS, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 
 /** The namespace and its namespace-wide default-deny NetworkPolicy, as plain manifests (pure). */
@@ -21,8 +21,15 @@ export function renderPipelineNamespace(namespace: string): { namespace: Record<
 
 /** Arguments of {@link PipelineNamespace}. */
 export interface PipelineNamespaceArgs {
-  /** Namespace name (DNS-1123 label). */
-  namespace: string;
+  /** Namespace name (DNS-1123 label); checked now when known, when it resolves otherwise. */
+  namespace: pulumi.Input<string>;
+}
+
+/** The namespace must be a DNS-1123 label. */
+export function pipelineNamespaceProblems(namespace: string): Problem[] {
+  return !DNS_LABEL.test(namespace) || namespace.length > 63
+    ? [{ path: "namespace", message: `"${namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` }]
+    : [];
 }
 
 /**
@@ -30,22 +37,26 @@ export interface PipelineNamespaceArgs {
  * NetworkPolicy for ingress and egress; each pipeline adds the narrow allowances its stages need.
  */
 export class PipelineNamespace extends pulumi.ComponentResource {
-  /** Namespace name. */
-  readonly name: string;
+  /** Namespace name (an output when the argument was one). */
+  readonly name: pulumi.Input<string>;
   /** The namespace resource (depend on it before creating namespaced objects). */
   readonly namespace: k8s.core.v1.Namespace;
 
   constructor(name: string, args: PipelineNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    const problems = outputProblems(args);
-    if (problems.length === 0 && (!DNS_LABEL.test(args.namespace) || args.namespace.length > 63)) {
-      problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
-    }
-    throwIfProblems("PipelineNamespace", name, problems);
+    const checked = checkInputProblems("PipelineNamespace", name, args.namespace, pipelineNamespaceProblems);
+    throwIfProblems("PipelineNamespace", name, checked.problems);
     super("finetune:pipeline:PipelineNamespace", name, {}, opts);
-    const m = renderPipelineNamespace(args.namespace);
-    this.name = args.namespace;
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace as k8s.core.v1.NamespaceArgs, { parent: this });
-    new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, m.defaultDeny as k8s.networking.v1.NetworkPolicyArgs, { parent: this, dependsOn: [this.namespace] });
+    const known = isKnown(args.namespace);
+    // Plain: rendered now; an output: rendered when it resolves (the child names do not depend on it).
+    const m = known ? renderPipelineNamespace(args.namespace as string) : undefined;
+    const later = known ? undefined : checked.output.apply(renderPipelineNamespace);
+    this.name = known ? (args.namespace as string) : checked.output;
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, (m ? m.namespace : { metadata: later!.apply((r) => r.namespace.metadata) }) as unknown as k8s.core.v1.NamespaceArgs, { parent: this });
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-default-deny`,
+      (m ? m.defaultDeny : { metadata: later!.apply((r) => r.defaultDeny.metadata), spec: later!.apply((r) => r.defaultDeny.spec) }) as unknown as k8s.networking.v1.NetworkPolicyArgs,
+      { parent: this, dependsOn: [this.namespace] },
+    );
     this.registerOutputs({ name: this.name });
   }
 }

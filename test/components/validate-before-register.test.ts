@@ -90,11 +90,7 @@ describe("components validate before they register (nothing is created for inval
       () => new PipelineNamespace("n", { namespace: "Fine_Tune" }),
       ["namespace: \"Fine_Tune\" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)"],
     ],
-    [
-      "PipelineNamespace (Output)",
-      () => new PipelineNamespace("n", { namespace: out("finetune") }),
-      [`namespace: ${PLAIN_VALUE_REASON}`],
-    ],
+    // PipelineNamespace takes its namespace as an Input (test/platform/inputs.test.ts checks an unknown one in apply).
     [
       "KueueInstall",
       () => new KueueInstall("k", { waitForPodsReadyTimeout: "ten minutes" }),
