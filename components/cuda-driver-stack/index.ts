@@ -14,7 +14,7 @@ export {
   renderTimeSlicingConfig,
 } from "./gpu-operator";
 export type { DriverStackLayout, GpuOperatorValuesInput } from "./gpu-operator";
-export { CudaDriverStack, planDriverStack, gkeDriverBranch } from "./driver-stack";
+export { CudaDriverStack, planDriverStack, gkeDriverBranch, MigStrategy } from "./driver-stack";
 export type { CudaDriverStackArgs, DriverStackPlan } from "./driver-stack";
 export { GpuSmokeTest, renderSmokeTestJob, smokeScript, SMOKE_SCRIPT_FILE, SMOKE_EXIT_NO_GPU } from "./smoke-test";
 export type { GpuSmokeTestArgs, SmokeTestRenderInput } from "./smoke-test";

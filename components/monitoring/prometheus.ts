@@ -247,6 +247,9 @@ function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceO
   }
 }
 
+/** Each component's rule file, kept off the instance so the provider host does not take it for an output. */
+const RULES = new WeakMap<PrometheusMonitoring, RuleFile>();
+
 /**
  * Prometheus-based monitoring for the Kubernetes stacks (bare Kubernetes and GKE): kube-prometheus-stack or an
  * existing Prometheus Operator, a Pushgateway for training metrics, ServiceMonitors/PodMonitors for DCGM,
@@ -258,8 +261,10 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
   readonly contract: MonitoringContract;
   /** URLs of the Grafana dashboards (in-cluster Grafana service; reach it with `kubectl port-forward`). */
   readonly dashboardUrls: string[];
-  /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"). */
-  readonly rules?: RuleFile;
+  /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"); a getter, not a provider-host output (its rules are a union). */
+  get rules(): RuleFile | undefined {
+    return RULES.get(this);
+  }
   /** The kube-prometheus-stack release (mode "kube-prometheus-stack" only). */
   readonly release?: k8s.helm.v3.Release;
 
@@ -304,7 +309,8 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
         createObject(`${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`, o, { parent: this, dependsOn: isCr ? crdReady : afterNs });
       });
 
-    this.rules = r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, args.alertLabels);
+    const rules = r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, args.alertLabels);
+    if (rules) RULES.set(this, rules);
     this.contract = prometheusContractOf(r);
     const grafana = r.mode === PrometheusMode.KubePrometheusStack && (args.grafana ?? true);
     this.dashboardUrls = grafana && r.dashboards

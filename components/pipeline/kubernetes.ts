@@ -27,6 +27,14 @@ export interface ServiceAccountIdentity {
   serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** Where the Kubernetes API server listens (Argo's executor egress). */
+export interface ApiServerEndpoint {
+  /** CIDRs of the API server. */
+  cidrs: string[];
+  /** Ports of the API server. */
+  ports: number[];
+}
+
 /** Arguments of {@link KubernetesFineTuningPipeline}. */
 export interface KubernetesFineTuningPipelineArgs {
   /** The pipeline spec, validated (`FineTuningPipelineSpecSchema`, i.e. one entry of `finetune:pipelines`). */
@@ -48,7 +56,7 @@ export interface KubernetesFineTuningPipelineArgs {
    */
   hubToken?: pulumi.Input<string>;
   /** CIDRs/ports of the API server for Argo's executor egress. @default { cidrs: ["0.0.0.0/0"], ports: [443, 6443] } */
-  apiServer?: { cidrs: string[]; ports: number[] };
+  apiServer?: ApiServerEndpoint;
   /** CIDRs the model-init stage may reach the model hub at (port 443). @default ["0.0.0.0/0"] */
   hubCidrs?: string[];
   /** Namespaces whose pods may call the serving endpoint. @default [] */
@@ -75,6 +83,9 @@ const KINDS: Record<string, new (name: string, args: Record<string, unknown>, op
   "autoscaling/v2/HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler as never,
 };
 
+/** Each pipeline's render, kept off the instance so the provider host does not take it for an output. */
+const RENDERED = new WeakMap<KubernetesFineTuningPipeline, KubernetesPipelineRender>();
+
 /**
  * One fine-tuning pipeline on Kubernetes: the Argo WorkflowTemplate whose DAG is the seven stages (GPU stages as
  * Kueue-admitted JobSets), CronWorkflows for scheduled runs and the monitoring probe, the vLLM serving Deployment
@@ -90,8 +101,10 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   readonly placement: Placement;
   /** The pipeline DAG as Mermaid. */
   readonly mermaid: string;
-  /** Everything rendered (plain objects), for plan output. */
-  readonly rendered: KubernetesPipelineRender;
+  /** Everything rendered (plain objects), for plan output; a getter, not a provider-host output (it holds `unknown`). */
+  get rendered(): KubernetesPipelineRender {
+    return RENDERED.get(this)!;
+  }
   /** `argo submit --from workflowtemplate/<name> -n <namespace>` starts a run. */
   readonly submitCommand: string;
 
@@ -126,7 +139,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     throwIfProblems("KubernetesFineTuningPipeline", name, problems);
     super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
     const r = rendered as KubernetesPipelineRender;
-    this.rendered = r;
+    RENDERED.set(this, r);
     this.names = r.names;
     this.placement = r.sizing.placement;
     this.mermaid = renderMermaid(spec);

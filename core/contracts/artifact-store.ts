@@ -1,6 +1,8 @@
 /** The images a SageMaker pipeline runs, by role (`python`: the stage scripts; the others as named). */
 export const STAGE_IMAGE_ROLES = ["python", "trainer", "evaluator", "serving"] as const;
-export type StageImageRole = (typeof STAGE_IMAGE_ROLES)[number];
+/** A stage image role (an enum the provider host accepts; the values are {@link STAGE_IMAGE_ROLES}). */
+export const StageImageRole = { Python: "python", Trainer: "trainer", Evaluator: "evaluator", Serving: "serving" } as const;
+export type StageImageRole = (typeof StageImageRole)[keyof typeof StageImageRole];
 
 /** Platforms an artifact store lives on. */
 export const StorePlatform = {
