@@ -28,6 +28,16 @@ export const STAGE_IMAGES: Readonly<Record<StageImageRole, { pin: ImagePin; repo
 export const CREDENTIALED_UPSTREAMS = ["docker-hub", "github-container-registry", "gitlab-container-registry"] as const;
 export type CredentialedUpstream = (typeof CREDENTIALED_UPSTREAMS)[number];
 
+/** Secrets Manager ARNs of upstream registry credentials, by {@link CredentialedUpstream}. */
+export interface UpstreamCredentialArns {
+  /** Docker Hub. */
+  "docker-hub"?: string;
+  /** GitHub Container Registry (ghcr.io). */
+  "github-container-registry"?: string;
+  /** GitLab Container Registry. */
+  "gitlab-container-registry"?: string;
+}
+
 /** An upstream registry ECR can cache. */
 export interface PullThroughUpstream {
   /** ECR's name of the upstream (`upstreamRegistry` in the API). */
@@ -80,6 +90,15 @@ export function qualifiedRef(pin: ImagePin): string {
   return `${n.registry}/${n.path}:${n.tag}`;
 }
 
+/** How a pinned image reaches the account's ECR. */
+export const ImageDelivery = {
+  /** An ECR pull-through cache rule fetches it on first pull. */
+  PullThrough: "pull-through",
+  /** The mirror command `plan` writes copies it. */
+  Mirror: "mirror",
+} as const;
+export type ImageDelivery = (typeof ImageDelivery)[keyof typeof ImageDelivery];
+
 /** Where one role's image is pulled from and how it gets there. */
 export interface PlannedImage {
   role: StageImageRole;
@@ -89,7 +108,8 @@ export interface PlannedImage {
   uri: string;
   /** ECR repository name the image lives in. */
   repository: string;
-  via: "pull-through" | "mirror";
+  /** How the image gets there. */
+  via: ImageDelivery;
 }
 
 /** A pull-through cache rule the registry creates. */
@@ -102,9 +122,22 @@ export interface PlannedPullThroughRule {
   credentialArn?: string;
 }
 
+/** The planned image of each stage role. */
+export interface PlannedImages {
+  /** The image the stage scripts run in. */
+  python: PlannedImage;
+  /** The training image. */
+  trainer: PlannedImage;
+  /** The evaluation image. */
+  evaluator: PlannedImage;
+  /** The serving image. */
+  serving: PlannedImage;
+}
+
 /** What the registry creates and what must be copied, for one kit name and registry. */
 export interface EcrImagePlan {
-  images: Record<StageImageRole, PlannedImage>;
+  /** The plan of each stage image. */
+  images: PlannedImages;
   rules: PlannedPullThroughRule[];
   /** Repository names (`<name>/<repository>`) the mirror command copies into. */
   mirrorRepositories: string[];
@@ -151,9 +184,10 @@ export function pullThroughProblems(plan: EcrImagePlan): Problem[] {
 }
 
 /** Problems of credential ARNs: Secrets Manager secrets named `ecr-pullthroughcache/...` in the registry's region. */
-export function credentialArnProblems(arns: Partial<Record<string, string>>, region: string): Problem[] {
+export function credentialArnProblems(arns: UpstreamCredentialArns | Partial<Record<string, string>>, region: string): Problem[] {
   const out: Problem[] = [];
-  for (const [upstream, arn] of Object.entries(arns)) {
+  // Any key may arrive from JavaScript or another language: every one is checked.
+  for (const [upstream, arn] of Object.entries(arns as Partial<Record<string, string>>)) {
     const path = `upstreamCredentialArns.${upstream}`;
     if (!(CREDENTIALED_UPSTREAMS as readonly string[]).includes(upstream)) {
       out.push({ path: path, message: `"${upstream}" needs no credentials or is not an ECR pull-through upstream (use one of ${CREDENTIALED_UPSTREAMS.join(", ")})` });

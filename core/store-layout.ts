@@ -36,8 +36,9 @@ export const LAYOUT_AREAS: readonly LayoutArea[] = Object.values(LayoutArea);
 /** File name of the model card inside a registry version folder. */
 export const MODEL_CARD_FILE = "model-card.md";
 
-/** Object-store schemes the layout is addressed with. */
-export type StoreScheme = "s3" | "gs";
+/** Object-store schemes the layout is addressed with: the contract's `StoreScheme` (an enum the provider host accepts). */
+import type { StoreScheme } from "./contracts/artifact-store";
+export type { StoreScheme };
 
 /** The part of a store that the URIs are built from (an `ArtifactStoreContract` is one). */
 export interface StoreLocation {

@@ -46,6 +46,20 @@ export interface EksIdentityStore {
   pullThroughRepositoryArns?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** The cluster's IAM OIDC provider, for IRSA. */
+export interface EksIrsaProvider {
+  /** `arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>` */
+  oidcProviderArn: pulumi.Input<string>;
+  /** The cluster's OIDC issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
+  issuerUrl: pulumi.Input<string>;
+}
+
+/** The cluster an EKS Pod Identity association is created on. */
+export interface EksPodIdentityCluster {
+  /** EKS cluster name. */
+  clusterName: pulumi.Input<string>;
+}
+
 /** Arguments of {@link EksPipelineIdentity}. */
 export interface EksPipelineIdentityArgs {
   /** The pipeline spec (its name, dataset URIs and base model decide the prefixes and the ServiceAccount name). */
@@ -57,14 +71,9 @@ export interface EksPipelineIdentityArgs {
   /** IRSA or EKS Pod Identity. */
   mode: EksIdentityMode;
   /** The cluster's IAM OIDC provider (required with `mode: "irsa"`). @default - none */
-  irsa?: {
-    /** `arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>` */
-    oidcProviderArn: pulumi.Input<string>;
-    /** The cluster's OIDC issuer URL, `https://oidc.eks.<region>.amazonaws.com/id/<id>`. */
-    issuerUrl: pulumi.Input<string>;
-  };
+  irsa?: EksIrsaProvider;
   /** The cluster the association is created on (required with `mode: "pod-identity"`; needs the EKS Pod Identity Agent add-on). @default - none */
-  podIdentity?: { clusterName: pulumi.Input<string> };
+  podIdentity?: EksPodIdentityCluster;
   /** Grant ECR pull on the store's repositories (kubelet image pulls use the node role; this is for in-pod clients). @default true */
   ecrPull?: boolean;
   /** Permissions boundary of the role. @default - none */

@@ -14,7 +14,7 @@ import {
 import { bucketNameProblems, defaultS3BucketName } from "./bucket-names";
 import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
-import { credentialArnProblems, ecrImagePlan, pullThroughProblems, type CredentialedUpstream, type EcrImagePlan } from "../../core/images";
+import { credentialArnProblems, ecrImagePlan, pullThroughProblems, type EcrImagePlan, type UpstreamCredentialArns } from "../../core/images";
 import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
 import { checkInput, isKnown, outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
@@ -53,7 +53,7 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
    * registry.k8s.io, ECR Public) are always pull-through cached.
    * @default {}
    */
-  upstreamCredentialArns?: Partial<Record<CredentialedUpstream, string>>;
+  upstreamCredentialArns?: UpstreamCredentialArns;
   /** Days a non-current version under `checkpoints/` is kept before it expires. @default 7 */
   checkpointNoncurrentDays?: number;
   /** Days any other non-current version is kept before it expires. @default 90 */

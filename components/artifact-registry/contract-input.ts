@@ -8,11 +8,14 @@ import type { ArtifactStoreContract } from "../../core/contracts/artifact-store"
  * (the access role ARN) and `kmsKeyId` (the key's alias ARN). With `accountId` set, all three are plain strings.
  * Every other field is a plain string chosen at construction.
  */
-export type AwsArtifactStoreContract = Omit<ArtifactStoreContract, "containerRegistry" | "identity" | "kmsKeyId"> & {
+export interface AwsArtifactStoreContract extends Omit<ArtifactStoreContract, "containerRegistry" | "identity" | "kmsKeyId"> {
+  /** Container registry prefix images are pushed to: `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
   containerRegistry: pulumi.Input<string>;
+  /** The access role ARN. */
   identity: pulumi.Input<string>;
+  /** The KMS key's alias ARN. */
   kmsKeyId: pulumi.Input<string>;
-};
+}
 
 /** A contract whose fields may be plain values or outputs (what the three registries expose). */
 export type ArtifactStoreContractInput = ArtifactStoreContract | AwsArtifactStoreContract;

@@ -18,6 +18,11 @@ import {
 } from "./gpu-operator";
 import { EKS_AMI_DRIVER_BRANCH, GKE_CHANNEL_MINOR, GKE_DRIVER_BRANCHES, GkeDriverVersion, SAGEMAKER_HOST_DRIVER, maxCudaForDriver, parseDriverVersion } from "./versions";
 import { MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
+import type { EksGpuAmiType } from "../gpu-node-pool/eks";
+
+/** GPU Operator MIG strategies. */
+export const MigStrategy = { Single: "single", Mixed: "mixed" } as const;
+export type MigStrategy = (typeof MigStrategy)[keyof typeof MigStrategy];
 
 /** Arguments of {@link CudaDriverStack}. */
 export interface CudaDriverStackArgs {
@@ -34,13 +39,13 @@ export interface CudaDriverStackArgs {
    */
   driverVersion?: string;
   /** EKS GPU AMI type of the nodes. @default "AL2023_x86_64_NVIDIA" */
-  eksAmiType?: keyof Omit<typeof EKS_AMI_DRIVER_BRANCH, "checked">;
+  eksAmiType?: EksGpuAmiType;
   /** GKE `gpuDriverVersion` of the node pools. @default "DEFAULT" */
   gkeDriverVersion?: GkeDriverVersion;
   /** GKE minor version of the cluster, e.g. `1.34`. @default - GKE_CHANNEL_MINOR.REGULAR */
   gkeVersion?: string;
   /** MIG strategy when pools use MIG. @default "single" */
-  migStrategy?: "single" | "mixed";
+  migStrategy?: MigStrategy;
   /** MIG profiles pools use (the MIG manager runs when any is given). @default [] */
   migProfiles?: string[];
   /** Time-slicing: pods sharing each GPU (device-plugin config). @default - no time-slicing */
@@ -155,6 +160,9 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
   return { platform, mode, layout, namespace, driverVersion: driverVersion!, driverSource, contract, values };
 }
 
+/** Each stack's ClusterPolicy, kept off the instance so the provider host does not take it for an output (it holds `unknown`). */
+const CLUSTER_POLICIES = new WeakMap<CudaDriverStack, Record<string, unknown>>();
+
 /**
  * The CUDA driver stack of a cluster. `gpu-operator` (bare Kubernetes): the pinned NVIDIA GPU Operator installs
  * driver, container toolkit, device plugin, DCGM exporter, GFD/NFD, MIG manager and validator in a namespace
@@ -166,8 +174,10 @@ export class CudaDriverStack extends pulumi.ComponentResource {
   readonly contract: DriverStackContract;
   /** The operator namespace (when the kit installs the chart). */
   readonly namespace?: string;
-  /** The ClusterPolicy the chart creates from the kit's values (plan output). */
-  readonly clusterPolicy?: Record<string, unknown>;
+  /** The ClusterPolicy the chart creates from the kit's values (plan output); a getter, not a provider-host output. */
+  get clusterPolicy(): Record<string, unknown> | undefined {
+    return CLUSTER_POLICIES.get(this);
+  }
   /** The GPU Operator Helm release (for `dependsOn`). */
   readonly release?: k8s.helm.v3.Release;
 
@@ -179,7 +189,7 @@ export class CudaDriverStack extends pulumi.ComponentResource {
 
     if ((args.install ?? true) && plan.values) {
       this.namespace = plan.namespace;
-      this.clusterPolicy = clusterPolicyFromValues(plan.values);
+      CLUSTER_POLICIES.set(this, clusterPolicyFromValues(plan.values));
       const ns = new k8s.core.v1.Namespace(
         `${name}-ns`,
         {

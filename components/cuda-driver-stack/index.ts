@@ -14,7 +14,7 @@ export {
   renderTimeSlicingConfig,
 } from "./gpu-operator";
 export type { DriverStackLayout, GpuOperatorValuesInput } from "./gpu-operator";
-export { CudaDriverStack, planDriverStack, gkeDriverBranch } from "./driver-stack";
+export { CudaDriverStack, planDriverStack, gkeDriverBranch, MigStrategy } from "./driver-stack";
 export type { CudaDriverStackArgs, DriverStackPlan } from "./driver-stack";
 export {
   GpuSmokeTest,

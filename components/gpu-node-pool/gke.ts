@@ -15,6 +15,18 @@ export type GkeGpuDriverVersion = (typeof GkeGpuDriverVersion)[keyof typeof GkeG
 /** GKE GPU sharing strategies (kit name → API value). */
 export const GKE_SHARING_STRATEGY = { "time-sharing": "TIME_SHARING", mps: "MPS" } as const;
 
+/** GPU sharing strategies of a GKE node pool (keys of {@link GKE_SHARING_STRATEGY}). */
+export const GkeSharingStrategy = { TimeSharing: "time-sharing", Mps: "mps" } as const;
+export type GkeSharingStrategy = (typeof GkeSharingStrategy)[keyof typeof GkeSharingStrategy];
+
+/** GPU sharing on a GKE node pool. */
+export interface GkeGpuSharing {
+  /** How pods share a GPU. */
+  strategy: GkeSharingStrategy;
+  /** Pods per GPU (2..48). @default 2 */
+  maxClientsPerGpu?: number;
+}
+
 /**
  * Roles of the node service account the component creates: write logs, metrics and resource metadata — the
  * writer roles GKE documents for a least-privilege node service account, nothing else. Image pulls from Artifact
@@ -77,7 +89,7 @@ export interface GkeGpuNodePoolArgs {
   /** Driver GKE installs. @default "DEFAULT" (never LATEST unless asked: LATEST moves with GKE releases) */
   gpuDriverVersion?: GkeGpuDriverVersion;
   /** GPU sharing on the nodes. @default - none */
-  gpuSharing?: { strategy: keyof typeof GKE_SHARING_STRATEGY; maxClientsPerGpu?: number };
+  gpuSharing?: GkeGpuSharing;
   /** MIG partition size (`gpuPartitionSize`), e.g. `1g.10gb`. @default - no MIG */
   migProfile?: string;
   /** Node service account email. @default - a dedicated account with only logging / monitoring writer roles (never the default compute account) */

@@ -8,6 +8,18 @@ import { outputProblems, validatedName } from "../validation";
  */
 export const KARPENTER_INTERRUPTION_QUEUE_VALUE = "settings.interruptionQueue";
 
+/** The `settings` block of the Karpenter chart values that names the interruption queue. */
+export interface KarpenterHelmSettings {
+  /** SQS queue name Karpenter reads interruption events from. */
+  interruptionQueue: string;
+}
+
+/** Karpenter chart values to merge: `{ settings: { interruptionQueue } }`. */
+export interface KarpenterHelmValues {
+  /** Chart `settings`. */
+  settings: KarpenterHelmSettings;
+}
+
 /** EventBridge rules whose events Karpenter handles (Karpenter "interruption" docs), one table. */
 export const KARPENTER_INTERRUPTION_EVENTS = {
   "spot-interruption": { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
@@ -53,9 +65,9 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
   readonly queueName: pulumi.Output<string>;
   readonly queueArn: pulumi.Output<string>;
   /** Exact Helm value path the queue name belongs to. */
-  readonly helmValuePath: typeof KARPENTER_INTERRUPTION_QUEUE_VALUE = KARPENTER_INTERRUPTION_QUEUE_VALUE;
+  readonly helmValuePath: string = KARPENTER_INTERRUPTION_QUEUE_VALUE;
   /** Values to merge into the Karpenter chart: `{ settings: { interruptionQueue } }`. */
-  readonly helmValues: pulumi.Output<{ settings: { interruptionQueue: string } }>;
+  readonly helmValues: pulumi.Output<KarpenterHelmValues>;
   /** IAM policy JSON to attach to the Karpenter controller role. */
   readonly controllerPolicyJson: pulumi.Output<string>;
 

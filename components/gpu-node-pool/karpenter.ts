@@ -6,7 +6,7 @@ import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } fr
 import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStoreGb } from "../../core/interconnect";
 import { createGpuNodeRole } from "./aws-node-role";
 import { GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolSelector } from "./labels";
-import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue } from "./karpenter-interruption";
+import { KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterInterruptionQueue, type KarpenterHelmValues } from "./karpenter-interruption";
 import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem } from "../../core/problem";
 import { checkInput, outputProblems, validatedName } from "../validation";
@@ -19,7 +19,9 @@ export const KARPENTER_AMI = {
   AL2023: { alias: "al2023@v20251110", rootDevice: "/dev/xvda", checked: "2026-11-29" },
   Bottlerocket: { alias: "bottlerocket@v1.46.0", rootDevice: "/dev/xvdb", checked: "2026-11-29" },
 } as const;
-export type KarpenterAmiFamily = keyof typeof KARPENTER_AMI;
+/** AMI families of {@link KARPENTER_AMI} (an enum the provider host accepts). */
+export const KarpenterAmiFamily = { AL2023: "AL2023", Bottlerocket: "Bottlerocket" } as const;
+export type KarpenterAmiFamily = (typeof KarpenterAmiFamily)[keyof typeof KarpenterAmiFamily];
 
 /** Arguments of {@link KarpenterGpuNodePool}. */
 export interface KarpenterGpuNodePoolArgs {
@@ -361,9 +363,9 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
   /** Interruption queue name (undefined when `createInterruptionQueue` is false). */
   readonly interruptionQueueName?: pulumi.Output<string>;
   /** The exact Helm value path of the queue name: `settings.interruptionQueue`. */
-  readonly interruptionQueueHelmValuePath = KARPENTER_INTERRUPTION_QUEUE_VALUE;
+  readonly interruptionQueueHelmValuePath: string = KARPENTER_INTERRUPTION_QUEUE_VALUE;
   /** Values to merge into the Karpenter chart. */
-  readonly karpenterHelmValues?: pulumi.Output<{ settings: { interruptionQueue: string } }>;
+  readonly karpenterHelmValues?: pulumi.Output<KarpenterHelmValues>;
   /** IAM policy JSON the Karpenter controller role needs on the queue. */
   readonly controllerQueuePolicyJson?: pulumi.Output<string>;
   readonly nodeRoleName: pulumi.Output<string>;

@@ -11,12 +11,28 @@ import { MANAGED_BY } from "../../core/kubernetes";
 
 export const KUEUE_API_VERSION = "kueue.x-k8s.io/v1beta2";
 
+/** ClusterQueue `preemption.withinClusterQueue` policies. */
+export const KueueWithinClusterQueue = { Never: "Never", LowerPriority: "LowerPriority", LowerOrNewerEqualPriority: "LowerOrNewerEqualPriority" } as const;
+export type KueueWithinClusterQueue = (typeof KueueWithinClusterQueue)[keyof typeof KueueWithinClusterQueue];
+
+/** ClusterQueue `preemption.reclaimWithinCohort` policies. */
+export const KueueReclaimWithinCohort = { Never: "Never", LowerPriority: "LowerPriority", Any: "Any" } as const;
+export type KueueReclaimWithinCohort = (typeof KueueReclaimWithinCohort)[keyof typeof KueueReclaimWithinCohort];
+
 /** Preemption policy of a ClusterQueue. */
 export interface KueuePreemption {
   /** @default "LowerPriority" */
-  withinClusterQueue?: "Never" | "LowerPriority" | "LowerOrNewerEqualPriority";
+  withinClusterQueue?: KueueWithinClusterQueue;
   /** @default "Any" */
-  reclaimWithinCohort?: "Never" | "LowerPriority" | "Any";
+  reclaimWithinCohort?: KueueReclaimWithinCohort;
+}
+
+/** Nodes per capacity type (keys are {@link CapacityType} values). */
+export interface NodesByCapacity {
+  /** Spot nodes. */
+  spot?: number;
+  /** On-demand nodes. */
+  "on-demand"?: number;
 }
 
 /** Plain inputs of {@link renderKueueGpuPool}. */
@@ -27,7 +43,7 @@ export interface KueuePoolRenderInput {
   clusterQueueName: string;
   localQueueName: string;
   /** Nodes per capacity type (quota = nodes × per-node resources). */
-  nodesByCapacity: Partial<Record<CapacityType, number>>;
+  nodesByCapacity: NodesByCapacity;
   /** Per-node CPU and memory used for quotas. */
   cpuPerNode: number;
   memoryGiBPerNode: number;

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_CHARTS } from "../../core/versions";
 import { isGpuType, unknownGpuTypeMessage } from "../../core/gpu-catalog";
-import { CapacityType, type GpuPoolContract, type KueueContract } from "../../core/contracts/gpu-pool";
-import { type KueuePreemption, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
+import { type GpuPoolContract, type KueueContract } from "../../core/contracts/gpu-pool";
+import { type KueuePreemption, type NodesByCapacity, flavorName, nodeResources, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 import { type Problem } from "../../core/problem";
 import type { PoolPlanResult } from "./pool-contract";
 import { outputProblems, validatedName } from "../validation";
@@ -117,7 +117,7 @@ export interface KueueGpuPoolArgs {
   /** Preemption policy. @default { withinClusterQueue: "LowerPriority", reclaimWithinCohort: "Any" } */
   preemption?: KueuePreemption;
   /** Nodes per capacity type counted in the quota. @default - pool.maxNodes for each capacity type */
-  nodesByCapacity?: Partial<Record<CapacityType, number>>;
+  nodesByCapacity?: NodesByCapacity;
   /** CPU per node counted in the quota. @default - from the instance type, or the catalog's host share per GPU */
   cpuPerNode?: number;
   /** Memory (GiB) per node counted in the quota. @default - from the instance type, or the catalog's host share per GPU */

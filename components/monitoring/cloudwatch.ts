@@ -15,6 +15,14 @@ import { DataProtection, statefulOptions } from "../validation";
 import { thresholdArgProblems } from "./validation";
 import { partitionOf } from "../../core/aws-partition";
 
+/** A cost-allocation tag a budget is restricted to. */
+export interface BudgetCostTag {
+  /** Tag key. */
+  key: string;
+  /** Tag value. */
+  value: string;
+}
+
 /** Arguments of {@link CloudWatchMonitoring}. */
 export interface CloudWatchMonitoringArgs {
   /** AWS region of the stack (dashboard widgets, log-service principal, console URL). */
@@ -32,7 +40,7 @@ export interface CloudWatchMonitoringArgs {
   /** Budget alert thresholds in percent of the limit (actual spend; 100 also as forecast). @default [50, 80, 100] */
   budgetThresholdsPercent?: number[];
   /** Restrict the budget to resources carrying this cost-allocation tag (`key`/`value`; the tag must be activated in Billing). @default - account-wide */
-  budgetCostTag?: { key: string; value: string };
+  budgetCostTag?: BudgetCostTag;
   /** Retention of the SageMaker log groups in days (a value CloudWatch Logs accepts, ≥ 7). @default 90 */
   logRetentionDays?: number;
   /** Create the account-wide SageMaker log groups (`/aws/sagemaker/TrainingJobs`, `/ProcessingJobs`); set false when they already exist (or import them). @default true */

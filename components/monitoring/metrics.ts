@@ -19,7 +19,19 @@ import { TRAINING_METRICS } from "../../core/contracts/monitoring";
  */
 
 /** Where a metric comes from. */
-export type MetricSource = "dcgm" | "kueue" | "jobset" | "argo" | "vllm" | "kube-state-metrics" | "training" | "pushgateway" | "recording-rule" | "prometheus";
+export const MetricSource = {
+  Dcgm: "dcgm",
+  Kueue: "kueue",
+  Jobset: "jobset",
+  Argo: "argo",
+  Vllm: "vllm",
+  KubeStateMetrics: "kube-state-metrics",
+  Training: "training",
+  Pushgateway: "pushgateway",
+  RecordingRule: "recording-rule",
+  Prometheus: "prometheus",
+} as const;
+export type MetricSource = (typeof MetricSource)[keyof typeof MetricSource];
 
 /** DCGM exporter fields the kit uses. */
 export const DCGM_METRICS = {

@@ -271,6 +271,7 @@ function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceO
   }
 }
 
+
 /**
  * Prometheus-based monitoring for the Kubernetes stacks (bare Kubernetes and GKE): kube-prometheus-stack or an
  * existing Prometheus Operator, a Pushgateway for training metrics, ServiceMonitors/PodMonitors for DCGM,

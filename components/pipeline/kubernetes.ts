@@ -94,6 +94,9 @@ const KINDS: Record<string, new (name: string, args: Record<string, unknown>, op
   "autoscaling/v2/HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler as never,
 };
 
+/** Each pipeline's render, kept off the instance so the provider host does not take it for an output. */
+const RENDERED = new WeakMap<KubernetesFineTuningPipeline, KubernetesPipelineRender>();
+
 /**
  * One fine-tuning pipeline on Kubernetes: the Argo WorkflowTemplate whose DAG is the seven stages (GPU stages as
  * Kueue-admitted JobSets), CronWorkflows for scheduled runs and the monitoring probe, the vLLM serving Deployment
@@ -111,9 +114,12 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   readonly mermaid: string;
   /**
    * Everything rendered (plain objects), for plan output. Where arguments are outputs, rendered with placeholders
-   * for them (objects and names are right; the resources get the real render).
+   * for them (objects and names are right; the resources get the real render). A getter, not a provider-host output
+   * (it holds \`unknown\`).
    */
-  readonly rendered: KubernetesPipelineRender;
+  get rendered(): KubernetesPipelineRender {
+    return RENDERED.get(this)!;
+  }
   /** `argo submit --from workflowtemplate/<name> -n <namespace>` starts a run. */
   readonly submitCommand: pulumi.Output<string>;
 
@@ -145,7 +151,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     throwIfProblems(COMPONENT, name, problems);
     super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
     const r = rendered as KubernetesPipelineRender;
-    this.rendered = r;
+    RENDERED.set(this, r);
     this.names = r.names;
     this.placement = r.sizing.placement;
     this.mermaid = renderMermaid(spec);

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
+import type { ArtifactImages, ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError } from "../../pipelines/render/shared";
@@ -33,7 +33,7 @@ export interface SageMakerFineTuningPipelineArgs {
   /** Instance type of the CPU processing steps (plain: it is part of the construction-time render). @default "ml.m5.xlarge" */
   processingInstanceType?: string;
   /** Images by role (ECR; plain: part of the construction-time render). @default - the PIPELINE_IMAGES pins mirrored into `store.containerRegistry` */
-  images?: Partial<Record<"python" | "trainer" | "evaluator" | "serving", string>>;
+  images?: ArtifactImages;
   /** Position of the pipeline in `finetune:pipelines`, for error keys. @default 0 */
   index?: number;
 }
@@ -126,6 +126,9 @@ export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineN
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** Each pipeline's preview render, kept off the instance so the provider host does not take it for an output. */
+const PREVIEWS = new WeakMap<SageMakerFineTuningPipeline, SageMakerPipelineRender>();
+
 /**
  * One fine-tuning pipeline on SageMaker Pipelines: the rendered definition as an `aws.sagemaker.Pipeline`, its
  * execution role scoped to the store's prefixes, ECR repositories, KMS key and Model Package Group, the stage
@@ -140,8 +143,10 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
   readonly schedule?: aws.scheduler.Schedule;
   readonly placement: Placement;
   readonly mermaid: string;
-  /** The definition as rendered with a placeholder role ARN (for plan output). */
-  readonly preview: SageMakerPipelineRender;
+  /** The definition as rendered with a placeholder role ARN (for plan output); a getter, not a provider-host output (it holds `unknown`). */
+  get preview(): SageMakerPipelineRender {
+    return PREVIEWS.get(this)!;
+  }
   /** SageMaker pipeline name. */
   readonly pipelineName: string;
 
@@ -172,7 +177,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     }
     throwIfProblems(COMPONENT, name, problems);
     super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
-    this.preview = preview as SageMakerPipelineRender;
+    PREVIEWS.set(this, preview as SageMakerPipelineRender);
     this.placement = sizePipeline(spec, pool).placement as Placement;
     this.mermaid = renderMermaid(spec);
     this.pipelineName = spec.name;

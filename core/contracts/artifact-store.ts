@@ -1,13 +1,54 @@
 /** The images a SageMaker pipeline runs, by role (`python`: the stage scripts; the others as named). */
 export const STAGE_IMAGE_ROLES = ["python", "trainer", "evaluator", "serving"] as const;
-export type StageImageRole = (typeof STAGE_IMAGE_ROLES)[number];
+/** A stage image role (an enum the provider host accepts; the values are {@link STAGE_IMAGE_ROLES}). */
+export const StageImageRole = { Python: "python", Trainer: "trainer", Evaluator: "evaluator", Serving: "serving" } as const;
+export type StageImageRole = (typeof StageImageRole)[keyof typeof StageImageRole];
+
+/** Platforms an artifact store lives on. */
+export const StorePlatform = {
+  Aws: "aws",
+  Gcp: "gcp",
+  Kubernetes: "kubernetes",
+} as const;
+export type StorePlatform = (typeof StorePlatform)[keyof typeof StorePlatform];
+
+/** Object-store URI schemes. */
+export const StoreScheme = {
+  /** Amazon S3 and S3-compatible stores (MinIO). */
+  S3: "s3",
+  /** Google Cloud Storage. */
+  Gs: "gs",
+} as const;
+export type StoreScheme = (typeof StoreScheme)[keyof typeof StoreScheme];
+
+/** Image references by stage role (each one set where the store's registry serves that role's image). */
+export interface ArtifactImages {
+  /** The image the stage scripts run in. */
+  python?: string;
+  /** The training image. */
+  trainer?: string;
+  /** The evaluation image. */
+  evaluator?: string;
+  /** The serving image. */
+  serving?: string;
+}
+
+/** Where pipeline pods need egress to for the store. */
+export interface StoreEgress {
+  /** Hostnames. */
+  hosts: string[];
+  /** CIDR blocks. */
+  cidrs: string[];
+  /** TCP ports. */
+  ports: number[];
+}
 
 /** What the artifact registry tells the pipeline and the stacks. All URIs end without a slash. */
 export interface ArtifactStoreContract {
   /** Platform of the store. */
-  platform: "aws" | "gcp" | "kubernetes";
+  platform: StorePlatform;
   /** Object-store scheme used in URIs. */
-  scheme: "s3" | "gs";
+  scheme: StoreScheme;
   /** Bucket name. */
   bucket: string;
   /** `s3://bucket/datasets` — raw and prepared datasets. */
@@ -28,7 +69,7 @@ export interface ArtifactStoreContract {
    * account id is known). Absent on stores whose runtime pulls the pins from their upstream registries (GKE,
    * Kubernetes).
    */
-  images?: Partial<Record<StageImageRole, string>>;
+  images?: ArtifactImages;
   /** ECR pull-through cache repository prefixes (`<name>/<upstream>`): pulling from them creates the repository. */
   pullThroughPrefixes?: string[];
   /** S3-compatible endpoint for non-AWS stores (MinIO or bring-your-own). */
@@ -46,5 +87,5 @@ export interface ArtifactStoreContract {
   /** KMS key ARN / CMEK name used for encryption, where there is one. */
   kmsKeyId?: string;
   /** Hostnames/CIDRs the pipeline pods need egress to for the store. */
-  egress: { hosts: string[]; cidrs: string[]; ports: number[] };
+  egress: StoreEgress;
 }

@@ -12,12 +12,41 @@ export const CapacityType = {
 } as const;
 export type CapacityType = (typeof CapacityType)[keyof typeof CapacityType];
 
+/** Platforms a GPU pool can live on. */
+export const PoolPlatform = {
+  Eks: "eks",
+  Karpenter: "karpenter",
+  Gke: "gke",
+  Kubernetes: "kubernetes",
+  SageMaker: "sagemaker",
+} as const;
+export type PoolPlatform = (typeof PoolPlatform)[keyof typeof PoolPlatform];
+
+/** How a toleration matches a taint's value. */
+export const TolerationOperator = {
+  Equal: "Equal",
+  Exists: "Exists",
+} as const;
+export type TolerationOperator = (typeof TolerationOperator)[keyof typeof TolerationOperator];
+
+/** The taint effect a toleration tolerates. */
+export const TolerationEffect = {
+  NoSchedule: "NoSchedule",
+  PreferNoSchedule: "PreferNoSchedule",
+  NoExecute: "NoExecute",
+} as const;
+export type TolerationEffect = (typeof TolerationEffect)[keyof typeof TolerationEffect];
+
 /** A Kubernetes toleration as the pipeline writes it into pod specs. */
 export interface Toleration {
+  /** Taint key. */
   key: string;
-  operator: "Equal" | "Exists";
+  /** How the value is matched. */
+  operator: TolerationOperator;
+  /** Taint value (with `Equal`). */
   value?: string;
-  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  /** Taint effect tolerated. */
+  effect: TolerationEffect;
 }
 
 /** The plain, typed description of a GPU pool that other capabilities consume. */
@@ -25,7 +54,7 @@ export interface GpuPoolContract {
   /** Pool name as the user wrote it in config (`finetune:gpuPools[].name`). */
   name: string;
   /** Platform the pool lives on. */
-  platform: "eks" | "karpenter" | "gke" | "kubernetes" | "sagemaker";
+  platform: PoolPlatform;
   /** GPU type key from the GPU catalog (e.g. `l4`, `a100-80gb`, `h100`). */
   gpuType: string;
   /** GPUs on one node of this pool. */

@@ -1,7 +1,18 @@
+/** Platforms the kit's monitoring runs on. */
+export const MonitoringPlatform = {
+  /** kube-prometheus-stack in the cluster. */
+  Prometheus: "prometheus",
+  /** Amazon CloudWatch. */
+  CloudWatch: "cloudwatch",
+  /** Google Cloud Monitoring (with Managed Prometheus). */
+  CloudMonitoring: "cloud-monitoring",
+} as const;
+export type MonitoringPlatform = (typeof MonitoringPlatform)[keyof typeof MonitoringPlatform];
+
 /** What monitoring tells the other capabilities. */
 export interface MonitoringContract {
   /** Platform the monitoring runs on. */
-  platform: "prometheus" | "cloudwatch" | "cloud-monitoring";
+  platform: MonitoringPlatform;
   /** Labels a ServiceMonitor/PodMonitor/PrometheusRule must carry to be picked up (e.g. `release: kube-prometheus-stack`). */
   selectorLabels: Record<string, string>;
   /** Namespace where monitoring objects live. */
