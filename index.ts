@@ -8,7 +8,16 @@ export * from "./components/monitoring";
 export * from "./components/pipeline";
 export * from "./components/platform";
 export { PipelineNamespace, renderPipelineNamespace, type PipelineNamespaceArgs } from "./components/platform/pipeline-namespace";
-export { artifactStoreContractFromStack, contractFromStackReference, contractShapeProblems, ContractKind, gpuPoolContractFromStack, stackContractError, REQUIRED_CONTRACT_FIELDS, type ContractOfKind } from "./components/contracts-from-stack";
+export {
+  artifactStoreContractFromStack,
+  contractFromStackReference,
+  contractShapeProblems,
+  ContractKind,
+  gpuPoolContractFromStack,
+  stackContractError,
+  REQUIRED_CONTRACT_FIELDS,
+  type ContractOfKind,
+} from "./components/contracts-from-stack";
 export * from "./pipelines";
 export { GPU_STACK_CHARTS, PIPELINE_CHARTS } from "./core/versions";
 export { ConfigError, problemText, type Problem } from "./core/problem";

@@ -8,7 +8,12 @@
  * started without the CLI and tested: `npx tsx provider-host.ts [engine address]` prints the port it serves on.
  */
 import * as path from "node:path";
-import { componentProviderHost, getPulumiComponents, type ComponentProviderOptions, type ComponentResourceConstructor } from "@pulumi/pulumi/provider/experimental/provider";
+import {
+  componentProviderHost,
+  getPulumiComponents,
+  type ComponentProviderOptions,
+  type ComponentResourceConstructor,
+} from "@pulumi/pulumi/provider/experimental/provider";
 import * as kit from "./index";
 
 /** The package root: where the host reads package.json and tsconfig.json and finds index.ts. */

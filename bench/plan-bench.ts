@@ -23,7 +23,11 @@ function measure(args: string[]): Sample {
   const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
     const out = execFileSync(tsx, [path.join(root, "bench", "run-one.ts"), ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+    const line = out
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .pop();
     if (!line) throw new Error(`no result from run-one ${args.join(" ")}`);
     samples.push(JSON.parse(line) as Sample);
   }

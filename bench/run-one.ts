@@ -51,7 +51,11 @@ async function main(): Promise<void> {
         if (i % 8 === 0) {
           parent = new pulumi.ComponentResource("bench:floor:Group", `group-${i / 8}`, {}, {});
         }
-        new k8s.core.v1.ConfigMap(`cm-${i}`, { metadata: { name: `cm-${i}`, namespace: "bench", labels: { app: "bench" } }, data: { "config.json": JSON.stringify({ i, pad: "x".repeat(512) }) } }, { provider, parent });
+        new k8s.core.v1.ConfigMap(
+          `cm-${i}`,
+          { metadata: { name: `cm-${i}`, namespace: "bench", labels: { app: "bench" } }, data: { "config.json": JSON.stringify({ i, pad: "x".repeat(512) }) } },
+          { provider, parent },
+        );
       }
     });
     resources = r.resources.length;

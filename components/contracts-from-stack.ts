@@ -97,6 +97,8 @@ export function stackContractError(outputName: string, kind: ContractKind, value
 }
 
 /** {@link contractFromStackReference} for the artifact store. */
-export const artifactStoreContractFromStack = (ref: pulumi.StackReference, outputName: string): pulumi.Output<ArtifactStoreContract> => contractFromStackReference(ref, outputName, ContractKind.ArtifactStore);
+export const artifactStoreContractFromStack = (ref: pulumi.StackReference, outputName: string): pulumi.Output<ArtifactStoreContract> =>
+  contractFromStackReference(ref, outputName, ContractKind.ArtifactStore);
 /** {@link contractFromStackReference} for a GPU pool. */
-export const gpuPoolContractFromStack = (ref: pulumi.StackReference, outputName: string): pulumi.Output<GpuPoolContract> => contractFromStackReference(ref, outputName, ContractKind.GpuPool);
+export const gpuPoolContractFromStack = (ref: pulumi.StackReference, outputName: string): pulumi.Output<GpuPoolContract> =>
+  contractFromStackReference(ref, outputName, ContractKind.GpuPool);

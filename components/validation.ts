@@ -98,7 +98,13 @@ export function isPlainDeep(v: unknown, depth = 0): boolean {
  * @param path Property path, e.g. `serviceAccountEmail`, `gpuNetworks.additional`.
  * @param check Returns the message when the (resolved) value is wrong.
  */
-export function checkInput<I extends pulumi.Input<unknown> | undefined>(component: string, name: string, value: I, path: string, check: ValueCheck<pulumi.Unwrap<NonNullable<I>>>): CheckedInput<I> {
+export function checkInput<I extends pulumi.Input<unknown> | undefined>(
+  component: string,
+  name: string,
+  value: I,
+  path: string,
+  check: ValueCheck<pulumi.Unwrap<NonNullable<I>>>,
+): CheckedInput<I> {
   if (value === undefined) return { problems: [], value };
   if (isPlainDeep(value)) {
     const message = check(value as pulumi.Unwrap<NonNullable<I>>);
@@ -141,8 +147,9 @@ export function withPlaceholders<T extends object>(args: T, placeholder: string)
 
 /** Error thrown when a plain view (e.g. `contract`) is read while it derives from arguments not known yet. */
 export function unknownViewError(owner: InputOwner, view: string, outputView: string): Error {
-  return new Error(`${owner.component} "${owner.name}": ${view} derives from arguments passed as Outputs and is not known at construction (read ${outputView}, a pulumi.Output, instead)`);
-
+  return new Error(
+    `${owner.component} "${owner.name}": ${view} derives from arguments passed as Outputs and is not known at construction (read ${outputView}, a pulumi.Output, instead)`,
+  );
 }
 
 /**
@@ -151,7 +158,12 @@ export function unknownViewError(owner: InputOwner, view: string, outputView: st
  * value is checked inside `apply`, where the same problems (same property paths, same text) fail the
  * deployment through {@link throwIfProblems}. `output` is the value, checked when it resolves.
  */
-export function checkInputProblems<T>(component: string, name: string, value: pulumi.Input<T>, check: (v: T) => Problem[]): { problems: Problem[]; output: pulumi.Output<T> } {
+export function checkInputProblems<T>(
+  component: string,
+  name: string,
+  value: pulumi.Input<T>,
+  check: (v: T) => Problem[],
+): { problems: Problem[]; output: pulumi.Output<T> } {
   if (isKnown(value)) return { problems: check(value), output: pulumi.output(value) as pulumi.Output<T> };
   const output = (pulumi.output(value) as pulumi.Output<T>).apply((v) => {
     throwIfProblems(component, name, check(v as T));

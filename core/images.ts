@@ -15,7 +15,6 @@ import { PIPELINE_IMAGES, imageRef, type ImagePin } from "./versions";
 import type { Problem } from "./problem";
 import { STAGE_IMAGE_ROLES, type StageImageRole } from "./contracts/artifact-store";
 
-
 /** Each role's pin and the repository (`<name>/<repository>`) it is mirrored into when it is not pull-through cached. */
 export const STAGE_IMAGES: Readonly<Record<StageImageRole, { pin: ImagePin; repository: string }>> = {
   python: { pin: PIPELINE_IMAGES.python, repository: "python" },
@@ -169,7 +168,13 @@ export function ecrImagePlan(name: string, registryHost: string, credentialArns:
       images[role] = { role, source, uri: `${registryHost}/${repo}:${n.tag}`, repository: repo, via: "mirror" };
     }
   }
-  const mirrorRepositories = [...new Set(Object.values(images).filter((i) => i.via === "mirror").map((i) => i.repository))];
+  const mirrorRepositories = [
+    ...new Set(
+      Object.values(images)
+        .filter((i) => i.via === "mirror")
+        .map((i) => i.repository),
+    ),
+  ];
   return { images, rules: [...rules.values()], mirrorRepositories };
 }
 
@@ -190,13 +195,25 @@ export function credentialArnProblems(arns: UpstreamCredentialArns | Partial<Rec
   for (const [upstream, arn] of Object.entries(arns as Partial<Record<string, string>>)) {
     const path = `upstreamCredentialArns.${upstream}`;
     if (!(CREDENTIALED_UPSTREAMS as readonly string[]).includes(upstream)) {
-      out.push({ path: path, message: `"${upstream}" needs no credentials or is not an ECR pull-through upstream (use one of ${CREDENTIALED_UPSTREAMS.join(", ")})` });
+      out.push({
+        path: path,
+        message: `"${upstream}" needs no credentials or is not an ECR pull-through upstream (use one of ${CREDENTIALED_UPSTREAMS.join(", ")})`,
+      });
       continue;
     }
     const m = /^arn:aws(?:-[a-z-]+)?:secretsmanager:([a-z0-9-]+):\d{12}:secret:(.+)$/.exec(arn ?? "");
-    if (!m) out.push({ path: path, message: `"${arn}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>)` });
-    else if (!m[2].startsWith("ecr-pullthroughcache/")) out.push({ path: path, message: `secret "${m[2]}" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)` });
-    else if (m[1] !== region) out.push({ path: path, message: `secret is in ${m[1]}, the registry in ${region} (ECR needs the secret in the registry's region)` });
+    if (!m)
+      out.push({
+        path: path,
+        message: `"${arn}" is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:ecr-pullthroughcache/<name>)`,
+      });
+    else if (!m[2].startsWith("ecr-pullthroughcache/"))
+      out.push({
+        path: path,
+        message: `secret "${m[2]}" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)`,
+      });
+    else if (m[1] !== region)
+      out.push({ path: path, message: `secret is in ${m[1]}, the registry in ${region} (ECR needs the secret in the registry's region)` });
   }
   return out;
 }

@@ -36,7 +36,13 @@ export interface InterconnectFact {
   gkeAdditionalNetworks?: number;
 }
 
-const efa = (devices: number, gbps: number, estimate = false): InterconnectFact => ({ kind: "efa", devices, gbps, source: "EC2-EFA, EC2-ACC", ...(estimate ? { estimate } : {}) });
+const efa = (devices: number, gbps: number, estimate = false): InterconnectFact => ({
+  kind: "efa",
+  devices,
+  gbps,
+  source: "EC2-EFA, EC2-ACC",
+  ...(estimate ? { estimate } : {}),
+});
 
 /**
  * EC2 instance types of the GPU catalog that offer EFA. Types absent here offer none (g*.xlarge…4xlarge, p5.4xlarge
@@ -111,21 +117,67 @@ export function commonEfaInterfaces(instanceTypes: readonly string[]): number {
 
 /** NVMe instance store of an EC2 instance type in GB (decimal, as EC2 lists it) [EC2-ACC]. */
 export const AWS_INSTANCE_STORE_GB: Readonly<Record<string, number>> = {
-  "g4dn.xlarge": 125, "g4dn.2xlarge": 225, "g4dn.4xlarge": 225, "g4dn.8xlarge": 900, "g4dn.16xlarge": 900, "g4dn.12xlarge": 900, "g4dn.metal": 1800,
-  "g5.xlarge": 250, "g5.2xlarge": 450, "g5.4xlarge": 600, "g5.8xlarge": 900, "g5.16xlarge": 1900, "g5.12xlarge": 3800, "g5.24xlarge": 3800, "g5.48xlarge": 7600,
-  "g6.xlarge": 250, "g6.2xlarge": 450, "g6.4xlarge": 600, "g6.8xlarge": 900, "g6.16xlarge": 1880, "g6.12xlarge": 3760, "g6.24xlarge": 3760, "g6.48xlarge": 7520,
-  "g6e.xlarge": 250, "g6e.2xlarge": 450, "g6e.4xlarge": 600, "g6e.8xlarge": 900, "g6e.16xlarge": 1900, "g6e.12xlarge": 3800, "g6e.24xlarge": 3800, "g6e.48xlarge": 7600,
-  "p4d.24xlarge": 8000, "p4de.24xlarge": 8000,
-  "p5.4xlarge": 3840, "p5.48xlarge": 30720, "p5e.48xlarge": 30720, "p5en.48xlarge": 30720,
+  "g4dn.xlarge": 125,
+  "g4dn.2xlarge": 225,
+  "g4dn.4xlarge": 225,
+  "g4dn.8xlarge": 900,
+  "g4dn.16xlarge": 900,
+  "g4dn.12xlarge": 900,
+  "g4dn.metal": 1800,
+  "g5.xlarge": 250,
+  "g5.2xlarge": 450,
+  "g5.4xlarge": 600,
+  "g5.8xlarge": 900,
+  "g5.16xlarge": 1900,
+  "g5.12xlarge": 3800,
+  "g5.24xlarge": 3800,
+  "g5.48xlarge": 7600,
+  "g6.xlarge": 250,
+  "g6.2xlarge": 450,
+  "g6.4xlarge": 600,
+  "g6.8xlarge": 900,
+  "g6.16xlarge": 1880,
+  "g6.12xlarge": 3760,
+  "g6.24xlarge": 3760,
+  "g6.48xlarge": 7520,
+  "g6e.xlarge": 250,
+  "g6e.2xlarge": 450,
+  "g6e.4xlarge": 600,
+  "g6e.8xlarge": 900,
+  "g6e.16xlarge": 1900,
+  "g6e.12xlarge": 3800,
+  "g6e.24xlarge": 3800,
+  "g6e.48xlarge": 7600,
+  "p4d.24xlarge": 8000,
+  "p4de.24xlarge": 8000,
+  "p5.4xlarge": 3840,
+  "p5.48xlarge": 30720,
+  "p5e.48xlarge": 30720,
+  "p5en.48xlarge": 30720,
   "p6-b200.48xlarge": 30720,
 };
 
 /** Bundled Local SSD disks (375 GB each) of GCE GPU machine types [GKE-LSSD]; types absent here bundle none. */
 export const GCP_BUNDLED_LOCAL_SSD: Readonly<Record<string, number>> = {
-  "g2-standard-4": 1, "g2-standard-8": 1, "g2-standard-12": 1, "g2-standard-16": 1, "g2-standard-32": 1, "g2-standard-24": 2, "g2-standard-48": 4, "g2-standard-96": 8,
-  "a2-ultragpu-1g": 1, "a2-ultragpu-2g": 2, "a2-ultragpu-4g": 4, "a2-ultragpu-8g": 8,
-  "a3-highgpu-1g": 2, "a3-highgpu-2g": 4, "a3-highgpu-4g": 8, "a3-highgpu-8g": 16, "a3-megagpu-8g": 16,
-  "a3-ultragpu-8g": 32, "a4-highgpu-8g": 32,
+  "g2-standard-4": 1,
+  "g2-standard-8": 1,
+  "g2-standard-12": 1,
+  "g2-standard-16": 1,
+  "g2-standard-32": 1,
+  "g2-standard-24": 2,
+  "g2-standard-48": 4,
+  "g2-standard-96": 8,
+  "a2-ultragpu-1g": 1,
+  "a2-ultragpu-2g": 2,
+  "a2-ultragpu-4g": 4,
+  "a2-ultragpu-8g": 8,
+  "a3-highgpu-1g": 2,
+  "a3-highgpu-2g": 4,
+  "a3-highgpu-4g": 8,
+  "a3-highgpu-8g": 16,
+  "a3-megagpu-8g": 16,
+  "a3-ultragpu-8g": 32,
+  "a4-highgpu-8g": 32,
 };
 
 /** Size of one bundled GCE Local SSD disk in GB. */
@@ -164,7 +216,13 @@ export interface ImageSizeFact {
  * `imagePullPolicy: IfNotPresent`: a node that already holds the image (cached, preloaded or streamed) never pulls it again.
  */
 export const IMAGE_SIZES = {
-  trainer: { image: "axolotlai/axolotl:0.12.2-py3.11-cu128-2.8.0", compressedGB: 12, unpackedGB: 24, source: "issue 15 (8–12 GB compressed); unpacked ≈ 2×", estimate: true },
+  trainer: {
+    image: "axolotlai/axolotl:0.12.2-py3.11-cu128-2.8.0",
+    compressedGB: 12,
+    unpackedGB: 24,
+    source: "issue 15 (8–12 GB compressed); unpacked ≈ 2×",
+    estimate: true,
+  },
   serving: { image: "vllm/vllm-openai:v0.11.0", compressedGB: 12, unpackedGB: 24, source: "issue 15 (~12 GB compressed); unpacked ≈ 2×", estimate: true },
 } as const satisfies Record<string, ImageSizeFact>;
 
@@ -223,7 +281,10 @@ export function bottlerocketLocalStorageUserData(): string {
  * that also carries the node's IP traffic (ENA), every further card gets one EFA-only interface at device 0. All
  * carry the given security groups (the cluster's and the EFA all-traffic-within-itself group).
  */
-export function efaNetworkInterfaces<T>(count: number, securityGroups: T[]): Array<{ deviceIndex: number; networkCardIndex: number; interfaceType: "efa" | "efa-only"; securityGroups: T[]; deleteOnTermination: "true" }> {
+export function efaNetworkInterfaces<T>(
+  count: number,
+  securityGroups: T[],
+): Array<{ deviceIndex: number; networkCardIndex: number; interfaceType: "efa" | "efa-only"; securityGroups: T[]; deleteOnTermination: "true" }> {
   return Array.from({ length: count }, (_, i) => ({
     deviceIndex: 0,
     networkCardIndex: i,

@@ -82,13 +82,28 @@ export const NCCL_FACTS: Readonly<Record<InterconnectKind, NcclFact>> = {
     source: "GKE-RDMA",
     estimate: true,
   },
-  tcpx: { env: [], rendered: false, hugepages2MiMiB: 0, source: "GKE-TCPX", note: "GPUDirect-TCPX needs the privileged tcpx-daemon sidecar, which Pod Security Standards restricted forbids: NCCL uses TCP over the primary gVNIC" },
-  tcpxo: { env: [], rendered: false, hugepages2MiMiB: 0, source: "GKE-TCPX", note: "GPUDirect-TCPXO needs the privileged tcpxo-daemon sidecar, which Pod Security Standards restricted forbids: NCCL uses TCP over the primary gVNIC" },
+  tcpx: {
+    env: [],
+    rendered: false,
+    hugepages2MiMiB: 0,
+    source: "GKE-TCPX",
+    note: "GPUDirect-TCPX needs the privileged tcpx-daemon sidecar, which Pod Security Standards restricted forbids: NCCL uses TCP over the primary gVNIC",
+  },
+  tcpxo: {
+    env: [],
+    rendered: false,
+    hugepages2MiMiB: 0,
+    source: "GKE-TCPX",
+    note: "GPUDirect-TCPXO needs the privileged tcpxo-daemon sidecar, which Pod Security Standards restricted forbids: NCCL uses TCP over the primary gVNIC",
+  },
 };
 
 /** The annotations a GKE RDMA pod needs: the default gVNIC plus one RDMA network per NIC [GKE-RDMA]. */
 export function gkeRdmaAnnotations(nics: number): Record<string, string> {
-  const interfaces = [{ interfaceName: "eth0", network: "default" }, ...Array.from({ length: nics }, (_, i) => ({ interfaceName: `eth${i + 1}`, network: `rdma-${i}` }))];
+  const interfaces = [
+    { interfaceName: "eth0", network: "default" },
+    ...Array.from({ length: nics }, (_, i) => ({ interfaceName: `eth${i + 1}`, network: `rdma-${i}` })),
+  ];
   return { "networking.gke.io/default-interface": "eth0", "networking.gke.io/interfaces": JSON.stringify(interfaces) };
 }
 

@@ -76,14 +76,16 @@ export const NCCL_THRESHOLDS: Readonly<Record<InterconnectKind, NcclThreshold>> 
     fallbackNominalGbps: GKE_PRIMARY_GVNIC_GBPS,
     transport: "socket",
     source: "NCCL-398",
-    assumption: "GPUDirect-TCPX needs the privileged tcpx-daemon sidecar and hostPath NCCL plugin (outside PSS restricted): the smoke test measures sockets over the primary gVNIC",
+    assumption:
+      "GPUDirect-TCPX needs the privileged tcpx-daemon sidecar and hostPath NCCL plugin (outside PSS restricted): the smoke test measures sockets over the primary gVNIC",
   },
   tcpxo: {
     fractionOfNominal: SOCKET_FRACTION,
     fallbackNominalGbps: GKE_PRIMARY_GVNIC_GBPS,
     transport: "socket",
     source: "NCCL-398",
-    assumption: "GPUDirect-TCPXO needs the tcpxo-daemon (RxDM) sidecar with NET_ADMIN and hostPath libraries (outside PSS restricted): the smoke test measures sockets over the primary gVNIC",
+    assumption:
+      "GPUDirect-TCPXO needs the tcpxo-daemon (RxDM) sidecar with NET_ADMIN and hostPath libraries (outside PSS restricted): the smoke test measures sockets over the primary gVNIC",
   },
   rdma: {
     fractionOfNominal: SOCKET_FRACTION,
@@ -116,7 +118,10 @@ export const INTERCONNECT_KINDS: readonly InterconnectKind[] = ["none", "efa", "
  * What is wrong with a threshold table: a kind without a row, a source key the header does not define, a socket or
  * unpublished row without its assumption, or a fraction above what a published two-node run of that kind measured.
  */
-export function ncclThresholdTableProblems(table: Readonly<Partial<Record<InterconnectKind, NcclThreshold>>>, calibration: readonly NcclCalibration[] = NCCL_CALIBRATION): string[] {
+export function ncclThresholdTableProblems(
+  table: Readonly<Partial<Record<InterconnectKind, NcclThreshold>>>,
+  calibration: readonly NcclCalibration[] = NCCL_CALIBRATION,
+): string[] {
   const out: string[] = [];
   for (const kind of INTERCONNECT_KINDS) {
     const row = table[kind];
@@ -131,7 +136,8 @@ export function ncclThresholdTableProblems(table: Readonly<Partial<Record<Interc
     if (!(row.fractionOfNominal > 0) || !(row.fallbackNominalGbps > 0)) out.push(`${kind}: fraction and fallback bandwidth must be positive`);
     for (const c of calibration.filter((x) => x.interconnect === kind)) {
       const measured = (c.busbwGBps * 8) / c.nominalGbps;
-      if (row.fractionOfNominal > measured) out.push(`${kind}: fraction ${row.fractionOfNominal} is above the ${measured.toFixed(3)} that ${c.source} measured (a healthy pair would fail)`);
+      if (row.fractionOfNominal > measured)
+        out.push(`${kind}: fraction ${row.fractionOfNominal} is above the ${measured.toFixed(3)} that ${c.source} measured (a healthy pair would fail)`);
     }
   }
   return out;

@@ -116,4 +116,3 @@ export function formatProblems(problems: Problem[]): string {
   const lines = problems.map((p) => `  ${p.path}: ${problemText(p)}`);
   return [`Invalid finetune-kit configuration (${n} problem${n === 1 ? "" : "s"}):`, ...lines].join("\n");
 }
-

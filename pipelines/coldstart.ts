@@ -76,7 +76,8 @@ export function estimateColdStart(i: ColdStartInput): ColdStartEstimate {
   const diskMBps = DISK_MBPS[i.disk].value;
   const newNode = i.newNode ?? i.platform !== "kubernetes";
   const node = newNode ? NODE_READY_SECONDS[i.platform].value : 0;
-  const image = i.image.delivery === "pulled" ? seconds(i.image.compressedGB * 1e9, Math.min(GZIP_PULL_MBPS.value, diskMBps)) : IMAGE_FIXED_SECONDS[i.image.delivery].value;
+  const image =
+    i.image.delivery === "pulled" ? seconds(i.image.compressedGB * 1e9, Math.min(GZIP_PULL_MBPS.value, diskMBps)) : IMAGE_FIXED_SECONDS[i.image.delivery].value;
   const sourceMBps = i.model.source === "cache-warm" ? (i.model.cacheMBps ?? diskMBps) : Math.min(MODEL_SOURCE_MBPS[i.model.source].value, diskMBps);
   const model = seconds(i.model.bytes, sourceMBps);
   const checkpoint = seconds(i.checkpointBytes, Math.min(MODEL_SOURCE_MBPS["object-store"].value, diskMBps));
@@ -113,7 +114,15 @@ export interface PipelineColdStart {
   pipeline: string;
   platform: ColdStartPlatform;
   /** Inputs chosen from the spec and the pool contract. */
-  assumptions: { disk: NodeDisk; imageDelivery: ImageDelivery; modelSource: ModelSource; imageGB: number; modelGB: number; checkpointGB: number; nodes: number };
+  assumptions: {
+    disk: NodeDisk;
+    imageDelivery: ImageDelivery;
+    modelSource: ModelSource;
+    imageGB: number;
+    modelGB: number;
+    checkpointGB: number;
+    nodes: number;
+  };
   estimate: ColdStartEstimate;
   checkpointIntervalSeconds: number;
   /** Expected work lost to one preemption: half the checkpoint interval. */
@@ -125,7 +134,12 @@ export interface PipelineColdStart {
 const GB = (n: number) => Math.round((n / 1e9) * 10) / 10;
 
 /** The cold start of `spec` on `pool` with its sizing (undefined without a known model size). */
-export function pipelineColdStart(spec: FineTuningPipelineSpec, sizing: SizingResult, pool: Pick<GpuPoolContract, "platform" | "localStorage" | "imageCache">, modelSource: ModelSource = "object-store"): PipelineColdStart | undefined {
+export function pipelineColdStart(
+  spec: FineTuningPipelineSpec,
+  sizing: SizingResult,
+  pool: Pick<GpuPoolContract, "platform" | "localStorage" | "imageCache">,
+  modelSource: ModelSource = "object-store",
+): PipelineColdStart | undefined {
   if (!sizing.arch || !sizing.estimate) return undefined;
   const disk = poolDisk(pool);
   const imageDelivery = poolImageDelivery(pool);
@@ -134,7 +148,13 @@ export function pipelineColdStart(spec: FineTuningPipelineSpec, sizing: SizingRe
   const sharded = sizing.placement && (sizing.placement.sharding === "fsdp" || sizing.placement.sharding === "fsdp-offload");
   const ckpt = checkpointBytes(sizing.estimate) / (sharded ? (sizing.placement?.nodes ?? 1) : 1);
   const imageGB = IMAGE_COMPRESSED_GB.trainer.value;
-  const estimate = estimateColdStart({ platform: pool.platform, disk, image: { compressedGB: imageGB, delivery: imageDelivery }, model: { bytes: modelBytes, source: modelSource }, checkpointBytes: ckpt });
+  const estimate = estimateColdStart({
+    platform: pool.platform,
+    disk,
+    image: { compressedGB: imageGB, delivery: imageDelivery },
+    model: { bytes: modelBytes, source: modelSource },
+    checkpointBytes: ckpt,
+  });
   const interval = spec.checkpointing.intervalMinutes * 60;
   const lost = interval / 2;
   return {

@@ -34,28 +34,52 @@ export function dataPrepCommand(spec: FineTuningPipelineSpec, scripts: string, i
   const d = spec.dataset;
   return [
     ...py(scripts, "prepare_dataset.py"),
-    "--input", io.input,
-    "--format", d.format,
-    "--output", io.output,
-    "--train", String(d.split.train),
-    "--validation", String(d.split.validation),
-    "--test", String(d.split.test),
+    "--input",
+    io.input,
+    "--format",
+    d.format,
+    "--output",
+    io.output,
+    "--train",
+    String(d.split.train),
+    "--validation",
+    String(d.split.validation),
+    "--test",
+    String(d.split.test),
     ...(io.validationInput ? ["--validation-input", io.validationInput] : []),
     ...(io.testInput ? ["--test-input", io.testInput] : []),
-    "--min-examples", String(d.minExamples),
+    "--min-examples",
+    String(d.minExamples),
     ...(d.deduplicate ? [] : ["--no-dedup"]),
-    "--seed", String(d.seed),
-    "--probe-examples", String(spec.monitoring.probeExamples),
+    "--seed",
+    String(d.seed),
+    "--probe-examples",
+    String(spec.monitoring.probeExamples),
   ];
 }
 
 /** `cacheDir`: a model-cache mount model-init fills too (`<cacheDir>/<id>@<revision>/`, marker last). */
 export function modelInitCommand(spec: FineTuningPipelineSpec, scripts: string, io: { revision: string; dest: string; cacheDir?: string }): string[] {
   if (spec.stages.modelInit.command) return spec.stages.modelInit.command;
-  return [...py(scripts, "fetch_model.py"), "--model-id", spec.baseModel.id, "--revision", io.revision, "--dest", io.dest, "--workdir", LOCAL.workspace, ...(io.cacheDir ? ["--cache-dir", io.cacheDir] : [])];
+  return [
+    ...py(scripts, "fetch_model.py"),
+    "--model-id",
+    spec.baseModel.id,
+    "--revision",
+    io.revision,
+    "--dest",
+    io.dest,
+    "--workdir",
+    LOCAL.workspace,
+    ...(io.cacheDir ? ["--cache-dir", io.cacheDir] : []),
+  ];
 }
 
-export function trainingSetupCommand(spec: FineTuningPipelineSpec, scripts: string, io: { trainerConfig: string; sizing: string; stats: string; output: string }): string[] {
+export function trainingSetupCommand(
+  spec: FineTuningPipelineSpec,
+  scripts: string,
+  io: { trainerConfig: string; sizing: string; stats: string; output: string },
+): string[] {
   if (spec.stages.trainingSetup.command) return spec.stages.trainingSetup.command;
   return [...py(scripts, "setup_training.py"), "--trainer-config", io.trainerConfig, "--sizing", io.sizing, "--stats", io.stats, "--output", io.output];
 }
@@ -91,13 +115,18 @@ export interface TrainIO {
 export function trainLauncherArgs(spec: FineTuningPipelineSpec, placement: Placement, io: TrainIO): string[] {
   const trainer = spec.stages.training.command ?? torchrunCommand(placement, io.leader, io.runId);
   return [
-    "--config", io.config,
-    "--rendered", io.rendered ?? LOCAL.rendered,
-    "--checkpoints", io.checkpoints,
+    "--config",
+    io.config,
+    "--rendered",
+    io.rendered ?? LOCAL.rendered,
+    "--checkpoints",
+    io.checkpoints,
     ...(io.marker ? ["--marker", io.marker] : []),
-    "--output-dir", io.outputDir ?? LOCAL.output,
+    "--output-dir",
+    io.outputDir ?? LOCAL.output,
     ...(io.finalOutput ? ["--final-output", io.finalOutput] : []),
-    "--nodes", String(placement.nodes),
+    "--nodes",
+    String(placement.nodes),
     ...io.fetch.flatMap(([uri, dir]) => ["--fetch", `${uri}=${dir}`]),
     "--",
     ...trainer,
@@ -111,12 +140,18 @@ export function trainCommand(spec: FineTuningPipelineSpec, placement: Placement,
 /** The checkpoint-sync sidecar; `nodeRank` is an argv element (e.g. `$(FTKIT_NODE_RANK)`, expanded by the kubelet). */
 export function checkpointSyncCommand(spec: FineTuningPipelineSpec, placement: Placement, scripts: string, checkpoints: string, nodeRank?: string): string[] {
   return [
-    ...py(scripts, "checkpoints.py"), "sync",
-    "--checkpoints", checkpoints,
-    "--local", LOCAL.output,
-    "--nodes", String(placement.nodes),
-    "--keep", String(spec.checkpointing.keepLast),
-    "--interval", "30",
+    ...py(scripts, "checkpoints.py"),
+    "sync",
+    "--checkpoints",
+    checkpoints,
+    "--local",
+    LOCAL.output,
+    "--nodes",
+    String(placement.nodes),
+    "--keep",
+    String(spec.checkpointing.keepLast),
+    "--interval",
+    "30",
     ...(nodeRank === undefined ? [] : ["--node-rank", nodeRank]),
   ];
 }
@@ -148,7 +183,22 @@ export interface RegisterIO<V extends RunArg> {
 
 /** register_model.py register: records the version, its metrics and provenance in the registry. */
 export function registerCommand<V extends RunArg>(spec: FineTuningPipelineSpec, scripts: string, io: RegisterIO<V>): (string | V)[] {
-  return [...py(scripts, "register_model.py"), "register", "--registry", io.registry, "--version", io.version, "--source", io.source, "--evaluation", io.evaluation, "--probe", io.probe, "--provenance", provenance(spec, io.run)];
+  return [
+    ...py(scripts, "register_model.py"),
+    "register",
+    "--registry",
+    io.registry,
+    "--version",
+    io.version,
+    "--source",
+    io.source,
+    "--evaluation",
+    io.evaluation,
+    "--probe",
+    io.probe,
+    "--provenance",
+    provenance(spec, io.run),
+  ];
 }
 
 /** register_model.py promote: points deployed.json at the version. */
@@ -168,7 +218,18 @@ export function registryFetchCommand(scripts: string, registry: string, dest: st
 
 /** evaluate.py wait-version: waits until the endpoint serves `version`. */
 export function waitVersionCommand(spec: FineTuningPipelineSpec, scripts: string, io: { endpoint: string; version: string; timeoutSeconds: number }): string[] {
-  return [...py(scripts, "evaluate.py"), "wait-version", "--endpoint", io.endpoint, "--model", servedName(spec), "--version", io.version, "--timeout", String(io.timeoutSeconds)];
+  return [
+    ...py(scripts, "evaluate.py"),
+    "wait-version",
+    "--endpoint",
+    io.endpoint,
+    "--model",
+    servedName(spec),
+    "--version",
+    io.version,
+    "--timeout",
+    String(io.timeoutSeconds),
+  ];
 }
 
 /** Name the candidate adapter/model is served under during evaluation, and in production. */
@@ -178,9 +239,28 @@ export function servedName(spec: FineTuningPipelineSpec): string {
 
 /** vLLM arguments serving the base model + adapter (LoRA/QLoRA) or the fully fine-tuned model. */
 export function vllmArgs(spec: FineTuningPipelineSpec, model: string, adapter: string, port: number, tensorParallel: number): string[] {
-  const common = ["--port", String(port), "--max-model-len", String(spec.training.sequenceLength), "--tensor-parallel-size", String(tensorParallel), "--disable-log-requests"];
+  const common = [
+    "--port",
+    String(port),
+    "--max-model-len",
+    String(spec.training.sequenceLength),
+    "--tensor-parallel-size",
+    String(tensorParallel),
+    "--disable-log-requests",
+  ];
   if (spec.method.type === "full") return ["serve", adapter, "--served-model-name", servedName(spec), ...common];
-  return ["serve", model, "--served-model-name", `${servedName(spec)}-base`, "--enable-lora", "--max-lora-rank", String(loraRankBucket(spec.method.rank)), "--lora-modules", `${servedName(spec)}=${adapter}`, ...common];
+  return [
+    "serve",
+    model,
+    "--served-model-name",
+    `${servedName(spec)}-base`,
+    "--enable-lora",
+    "--max-lora-rank",
+    String(loraRankBucket(spec.method.rank)),
+    "--lora-modules",
+    `${servedName(spec)}=${adapter}`,
+    ...common,
+  ];
 }
 
 /** vLLM accepts max LoRA ranks from a fixed set; the smallest that holds the adapter. */
@@ -211,20 +291,60 @@ export function evaluationSteps(spec: FineTuningPipelineSpec, io: EvaluationIO):
       : [
           {
             run: [
-              "lm_eval", "--model", "local-completions",
-              "--model_args", `model=${servedName(spec)},base_url=${io.endpoint}/completions,tokenizer=${io.tokenizer},num_concurrent=8,max_retries=3,tokenized_requests=False`,
-              "--tasks", tasks.join(","),
-              "--limit", String(e.suiteLimit),
-              "--output_path", `${io.out}/lm-eval/${suite}`,
+              "lm_eval",
+              "--model",
+              "local-completions",
+              "--model_args",
+              `model=${servedName(spec)},base_url=${io.endpoint}/completions,tokenizer=${io.tokenizer},num_concurrent=8,max_retries=3,tokenized_requests=False`,
+              "--tasks",
+              tasks.join(","),
+              "--limit",
+              String(e.suiteLimit),
+              "--output_path",
+              `${io.out}/lm-eval/${suite}`,
             ],
           },
         ];
   return [
     { mkdir: `${io.out}/lm-eval` },
-    { run: [...py(io.scripts, "evaluate.py"), "task", "--eval-file", io.evalFile, "--endpoint", io.endpoint, "--model", servedName(spec), "--metrics", e.taskMetrics.join(","), "--limit", String(e.taskLimit), "--wait", "1800", "--out", `${io.out}/task.json`] },
+    {
+      run: [
+        ...py(io.scripts, "evaluate.py"),
+        "task",
+        "--eval-file",
+        io.evalFile,
+        "--endpoint",
+        io.endpoint,
+        "--model",
+        servedName(spec),
+        "--metrics",
+        e.taskMetrics.join(","),
+        "--limit",
+        String(e.taskLimit),
+        "--wait",
+        "1800",
+        "--out",
+        `${io.out}/task.json`,
+      ],
+    },
     ...lmEval(e.generalTasks, "general"),
     ...lmEval(e.safetyTasks, "safety"),
-    { run: [...py(io.scripts, "evaluate.py"), "collect", "--task-scores", `${io.out}/task.json`, "--lm-eval-dir", `${io.out}/lm-eval`, "--general-tasks", e.generalTasks.join(","), "--safety-tasks", e.safetyTasks.join(","), "--out", `${io.out}/metrics.json`] },
+    {
+      run: [
+        ...py(io.scripts, "evaluate.py"),
+        "collect",
+        "--task-scores",
+        `${io.out}/task.json`,
+        "--lm-eval-dir",
+        `${io.out}/lm-eval`,
+        "--general-tasks",
+        e.generalTasks.join(","),
+        "--safety-tasks",
+        e.safetyTasks.join(","),
+        "--out",
+        `${io.out}/metrics.json`,
+      ],
+    },
   ];
 }
 
@@ -293,14 +413,23 @@ export function parameterCheckCommand(scripts: string, params: CheckedParameter[
   return [...py(scripts, "ftkit_run.py"), "check", ...params.map((p) => `${parameterEnvName(p.name)}=${p.kind}`)];
 }
 
-export function gateCommand(spec: FineTuningPipelineSpec, scripts: string, io: { metrics: string; thresholds: string; deployed?: string; out: string; noFail?: boolean }): string[] {
+export function gateCommand(
+  spec: FineTuningPipelineSpec,
+  scripts: string,
+  io: { metrics: string; thresholds: string; deployed?: string; out: string; noFail?: boolean },
+): string[] {
   return [
-    ...py(scripts, "evaluate.py"), "gate",
-    "--metrics", io.metrics,
-    "--thresholds", io.thresholds,
+    ...py(scripts, "evaluate.py"),
+    "gate",
+    "--metrics",
+    io.metrics,
+    "--thresholds",
+    io.thresholds,
     ...(spec.evaluation.compareWithDeployed && io.deployed ? ["--deployed", io.deployed] : []),
-    "--max-regression", String(spec.evaluation.maxRegression),
-    "--out", io.out,
+    "--max-regression",
+    String(spec.evaluation.maxRegression),
+    "--out",
+    io.out,
     ...(io.noFail ? ["--no-fail"] : []),
   ];
 }
@@ -309,14 +438,23 @@ export function probeCommand(spec: FineTuningPipelineSpec, scripts: string, io: 
   if (spec.stages.monitoring.command) return spec.stages.monitoring.command;
   const m = spec.monitoring;
   return [
-    ...py(scripts, "evaluate.py"), "probe",
-    "--eval-file", io.evalFile,
-    "--endpoint", io.endpoint,
-    "--model", servedName(spec),
-    "--metrics", spec.evaluation.taskMetrics.join(","),
-    "--limit", String(m.probeExamples),
-    "--min-score", String(m.minTaskScore),
-    "--max-latency", String(m.maxLatencySeconds),
-    "--out", io.out,
+    ...py(scripts, "evaluate.py"),
+    "probe",
+    "--eval-file",
+    io.evalFile,
+    "--endpoint",
+    io.endpoint,
+    "--model",
+    servedName(spec),
+    "--metrics",
+    spec.evaluation.taskMetrics.join(","),
+    "--limit",
+    String(m.probeExamples),
+    "--min-score",
+    String(m.minTaskScore),
+    "--max-latency",
+    String(m.maxLatencySeconds),
+    "--out",
+    io.out,
   ];
 }

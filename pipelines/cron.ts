@@ -74,7 +74,10 @@ export function cronFieldRestricted(text: string): boolean {
  * An empty list means the expression is valid.
  */
 export function cronProblems(expr: string): string[] {
-  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  const fields = expr
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== "");
   if (fields.length !== 5) return [`has ${fields.length} field${fields.length === 1 ? "" : "s"}, not 5`];
   const problems: string[] = [];
   fields.forEach((f, i) => {

@@ -6,5 +6,14 @@ export * from "./stages";
 export * from "./layout";
 export * from "./trainer-config";
 export { validatePipelineAgainstPool } from "./validate";
-export { renderKubernetesPipeline, renderScriptsConfigMap, objectNames, pipelineLabels, PipelineRenderError, ARGO_RUN_ID, type KubernetesPipelineInput, type KubernetesPipelineRender } from "./render/kubernetes";
+export {
+  renderKubernetesPipeline,
+  renderScriptsConfigMap,
+  objectNames,
+  pipelineLabels,
+  PipelineRenderError,
+  ARGO_RUN_ID,
+  type KubernetesPipelineInput,
+  type KubernetesPipelineRender,
+} from "./render/kubernetes";
 export { renderSageMakerPipeline, type SageMakerPipelineInput, type SageMakerPipelineRender } from "./render/sagemaker";

@@ -26,7 +26,10 @@ export interface RunLayout {
 }
 
 function join(...parts: string[]): string {
-  return parts.map((p, i) => (i === 0 ? p.replace(/\/+$/, "") : p.replace(/^\/+|\/+$/g, ""))).filter((p) => p !== "").join("/");
+  return parts
+    .map((p, i) => (i === 0 ? p.replace(/\/+$/, "") : p.replace(/^\/+|\/+$/g, "")))
+    .filter((p) => p !== "")
+    .join("/");
 }
 
 export function runLayout(spec: FineTuningPipelineSpec, store: ArtifactStoreContract, runId: string): RunLayout {

@@ -9,7 +9,10 @@ import { MONITORING_STAGE, runStages, type StageId } from "./stages";
 export function renderMermaid(spec: FineTuningPipelineSpec): string {
   const id = (s: StageId) => s.replace(/-/g, "_");
   const stages = runStages(spec.deployment.enabled);
-  const lines = ["flowchart LR", `  %% ${spec.name}: ${spec.method.type} fine-tuning of ${spec.baseModel.id}@${spec.baseModel.revision} on pool ${spec.compute.pool}`];
+  const lines = [
+    "flowchart LR",
+    `  %% ${spec.name}: ${spec.method.type} fine-tuning of ${spec.baseModel.id}@${spec.baseModel.revision} on pool ${spec.compute.pool}`,
+  ];
   if (spec.schedule) lines.push(`  schedule(["schedule: ${spec.schedule} UTC"]) --> ${id("data-prep")} & ${id("model-init")}`);
   for (const s of stages) {
     const label = `${s.stage}. ${s.title}`;

@@ -197,7 +197,10 @@ export function estimateMemory(input: SizingInput): MemoryEstimate {
   const tokens = input.sequenceLength * input.batchSize;
   const h = a.hiddenSize;
   const heads = Math.max(1, Math.round(h / 128));
-  const working = ACT_WORKING_HIDDEN * h + ACT_WORKING_INTERMEDIATE * a.intermediateSize + (t.attention === "eager" ? EAGER_ATTENTION_BYTES * heads * input.sequenceLength : 0);
+  const working =
+    ACT_WORKING_HIDDEN * h +
+    ACT_WORKING_INTERMEDIATE * a.intermediateSize +
+    (t.attention === "eager" ? EAGER_ATTENTION_BYTES * heads * input.sequenceLength : 0);
   const layerActs = input.gradientCheckpointing ? tokens * (h * a.layers * ACT_LAYER_INPUT_BYTES + working) : tokens * working * a.layers;
   const logits = t.loss === "fused" ? tokens * h * FUSED_LOSS_BYTES_PER_HIDDEN : tokens * a.vocabSize * LOGIT_BYTES[t.loss];
   const activations = layerActs + logits;
@@ -293,7 +296,13 @@ export interface TrainerFeatures {
 }
 
 /** Decoder layers Liger Kernel patches (its `apply_liger_kernel_to_*` functions: llama, mistral, qwen2, gemma2, phi3). */
-const LIGER_DECODER_LAYERS: ReadonlySet<string> = new Set(["LlamaDecoderLayer", "MistralDecoderLayer", "Qwen2DecoderLayer", "Gemma2DecoderLayer", "Phi3DecoderLayer"]);
+const LIGER_DECODER_LAYERS: ReadonlySet<string> = new Set([
+  "LlamaDecoderLayer",
+  "MistralDecoderLayer",
+  "Qwen2DecoderLayer",
+  "Gemma2DecoderLayer",
+  "Phi3DecoderLayer",
+]);
 
 /** Compute capability of the pool's GPU (catalog first), as a number. */
 function computeCapabilityOf(pool: PoolSize): number {
@@ -316,7 +325,12 @@ export function trainerFeaturesOf(spec: FineTuningPipelineSpec, arch: ModelArchi
     samplePacking,
     attention,
     loss,
-    profile: { precision: ampere ? "bf16" : "fp16-mixed", adapterBytes: 4, loss: loss === "plain" ? "plain" : "fused", attention: attention === "eager" ? "eager" : "flash" },
+    profile: {
+      precision: ampere ? "bf16" : "fp16-mixed",
+      adapterBytes: 4,
+      loss: loss === "plain" ? "plain" : "fused",
+      attention: attention === "eager" ? "eager" : "flash",
+    },
     notes,
   };
 }
@@ -335,14 +349,21 @@ export interface SizingResult {
 }
 
 /** The pool facts the sizing reads (a pool contract has them all). */
-export type PoolSize = Pick<GpuPoolContract, "name" | "gpuMemoryGiB" | "gpusPerNode" | "maxNodes"> & Partial<Pick<GpuPoolContract, "gpuType" | "platform" | "instanceType" | "computeCapability">>;
+export type PoolSize = Pick<GpuPoolContract, "name" | "gpuMemoryGiB" | "gpusPerNode" | "maxNodes"> &
+  Partial<Pick<GpuPoolContract, "gpuType" | "platform" | "instanceType" | "computeCapability">>;
 
 /** GPU memory of the pool as the driver reports it (catalog `memoryMiB`), else the contract's GiB. */
 export function driverGpuBytes(pool: PoolSize): number {
   return pool.gpuType && isGpuType(pool.gpuType) ? GPU_CATALOG[pool.gpuType].memoryMiB * 1024 ** 2 : pool.gpuMemoryGiB * GiB;
 }
 
-const CATALOG_PLATFORM: Record<GpuPoolContract["platform"], CatalogPlatform | undefined> = { eks: "aws", karpenter: "aws", gke: "gcp", sagemaker: "sagemaker", kubernetes: undefined };
+const CATALOG_PLATFORM: Record<GpuPoolContract["platform"], CatalogPlatform | undefined> = {
+  eks: "aws",
+  karpenter: "aws",
+  gke: "gcp",
+  sagemaker: "sagemaker",
+  kubernetes: undefined,
+};
 
 /** Host memory of one node of the pool with `gpusPerNode` GPUs: its machine shape, else the catalog's per-GPU figure. */
 export function nodeHostBytes(pool: PoolSize, gpusPerNode: number): number {
@@ -350,7 +371,8 @@ export function nodeHostBytes(pool: PoolSize, gpusPerNode: number): number {
   const spec = GPU_CATALOG[pool.gpuType];
   const platform = pool.platform ? CATALOG_PLATFORM[pool.platform] : undefined;
   const name = pool.instanceType?.replace(/^ml\./, "");
-  const shapes = platform && platform !== "sagemaker" ? machineShapes(pool.gpuType, platform) : platform === "sagemaker" ? machineShapes(pool.gpuType, "aws") : [];
+  const shapes =
+    platform && platform !== "sagemaker" ? machineShapes(pool.gpuType, platform) : platform === "sagemaker" ? machineShapes(pool.gpuType, "aws") : [];
   const named = name ? shapes.find((s) => s.name === name && s.gpus === gpusPerNode) : undefined;
   const largest = shapes.filter((s) => s.gpus === gpusPerNode).reduce((m, s) => Math.max(m, s.memoryGiB), 0);
   const gib = named?.memoryGiB ?? (largest || spec.hostPerGpu.memoryGiB * gpusPerNode);
@@ -446,7 +468,10 @@ export function sizingInputOf(spec: FineTuningPipelineSpec, trainer?: TrainerPro
 
 /** A cheaper method with default LoRA settings, to suggest when the requested one does not fit. */
 function alternative(type: "lora" | "qlora", m: MethodSpec): MethodSpec {
-  const lora = m.type === "full" ? { rank: 16, alpha: 32, dropout: 0.05, targetModules: ["all-linear"] } : { rank: m.rank, alpha: m.alpha, dropout: m.dropout, targetModules: m.targetModules };
+  const lora =
+    m.type === "full"
+      ? { rank: 16, alpha: 32, dropout: 0.05, targetModules: ["all-linear"] }
+      : { rank: m.rank, alpha: m.alpha, dropout: m.dropout, targetModules: m.targetModules };
   return type === "lora"
     ? { type: "lora", ...lora, optimizer: "adamw_torch_fused" }
     : { type: "qlora", ...lora, quantization: { bits: 4, type: "nf4", doubleQuant: true }, optimizer: "paged_adamw_8bit" };
@@ -473,10 +498,16 @@ export function sizePipeline(spec: FineTuningPipelineSpec, pool: PoolSize): Sizi
   const input: SizingInput = { ...base, trainer: trainer.profile };
   const { gpusPerNode, nodes } = spec.compute;
   if (gpusPerNode !== undefined && gpusPerNode > pool.gpusPerNode) {
-    problems.push({ path: "compute.gpusPerNode", message: `is ${gpusPerNode}, more than the ${pool.gpusPerNode} GPU${pool.gpusPerNode === 1 ? "" : "s"} a node of pool "${pool.name}" has (lower it to ${pool.gpusPerNode} or less, or use a pool with bigger nodes)` });
+    problems.push({
+      path: "compute.gpusPerNode",
+      message: `is ${gpusPerNode}, more than the ${pool.gpusPerNode} GPU${pool.gpusPerNode === 1 ? "" : "s"} a node of pool "${pool.name}" has (lower it to ${pool.gpusPerNode} or less, or use a pool with bigger nodes)`,
+    });
   }
   if (nodes !== undefined && nodes > pool.maxNodes) {
-    problems.push({ path: "compute.nodes", message: `is ${nodes}, more than pool "${pool.name}" allows (maxNodes ${pool.maxNodes}) (lower it to ${pool.maxNodes} or less, or raise the pool's maxNodes)` });
+    problems.push({
+      path: "compute.nodes",
+      message: `is ${nodes}, more than pool "${pool.name}" allows (maxNodes ${pool.maxNodes}) (lower it to ${pool.maxNodes} or less, or raise the pool's maxNodes)`,
+    });
   }
   const estimate = estimateMemory(input);
   const result = { arch: input.arch, estimate, trainer };
@@ -535,7 +566,12 @@ function hostParts(e: MemoryEstimate, p: Placement): string {
 }
 
 /** Layout names for summaries. */
-export const LAYOUT_NAMES: Record<Sharding, string> = { none: "single GPU", ddp: "DDP replicas", fsdp: "FSDP-sharded", "fsdp-offload": "FSDP with CPU offload" };
+export const LAYOUT_NAMES: Record<Sharding, string> = {
+  none: "single GPU",
+  ddp: "DDP replicas",
+  fsdp: "FSDP-sharded",
+  "fsdp-offload": "FSDP with CPU offload",
+};
 
 /** One-line summary for the offline plan: `qlora 8.0B on l4-spot: 1 node × 1 GPU (single GPU), ~9 of 21.4 GiB usable per GPU`. */
 export function describeSizing(spec: FineTuningPipelineSpec, result: SizingResult): string {

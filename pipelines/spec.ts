@@ -102,20 +102,36 @@ const IMAGE_REFERENCE =
 const imageOverride = z
   .string()
   .max(512)
-  .regex(IMAGE_REFERENCE, "must be an image reference such as registry.example.com/team/trainer:1.2 or …@sha256:<64 hex digits>, without spaces or shell characters (copy it from your registry)");
+  .regex(
+    IMAGE_REFERENCE,
+    "must be an image reference such as registry.example.com/team/trainer:1.2 or …@sha256:<64 hex digits>, without spaces or shell characters (copy it from your registry)",
+  );
 const command = z.array(z.string()).min(1);
 
 /** The base-model revision: a commit sha or a tag; a ref (`refs/heads/main`) is named as such. */
 const revisionField = z.string().superRefine((value, ctx) => {
   if (value.startsWith("refs/")) {
-    ctx.addIssue({ code: "custom", message: `${shownValue(value)} is a git ref, which moves (pin a commit sha or release tag from the model's "Files and versions" page)`, input: value });
+    ctx.addIssue({
+      code: "custom",
+      message: `${shownValue(value)} is a git ref, which moves (pin a commit sha or release tag from the model's "Files and versions" page)`,
+      input: value,
+    });
   } else if (!valuePattern("revision").test(value)) {
-    ctx.addIssue({ code: "custom", message: `${shownValue(value)} is not a commit sha or tag (use the 40-hex commit sha from the model's "Files and versions" page, or a tag of letters, digits, '.', '_', '-', at most 128 characters)`, input: value });
+    ctx.addIssue({
+      code: "custom",
+      message: `${shownValue(value)} is not a commit sha or tag (use the 40-hex commit sha from the model's "Files and versions" page, or a tag of letters, digits, '.', '_', '-', at most 128 characters)`,
+      input: value,
+    });
   }
 });
 
 /** An lm-evaluation-harness task name. */
-const lmEvalTask = z.string().regex(valuePattern("lm-eval-task"), "must be an lm-evaluation-harness task name: letters, digits, '_', '.', '-', at most 128 characters (see `lm_eval --tasks list`)");
+const lmEvalTask = z
+  .string()
+  .regex(
+    valuePattern("lm-eval-task"),
+    "must be an lm-evaluation-harness task name: letters, digits, '_', '.', '-', at most 128 characters (see `lm_eval --tasks list`)",
+  );
 
 /** Metric names: `exact_match` or lm-eval's `<task>/<metric>` (the metric as evaluate.py keys it, without the filter). */
 const METRIC_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,127})?$/;
@@ -143,7 +159,14 @@ const loraFields = {
    * module names such as `q_proj`, `v_proj`. @default ["all-linear"]
    */
   targetModules: z
-    .array(z.string().regex(/^(all-linear|[A-Za-z_][A-Za-z0-9_.]{0,127})$/, `must be "all-linear" or a module name such as q_proj: letters, digits, '_', '.' (copy it from the model's named_modules())`))
+    .array(
+      z
+        .string()
+        .regex(
+          /^(all-linear|[A-Za-z_][A-Za-z0-9_.]{0,127})$/,
+          `must be "all-linear" or a module name such as q_proj: letters, digits, '_', '.' (copy it from the model's named_modules())`,
+        ),
+    )
     .min(1)
     .default(["all-linear"]),
 };
@@ -200,7 +223,12 @@ export const MethodSchema = z.preprocess(
         return z.NEVER;
       }
       if (typeof type !== "string" || !METHODS.includes(type)) {
-        ctx.addIssue({ code: "custom", path: ["type"], message: `${JSON.stringify(type)} is not a fine-tuning method (use one of ${METHODS.map((m) => `"${m}"`).join(", ")})`, input: value });
+        ctx.addIssue({
+          code: "custom",
+          path: ["type"],
+          message: `${JSON.stringify(type)} is not a fine-tuning method (use one of ${METHODS.map((m) => `"${m}"`).join(", ")})`,
+          input: value,
+        });
         return z.NEVER;
       }
     }
@@ -215,7 +243,12 @@ export const ThresholdSchema = z.strictObject({
   /** Suite the metric comes from. */
   suite: z.enum([EvalSuite.Task, EvalSuite.General, EvalSuite.Safety]),
   /** Metric name: a task metric (`exact_match`, `json_valid`, …) or an lm-eval `<task>/<metric>` such as `mmlu/acc`. */
-  metric: z.string().regex(METRIC_NAME, "must be a metric name such as exact_match, or <task>/<metric> such as mmlu/acc: letters, digits, '_', '.', '-' (use a name evaluate.py reports)"),
+  metric: z
+    .string()
+    .regex(
+      METRIC_NAME,
+      "must be a metric name such as exact_match, or <task>/<metric> such as mmlu/acc: letters, digits, '_', '.', '-' (use a name evaluate.py reports)",
+    ),
   /** Lowest acceptable value. @default - no lower bound */
   min: z.number().optional(),
   /** Highest acceptable value. @default - no upper bound */
@@ -229,10 +262,7 @@ export const FineTuningPipelineSpecSchema = z
      * Pipeline name: a DNS label of at most 32 characters (it prefixes Kubernetes object names, run ids and
      * artifact paths).
      */
-    name: z
-      .string()
-      .max(32)
-      .regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-', starting with a letter (rename the pipeline)"),
+    name: z.string().max(32).regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-', starting with a letter (rename the pipeline)"),
     /** Human description shown in the workflow and SageMaker pipeline. @default - none */
     description: z.string().max(1000).optional(),
 
@@ -241,7 +271,10 @@ export const FineTuningPipelineSpecSchema = z
       /** Hugging Face hub id, e.g. `meta-llama/Llama-3.1-8B-Instruct`. */
       id: z
         .string()
-        .regex(valuePattern("hub-id"), "must be a hub id such as org/model: letters, digits, '.', '_', '-', each part at most 96 characters (copy it from the model page)")
+        .regex(
+          valuePattern("hub-id"),
+          "must be a hub id such as org/model: letters, digits, '.', '_', '-', each part at most 96 characters (copy it from the model page)",
+        )
         .refine((v) => !v.includes("--") && !v.includes(".."), "must not contain '--' or '..' (the hub refuses such ids: copy the id from the model page)"),
       /**
        * Pinned revision: a 40-hex commit sha (preferred) or a release tag (letters, digits, `.`, `_`, `-`, at most
@@ -278,7 +311,10 @@ export const FineTuningPipelineSpecSchema = z
           /** `vocab_size`. */
           vocabSize: z.number().int().positive().optional(),
           /** Decoder layer class FSDP wraps, e.g. `LlamaDecoderLayer`. */
-          decoderLayerClass: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be a Python class name such as LlamaDecoderLayer (copy it from the model's modeling file)").optional(),
+          decoderLayerClass: z
+            .string()
+            .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "must be a Python class name such as LlamaDecoderLayer (copy it from the model's modeling file)")
+            .optional(),
         })
         .optional(),
     }),
@@ -286,7 +322,12 @@ export const FineTuningPipelineSpecSchema = z
     /** The training data. */
     dataset: z.strictObject({
       /** Object-store URI of the raw JSONL dataset (`s3://…` or `gs://…`); a pipeline parameter at run time. */
-      uri: z.string().regex(objectUri, "must be an object-store URI such as s3://bucket/datasets/support.jsonl, without spaces, quotes or shell characters (upload the dataset to the artifact store)"),
+      uri: z
+        .string()
+        .regex(
+          objectUri,
+          "must be an object-store URI such as s3://bucket/datasets/support.jsonl, without spaces, quotes or shell characters (upload the dataset to the artifact store)",
+        ),
       /** Row format. */
       format: z.enum([DatasetFormat.Chat, DatasetFormat.Instruction, DatasetFormat.Completion]),
       /** Split ratios; a ratio must be 0 for a split given as an explicit URI. @default { train: 0.9, validation: 0.05, test: 0.05 } */
@@ -301,9 +342,15 @@ export const FineTuningPipelineSpecSchema = z
         })
         .prefault({}),
       /** Explicit validation set. @default - split from `uri` */
-      validationUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)").optional(),
+      validationUri: z
+        .string()
+        .regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)")
+        .optional(),
       /** Explicit held-out test set. @default - split from `uri` */
-      testUri: z.string().regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)").optional(),
+      testUri: z
+        .string()
+        .regex(objectUri, "must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)")
+        .optional(),
       /** Fewest examples (after de-duplication) the data-prep stage accepts. @default 1000 */
       minExamples: z.number().int().min(1).default(1000),
       /** Drop exact duplicates (after whitespace normalisation). @default true */
@@ -361,13 +408,18 @@ export const FineTuningPipelineSpecSchema = z
     /** Where and on what the training stage runs. */
     compute: z.strictObject({
       /** GPU pool name (`finetune:gpuPools[].name`). */
-      pool: z.string().regex(/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/, "must name a pool of finetune:gpuPools: 1-30 lowercase letters, digits or '-' (copy the pool's name)"),
+      pool: z
+        .string()
+        .regex(/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/, "must name a pool of finetune:gpuPools: 1-30 lowercase letters, digits or '-' (copy the pool's name)"),
       /** GPUs per node. @default - the fewest that fit, chosen by the sizing from the pool contract */
       gpusPerNode: z.number().int().min(1).optional(),
       /** Nodes (more than one: multi-node torchrun). @default - the fewest that fit */
       nodes: z.number().int().min(1).optional(),
       /** CUDA version of the training image (the driver stack must support it). @default - the trainer image pin's, e.g. "12.8" */
-      cudaVersion: z.string().regex(/^\d+\.\d+$/, "must be MAJOR.MINOR such as 12.8").default(DEFAULT_TRAINER_CUDA_VERSION),
+      cudaVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/, "must be MAJOR.MINOR such as 12.8")
+        .default(DEFAULT_TRAINER_CUDA_VERSION),
       /** CPU cores requested per GPU. @default 8 */
       cpuPerGpu: z.number().positive().default(8),
       /** Host memory (GiB) requested per GPU. @default 48 */
@@ -400,7 +452,10 @@ export const FineTuningPipelineSpecSchema = z
     evaluation: z
       .strictObject({
         /** Task metrics on the held-out test split (`exact_match`, `json_valid`, `json_field_accuracy`, `chrf`). @default ["exact_match"] */
-        taskMetrics: z.array(z.enum(["exact_match", "json_valid", "json_field_accuracy", "chrf"])).min(1).default(["exact_match"]),
+        taskMetrics: z
+          .array(z.enum(["exact_match", "json_valid", "json_field_accuracy", "chrf"]))
+          .min(1)
+          .default(["exact_match"]),
         /** Most test examples scored. @default 1000 */
         taskLimit: z.number().int().min(1).default(1000),
         /** lm-evaluation-harness tasks of the general-capability regression suite. @default ["mmlu", "arc_easy", "hellaswag"] */
@@ -443,7 +498,10 @@ export const FineTuningPipelineSpecSchema = z
           })
           .prefault({}),
         /** SageMaker endpoint instance type. @default "ml.g5.2xlarge" */
-        instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "must be a SageMaker instance type such as ml.g5.2xlarge (see the SageMaker pricing page)").default("ml.g5.2xlarge"),
+        instanceType: z
+          .string()
+          .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, "must be a SageMaker instance type such as ml.g5.2xlarge (see the SageMaker pricing page)")
+          .default("ml.g5.2xlarge"),
         /** Serving image/command. @default {} */
         serving: stageOverrides.prefault({}),
       })
@@ -490,23 +548,35 @@ export const FineTuningPipelineSpecSchema = z
     const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
 
     if (MOVING_REVISIONS.includes(spec.baseModel.revision.toLowerCase())) {
-      add(["baseModel", "revision"], `${shownValue(spec.baseModel.revision)} is a moving branch (pin a commit sha or release tag from the model's "Files and versions" page, so every run trains on the same weights)`);
+      add(
+        ["baseModel", "revision"],
+        `${shownValue(spec.baseModel.revision)} is a moving branch (pin a commit sha or release tag from the model's "Files and versions" page, so every run trains on the same weights)`,
+      );
     }
 
     const { train, validation, test } = spec.dataset.split;
     const sum = train + validation + test;
     if (Math.abs(sum - 1) > 1e-6) {
-      add(["dataset", "split"], `train ${train} + validation ${validation} + test ${test} = ${round(sum)}, must sum to 1 (adjust the ratios so that they add up to 1)`);
+      add(
+        ["dataset", "split"],
+        `train ${train} + validation ${validation} + test ${test} = ${round(sum)}, must sum to 1 (adjust the ratios so that they add up to 1)`,
+      );
     }
     if (train <= 0) add(["dataset", "split", "train"], `is ${train}, must be > 0 (give the training split a share of the dataset)`);
     if (spec.dataset.validationUri && validation > 0) {
-      add(["dataset", "split", "validation"], `is ${validation} but dataset.validationUri is set (set split.validation to 0 and give its share to split.train)`);
+      add(
+        ["dataset", "split", "validation"],
+        `is ${validation} but dataset.validationUri is set (set split.validation to 0 and give its share to split.train)`,
+      );
     }
     if (spec.dataset.testUri && test > 0) {
       add(["dataset", "split", "test"], `is ${test} but dataset.testUri is set (set split.test to 0 and give its share to split.train)`);
     }
     if (!spec.dataset.testUri && test <= 0) {
-      add(["dataset", "split", "test"], `is 0 and there is no dataset.testUri (hold out a test split, e.g. 0.05, or set dataset.testUri: the evaluation gate needs unseen examples)`);
+      add(
+        ["dataset", "split", "test"],
+        `is 0 and there is no dataset.testUri (hold out a test split, e.g. 0.05, or set dataset.testUri: the evaluation gate needs unseen examples)`,
+      );
     }
 
     const m = spec.method;
@@ -517,11 +587,17 @@ export const FineTuningPipelineSpecSchema = z
       }
     }
     if (m.type === "qlora" && m.quantization.bits !== 4) {
-      add(["method", "quantization", "bits"], `is ${m.quantization.bits} but QLoRA quantizes the base model to 4 bits (set it to 4, or use method.type "lora" to train on 16-bit weights)`);
+      add(
+        ["method", "quantization", "bits"],
+        `is ${m.quantization.bits} but QLoRA quantizes the base model to 4 bits (set it to 4, or use method.type "lora" to train on 16-bit weights)`,
+      );
     }
 
     if (spec.deployment.enabled && spec.evaluation.thresholds.length === 0) {
-      add(["evaluation", "thresholds"], `is empty but deployment.enabled is true (add at least one threshold, e.g. { suite: task, metric: exact_match, min: 0.8 }, so that no model is deployed without passing the evaluation gate)`);
+      add(
+        ["evaluation", "thresholds"],
+        `is empty but deployment.enabled is true (add at least one threshold, e.g. { suite: task, metric: exact_match, min: 0.8 }, so that no model is deployed without passing the evaluation gate)`,
+      );
     }
     spec.evaluation.thresholds.forEach((t, i) => {
       if (t.min === undefined && t.max === undefined) {
@@ -531,31 +607,52 @@ export const FineTuningPipelineSpecSchema = z
         add(["evaluation", "thresholds", i], `min ${t.min} is above max ${t.max} (swap them or widen the range)`);
       }
       if (t.suite === "task" && !spec.evaluation.taskMetrics.includes(t.metric as never)) {
-        add(["evaluation", "thresholds", i, "metric"], `"${t.metric}" is not computed by the task suite (use one of evaluation.taskMetrics: ${spec.evaluation.taskMetrics.join(", ")}, or add it there)`);
+        add(
+          ["evaluation", "thresholds", i, "metric"],
+          `"${t.metric}" is not computed by the task suite (use one of evaluation.taskMetrics: ${spec.evaluation.taskMetrics.join(", ")}, or add it there)`,
+        );
       }
       if (t.suite !== "task") {
         const tasks = t.suite === "general" ? spec.evaluation.generalTasks : spec.evaluation.safetyTasks;
         const task = t.metric.split("/")[0];
         if (!t.metric.includes("/") || !tasks.includes(task)) {
-          add(["evaluation", "thresholds", i, "metric"], `"${t.metric}" does not name a task of the ${t.suite} suite (write <task>/<metric> with a task from evaluation.${t.suite}Tasks, e.g. ${tasks[0] ?? "mmlu"}/acc)`);
+          add(
+            ["evaluation", "thresholds", i, "metric"],
+            `"${t.metric}" does not name a task of the ${t.suite} suite (write <task>/<metric> with a task from evaluation.${t.suite}Tasks, e.g. ${tasks[0] ?? "mmlu"}/acc)`,
+          );
         }
       }
     });
 
     if (spec.monitoring.enabled === true && !spec.deployment.enabled) {
-      add(["monitoring", "enabled"], `is true but deployment.enabled is false (the probe evaluates the live endpoint: enable deployment or set monitoring.enabled to false)`);
+      add(
+        ["monitoring", "enabled"],
+        `is true but deployment.enabled is false (the probe evaluates the live endpoint: enable deployment or set monitoring.enabled to false)`,
+      );
     }
     if (!isCron(spec.monitoring.schedule)) {
-      add(["monitoring", "schedule"], `"${spec.monitoring.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 */6 * * *")`);
+      add(
+        ["monitoring", "schedule"],
+        `"${spec.monitoring.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 */6 * * *")`,
+      );
     }
     if (spec.schedule !== undefined && !isCron(spec.schedule)) {
-      add(["schedule"], `"${spec.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" for Mondays 03:00 UTC)`);
+      add(
+        ["schedule"],
+        `"${spec.schedule}" is not a 5-field cron expression (write minute hour day-of-month month day-of-week, e.g. "0 3 * * 1" for Mondays 03:00 UTC)`,
+      );
     }
     if (spec.compute.maxWaitHours < spec.compute.maxRuntimeHours) {
-      add(["compute", "maxWaitHours"], `is ${spec.compute.maxWaitHours}, below maxRuntimeHours ${spec.compute.maxRuntimeHours} (set it to at least ${spec.compute.maxRuntimeHours}: it covers waiting for spot capacity plus the run)`);
+      add(
+        ["compute", "maxWaitHours"],
+        `is ${spec.compute.maxWaitHours}, below maxRuntimeHours ${spec.compute.maxRuntimeHours} (set it to at least ${spec.compute.maxRuntimeHours}: it covers waiting for spot capacity plus the run)`,
+      );
     }
     if (spec.deployment.autoscaling.enabled && spec.deployment.autoscaling.maxReplicas < spec.deployment.replicas) {
-      add(["deployment", "autoscaling", "maxReplicas"], `is ${spec.deployment.autoscaling.maxReplicas}, below deployment.replicas ${spec.deployment.replicas} (raise it to at least ${spec.deployment.replicas})`);
+      add(
+        ["deployment", "autoscaling", "maxReplicas"],
+        `is ${spec.deployment.autoscaling.maxReplicas}, below deployment.replicas ${spec.deployment.replicas} (raise it to at least ${spec.deployment.replicas})`,
+      );
     }
   });
 

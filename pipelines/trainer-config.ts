@@ -45,10 +45,22 @@ export function throughputKeys(f: TrainerFeatures): { keys: Record<string, unkno
   return { keys, plugins: f.loss === "plain" ? [] : [LOSS_PLUGINS[f.loss]] };
 }
 
-export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArchitecture, placement: Placement, paths: TrainerPaths, features?: TrainerFeatures): Record<string, unknown> {
+export function renderTrainerConfig(
+  spec: FineTuningPipelineSpec,
+  arch: ModelArchitecture,
+  placement: Placement,
+  paths: TrainerPaths,
+  features?: TrainerFeatures,
+): Record<string, unknown> {
   const t = spec.training;
   const m = spec.method;
-  const dataset = (file: string) => ({ path: `${paths.dataDir}/${file}`, ds_type: "json", type: DATASET_TYPE[spec.dataset.format], split: "train", ...(spec.dataset.format === "chat" ? { field_messages: "messages" } : {}) });
+  const dataset = (file: string) => ({
+    path: `${paths.dataDir}/${file}`,
+    ds_type: "json",
+    type: DATASET_TYPE[spec.dataset.format],
+    split: "train",
+    ...(spec.dataset.format === "chat" ? { field_messages: "messages" } : {}),
+  });
   const cfg: Record<string, unknown> = {
     base_model: paths.baseModel,
     trust_remote_code: false,
@@ -84,7 +96,12 @@ export function renderTrainerConfig(spec: FineTuningPipelineSpec, arch: ModelArc
   }
   if (spec.dataset.format === "chat") cfg.chat_template = "tokenizer_default";
   if (t.earlyStoppingPatience > 0) {
-    Object.assign(cfg, { early_stopping_patience: t.earlyStoppingPatience, load_best_model_at_end: true, metric_for_best_model: "eval_loss", greater_is_better: false });
+    Object.assign(cfg, {
+      early_stopping_patience: t.earlyStoppingPatience,
+      load_best_model_at_end: true,
+      metric_for_best_model: "eval_loss",
+      greater_is_better: false,
+    });
   }
   if (m.type !== "full") {
     Object.assign(cfg, {
@@ -130,9 +147,39 @@ export function renderSizingRecord(spec: FineTuningPipelineSpec, result: SizingR
     method: spec.method.type,
     fits: p !== undefined,
     reason: p ? "fits" : result.problems.map((x) => x.message).join("; "),
-    placement: p ? { gpusPerNode: p.gpusPerNode, nodes: p.nodes, totalGpus: p.totalGpus, sharding: p.sharding, gibPerGpu: g(p.bytesPerGpu), gpuGiB: g(p.gpuBytes), usableGiB: g(p.usableBytes), hostGiBPerNode: g(p.hostBytesPerNode) } : null,
-    estimateGiB: e ? { weights: g(e.weights), gradients: g(e.gradients), optimizer: g(e.optimizer), optimizerHost: g(e.optimizerHost), adapters: g(e.adapters), activations: g(e.activations), logits: g(e.logits), modelStates: g(e.shardable) } : null,
-    trainer: result.trainer ? { samplePacking: result.trainer.samplePacking, attention: result.trainer.attention, loss: result.trainer.loss, precision: result.trainer.profile.precision, notes: result.trainer.notes } : null,
+    placement: p
+      ? {
+          gpusPerNode: p.gpusPerNode,
+          nodes: p.nodes,
+          totalGpus: p.totalGpus,
+          sharding: p.sharding,
+          gibPerGpu: g(p.bytesPerGpu),
+          gpuGiB: g(p.gpuBytes),
+          usableGiB: g(p.usableBytes),
+          hostGiBPerNode: g(p.hostBytesPerNode),
+        }
+      : null,
+    estimateGiB: e
+      ? {
+          weights: g(e.weights),
+          gradients: g(e.gradients),
+          optimizer: g(e.optimizer),
+          optimizerHost: g(e.optimizerHost),
+          adapters: g(e.adapters),
+          activations: g(e.activations),
+          logits: g(e.logits),
+          modelStates: g(e.shardable),
+        }
+      : null,
+    trainer: result.trainer
+      ? {
+          samplePacking: result.trainer.samplePacking,
+          attention: result.trainer.attention,
+          loss: result.trainer.loss,
+          precision: result.trainer.profile.precision,
+          notes: result.trainer.notes,
+        }
+      : null,
     parameters: e?.parameters ?? null,
     trainableParameters: e?.trainableParameters ?? null,
   };
@@ -140,7 +187,12 @@ export function renderSizingRecord(spec: FineTuningPipelineSpec, result: SizingR
 
 /** Gate thresholds as the evaluate.py gate reads them. */
 export function renderThresholds(spec: FineTuningPipelineSpec): { suite: string; metric: string; min?: number; max?: number }[] {
-  return spec.evaluation.thresholds.map((t) => ({ suite: t.suite, metric: t.metric, ...(t.min !== undefined ? { min: t.min } : {}), ...(t.max !== undefined ? { max: t.max } : {}) }));
+  return spec.evaluation.thresholds.map((t) => ({
+    suite: t.suite,
+    metric: t.metric,
+    ...(t.min !== undefined ? { min: t.min } : {}),
+    ...(t.max !== undefined ? { max: t.max } : {}),
+  }));
 }
 
 /** Tokens one optimizer step processes across all GPUs (for the tokens-per-second metric). */

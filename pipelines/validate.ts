@@ -14,16 +14,25 @@ export function validatePipelineAgainstPool(spec: FineTuningPipelineSpec, pool: 
   const key = (path: string) => `finetune:pipelines[${index}].${path}`;
   const problems: Problem[] = [];
   if (spec.compute.pool !== pool.name) {
-    problems.push({ path: key("compute.pool"), message: `is "${spec.compute.pool}" but the pool contract given is "${pool.name}" (pass the contract of the pool the pipeline names)` });
+    problems.push({
+      path: key("compute.pool"),
+      message: `is "${spec.compute.pool}" but the pool contract given is "${pool.name}" (pass the contract of the pool the pipeline names)`,
+    });
   }
   for (const p of sizePipeline(spec, pool).problems) problems.push({ path: key(p.path), message: p.message });
 
   const sagemaker = pool.platform === "sagemaker";
   if (sagemaker && !pool.instanceType) {
-    problems.push({ path: key("compute.pool"), message: `pool "${pool.name}" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)` });
+    problems.push({
+      path: key("compute.pool"),
+      message: `pool "${pool.name}" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)`,
+    });
   }
   if (!sagemaker && !pool.localQueueName) {
-    problems.push({ path: key("compute.pool"), message: `pool "${pool.name}" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)` });
+    problems.push({
+      path: key("compute.pool"),
+      message: `pool "${pool.name}" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)`,
+    });
   }
   const target = spec.deployment.target;
   if (spec.deployment.enabled && sagemaker && target === "vllm") {
@@ -33,7 +42,10 @@ export function validatePipelineAgainstPool(spec: FineTuningPipelineSpec, pool: 
     problems.push({ path: key("deployment.target"), message: `is "sagemaker-endpoint" but pool "${pool.name}" runs on Kubernetes (use "auto" or "vllm")` });
   }
   if (spec.deployment.enabled && !sagemaker && spec.deployment.gpusPerReplica > pool.gpusPerNode) {
-    problems.push({ path: key("deployment.gpusPerReplica"), message: `is ${spec.deployment.gpusPerReplica}, more than the ${pool.gpusPerNode} GPUs a node of pool "${pool.name}" has (lower it to ${pool.gpusPerNode})` });
+    problems.push({
+      path: key("deployment.gpusPerReplica"),
+      message: `is ${spec.deployment.gpusPerReplica}, more than the ${pool.gpusPerNode} GPUs a node of pool "${pool.name}" has (lower it to ${pool.gpusPerNode})`,
+    });
   }
   const input = sizingInputOf(spec);
   if (input && !sagemaker) {
@@ -59,7 +71,8 @@ export interface PipelineIssue {
 /** The targets a pipeline can run on (`finetune:target`). */
 export type PipelineTarget = "kubernetes" | "gcp" | "aws-sagemaker";
 
-const CRON_FIX = 'write minute hour day-of-month month day-of-week with minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT, e.g. "0 3 * * 1" for Mondays 03:00 UTC';
+const CRON_FIX =
+  'write minute hour day-of-month month day-of-week with minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT, e.g. "0 3 * * 1" for Mondays 03:00 UTC';
 
 /** Problems of one cron field value (`schedule`, `monitoring.schedule`), each with its fix. */
 export function cronIssues(expr: string, path: (string | number)[], target: PipelineTarget): PipelineIssue[] {
@@ -71,10 +84,20 @@ export function cronIssues(expr: string, path: (string | number)[], target: Pipe
   // (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based).
   const [, , dom, , dow] = cronFields(expr);
   if (target === "aws-sagemaker" && cronFieldRestricted(dom) && cronFieldRestricted(dow)) {
-    return [{ path, message: `"${expr}" restricts both day-of-month and day-of-week, which EventBridge Scheduler cannot express (set one of the two day fields to *)` }];
+    return [
+      {
+        path,
+        message: `"${expr}" restricts both day-of-month and day-of-week, which EventBridge Scheduler cannot express (set one of the two day fields to *)`,
+      },
+    ];
   }
   if (target === "aws-sagemaker" && dow.includes("/")) {
-    return [{ path, message: `"${expr}" steps through weekdays, which EventBridge's 1-7 weekday numbering does not map to (list the weekdays instead, e.g. MON,WED,FRI)` }];
+    return [
+      {
+        path,
+        message: `"${expr}" steps through weekdays, which EventBridge's 1-7 weekday numbering does not map to (list the weekdays instead, e.g. MON,WED,FRI)`,
+      },
+    ];
   }
   return [];
 }

@@ -47,7 +47,9 @@ export function coldStartLines(r: ColdStartReport): string[] {
       `${p.pipeline}: cold start ~${dur(e.total)} (node ${dur(e.node)}, image ${dur(e.image)} ${a.imageDelivery} ${a.imageGB} GB on ${a.disk}, model ${dur(e.model)} ${a.modelGB} GB from ${a.modelSource}, checkpoint ${dur(e.checkpoint)} ${a.checkpointGB} GB${a.nodes > 1 ? " per node" : ""}, init ${dur(e.init)}) vs checkpoint every ${dur(p.checkpointIntervalSeconds)} (expected lost work ${dur(p.expectedLostWorkSeconds)})`,
     );
     if (p.coldStartDominates) {
-      lines.push(`  WARNING ${p.pipeline}: one preemption loses more to the cold start (${dur(e.total)}) than to lost work (${dur(p.expectedLostWorkSeconds)}): cut the cold start (image streaming / preloaded images, local NVMe, a model cache) before shortening the checkpoint interval`);
+      lines.push(
+        `  WARNING ${p.pipeline}: one preemption loses more to the cold start (${dur(e.total)}) than to lost work (${dur(p.expectedLostWorkSeconds)}): cut the cold start (image streaming / preloaded images, local NVMe, a model cache) before shortening the checkpoint interval`,
+      );
     }
   }
   for (const s of r.skipped) lines.push(`${s.pipeline}: no cold-start estimate (${s.reason})`);
@@ -56,12 +58,17 @@ export function coldStartLines(r: ColdStartReport): string[] {
 
 /** The README table: every example stack's pipelines with the cold-start phases beside the checkpoint interval. */
 export function exampleColdStartTable(load: (stack: string) => KitConfig): string {
-  const rows = ["| stack | pipeline | node | image | model | checkpoint | init | total | checkpoint every | expected lost work | warning |", "|---|---|---|---|---|---|---|---|---|---|---|"];
+  const rows = [
+    "| stack | pipeline | node | image | model | checkpoint | init | total | checkpoint every | expected lost work | warning |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
   for (const stack of ["gcp", "aws-sagemaker", "kubernetes"]) {
     for (const p of coldStartReport(load(stack)).pipelines) {
       const e = p.estimate;
       const a = p.assumptions;
-      rows.push(`| ${stack} | ${p.pipeline} | ${dur(e.node)} | ${dur(e.image)} (${a.imageDelivery}, ${a.disk}) | ${dur(e.model)} (${a.modelGB} GB, ${a.modelSource}) | ${dur(e.checkpoint)} (${a.checkpointGB} GB${a.nodes > 1 ? "/node" : ""}) | ${dur(e.init)} | ${dur(e.total)} | ${dur(p.checkpointIntervalSeconds)} | ${dur(p.expectedLostWorkSeconds)} | ${p.coldStartDominates ? "cold start > lost work" : ""} |`);
+      rows.push(
+        `| ${stack} | ${p.pipeline} | ${dur(e.node)} | ${dur(e.image)} (${a.imageDelivery}, ${a.disk}) | ${dur(e.model)} (${a.modelGB} GB, ${a.modelSource}) | ${dur(e.checkpoint)} (${a.checkpointGB} GB${a.nodes > 1 ? "/node" : ""}) | ${dur(e.init)} | ${dur(e.total)} | ${dur(p.checkpointIntervalSeconds)} | ${dur(p.expectedLostWorkSeconds)} | ${p.coldStartDominates ? "cold start > lost work" : ""} |`,
+      );
     }
   }
   return rows.join("\n");

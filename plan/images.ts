@@ -60,7 +60,10 @@ export function imagePlanFiles(config: KitConfig, manifests: KubernetesManifest[
   const sm = config.target === "aws-sagemaker" ? sageMakerImagePlan(config) : undefined;
   if (sm) {
     const images: ImageSourceEntry[] = Object.values(sm.plan.images).map((i) => ({ image: i.uri, source: i.source, via: i.via }));
-    files.set("images.json", JSON.stringify({ registry: sm.registryHost, pullThroughRules: sm.plan.rules, images, mirrorCommand: "sh mirror-images.sh" }, null, 2));
+    files.set(
+      "images.json",
+      JSON.stringify({ registry: sm.registryHost, pullThroughRules: sm.plan.rules, images, mirrorCommand: "sh mirror-images.sh" }, null, 2),
+    );
     files.set("mirror-images.sh", mirrorScript(sm.plan, sm.registryHost, sm.region));
     return files;
   }
@@ -77,7 +80,12 @@ export function imagePlanFiles(config: KitConfig, manifests: KubernetesManifest[
 export function imagePlanLine(files: Map<string, string>, dir: string): string {
   const doc = JSON.parse(files.get("images.json") ?? '{"images":[]}') as { images: ImageSourceEntry[] };
   const count = (via: ImageSourceEntry["via"]) => doc.images.filter((i) => i.via === via).length;
-  const parts = [`${count("direct")} pulled from their upstream registries`, `${count("pull-through")} through ECR pull-through caches`, `${count("mirror")} mirrored`, `${count("config")} named by config`];
+  const parts = [
+    `${count("direct")} pulled from their upstream registries`,
+    `${count("pull-through")} through ECR pull-through caches`,
+    `${count("mirror")} mirrored`,
+    `${count("config")} named by config`,
+  ];
   const run = files.has("mirror-images.sh") ? `; copy them before the first run: sh ${dir}/mirror-images.sh` : "";
   return `Images: ${parts.join(", ")} (${dir}/images.json)${run}`;
 }

@@ -10,7 +10,13 @@ export interface KubernetesManifest {
 
 /** True for recorded resources that are plain Kubernetes objects (not providers, Helm releases or components). */
 export function isKubernetesObject(r: RecordedResource): boolean {
-  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && typeof r.inputs.apiVersion === "string" && typeof r.inputs.kind === "string";
+  return (
+    r.custom &&
+    r.type.startsWith("kubernetes:") &&
+    !r.type.startsWith("kubernetes:helm.sh/") &&
+    typeof r.inputs.apiVersion === "string" &&
+    typeof r.inputs.kind === "string"
+  );
 }
 
 /**

@@ -127,7 +127,10 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
 
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, cb: (err: unknown, res?: { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> } }) => void): void;
+    registerResource(
+      req: RegisterRequest,
+      cb: (err: unknown, res?: { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> } }) => void,
+    ): void;
   };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
@@ -179,7 +182,11 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
   if (waitForRPCs) await waitForRPCs();
   if (failure) {
     const { error } = failure;
-    if (error && typeof error === "object") createdBeforeFailure.set(error, [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"));
+    if (error && typeof error === "object")
+      createdBeforeFailure.set(
+        error,
+        [...recorded.values()].filter((r) => r.type !== "pulumi:pulumi:Stack"),
+      );
     throw error;
   }
   const resolved = await resolveOutputs(outputs);

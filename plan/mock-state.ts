@@ -58,11 +58,22 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
   },
   "aws:ecr/repository:Repository": (name, i) => {
     const n = str(i.name, name);
-    return { id: n, name: n, arn: arn("ecr", `repository/${n}`), repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${n}`, registryId: MOCK_ACCOUNT };
+    return {
+      id: n,
+      name: n,
+      arn: arn("ecr", `repository/${n}`),
+      repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${n}`,
+      registryId: MOCK_ACCOUNT,
+    };
   },
   "aws:sqs/queue:Queue": (name, i) => {
     const n = str(i.name, `${name}-${stableSuffix(name)}`);
-    return { id: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${n}`, name: n, arn: arn("sqs", n), url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${n}` };
+    return {
+      id: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${n}`,
+      name: n,
+      arn: arn("sqs", n),
+      url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${n}`,
+    };
   },
   "aws:sns/topic:Topic": (name, i) => {
     const n = str(i.name, `${name}-${stableSuffix(name)}`);
@@ -77,9 +88,19 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
     return { id: n, arn: arn("sagemaker", `model-package-group/${n.toLowerCase()}`) };
   },
   "aws:ec2/vpc:Vpc": (name) => ({ id: `vpc-${stableSuffix(name, 8)}${stableSuffix(name + "v", 9)}`, arn: arn("ec2", `vpc/vpc-${stableSuffix(name, 8)}`) }),
-  "aws:ec2/subnet:Subnet": (name) => ({ id: `subnet-${stableSuffix(name, 8)}${stableSuffix(name + "s", 9)}`, arn: arn("ec2", `subnet/subnet-${stableSuffix(name, 8)}`) }),
-  "aws:ec2/securityGroup:SecurityGroup": (name) => ({ id: `sg-${stableSuffix(name, 8)}${stableSuffix(name + "g", 9)}`, arn: arn("ec2", `security-group/sg-${stableSuffix(name, 8)}`) }),
-  "aws:ec2/launchTemplate:LaunchTemplate": (name) => ({ id: `lt-${stableSuffix(name, 8)}${stableSuffix(name + "l", 9)}`, latestVersion: 1, arn: arn("ec2", `launch-template/lt-${stableSuffix(name, 8)}`) }),
+  "aws:ec2/subnet:Subnet": (name) => ({
+    id: `subnet-${stableSuffix(name, 8)}${stableSuffix(name + "s", 9)}`,
+    arn: arn("ec2", `subnet/subnet-${stableSuffix(name, 8)}`),
+  }),
+  "aws:ec2/securityGroup:SecurityGroup": (name) => ({
+    id: `sg-${stableSuffix(name, 8)}${stableSuffix(name + "g", 9)}`,
+    arn: arn("ec2", `security-group/sg-${stableSuffix(name, 8)}`),
+  }),
+  "aws:ec2/launchTemplate:LaunchTemplate": (name) => ({
+    id: `lt-${stableSuffix(name, 8)}${stableSuffix(name + "l", 9)}`,
+    latestVersion: 1,
+    arn: arn("ec2", `launch-template/lt-${stableSuffix(name, 8)}`),
+  }),
   "aws:eks/nodeGroup:NodeGroup": (name, i) => ({
     arn: arn("eks", `nodegroup/${str(i.clusterName, "cluster")}/${str(i.nodeGroupName, name)}/${stableSuffix(name, 8)}`),
     nodeGroupName: str(i.nodeGroupName, `${name}-${stableSuffix(name)}`),
@@ -112,21 +133,36 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
     const a = str(i.accountId, name);
     const project = str(i.project, MOCK_GCP_PROJECT);
     const email = `${a}@${project}.iam.gserviceaccount.com`;
-    return { id: `projects/${project}/serviceAccounts/${email}`, email, name: `projects/${project}/serviceAccounts/${email}`, member: `serviceAccount:${email}`, project };
+    return {
+      id: `projects/${project}/serviceAccounts/${email}`,
+      email,
+      name: `projects/${project}/serviceAccounts/${email}`,
+      member: `serviceAccount:${email}`,
+      project,
+    };
   },
   "gcp:container/cluster:Cluster": (name, i) => ({
     id: `projects/${str(i.project, MOCK_GCP_PROJECT)}/locations/${str(i.location, "us-central1")}/clusters/${str(i.name, name)}`,
     endpoint: "10.0.0.2",
     masterAuth: { clusterCaCertificate: "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMtLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==" },
   }),
-  "gcp:compute/network:Network": (name, i) => ({ selfLink: `https://www.googleapis.com/compute/v1/projects/${MOCK_GCP_PROJECT}/global/networks/${str(i.name, name)}` }),
+  "gcp:compute/network:Network": (name, i) => ({
+    selfLink: `https://www.googleapis.com/compute/v1/projects/${MOCK_GCP_PROJECT}/global/networks/${str(i.name, name)}`,
+  }),
   "gcp:compute/subnetwork:Subnetwork": (name, i) => ({
     selfLink: `https://www.googleapis.com/compute/v1/projects/${MOCK_GCP_PROJECT}/regions/${str(i.region, "us-central1")}/subnetworks/${str(i.name, name)}`,
   }),
-  "gcp:kms/cryptoKey:CryptoKey": (name, i) => ({ id: `${str(i.keyRing, `projects/${MOCK_GCP_PROJECT}/locations/us-central1/keyRings/ring`)}/cryptoKeys/${str(i.name, name)}` }),
-  "gcp:kms/keyRing:KeyRing": (name, i) => ({ id: `projects/${str(i.project, MOCK_GCP_PROJECT)}/locations/${str(i.location, "us-central1")}/keyRings/${str(i.name, name)}` }),
+  "gcp:kms/cryptoKey:CryptoKey": (name, i) => ({
+    id: `${str(i.keyRing, `projects/${MOCK_GCP_PROJECT}/locations/us-central1/keyRings/ring`)}/cryptoKeys/${str(i.name, name)}`,
+  }),
+  "gcp:kms/keyRing:KeyRing": (name, i) => ({
+    id: `projects/${str(i.project, MOCK_GCP_PROJECT)}/locations/${str(i.location, "us-central1")}/keyRings/${str(i.name, name)}`,
+  }),
   "gcp:pubsub/topic:Topic": (name, i) => ({ id: `projects/${MOCK_GCP_PROJECT}/topics/${str(i.name, name)}` }),
-  "gcp:monitoring/notificationChannel:NotificationChannel": (name) => ({ id: `projects/${MOCK_GCP_PROJECT}/notificationChannels/${parseInt(stableSuffix(name, 8), 16)}`, name: `projects/${MOCK_GCP_PROJECT}/notificationChannels/${parseInt(stableSuffix(name, 8), 16)}` }),
+  "gcp:monitoring/notificationChannel:NotificationChannel": (name) => ({
+    id: `projects/${MOCK_GCP_PROJECT}/notificationChannels/${parseInt(stableSuffix(name, 8), 16)}`,
+    name: `projects/${MOCK_GCP_PROJECT}/notificationChannels/${parseInt(stableSuffix(name, 8), 16)}`,
+  }),
   "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-${stableSuffix(name, 8)}-password`, bcryptHash: "$2a$10$mock" }),
 };
 
@@ -134,7 +170,11 @@ const byType: Record<string, (name: string, inputs: Inputs) => State> = {
 function kubernetesState(type: string, name: string, inputs: Inputs): State {
   if (type.startsWith("kubernetes:helm.sh/")) {
     const n = str(inputs.name, `${name}-${stableSuffix(name)}`);
-    return { name: n, namespace: str(inputs.namespace, "default"), status: { name: n, namespace: str(inputs.namespace, "default"), status: "deployed", version: str(inputs.version, "") } };
+    return {
+      name: n,
+      namespace: str(inputs.namespace, "default"),
+      status: { name: n, namespace: str(inputs.namespace, "default"), status: "deployed", version: str(inputs.version, "") },
+    };
   }
   const meta = (inputs.metadata ?? {}) as Record<string, unknown>;
   const metaName = str(meta.name, `${name}-${stableSuffix(name, 8)}`);

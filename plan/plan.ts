@@ -31,7 +31,6 @@ export interface PlanResult {
   coldStart: ColdStartReport;
 }
 
-
 /** GPU sizing of every pipeline against the pool it names (the same check the stacks run before deploying). */
 export function sizingLines(config: KitConfig): string[] {
   const { plannedPools } = preflight(config, POOL_PLATFORM[config.target]);
@@ -60,7 +59,17 @@ export async function planStack(stack: string, engine: EngineConfig): Promise<Pl
   const config = kitConfigOf(engine);
   const { resources, outputs } = await runWithMocks(() => main(), { project: "finetune", stack, config: engine.config, secretKeys: engine.secretKeys });
   const violations = runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": stack });
-  return { stack, config, resources, outputs, manifests: manifestsOf(resources), violations, sizing: sizingLines(config), cost: costReport(config), coldStart: coldStartReport(config) };
+  return {
+    stack,
+    config,
+    resources,
+    outputs,
+    manifests: manifestsOf(resources),
+    violations,
+    sizing: sizingLines(config),
+    cost: costReport(config),
+    coldStart: coldStartReport(config),
+  };
 }
 
 function safe(s: string): string {
@@ -170,7 +179,9 @@ export function summarize(result: PlanResult): string {
   }
   const count = (r: RecordedResource): number => (children.get(r.urn) ?? []).reduce((n, c) => n + 1 + count(c), 0);
   const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length;
-  lines.push(`Stack ${result.stack} (target ${result.config.target}): ${result.resources.length} resources (${custom} cloud/cluster objects, ${result.resources.length - custom} components/providers)`);
+  lines.push(
+    `Stack ${result.stack} (target ${result.config.target}): ${result.resources.length} resources (${custom} cloud/cluster objects, ${result.resources.length - custom} components/providers)`,
+  );
   lines.push("");
   lines.push("Resource tree:");
   const walk = (r: RecordedResource, depth: number): void => {

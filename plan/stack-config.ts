@@ -71,7 +71,10 @@ export function loadStackConfigFile(file: string, project = "finetune"): EngineC
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        const what = e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
+        const what = e.message
+          .split("\n")[0]
+          .replace(/ at line \d+, column \d+:?$/, "")
+          .replace(/:$/, "");
         const fix = YAML_FIXES[e.code] ?? "fix the YAML syntax at that place; stacks/Pulumi.<stack>.yaml shows the format";
         return { path: `${file}:${pos.line}:${pos.col}`, message: `${what} (${fix})` };
       }),

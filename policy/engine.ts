@@ -31,7 +31,10 @@ export interface PolicyResource {
 }
 
 /** Per-policy config as `--policy-pack-config` takes it: a level, or an object with a level and properties. */
-export type PolicyPackConfig = Record<string, "mandatory" | "advisory" | "disabled" | "remediate" | ({ enforcementLevel?: "mandatory" | "advisory" | "disabled" | "remediate" } & Record<string, unknown>)>;
+export type PolicyPackConfig = Record<
+  string,
+  "mandatory" | "advisory" | "disabled" | "remediate" | ({ enforcementLevel?: "mandatory" | "advisory" | "disabled" | "remediate" } & Record<string, unknown>)
+>;
 
 /** Options of one in-process run. */
 export interface RunPoliciesOptions {

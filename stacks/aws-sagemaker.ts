@@ -18,7 +18,12 @@ import { partitionOf } from "../core/aws-partition";
 /** The SageMaker pipeline definition is rendered at `pulumi up` time from plain values: the account id must be known. */
 function accountProblems(cfg: KitConfig): Problem[] {
   return cfg.artifactStore.aws.accountId === undefined
-    ? [{ path: "finetune:artifactStore.aws.accountId", message: "is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)" }]
+    ? [
+        {
+          path: "finetune:artifactStore.aws.accountId",
+          message: "is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)",
+        },
+      ]
     : [];
 }
 

@@ -7,7 +7,16 @@ import { gcpArtifactRegistryArgs } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
 import { GkeCluster } from "./infra/gke-cluster";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, modelCache, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import {
+  gpuPlatform,
+  kubernetesOutputs,
+  kubernetesPipelines,
+  modelCache,
+  pipelineNamespace,
+  pipelinePlatform,
+  prometheusMonitoring,
+  queuedPools,
+} from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { gkePoolArgs, preflight } from "./preflight";
 
@@ -23,7 +32,16 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
   const gcpProvider = new gcp.Provider(`${cfg.name}-gcp`, { project: g.project, region: g.region });
   const cluster = new GkeCluster(
     `${cfg.name}-gke`,
-    { project: g.project, region: g.region, clusterName: g.cluster.name, create: g.cluster.create, releaseChannel: g.cluster.releaseChannel, subnetCidr: g.cluster.subnetCidr, masterCidr: g.cluster.masterCidr, zones: g.zones },
+    {
+      project: g.project,
+      region: g.region,
+      clusterName: g.cluster.name,
+      create: g.cluster.create,
+      releaseChannel: g.cluster.releaseChannel,
+      subnetCidr: g.cluster.subnetCidr,
+      masterCidr: g.cluster.masterCidr,
+      zones: g.zones,
+    },
     { providers: [gcpProvider] },
   );
   const providers = [gcpProvider, cluster.provider];
@@ -31,18 +49,21 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
   const ns = pipelineNamespace(cfg.name, g.namespace, opts);
 
   const store = new GcpArtifactRegistry(cfg.name, gcpArtifactRegistryArgs({ ...cfg, gcp: g }), opts);
-  if (cluster.systemNodeServiceAccount) store.grantPull(cluster.systemNodeServiceAccount.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-pull-system-nodes` });
+  if (cluster.systemNodeServiceAccount)
+    store.grantPull(
+      cluster.systemNodeServiceAccount.apply((e) => `serviceAccount:${e}`),
+      { name: `${cfg.name}-pull-system-nodes` },
+    );
 
   const nodePools = new Map<string, GpuPoolContract>();
   for (const p of gpu.pools) {
     // The same arguments the preflight planned the contract from (gkePoolArgs).
-    const pool = new GkeGpuNodePool(
-      `${cfg.name}-${p.name}`,
-      gkePoolArgs(cfg, p),
-      { ...opts, dependsOn: [cluster] },
-    );
+    const pool = new GkeGpuNodePool(`${cfg.name}-${p.name}`, gkePoolArgs(cfg, p), { ...opts, dependsOn: [cluster] });
     nodePools.set(p.name, pool.contract);
-    store.grantPull(pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`), { name: `${cfg.name}-pull-${p.name}` });
+    store.grantPull(
+      pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`),
+      { name: `${cfg.name}-pull-${p.name}` },
+    );
   }
 
   const platform = gpuPlatform(cfg, gpu, opts);
@@ -67,12 +88,25 @@ export function gcpStack(cfg: KitConfig): StackOutputs {
   // One base-model copy per cluster: the bucket's models/ prefix through GCS FUSE (GKE enables the CSI driver).
   const cache = modelCache(
     cfg,
-    g.modelCache.enabled ? { platform: "gke", namespace: g.namespace, bucket: store.contract.bucket, modelsUri: store.contract.modelsUri, fileCacheMiB: g.modelCache.fileCacheMiB } : undefined,
+    g.modelCache.enabled
+      ? { platform: "gke", namespace: g.namespace, bucket: store.contract.bucket, modelsUri: store.contract.modelsUri, fileCacheMiB: g.modelCache.fileCacheMiB }
+      : undefined,
     opts,
     [ns],
   );
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: g.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: prometheus.contract, driver: platform.driver.contract, hubToken: readHubToken(), modelCache: cache, dependsOn: [ns] },
+    {
+      cfg,
+      namespace: g.namespace,
+      platform: pipelineControllers,
+      pools,
+      store: store.contract,
+      monitoring: prometheus.contract,
+      driver: platform.driver.contract,
+      hubToken: readHubToken(),
+      modelCache: cache,
+      dependsOn: [ns],
+    },
     opts,
   );
   // One Kubernetes ServiceAccount per pipeline, each allowed to act as the pipeline's Google service account.

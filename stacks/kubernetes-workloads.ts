@@ -59,7 +59,11 @@ export function queuedPools(
     );
     contracts.set(p.name, queued.contract);
     if (cfg.driverStack.smokeTest) {
-      new GpuSmokeTest(`${cfg.name}-${p.name}-smoke`, { pool: queued.contract, driver: platform.driver.contract, namespace }, { ...opts, dependsOn: [queued, platform.driver] });
+      new GpuSmokeTest(
+        `${cfg.name}-${p.name}-smoke`,
+        { pool: queued.contract, driver: platform.driver.contract, namespace },
+        { ...opts, dependsOn: [queued, platform.driver] },
+      );
     }
   }
   return contracts;
@@ -128,7 +132,17 @@ export function kubernetesPipelines(input: KubernetesPipelinesInput, opts: pulum
     if (!pool) throw new Error(`internal: no contract for pool ${spec.compute.pool}`);
     return new KubernetesFineTuningPipeline(
       `${cfg.name}-${spec.name}`,
-      { spec, pool, store: input.store, namespace: input.namespace, monitoring: input.monitoring, driver: input.driver, hubToken: input.hubToken, modelCache: input.modelCache?.contract, index },
+      {
+        spec,
+        pool,
+        store: input.store,
+        namespace: input.namespace,
+        monitoring: input.monitoring,
+        driver: input.driver,
+        hubToken: input.hubToken,
+        modelCache: input.modelCache?.contract,
+        index,
+      },
       { ...opts, dependsOn: [...input.dependsOn, ...platform.ready, ...(input.modelCache ? [input.modelCache] : [])] },
     );
   });
@@ -150,6 +164,11 @@ export function kubernetesOutputs(
 }
 
 /** The cluster's model cache in the pipeline namespace, after the namespace (undefined when `args` is). */
-export function modelCache(cfg: KitConfig, args: ModelCacheArgs | undefined, opts: pulumi.ComponentResourceOptions, dependsOn: pulumi.Resource[]): ModelCache | undefined {
+export function modelCache(
+  cfg: KitConfig,
+  args: ModelCacheArgs | undefined,
+  opts: pulumi.ComponentResourceOptions,
+  dependsOn: pulumi.Resource[],
+): ModelCache | undefined {
   return args ? new ModelCache(`${cfg.name}-model-cache`, args, { ...opts, dependsOn }) : undefined;
 }

@@ -4,7 +4,16 @@ import { KubernetesArtifactStore } from "../components/artifact-registry/kuberne
 import { kubernetesArtifactStoreArgs, kubernetesArtifactStoreProblems } from "./config/artifact-store";
 import { readHubToken } from "./config/load";
 import type { KitConfig } from "./config/schema";
-import { gpuPlatform, kubernetesOutputs, kubernetesPipelines, modelCache, pipelineNamespace, pipelinePlatform, prometheusMonitoring, queuedPools } from "./kubernetes-workloads";
+import {
+  gpuPlatform,
+  kubernetesOutputs,
+  kubernetesPipelines,
+  modelCache,
+  pipelineNamespace,
+  pipelinePlatform,
+  prometheusMonitoring,
+  queuedPools,
+} from "./kubernetes-workloads";
 import type { StackOutputs } from "./main";
 import { existingNodesPoolArgs, preflight } from "./preflight";
 import { optionalSecret } from "./secrets";
@@ -25,12 +34,7 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   const ns = pipelineNamespace(cfg.name, k.namespace, opts);
 
   const platform = gpuPlatform(cfg, gpu, opts);
-  const base = new Map(
-    gpu.pools.map((p) => [
-      p.name,
-      existingNodesPoolContract(existingNodesPoolArgs(p)),
-    ]),
-  );
+  const base = new Map(gpu.pools.map((p) => [p.name, existingNodesPoolContract(existingNodesPoolArgs(p))]));
   const pools = queuedPools(cfg, gpu.pools, base, k.namespace, platform, opts, [ns]);
 
   const store = new KubernetesArtifactStore(cfg.name, kubernetesArtifactStoreArgs({ ...cfg, kubernetes: k }, minio), { provider, dependsOn: [ns] });
@@ -41,12 +45,25 @@ export function kubernetesStack(cfg: KitConfig): StackOutputs {
   const mc = k.modelCache;
   const cache = modelCache(
     cfg,
-    mc.storageClassName ? { platform: "kubernetes", namespace: k.namespace, modelsUri: store.contract.modelsUri, storageClassName: mc.storageClassName, sizeGiB: mc.sizeGiB } : undefined,
+    mc.storageClassName
+      ? { platform: "kubernetes", namespace: k.namespace, modelsUri: store.contract.modelsUri, storageClassName: mc.storageClassName, sizeGiB: mc.sizeGiB }
+      : undefined,
     opts,
     [ns],
   );
   const { pipelines } = kubernetesPipelines(
-    { cfg, namespace: k.namespace, platform: pipelineControllers, pools, store: store.contract, monitoring: monitoring.contract, driver: platform.driver.contract, hubToken: readHubToken(), modelCache: cache, dependsOn: [ns, store] },
+    {
+      cfg,
+      namespace: k.namespace,
+      platform: pipelineControllers,
+      pools,
+      store: store.contract,
+      monitoring: monitoring.contract,
+      driver: platform.driver.contract,
+      hubToken: readHubToken(),
+      modelCache: cache,
+      dependsOn: [ns, store],
+    },
     opts,
   );
 

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GpuPoolContract } from "../core/contracts/gpu-pool";
-import { type ExistingNodesPoolArgs, type SageMakerPoolArgs, existingNodesPoolContract, sagemakerPoolContract } from "../components/gpu-node-pool/pool-contract";
+import {
+  type ExistingNodesPoolArgs,
+  type SageMakerPoolArgs,
+  existingNodesPoolContract,
+  sagemakerPoolContract,
+} from "../components/gpu-node-pool/pool-contract";
 import { type GkeGpuNodePoolArgs, planGkeGpuPool } from "../components/gpu-node-pool/gke";
 import { type KueueGpuPoolArgs, planKueueGpuPool } from "../components/gpu-node-pool/kueue";
 import { validatePipelineAgainstPool } from "../pipelines/validate";
@@ -57,7 +62,15 @@ export function existingNodesPoolArgs(p: ResolvedGpuPool): ExistingNodesPoolArgs
 
 /** The `sagemakerPoolContract` arguments of a configured pool. */
 export function sagemakerPoolArgs(p: ResolvedGpuPool): SageMakerPoolArgs {
-  return { name: p.name, gpuType: p.gpuType, gpusPerNode: p.gpusPerNode, instanceType: p.instanceTypes[0], capacity: p.capacity, onDemandFallback: p.onDemandFallback, maxNodes: p.maxNodes };
+  return {
+    name: p.name,
+    gpuType: p.gpuType,
+    gpusPerNode: p.gpusPerNode,
+    instanceType: p.instanceTypes[0],
+    capacity: p.capacity,
+    onDemandFallback: p.onDemandFallback,
+    maxNodes: p.maxNodes,
+  };
 }
 
 /** The `KueueGpuPool` arguments of a configured pool on top of its node pool's contract (`kueue` is the stack's install). */
@@ -83,7 +96,11 @@ function poolProblems(p: ResolvedGpuPool, problems: Problem[]): Problem[] {
  * and `up` cannot disagree): the node pool's planner (GKE), the existing-nodes or SageMaker contract, then
  * Kueue's planner on Kubernetes platforms. Returns the problems instead when a planner rejects the arguments.
  */
-export function plannedPoolContract(cfg: KitConfig, p: ResolvedGpuPool, platform: GpuPoolContract["platform"]): { problems: Problem[]; contract?: GpuPoolContract } {
+export function plannedPoolContract(
+  cfg: KitConfig,
+  p: ResolvedGpuPool,
+  platform: GpuPoolContract["platform"],
+): { problems: Problem[]; contract?: GpuPoolContract } {
   try {
     if (platform === "sagemaker") return { problems: [], contract: sagemakerPoolContract(sagemakerPoolArgs(p)) };
     let base: GpuPoolContract;
@@ -103,7 +120,12 @@ export function plannedPoolContract(cfg: KitConfig, p: ResolvedGpuPool, platform
     return queued.plan ? { problems: [], contract: queued.plan.contract } : { problems: poolProblems(p, queued.problems) };
   } catch (e) {
     if (!pulumi.InputPropertiesError.isInstance(e)) throw e;
-    return { problems: poolProblems(p, e.errors.map((x) => ({ path: x.propertyPath, message: x.reason }))) };
+    return {
+      problems: poolProblems(
+        p,
+        e.errors.map((x) => ({ path: x.propertyPath, message: x.reason })),
+      ),
+    };
   }
 }
 

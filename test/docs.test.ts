@@ -27,7 +27,11 @@ describe("README sections generated from code", () => {
       "finetune:monitoring",
       "finetune:pipelines",
     ]);
-    expect(rows.find((r) => r.key === "finetune:kubernetes.context")).toMatchObject({ type: "string", required: true, description: expect.stringContaining("kubeconfig context") });
+    expect(rows.find((r) => r.key === "finetune:kubernetes.context")).toMatchObject({
+      type: "string",
+      required: true,
+      description: expect.stringContaining("kubeconfig context"),
+    });
     expect(rows.find((r) => r.key === "finetune:gpuPools[].minNodes")).toMatchObject({ default: "`0`" });
     // Every key a user can set appears; a row without a description is allowed, a missing key is not.
     expect(rows.length).toBeGreaterThan(150);

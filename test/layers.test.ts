@@ -11,7 +11,10 @@ const root = path.resolve(__dirname, "..");
  */
 export const LAYERS: Record<string, number> = { core: 0, pipelines: 1, policy: 1, components: 2, "index.ts": 3, stacks: 3, plan: 4 };
 /** Same-rank folders that must not import each other. */
-const SIBLINGS_APART = [["pipelines", "policy"], ["stacks", "index.ts"]];
+const SIBLINGS_APART = [
+  ["pipelines", "policy"],
+  ["stacks", "index.ts"],
+];
 
 /** Top folder (or root file) of a repository path. */
 function layerOf(rel: string): string {
@@ -44,12 +47,20 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-const SOURCES = [...Object.keys(LAYERS).filter((l) => l !== "index.ts").flatMap((l) => tsFiles(path.join(root, l))), path.join(root, "index.ts")];
+const SOURCES = [
+  ...Object.keys(LAYERS)
+    .filter((l) => l !== "index.ts")
+    .flatMap((l) => tsFiles(path.join(root, l))),
+  path.join(root, "index.ts"),
+];
 
 /** True when `source` only re-exports (comments aside). */
 export function isBarrel(source: string): boolean {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-  const statements = code.split(";").map((s) => s.trim()).filter(Boolean);
+  const statements = code
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return statements.length > 0 && statements.every((s) => /^export\s+(type\s+)?(\*|\{[^}]*\})(\s+as\s+\w+)?\s+from\s+"[^"]+"$/.test(s));
 }
 
@@ -109,10 +120,14 @@ describe("layers: imports go one way", () => {
   it("catches planted wrong-way imports and a planted cycle", () => {
     const validate = path.join(root, "pipelines", "validate.ts");
     expect(wrongWayImports(validate, 'import type { Problem } from "../stacks/config/errors";')).toEqual(["pipelines/validate.ts: ../stacks/config/errors"]);
-    expect(wrongWayImports(validate, 'import { x } from "../components/gpu-node-pool/labels";')).toEqual(["pipelines/validate.ts: ../components/gpu-node-pool/labels"]);
+    expect(wrongWayImports(validate, 'import { x } from "../components/gpu-node-pool/labels";')).toEqual([
+      "pipelines/validate.ts: ../components/gpu-node-pool/labels",
+    ]);
     expect(wrongWayImports(validate, 'import { x } from "../core/problem";')).toEqual([]);
     const core = path.join(root, "core", "images.ts");
-    expect(wrongWayImports(core, 'import type { Problem } from "../components/artifact-registry/protection";')).toEqual(["core/images.ts: ../components/artifact-registry/protection"]);
+    expect(wrongWayImports(core, 'import type { Problem } from "../components/artifact-registry/protection";')).toEqual([
+      "core/images.ts: ../components/artifact-registry/protection",
+    ]);
     const policy = path.join(root, "policy", "policies", "interconnect.ts");
     expect(wrongWayImports(policy, 'import { x } from "../../pipelines/sizing";')).toEqual(["policy/policies/interconnect.ts: ../../pipelines/sizing"]);
     const graph = new Map([

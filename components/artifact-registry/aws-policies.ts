@@ -24,7 +24,13 @@ export interface PolicyDocument {
 }
 
 /** Object actions a read-write grant allows under its prefix. */
-export const S3_OBJECT_READ_WRITE_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+export const S3_OBJECT_READ_WRITE_ACTIONS = [
+  "s3:GetObject",
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:AbortMultipartUpload",
+  "s3:ListMultipartUploadParts",
+] as const;
 /** Object actions a read grant allows under its prefix. */
 export const S3_OBJECT_READ_ACTIONS = ["s3:GetObject"] as const;
 /**
@@ -39,9 +45,20 @@ export const KMS_READ_ACTIONS = ["kms:Decrypt"] as const;
 /** ECR actions to pull images from named repositories. */
 export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] as const;
 /** ECR actions to push images to named repositories. */
-export const ECR_PUSH_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"] as const;
+export const ECR_PUSH_ACTIONS = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:InitiateLayerUpload",
+  "ecr:UploadLayerPart",
+  "ecr:CompleteLayerUpload",
+  "ecr:PutImage",
+] as const;
 /** SageMaker Model Registry actions on one model package group and its packages. */
-export const MODEL_REGISTRY_ACTIONS = ["sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackageGroup"] as const;
+export const MODEL_REGISTRY_ACTIONS = [
+  "sagemaker:CreateModelPackage",
+  "sagemaker:DescribeModelPackage",
+  "sagemaker:UpdateModelPackage",
+  "sagemaker:DescribeModelPackageGroup",
+] as const;
 
 /** What an S3 grant is about. */
 export interface S3GrantTarget {
@@ -78,13 +95,23 @@ export function s3ObjectsStatement(bucketArn: string, prefixes: readonly string[
 }
 
 /** Bucket-level actions S3 clients call before object requests (region lookup; optionally multipart listing). */
-export function s3LocationStatement(bucketArn: string, sid: string, actions: readonly string[] = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]): PolicyStatement {
+export function s3LocationStatement(
+  bucketArn: string,
+  sid: string,
+  actions: readonly string[] = ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+): PolicyStatement {
   return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: bucketArn };
 }
 
 /** Use of the bucket's KMS key, only through S3 in the bucket's region (`kms:ViaService`). */
 export function kmsViaS3Statement(kmsKeyArn: string, region: string, actions: readonly string[], sid: string): PolicyStatement {
-  return { Sid: sid, Effect: "Allow", Action: [...actions], Resource: kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } } };
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: [...actions],
+    Resource: kmsKeyArn,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  };
 }
 
 function s3Statements(t: S3GrantTarget, objectActions: readonly string[], kmsActions: readonly string[], sid: string): PolicyStatement[] {
@@ -123,7 +150,12 @@ export function ecrPolicy(repositoryArns: string[], push = false, pullThroughRep
     { Sid: push ? "EcrPullPush" : "EcrPull", Effect: "Allow", Action: actions, Resource: [...repositoryArns].sort() },
   ];
   if (pullThroughRepositoryArns.length > 0) {
-    statements.push({ Sid: "EcrPullThroughCache", Effect: "Allow", Action: [...ECR_PULL_ACTIONS, ...ECR_PULL_THROUGH_ACTIONS], Resource: [...pullThroughRepositoryArns].sort() });
+    statements.push({
+      Sid: "EcrPullThroughCache",
+      Effect: "Allow",
+      Action: [...ECR_PULL_ACTIONS, ...ECR_PULL_THROUGH_ACTIONS],
+      Resource: [...pullThroughRepositoryArns].sort(),
+    });
   }
   return { Version: "2012-10-17", Statement: statements };
 }
@@ -196,7 +228,9 @@ export function bucketPolicy(t: BucketPolicyTarget): PolicyDocument {
         Principal: "*",
         Action: ["s3:PutObject"],
         Resource: `${t.bucketArn}/*`,
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyAliasArn ? [t.kmsKeyArn, t.kmsKeyAliasArn] : t.kmsKeyArn } },
+        Condition: {
+          StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyAliasArn ? [t.kmsKeyArn, t.kmsKeyAliasArn] : t.kmsKeyArn },
+        },
       },
     );
   }
@@ -231,7 +265,9 @@ export function irsaTrustPolicy(oidcProviderArn: string, issuer: string, sa: Ser
         Effect: "Allow",
         Principal: { Federated: oidcProviderArn },
         Action: ["sts:AssumeRoleWithWebIdentity"],
-        Condition: { StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" } },
+        Condition: {
+          StringEquals: { [`${issuer}:sub`]: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`, [`${issuer}:aud`]: "sts.amazonaws.com" },
+        },
       },
     ],
   };
@@ -297,7 +333,9 @@ export function pipelineAccessPolicy(t: PipelineAccessTarget): PolicyDocument {
   if (readWrite.length > 0) statements.push(s3ObjectsStatement(t.bucketArn, readWrite, S3_OBJECT_READ_WRITE_ACTIONS, "ReadWritePipelineObjects"));
   statements.push(kmsViaS3Statement(t.kmsKeyArn, t.region, KMS_READ_WRITE_ACTIONS, "BucketKeyViaS3"));
   if (t.repositoryArns.length > 0 || t.pullThroughRepositoryArns.length > 0) {
-    statements.push(...ecrPolicy(t.repositoryArns, false, t.pullThroughRepositoryArns).Statement.filter((st) => !Array.isArray(st.Resource) || st.Resource.length > 0));
+    statements.push(
+      ...ecrPolicy(t.repositoryArns, false, t.pullThroughRepositoryArns).Statement.filter((st) => !Array.isArray(st.Resource) || st.Resource.length > 0),
+    );
   }
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -12,12 +12,19 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceAccountIdentity } from "../pipeline/kubernetes";
+import type { ServiceAccountIdentity } from "../../core/contracts/pipeline-identity";
 import { objectNames } from "../../pipelines/render/kubernetes";
 import type { FineTuningPipelineSpec } from "../../pipelines/spec";
 import { isKnown, outputProblems, validatedName } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
-import { pipelineAccessPolicy, irsaTrustPolicy, podIdentityTrustPolicy, type PipelinePrefixes, type PolicyDocument, type ServiceAccountRef } from "./aws-policies";
+import {
+  pipelineAccessPolicy,
+  irsaTrustPolicy,
+  podIdentityTrustPolicy,
+  type PipelinePrefixes,
+  type PolicyDocument,
+  type ServiceAccountRef,
+} from "./aws-policies";
 import { type AwsArtifactRegistry } from "./aws";
 import { LayoutArea } from "../../core/store-layout";
 import { partitionOf } from "../../core/aws-partition";
@@ -109,7 +116,10 @@ export function pipelinePrefixes(spec: FineTuningPipelineSpec, bucket: string): 
     const key = keyIn(uri, bucket);
     const parts = key?.split("/") ?? [];
     if (key === undefined || parts[0] !== LayoutArea.Datasets || parts.length < 2 || parts[1] === "") {
-      problems.push({ path: path, message: `"${uri}" is not under s3://${bucket}/${LayoutArea.Datasets}/ (upload it to s3://${bucket}/${LayoutArea.Datasets}/<dataset>/<version>/: the pipeline's role reads only there)` });
+      problems.push({
+        path: path,
+        message: `"${uri}" is not under s3://${bucket}/${LayoutArea.Datasets}/ (upload it to s3://${bucket}/${LayoutArea.Datasets}/<dataset>/<version>/: the pipeline's role reads only there)`,
+      });
       continue;
     }
     const prefix = parts.length >= 3 ? `${LayoutArea.Datasets}/${parts[1]}/` : key;
@@ -130,12 +140,21 @@ export function irsaProblems(oidcProviderArn: string | undefined, issuerUrl: str
   const problems: Problem[] = [];
   const m = oidcProviderArn === undefined ? undefined : OIDC_PROVIDER_ARN.exec(oidcProviderArn);
   if (oidcProviderArn !== undefined && !m) {
-    problems.push({ path: "irsa.oidcProviderArn", message: `"${oidcProviderArn}" is not an IAM OIDC provider ARN (use the cluster's provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)` });
+    problems.push({
+      path: "irsa.oidcProviderArn",
+      message: `"${oidcProviderArn}" is not an IAM OIDC provider ARN (use the cluster's provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)`,
+    });
   }
   if (issuerUrl !== undefined && !/^https:\/\/[^/]+\/.+[^/]$/.test(issuerUrl)) {
-    problems.push({ path: "irsa.issuerUrl", message: `"${issuerUrl}" is not an OIDC issuer URL (use the cluster's identity.oidc.issuer, https://oidc.eks.<region>.amazonaws.com/id/<id>)` });
+    problems.push({
+      path: "irsa.issuerUrl",
+      message: `"${issuerUrl}" is not an OIDC issuer URL (use the cluster's identity.oidc.issuer, https://oidc.eks.<region>.amazonaws.com/id/<id>)`,
+    });
   } else if (m && issuerUrl !== undefined && issuerOf(issuerUrl) !== m[1]) {
-    problems.push({ path: "irsa.issuerUrl", message: `"${issuerUrl}" is not the issuer of OIDC provider ${oidcProviderArn} (pass the issuer URL of the same cluster)` });
+    problems.push({
+      path: "irsa.issuerUrl",
+      message: `"${issuerUrl}" is not the issuer of OIDC provider ${oidcProviderArn} (pass the issuer URL of the same cluster)`,
+    });
   }
   return problems;
 }
@@ -148,7 +167,12 @@ function issuerOf(url: string): string {
 /** Every construction problem of the arguments whose values are known now (empty when valid). */
 export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): Problem[] {
   const modes = Object.values(EksIdentityMode) as string[];
-  const problems: Problem[] = outputProblems({ spec: args.spec, mode: args.mode, ecrPull: args.ecrPull, store: { bucket: args.store.bucket, region: args.store.region } });
+  const problems: Problem[] = outputProblems({
+    spec: args.spec,
+    mode: args.mode,
+    ecrPull: args.ecrPull,
+    store: { bucket: args.store.bucket, region: args.store.region },
+  });
   if (!modes.includes(args.mode)) problems.push({ path: "mode", message: `"${args.mode}" is not one of ${modes.join(", ")}` });
   if (args.mode === EksIdentityMode.Irsa && args.irsa === undefined) {
     problems.push({ path: "irsa", message: `is required when mode is "irsa" (pass the cluster's oidcProviderArn and issuerUrl, or use mode "pod-identity")` });
@@ -156,17 +180,28 @@ export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): Prob
   if (args.mode === EksIdentityMode.PodIdentity && args.podIdentity === undefined) {
     problems.push({ path: "podIdentity", message: `is required when mode is "pod-identity" (pass the cluster's clusterName, or use mode "irsa")` });
   }
-  if (args.mode !== EksIdentityMode.Irsa && args.irsa !== undefined) problems.push({ path: "irsa", message: `is set but mode is "${args.mode}" (remove it, or set mode "irsa")` });
-  if (args.mode !== EksIdentityMode.PodIdentity && args.podIdentity !== undefined) problems.push({ path: "podIdentity", message: `is set but mode is "${args.mode}" (remove it, or set mode "pod-identity")` });
-  if (args.irsa) problems.push(...irsaProblems(isKnown(args.irsa.oidcProviderArn) ? args.irsa.oidcProviderArn : undefined, isKnown(args.irsa.issuerUrl) ? args.irsa.issuerUrl : undefined));
+  if (args.mode !== EksIdentityMode.Irsa && args.irsa !== undefined)
+    problems.push({ path: "irsa", message: `is set but mode is "${args.mode}" (remove it, or set mode "irsa")` });
+  if (args.mode !== EksIdentityMode.PodIdentity && args.podIdentity !== undefined)
+    problems.push({ path: "podIdentity", message: `is set but mode is "${args.mode}" (remove it, or set mode "pod-identity")` });
+  if (args.irsa)
+    problems.push(
+      ...irsaProblems(
+        isKnown(args.irsa.oidcProviderArn) ? args.irsa.oidcProviderArn : undefined,
+        isKnown(args.irsa.issuerUrl) ? args.irsa.issuerUrl : undefined,
+      ),
+    );
   problems.push(...namespaceProblems(isKnown(args.namespace) ? args.namespace : undefined));
-  if (!REGION.test(args.store.region)) problems.push({ path: "store.region", message: `"${args.store.region}" is not an AWS region (use the registry's region, e.g. us-east-1)` });
+  if (!REGION.test(args.store.region))
+    problems.push({ path: "store.region", message: `"${args.store.region}" is not an AWS region (use the registry's region, e.g. us-east-1)` });
   if (typeof args.store.bucket === "string") problems.push(...pipelinePrefixes(args.spec, args.store.bucket).problems);
   return problems;
 }
 
 function namespaceProblems(namespace: string | undefined): Problem[] {
-  return namespace !== undefined && !DNS_LABEL.test(namespace) ? [{ path: "namespace", message: `"${namespace}" is not a DNS label (use lowercase letters, digits and '-')` }] : [];
+  return namespace !== undefined && !DNS_LABEL.test(namespace)
+    ? [{ path: "namespace", message: `"${namespace}" is not a DNS label (use lowercase letters, digits and '-')` }]
+    : [];
 }
 
 /** Throws the component's error for problems found once an unknown input resolved. */
@@ -181,7 +216,12 @@ function list(v: string | string[] | undefined): string[] {
 
 /** IAM glob (`*`, `?`) as a regular expression. */
 function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
 }
 
 /**
@@ -225,13 +265,15 @@ export function leastPrivilegeProblems(doc: PolicyDocument, bucketArn: string, p
     const where = `statement ${s.Sid}`;
     for (const a of s.Action) if (/[*?]/.test(a)) out.push(`${where} allows wildcard action ${a}`);
     for (const r of list(s.Resource)) {
-      if (r === "*" && s.Action.some((a) => !RESOURCELESS_ACTIONS.includes(a))) out.push(`${where} grants ${s.Action.filter((a) => !RESOURCELESS_ACTIONS.includes(a)).join(", ")} on every resource`);
+      if (r === "*" && s.Action.some((a) => !RESOURCELESS_ACTIONS.includes(a)))
+        out.push(`${where} grants ${s.Action.filter((a) => !RESOURCELESS_ACTIONS.includes(a)).join(", ")} on every resource`);
       if (!r.startsWith(`${bucketArn}/`)) continue;
       const key = r.slice(bucketArn.length + 1);
       for (const a of s.Action) {
         const allowed = may[a];
         if (allowed === undefined) out.push(`${where} allows ${a} on objects (${r}), which no pipeline stage needs`);
-        else if (!allowed.some((pre) => key === `${pre}*`)) out.push(`${where} allows ${a} on ${r}, outside the pipeline's ${a === "s3:GetObject" ? "" : "writable "}prefixes`);
+        else if (!allowed.some((pre) => key === `${pre}*`))
+          out.push(`${where} allows ${a} on ${r}, outside the pipeline's ${a === "s3:GetObject" ? "" : "writable "}prefixes`);
       }
     }
     if (s.Action.includes("s3:ListBucket")) {
@@ -239,7 +281,8 @@ export function leastPrivilegeProblems(doc: PolicyDocument, bucketArn: string, p
       if (prefixes.length === 0) out.push(`${where} lists the whole bucket (add an s3:prefix condition)`);
       for (const x of prefixes) if (!listable.some((pre) => x === pre || x === `${pre}*`)) out.push(`${where} lists ${x}, outside the pipeline's prefixes`);
     }
-    if (s.Action.some((a) => a.startsWith("kms:")) && s.Condition?.StringEquals?.["kms:ViaService"] === undefined) out.push(`${where} uses the KMS key outside S3 (add a kms:ViaService condition)`);
+    if (s.Action.some((a) => a.startsWith("kms:")) && s.Condition?.StringEquals?.["kms:ViaService"] === undefined)
+      out.push(`${where} uses the KMS key outside S3 (add a kms:ViaService condition)`);
   }
   return out;
 }
@@ -254,7 +297,9 @@ export function eksIdentityStoreOf(registry: AwsArtifactRegistry, region: string
     kmsKeyArn: registry.key.arn,
     repositoryArns: Object.values(registry.repositories).map((r) => r.arn),
     // The account of the cache repositories is the key's (the registry creates both).
-    pullThroughRepositoryArns: registry.key.arn.apply((arn) => cachePrefixes.map((p) => `arn:${partition}:ecr:${region}:${arn.split(":")[4]}:repository/${p}/*`)),
+    pullThroughRepositoryArns: registry.key.arn.apply((arn) =>
+      cachePrefixes.map((p) => `arn:${partition}:ecr:${region}:${arn.split(":")[4]}:repository/${p}/*`),
+    ),
   };
 }
 
@@ -318,10 +363,18 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
     this.policy = pulumi
       .all([args.store.kmsKeyArn, ecrPull ? (args.store.repositoryArns ?? []) : [], ecrPull ? (args.store.pullThroughRepositoryArns ?? []) : []])
       .apply(([kmsKeyArn, repositoryArns, pullThroughRepositoryArns]) => {
-        const doc = pipelineAccessPolicy({ bucketArn, kmsKeyArn, region: args.store.region, prefixes: this.prefixes, repositoryArns, pullThroughRepositoryArns });
+        const doc = pipelineAccessPolicy({
+          bucketArn,
+          kmsKeyArn,
+          region: args.store.region,
+          prefixes: this.prefixes,
+          repositoryArns,
+          pullThroughRepositoryArns,
+        });
         // Self-check: a change to the builders that widens the grant fails the deployment instead of shipping.
         const wide = leastPrivilegeProblems(doc, bucketArn, this.prefixes);
-        if (wide.length > 0) throw new Error(`EksPipelineIdentity "${name}": the policy is wider than pipeline ${args.spec.name} needs:\n  ${wide.join("\n  ")}`);
+        if (wide.length > 0)
+          throw new Error(`EksPipelineIdentity "${name}": the policy is wider than pipeline ${args.spec.name} needs:\n  ${wide.join("\n  ")}`);
         return doc;
       });
     new aws.iam.RolePolicy(`${name}-access`, { role: this.role.name, policy: this.policy.apply((d) => JSON.stringify(d)) }, { parent: this });
@@ -337,6 +390,12 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
       namespace: args.namespace,
       serviceAccountAnnotations: args.mode === EksIdentityMode.Irsa ? this.role.arn.apply((arn) => ({ "eks.amazonaws.com/role-arn": arn })) : {},
     };
-    this.registerOutputs({ roleArn: this.roleArn, serviceAccountName: serviceAccount, policy: this.policy, trustPolicy: this.trustPolicy, ...(this.association ? { associationArn: this.association.associationArn } : {}) });
+    this.registerOutputs({
+      roleArn: this.roleArn,
+      serviceAccountName: serviceAccount,
+      policy: this.policy,
+      trustPolicy: this.trustPolicy,
+      ...(this.association ? { associationArn: this.association.associationArn } : {}),
+    });
   }
 }

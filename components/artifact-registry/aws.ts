@@ -99,7 +99,11 @@ export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegis
   const problems: Problem[] = [];
   // accountId may be an Output: checked here when known, inside apply otherwise (the constructor's checkInput).
   const account = isKnown(args.accountId) ? args.accountId : undefined;
-  if (!NAME.test(name)) problems.push({ path: "name", message: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)` });
+  if (!NAME.test(name))
+    problems.push({
+      path: "name",
+      message: `"${name}" must be 3-32 lowercase letters, digits or '-', starting with a letter (it prefixes ECR repositories and the model package group)`,
+    });
   if (!REGION.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not an AWS region (use e.g. us-east-1)` });
   const accountProblem = account === undefined ? undefined : accountIdProblem(account);
   if (accountProblem) problems.push({ path: "accountId", message: accountProblem });
@@ -128,16 +132,33 @@ export function awsArtifactRegistryProblems(name: string, args: AwsArtifactRegis
     }),
   );
   if (args.accessRoleTrustedServices !== undefined && args.accessRoleTrustedServices.length === 0) {
-    problems.push({ path: "accessRoleTrustedServices", message: "is empty (name at least one service, e.g. sagemaker.amazonaws.com, or set createAccessRole: false)" });
+    problems.push({
+      path: "accessRoleTrustedServices",
+      message: "is empty (name at least one service, e.g. sagemaker.amazonaws.com, or set createAccessRole: false)",
+    });
   }
   return problems;
 }
 
 /** S3 lifecycle rules of the bucket (pure). */
-export function s3LifecycleRules(days: { checkpointNoncurrentDays: number; noncurrentVersionDays: number; abortIncompleteUploadDays: number }): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+export function s3LifecycleRules(days: {
+  checkpointNoncurrentDays: number;
+  noncurrentVersionDays: number;
+  abortIncompleteUploadDays: number;
+}): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   return [
-    { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: days.abortIncompleteUploadDays } },
-    { id: "expire-noncurrent-checkpoints", status: "Enabled", filter: { prefix: `${LayoutArea.Checkpoints}/` }, noncurrentVersionExpiration: { noncurrentDays: days.checkpointNoncurrentDays } },
+    {
+      id: "abort-incomplete-multipart-uploads",
+      status: "Enabled",
+      filter: { prefix: "" },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: days.abortIncompleteUploadDays },
+    },
+    {
+      id: "expire-noncurrent-checkpoints",
+      status: "Enabled",
+      filter: { prefix: `${LayoutArea.Checkpoints}/` },
+      noncurrentVersionExpiration: { noncurrentDays: days.checkpointNoncurrentDays },
+    },
     {
       id: "expire-noncurrent-versions",
       status: "Enabled",
@@ -224,18 +245,32 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
     this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: bucketName, forceDestroy: false, tags }, statefulOptions(this, keep));
     const bucketArn = `arn:${partition}:s3:::${bucketName}`;
-    const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
       { bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       { parent: this },
     );
-    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } }, { parent: this });
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } },
+      { parent: this },
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {
         bucket: this.bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] }],
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn },
+            bucketKeyEnabled: true,
+            blockedEncryptionTypes: ["SSE-C"],
+          },
+        ],
       },
       { parent: this },
     );
@@ -243,11 +278,16 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: this.bucket.id,
-        policy: pulumi
-          .all([this.key.arn, accountId])
-          .apply(([kmsKeyArn, acct]) =>
-            JSON.stringify(bucketPolicy({ bucketArn, kmsKeyArn, kmsKeyAliasArn: `arn:${partition}:kms:${args.region}:${acct}:${aliasName}`, denyUnencryptedUploads: args.denyUnencryptedUploads ?? true })),
+        policy: pulumi.all([this.key.arn, accountId]).apply(([kmsKeyArn, acct]) =>
+          JSON.stringify(
+            bucketPolicy({
+              bucketArn,
+              kmsKeyArn,
+              kmsKeyAliasArn: `arn:${partition}:kms:${args.region}:${acct}:${aliasName}`,
+              denyUnencryptedUploads: args.denyUnencryptedUploads ?? true,
+            }),
           ),
+        ),
       },
       { parent: this, dependsOn: [publicAccess, ownership] },
     );
@@ -265,7 +305,9 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     );
 
     // ECR: one immutable, scanned, KMS-encrypted repository per stage image, with a keep-last-N lifecycle.
-    const lifecycle = JSON.stringify(ecrLifecyclePolicy(args.keepImages ?? RETENTION.keepImages.default, args.untaggedImageDays ?? RETENTION.untaggedImageDays.default));
+    const lifecycle = JSON.stringify(
+      ecrLifecyclePolicy(args.keepImages ?? RETENTION.keepImages.default, args.untaggedImageDays ?? RETENTION.untaggedImageDays.default),
+    );
     this.repositories = {};
     for (const image of images) {
       const repo = new aws.ecr.Repository(
@@ -288,17 +330,26 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     // repositories ECR creates on first pull are immutable, encrypted with the registry's key and expire like
     // ours (scanning follows the account's registry scanning configuration: templates have no scan setting).
     this.pullThroughCacheRules = {};
-    const cacheRepoArns = pulumi.output(accountId).apply((acct) => shape.rules.map((r) => `arn:${partition}:ecr:${args.region}:${acct}:repository/${r.prefix}/*`));
+    const cacheRepoArns = pulumi
+      .output(accountId)
+      .apply((acct) => shape.rules.map((r) => `arn:${partition}:ecr:${args.region}:${acct}:repository/${r.prefix}/*`));
     this.cacheRepositoryArns = cacheRepoArns;
     if (shape.rules.length > 0) {
       const creationRole = new aws.iam.Role(
         `${name}-ecr-cache-role`,
-        { description: `ECR creates the pull-through cache repositories of ${name} with this role (KMS key, tags)`, assumeRolePolicy: JSON.stringify(assumeRolePolicy(["ecr.amazonaws.com"])), tags },
+        {
+          description: `ECR creates the pull-through cache repositories of ${name} with this role (KMS key, tags)`,
+          assumeRolePolicy: JSON.stringify(assumeRolePolicy(["ecr.amazonaws.com"])),
+          tags,
+        },
         { parent: this },
       );
       new aws.iam.RolePolicy(
         `${name}-ecr-cache-role`,
-        { role: creationRole.name, policy: pulumi.all([cacheRepoArns, this.key.arn]).apply(([arns, keyArn]) => JSON.stringify(ecrCreationTemplateRolePolicy(arns, keyArn))) },
+        {
+          role: creationRole.name,
+          policy: pulumi.all([cacheRepoArns, this.key.arn]).apply(([arns, keyArn]) => JSON.stringify(ecrCreationTemplateRolePolicy(arns, keyArn))),
+        },
         { parent: this },
       );
       for (const rule of shape.rules) {
@@ -328,7 +379,11 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     const groupName = `${name}-models`;
     this.modelPackageGroup = new aws.sagemaker.ModelPackageGroup(
       `${name}-model-registry`,
-      { modelPackageGroupName: groupName, modelPackageGroupDescription: `Fine-tuned models of ${name}; each version links to registry/<model>/<version>/ in s3://${bucketName}`, tags },
+      {
+        modelPackageGroupName: groupName,
+        modelPackageGroupDescription: `Fine-tuned models of ${name}; each version links to registry/<model>/<version>/ in s3://${bucketName}`,
+        tags,
+      },
       statefulOptions(this, keep),
     );
 
@@ -369,7 +424,11 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
       identity: this.accessRole ? (plain ? roleArn(accountId) : accountOut.apply(roleArn)) : (args.identityRoleArn ?? ""),
       modelPackageGroupName: groupName,
       kmsKeyId: plain ? aliasArn(accountId) : accountOut.apply(aliasArn),
-      egress: { hosts: [`s3.${args.region}.${dnsSuffix}`, `${bucketName}.s3.${args.region}.${dnsSuffix}`, `api.sagemaker.${args.region}.${dnsSuffix}`], cidrs: [], ports: [443] },
+      egress: {
+        hosts: [`s3.${args.region}.${dnsSuffix}`, `${bucketName}.s3.${args.region}.${dnsSuffix}`, `api.sagemaker.${args.region}.${dnsSuffix}`],
+        cidrs: [],
+        ports: [443],
+      },
     };
 
     this.registerOutputs({
@@ -385,22 +444,42 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
 
   /** Read-write access for `role` to the objects under `prefix` (`""` = whole bucket), and the KMS key. */
   grantReadWrite(role: aws.iam.Role | pulumi.Input<string>, prefix: string, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, `rw-${prefixSlug(prefix)}`, opts, this.key.arn.apply((kmsKeyArn) => s3ReadWritePolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })));
+    return this.attach(
+      role,
+      `rw-${prefixSlug(prefix)}`,
+      opts,
+      this.key.arn.apply((kmsKeyArn) => s3ReadWritePolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })),
+    );
   }
 
   /** Read-only access for `role` to the objects under `prefix` (`""` = whole bucket). */
   grantRead(role: aws.iam.Role | pulumi.Input<string>, prefix: string, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, `read-${prefixSlug(prefix)}`, opts, this.key.arn.apply((kmsKeyArn) => s3ReadPolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })));
+    return this.attach(
+      role,
+      `read-${prefixSlug(prefix)}`,
+      opts,
+      this.key.arn.apply((kmsKeyArn) => s3ReadPolicy({ bucketArn: this.bucketArn(), prefix, kmsKeyArn, region: this.region })),
+    );
   }
 
   /** Pull access for `role` to the stage image repositories. */
   grantPull(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, "ecr-pull", opts, pulumi.all([this.repositoryArns(), this.cacheRepositoryArns]).apply(([arns, cache]) => ecrPolicy(arns, false, cache)));
+    return this.attach(
+      role,
+      "ecr-pull",
+      opts,
+      pulumi.all([this.repositoryArns(), this.cacheRepositoryArns]).apply(([arns, cache]) => ecrPolicy(arns, false, cache)),
+    );
   }
 
   /** Pull and push access for `role` (CI) to the stage image repositories. */
   grantPush(role: aws.iam.Role | pulumi.Input<string>, opts: GrantOptions = {}): aws.iam.RolePolicy {
-    return this.attach(role, "ecr-push", opts, this.repositoryArns().apply((arns) => ecrPolicy(arns, true)));
+    return this.attach(
+      role,
+      "ecr-push",
+      opts,
+      this.repositoryArns().apply((arns) => ecrPolicy(arns, true)),
+    );
   }
 
   /** Register and read model versions in the model package group. */
@@ -445,5 +524,10 @@ export interface GrantOptions {
 
 function prefixSlug(prefix: string): string {
   const p = normalizePrefix(prefix);
-  return p ? p.slice(0, -1).replace(/[^a-z0-9]+/gi, "-").toLowerCase() : "all";
+  return p
+    ? p
+        .slice(0, -1)
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()
+    : "all";
 }

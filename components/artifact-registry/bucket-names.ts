@@ -23,12 +23,32 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const RULES: readonly Rule[] = [
   { stores: ["s3", "gcs"], broken: (n) => n.length < 3, message: "is shorter than 3 characters (use 3-63 characters)" },
   { stores: ["s3", "gcs"], broken: (n) => n.length > 63, message: "is longer than 63 characters (use 3-63 characters)" },
-  { stores: ["s3", "gcs"], broken: (n) => /[A-Z]/.test(n), message: "contains uppercase letters (bucket names are lowercase: use lowercase letters, digits and '-')" },
-  { stores: ["s3"], broken: (n) => /[^a-zA-Z0-9.-]/.test(n), message: "contains characters other than letters, digits, '.' and '-' (use lowercase letters, digits and '-')" },
-  { stores: ["gcs"], broken: (n) => /[^a-zA-Z0-9._-]/.test(n), message: "contains characters other than letters, digits, '.', '_' and '-' (use lowercase letters, digits and '-')" },
-  { stores: ["s3", "gcs"], broken: (n) => n.length > 0 && !/^[a-z0-9](.*[a-z0-9])?$/i.test(n), message: "must start and end with a lowercase letter or digit (remove the leading or trailing punctuation)" },
+  {
+    stores: ["s3", "gcs"],
+    broken: (n) => /[A-Z]/.test(n),
+    message: "contains uppercase letters (bucket names are lowercase: use lowercase letters, digits and '-')",
+  },
+  {
+    stores: ["s3"],
+    broken: (n) => /[^a-zA-Z0-9.-]/.test(n),
+    message: "contains characters other than letters, digits, '.' and '-' (use lowercase letters, digits and '-')",
+  },
+  {
+    stores: ["gcs"],
+    broken: (n) => /[^a-zA-Z0-9._-]/.test(n),
+    message: "contains characters other than letters, digits, '.', '_' and '-' (use lowercase letters, digits and '-')",
+  },
+  {
+    stores: ["s3", "gcs"],
+    broken: (n) => n.length > 0 && !/^[a-z0-9](.*[a-z0-9])?$/i.test(n),
+    message: "must start and end with a lowercase letter or digit (remove the leading or trailing punctuation)",
+  },
   { stores: ["s3", "gcs"], broken: (n) => n.includes(".."), message: "contains two adjacent periods (remove the extra '.'; prefer '-' over '.')" },
-  { stores: ["gcs"], broken: (n) => n.includes(".") && !n.includes(".."), message: "contains '.', which Cloud Storage only allows for verified domain names (use '-' instead)" },
+  {
+    stores: ["gcs"],
+    broken: (n) => n.includes(".") && !n.includes(".."),
+    message: "contains '.', which Cloud Storage only allows for verified domain names (use '-' instead)",
+  },
   { stores: ["s3", "gcs"], broken: (n) => IPV4.test(n), message: "is formatted as an IP address (use a name with letters, e.g. a prefix such as 'ml-')" },
   { stores: ["s3"], broken: (n) => n.startsWith("xn--"), message: "starts with the reserved prefix 'xn--' (choose another prefix)" },
   { stores: ["s3"], broken: (n) => n.startsWith("sthree-"), message: "starts with the reserved prefix 'sthree-' (choose another prefix)" },

@@ -58,7 +58,8 @@ export function imageProblems(images: readonly string[]): Problem[] {
   if (images.length === 0) out.push({ path: "images", message: "is empty (list at least one stage image, e.g. trainer)" });
   const seen = new Set<string>();
   images.forEach((img, i) => {
-    if (!IMAGE_NAME.test(img)) out.push({ path: `images[${i}]`, message: `"${img}" is not a valid image name (use lowercase letters and digits, separated by '.', '_' or '-')` });
+    if (!IMAGE_NAME.test(img))
+      out.push({ path: `images[${i}]`, message: `"${img}" is not a valid image name (use lowercase letters and digits, separated by '.', '_' or '-')` });
     if (seen.has(img)) out.push({ path: `images[${i}]`, message: `"${img}" is listed twice (remove the duplicate)` });
     seen.add(img);
   });

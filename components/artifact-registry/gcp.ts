@@ -71,20 +71,28 @@ const AR_ID = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 /** Every construction problem of the arguments (empty when valid). */
 export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegistryArgs, bucket: string): Problem[] {
   const problems: Problem[] = [];
-  if (!AR_ID.test(name) || name.length > 21) problems.push({ path: "name", message: `"${name}" must be 1-21 lowercase letters, digits or '-', starting with a letter (it names the repository, key ring and service account)` });
-  if (!PROJECT.test(args.project ?? "")) problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits or '-')` });
+  if (!AR_ID.test(name) || name.length > 21)
+    problems.push({
+      path: "name",
+      message: `"${name}" must be 1-21 lowercase letters, digits or '-', starting with a letter (it names the repository, key ring and service account)`,
+    });
+  if (!PROJECT.test(args.project ?? ""))
+    problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits or '-')` });
   if (!REGION.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not a GCP region (use e.g. us-central1)` });
   for (const reason of bucketNameProblems(bucket, "gcs")) problems.push({ path: "bucketName", message: `"${bucket}" ${reason}` });
   const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
   if (!DNS_LABEL.test(args.kubernetesNamespace ?? "") || args.kubernetesNamespace.length > 63) {
     problems.push({ path: "kubernetesNamespace", message: `"${args.kubernetesNamespace}" is not a Kubernetes namespace name (a DNS-1123 label)` });
   }
-  if (!DNS_LABEL.test(ksa) || ksa.length > 253) problems.push({ path: "kubernetesServiceAccount", message: `"${ksa}" is not a Kubernetes ServiceAccount name (lowercase letters, digits, '-')` });
-  if (!GSA_ID.test(`${name}-pipeline`)) problems.push({ path: "name", message: `"${name}-pipeline" is not a valid service account id (6-30 characters: shorten the name)` });
+  if (!DNS_LABEL.test(ksa) || ksa.length > 253)
+    problems.push({ path: "kubernetesServiceAccount", message: `"${ksa}" is not a Kubernetes ServiceAccount name (lowercase letters, digits, '-')` });
+  if (!GSA_ID.test(`${name}-pipeline`))
+    problems.push({ path: "name", message: `"${name}-pipeline" is not a valid service account id (6-30 characters: shorten the name)` });
   if (args.kmsKeyName !== undefined && !KMS_KEY.test(args.kmsKeyName)) {
     problems.push({ path: "kmsKeyName", message: `"${args.kmsKeyName}" is not a Cloud KMS key name (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)` });
   }
-  if (args.kmsKeyName !== undefined && args.cmek === false) problems.push({ path: "kmsKeyName", message: "is set while cmek is false (remove kmsKeyName or set cmek: true)" });
+  if (args.kmsKeyName !== undefined && args.cmek === false)
+    problems.push({ path: "kmsKeyName", message: "is set while cmek is false (remove kmsKeyName or set cmek: true)" });
   problems.push(
     ...retentionProblems({
       checkpointNoncurrentDays: args.checkpointNoncurrentDays,
@@ -100,9 +108,16 @@ export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegis
 }
 
 /** Cloud Storage lifecycle rules of the bucket (pure): only non-current versions and stale uploads expire. */
-export function gcsLifecycleRules(days: { checkpointNoncurrentDays: number; noncurrentVersionDays: number; abortIncompleteUploadDays: number }): gcp.types.input.storage.BucketLifecycleRule[] {
+export function gcsLifecycleRules(days: {
+  checkpointNoncurrentDays: number;
+  noncurrentVersionDays: number;
+  abortIncompleteUploadDays: number;
+}): gcp.types.input.storage.BucketLifecycleRule[] {
   return [
-    { action: { type: "Delete" }, condition: { withState: "ARCHIVED", daysSinceNoncurrentTime: days.checkpointNoncurrentDays, matchesPrefixes: [`${LayoutArea.Checkpoints}/`] } },
+    {
+      action: { type: "Delete" },
+      condition: { withState: "ARCHIVED", daysSinceNoncurrentTime: days.checkpointNoncurrentDays, matchesPrefixes: [`${LayoutArea.Checkpoints}/`] },
+    },
     { action: { type: "Delete" }, condition: { withState: "ARCHIVED", daysSinceNoncurrentTime: days.noncurrentVersionDays } },
     { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: days.abortIncompleteUploadDays } },
   ];
@@ -231,7 +246,10 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
         description: `Stage images of ${name} (immutable tags)`,
         dockerConfig: { immutableTags: true },
         cleanupPolicyDryRun: false,
-        cleanupPolicies: artifactRegistryCleanupPolicies(args.keepImages ?? RETENTION.keepImages.default, args.untaggedImageDays ?? RETENTION.untaggedImageDays.default),
+        cleanupPolicies: artifactRegistryCleanupPolicies(
+          args.keepImages ?? RETENTION.keepImages.default,
+          args.untaggedImageDays ?? RETENTION.untaggedImageDays.default,
+        ),
         kmsKeyName,
         vulnerabilityScanningConfig: { enablementConfig: "INHERITED" },
         labels,
@@ -268,7 +286,12 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
         ports: [443, 80, 988],
       },
     };
-    this.registerOutputs({ contract: this.contract, bucketUrl: this.bucket.url, repositoryId: this.repository.id, serviceAccountEmail: this.serviceAccount.email });
+    this.registerOutputs({
+      contract: this.contract,
+      bucketUrl: this.bucket.url,
+      repositoryId: this.repository.id,
+      serviceAccountEmail: this.serviceAccount.email,
+    });
   }
 
   /** Object read-write (`roles/storage.objectUser`) for `member` under `prefix` (`""` = whole bucket). */
@@ -288,7 +311,11 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
   allowKubernetesServiceAccount(namespace: string, ksa: string, opts: { name?: string } = {}): gcp.serviceaccount.IAMMember {
     return new gcp.serviceaccount.IAMMember(
       opts.name ?? `${this.prefix}-workload-identity-${namespace}-${ksa}`,
-      { serviceAccountId: this.serviceAccount.name, role: GCP_ROLES.workloadIdentityUser, member: `serviceAccount:${this.args.project}.svc.id.goog[${namespace}/${ksa}]` },
+      {
+        serviceAccountId: this.serviceAccount.name,
+        role: GCP_ROLES.workloadIdentityUser,
+        member: `serviceAccount:${this.args.project}.svc.id.goog[${namespace}/${ksa}]`,
+      },
       { parent: this },
     );
   }
@@ -314,5 +341,10 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
 
 function slug(prefix: string): string {
   const p = normalizePrefix(prefix);
-  return p ? p.slice(0, -1).replace(/[^a-z0-9]+/gi, "-").toLowerCase() : "all";
+  return p
+    ? p
+        .slice(0, -1)
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()
+    : "all";
 }

@@ -96,7 +96,8 @@ export function parseEndpoint(endpoint: string): { host: string; port: number; h
   } catch {
     return undefined;
   }
-  if ((u.protocol !== "http:" && u.protocol !== "https:") || !u.hostname || (u.pathname !== "/" && u.pathname !== "") || u.search || u.username) return undefined;
+  if ((u.protocol !== "http:" && u.protocol !== "https:") || !u.hostname || (u.pathname !== "/" && u.pathname !== "") || u.search || u.username)
+    return undefined;
   const https = u.protocol === "https:";
   const host = u.hostname.replace(/^\[|\]$/g, "");
   return { host, port: u.port ? Number(u.port) : https ? 443 : 80, https, ip: /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":") };
@@ -106,44 +107,75 @@ export function parseEndpoint(endpoint: string): { host: string; port: number; h
 export function kubernetesArtifactStoreProblems(name: string, args: KubernetesArtifactStoreArgs): Problem[] {
   const problems: Problem[] = [];
   const mode = args.mode ?? ObjectStoreMode.Minio;
-  if (!(Object.values(ObjectStoreMode) as string[]).includes(mode)) problems.push({ path: "mode", message: `"${mode}" is not a mode (use "minio" or "external")` });
-  if (!DNS_LABEL.test(name) || name.length > 40) problems.push({ path: "name", message: `"${name}" must be a DNS label of at most 40 characters (it prefixes Kubernetes object names)` });
-  if (!DNS_LABEL.test(args.pipelineNamespace ?? "")) problems.push({ path: "pipelineNamespace", message: `"${args.pipelineNamespace}" is not a namespace name (a DNS-1123 label)` });
-  if (!args.containerRegistry) problems.push({ path: "containerRegistry", message: "is required (set the registry the stage images are pulled from, e.g. registry.example.com/ml)" });
+  if (!(Object.values(ObjectStoreMode) as string[]).includes(mode))
+    problems.push({ path: "mode", message: `"${mode}" is not a mode (use "minio" or "external")` });
+  if (!DNS_LABEL.test(name) || name.length > 40)
+    problems.push({ path: "name", message: `"${name}" must be a DNS label of at most 40 characters (it prefixes Kubernetes object names)` });
+  if (!DNS_LABEL.test(args.pipelineNamespace ?? ""))
+    problems.push({ path: "pipelineNamespace", message: `"${args.pipelineNamespace}" is not a namespace name (a DNS-1123 label)` });
+  if (!args.containerRegistry)
+    problems.push({ path: "containerRegistry", message: "is required (set the registry the stage images are pulled from, e.g. registry.example.com/ml)" });
   else if (/^[a-z]+:\/\//.test(args.containerRegistry) || args.containerRegistry.endsWith("/")) {
-    problems.push({ path: "containerRegistry", message: `"${args.containerRegistry}" must be a registry prefix without scheme or trailing '/' (e.g. registry.example.com/ml)` });
+    problems.push({
+      path: "containerRegistry",
+      message: `"${args.containerRegistry}" must be a registry prefix without scheme or trailing '/' (e.g. registry.example.com/ml)`,
+    });
   }
-  if (args.imagePullSecret !== undefined && !DNS_LABEL.test(args.imagePullSecret)) problems.push({ path: "imagePullSecret", message: `"${args.imagePullSecret}" is not a Secret name` });
+  if (args.imagePullSecret !== undefined && !DNS_LABEL.test(args.imagePullSecret))
+    problems.push({ path: "imagePullSecret", message: `"${args.imagePullSecret}" is not a Secret name` });
 
   if (mode === ObjectStoreMode.External) {
-    if (!args.endpoint) problems.push({ path: "endpoint", message: 'is required when mode is "external" (set the S3 endpoint URL, e.g. https://s3.example.com)' });
-    else if (!parseEndpoint(args.endpoint)) problems.push({ path: "endpoint", message: `"${args.endpoint}" is not an http(s) URL without path (e.g. https://s3.example.com:9000)` });
+    if (!args.endpoint)
+      problems.push({ path: "endpoint", message: 'is required when mode is "external" (set the S3 endpoint URL, e.g. https://s3.example.com)' });
+    else if (!parseEndpoint(args.endpoint))
+      problems.push({ path: "endpoint", message: `"${args.endpoint}" is not an http(s) URL without path (e.g. https://s3.example.com:9000)` });
     if (!args.credentialsSecret) {
       problems.push({
         path: "credentialsSecret",
         message: `is required when mode is "external" (create a Secret with ${CREDENTIAL_KEYS.join(" and ")} in namespace ${args.pipelineNamespace} and name it here)`,
       });
-    } else if (!DNS_LABEL.test(args.credentialsSecret)) problems.push({ path: "credentialsSecret", message: `"${args.credentialsSecret}" is not a Secret name` });
+    } else if (!DNS_LABEL.test(args.credentialsSecret))
+      problems.push({ path: "credentialsSecret", message: `"${args.credentialsSecret}" is not a Secret name` });
     if (!args.bucketName) problems.push({ path: "bucketName", message: 'is required when mode is "external" (name the existing bucket)' });
     const minioOnly: (keyof KubernetesArtifactStoreArgs)[] = ["rootPassword", "pipelineSecretKey", "storageClass", "provisioner", "tlsSecretName"];
     for (const k of minioOnly) if (args[k] !== undefined) problems.push({ path: k, message: 'is only used when mode is "minio" (remove it)' });
   } else {
-    if (args.rootPassword === undefined) problems.push({ path: "rootPassword", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
-    if (args.pipelineSecretKey === undefined) problems.push({ path: "pipelineSecretKey", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.rootPassword === undefined)
+      problems.push({ path: "rootPassword", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
+    if (args.pipelineSecretKey === undefined)
+      problems.push({ path: "pipelineSecretKey", message: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" });
     if (args.storageClass === undefined && args.provisioner === undefined) {
-      problems.push({ path: "storageClass", message: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)" });
+      problems.push({
+        path: "storageClass",
+        message: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)",
+      });
     }
     if (args.storageClass !== undefined && args.provisioner !== undefined) {
-      problems.push({ path: "provisioner", message: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)" });
+      problems.push({
+        path: "provisioner",
+        message: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)",
+      });
     }
-    if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.storageClass)) problems.push({ path: "storageClass", message: `"${args.storageClass}" is not a StorageClass name` });
-    if (!QUANTITY.test(args.storageSize ?? MINIO_DEFAULTS.storageSize)) problems.push({ path: "storageSize", message: `"${args.storageSize}" is not a Kubernetes quantity (e.g. 500Gi)` });
-    if (args.endpoint !== undefined || args.credentialsSecret !== undefined) problems.push({ path: args.endpoint !== undefined ? "endpoint" : "credentialsSecret", message: 'is only used when mode is "external" (set mode: "external" or remove it)' });
-    if (!DNS_LABEL.test(args.namespace ?? MINIO_DEFAULTS.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a namespace name` });
+    if (args.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.storageClass))
+      problems.push({ path: "storageClass", message: `"${args.storageClass}" is not a StorageClass name` });
+    if (!QUANTITY.test(args.storageSize ?? MINIO_DEFAULTS.storageSize))
+      problems.push({ path: "storageSize", message: `"${args.storageSize}" is not a Kubernetes quantity (e.g. 500Gi)` });
+    if (args.endpoint !== undefined || args.credentialsSecret !== undefined)
+      problems.push({
+        path: args.endpoint !== undefined ? "endpoint" : "credentialsSecret",
+        message: 'is only used when mode is "external" (set mode: "external" or remove it)',
+      });
+    if (!DNS_LABEL.test(args.namespace ?? MINIO_DEFAULTS.namespace))
+      problems.push({ path: "namespace", message: `"${args.namespace}" is not a namespace name` });
     const key = args.pipelineAccessKey ?? `${name}-pipeline`;
-    if (!/^[A-Za-z0-9_.@-]{3,128}$/.test(key)) problems.push({ path: "pipelineAccessKey", message: `"${key}" must be 3-128 letters, digits, '_', '.', '@' or '-'` });
-    for (const [k, v] of [["minioImage", args.minioImage], ["mcImage", args.mcImage]] as const) {
-      if (v !== undefined && (!IMAGE_REF.test(v) || v.endsWith(":latest"))) problems.push({ path: k, message: `"${v}" must be repository:tag with a pinned tag (not latest)` });
+    if (!/^[A-Za-z0-9_.@-]{3,128}$/.test(key))
+      problems.push({ path: "pipelineAccessKey", message: `"${key}" must be 3-128 letters, digits, '_', '.', '@' or '-'` });
+    for (const [k, v] of [
+      ["minioImage", args.minioImage],
+      ["mcImage", args.mcImage],
+    ] as const) {
+      if (v !== undefined && (!IMAGE_REF.test(v) || v.endsWith(":latest")))
+        problems.push({ path: k, message: `"${v}" must be repository:tag with a pinned tag (not latest)` });
     }
   }
   const bucket = args.bucketName ?? `${name}-artifacts`;
@@ -211,7 +243,9 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
         s3Endpoint: args.endpoint!.replace(/\/$/, ""),
         credentialsSecretName: args.credentialsSecret!,
         identity: `secret/${args.pipelineNamespace}/${args.credentialsSecret}`,
-        egress: ep.ip ? { hosts: [], cidrs: [ep.host.includes(":") ? `${ep.host}/128` : `${ep.host}/32`], ports: [ep.port] } : { hosts: [ep.host], cidrs: [], ports: [ep.port] },
+        egress: ep.ip
+          ? { hosts: [], cidrs: [ep.host.includes(":") ? `${ep.host}/128` : `${ep.host}/32`], ports: [ep.port] }
+          : { hosts: [ep.host], cidrs: [], ports: [ep.port] },
       };
       this.registerOutputs({ contract: this.contract });
       return;
@@ -279,7 +313,10 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
       {
         metadata: { name: rootSecretName, namespace: ns, labels },
         type: "Opaque",
-        stringData: { rootUser: checkedSecret(args.rootUser ?? MINIO_DEFAULTS.rootUser, "rootUser"), rootPassword: checkedSecret(args.rootPassword!, "rootPassword") },
+        stringData: {
+          rootUser: checkedSecret(args.rootUser ?? MINIO_DEFAULTS.rootUser, "rootUser"),
+          rootPassword: checkedSecret(args.rootPassword!, "rootPassword"),
+        },
       },
       { parent: this, dependsOn: [...deps] },
     );

@@ -112,7 +112,9 @@ export function minioValues(i: MinioValuesInput): Record<string, unknown> {
       },
     ],
     // Replaces the chart's default `console`/`console123` admin user.
-    users: [{ accessKey: i.pipelineUser.accessKey, existingSecret: i.pipelineUser.secretName, existingSecretKey: i.pipelineUser.secretKey, policy: i.policyName }],
+    users: [
+      { accessKey: i.pipelineUser.accessKey, existingSecret: i.pipelineUser.secretName, existingSecretKey: i.pipelineUser.secretKey, policy: i.policyName },
+    ],
     svcaccts: [],
     resources: { requests: { cpu: i.resources.cpu, memory: i.resources.memory }, limits: { memory: i.resources.memoryLimit } },
     service: { type: "ClusterIP", port: String(MINIO_API_PORT) },

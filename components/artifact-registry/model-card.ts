@@ -71,7 +71,9 @@ export function renderModelCard(card: ModelCard): string {
     },
     artifacts: `${registryVersionPrefix(card.model, card.version)}artifacts/`,
   };
-  const rows = card.evaluation.map((r) => `| ${r.suite} | ${r.metric} | ${r.value} | ${r.higherIsBetter ? "≥" : "≤"} ${r.threshold} | ${evalPassed(r) ? "yes" : "no"} |`);
+  const rows = card.evaluation.map(
+    (r) => `| ${r.suite} | ${r.metric} | ${r.value} | ${r.higherIsBetter ? "≥" : "≤"} ${r.threshold} | ${evalPassed(r) ? "yes" : "no"} |`,
+  );
   return [
     "---",
     stringify(front).trimEnd(),

@@ -73,7 +73,9 @@ export function checkCudaCompatibility(input: CudaCompatibilityAssertion): Probl
 function compatibilityMessages(input: CudaCompatibilityInput): string[] {
   const mode = input.mode ?? CudaCompatibilityMode.Strict;
   if (!isGpuType(input.gpuType)) {
-    return [`GPU type "${input.gpuType}" with NVIDIA driver ${input.driverVersion} and CUDA ${input.cudaVersion}: unknown GPU type (use one of ${GPU_TYPES.join(", ")})`];
+    return [
+      `GPU type "${input.gpuType}" with NVIDIA driver ${input.driverVersion} and CUDA ${input.cudaVersion}: unknown GPU type (use one of ${GPU_TYPES.join(", ")})`,
+    ];
   }
   const spec = gpuSpec(input.gpuType);
   const what = subject(input, spec.displayName);
@@ -86,7 +88,9 @@ function compatibilityMessages(input: CudaCompatibilityInput): string[] {
 
   const row = cudaRow(input.cudaVersion);
   if (!row) {
-    return [`${what}: CUDA ${input.cudaVersion} is not in NVIDIA's driver table the kit knows (use one of ${knownCudaMinors().reverse().join(", ")}, or add the release to CUDA_MIN_DRIVER in components/cuda-driver-stack/versions.ts)`];
+    return [
+      `${what}: CUDA ${input.cudaVersion} is not in NVIDIA's driver table the kit knows (use one of ${knownCudaMinors().reverse().join(", ")}, or add the release to CUDA_MIN_DRIVER in components/cuda-driver-stack/versions.ts)`,
+    ];
   }
   const branch = driverBranch(input.driverVersion)!;
   const maxCuda = maxCudaForDriver(input.driverVersion);
@@ -110,10 +114,14 @@ function compatibilityMessages(input: CudaCompatibilityInput): string[] {
   } else if (mode === CudaCompatibilityMode.MinorVersion) {
     const floor = CUDA_MAJOR_FLOOR[String(cuda[0])];
     if (floor && compareVersions(driver, parseDriverVersion(floor)!) < 0) {
-      problems.push(`${what}: CUDA ${cuda[0]}.x needs driver ${floor} or newer even with minor version compatibility (${fixDriver(parseDriverVersion(floor)![0])}, or ${imageFix(maxCuda)})`);
+      problems.push(
+        `${what}: CUDA ${cuda[0]}.x needs driver ${floor} or newer even with minor version compatibility (${fixDriver(parseDriverVersion(floor)![0])}, or ${imageFix(maxCuda)})`,
+      );
     }
   } else if (branch < FORWARD_COMPAT_MIN_BRANCH) {
-    problems.push(`${what}: CUDA forward compatibility needs a base driver of R${FORWARD_COMPAT_MIN_BRANCH} or newer (${fixDriver(FORWARD_COMPAT_MIN_BRANCH)})`);
+    problems.push(
+      `${what}: CUDA forward compatibility needs a base driver of R${FORWARD_COMPAT_MIN_BRANCH} or newer (${fixDriver(FORWARD_COMPAT_MIN_BRANCH)})`,
+    );
   }
   return problems;
 }

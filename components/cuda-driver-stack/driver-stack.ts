@@ -16,7 +16,15 @@ import {
   renderGpuOperatorValues,
   renderTimeSlicingConfig,
 } from "./gpu-operator";
-import { EKS_AMI_DRIVER_BRANCH, GKE_CHANNEL_MINOR, GKE_DRIVER_BRANCHES, GkeDriverVersion, SAGEMAKER_HOST_DRIVER, maxCudaForDriver, parseDriverVersion } from "./versions";
+import {
+  EKS_AMI_DRIVER_BRANCH,
+  GKE_CHANNEL_MINOR,
+  GKE_DRIVER_BRANCHES,
+  GkeDriverVersion,
+  SAGEMAKER_HOST_DRIVER,
+  maxCudaForDriver,
+  parseDriverVersion,
+} from "./versions";
 import { MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
 import type { EksGpuAmiType } from "../gpu-node-pool/eks";
 
@@ -97,7 +105,8 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
   }
   const gkeWhich = args.gkeDriverVersion ?? GkeDriverVersion.Default;
   const gkeVersion = args.gkeVersion ?? GKE_CHANNEL_MINOR.REGULAR;
-  if (platform === "gke" && !/^1\.\d{2}$/.test(gkeVersion)) problems.push({ path: "gkeVersion", message: `"${gkeVersion}" is not a GKE minor version (e.g. 1.34)` });
+  if (platform === "gke" && !/^1\.\d{2}$/.test(gkeVersion))
+    problems.push({ path: "gkeVersion", message: `"${gkeVersion}" is not a GKE minor version (e.g. 1.34)` });
 
   let driverVersion = args.driverVersion;
   let driverSource = "driverVersion";
@@ -110,20 +119,30 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
       driverSource = `${amiType} AMI`;
     } else if (platform === "gke") {
       const b = gkeDriverBranch(gkeVersion, gkeWhich);
-      if (b === undefined) problems.push({ path: "gkeVersion", message: `GKE ${gkeVersion} predates the kit's driver table (use GKE ${GKE_DRIVER_BRANCHES[GKE_DRIVER_BRANCHES.length - 1].fromGkeMinor} or newer)` });
+      if (b === undefined)
+        problems.push({
+          path: "gkeVersion",
+          message: `GKE ${gkeVersion} predates the kit's driver table (use GKE ${GKE_DRIVER_BRANCHES[GKE_DRIVER_BRANCHES.length - 1].fromGkeMinor} or newer)`,
+        });
       driverVersion = String(b ?? "");
       driverSource = `GKE ${gkeVersion} gpuDriverVersion ${gkeWhich}`;
     } else if (platform === "sagemaker") {
       driverVersion = String(SAGEMAKER_HOST_DRIVER.branch);
       driverSource = "SageMaker training host";
     } else {
-      problems.push({ path: "driverVersion", message: "is required with mode preinstalled on kubernetes (set it to the driver the nodes run, e.g. 580.95.05)" });
+      problems.push({
+        path: "driverVersion",
+        message: "is required with mode preinstalled on kubernetes (set it to the driver the nodes run, e.g. 580.95.05)",
+      });
       driverVersion = "";
     }
   } else if (!parseDriverVersion(driverVersion)) {
     problems.push({ path: "driverVersion", message: `"${driverVersion}" is not an NVIDIA driver version (e.g. 580.95.05, or a branch such as 580)` });
   } else if (mode === DriverStackMode.GpuOperator && !/^\d{3}\.\d{1,3}(\.\d{1,3})?$/.test(driverVersion)) {
-    problems.push({ path: "driverVersion", message: `"${driverVersion}" is a branch; the GPU Operator installs an exact driver (e.g. ${GPU_STACK_IMAGES.nvidiaDriver.tag})` });
+    problems.push({
+      path: "driverVersion",
+      message: `"${driverVersion}" is a branch; the GPU Operator installs an exact driver (e.g. ${GPU_STACK_IMAGES.nvidiaDriver.tag})`,
+    });
   }
   const migProfiles = args.migProfiles ?? [];
   if (args.timeSlicingReplicas !== undefined) {
@@ -131,7 +150,10 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
       problems.push({ path: "timeSlicingReplicas", message: `${args.timeSlicingReplicas} is outside 2..48` });
     }
     if (typeof layoutOrReason === "object" && !layoutOrReason.devicePlugin) {
-      problems.push({ path: "timeSlicingReplicas", message: `the kit does not run the device plugin on ${platform} (use the node pool's GPU sharing instead)` });
+      problems.push({
+        path: "timeSlicingReplicas",
+        message: `the kit does not run the device plugin on ${platform} (use the node pool's GPU sharing instead)`,
+      });
     }
   }
   if ((migProfiles.length || args.migStrategy) && typeof layoutOrReason === "object" && !layoutOrReason.chart && platform !== "gke") {
@@ -151,11 +173,22 @@ export function planDriverStack(name: string, args: CudaDriverStackArgs): Driver
   };
   if (layout.chart && layout.toolkit) contract.runtimeClassName = "nvidia";
   if (dcgmOn) contract.dcgmNamespace = layout.dcgmNamespace ?? namespace;
-  if (migProfiles.length) contract.sharing = { strategy: migStrategy === "mixed" ? "mig-mixed" : "mig-single", ...(new Set(migProfiles).size === 1 ? { profile: migProfiles[0] } : {}) };
+  if (migProfiles.length)
+    contract.sharing = {
+      strategy: migStrategy === "mixed" ? "mig-mixed" : "mig-single",
+      ...(new Set(migProfiles).size === 1 ? { profile: migProfiles[0] } : {}),
+    };
   else if (args.timeSlicingReplicas) contract.sharing = { strategy: "time-slicing", replicas: args.timeSlicingReplicas };
 
   const values = layout.chart
-    ? renderGpuOperatorValues({ layout, driverVersion: driverVersion!, migStrategy, mig: migProfiles.length > 0, timeSlicingReplicas: args.timeSlicingReplicas, dcgmExporter: args.dcgmExporter ?? true })
+    ? renderGpuOperatorValues({
+        layout,
+        driverVersion: driverVersion!,
+        migStrategy,
+        mig: migProfiles.length > 0,
+        timeSlicingReplicas: args.timeSlicingReplicas,
+        dcgmExporter: args.dcgmExporter ?? true,
+      })
     : undefined;
   return { platform, mode, layout, namespace, driverVersion: driverVersion!, driverSource, contract, values };
 }
@@ -211,7 +244,12 @@ export class CudaDriverStack extends pulumi.ComponentResource {
             `${name}-time-slicing`,
             {
               metadata: { name: TIME_SLICING_CONFIG.name, namespace: ns.metadata.name, labels: { ...MANAGED_BY } },
-              data: { [TIME_SLICING_CONFIG.key]: renderTimeSlicingConfig(args.timeSlicingReplicas, (args.migProfiles ?? []).length ? (args.migStrategy ?? "single") : "none") },
+              data: {
+                [TIME_SLICING_CONFIG.key]: renderTimeSlicingConfig(
+                  args.timeSlicingReplicas,
+                  (args.migProfiles ?? []).length ? (args.migStrategy ?? "single") : "none",
+                ),
+              },
             },
             { parent: this },
           ),

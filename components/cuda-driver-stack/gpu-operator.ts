@@ -40,10 +40,29 @@ export const DRIVER_STACK_LAYOUTS: Record<string, DriverStackLayout | string> = 
   // The EKS AL2023 NVIDIA AMI ships the driver and the container toolkit, not the device plugin.
   "eks/preinstalled": { chart: true, driver: false, toolkit: false, devicePlugin: true, dcgmExporter: true, gfd: true, nfd: true, dcgm: "gpu-operator" },
   // Bottlerocket NVIDIA variants also run the device plugin themselves.
-  "eks-bottlerocket/preinstalled": { chart: true, driver: false, toolkit: false, devicePlugin: false, dcgmExporter: true, gfd: true, nfd: true, dcgm: "gpu-operator" },
+  "eks-bottlerocket/preinstalled": {
+    chart: true,
+    driver: false,
+    toolkit: false,
+    devicePlugin: false,
+    dcgmExporter: true,
+    gfd: true,
+    nfd: true,
+    dcgm: "gpu-operator",
+  },
   "eks/gpu-operator": "EKS GPU AMIs already ship the NVIDIA driver (use mode preinstalled)",
   // GKE installs driver and device plugin (gpuDriverInstallationConfig); DCGM comes from GKE managed DCGM metrics.
-  "gke/preinstalled": { chart: false, driver: false, toolkit: false, devicePlugin: false, dcgmExporter: false, gfd: false, nfd: false, dcgm: "gke-managed", dcgmNamespace: "gke-managed-system" },
+  "gke/preinstalled": {
+    chart: false,
+    driver: false,
+    toolkit: false,
+    devicePlugin: false,
+    dcgmExporter: false,
+    gfd: false,
+    nfd: false,
+    dcgm: "gke-managed",
+    dcgmNamespace: "gke-managed-system",
+  },
   "gke/gpu-operator": "GKE installs the driver and device plugin itself (gpuDriverInstallationConfig); use mode preinstalled",
   "sagemaker/preinstalled": { chart: false, driver: false, toolkit: false, devicePlugin: false, dcgmExporter: false, gfd: false, nfd: false, dcgm: "none" },
   "sagemaker/gpu-operator": "SageMaker training hosts are managed by AWS (use mode preinstalled)",
@@ -152,7 +171,21 @@ export function renderGpuOperatorValues(i: GpuOperatorValuesInput): Record<strin
 }
 
 /** Value sections that are ClusterPolicy spec fields (the chart copies them into `spec`). */
-const CLUSTER_POLICY_SECTIONS = ["operator", "daemonsets", "driver", "toolkit", "devicePlugin", "dcgm", "dcgmExporter", "gfd", "mig", "migManager", "nodeStatusExporter", "psa", "validator"] as const;
+const CLUSTER_POLICY_SECTIONS = [
+  "operator",
+  "daemonsets",
+  "driver",
+  "toolkit",
+  "devicePlugin",
+  "dcgm",
+  "dcgmExporter",
+  "gfd",
+  "mig",
+  "migManager",
+  "nodeStatusExporter",
+  "psa",
+  "validator",
+] as const;
 
 /**
  * The ClusterPolicy the chart creates from these values (`nvidia.com/v1`, name `cluster-policy`), for the plan

@@ -97,7 +97,13 @@ export function renderSmokeTestJob(i: SmokeTestRenderInput): Record<string, unkn
                 { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
               ],
               resources: { requests: { cpu: "2", memory: "8Gi", ...gpuRes }, limits: { cpu: "4", memory: "16Gi", ...gpuRes } },
-              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               volumeMounts: [
                 { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
@@ -178,7 +184,10 @@ export function renderNcclSmokeTest(i: NcclSmokeRenderInput): Record<string, unk
   const labels: Record<string, string> = { ...selector, ...MANAGED_BY };
   const jobLabels: Record<string, string> = { ...labels, ...(i.pool.localQueueName ? { "kueue.x-k8s.io/queue-name": i.pool.localQueueName } : {}) };
   const annotations: Record<string, string> = i.pool.karpenter ? { [KARPENTER_DO_NOT_DISRUPT]: "true" } : {};
-  const efa = kind === "efa" && (i.pool.interconnect?.devicesPerNode ?? 0) > 0 ? { [i.pool.interconnect?.resourceName ?? EFA_RESOURCE]: String(i.pool.interconnect?.devicesPerNode) } : {};
+  const efa =
+    kind === "efa" && (i.pool.interconnect?.devicesPerNode ?? 0) > 0
+      ? { [i.pool.interconnect?.resourceName ?? EFA_RESOURCE]: String(i.pool.interconnect?.devicesPerNode) }
+      : {};
   const devices = { [i.pool.gpuResourceName]: String(gpus), ...efa };
   // assumption: a PyTorch + CUDA context holds 3-5 GiB of host memory per rank; 8 GiB base for the launcher and buffers
   const memoryGiB = 8 + 4 * gpus;
@@ -196,7 +205,12 @@ export function renderNcclSmokeTest(i: NcclSmokeRenderInput): Record<string, unk
     apiVersion: "v1",
     kind: "Service",
     metadata: { name: i.serviceName, namespace: i.namespace, labels },
-    spec: { clusterIP: "None", publishNotReadyAddresses: true, selector, ports: [{ name: "rendezvous", port: NCCL_MASTER_PORT, targetPort: NCCL_MASTER_PORT, protocol: "TCP" }] },
+    spec: {
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+      selector,
+      ports: [{ name: "rendezvous", port: NCCL_MASTER_PORT, targetPort: NCCL_MASTER_PORT, protocol: "TCP" }],
+    },
   };
   const job = {
     apiVersion: "batch/v1",
@@ -223,7 +237,11 @@ export function renderNcclSmokeTest(i: NcclSmokeRenderInput): Record<string, unk
           ...(i.driver.runtimeClassName ? { runtimeClassName: i.driver.runtimeClassName } : {}),
           ...(Object.keys(i.pool.nodeSelector).length ? { nodeSelector: { ...i.pool.nodeSelector } } : {}),
           ...(i.pool.tolerations.length ? { tolerations: i.pool.tolerations.map((t) => ({ ...t })) } : {}),
-          affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...selector } }, topologyKey: "kubernetes.io/hostname" }] } },
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { ...selector } }, topologyKey: "kubernetes.io/hostname" }],
+            },
+          },
           securityContext: restrictedPodSecurity(65534),
           containers: [
             {
@@ -273,7 +291,9 @@ export function renderNcclSmokeTest(i: NcclSmokeRenderInput): Record<string, unk
       policyTypes: ["Egress"],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+          to: [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+          ],
           ports: [
             { protocol: "UDP", port: 53 },
             { protocol: "TCP", port: 53 },
@@ -337,14 +357,25 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const problems: Problem[] = [];
     const gpus = args.gpus ?? 1;
     if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
-    if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode) problems.push({ path: "gpus", message: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
+    if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode)
+      problems.push({ path: "gpus", message: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
     const nccl = args.ncclTest ?? ncclSmokeDefault(args.pool);
     const kind = args.pool.interconnect?.kind ?? "none";
-    if (nccl && args.pool.maxNodes < NCCL_SMOKE_NODES) problems.push({ path: "ncclTest", message: `pool ${args.pool.name} may grow to ${args.pool.maxNodes} node(s); the NCCL test needs ${NCCL_SMOKE_NODES}`, fix: "raise the pool's maxNodes or set ncclTest: false" });
+    if (nccl && args.pool.maxNodes < NCCL_SMOKE_NODES)
+      problems.push({
+        path: "ncclTest",
+        message: `pool ${args.pool.name} may grow to ${args.pool.maxNodes} node(s); the NCCL test needs ${NCCL_SMOKE_NODES}`,
+        fix: "raise the pool's maxNodes or set ncclTest: false",
+      });
     if (nccl && kind === "efa" && args.ncclImage === undefined && !versionAtLeast(args.driver.maxCudaVersion, NCCL_SMOKE_EFA_CUDA_VERSION)) {
-      problems.push({ path: "ncclTest", message: `the EFA NCCL image (${ncclSmokeImage("efa")}) needs CUDA ${NCCL_SMOKE_EFA_CUDA_VERSION}; driver ${args.driver.driverVersion} runs CUDA <= ${args.driver.maxCudaVersion}`, fix: "use an R580+ driver or set ncclImage to an EFA image built for your CUDA" });
+      problems.push({
+        path: "ncclTest",
+        message: `the EFA NCCL image (${ncclSmokeImage("efa")}) needs CUDA ${NCCL_SMOKE_EFA_CUDA_VERSION}; driver ${args.driver.driverVersion} runs CUDA <= ${args.driver.maxCudaVersion}`,
+        fix: "use an R580+ driver or set ncclImage to an EFA image built for your CUDA",
+      });
     }
-    if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0)) problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
+    if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0))
+      problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
     super("finetune:cuda:GpuSmokeTest", name, {}, opts);
 
@@ -352,7 +383,10 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const configMapName = `${this.jobName}-script`.slice(0, 63);
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-script`,
-      { metadata: { name: configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } }, data: { [SMOKE_SCRIPT_FILE]: smokeScript() } },
+      {
+        metadata: { name: configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } },
+        data: { [SMOKE_SCRIPT_FILE]: smokeScript() },
+      },
       { parent: this },
     );
     const job = renderSmokeTestJob({
@@ -376,7 +410,10 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       const ncclCmName = `${this.ncclJobName}-script`;
       const ncclCm = new k8s.core.v1.ConfigMap(
         `${name}-nccl-script`,
-        { metadata: { name: ncclCmName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } }, data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() } },
+        {
+          metadata: { name: ncclCmName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } },
+          data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() },
+        },
         { parent: this },
       );
       const [service, ncclJob, mesh, dns] = renderNcclSmokeTest({

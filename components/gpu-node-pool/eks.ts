@@ -151,22 +151,41 @@ function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[
   const problems: Problem[] = [];
   if (args.efa === true) {
     const without = instanceTypes.filter((t) => awsInterconnect(t).kind !== InterconnectKind.Efa);
-    if (without.length > 0) problems.push({ path: "efa", message: `${without.join(", ")} offer${without.length === 1 ? "s" : ""} no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)` });
+    if (without.length > 0)
+      problems.push({
+        path: "efa",
+        message: `${without.join(", ")} offer${without.length === 1 ? "s" : ""} no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)`,
+      });
     if (args.vpcId === undefined) problems.push({ path: "vpcId", message: "EFA needs the VPC id for its security group (set vpcId)" });
-    if (args.clusterSecurityGroupId === undefined) problems.push({ path: "clusterSecurityGroupId", message: "EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)" });
+    if (args.clusterSecurityGroupId === undefined)
+      problems.push({
+        path: "clusterSecurityGroupId",
+        message: "EFA network interfaces replace the node's default security groups (set clusterSecurityGroupId to the cluster security group)",
+      });
   }
   if (args.placementGroup === true && (args.maxNodes ?? POOL_DEFAULTS.maxNodes) < 2) {
-    problems.push({ path: "placementGroup", message: "a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)" });
+    problems.push({
+      path: "placementGroup",
+      message: "a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)",
+    });
   }
   if (args.localNvme === true) {
     const without = instanceTypes.filter((t) => commonInstanceStoreGb([t]) === 0);
-    if (without.length > 0) problems.push({ path: "localNvme", message: `${without.join(", ")} ha${without.length === 1 ? "s" : "ve"} no NVMe instance store (remove localNvme)` });
+    if (without.length > 0)
+      problems.push({ path: "localNvme", message: `${without.join(", ")} ha${without.length === 1 ? "s" : "ve"} no NVMe instance store (remove localNvme)` });
   }
   if (args.imageCacheSnapshotId !== undefined) {
     if (amiType !== EksGpuAmiType.BottlerocketNvidia) {
-      problems.push({ path: "imageCacheSnapshotId", message: `an image-cache snapshot restores a Bottlerocket data volume (set amiType to "${EksGpuAmiType.BottlerocketNvidia}" or remove imageCacheSnapshotId)` });
+      problems.push({
+        path: "imageCacheSnapshotId",
+        message: `an image-cache snapshot restores a Bottlerocket data volume (set amiType to "${EksGpuAmiType.BottlerocketNvidia}" or remove imageCacheSnapshotId)`,
+      });
     } else if (args.localNvme === true) {
-      problems.push({ path: "localNvme", message: "ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+      problems.push({
+        path: "localNvme",
+        message:
+          "ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)",
+      });
     }
   }
   return problems;
@@ -187,7 +206,8 @@ export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPo
   }
   const maxNodes = args.maxNodes ?? POOL_DEFAULTS.maxNodes;
   const fallbackMaxNodes = args.fallbackMaxNodes ?? maxNodes;
-  if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1) problems.push({ path: "fallbackMaxNodes", message: `${fallbackMaxNodes} is not a whole number ≥ 1` });
+  if (!Number.isInteger(fallbackMaxNodes) || fallbackMaxNodes < 1)
+    problems.push({ path: "fallbackMaxNodes", message: `${fallbackMaxNodes} is not a whole number ≥ 1` });
   throwIfProblems("EksGpuNodePool", name, problems);
 
   const poolName = args.poolName ?? name;
@@ -218,7 +238,9 @@ export function planEksGpuPool(name: string, args: EksGpuNodePoolArgs): EksGpuPo
   const efaWired = args.vpcId !== undefined && args.clusterSecurityGroupId !== undefined;
   const efaOn = args.efa ?? (maxNodes > 1 && efaOffered > 0 && efaWired);
   if (args.efa === undefined && maxNodes > 1 && efaOffered > 0 && !efaWired) {
-    warnings.push(`EksGpuNodePool "${name}": ${instanceTypes.join(", ")} offer${instanceTypes.length === 1 ? "s" : ""} ${efaOffered} EFA interface(s) but EFA stays off for this multi-node pool (set vpcId and clusterSecurityGroupId to turn it on, or efa: false to silence this)`);
+    warnings.push(
+      `EksGpuNodePool "${name}": ${instanceTypes.join(", ")} offer${instanceTypes.length === 1 ? "s" : ""} ${efaOffered} EFA interface(s) but EFA stays off for this multi-node pool (set vpcId and clusterSecurityGroupId to turn it on, or efa: false to silence this)`,
+    );
   }
   const placementGroup = args.placementGroup ?? efaOn;
   if (placementGroup) warnings.push(`EksGpuNodePool "${name}": a cluster placement group lives in one Availability Zone; give subnetIds of one AZ`);
@@ -313,8 +335,16 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
         { vpcId: args.vpcId!, description: `EFA traffic between GPU nodes of pool ${plan.poolName} (finetune-kit)`, tags },
         { parent: this },
       );
-      new aws.vpc.SecurityGroupIngressRule(`${name}-efa-in`, { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic from EFA peers", tags }, { parent: this });
-      new aws.vpc.SecurityGroupEgressRule(`${name}-efa-out`, { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic to EFA peers", tags }, { parent: this });
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-efa-in`,
+        { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic from EFA peers", tags },
+        { parent: this },
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-efa-out`,
+        { securityGroupId: efaGroup.id, referencedSecurityGroupId: efaGroup.id, ipProtocol: "-1", description: "all traffic to EFA peers", tags },
+        { parent: this },
+      );
       networkInterfaces = efaNetworkInterfaces<pulumi.Input<string>>(plan.efaInterfaces, [args.clusterSecurityGroupId!, efaGroup.id]);
       this.efaSecurityGroupId = efaGroup.id;
     }
@@ -378,7 +408,11 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
       // Managed node group tags do not reach the ASG: tag it directly so scale-from-zero knows labels, taint and GPUs.
       const asgName = group.resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
       Object.entries(g.asgTags).forEach(([key, value], i) => {
-        new aws.autoscaling.Tag(`${name}-${g.capacity}-ca-${i}`, { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } }, { parent: this });
+        new aws.autoscaling.Tag(
+          `${name}-${g.capacity}-ca-${i}`,
+          { autoscalingGroupName: asgName, tag: { key, value, propagateAtLaunch: false } },
+          { parent: this },
+        );
       });
       return group.nodeGroupName;
     });

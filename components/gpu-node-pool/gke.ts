@@ -1,7 +1,15 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { gcpMachineType, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalog";
-import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract, type PoolImageCache, type PoolInterconnect, type PoolLocalStorage } from "../../core/contracts/gpu-pool";
+import {
+  CapacityType,
+  ImagePreload,
+  InterconnectKind,
+  type GpuPoolContract,
+  type PoolImageCache,
+  type PoolInterconnect,
+  type PoolLocalStorage,
+} from "../../core/contracts/gpu-pool";
 import { GCP_BUNDLED_LOCAL_SSD, gcpInterconnect, gcpLocalSsdGb } from "../../core/interconnect";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
@@ -144,7 +152,16 @@ export function nodeServiceAccountId(poolName: string): string {
 }
 
 /** The `GkeGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const GKE_INPUT_ARGS = ["cluster", "location", "project", "nodeLocations", "serviceAccountEmail", "bootDiskKmsKey", "imageCacheDiskImage", "gpuNetworks"] as const;
+const GKE_INPUT_ARGS = [
+  "cluster",
+  "location",
+  "project",
+  "nodeLocations",
+  "serviceAccountEmail",
+  "bootDiskKmsKey",
+  "imageCacheDiskImage",
+  "gpuNetworks",
+] as const;
 
 /** The catalog machine type of a pool's arguments (undefined when the GPU / count is not offered). */
 function gkeMachineName(args: GkeGpuNodePoolArgs): string | undefined {
@@ -188,21 +205,33 @@ function gkeNodeFeatureProblems(name: string, args: GkeGpuNodePoolArgs, machine:
   const checks = gkeValueChecks(args, machine);
   const fact = gcpInterconnect(machine);
   if (args.imageCacheDiskImage !== undefined && args.imageStreaming === false) {
-    problems.push({ path: "imageCacheDiskImage", message: "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)" });
+    problems.push({
+      path: "imageCacheDiskImage",
+      message:
+        "a secondary boot disk of cached images needs image streaming (GKE serves the images through it; remove imageStreaming: false or the disk image)",
+    });
   }
   if (args.localSsdEphemeralStorage === true && !(machine in GCP_BUNDLED_LOCAL_SSD)) {
-    problems.push({ path: "localSsdEphemeralStorage", message: `${machine} bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)` });
+    problems.push({
+      path: "localSsdEphemeralStorage",
+      message: `${machine} bundles no Local SSD (use an A2 Ultra, A3, A4 or G2 machine, or remove localSsdEphemeralStorage)`,
+    });
   }
   if (args.compactPlacement === true) {
-    if (args.queuedProvisioning) problems.push({ path: "compactPlacement", message: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
+    if (args.queuedProvisioning)
+      problems.push({ path: "compactPlacement", message: "queued provisioning pools place nodes themselves (remove compactPlacement or queuedProvisioning)" });
     // The zone count: at once on a known list, inside apply on an Output (the component's checked nodeLocations).
     problems.push(...checkInput(GKE, name, args.nodeLocations, "compactPlacement", checks.nodeLocations).problems);
-    if (args.nodeLocations === undefined) problems.push({ path: "compactPlacement", message: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
+    if (args.nodeLocations === undefined)
+      problems.push({ path: "compactPlacement", message: "compact placement needs nodeLocations set to exactly one zone (set nodeLocations)" });
   }
   const nets = args.gpuNetworks;
   if (nets !== undefined) {
     if (fact.kind === InterconnectKind.None) {
-      problems.push({ path: "gpuNetworks", message: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)` });
+      problems.push({
+        path: "gpuNetworks",
+        message: `${machine} has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)`,
+      });
     } else if (nets.auto && nets.additional !== undefined) {
       problems.push({ path: "gpuNetworks", message: "auto and additional are exclusive (GKE creates the networks with auto; give one of them)" });
     } else {
@@ -254,11 +283,16 @@ function gkeValueChecks(args: GkeGpuNodePoolArgs, machine: string | undefined) {
   return {
     location: (v: string) => (GCP_LOCATION.test(v) ? undefined : `"${v}" is not a GCP region or zone (e.g. us-central1 or us-central1-a)`),
     serviceAccountEmail: (v: string) =>
-      /-compute@developer\.gserviceaccount\.com$/.test(v) ? `"${v}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account` : undefined,
-    bootDiskKmsKey: (v: string) => (GCP_KMS_KEY.test(v) ? undefined : `"${v}" is not a Cloud KMS key id (use projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)`),
+      /-compute@developer\.gserviceaccount\.com$/.test(v)
+        ? `"${v}" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account`
+        : undefined,
+    bootDiskKmsKey: (v: string) =>
+      GCP_KMS_KEY.test(v) ? undefined : `"${v}" is not a Cloud KMS key id (use projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)`,
     // Reported under compactPlacement: the argument that needs one zone.
     nodeLocations: (v: string[]) =>
-      args.compactPlacement === true && v.length !== 1 ? `compact placement keeps nodes in one zone, but nodeLocations lists ${v.length} (give nodeLocations exactly one zone)` : undefined,
+      args.compactPlacement === true && v.length !== 1
+        ? `compact placement keeps nodes in one zone, but nodeLocations lists ${v.length} (give nodeLocations exactly one zone)`
+        : undefined,
     additionalNetworks: (v: { network: string; subnetwork: string }[]) =>
       fact && fact.kind !== InterconnectKind.None && !(args.gpuNetworks?.auto ?? false) && v.length !== fact.gkeAdditionalNetworks
         ? `${machine} (${fact.kind}) needs ${fact.gkeAdditionalNetworks} additional node networks, got ${v.length}`
@@ -274,33 +308,52 @@ function gkeCheckedInputs(name: string, args: GkeGpuNodePoolArgs, machine: strin
     nodeLocations: checkInput(GKE, name, args.nodeLocations, "compactPlacement", c.nodeLocations).value,
     serviceAccountEmail: checkInput(GKE, name, args.serviceAccountEmail, "serviceAccountEmail", c.serviceAccountEmail).value,
     bootDiskKmsKey: checkInput(GKE, name, args.bootDiskKmsKey, "bootDiskKmsKey", c.bootDiskKmsKey).value,
-    additionalNetworks: checkInput(GKE, name, args.gpuNetworks?.additional, "gpuNetworks.additional", c.additionalNetworks).value as pulumi.Input<GkeNodeNetwork[]> | undefined,
+    additionalNetworks: checkInput(GKE, name, args.gpuNetworks?.additional, "gpuNetworks.additional", c.additionalNetworks).value as
+      pulumi.Input<GkeNodeNetwork[]> | undefined,
   };
 }
 
 /** Problems of the plain arguments (pure). */
 function gkePlainProblems(name: string, args: GkeGpuNodePoolArgs): Problem[] {
-  const problems: Problem[] = [...poolShapeProblems(
-    { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, minNodes: args.minNodes, maxNodes: args.maxNodes, migProfile: args.migProfile, instanceTypes: args.machineType ? [args.machineType] : undefined },
-    "gcp",
-  )];
+  const problems: Problem[] = [
+    ...poolShapeProblems(
+      {
+        gpuType: args.gpuType,
+        gpusPerNode: args.gpusPerNode,
+        minNodes: args.minNodes,
+        maxNodes: args.maxNodes,
+        migProfile: args.migProfile,
+        instanceTypes: args.machineType ? [args.machineType] : undefined,
+      },
+      "gcp",
+    ),
+  ];
   const capacity = args.capacity ?? CapacityType.Spot;
   const queued = args.queuedProvisioning ?? false;
   if (queued && capacity === CapacityType.Spot) {
-    problems.push({ path: "queuedProvisioning", message: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")` });
+    problems.push({
+      path: "queuedProvisioning",
+      message: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand")`,
+    });
   }
   const driverVersion = args.gpuDriverVersion ?? GkeGpuDriverVersion.Default;
   if (!Object.values(GkeGpuDriverVersion).includes(driverVersion)) {
-    problems.push({ path: "gpuDriverVersion", message: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})` });
+    problems.push({
+      path: "gpuDriverVersion",
+      message: `"${driverVersion}" is not a GKE driver version (use one of ${Object.values(GkeGpuDriverVersion).join(", ")})`,
+    });
   }
   if (args.gpuSharing) {
     const clients = args.gpuSharing.maxClientsPerGpu ?? 2;
-    if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY)) problems.push({ path: "gpuSharing.strategy", message: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
-    if (!Number.isInteger(clients) || clients < 2 || clients > 48) problems.push({ path: "gpuSharing.maxClientsPerGpu", message: `${clients} is outside 2..48` });
+    if (!(args.gpuSharing.strategy in GKE_SHARING_STRATEGY))
+      problems.push({ path: "gpuSharing.strategy", message: `"${args.gpuSharing.strategy}" is not a sharing strategy (use time-sharing or mps)` });
+    if (!Number.isInteger(clients) || clients < 2 || clients > 48)
+      problems.push({ path: "gpuSharing.maxClientsPerGpu", message: `${clients} is outside 2..48` });
   }
   problems.push(...checkInput(GKE, name, args.serviceAccountEmail, "serviceAccountEmail", gkeValueChecks(args, undefined).serviceAccountEmail).problems);
   const diskGiB = args.diskGiB ?? POOL_DEFAULTS.diskGiB;
-  if (!Number.isInteger(diskGiB) || diskGiB < 100) problems.push({ path: "diskGiB", message: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
+  if (!Number.isInteger(diskGiB) || diskGiB < 100)
+    problems.push({ path: "diskGiB", message: `${diskGiB} GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)` });
   return problems;
 }
 
@@ -321,7 +374,10 @@ export function planGkeGpuPool(name: string, args: GkeGpuNodePoolArgs): PoolPlan
   const machineName = problems.some((p) => p.path === "gpuType") ? undefined : gkeMachineName(args);
   if (machineName !== undefined) problems.push(...gkeNodeFeatureProblems(name, args, machineName));
   const checks = gkeValueChecks(args, machineName);
-  problems.push(...checkInput(GKE, name, args.location, "location", checks.location).problems, ...checkInput(GKE, name, args.bootDiskKmsKey, "bootDiskKmsKey", checks.bootDiskKmsKey).problems);
+  problems.push(
+    ...checkInput(GKE, name, args.location, "location", checks.location).problems,
+    ...checkInput(GKE, name, args.bootDiskKmsKey, "bootDiskKmsKey", checks.bootDiskKmsKey).problems,
+  );
   if (problems.length > 0) return { problems };
 
   const capacity = args.capacity ?? CapacityType.Spot;
@@ -371,7 +427,9 @@ export function planGkeGpuPool(name: string, args: GkeGpuNodePoolArgs): PoolPlan
       driverVersion: args.gpuDriverVersion ?? GkeGpuDriverVersion.Default,
       capacityTypes,
       variants,
-      ...(args.gpuSharing ? { gpuSharing: { gpuSharingStrategy: GKE_SHARING_STRATEGY[args.gpuSharing.strategy], maxSharedClientsPerGpu: args.gpuSharing.maxClientsPerGpu ?? 2 } } : {}),
+      ...(args.gpuSharing
+        ? { gpuSharing: { gpuSharingStrategy: GKE_SHARING_STRATEGY[args.gpuSharing.strategy], maxSharedClientsPerGpu: args.gpuSharing.maxClientsPerGpu ?? 2 } }
+        : {}),
       features,
       contract,
     },
@@ -402,7 +460,11 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
     const networkConfig = nets?.auto
       ? { acceleratorNetworkProfile: "auto" }
       : nets?.additional !== undefined
-        ? { additionalNodeNetworkConfigs: pulumi.output(inputs.additionalNetworks!).apply((list) => list.map((n) => ({ network: n.network, subnetwork: n.subnetwork }))) }
+        ? {
+            additionalNodeNetworkConfigs: pulumi
+              .output(inputs.additionalNetworks!)
+              .apply((list) => list.map((n) => ({ network: n.network, subnetwork: n.subnetwork }))),
+          }
         : undefined;
 
     if (inputs.serviceAccountEmail !== undefined) {
@@ -415,7 +477,11 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
       );
       GKE_NODE_SA_ROLES.forEach((role) => {
         // The account's project: the given one, or the provider's.
-        new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: sa.project, role, member: sa.member }, { parent: this });
+        new gcp.projects.IAMMember(
+          `${name}-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
+          { project: sa.project, role, member: sa.member },
+          { parent: this },
+        );
       });
       this.serviceAccountEmail = sa.email;
     }

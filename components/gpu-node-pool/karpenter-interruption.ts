@@ -41,8 +41,21 @@ export function interruptionQueuePolicy(queueArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "EventBridgeSend", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: queueArn },
-      { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+      {
+        Sid: "EventBridgeSend",
+        Effect: "Allow",
+        Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+      },
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sqs:*",
+        Resource: queueArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
     ],
   });
 }
@@ -51,7 +64,9 @@ export function interruptionQueuePolicy(queueArn: string): string {
 export function karpenterQueueConsumerPolicy(queueArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Sid: "KarpenterInterruptionQueue", Effect: "Allow", Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], Resource: queueArn }],
+    Statement: [
+      { Sid: "KarpenterInterruptionQueue", Effect: "Allow", Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], Resource: queueArn },
+    ],
   });
 }
 
@@ -87,13 +102,23 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
     );
     new aws.sqs.QueuePolicy(`${name}-queue-policy`, { queueUrl: queue.url, policy: queue.arn.apply(interruptionQueuePolicy) }, { parent: this });
     for (const [rule, pattern] of Object.entries(KARPENTER_INTERRUPTION_EVENTS)) {
-      const r = new aws.cloudwatch.EventRule(`${name}-${rule}`, { description: `Karpenter interruption: ${rule}`, eventPattern: JSON.stringify(pattern), tags }, { parent: this });
+      const r = new aws.cloudwatch.EventRule(
+        `${name}-${rule}`,
+        { description: `Karpenter interruption: ${rule}`, eventPattern: JSON.stringify(pattern), tags },
+        { parent: this },
+      );
       new aws.cloudwatch.EventTarget(`${name}-${rule}`, { rule: r.name, arn: queue.arn }, { parent: this });
     }
     this.queueName = queue.name;
     this.queueArn = queue.arn;
     this.helmValues = queue.name.apply((q) => ({ settings: { interruptionQueue: q } }));
     this.controllerPolicyJson = queue.arn.apply(karpenterQueueConsumerPolicy);
-    this.registerOutputs({ queueName: this.queueName, queueArn: this.queueArn, helmValuePath: this.helmValuePath, helmValues: this.helmValues, controllerPolicyJson: this.controllerPolicyJson });
+    this.registerOutputs({
+      queueName: this.queueName,
+      queueArn: this.queueArn,
+      helmValuePath: this.helmValuePath,
+      helmValues: this.helmValues,
+      controllerPolicyJson: this.controllerPolicyJson,
+    });
   }
 }

@@ -199,28 +199,48 @@ const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGrou
 function karpenterPlainProblems(args: KarpenterGpuNodePoolArgs): Problem[] {
   const outputs = outputProblems(args, KARPENTER_INPUT_ARGS);
   if (outputs.length > 0) return outputs;
-  const problems: Problem[] = [...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws")];
+  const problems: Problem[] = [
+    ...poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, migProfile: args.migProfile }, "aws"),
+  ];
   const amiFamily = args.amiFamily ?? "AL2023";
-  if (!(amiFamily in KARPENTER_AMI)) problems.push({ path: "amiFamily", message: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
+  if (!(amiFamily in KARPENTER_AMI))
+    problems.push({ path: "amiFamily", message: `"${amiFamily}" is not supported (use one of ${Object.keys(KARPENTER_AMI).join(", ")})` });
   const capacityTypes = args.capacityTypes ?? capacityOrder(CapacityType.Spot, true);
-  if (capacityTypes.length === 0) problems.push({ path: "capacityTypes", message: "is empty (use [\"spot\", \"on-demand\"])" });
-  if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias)) problems.push({ path: "amiAlias", message: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})` });
+  if (capacityTypes.length === 0) problems.push({ path: "capacityTypes", message: 'is empty (use ["spot", "on-demand"])' });
+  if (args.amiAlias !== undefined && /@latest$/.test(args.amiAlias))
+    problems.push({
+      path: "amiAlias",
+      message: `"${args.amiAlias}" drifts every node on each AMI release (pin a version, e.g. ${KARPENTER_AMI.AL2023.alias})`,
+    });
   for (const key of ["consolidateAfter", "expireAfter"] as const) {
     const v = args[key];
     if (v !== undefined && !DURATION.test(v)) problems.push({ path: key, message: `"${v}" is not a Karpenter duration (e.g. 5m, 720h, Never)` });
   }
   const rootVolumeGiB = args.rootVolumeGiB ?? POOL_DEFAULTS.diskGiB;
-  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100) problems.push({ path: "rootVolumeGiB", message: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
+  if (!Number.isInteger(rootVolumeGiB) || rootVolumeGiB < 100)
+    problems.push({ path: "rootVolumeGiB", message: `${rootVolumeGiB} GiB is below 100 (model weights and CUDA images need ≥ 100 GiB)` });
   if (problems.some((p) => p.path === "gpuType" || p.path === "gpusPerNode")) return problems;
   const spec = gpuSpec(args.gpuType);
   const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "aws")[0];
   const types = karpenterInstanceTypes(args.gpuType, gpus, args.instanceFamilies ?? spec.aws!.instanceFamilies);
   if (args.efa === true && !types.some((t) => awsInterconnect(t).kind === InterconnectKind.Efa)) {
-    problems.push({ path: "efa", message: `no instance type with ${gpus} × ${spec.displayName} in ${(args.instanceFamilies ?? spec.aws!.instanceFamilies).join(", ")} offers EFA (${types.join(", ") || "none match"}; raise gpusPerNode or remove efa)` });
+    problems.push({
+      path: "efa",
+      message: `no instance type with ${gpus} × ${spec.displayName} in ${(args.instanceFamilies ?? spec.aws!.instanceFamilies).join(", ")} offers EFA (${types.join(", ") || "none match"}; raise gpusPerNode or remove efa)`,
+    });
   }
   if (args.imageCacheSnapshotId !== undefined) {
-    if (amiFamily !== "Bottlerocket") problems.push({ path: "imageCacheSnapshotId", message: `an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)` });
-    else if (args.localNvme === true) problems.push({ path: "localNvme", message: "instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)" });
+    if (amiFamily !== "Bottlerocket")
+      problems.push({
+        path: "imageCacheSnapshotId",
+        message: `an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)`,
+      });
+    else if (args.localNvme === true)
+      problems.push({
+        path: "localNvme",
+        message:
+          "instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)",
+      });
   }
   return problems;
 }
@@ -229,8 +249,10 @@ const KARPENTER = "KarpenterGpuNodePool";
 
 /** The checks of the Input arguments (each runs at once on a known value, inside `apply` on an Output). */
 export const KARPENTER_VALUE_CHECKS = {
-  clusterName: (v: string) => (EKS_CLUSTER_NAME.test(v) ? undefined : `"${v}" is not an EKS cluster name (1-100 letters, digits, '-' or '_', starting with a letter or digit)`),
-  nodeRoleName: (v: string) => (IAM_ROLE_NAME.test(v) ? undefined : `"${v}" is not an IAM role name (give the name, not the ARN: 1-64 of letters, digits and +=,.@_-)`),
+  clusterName: (v: string) =>
+    EKS_CLUSTER_NAME.test(v) ? undefined : `"${v}" is not an EKS cluster name (1-100 letters, digits, '-' or '_', starting with a letter or digit)`,
+  nodeRoleName: (v: string) =>
+    IAM_ROLE_NAME.test(v) ? undefined : `"${v}" is not an IAM role name (give the name, not the ARN: 1-64 of letters, digits and +=,.@_-)`,
   kmsKeyArn: (v: string) => (KMS_KEY_ARN.test(v) ? undefined : `"${v}" is not a KMS key or alias ARN (use arn:aws:kms:<region>:<account>:key/<id>)`),
 } as const;
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
@@ -423,12 +445,22 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
       );
     const nodeClass = new k8s.apiextensions.CustomResource(
       `${name}-nodeclass`,
-      { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: poolName, labels: { ...MANAGED_BY } }, spec: rendered.apply((r) => r.nodeClass.spec) },
+      {
+        apiVersion: "karpenter.k8s.aws/v1",
+        kind: "EC2NodeClass",
+        metadata: { name: poolName, labels: { ...MANAGED_BY } },
+        spec: rendered.apply((r) => r.nodeClass.spec),
+      },
       { parent: this },
     );
     new k8s.apiextensions.CustomResource(
       `${name}-nodepool`,
-      { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: poolName, labels: { ...MANAGED_BY } }, spec: rendered.apply((r) => r.nodePool.spec) },
+      {
+        apiVersion: "karpenter.sh/v1",
+        kind: "NodePool",
+        metadata: { name: poolName, labels: { ...MANAGED_BY } },
+        spec: rendered.apply((r) => r.nodePool.spec),
+      },
       { parent: this, dependsOn: [nodeClass] },
     );
 

@@ -70,7 +70,11 @@ export function nodeResources(pool: GpuPoolContract): { cpu: number; memoryGiB: 
 }
 
 /** ResourceFlavors (one per capacity type), the ClusterQueue and the LocalQueue of a GPU pool. */
-export function renderKueueGpuPool(i: KueuePoolRenderInput): { flavors: Record<string, unknown>[]; clusterQueue: Record<string, unknown>; localQueue: Record<string, unknown> } {
+export function renderKueueGpuPool(i: KueuePoolRenderInput): {
+  flavors: Record<string, unknown>[];
+  clusterQueue: Record<string, unknown>;
+  localQueue: Record<string, unknown>;
+} {
   const capacityLabel = CAPACITY_LABEL[i.pool.platform];
   const labels = { ...MANAGED_BY, "finetune.dev/pool": i.pool.name };
   const flavors = i.pool.capacityTypes.map((c) => ({
@@ -127,7 +131,14 @@ export function renderKueueGpuPool(i: KueuePoolRenderInput): { flavors: Record<s
 }
 
 /** Kueue integrations the kit enables (Jobs, JobSets, Kubeflow TrainJobs, plain pods for Argo steps, LWS). */
-export const KUEUE_INTEGRATIONS = ["batch/job", "jobset.x-k8s.io/jobset", "trainer.kubeflow.org/trainjob", "kubeflow.org/pytorchjob", "pod", "leaderworkerset.x-k8s.io/leaderworkerset"] as const;
+export const KUEUE_INTEGRATIONS = [
+  "batch/job",
+  "jobset.x-k8s.io/jobset",
+  "trainer.kubeflow.org/trainjob",
+  "kubeflow.org/pytorchjob",
+  "pod",
+  "leaderworkerset.x-k8s.io/leaderworkerset",
+] as const;
 
 /** Inputs of {@link renderKueueValues}. */
 export interface KueueValuesInput {
@@ -149,7 +160,16 @@ export function renderKueueValues(i: KueueValuesInput): Record<string, unknown> 
     metrics: { bindAddress: ":8443" },
     webhook: { port: 9443 },
     leaderElection: { leaderElect: true, resourceName: "c1f6bfd2.kueue.x-k8s.io" },
-    controller: { groupKindConcurrency: { "Job.batch": 5, Pod: 5, "Workload.kueue.x-k8s.io": 5, "LocalQueue.kueue.x-k8s.io": 1, "ClusterQueue.kueue.x-k8s.io": 1, "ResourceFlavor.kueue.x-k8s.io": 1 } },
+    controller: {
+      groupKindConcurrency: {
+        "Job.batch": 5,
+        Pod: 5,
+        "Workload.kueue.x-k8s.io": 5,
+        "LocalQueue.kueue.x-k8s.io": 1,
+        "ClusterQueue.kueue.x-k8s.io": 1,
+        "ResourceFlavor.kueue.x-k8s.io": 1,
+      },
+    },
     clientConnection: { qps: 50, burst: 100 },
     waitForPodsReady: {
       timeout: i.waitForPodsReadyTimeout,

@@ -39,7 +39,14 @@ export function planKueueInstall(args: KueueInstallArgs): PoolPlanResult<KueueIn
   const namespace = args.namespace ?? "kueue-system";
   if (!DNS_LABEL.test(namespace)) problems.push({ path: "namespace", message: `"${namespace}" is not a DNS-1123 label` });
   if (problems.length > 0) return { problems };
-  return { problems, plan: { namespace, waitForPodsReadyTimeout: timeout, values: renderKueueValues({ waitForPodsReadyTimeout: timeout, enablePrometheus: args.enablePrometheus ?? false }) } };
+  return {
+    problems,
+    plan: {
+      namespace,
+      waitForPodsReadyTimeout: timeout,
+      values: renderKueueValues({ waitForPodsReadyTimeout: timeout, enablePrometheus: args.enablePrometheus ?? false }),
+    },
+  };
 }
 
 /** Every problem of a `KueueInstall`'s arguments (pure; the component throws them before it registers). */
@@ -124,7 +131,6 @@ export interface KueueGpuPoolArgs {
   memoryGiBPerNode?: number;
 }
 
-
 /** Everything decided about a pool's Kueue objects before any resource exists. */
 export interface KueueGpuPoolPlan {
   clusterQueueName: string;
@@ -143,7 +149,8 @@ export function planKueueGpuPool(args: KueueGpuPoolArgs): PoolPlanResult<KueueGp
   if (outputs.length > 0) return { problems: outputs };
   const problems: Problem[] = [];
   if (!isGpuType(args.pool.gpuType)) problems.push({ path: "pool.gpuType", message: unknownGpuTypeMessage(args.pool.gpuType) });
-  if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
+  if (args.pool.platform === "sagemaker")
+    problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes (use the contract directly)" });
   if (args.pool.capacityTypes.length === 0) problems.push({ path: "pool.capacityTypes", message: "is empty (a pool needs spot and/or on-demand)" });
   if (!DNS_LABEL.test(args.namespace)) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label` });
   for (const [c, n] of Object.entries(args.nodesByCapacity ?? {})) {
@@ -198,8 +205,17 @@ export class KueueGpuPool extends pulumi.ComponentResource {
     this.clusterQueueName = plan.clusterQueueName;
     this.localQueueName = plan.localQueueName;
     const kueueReady = args.kueue ? [...args.kueue.ready] : [];
-    const flavors = rendered.flavors.map((f, i) => new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: kueueReady }));
-    const cq = new k8s.apiextensions.CustomResource(`${name}-cluster-queue`, rendered.clusterQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: flavors });
+    const flavors = rendered.flavors.map(
+      (f, i) =>
+        new k8s.apiextensions.CustomResource(`${name}-flavor-${args.pool.capacityTypes[i]}`, f as k8s.apiextensions.CustomResourceArgs, {
+          parent: this,
+          dependsOn: kueueReady,
+        }),
+    );
+    const cq = new k8s.apiextensions.CustomResource(`${name}-cluster-queue`, rendered.clusterQueue as k8s.apiextensions.CustomResourceArgs, {
+      parent: this,
+      dependsOn: flavors,
+    });
     new k8s.apiextensions.CustomResource(`${name}-local-queue`, rendered.localQueue as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: [cq] });
 
     this.contract = plan.contract;

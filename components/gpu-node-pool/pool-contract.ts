@@ -3,7 +3,17 @@
  * (one function; every platform goes through it). No Pulumi resources here.
  */
 import { CapacityType, type GpuPoolContract, type Toleration } from "../../core/contracts/gpu-pool";
-import { type CatalogPlatform, GPU_TYPES, gpuCountsOffered, gpuSpec, isGpuType, machineShapes, platformsOffering, sagemakerInstanceType, unknownGpuTypeMessage } from "../../core/gpu-catalog";
+import {
+  type CatalogPlatform,
+  GPU_TYPES,
+  gpuCountsOffered,
+  gpuSpec,
+  isGpuType,
+  machineShapes,
+  platformsOffering,
+  sagemakerInstanceType,
+  unknownGpuTypeMessage,
+} from "../../core/gpu-catalog";
 import { GPU_TOLERATION, capacityOrder, poolSelector } from "./labels";
 import { type Problem, throwIfProblems } from "../../core/problem";
 
@@ -47,14 +57,19 @@ export function poolShapeProblems(args: PoolShapeArgs, platform: CatalogPlatform
   if (args.migProfile !== undefined && !spec.migProfiles.includes(args.migProfile)) {
     problems.push({
       path: "migProfile",
-      message: spec.migProfiles.length ? `"${args.migProfile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` : `${spec.displayName} does not support MIG (remove migProfile)`,
+      message: spec.migProfiles.length
+        ? `"${args.migProfile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})`
+        : `${spec.displayName} does not support MIG (remove migProfile)`,
     });
   }
   if (!platform) return problems;
   const offered = gpuCountsOffered(args.gpuType, platform);
   if (offered.length === 0) {
     const here = GPU_TYPES.filter((k) => machineShapes(k, platform).length);
-    problems.push({ path: "gpuType", message: `${spec.displayName} is not offered on ${platform} (it is on ${platformsOffering(args.gpuType).join(", ")}; use one of ${here.join(", ")})` });
+    problems.push({
+      path: "gpuType",
+      message: `${spec.displayName} is not offered on ${platform} (it is on ${platformsOffering(args.gpuType).join(", ")}; use one of ${here.join(", ")})`,
+    });
     return problems;
   }
   const gpus = args.gpusPerNode ?? offered[0];
@@ -65,7 +80,11 @@ export function poolShapeProblems(args: PoolShapeArgs, platform: CatalogPlatform
   (args.instanceTypes ?? []).forEach((t, i) => {
     const s = shapes.find((x) => x.name === t);
     const fitting = shapes.filter((x) => x.gpus === gpus).map((x) => x.name);
-    if (!s) problems.push({ path: `instanceTypes[${i}]`, message: `"${t}" does not carry ${spec.displayName} (use one of ${(fitting.length ? fitting : shapes.map((x) => x.name)).join(", ")})` });
+    if (!s)
+      problems.push({
+        path: `instanceTypes[${i}]`,
+        message: `"${t}" does not carry ${spec.displayName} (use one of ${(fitting.length ? fitting : shapes.map((x) => x.name)).join(", ")})`,
+      });
     else if (s.gpus !== gpus) {
       const alt = fitting.length ? `use one of ${fitting.join(", ")}, or set gpusPerNode to ${s.gpus}` : `set gpusPerNode to ${s.gpus}`;
       problems.push({ path: `instanceTypes[${i}]`, message: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (${alt})` });
@@ -140,7 +159,10 @@ export interface SageMakerPoolArgs {
  * no queue). Throws `InputPropertiesError` on bad input.
  */
 export function sagemakerPoolContract(args: SageMakerPoolArgs): GpuPoolContract {
-  const problems = poolShapeProblems({ gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, instanceTypes: args.instanceType ? [args.instanceType] : undefined }, "sagemaker");
+  const problems = poolShapeProblems(
+    { gpuType: args.gpuType, gpusPerNode: args.gpusPerNode, maxNodes: args.maxNodes, instanceTypes: args.instanceType ? [args.instanceType] : undefined },
+    "sagemaker",
+  );
   throwIfProblems("sagemakerPoolContract", args.name, problems);
   const gpus = args.gpusPerNode ?? gpuCountsOffered(args.gpuType, "sagemaker")[0];
   return buildPoolContract({

@@ -6,7 +6,16 @@ import { throwIfProblems, type Problem } from "../../core/problem";
 import { outputProblems, statefulOptions } from "../validation";
 import { renderModelCache, ModelCachePlatform, type ModelCacheRender } from "./render";
 
-export { GCSFUSE_ANNOTATION, gcsFuseMountOptions, MODEL_CACHE_MOUNT_PATH, ModelCachePlatform, mountpointS3MountOptions, renderModelCache, type ModelCacheRender, type ModelCacheRenderInput } from "./render";
+export {
+  GCSFUSE_ANNOTATION,
+  gcsFuseMountOptions,
+  MODEL_CACHE_MOUNT_PATH,
+  ModelCachePlatform,
+  mountpointS3MountOptions,
+  renderModelCache,
+  type ModelCacheRender,
+  type ModelCacheRenderInput,
+} from "./render";
 
 /** Arguments of {@link ModelCache}. */
 export interface ModelCacheArgs {
@@ -36,12 +45,20 @@ export interface ModelCacheArgs {
 export function modelCacheProblems(args: ModelCacheArgs): Problem[] {
   const problems = outputProblems(args);
   if (problems.length > 0) return problems;
-  if (!(Object.values(ModelCachePlatform) as string[]).includes(args.platform)) problems.push({ path: "platform", message: `"${args.platform}" is not a model-cache platform (use gke, eks or kubernetes)` });
-  if (!DNS_LABEL.test(args.namespace) || args.namespace.length > 63) problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
-  if ((args.platform === "gke" || args.platform === "eks") && !args.bucket) problems.push({ path: "bucket", message: `is required on ${args.platform} (pass the artifact store's bucket)` });
+  if (!(Object.values(ModelCachePlatform) as string[]).includes(args.platform))
+    problems.push({ path: "platform", message: `"${args.platform}" is not a model-cache platform (use gke, eks or kubernetes)` });
+  if (!DNS_LABEL.test(args.namespace) || args.namespace.length > 63)
+    problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
+  if ((args.platform === "gke" || args.platform === "eks") && !args.bucket)
+    problems.push({ path: "bucket", message: `is required on ${args.platform} (pass the artifact store's bucket)` });
   if (args.platform === "eks" && !args.region) problems.push({ path: "region", message: "is required on eks (pass the bucket's AWS region)" });
-  if (args.platform === "kubernetes" && !args.storageClassName) problems.push({ path: "storageClassName", message: "is required on kubernetes (name a StorageClass that offers ReadWriteMany, or leave the model cache off)" });
-  if (args.sizeGiB !== undefined && (!Number.isInteger(args.sizeGiB) || args.sizeGiB < 1)) problems.push({ path: "sizeGiB", message: `${args.sizeGiB} is not a positive whole number of GiB` });
+  if (args.platform === "kubernetes" && !args.storageClassName)
+    problems.push({
+      path: "storageClassName",
+      message: "is required on kubernetes (name a StorageClass that offers ReadWriteMany, or leave the model cache off)",
+    });
+  if (args.sizeGiB !== undefined && (!Number.isInteger(args.sizeGiB) || args.sizeGiB < 1))
+    problems.push({ path: "sizeGiB", message: `${args.sizeGiB} is not a positive whole number of GiB` });
   if (args.fileCacheMiB !== undefined && (!Number.isInteger(args.fileCacheMiB) || (args.fileCacheMiB < 1 && args.fileCacheMiB !== -1))) {
     problems.push({ path: "fileCacheMiB", message: `${args.fileCacheMiB} is not a positive whole number of MiB or -1` });
   }
@@ -81,7 +98,12 @@ export class ModelCache extends pulumi.ComponentResource {
     for (const o of r.objects) {
       // The claim holds every cached snapshot (bare Kubernetes: the only copy outside the store): protected and retained.
       if (o.kind === "PersistentVolume") pv = new k8s.core.v1.PersistentVolume(`${name}-pv`, o as k8s.core.v1.PersistentVolumeArgs, statefulOptions(this, {}));
-      else new k8s.core.v1.PersistentVolumeClaim(`${name}-pvc`, o as k8s.core.v1.PersistentVolumeClaimArgs, statefulOptions(this, {}, pv ? { dependsOn: [pv] } : {}));
+      else
+        new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-pvc`,
+          o as k8s.core.v1.PersistentVolumeClaimArgs,
+          statefulOptions(this, {}, pv ? { dependsOn: [pv] } : {}),
+        );
     }
     this.registerOutputs({ contract: this.contract });
   }

@@ -91,14 +91,16 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       expr: `max by (${gpu}) (${DCGM_METRICS.xidErrors}) > 0`,
       severity: Severity.Critical,
       summary: "GPU reported an XID error",
-      description: "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} reported XID {{ $value }}. Check the NVIDIA XID catalogue; XIDs 48, 63, 64, 74, 79, 94, 95 usually mean draining the node and resetting the GPU.",
+      description:
+        "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} reported XID {{ $value }}. Check the NVIDIA XID catalogue; XIDs 48, 63, 64, 74, 79, 94, 95 usually mean draining the node and resetting the GPU.",
     },
     {
       name: "FinetuneGpuEccDoubleBitError",
       expr: `max by (${gpu}) (increase(${DCGM_METRICS.eccDbeVolatile}[10m])) > 0`,
       severity: Severity.Critical,
       summary: "GPU had uncorrectable (double-bit) ECC errors",
-      description: "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} had {{ $value }} double-bit ECC errors in 10 minutes. Training on it may be silently corrupt: drain the node.",
+      description:
+        "GPU {{ $labels.gpu }} ({{ $labels.UUID }}) on {{ $labels.Hostname }} had {{ $value }} double-bit ECC errors in 10 minutes. Training on it may be silently corrupt: drain the node.",
     },
     {
       name: "FinetuneGpuOverTemperature",
@@ -124,7 +126,8 @@ export function renderAlerts(t: AlertThresholds, scope: AlertScope): AlertDefini
       expr: `max by (pipeline, run_id) ((${TRAINING_METRICS.loss} != ${TRAINING_METRICS.loss}) or (abs(${TRAINING_METRICS.loss}) == Inf))`,
       severity: Severity.Critical,
       summary: "Training loss is NaN or infinite",
-      description: "Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} reports a non-finite loss: the run is diverging (learning rate, bad batch, fp16 overflow). Stop it and resume from the last good checkpoint.",
+      description:
+        "Run {{ $labels.run_id }} of pipeline {{ $labels.pipeline }} reports a non-finite loss: the run is diverging (learning rate, bad batch, fp16 overflow). Stop it and resume from the last good checkpoint.",
     },
     {
       name: "FinetuneCheckpointStale",

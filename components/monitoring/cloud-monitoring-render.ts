@@ -27,20 +27,28 @@ export interface AlertPolicySpec {
   alertStrategy: { autoClose: string };
   conditions: Array<{
     displayName: string;
-    conditionPrometheusQueryLanguage: { query: string; duration: string; evaluationInterval: string; alertRule: string; ruleGroup: string; labels: Record<string, string> };
+    conditionPrometheusQueryLanguage: {
+      query: string;
+      duration: string;
+      evaluationInterval: string;
+      alertRule: string;
+      ruleGroup: string;
+      labels: Record<string, string>;
+    };
   }>;
 }
 
 /** Prometheus alert templates → Cloud Monitoring documentation variables (`{{ $labels.x }}` → `${metric.label.x}`). */
 export function toCloudMonitoringTemplate(text: string): string {
-  return text
-    .replace(/\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, "$${metric.label.$1}")
-    .replace(/\{\{\s*\$value[^}]*\}\}/g, "the observed value");
+  return text.replace(/\{\{\s*\$labels\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, "$${metric.label.$1}").replace(/\{\{\s*\$value[^}]*\}\}/g, "the observed value");
 }
 
 /** `AlertName` → `alert-name`. */
 function kebab(name: string): string {
-  return name.replace(/^Finetune/, "").replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
+  return name
+    .replace(/^Finetune/, "")
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .toLowerCase();
 }
 
 /** Options of {@link renderAlertPolicies}. */
@@ -103,17 +111,50 @@ export function renderCloudMonitoringDashboard(o: CloudMonitoringDashboardOption
     },
   });
   const widgets: Array<Record<string, unknown>> = [
-    { title: "Fine-tuning", text: { content: "GPU fleet, training runs (Pushgateway), pipelines (Argo) and serving (vLLM), from Managed Service for Prometheus. Alert thresholds: `finetune:monitoring.thresholds`.", format: "MARKDOWN" } },
-    chart("GPU utilisation of training pods (%)", [`avg by (${gpuNamespace}, ${gpuPod}) (${DCGM_METRICS.gpuUtil}{${gpuNamespace}=~"${trainNs}"})`], "%", undefined),
+    {
+      title: "Fine-tuning",
+      text: {
+        content:
+          "GPU fleet, training runs (Pushgateway), pipelines (Argo) and serving (vLLM), from Managed Service for Prometheus. Alert thresholds: `finetune:monitoring.thresholds`.",
+        format: "MARKDOWN",
+      },
+    },
+    chart(
+      "GPU utilisation of training pods (%)",
+      [`avg by (${gpuNamespace}, ${gpuPod}) (${DCGM_METRICS.gpuUtil}{${gpuNamespace}=~"${trainNs}"})`],
+      "%",
+      undefined,
+    ),
     chart("GPU memory used (MiB)", [`sum by (Hostname) (${DCGM_METRICS.fbUsed})`], "MiBy"),
     chart("GPU temperature (°C)", [`max by (Hostname) (${DCGM_METRICS.gpuTemp})`], "Cel", o.thresholds.gpuTemperatureCelsius),
     chart("Training loss", [`max by (pipeline, run_id) (${TRAINING_METRICS.loss})`, `max by (pipeline, run_id) (${TRAINING_METRICS.validationLoss})`], "1"),
     chart("Training throughput (tokens/s)", [`sum by (pipeline, run_id) (${TRAINING_METRICS.tokensPerSecond})`], "1/s"),
-    chart("Checkpoint age (s)", [`time() - max by (pipeline, run_id) (${TRAINING_METRICS.lastCheckpoint})`], "s", durationSeconds(o.thresholds.checkpointMaxAge)),
+    chart(
+      "Checkpoint age (s)",
+      [`time() - max by (pipeline, run_id) (${TRAINING_METRICS.lastCheckpoint})`],
+      "s",
+      durationSeconds(o.thresholds.checkpointMaxAge),
+    ),
     chart("Failed workflows (1h)", [`sum by (${workloadNamespace}) (increase(argo_workflows_total_count{phase=~"Failed|Error"}[1h]))`], "1"),
-    chart("Serving p95 latency (s)", [`histogram_quantile(0.95, sum by (le, model_name) (rate(${VLLM_METRICS.e2eLatencyBucket}{namespace=~"${serveNs}"}[5m])))`], "s", o.thresholds.servingP95LatencySeconds),
-    chart("Serving 5xx (%)", [`100 * sum by (namespace) (rate(${VLLM_METRICS.httpRequests}{namespace=~"${serveNs}", status="5xx"}[5m])) / sum by (namespace) (rate(${VLLM_METRICS.httpRequests}{namespace=~"${serveNs}"}[5m]))`], "%", o.thresholds.servingErrorRatePercent),
+    chart(
+      "Serving p95 latency (s)",
+      [`histogram_quantile(0.95, sum by (le, model_name) (rate(${VLLM_METRICS.e2eLatencyBucket}{namespace=~"${serveNs}"}[5m])))`],
+      "s",
+      o.thresholds.servingP95LatencySeconds,
+    ),
+    chart(
+      "Serving 5xx (%)",
+      [
+        `100 * sum by (namespace) (rate(${VLLM_METRICS.httpRequests}{namespace=~"${serveNs}", status="5xx"}[5m])) / sum by (namespace) (rate(${VLLM_METRICS.httpRequests}{namespace=~"${serveNs}"}[5m]))`,
+      ],
+      "%",
+      o.thresholds.servingErrorRatePercent,
+    ),
   ];
-  const tiles = widgets.map((widget, i) => (i === 0 ? { xPos: 0, yPos: 0, width: 48, height: 4, widget } : { xPos: ((i - 1) % 2) * 24, yPos: 4 + Math.floor((i - 1) / 2) * 16, width: 24, height: 16, widget }));
+  const tiles = widgets.map((widget, i) =>
+    i === 0
+      ? { xPos: 0, yPos: 0, width: 48, height: 4, widget }
+      : { xPos: ((i - 1) % 2) * 24, yPos: 4 + Math.floor((i - 1) / 2) * 16, width: 24, height: 16, widget },
+  );
   return { displayName: "Fine-tuning", mosaicLayout: { columns: 48, tiles }, labels: { finetune: "" } };
 }

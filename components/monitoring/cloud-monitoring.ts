@@ -9,10 +9,7 @@ import { Problem, throwIfProblems } from "../../core/problem";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
 
 /** Where Cloud Monitoring sends alerts. */
-export type NotificationChannelSpec =
-  | { type: "email"; address: string }
-  | { type: "pubsub"; topic: string }
-  | { type: "existing"; name: string };
+export type NotificationChannelSpec = { type: "email"; address: string } | { type: "pubsub"; topic: string } | { type: "existing"; name: string };
 
 /** Arguments of {@link CloudMonitoring}. */
 export interface CloudMonitoringArgs {
@@ -43,20 +40,28 @@ export interface CloudMonitoringArgs {
 /** Validates the arguments (every problem at once). Pure. */
 export function cloudMonitoringArgProblems(args: CloudMonitoringArgs): Problem[] {
   const problems: Problem[] = [];
-  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.project ?? "")) problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits, '-')` });
-  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
+  if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(args.project ?? ""))
+    problems.push({ path: "project", message: `"${args.project}" is not a GCP project id (6-30 lowercase letters, digits, '-')` });
+  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0)
+    problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
   (args.trainingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`trainingNamespaces[${i}]`, ns)));
   (args.servingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`servingNamespaces[${i}]`, ns)));
   problems.push(...thresholdArgProblems(args.thresholds));
   (args.alertEmails ?? []).forEach((e, i) => {
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e)) problems.push({ path: `alertEmails[${i}]`, message: `"${e}" is not an email address (write it like ml-platform@example.com)` });
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e))
+      problems.push({ path: `alertEmails[${i}]`, message: `"${e}" is not an email address (write it like ml-platform@example.com)` });
   });
   if (!args.notificationChannel && (args.alertEmails ?? []).length === 0) {
-    problems.push({ path: "notificationChannel", message: "is missing and alertEmails is empty (alerts would reach nobody; set a notification channel or at least one alert email)" });
+    problems.push({
+      path: "notificationChannel",
+      message: "is missing and alertEmails is empty (alerts would reach nobody; set a notification channel or at least one alert email)",
+    });
   }
   if (args.budgetAmountUsd !== undefined) {
-    if (!(args.budgetAmountUsd > 0)) problems.push({ path: "budgetAmountUsd", message: `${args.budgetAmountUsd} is not a positive amount (set the monthly budget in USD)` });
-    if (!args.billingAccount) problems.push({ path: "billingAccount", message: "is required when budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)" });
+    if (!(args.budgetAmountUsd > 0))
+      problems.push({ path: "budgetAmountUsd", message: `${args.budgetAmountUsd} is not a positive amount (set the monthly budget in USD)` });
+    if (!args.billingAccount)
+      problems.push({ path: "billingAccount", message: "is required when budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)" });
   }
   if (args.billingAccount !== undefined && !/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/.test(args.billingAccount)) {
     problems.push({ path: "billingAccount", message: `"${args.billingAccount}" is not a billing account id (write it like 012345-6789AB-CDEF01)` });
@@ -93,20 +98,41 @@ export class CloudMonitoring extends pulumi.ComponentResource {
     const channel = args.notificationChannel;
     if (channel?.type === "existing") channels.push(pulumi.output(channel.name));
     else if (channel?.type === "pubsub") {
-      const c = new gcp.monitoring.NotificationChannel(`${name}-pubsub`, { project, displayName: `finetune ${name} alerts (Pub/Sub)`, type: "pubsub", labels: { topic: channel.topic } }, { parent: this });
+      const c = new gcp.monitoring.NotificationChannel(
+        `${name}-pubsub`,
+        { project, displayName: `finetune ${name} alerts (Pub/Sub)`, type: "pubsub", labels: { topic: channel.topic } },
+        { parent: this },
+      );
       // Cloud Monitoring publishes as its notification service agent.
       new gcp.pubsub.TopicIAMMember(
         `${name}-pubsub-publisher`,
-        { project, topic: channel.topic, role: "roles/pubsub.publisher", member: pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-monitoring-notification.iam.gserviceaccount.com` },
+        {
+          project,
+          topic: channel.topic,
+          role: "roles/pubsub.publisher",
+          member: pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-monitoring-notification.iam.gserviceaccount.com`,
+        },
         { parent: this },
       );
       channels.push(c.name);
     } else if (channel?.type === "email") {
-      channels.push(new gcp.monitoring.NotificationChannel(`${name}-email`, { project, displayName: `finetune ${name} alerts (${channel.address})`, type: "email", labels: { email_address: channel.address } }, { parent: this }).name);
+      channels.push(
+        new gcp.monitoring.NotificationChannel(
+          `${name}-email`,
+          { project, displayName: `finetune ${name} alerts (${channel.address})`, type: "email", labels: { email_address: channel.address } },
+          { parent: this },
+        ).name,
+      );
     }
     (args.alertEmails ?? []).forEach((address, i) => {
       if (channel?.type === "email" && channel.address === address) return;
-      channels.push(new gcp.monitoring.NotificationChannel(`${name}-email-${i}`, { project, displayName: `finetune ${name} alerts (${address})`, type: "email", labels: { email_address: address } }, { parent: this }).name);
+      channels.push(
+        new gcp.monitoring.NotificationChannel(
+          `${name}-email-${i}`,
+          { project, displayName: `finetune ${name} alerts (${address})`, type: "email", labels: { email_address: address } },
+          { parent: this },
+        ).name,
+      );
     });
     this.notificationChannelNames = pulumi.all(channels);
 
@@ -115,7 +141,11 @@ export class CloudMonitoring extends pulumi.ComponentResource {
       new gcp.monitoring.AlertPolicy(`${name}-${id}`, { ...policy, project, notificationChannels: channels }, { parent: this });
     }
 
-    const dashboard = new gcp.monitoring.Dashboard(`${name}-dashboard`, { project, dashboardJson: JSON.stringify(renderCloudMonitoringDashboard({ scope, thresholds })) }, { parent: this });
+    const dashboard = new gcp.monitoring.Dashboard(
+      `${name}-dashboard`,
+      { project, dashboardJson: JSON.stringify(renderCloudMonitoringDashboard({ scope, thresholds })) },
+      { parent: this },
+    );
     this.dashboardUrl = pulumi.interpolate`https://console.cloud.google.com/monitoring/dashboards/builder/${dashboard.id.apply((id) => id.split("/").pop() ?? id)}?project=${project}`;
 
     if (args.budgetAmountUsd !== undefined && args.billingAccount) {

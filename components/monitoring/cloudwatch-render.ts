@@ -58,27 +58,58 @@ export function renderCloudWatchDashboard(o: CloudWatchDashboardOptions): Dashbo
   const timeseries = (title: string, metrics: unknown[][], extra: Record<string, unknown> = {}) =>
     place("metric", 12, 6, { title, region: o.region, view: "timeSeries", stacked: false, period: 300, stat: "Average", metrics, ...extra });
 
-  place("text", 24, 2, { markdown: "# Fine-tuning\nTraining jobs (SageMaker metric definitions from the trainer's `" + TRAINING_LOG_PREFIX + "` log lines), endpoints, alarms. Thresholds come from `finetune:monitoring.thresholds`." });
+  place("text", 24, 2, {
+    markdown:
+      "# Fine-tuning\nTraining jobs (SageMaker metric definitions from the trainer's `" +
+      TRAINING_LOG_PREFIX +
+      "` log lines), endpoints, alarms. Thresholds come from `finetune:monitoring.thresholds`.",
+  });
   timeseries("Training GPU utilisation (%)", [[{ expression: search(`{${tj},Host} MetricName="GPUUtilization"`, "Average", 300), id: "gpu", label: "" }]], {
     yAxis: { left: { min: 0, max: 100 } },
     annotations: { horizontal: [{ label: "idle", value: o.thresholds.gpuIdleUtilizationPercent }] },
   });
-  timeseries("Training GPU memory utilisation (%)", [[{ expression: search(`{${tj},Host} MetricName="GPUMemoryUtilization"`, "Average", 300), id: "mem", label: "" }]], { yAxis: { left: { min: 0, max: 100 } } });
-  timeseries("Training loss", [
-    [{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.loss}"`, "Average", 60), id: "loss", label: "train" }],
-    [{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.validationLoss}"`, "Average", 60), id: "vloss", label: "validation" }],
-  ], { period: 60 });
-  timeseries("Training throughput (tokens/s)", [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.tokensPerSecond}"`, "Average", 60), id: "tps", label: "" }]], { period: 60 });
-  timeseries("Checkpoint age (s)", [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.checkpointAgeSeconds}"`, "Maximum", 60), id: "ckpt", label: "" }]], {
-    period: 60,
-    stat: "Maximum",
-    annotations: { horizontal: [{ label: "max age", value: durationSeconds(o.thresholds.checkpointMaxAge) ?? 0 }] },
-  });
-  timeseries("Seconds since training progress", [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.secondsSinceProgress}"`, "Maximum", 60), id: "stall", label: "" }]], {
-    period: 60,
-    stat: "Maximum",
-    annotations: { horizontal: [{ label: "stalled", value: durationSeconds(o.thresholds.trainingStalledAfter) ?? 0 }] },
-  });
+  timeseries(
+    "Training GPU memory utilisation (%)",
+    [[{ expression: search(`{${tj},Host} MetricName="GPUMemoryUtilization"`, "Average", 300), id: "mem", label: "" }]],
+    { yAxis: { left: { min: 0, max: 100 } } },
+  );
+  timeseries(
+    "Training loss",
+    [
+      [{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.loss}"`, "Average", 60), id: "loss", label: "train" }],
+      [
+        {
+          expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.validationLoss}"`, "Average", 60),
+          id: "vloss",
+          label: "validation",
+        },
+      ],
+    ],
+    { period: 60 },
+  );
+  timeseries(
+    "Training throughput (tokens/s)",
+    [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.tokensPerSecond}"`, "Average", 60), id: "tps", label: "" }]],
+    { period: 60 },
+  );
+  timeseries(
+    "Checkpoint age (s)",
+    [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.checkpointAgeSeconds}"`, "Maximum", 60), id: "ckpt", label: "" }]],
+    {
+      period: 60,
+      stat: "Maximum",
+      annotations: { horizontal: [{ label: "max age", value: durationSeconds(o.thresholds.checkpointMaxAge) ?? 0 }] },
+    },
+  );
+  timeseries(
+    "Seconds since training progress",
+    [[{ expression: search(`{${tj},TrainingJobName} MetricName="${SAGEMAKER_METRIC_NAMES.secondsSinceProgress}"`, "Maximum", 60), id: "stall", label: "" }]],
+    {
+      period: 60,
+      stat: "Maximum",
+      annotations: { horizontal: [{ label: "stalled", value: durationSeconds(o.thresholds.trainingStalledAfter) ?? 0 }] },
+    },
+  );
 
   const ep = SAGEMAKER_CLOUDWATCH.endpointInvocationNamespace;
   const perEndpoint = (metric: string) => o.endpointNames.map((e) => [ep, metric, "EndpointName", e, "VariantName", o.variantName]);
@@ -92,10 +123,25 @@ export function renderCloudWatchDashboard(o: CloudWatchDashboardOptions): Dashbo
     timeseries("Endpoint 4xx errors", perEndpoint("Invocation4XXErrors"), { stat: "Sum", period: 60 });
     timeseries("Endpoint 5xx errors", perEndpoint("Invocation5XXErrors"), { stat: "Sum", period: 60 });
   } else {
-    place("metric", 12, 6, { title: "Endpoint invocations", region: o.region, view: "timeSeries", period: 60, stat: "Sum", metrics: [[{ expression: search(`{${ep},EndpointName,VariantName} MetricName="Invocations"`, "Sum", 60), id: "inv", label: "" }]] });
-    place("metric", 12, 6, { title: "Endpoint 5xx errors", region: o.region, view: "timeSeries", period: 60, stat: "Sum", metrics: [[{ expression: search(`{${ep},EndpointName,VariantName} MetricName="Invocation5XXErrors"`, "Sum", 60), id: "e5", label: "" }]] });
+    place("metric", 12, 6, {
+      title: "Endpoint invocations",
+      region: o.region,
+      view: "timeSeries",
+      period: 60,
+      stat: "Sum",
+      metrics: [[{ expression: search(`{${ep},EndpointName,VariantName} MetricName="Invocations"`, "Sum", 60), id: "inv", label: "" }]],
+    });
+    place("metric", 12, 6, {
+      title: "Endpoint 5xx errors",
+      region: o.region,
+      view: "timeSeries",
+      period: 60,
+      stat: "Sum",
+      metrics: [[{ expression: search(`{${ep},EndpointName,VariantName} MetricName="Invocation5XXErrors"`, "Sum", 60), id: "e5", label: "" }]],
+    });
   }
-  if (o.alarmArns.length > 0) place("alarm", 24, 4, { title: "Alarms", alarms: [...o.alarmArns], sortBy: "stateUpdatedTimestamp", states: ["ALARM", "INSUFFICIENT_DATA", "OK"] });
+  if (o.alarmArns.length > 0)
+    place("alarm", 24, 4, { title: "Alarms", alarms: [...o.alarmArns], sortBy: "stateUpdatedTimestamp", states: ["ALARM", "INSUFFICIENT_DATA", "OK"] });
   place("log", 24, 6, {
     title: "Latest training metric lines",
     region: o.region,
@@ -118,7 +164,14 @@ export interface AlarmSpec {
   /** Single metric (with dimensions) … */
   metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; period: number; statistic?: string; extendedStatistic?: string };
   /** … or metric queries (math / Metrics Insights), one with returnData. */
-  metricQueries?: Array<{ id: string; expression?: string; label?: string; returnData?: boolean; period?: number; metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; period: number; stat: string } }>;
+  metricQueries?: Array<{
+    id: string;
+    expression?: string;
+    label?: string;
+    returnData?: boolean;
+    period?: number;
+    metric?: { namespace: string; metricName: string; dimensions: Record<string, string>; period: number; stat: string };
+  }>;
 }
 
 /** Options of {@link renderAlarms}. */
@@ -150,7 +203,15 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
       evaluationPeriods: idlePeriods,
       datapointsToAlarm: idlePeriods,
       treatMissingData: "notBreaching",
-      metricQueries: [{ id: "q1", expression: insights(`SELECT AVG(GPUUtilization) FROM SCHEMA("${tj}", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1`), period: 300, returnData: true, label: "lowest host GPU utilisation" }],
+      metricQueries: [
+        {
+          id: "q1",
+          expression: insights(`SELECT AVG(GPUUtilization) FROM SCHEMA("${tj}", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1`),
+          period: 300,
+          returnData: true,
+          label: "lowest host GPU utilisation",
+        },
+      ],
     },
     {
       id: "training-stalled",
@@ -160,7 +221,15 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: "notBreaching",
-      metricQueries: [{ id: "q1", expression: insights(`SELECT MAX("${SAGEMAKER_METRIC_NAMES.secondsSinceProgress}") FROM SCHEMA("${tj}", TrainingJobName)`), period: 60, returnData: true, label: "seconds since progress" }],
+      metricQueries: [
+        {
+          id: "q1",
+          expression: insights(`SELECT MAX("${SAGEMAKER_METRIC_NAMES.secondsSinceProgress}") FROM SCHEMA("${tj}", TrainingJobName)`),
+          period: 60,
+          returnData: true,
+          label: "seconds since progress",
+        },
+      ],
     },
     {
       id: "loss-not-finite",
@@ -170,7 +239,15 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
       treatMissingData: "notBreaching",
-      metricQueries: [{ id: "q1", expression: insights(`SELECT MIN("${SAGEMAKER_METRIC_NAMES.lossIsFinite}") FROM SCHEMA("${tj}", TrainingJobName)`), period: 60, returnData: true, label: "loss is finite" }],
+      metricQueries: [
+        {
+          id: "q1",
+          expression: insights(`SELECT MIN("${SAGEMAKER_METRIC_NAMES.lossIsFinite}") FROM SCHEMA("${tj}", TrainingJobName)`),
+          period: 60,
+          returnData: true,
+          label: "loss is finite",
+        },
+      ],
     },
     {
       id: "checkpoint-stale",
@@ -180,7 +257,15 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
       evaluationPeriods: 5,
       datapointsToAlarm: 5,
       treatMissingData: "notBreaching",
-      metricQueries: [{ id: "q1", expression: insights(`SELECT MAX("${SAGEMAKER_METRIC_NAMES.checkpointAgeSeconds}") FROM SCHEMA("${tj}", TrainingJobName)`), period: 60, returnData: true, label: "checkpoint age" }],
+      metricQueries: [
+        {
+          id: "q1",
+          expression: insights(`SELECT MAX("${SAGEMAKER_METRIC_NAMES.checkpointAgeSeconds}") FROM SCHEMA("${tj}", TrainingJobName)`),
+          period: 60,
+          returnData: true,
+          label: "checkpoint age",
+        },
+      ],
     },
   ];
   for (const e of o.endpointNames) {
@@ -217,7 +302,11 @@ export function renderAlarms(o: AlarmOptions): AlarmSpec[] {
 /** EventBridge patterns that mean "a training job / pipeline failed". */
 export const FAILURE_EVENT_PATTERNS = {
   "training-job-failed": { source: ["aws.sagemaker"], "detail-type": [SAGEMAKER_CLOUDWATCH.trainingStateChange], detail: { TrainingJobStatus: ["Failed"] } },
-  "pipeline-failed": { source: ["aws.sagemaker"], "detail-type": [SAGEMAKER_CLOUDWATCH.pipelineStateChange], detail: { currentPipelineExecutionStatus: ["Failed"] } },
+  "pipeline-failed": {
+    source: ["aws.sagemaker"],
+    "detail-type": [SAGEMAKER_CLOUDWATCH.pipelineStateChange],
+    detail: { currentPipelineExecutionStatus: ["Failed"] },
+  },
 } as const;
 
 /** Options of the policy renderers. */
@@ -229,14 +318,43 @@ export interface PolicyContext {
 
 /** Exact KMS actions (no wildcards) each principal gets. */
 const KMS_ADMIN_ACTIONS = [
-  "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
-  "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
-  "kms:ListGrants", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RetireGrant", "kms:RevokeGrant", "kms:ScheduleKeyDeletion",
-  "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
-  "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:CreateGrant",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RetireGrant",
+  "kms:RevokeGrant",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+  "kms:Decrypt",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
 ];
 const PUBLISHER_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"];
-const LOGS_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"];
+const LOGS_ACTIONS = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+];
 
 /** Service principals that publish to the alert topic. */
 export const ALERT_PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com"] as const;
@@ -249,7 +367,13 @@ export function monitoringKeyPolicy(c: PolicyContext): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:${c.partition}:iam::${c.accountId}:root` }, Action: KMS_ADMIN_ACTIONS, Resource: "*" },
+      {
+        Sid: "AccountAdministers",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${c.partition}:iam::${c.accountId}:root` },
+        Action: KMS_ADMIN_ACTIONS,
+        Resource: "*",
+      },
       {
         Sid: "AlertPublishersEncrypt",
         Effect: "Allow",

@@ -1,13 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { logRetentionProblem, SAGEMAKER_CLOUDWATCH } from "./cloudwatch-facts";
-import {
-  alertTopicPolicy,
-  FAILURE_EVENT_PATTERNS,
-  monitoringKeyPolicy,
-  renderAlarms,
-  renderCloudWatchDashboard,
-} from "./cloudwatch-render";
+import { alertTopicPolicy, FAILURE_EVENT_PATTERNS, monitoringKeyPolicy, renderAlarms, renderCloudWatchDashboard } from "./cloudwatch-render";
 import { MonitoringContract } from "../../core/contracts/monitoring";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
 import { Problem, throwIfProblems } from "../../core/problem";
@@ -63,15 +57,19 @@ const ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 /** Validates the arguments (every problem at once). Pure. */
 export function cloudWatchArgProblems(args: CloudWatchMonitoringArgs): Problem[] {
   const problems: Problem[] = [];
-  if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(args.region ?? "")) problems.push({ path: "region", message: `"${args.region}" is not an AWS region (write it like us-east-1)` });
-  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId)) problems.push({ path: "accountId", message: `"${args.accountId}" is not a 12-digit AWS account id` });
+  if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(args.region ?? ""))
+    problems.push({ path: "region", message: `"${args.region}" is not an AWS region (write it like us-east-1)` });
+  if (args.accountId !== undefined && !/^\d{12}$/.test(args.accountId))
+    problems.push({ path: "accountId", message: `"${args.accountId}" is not a 12-digit AWS account id` });
   problems.push(...thresholdArgProblems(args.thresholds));
   (args.alertEmails ?? []).forEach((e, i) => {
     if (!EMAIL.test(e)) problems.push({ path: `alertEmails[${i}]`, message: `"${e}" is not an email address (write it like ml-platform@example.com)` });
   });
-  if (args.budgetLimitUsd !== undefined && !(args.budgetLimitUsd > 0)) problems.push({ path: "budgetLimitUsd", message: `${args.budgetLimitUsd} is not a positive amount (set the monthly limit in USD, e.g. 5000)` });
+  if (args.budgetLimitUsd !== undefined && !(args.budgetLimitUsd > 0))
+    problems.push({ path: "budgetLimitUsd", message: `${args.budgetLimitUsd} is not a positive amount (set the monthly limit in USD, e.g. 5000)` });
   (args.budgetThresholdsPercent ?? []).forEach((p, i) => {
-    if (!(p > 0 && p <= 1000)) problems.push({ path: `budgetThresholdsPercent[${i}]`, message: `${p} is outside 0–1000 % (use a percent of the limit such as 80)` });
+    if (!(p > 0 && p <= 1000))
+      problems.push({ path: `budgetThresholdsPercent[${i}]`, message: `${p} is outside 0–1000 % (use a percent of the limit such as 80)` });
   });
   const retention = logRetentionProblem(args.logRetentionDays ?? 90);
   if (retention) problems.push({ path: "logRetentionDays", message: retention });
@@ -128,14 +126,22 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
 
     const topicName = `${name}-alerts`;
     const topic = new aws.sns.Topic(`${name}-alerts`, { name: topicName, kmsMasterKeyId: keyArn, tags }, { parent: this });
-    new aws.sns.TopicPolicy(`${name}-alerts-policy`, { arn: topic.arn, policy: pulumi.all([ctx, topic.arn]).apply(([c, arn]) => JSON.stringify(alertTopicPolicy(c, arn))) }, { parent: this });
+    new aws.sns.TopicPolicy(
+      `${name}-alerts-policy`,
+      { arn: topic.arn, policy: pulumi.all([ctx, topic.arn]).apply(([c, arn]) => JSON.stringify(alertTopicPolicy(c, arn))) },
+      { parent: this },
+    );
     (args.alertEmails ?? []).forEach((email, i) => {
       new aws.sns.TopicSubscription(`${name}-alerts-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent: this });
     });
     this.alertTopicArn = topic.arn;
 
     for (const [id, pattern] of Object.entries(FAILURE_EVENT_PATTERNS)) {
-      const rule = new aws.cloudwatch.EventRule(`${name}-${id}`, { name: `${name}-${id}`, description: `finetune-kit: ${id.replace(/-/g, " ")}`, eventPattern: JSON.stringify(pattern), tags }, { parent: this });
+      const rule = new aws.cloudwatch.EventRule(
+        `${name}-${id}`,
+        { name: `${name}-${id}`, description: `finetune-kit: ${id.replace(/-/g, " ")}`, eventPattern: JSON.stringify(pattern), tags },
+        { parent: this },
+      );
       new aws.cloudwatch.EventTarget(`${name}-${id}-to-sns`, { rule: rule.name, arn: topic.arn }, { parent: this });
     }
 
@@ -153,7 +159,14 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
         tags,
       };
       const metricArgs = a.metric
-        ? { namespace: a.metric.namespace, metricName: a.metric.metricName, dimensions: a.metric.dimensions, period: a.metric.period, statistic: a.metric.statistic, extendedStatistic: a.metric.extendedStatistic }
+        ? {
+            namespace: a.metric.namespace,
+            metricName: a.metric.metricName,
+            dimensions: a.metric.dimensions,
+            period: a.metric.period,
+            statistic: a.metric.statistic,
+            extendedStatistic: a.metric.extendedStatistic,
+          }
         : { metricQueries: a.metricQueries };
       return new aws.cloudwatch.MetricAlarm(`${name}-${a.id}`, { ...common, ...metricArgs }, { parent: this });
     });
@@ -163,7 +176,9 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
       `${name}-dashboard`,
       {
         dashboardName: this.dashboardName,
-        dashboardBody: pulumi.all(alarms.map((a) => a.arn)).apply((arns) => JSON.stringify(renderCloudWatchDashboard({ region: args.region, endpointNames, variantName, alarmArns: arns, thresholds }))),
+        dashboardBody: pulumi
+          .all(alarms.map((a) => a.arn))
+          .apply((arns) => JSON.stringify(renderCloudWatchDashboard({ region: args.region, endpointNames, variantName, alarmArns: arns, thresholds }))),
       },
       { parent: this },
     );
@@ -181,8 +196,20 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
           timeUnit: "MONTHLY",
           costFilters: args.budgetCostTag ? [{ name: "TagKeyValue", values: [`user:${args.budgetCostTag.key}$${args.budgetCostTag.value}`] }] : undefined,
           notifications: [
-            ...percents.map((p) => ({ comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: p, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topic.arn] })),
-            { comparisonOperator: "GREATER_THAN", notificationType: "FORECASTED", threshold: 100, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topic.arn] },
+            ...percents.map((p) => ({
+              comparisonOperator: "GREATER_THAN",
+              notificationType: "ACTUAL",
+              threshold: p,
+              thresholdType: "PERCENTAGE",
+              subscriberSnsTopicArns: [topic.arn],
+            })),
+            {
+              comparisonOperator: "GREATER_THAN",
+              notificationType: "FORECASTED",
+              threshold: 100,
+              thresholdType: "PERCENTAGE",
+              subscriberSnsTopicArns: [topic.arn],
+            },
           ],
           tags,
         },
@@ -192,12 +219,19 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
 
     const logGroups: Array<[string, string]> = [
       ...((args.createLogGroups ?? true)
-        ? ([["training", SAGEMAKER_CLOUDWATCH.trainingLogGroup], ["processing", SAGEMAKER_CLOUDWATCH.processingLogGroup]] as Array<[string, string]>)
+        ? ([
+            ["training", SAGEMAKER_CLOUDWATCH.trainingLogGroup],
+            ["processing", SAGEMAKER_CLOUDWATCH.processingLogGroup],
+          ] as Array<[string, string]>)
         : []),
       ...endpointNames.map((e): [string, string] => [`endpoint-${e}`, `${SAGEMAKER_CLOUDWATCH.endpointLogGroupPrefix}${e}`]),
     ];
     for (const [id, groupName] of logGroups) {
-      new aws.cloudwatch.LogGroup(`${name}-logs-${id}`, { name: groupName, retentionInDays: args.logRetentionDays ?? 90, kmsKeyId: keyArn, tags }, statefulOptions(this, protection));
+      new aws.cloudwatch.LogGroup(
+        `${name}-logs-${id}`,
+        { name: groupName, retentionInDays: args.logRetentionDays ?? 90, kmsKeyId: keyArn, tags },
+        statefulOptions(this, protection),
+      );
     }
 
     this.contract = { platform: "cloudwatch", selectorLabels: {} };

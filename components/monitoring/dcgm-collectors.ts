@@ -43,8 +43,16 @@ export const UPSTREAM_DEFAULT_DCGM_COLLECTORS: readonly DcgmCollector[] = [
   { field: "DCGM_FI_PROF_GR_ENGINE_ACTIVE", type: "gauge", help: "Ratio of time the graphics engine is active." },
   { field: "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE", type: "gauge", help: "Ratio of cycles the tensor (HMMA) pipe is active." },
   { field: "DCGM_FI_PROF_DRAM_ACTIVE", type: "gauge", help: "Ratio of cycles the device memory interface is active sending or receiving data." },
-  { field: "DCGM_FI_PROF_PCIE_TX_BYTES", type: "gauge", help: "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second." },
-  { field: "DCGM_FI_PROF_PCIE_RX_BYTES", type: "gauge", help: "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second." },
+  {
+    field: "DCGM_FI_PROF_PCIE_TX_BYTES",
+    type: "gauge",
+    help: "The rate of data transmitted over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+  },
+  {
+    field: "DCGM_FI_PROF_PCIE_RX_BYTES",
+    type: "gauge",
+    help: "The rate of data received over the PCIe bus - including both protocol headers and data payloads - in bytes per second.",
+  },
 ];
 
 /** What the kit adds: the volatile ECC counters (commented out upstream). */
@@ -61,5 +69,10 @@ export const DCGM_COLLECTORS_CONFIGMAP = "finetune-dcgm-metrics";
 
 /** The collectors as dcgm-exporter's CSV (`field, type, help` per line). */
 export function dcgmCollectorsCsv(collectors: readonly DcgmCollector[] = KIT_DCGM_COLLECTORS): string {
-  return ["# DCGM FIELD, Prometheus metric type, help message (finetune-kit: dcp-metrics-included.csv + volatile ECC)", ...collectors.map((c) => `${c.field}, ${c.type}, ${c.help}`)].join("\n") + "\n";
+  return (
+    [
+      "# DCGM FIELD, Prometheus metric type, help message (finetune-kit: dcp-metrics-included.csv + volatile ECC)",
+      ...collectors.map((c) => `${c.field}, ${c.type}, ${c.help}`),
+    ].join("\n") + "\n"
+  );
 }

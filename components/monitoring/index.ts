@@ -1,5 +1,12 @@
 export * from "../../core/contracts/monitoring";
-export { PrometheusMonitoring, PrometheusMode, resolvePrometheusMonitoring, renderPrometheusMonitoringObjects, prometheusRulesOf, prometheusContractOf } from "./prometheus";
+export {
+  PrometheusMonitoring,
+  PrometheusMode,
+  resolvePrometheusMonitoring,
+  renderPrometheusMonitoringObjects,
+  prometheusRulesOf,
+  prometheusContractOf,
+} from "./prometheus";
 export type { PrometheusMonitoringArgs, ResolvedPrometheusMonitoring } from "./prometheus";
 export { CloudWatchMonitoring, cloudWatchArgProblems } from "./cloudwatch";
 export type { CloudWatchMonitoringArgs, BudgetCostTag } from "./cloudwatch";
@@ -11,7 +18,18 @@ export { renderPrometheusRules } from "./prometheus-rules";
 export type { RuleFile, RuleGroup, AlertingRule, RecordingRule } from "./prometheus-rules";
 export { DEFAULT_THRESHOLDS, THRESHOLD_LIMITS, thresholdProblems, withDefaultThresholds, durationSeconds } from "./thresholds";
 export type { AlertThresholds } from "./thresholds";
-export { KIT_METRICS, DCGM_METRICS, KUEUE_METRICS, JOBSET_METRICS, ARGO_METRICS, VLLM_METRICS, KSM_METRICS, RECORDING_RULES, metricNamesIn, MetricSource } from "./metrics";
+export {
+  KIT_METRICS,
+  DCGM_METRICS,
+  KUEUE_METRICS,
+  JOBSET_METRICS,
+  ARGO_METRICS,
+  VLLM_METRICS,
+  KSM_METRICS,
+  RECORDING_RULES,
+  metricNamesIn,
+  MetricSource,
+} from "./metrics";
 export { GRAFANA_DASHBOARDS } from "./dashboards";
 export { pushgatewayUrl, renderPushgateway } from "./kubernetes-manifests";
 export { renderCloudWatchDashboard, renderAlarms, FAILURE_EVENT_PATTERNS, monitoringKeyPolicy, alertTopicPolicy } from "./cloudwatch-render";

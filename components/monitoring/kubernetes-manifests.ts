@@ -1,6 +1,14 @@
 import type { GrafanaDashboard } from "./dashboards";
 import type { RuleFile } from "./prometheus-rules";
-import { KIT_LABELS, RESTRICTED_NAMESPACE_LABELS, SERVING_METRICS_PORT, SERVING_POD_LABELS, restrictedContainerSecurity, restrictedPodSecurity, type K8sObject } from "../../core/kubernetes";
+import {
+  KIT_LABELS,
+  RESTRICTED_NAMESPACE_LABELS,
+  SERVING_METRICS_PORT,
+  SERVING_POD_LABELS,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  type K8sObject,
+} from "../../core/kubernetes";
 
 /**
  * Pure renderers of the Kubernetes objects monitoring needs: namespace, Pushgateway, ServiceMonitors and
@@ -137,10 +145,38 @@ export interface ScrapeTargetSpec {
  * - Argo Workflows chart `templates/controller/workflow-controller-service.yaml`: `app.kubernetes.io/component`.
  */
 export const SCRAPE_TARGET_SPECS: Readonly<Record<ScrapeTarget, ScrapeTargetSpec>> = {
-  "dcgm-exporter": { kind: "ServiceMonitor", selector: { app: "nvidia-dcgm-exporter" }, port: "gpu-metrics", secure: false, honorLabels: true, interval: "15s" },
-  kueue: { kind: "ServiceMonitor", selector: { "control-plane": "controller-manager", "app.kubernetes.io/name": "kueue", "app.kubernetes.io/component": "metrics-service" }, port: "https", secure: true, honorLabels: false, interval: "30s" },
-  jobset: { kind: "ServiceMonitor", selector: { "app.kubernetes.io/name": "jobset", "app.kubernetes.io/component": "controller" }, port: "https", secure: true, honorLabels: true, interval: "30s" },
-  "argo-workflows": { kind: "ServiceMonitor", selector: { "app.kubernetes.io/component": "workflow-controller" }, port: "metrics", secure: false, honorLabels: true, interval: "30s" },
+  "dcgm-exporter": {
+    kind: "ServiceMonitor",
+    selector: { app: "nvidia-dcgm-exporter" },
+    port: "gpu-metrics",
+    secure: false,
+    honorLabels: true,
+    interval: "15s",
+  },
+  kueue: {
+    kind: "ServiceMonitor",
+    selector: { "control-plane": "controller-manager", "app.kubernetes.io/name": "kueue", "app.kubernetes.io/component": "metrics-service" },
+    port: "https",
+    secure: true,
+    honorLabels: false,
+    interval: "30s",
+  },
+  jobset: {
+    kind: "ServiceMonitor",
+    selector: { "app.kubernetes.io/name": "jobset", "app.kubernetes.io/component": "controller" },
+    port: "https",
+    secure: true,
+    honorLabels: true,
+    interval: "30s",
+  },
+  "argo-workflows": {
+    kind: "ServiceMonitor",
+    selector: { "app.kubernetes.io/component": "workflow-controller" },
+    port: "metrics",
+    secure: false,
+    honorLabels: true,
+    interval: "30s",
+  },
   pushgateway: { kind: "ServiceMonitor", selector: {}, port: "http", secure: false, honorLabels: true, interval: "30s" },
   vllm: { kind: "PodMonitor", selector: { ...SERVING_POD_LABELS }, port: SERVING_METRICS_PORT, secure: false, honorLabels: false, interval: "15s" },
 };
@@ -191,14 +227,24 @@ export function renderScrapeConfigs(o: ScrapeConfigOptions): K8sObject[] {
 
 /** The PrometheusRule object carrying the kit's rule file. */
 export function renderPrometheusRule(name: string, namespace: string, selectorLabels: Record<string, string>, rules: RuleFile): K8sObject {
-  return { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name, namespace, labels: { ...MONITORING_LABELS, ...selectorLabels } }, spec: rules };
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name, namespace, labels: { ...MONITORING_LABELS, ...selectorLabels } },
+    spec: rules,
+  };
 }
 
 /** Folder the dashboards land in (Grafana sidecar `folderAnnotation`). */
 export const DASHBOARD_FOLDER_ANNOTATION = "grafana_folder";
 
 /** One ConfigMap per dashboard, labelled for Grafana's dashboard sidecar. */
-export function renderDashboardConfigMaps(prefix: string, namespace: string, label: Record<string, string>, dashboards: Readonly<Record<string, GrafanaDashboard>>): K8sObject[] {
+export function renderDashboardConfigMaps(
+  prefix: string,
+  namespace: string,
+  label: Record<string, string>,
+  dashboards: Readonly<Record<string, GrafanaDashboard>>,
+): K8sObject[] {
   return Object.entries(dashboards).map(([file, dashboard]) => ({
     apiVersion: "v1",
     kind: "ConfigMap",
@@ -228,7 +274,10 @@ export function renderManagedPrometheusMonitorings(prefix: string, pushgatewayNa
         apiVersion: "monitoring.googleapis.com/v1",
         kind: "ClusterPodMonitoring",
         metadata: { name: `${prefix}-${t}`, labels: { ...MONITORING_LABELS } },
-        spec: { selector: { matchLabels: selector }, endpoints: [{ port: t === ScrapeTarget.Pushgateway ? "http" : spec.port, path: "/metrics", interval: spec.interval }] },
+        spec: {
+          selector: { matchLabels: selector },
+          endpoints: [{ port: t === ScrapeTarget.Pushgateway ? "http" : spec.port, path: "/metrics", interval: spec.interval }],
+        },
       };
     });
 }

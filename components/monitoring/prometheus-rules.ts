@@ -62,7 +62,12 @@ export interface RenderRulesOptions {
 
 /** An alert as a Prometheus alerting rule. */
 export function toAlertingRule(a: AlertDefinition, extraLabels: Record<string, string> = {}): AlertingRule {
-  const rule: AlertingRule = { alert: a.name, expr: a.expr, labels: { ...extraLabels, severity: a.severity, kit: "finetune" }, annotations: { summary: a.summary, description: a.description } };
+  const rule: AlertingRule = {
+    alert: a.name,
+    expr: a.expr,
+    labels: { ...extraLabels, severity: a.severity, kit: "finetune" },
+    annotations: { summary: a.summary, description: a.description },
+  };
   if (a.for !== undefined) return { alert: rule.alert, expr: rule.expr, for: a.for, labels: rule.labels, annotations: rule.annotations };
   return rule;
 }

@@ -143,7 +143,14 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 function labelProblems(path: string, labels: Record<string, string> | undefined): Problem[] {
   return Object.entries(labels ?? {}).flatMap(([k, v]) => [
     ...(LABEL_KEY.test(k) ? [] : [{ path: `${path}.${k}`, message: `"${k}" is not a valid label key (use [prefix/]name of letters, digits, '-', '_', '.')` }]),
-    ...(typeof v === "string" && LABEL_VALUE.test(v) ? [] : [{ path: `${path}.${k}`, message: `${JSON.stringify(v)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric)` }]),
+    ...(typeof v === "string" && LABEL_VALUE.test(v)
+      ? []
+      : [
+          {
+            path: `${path}.${k}`,
+            message: `${JSON.stringify(v)} is not a valid label value (at most 63 letters, digits, '-', '_', '.', starting and ending alphanumeric)`,
+          },
+        ]),
   ]);
 }
 
@@ -151,29 +158,59 @@ function labelProblems(path: string, labels: Record<string, string> | undefined)
 export function resolvePrometheusMonitoring(name: string, args: PlainPrometheusMonitoringArgs): ResolvedPrometheusMonitoring {
   const problems: Problem[] = [];
   const mode = args.mode ?? PrometheusMode.KubePrometheusStack;
-  if (!Object.values(PrometheusMode).includes(mode)) problems.push({ path: "mode", message: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode).map((m) => `"${m}"`).join(", ")})` });
+  if (!Object.values(PrometheusMode).includes(mode))
+    problems.push({
+      path: "mode",
+      message: `"${mode}" is not a mode (use one of ${Object.values(PrometheusMode)
+        .map((m) => `"${m}"`)
+        .join(", ")})`,
+    });
   const namespace = args.namespace ?? "monitoring";
   const releaseName = args.releaseName ?? "kube-prometheus-stack";
   problems.push(...namespaceProblem("namespace", namespace), ...namespaceProblem("dashboardNamespace", args.dashboardNamespace));
-  if (!DNS_LABEL.test(releaseName) || releaseName.length > 40) problems.push({ path: "releaseName", message: `"${releaseName}" is not a valid Helm release name here (use at most 40 lowercase letters, digits and '-')` });
-  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0) problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
+  if (!DNS_LABEL.test(releaseName) || releaseName.length > 40)
+    problems.push({
+      path: "releaseName",
+      message: `"${releaseName}" is not a valid Helm release name here (use at most 40 lowercase letters, digits and '-')`,
+    });
+  if (!args.trainingNamespaces || args.trainingNamespaces.length === 0)
+    problems.push({ path: "trainingNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
   (args.trainingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`trainingNamespaces[${i}]`, ns)));
   (args.servingNamespaces ?? []).forEach((ns, i) => problems.push(...namespaceProblem(`servingNamespaces[${i}]`, ns)));
   for (const key of ["dcgmNamespace", "kueueNamespace", "jobsetNamespace", "argoNamespace"] as const) {
     if (args[key]) problems.push(...namespaceProblem(key, args[key]));
   }
   if (mode === PrometheusMode.Existing && Object.keys(args.selectorLabels ?? {}).length === 0) {
-    problems.push({ path: "selectorLabels", message: 'is required in mode "existing" (set the labels your Prometheus selects ServiceMonitors and PrometheusRules by, e.g. { release: "prometheus" })' });
+    problems.push({
+      path: "selectorLabels",
+      message: 'is required in mode "existing" (set the labels your Prometheus selects ServiceMonitors and PrometheusRules by, e.g. { release: "prometheus" })',
+    });
   }
-  problems.push(...labelProblems("selectorLabels", args.selectorLabels), ...labelProblems("dashboardLabel", args.dashboardLabel), ...labelProblems("alertLabels", args.alertLabels));
-  if (args.dashboardLabel && Object.keys(args.dashboardLabel).length !== 1) problems.push({ path: "dashboardLabel", message: `has ${Object.keys(args.dashboardLabel).length} labels (Grafana's sidecar watches exactly one label; give one key and value)` });
+  problems.push(
+    ...labelProblems("selectorLabels", args.selectorLabels),
+    ...labelProblems("dashboardLabel", args.dashboardLabel),
+    ...labelProblems("alertLabels", args.alertLabels),
+  );
+  if (args.dashboardLabel && Object.keys(args.dashboardLabel).length !== 1)
+    problems.push({
+      path: "dashboardLabel",
+      message: `has ${Object.keys(args.dashboardLabel).length} labels (Grafana's sidecar watches exactly one label; give one key and value)`,
+    });
   problems.push(...thresholdArgProblems(args.thresholds));
   const thresholds = withDefaultThresholds(args.thresholds);
   const retention = args.retention ?? "31d";
   const retentionSeconds = durationSeconds(retention);
-  if (retentionSeconds === undefined || retentionSeconds <= 0) problems.push({ path: "retention", message: `"${retention}" is not a Prometheus duration (write it like "31d" or "90d")` });
-  else if (mode === PrometheusMode.KubePrometheusStack && thresholds.gpuHoursBudget !== undefined && retentionSeconds < (durationSeconds(thresholds.gpuHoursBudgetWindow) ?? 0)) {
-    problems.push({ path: "retention", message: `"${retention}" is shorter than the GPU-hours budget window "${thresholds.gpuHoursBudgetWindow}" (raise the retention to at least the window, or shorten the window)` });
+  if (retentionSeconds === undefined || retentionSeconds <= 0)
+    problems.push({ path: "retention", message: `"${retention}" is not a Prometheus duration (write it like "31d" or "90d")` });
+  else if (
+    mode === PrometheusMode.KubePrometheusStack &&
+    thresholds.gpuHoursBudget !== undefined &&
+    retentionSeconds < (durationSeconds(thresholds.gpuHoursBudgetWindow) ?? 0)
+  ) {
+    problems.push({
+      path: "retention",
+      message: `"${retention}" is shorter than the GPU-hours budget window "${thresholds.gpuHoursBudgetWindow}" (raise the retention to at least the window, or shorten the window)`,
+    });
   }
   const storageSize = args.storageSize ?? "50Gi";
   if (!QUANTITY.test(storageSize)) problems.push({ path: "storageSize", message: `"${storageSize}" is not a Kubernetes quantity (write it like "50Gi")` });
@@ -234,7 +271,15 @@ export function renderPrometheusMonitoringObjects(name: string, r: ResolvedProme
     objects.push(...renderManagedPrometheusMonitorings(name, r.pushgatewayName, targets));
     return objects;
   }
-  objects.push(...renderScrapeConfigs({ prefix: name, namespace: r.namespace, selectorLabels: r.selectorLabels, targetNamespaces: r.targetNamespaces, pushgatewayName: r.pushgatewayName }));
+  objects.push(
+    ...renderScrapeConfigs({
+      prefix: name,
+      namespace: r.namespace,
+      selectorLabels: r.selectorLabels,
+      targetNamespaces: r.targetNamespaces,
+      pushgatewayName: r.pushgatewayName,
+    }),
+  );
   objects.push(renderPrometheusRule(`${name}-alerts`, r.namespace, r.selectorLabels, prometheusRulesOf(r, alertLabels)));
   if (r.dashboards) objects.push(...renderDashboardConfigMaps(name, r.dashboardNamespace, r.dashboardLabel, GRAFANA_DASHBOARDS));
   return objects;
@@ -270,7 +315,6 @@ function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceO
       return new k8s.apiextensions.CustomResource(name, obj as unknown as k8s.apiextensions.CustomResourceArgs, opts);
   }
 }
-
 
 /**
  * Prometheus-based monitoring for the Kubernetes stacks (bare Kubernetes and GKE): kube-prometheus-stack or an
@@ -321,7 +365,10 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     // An Output where a plain value is needed: report only that (the other checks would read its placeholder).
     throwIfProblems("PrometheusMonitoring", name, outputProblems(args, PROMETHEUS_INPUT_ARGS));
     const known = isPlainDeep(args);
-    const shape = resolvePrometheusMonitoring(name, known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE));
+    const shape = resolvePrometheusMonitoring(
+      name,
+      known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE),
+    );
     super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
     const owner: InputOwner = { component: "PrometheusMonitoring", name };
     this.owner = owner;
@@ -343,7 +390,12 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     const objectArgs = (o: K8sObject, i: number): K8sObject =>
       real === undefined
         ? o
-        : (Object.fromEntries(Object.keys(o).map((k) => [k, k === "apiVersion" || k === "kind" ? o[k] : at((_r, _a, objs) => (objs[i] as unknown as Record<string, unknown>)[k])])) as unknown as K8sObject);
+        : (Object.fromEntries(
+            Object.keys(o).map((k) => [
+              k,
+              k === "apiVersion" || k === "kind" ? o[k] : at((_r, _a, objs) => (objs[i] as unknown as Record<string, unknown>)[k]),
+            ]),
+          ) as unknown as K8sObject);
 
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const nsIndex = shapeObjects.findIndex((o) => o.kind === "Namespace");
@@ -367,7 +419,14 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
           maxHistory: 5,
           values: at((r, a) => ({
             fullnameOverride: r.releaseName,
-            ...kubePrometheusStackValues({ selectorLabels: r.selectorLabels, dashboardLabel: r.dashboardLabel, retention: r.retention, storageSize: r.storageSize, storageClassName: a.storageClassName, grafana: a.grafana ?? true }),
+            ...kubePrometheusStackValues({
+              selectorLabels: r.selectorLabels,
+              dashboardLabel: r.dashboardLabel,
+              retention: r.retention,
+              storageSize: r.storageSize,
+              storageClassName: a.storageClassName,
+              grafana: a.grafana ?? true,
+            }),
           })),
         },
         statefulOptions(this, protection, { dependsOn: afterNs }),
@@ -377,10 +436,15 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     shapeObjects.forEach((o, i) => {
       if (i === nsIndex) return;
       const isCr = !o.apiVersion.startsWith("v1") && o.apiVersion !== "apps/v1";
-      createObject(`${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`, objectArgs(o, i), { parent: this, dependsOn: isCr ? crdReady : afterNs });
+      createObject(
+        `${name}-${o.kind.toLowerCase()}-${o.metadata.name.startsWith(`${name}-`) ? o.metadata.name.slice(name.length + 1) : o.metadata.name}`,
+        objectArgs(o, i),
+        { parent: this, dependsOn: isCr ? crdReady : afterNs },
+      );
     });
 
-    const rulesOf = (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs): RuleFile | undefined => (r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, a.alertLabels));
+    const rulesOf = (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs): RuleFile | undefined =>
+      r.mode === PrometheusMode.ManagedPrometheus ? undefined : prometheusRulesOf(r, a.alertLabels);
     const urlsOf = (r: ResolvedPrometheusMonitoring, a: PlainPrometheusMonitoringArgs): string[] =>
       r.mode === PrometheusMode.KubePrometheusStack && (a.grafana ?? true) && r.dashboards
         ? Object.values(GRAFANA_DASHBOARDS).map((d) => `http://${r.releaseName}-grafana.${r.namespace}.svc/d/${d.uid}`)
@@ -413,5 +477,8 @@ const UNKNOWN_NAMESPACE = "unknown-until-deployed";
 function emptyControllerNamespaceProblems(args: PrometheusMonitoringArgs, plain: PlainPrometheusMonitoringArgs): Problem[] {
   return (["dcgmNamespace", "kueueNamespace", "jobsetNamespace", "argoNamespace"] as const)
     .filter((k) => args[k] !== undefined && !isKnown(args[k]) && plain[k] === "")
-    .map((k) => ({ path: k, message: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)' }));
+    .map((k) => ({
+      path: k,
+      message: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)',
+    }));
 }

@@ -102,7 +102,12 @@ export function durationSeconds(d: string): number | undefined {
 
 /** `5400` → `1h30m` (whole seconds). */
 export function formatDuration(seconds: number): string {
-  const units: Array<[string, number]> = [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]];
+  const units: Array<[string, number]> = [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+    ["s", 1],
+  ];
   let rest = Math.round(seconds);
   if (rest === 0) return "0s";
   let out = "";
@@ -121,15 +126,20 @@ export function thresholdProblem(key: keyof AlertThresholds, value: unknown): st
   const limit = THRESHOLD_LIMITS[key];
   if (value === undefined) return undefined;
   if (limit.kind === "number") {
-    if (typeof value !== "number" || !Number.isFinite(value)) return `expected a number, got ${JSON.stringify(value)} (set it to a number from ${limit.min} to ${limit.max} ${limit.unit})`;
-    if (limit.integer && !Number.isInteger(value)) return `${value} is not a whole number (set it to a whole number from ${limit.min} to ${limit.max} ${limit.unit})`;
-    if (value < limit.min || value > limit.max) return `${value} ${limit.unit} is outside the allowed range ${limit.min}–${limit.max} ${limit.unit} (set it to a value from ${limit.min} to ${limit.max})`;
+    if (typeof value !== "number" || !Number.isFinite(value))
+      return `expected a number, got ${JSON.stringify(value)} (set it to a number from ${limit.min} to ${limit.max} ${limit.unit})`;
+    if (limit.integer && !Number.isInteger(value))
+      return `${value} is not a whole number (set it to a whole number from ${limit.min} to ${limit.max} ${limit.unit})`;
+    if (value < limit.min || value > limit.max)
+      return `${value} ${limit.unit} is outside the allowed range ${limit.min}–${limit.max} ${limit.unit} (set it to a value from ${limit.min} to ${limit.max})`;
     return undefined;
   }
-  if (typeof value !== "string") return `expected a Prometheus duration such as "30m", got ${JSON.stringify(value)} (write it as a string like "30m", "2h" or "7d")`;
+  if (typeof value !== "string")
+    return `expected a Prometheus duration such as "30m", got ${JSON.stringify(value)} (write it as a string like "30m", "2h" or "7d")`;
   const s = durationSeconds(value);
   if (s === undefined) return `"${value}" is not a Prometheus duration (write it like "30m", "2h", "1h30m" or "7d"; units ms, s, m, h, d, w, y)`;
-  if (s < limit.min || s > limit.max) return `"${value}" is outside the allowed range ${formatDuration(limit.min)}–${formatDuration(limit.max)} (set a duration from ${formatDuration(limit.min)} to ${formatDuration(limit.max)})`;
+  if (s < limit.min || s > limit.max)
+    return `"${value}" is outside the allowed range ${formatDuration(limit.min)}–${formatDuration(limit.max)} (set a duration from ${formatDuration(limit.min)} to ${formatDuration(limit.max)})`;
   return undefined;
 }
 

@@ -14,20 +14,7 @@ import type { ArtifactStoreContractInput } from "../artifact-registry/contract-i
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 import { DNS_LABEL, type K8sObject } from "../../core/kubernetes";
-
-/**
- * A workload identity for the pipeline's ServiceAccount (e.g. `EksPipelineIdentity.identity`): the annotations
- * the ServiceAccount needs (IRSA: `eks.amazonaws.com/role-arn`; EKS Pod Identity: none, the association binds
- * it), merged over the store contract's own.
- */
-export interface ServiceAccountIdentity {
-  /** The ServiceAccount the identity is bound to; must be the pipeline's (`objectNames(spec).serviceAccount`). */
-  serviceAccountName: string;
-  /** Namespace the identity is bound in; must be the pipeline's. */
-  namespace: pulumi.Input<string>;
-  /** Annotations the ServiceAccount needs. */
-  serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
+import type { ServiceAccountIdentity } from "../../core/contracts/pipeline-identity";
 
 /** The API server endpoint Argo's executor reaches (egress). */
 export interface ApiServerEndpoint {
@@ -127,7 +114,15 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     const { spec, pool } = args;
     const index = args.index ?? 0;
-    const resolvable: ResolvableArgs = { store: args.store, namespace: args.namespace, monitoring: args.monitoring, driver: args.driver, apiServer: args.apiServer, hubCidrs: args.hubCidrs, servingClientNamespaces: args.servingClientNamespaces };
+    const resolvable: ResolvableArgs = {
+      store: args.store,
+      namespace: args.namespace,
+      monitoring: args.monitoring,
+      driver: args.driver,
+      apiServer: args.apiServer,
+      hubCidrs: args.hubCidrs,
+      servingClientNamespaces: args.servingClientNamespaces,
+    };
     // Plain arguments render now (the resources get exactly this render); with outputs among them, the render here
     // uses placeholders for what is unknown and only decides the objects and their names (which depend on the spec
     // alone), and each resource takes its fields from the real render inside `apply`.
@@ -135,7 +130,10 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     const problems: Problem[] = [];
     const gatedWithoutToken = spec.baseModel.gated && !spec.baseModel.hubTokenSecret && args.hubToken === undefined;
     if (gatedWithoutToken) {
-      problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)` });
+      problems.push({
+        path: "hubToken",
+        message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)`,
+      });
     }
     if (isKnown(args.namespace)) problems.push(...namespaceProblems(args.namespace, pool));
     const now: PlainArgs = known ? (resolvable as PlainArgs) : placeholderArgs(resolvable, pool);
@@ -164,7 +162,10 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       : (pulumi.output(resolvable) as unknown as pulumi.Output<PlainArgs>).apply((v) => {
           throwIfProblems(COMPONENT, name, [...namespaceProblems(v.namespace, pool), ...identityProblems(args.identity, r.names.serviceAccount, v.namespace)]);
           try {
-            const full = renderKubernetesPipeline({ spec, pool, ...v, store: storeWithIdentity(v.store, args.identity).store, modelCache: args.modelCache }, index);
+            const full = renderKubernetesPipeline(
+              { spec, pool, ...v, store: storeWithIdentity(v.store, args.identity).store, modelCache: args.modelCache },
+              index,
+            );
             return [renderScriptsConfigMap(spec, v.namespace, scriptFiles), ...full.objects];
           } catch (e) {
             if (e instanceof PipelineRenderError) throwIfProblems(COMPONENT, name, e.problems);
@@ -186,12 +187,21 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
         if (m.kind === "ServiceAccount" && m.metadata.name === r.names.serviceAccount && lateAnnotations !== undefined) {
           // Annotation values known only at deployment (a role ARN): merged into the resource, not the render.
           rest.metadata = real
-            ? pulumi.all([rest.metadata as pulumi.Output<K8sObject["metadata"]>, pulumi.output(lateAnnotations)]).apply(([md, a]) => ({ ...md, annotations: { ...md.annotations, ...a } }))
-            : { ...m.metadata, annotations: pulumi.output(lateAnnotations).apply((a) => ({ ...m.metadata.annotations, ...a })) as unknown as Record<string, string> };
+            ? pulumi
+                .all([rest.metadata as pulumi.Output<K8sObject["metadata"]>, pulumi.output(lateAnnotations)])
+                .apply(([md, a]) => ({ ...md, annotations: { ...md.annotations, ...a } }))
+            : {
+                ...m.metadata,
+                annotations: pulumi.output(lateAnnotations).apply((a) => ({ ...m.metadata.annotations, ...a })) as unknown as Record<string, string>,
+              };
         }
         return new Kind(resourceName, rest, o);
       }
-      return new k8s.apiextensions.CustomResource(resourceName, (real ? { apiVersion: m.apiVersion, kind: m.kind, ...rest } : m) as unknown as k8s.apiextensions.CustomResourceArgs, o);
+      return new k8s.apiextensions.CustomResource(
+        resourceName,
+        (real ? { apiVersion: m.apiVersion, kind: m.kind, ...rest } : m) as unknown as k8s.apiextensions.CustomResourceArgs,
+        o,
+      );
     };
 
     const scripts = child(renderScriptsConfigMap(spec, now.namespace, scriptFiles));
@@ -277,7 +287,9 @@ const PLACEHOLDER_STORE: ArtifactStoreContract = {
 function placeholderArgs(v: ResolvableArgs, pool: GpuPoolContract): PlainArgs {
   const plain = <T>(x: pulumi.Input<T> | undefined): T | undefined => (isPlainDeep(x) ? (x as T | undefined) : undefined);
   const store: ArtifactStoreContract = isKnown(v.store as pulumi.Input<ArtifactStoreContract>)
-    ? (Object.fromEntries(Object.entries(v.store).map(([k, x]) => [k, isPlainDeep(x) ? x : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]])) as unknown as ArtifactStoreContract)
+    ? (Object.fromEntries(
+        Object.entries(v.store).map(([k, x]) => [k, isPlainDeep(x) ? x : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]]),
+      ) as unknown as ArtifactStoreContract)
     : PLACEHOLDER_STORE;
   return {
     store,
@@ -304,7 +316,10 @@ function fieldsOf(real: pulumi.Output<K8sObject[]>, m: K8sObject, keys: string[]
  * The store contract the renderer gets: the identity's annotations merged over the store's, where they are plain
  * strings now; `lateAnnotations` is set when some are Outputs, for the ServiceAccount resource to merge.
  */
-function storeWithIdentity(store: ArtifactStoreContract, identity: ServiceAccountIdentity | undefined): { store: ArtifactStoreContract; lateAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>> } {
+function storeWithIdentity(
+  store: ArtifactStoreContract,
+  identity: ServiceAccountIdentity | undefined,
+): { store: ArtifactStoreContract; lateAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>> } {
   if (identity === undefined) return { store };
   const a = identity.serviceAccountAnnotations;
   const plain = isKnown(a) && Object.values(a).every((v) => typeof v === "string");
@@ -318,10 +333,16 @@ function identityProblems(identity: ServiceAccountIdentity | undefined, serviceA
   if (identity === undefined) return [];
   const problems: Problem[] = [];
   if (identity.serviceAccountName !== serviceAccount) {
-    problems.push({ path: "identity.serviceAccountName", message: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)` });
+    problems.push({
+      path: "identity.serviceAccountName",
+      message: `"${identity.serviceAccountName}" is not the pipeline's ServiceAccount "${serviceAccount}" (create the identity from this pipeline's spec)`,
+    });
   }
   if (isKnown(identity.namespace) && isKnown(namespace) && identity.namespace !== namespace) {
-    problems.push({ path: "identity.namespace", message: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)` });
+    problems.push({
+      path: "identity.namespace",
+      message: `"${identity.namespace}" is not the pipeline's namespace "${namespace}" (create the identity with the pipeline's namespace)`,
+    });
   }
   return problems;
 }

@@ -51,7 +51,14 @@ export function accountAndRegion(containerRegistry: string): { account: string; 
 }
 
 /** The execution role's policy: exact actions on the store's prefixes, ECR repositories, KMS key, model package group. */
-export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineName: string; roleArn: string; endpointName: string; hubTokenSecretArn?: string; vpc: boolean }): Record<string, unknown> {
+export function executionRolePolicy(o: {
+  store: ArtifactStoreContract;
+  pipelineName: string;
+  roleArn: string;
+  endpointName: string;
+  hubTokenSecretArn?: string;
+  vpc: boolean;
+}): Record<string, unknown> {
   const { store } = o;
   const acct = accountAndRegion(store.containerRegistry);
   const region = acct?.region ?? "*";
@@ -64,27 +71,63 @@ export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineN
   const repoPath = store.containerRegistry.split("/").slice(1).join("/");
   const statements: Record<string, unknown>[] = [
     { Sid: "ReadDatasets", Effect: "Allow", Action: ["s3:GetObject"], Resource: [obj(store.datasetsUri)] },
-    { Sid: "ReadWriteRunData", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: [obj(store.runsUri, `/${p}`), obj(store.modelsUri), obj(store.registryUri, `/${p}`)] },
-    { Sid: "Checkpoints", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: [obj(store.checkpointsUri, `/${p}`)] },
+    {
+      Sid: "ReadWriteRunData",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: [obj(store.runsUri, `/${p}`), obj(store.modelsUri), obj(store.registryUri, `/${p}`)],
+    },
+    {
+      Sid: "Checkpoints",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      Resource: [obj(store.checkpointsUri, `/${p}`)],
+    },
     {
       Sid: "ListPrefixes",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: [`arn:aws:s3:::${store.bucket}`],
-      Condition: { StringLike: { "s3:prefix": [`${prefix(store.datasetsUri)}/*`, `${prefix(store.runsUri)}/${p}/*`, `${prefix(store.modelsUri)}/*`, `${prefix(store.checkpointsUri)}/${p}/*`, `${prefix(store.registryUri)}/${p}/*`] } },
+      Condition: {
+        StringLike: {
+          "s3:prefix": [
+            `${prefix(store.datasetsUri)}/*`,
+            `${prefix(store.runsUri)}/${p}/*`,
+            `${prefix(store.modelsUri)}/*`,
+            `${prefix(store.checkpointsUri)}/${p}/*`,
+            `${prefix(store.registryUri)}/${p}/*`,
+          ],
+        },
+      },
     },
     { Sid: "EcrAuth", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: ["*"] },
-    { Sid: "EcrPull", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: [`arn:aws:ecr:${region}:${account}:repository/${repoPath ? `${repoPath}/` : ""}*`] },
+    {
+      Sid: "EcrPull",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+      Resource: [`arn:aws:ecr:${region}:${account}:repository/${repoPath ? `${repoPath}/` : ""}*`],
+    },
     // The first pull through a pull-through cache prefix creates the repository as the puller.
     ...(store.pullThroughPrefixes?.length
-      ? [{ Sid: "EcrPullThroughCache", Effect: "Allow", Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], Resource: store.pullThroughPrefixes.map((p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`) }]
+      ? [
+          {
+            Sid: "EcrPullThroughCache",
+            Effect: "Allow",
+            Action: ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"],
+            Resource: store.pullThroughPrefixes.map((p) => `arn:aws:ecr:${region}:${account}:repository/${p}/*`),
+          },
+        ]
       : []),
     {
       Sid: "SageMakerJobs",
       Effect: "Allow",
       Action: [
-        "sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob",
-        "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:StopTrainingJob",
+        "sagemaker:CreateProcessingJob",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:StopProcessingJob",
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:StopTrainingJob",
         "sagemaker:AddTags",
       ],
       Resource: [sm("processing-job/*"), sm("training-job/*")],
@@ -93,18 +136,48 @@ export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineN
       Sid: "ModelRegistryAndEndpoint",
       Effect: "Allow",
       Action: [
-        "sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
-        "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:CreateEndpointConfig", "sagemaker:DescribeEndpointConfig",
-        "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:AddTags",
+        "sagemaker:CreateModelPackage",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:CreateModel",
+        "sagemaker:DescribeModel",
+        "sagemaker:CreateEndpointConfig",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:CreateEndpoint",
+        "sagemaker:UpdateEndpoint",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:AddTags",
       ],
       Resource: [sm(`model-package-group/${group}`), sm(`model-package/${group}/*`), sm("model/*"), sm("endpoint-config/*"), sm(`endpoint/${o.endpointName}`)],
     },
-    { Sid: "PassRoleToJobs", Effect: "Allow", Action: ["iam:PassRole"], Resource: [o.roleArn], Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } },
-    { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/*`] },
-    { Sid: "Metrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"], Condition: { StringLike: { "cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"] } } },
+    {
+      Sid: "PassRoleToJobs",
+      Effect: "Allow",
+      Action: ["iam:PassRole"],
+      Resource: [o.roleArn],
+      Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+    },
+    {
+      Sid: "Logs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [`arn:aws:logs:${region}:${account}:log-group:/aws/sagemaker/*`],
+    },
+    {
+      Sid: "Metrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: ["*"],
+      Condition: { StringLike: { "cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"] } },
+    },
   ];
   if (store.kmsKeyId) {
-    statements.push({ Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"], Resource: [store.kmsKeyId] });
+    statements.push({
+      Sid: "Kms",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+      Resource: [store.kmsKeyId],
+    });
   }
   if (o.hubTokenSecretArn) statements.push({ Sid: "HubToken", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [o.hubTokenSecretArn] });
   if (o.vpc) {
@@ -119,7 +192,11 @@ export function executionRolePolicy(o: { store: ArtifactStoreContract; pipelineN
         Sid: "VpcInterfaces",
         Effect: "Allow",
         Action: ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"],
-        Resource: [`arn:aws:ec2:${region}:${account}:network-interface/*`, `arn:aws:ec2:${region}:${account}:subnet/*`, `arn:aws:ec2:${region}:${account}:security-group/*`],
+        Resource: [
+          `arn:aws:ec2:${region}:${account}:network-interface/*`,
+          `arn:aws:ec2:${region}:${account}:subnet/*`,
+          `arn:aws:ec2:${region}:${account}:security-group/*`,
+        ],
       },
     );
   }
@@ -159,13 +236,30 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     const store: ArtifactStoreContract = known ? (args.store as ArtifactStoreContract) : placeholderStore(args.store);
     const [platformProblems, registryProblems] = storeProblems(store);
     const problems: Problem[] = [...platformProblems];
-    if (pool.platform !== "sagemaker") problems.push({ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
-    if (spec.baseModel.gated && args.hubToken === undefined) problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
+    if (pool.platform !== "sagemaker")
+      problems.push({ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
+    if (spec.baseModel.gated && args.hubToken === undefined)
+      problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
     problems.push(...registryProblems);
     const vpc = args.subnetIds !== undefined && args.subnetIds.length > 0;
-    const placeholderOf = (st: ArtifactStoreContract) => ({ roleArn: "arn:aws:iam::000000000000:role/placeholder", codeUri: `${st.runsUri}/${spec.name}/_code`, configUri: `${st.runsUri}/${spec.name}/_config` });
+    const placeholderOf = (st: ArtifactStoreContract) => ({
+      roleArn: "arn:aws:iam::000000000000:role/placeholder",
+      codeUri: `${st.runsUri}/${spec.name}/_code`,
+      configUri: `${st.runsUri}/${spec.name}/_config`,
+    });
     const previewOf = (st: ArtifactStoreContract) =>
-      renderSageMakerPipeline({ spec, pool, store: st, ...placeholderOf(st), network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined, processingInstanceType: args.processingInstanceType, images: args.images }, args.index ?? 0);
+      renderSageMakerPipeline(
+        {
+          spec,
+          pool,
+          store: st,
+          ...placeholderOf(st),
+          network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined,
+          processingInstanceType: args.processingInstanceType,
+          images: args.images,
+        },
+        args.index ?? 0,
+      );
     let preview: SageMakerPipelineRender | undefined;
     if (problems.length === 0) {
       try {
@@ -206,7 +300,17 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       if (known) {
         const { bucket, key } = s3Parts(uri as string);
         objects.push(
-          new aws.s3.BucketObjectv2(resourceName, { bucket, key, content, contentType: "application/octet-stream", ...(store.kmsKeyId ? { serverSideEncryption: "aws:kms", kmsKeyId: store.kmsKeyId } : {}) }, { parent: this, ...extra }),
+          new aws.s3.BucketObjectv2(
+            resourceName,
+            {
+              bucket,
+              key,
+              content,
+              contentType: "application/octet-stream",
+              ...(store.kmsKeyId ? { serverSideEncryption: "aws:kms", kmsKeyId: store.kmsKeyId } : {}),
+            },
+            { parent: this, ...extra },
+          ),
         );
         return;
       }
@@ -214,20 +318,46 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       objects.push(
         new aws.s3.BucketObjectv2(
           resourceName,
-          { bucket: parts.bucket, key: parts.key, content, contentType: "application/octet-stream", serverSideEncryption: parts.apply((x) => (x.kms ? "aws:kms" : undefined)), kmsKeyId: parts.apply((x) => x.kms) },
+          {
+            bucket: parts.bucket,
+            key: parts.key,
+            content,
+            contentType: "application/octet-stream",
+            serverSideEncryption: parts.apply((x) => (x.kms ? "aws:kms" : undefined)),
+            kmsKeyId: parts.apply((x) => x.kms),
+          },
           { parent: this, ...extra },
         ),
       );
     };
     const at = (f: (p: ReturnType<typeof published>) => string): pulumi.Input<string> => (pub ? f(pub) : pubOut.apply(f));
-    for (const file of Object.keys(scripts)) put(at((p) => `${p.codeUri}/${file}`), scripts[file], `${name}-code-${file.replace(/[^a-z0-9]+/gi, "-")}`);
-    for (const file of Object.keys(this.preview.configFiles)) put(at((p) => `${p.configUri}/${file}`), at((p) => p.configFiles[file]), `${name}-config-${file.replace(/[^a-z0-9]+/gi, "-")}`);
+    for (const file of Object.keys(scripts))
+      put(
+        at((p) => `${p.codeUri}/${file}`),
+        scripts[file],
+        `${name}-code-${file.replace(/[^a-z0-9]+/gi, "-")}`,
+      );
+    for (const file of Object.keys(this.preview.configFiles))
+      put(
+        at((p) => `${p.configUri}/${file}`),
+        at((p) => p.configFiles[file]),
+        `${name}-config-${file.replace(/[^a-z0-9]+/gi, "-")}`,
+      );
     // The gate and the registry step read the deployed version's pointer; it starts empty and the pipeline owns it.
-    put(known ? `${store.registryUri}/${spec.name}/deployed.json` : storeOut.apply((st) => `${st.registryUri}/${spec.name}/deployed.json`), JSON.stringify({ version: null, metrics: {}, previous: null, history: [] }), `${name}-deployed-pointer`, { ignoreChanges: ["content", "source"], retainOnDelete: true });
+    put(
+      known ? `${store.registryUri}/${spec.name}/deployed.json` : storeOut.apply((st) => `${st.registryUri}/${spec.name}/deployed.json`),
+      JSON.stringify({ version: null, metrics: {}, previous: null, history: [] }),
+      `${name}-deployed-pointer`,
+      { ignoreChanges: ["content", "source"], retainOnDelete: true },
+    );
 
     let hubTokenSecretArn: pulumi.Output<string> | undefined;
     if (spec.baseModel.gated && args.hubToken !== undefined) {
-      const secret = new aws.secretsmanager.Secret(`${name}-hub-token`, { namePrefix: `${spec.name}-hub-token-`, kmsKeyId, description: `Hugging Face token for ${spec.baseModel.id}` }, { parent: this });
+      const secret = new aws.secretsmanager.Secret(
+        `${name}-hub-token`,
+        { namePrefix: `${spec.name}-hub-token-`, kmsKeyId, description: `Hugging Face token for ${spec.baseModel.id}` },
+        { parent: this },
+      );
       new aws.secretsmanager.SecretVersion(`${name}-hub-token`, { secretId: secret.id, secretString: pulumi.secret(args.hubToken) }, { parent: this });
       hubTokenSecretArn = secret.arn;
     }
@@ -236,7 +366,10 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       `${name}-execution`,
       {
         description: `SageMaker pipeline ${spec.name}: jobs, registry and endpoint`,
-        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
         maxSessionDuration: 12 * 3600,
       },
       { parent: this },
@@ -247,17 +380,37 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
         role: this.executionRole.id,
         policy: pulumi
           .all([this.executionRole.arn, hubTokenSecretArn ?? pulumi.output(undefined as string | undefined), storeOut])
-          .apply(([roleArn, secretArn, st]) => JSON.stringify(executionRolePolicy({ store: st, pipelineName: spec.name, roleArn, endpointName: spec.name, hubTokenSecretArn: secretArn, vpc }))),
+          .apply(([roleArn, secretArn, st]) =>
+            JSON.stringify(executionRolePolicy({ store: st, pipelineName: spec.name, roleArn, endpointName: spec.name, hubTokenSecretArn: secretArn, vpc })),
+          ),
       },
       { parent: this },
     );
 
     const definition = pulumi
-      .all([this.executionRole.arn, pulumi.all(args.subnetIds ?? []), pulumi.all(args.securityGroupIds ?? []), hubTokenSecretArn ?? pulumi.output(undefined as string | undefined), storeOut, pubOut])
+      .all([
+        this.executionRole.arn,
+        pulumi.all(args.subnetIds ?? []),
+        pulumi.all(args.securityGroupIds ?? []),
+        hubTokenSecretArn ?? pulumi.output(undefined as string | undefined),
+        storeOut,
+        pubOut,
+      ])
       .apply(([roleArn, subnetIds, securityGroupIds, secretArn, st, { codeUri, configUri }]) =>
         JSON.stringify(
           renderSageMakerPipeline(
-            { spec, pool, store: st, roleArn, codeUri, configUri, network: vpc ? { subnetIds, securityGroupIds } : undefined, hubTokenSecretArn: secretArn, processingInstanceType: args.processingInstanceType, images: args.images },
+            {
+              spec,
+              pool,
+              store: st,
+              roleArn,
+              codeUri,
+              configUri,
+              network: vpc ? { subnetIds, securityGroupIds } : undefined,
+              hubTokenSecretArn: secretArn,
+              processingInstanceType: args.processingInstanceType,
+              images: args.images,
+            },
             args.index ?? 0,
           ).definition,
         ),
@@ -278,12 +431,23 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     if (spec.schedule) {
       const schedulerRole = new aws.iam.Role(
         `${name}-scheduler`,
-        { description: `Starts SageMaker pipeline ${spec.name} on schedule`, assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }] }) },
+        {
+          description: `Starts SageMaker pipeline ${spec.name} on schedule`,
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          }),
+        },
         { parent: this },
       );
       const schedulerPolicy = new aws.iam.RolePolicy(
         `${name}-scheduler`,
-        { role: schedulerRole.id, policy: this.pipeline.arn.apply((arn) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:StartPipelineExecution"], Resource: [arn] }] })) },
+        {
+          role: schedulerRole.id,
+          policy: this.pipeline.arn.apply((arn) =>
+            JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:StartPipelineExecution"], Resource: [arn] }] }),
+          ),
+        },
         { parent: this },
       );
       this.schedule = new aws.scheduler.Schedule(
@@ -297,7 +461,12 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
           target: {
             arn: this.pipeline.arn,
             roleArn: schedulerRole.arn,
-            sagemakerPipelineParameters: { pipelineParameters: [{ name: "DatasetUri", value: spec.dataset.uri }, { name: "BaseModelRevision", value: spec.baseModel.revision }] },
+            sagemakerPipelineParameters: {
+              pipelineParameters: [
+                { name: "DatasetUri", value: spec.dataset.uri },
+                { name: "BaseModelRevision", value: spec.baseModel.revision },
+              ],
+            },
             retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
           },
         },
@@ -314,8 +483,16 @@ const COMPONENT = "SageMakerFineTuningPipeline";
 function storeProblems(store: ArtifactStoreContract): [Problem[], Problem[]] {
   const platform: Problem[] = [];
   const registry: Problem[] = [];
-  if (store.platform !== "aws" || store.scheme !== "s3") platform.push({ path: "store", message: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)` });
-  if (!accountAndRegion(store.containerRegistry)) registry.push({ path: "store.containerRegistry", message: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)` });
+  if (store.platform !== "aws" || store.scheme !== "s3")
+    platform.push({
+      path: "store",
+      message: `is a ${store.platform} store; SageMaker needs the S3 artifact store (use the aws-sagemaker stack's ArtifactStore)`,
+    });
+  if (!accountAndRegion(store.containerRegistry))
+    registry.push({
+      path: "store.containerRegistry",
+      message: `"${store.containerRegistry}" is not an ECR registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>)`,
+    });
   return [platform, registry];
 }
 
@@ -338,7 +515,9 @@ const PLACEHOLDER_STORE: ArtifactStoreContract = {
 /** The store with placeholders where its fields (or the whole of it) are outputs. */
 function placeholderStore(store: ArtifactStoreContractArg): ArtifactStoreContract {
   if (!isKnown(store as pulumi.Input<ArtifactStoreContract>)) return PLACEHOLDER_STORE;
-  return Object.fromEntries(Object.entries(store).map(([k, v]) => [k, isPlainDeep(v) ? v : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]])) as unknown as ArtifactStoreContract;
+  return Object.fromEntries(
+    Object.entries(store).map(([k, v]) => [k, isPlainDeep(v) ? v : PLACEHOLDER_STORE[k as keyof ArtifactStoreContract]]),
+  ) as unknown as ArtifactStoreContract;
 }
 
 /**
@@ -347,7 +526,7 @@ function placeholderStore(store: ArtifactStoreContractArg): ArtifactStoreContrac
  */
 export function toAwsCron(expr: string): string {
   const [min, hour, dom, mon, dow] = expr.trim().split(/\s+/);
-  const awsDow = dow === "*" ? "?" : dow.replace(/\d/g, (d) => String(((Number(d) % 7) + 1)));
+  const awsDow = dow === "*" ? "?" : dow.replace(/\d/g, (d) => String((Number(d) % 7) + 1));
   const awsDom = dow === "*" ? dom : "?";
   return `${min} ${hour} ${awsDom} ${mon} ${awsDow} *`;
 }

@@ -86,9 +86,12 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
     const installJobSet = args.installJobSet ?? true;
     const problems: Problem[] = [];
     if (!DNS_LABEL.test(ns)) problems.push({ path: "namespace", message: `"${ns}" is not a DNS label (use lowercase letters, digits and '-')` });
-    if (installArgo && args.workflowNamespaces.length === 0) problems.push({ path: "workflowNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
+    if (installArgo && args.workflowNamespaces.length === 0)
+      problems.push({ path: "workflowNamespaces", message: "is empty (list the namespaces the pipelines run in)" });
     const workflowNamespaces = args.workflowNamespaces.map((w, i) => {
-      const checked = checkInputProblems("KubernetesPipelinePlatform", name, w, (v) => (DNS_LABEL.test(v) ? [] : [{ path: `workflowNamespaces[${i}]`, message: `"${v}" is not a DNS label` }]));
+      const checked = checkInputProblems("KubernetesPipelinePlatform", name, w, (v) =>
+        DNS_LABEL.test(v) ? [] : [{ path: `workflowNamespaces[${i}]`, message: `"${v}" is not a DNS label` }],
+      );
       problems.push(...checked.problems);
       return checked.output;
     });
@@ -128,8 +131,15 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
           namespace: ns,
           // Plain namespaces: the values now; outputs among them: once they resolve (checked as above).
           values: args.workflowNamespaces.every((w) => isKnown(w))
-            ? argoWorkflowsValues({ workflowNamespaces: args.workflowNamespaces as string[], server: args.argoServer ?? false, release: "argo-workflows", namespace: ns })
-            : pulumi.all(workflowNamespaces).apply((wns) => argoWorkflowsValues({ workflowNamespaces: wns, server: args.argoServer ?? false, release: "argo-workflows", namespace: ns })),
+            ? argoWorkflowsValues({
+                workflowNamespaces: args.workflowNamespaces as string[],
+                server: args.argoServer ?? false,
+                release: "argo-workflows",
+                namespace: ns,
+              })
+            : pulumi
+                .all(workflowNamespaces)
+                .apply((wns) => argoWorkflowsValues({ workflowNamespaces: wns, server: args.argoServer ?? false, release: "argo-workflows", namespace: ns })),
           atomic: true,
           timeout,
         },

@@ -51,10 +51,19 @@ export class PipelineNamespace extends pulumi.ComponentResource {
     const m = known ? renderPipelineNamespace(args.namespace as string) : undefined;
     const later = known ? undefined : checked.output.apply(renderPipelineNamespace);
     this.name = known ? (args.namespace as string) : checked.output;
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, (m ? m.namespace : { metadata: later!.apply((r) => r.namespace.metadata) }) as unknown as k8s.core.v1.NamespaceArgs, { parent: this });
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      (m ? m.namespace : { metadata: later!.apply((r) => r.namespace.metadata) }) as unknown as k8s.core.v1.NamespaceArgs,
+      { parent: this },
+    );
     new k8s.networking.v1.NetworkPolicy(
       `${name}-default-deny`,
-      (m ? m.defaultDeny : { metadata: later!.apply((r) => r.defaultDeny.metadata), spec: later!.apply((r) => r.defaultDeny.spec) }) as unknown as k8s.networking.v1.NetworkPolicyArgs,
+      (m
+        ? m.defaultDeny
+        : {
+            metadata: later!.apply((r) => r.defaultDeny.metadata),
+            spec: later!.apply((r) => r.defaultDeny.spec),
+          }) as unknown as k8s.networking.v1.NetworkPolicyArgs,
       { parent: this, dependsOn: [this.namespace] },
     );
     this.registerOutputs({ name: this.name });

@@ -63,7 +63,12 @@ export function argoManagedNamespaceRbac(release: string, controllerNamespace: s
   const name = argoControllerName(release);
   const metadata = { name, namespace: managedNamespace, labels: { ...MANAGED_BY } };
   return [
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata, rules: ARGO_CONTROLLER_NAMESPACE_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata,
+      rules: ARGO_CONTROLLER_NAMESPACE_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+    },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
@@ -101,9 +106,13 @@ export function argoWorkflowsValues(i: ArgoValuesInput): Record<string, unknown>
     },
     // Argo's init/wait containers in every workflow pod: restricted too, or the namespace's PSS admission rejects the pods.
     executor: { securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 8737 } },
-    mainContainer: { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } } },
+    mainContainer: {
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    },
     // The server's settings only when it runs (otherwise no template reads them).
-    server: i.server ? { enabled: true, authModes: ["client"], podSecurityContext: { ...RESTRICTED_POD }, securityContext: { ...RESTRICTED_CONTAINER } } : { enabled: false },
+    server: i.server
+      ? { enabled: true, authModes: ["client"], podSecurityContext: { ...RESTRICTED_POD }, securityContext: { ...RESTRICTED_CONTAINER } }
+      : { enabled: false },
     workflow: { serviceAccount: { create: false }, rbac: { create: false } },
   };
 }

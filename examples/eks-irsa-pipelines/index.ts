@@ -50,7 +50,10 @@ if (identityMode !== EksIdentityMode.Irsa && identityMode !== EksIdentityMode.Po
   throw new Error(`eks-irsa-pipelines:identityMode "${identityMode}" is not supported (use irsa or pod-identity)`);
 }
 const specsDir = path.join(__dirname, "..", "..", "pipelines", "examples");
-const pipelineFiles = config.getObject<string[]>("pipelineFiles") ?? [path.join(specsDir, "document-classifier.yaml"), path.join(specsDir, "support-assistant.yaml")];
+const pipelineFiles = config.getObject<string[]>("pipelineFiles") ?? [
+  path.join(specsDir, "document-classifier.yaml"),
+  path.join(specsDir, "support-assistant.yaml"),
+];
 
 // ---- Your providers (in an existing stack you already have these). ----
 const awsProvider = new aws.Provider("aws", { region: region as aws.Region });
@@ -60,7 +63,18 @@ const kubeconfig = pulumi.all([cluster.endpoint, cluster.certificateAuthorities]
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": cas?.[0]?.data ?? "" } }],
-    users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
+    users: [
+      {
+        name: clusterName,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+          },
+        },
+      },
+    ],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
     "current-context": clusterName,
   }),
@@ -74,14 +88,22 @@ const specs = pipelineFiles.map((f) => FineTuningPipelineSpecSchema.parse(parseY
 // ---- Shared platform: namespace, one Karpenter GPU pool + Kueue, the driver stack, Argo + JobSet. ----
 const ns = new PipelineNamespace("pipelines", { namespace }, providers);
 const poolName = specs[0].compute.pool;
-const gpu = new KarpenterGpuNodePool("gpu", { clusterName, poolName, gpuType: config.get("gpuType") ?? "l4", maxNodes: config.getNumber("maxNodes") ?? 2, tags: { cluster: clusterName } }, providers);
+const gpu = new KarpenterGpuNodePool(
+  "gpu",
+  { clusterName, poolName, gpuType: config.get("gpuType") ?? "l4", maxNodes: config.getNumber("maxNodes") ?? 2, tags: { cluster: clusterName } },
+  providers,
+);
 const driver = new CudaDriverStack("cuda", { platform: "eks", mode: "preinstalled" }, providers);
 const kueue = new KueueInstall("kueue", {}, providers);
 const queue = new KueueGpuPool("gpu-queue", { pool: gpu.contract, namespace }, { ...providers, dependsOn: [kueue, ns] });
 const platform = new KubernetesPipelinePlatform("pipeline-platform", { workflowNamespaces: [namespace] }, providers);
 
 // ---- One artifact registry; no shared access role: each pipeline gets its own. ----
-const registry = new AwsArtifactRegistry("finetune", { region, accountId, bucketName: config.get("bucketName"), createAccessRole: false, tags: { cluster: clusterName } }, providers);
+const registry = new AwsArtifactRegistry(
+  "finetune",
+  { region, accountId, bucketName: config.get("bucketName"), createAccessRole: false, tags: { cluster: clusterName } },
+  providers,
+);
 // Image pulls by the kubelet use the node role.
 registry.grantPull(gpu.nodeRoleName, { name: "gpu-nodes-ecr-pull" });
 
@@ -99,12 +121,19 @@ const store = plainStore(registry.contract);
 const issuerUrl = cluster.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer ?? "");
 const binding =
   identityMode === EksIdentityMode.Irsa
-    ? { mode: EksIdentityMode.Irsa, irsa: { issuerUrl, oidcProviderArn: issuerUrl.apply((u) => `arn:aws:iam::${accountId}:oidc-provider/${u.replace(/^https:\/\//, "")}`) } }
+    ? {
+        mode: EksIdentityMode.Irsa,
+        irsa: { issuerUrl, oidcProviderArn: issuerUrl.apply((u) => `arn:aws:iam::${accountId}:oidc-provider/${u.replace(/^https:\/\//, "")}`) },
+      }
     : { mode: EksIdentityMode.PodIdentity, podIdentity: { clusterName } };
 
 // ---- Two pipelines, each with its own role. ----
 const pipelines = specs.map((spec) => {
-  const identity = new EksPipelineIdentity(`${spec.name}-identity`, { spec, namespace, store: eksIdentityStoreOf(registry, region), ...binding, tags: { cluster: clusterName } }, providers);
+  const identity = new EksPipelineIdentity(
+    `${spec.name}-identity`,
+    { spec, namespace, store: eksIdentityStoreOf(registry, region), ...binding, tags: { cluster: clusterName } },
+    providers,
+  );
   const pipeline = new KubernetesFineTuningPipeline(
     spec.name,
     { spec, pool: queue.contract, store, namespace, driver: driver.contract, hubToken: config.getSecret("hubToken"), identity: identity.identity },

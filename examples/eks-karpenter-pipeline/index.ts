@@ -62,7 +62,18 @@ const kubeconfig = pulumi.all([cluster.endpoint, cluster.certificateAuthorities]
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": cas?.[0]?.data ?? "" } }],
-    users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
+    users: [
+      {
+        name: clusterName,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+          },
+        },
+      },
+    ],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
     "current-context": clusterName,
   }),
@@ -96,7 +107,11 @@ if (provisioner === "karpenter") {
   karpenterControllerQueuePolicy = interruption.controllerPolicyJson;
 } else {
   const subnetIds = config.getObject<string[]>("subnetIds") ?? cluster.vpcConfig.subnetIds;
-  const nodeGroup = new EksGpuNodePool("gpu", { clusterName, subnetIds, poolName: spec.compute.pool, gpuType, maxNodes, tags: { cluster: clusterName } }, providers);
+  const nodeGroup = new EksGpuNodePool(
+    "gpu",
+    { clusterName, subnetIds, poolName: spec.compute.pool, gpuType, maxNodes, tags: { cluster: clusterName } },
+    providers,
+  );
   pool = nodeGroup.contract;
   nodeRoleName = nodeGroup.nodeRoleArn.apply((arn) => arn.split("/").pop() ?? arn);
 }
@@ -132,7 +147,9 @@ const irsaRole = new aws.iam.Role(
             Effect: "Allow",
             Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${oidc}` },
             Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: { StringEquals: { [`${oidc}:sub`]: `system:serviceaccount:${namespace}:${names.serviceAccount}`, [`${oidc}:aud`]: "sts.amazonaws.com" } },
+            Condition: {
+              StringEquals: { [`${oidc}:sub`]: `system:serviceaccount:${namespace}:${names.serviceAccount}`, [`${oidc}:aud`]: "sts.amazonaws.com" },
+            },
           },
         ],
       }),

@@ -74,7 +74,9 @@ export function renderGitOps(outDir: string, options: GitOpsOptions = {}): GitOp
   const namespace = options.namespace ?? "ml-pipelines";
   const spec = FineTuningPipelineSpecSchema.parse(parseYaml(fs.readFileSync(pipelineFile, "utf8")));
   if (spec.baseModel.gated && !spec.baseModel.hubTokenSecret) {
-    throw new Error(`${pipelineFile}: ${spec.baseModel.id} is gated; GitOps keeps no secrets in Git (name the Secret your secret manager creates in baseModel.hubTokenSecret)`);
+    throw new Error(
+      `${pipelineFile}: ${spec.baseModel.id} is gated; GitOps keeps no secrets in Git (name the Secret your secret manager creates in baseModel.hubTokenSecret)`,
+    );
   }
 
   const pool = existingNodesPoolContract({ gpuType: "l4", maxNodes: 2, ...options.pool, name: spec.compute.pool });
@@ -108,7 +110,15 @@ export function renderGitOps(outDir: string, options: GitOpsOptions = {}): GitOp
   // The pool as the pipeline sees it once Kueue queues it (what KueueGpuPool's contract adds).
   const queued = { ...pool, localQueueName: pool.name, flavors: pool.capacityTypes.map((c) => flavorName(pool.name, c)) };
   const pipeline = renderKubernetesPipeline({ spec, pool: queued, store, namespace, driver: driver.contract });
-  const objects = [ns.namespace, ns.defaultDeny, ...kueue.flavors, kueue.clusterQueue, kueue.localQueue, renderScriptsConfigMap(spec, namespace, loadStageScripts()), ...pipeline.objects] as GitOpsResult["objects"];
+  const objects = [
+    ns.namespace,
+    ns.defaultDeny,
+    ...kueue.flavors,
+    kueue.clusterQueue,
+    kueue.localQueue,
+    renderScriptsConfigMap(spec, namespace, loadStageScripts()),
+    ...pipeline.objects,
+  ] as GitOpsResult["objects"];
 
   const files: Record<string, string> = {};
   const manifestFiles = objects.map((o, i) => {
@@ -127,7 +137,12 @@ export function renderGitOps(outDir: string, options: GitOpsOptions = {}): GitOp
     "argo-workflows": { ...PIPELINE_CHARTS.argoWorkflows, values: "values/argo-workflows.yaml" },
     jobset: { ...PIPELINE_CHARTS.jobset, values: "values/jobset.yaml" },
     kueue: { ...GPU_STACK_CHARTS.kueue, values: "values/kueue.yaml" },
-    "gpu-operator": { ...GPU_STACK_CHARTS.gpuOperator, namespace: "gpu-operator", namespaceLabels: { "pod-security.kubernetes.io/enforce": "privileged" }, values: "values/gpu-operator.yaml" },
+    "gpu-operator": {
+      ...GPU_STACK_CHARTS.gpuOperator,
+      namespace: "gpu-operator",
+      namespaceLabels: { "pod-security.kubernetes.io/enforce": "privileged" },
+      values: "values/gpu-operator.yaml",
+    },
   });
   files["pipeline.mmd"] = renderMermaid(spec);
 

@@ -54,7 +54,12 @@ const kubeconfig = pulumi.all([cluster.endpoint, cluster.masterAuths]).apply(([e
     apiVersion: "v1",
     kind: "Config",
     clusters: [{ name: clusterName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": auths?.[0]?.clusterCaCertificate ?? "" } }],
-    users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true } } }],
+    users: [
+      {
+        name: clusterName,
+        user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", provideClusterInfo: true } },
+      },
+    ],
     contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
     "current-context": clusterName,
   }),
@@ -70,7 +75,11 @@ const names = objectNames(FineTuningPipelineSpecSchema.parse(raw));
 const ns = new PipelineNamespace("pipelines", { namespace }, providers);
 
 // ---- Artifact registry: GCS + Artifact Registry with CMEK, Workload Identity for the pipeline's ServiceAccount. ----
-const registry = new GcpArtifactRegistry("finetune", { project, region, kubernetesNamespace: namespace, kubernetesServiceAccount: names.serviceAccount }, providers);
+const registry = new GcpArtifactRegistry(
+  "finetune",
+  { project, region, kubernetesNamespace: namespace, kubernetesServiceAccount: names.serviceAccount },
+  providers,
+);
 const spec = FineTuningPipelineSpecSchema.parse({
   ...raw,
   dataset: { ...raw.dataset, uri: config.get("datasetUri") ?? `${registry.contract.datasetsUri}/${path.posix.basename(raw.dataset.uri)}` },
@@ -79,17 +88,35 @@ const spec = FineTuningPipelineSpecSchema.parse({
 // ---- GPU nodes: a spot node pool and an on-demand fallback pool, both scaling from zero. ----
 const pool = new GkeGpuNodePool(
   "gpu",
-  { cluster: clusterName, location: region, project, nodeLocations: zones, poolName: spec.compute.pool, gpuType, capacity: "spot", onDemandFallback: true, maxNodes, fallbackMaxNodes },
+  {
+    cluster: clusterName,
+    location: region,
+    project,
+    nodeLocations: zones,
+    poolName: spec.compute.pool,
+    gpuType,
+    capacity: "spot",
+    onDemandFallback: true,
+    maxNodes,
+    fallbackMaxNodes,
+  },
   providers,
 );
-registry.grantPull(pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`), { name: "gpu-nodes-pull" });
+registry.grantPull(
+  pool.serviceAccountEmail.apply((e) => `serviceAccount:${e}`),
+  { name: "gpu-nodes-pull" },
+);
 
 // ---- Driver stack: GKE installs driver + device plugin; the contract tells the pipeline what CUDA it gets. ----
 const driver = new CudaDriverStack("cuda", { platform: "gke" }, providers);
 
 // ---- Kueue: spot is tried first, the on-demand flavor only admits when spot quota is used up. ----
 const kueue = new KueueInstall("kueue", {}, providers);
-const queue = new KueueGpuPool("gpu-queue", { pool: pool.contract, namespace, nodesByCapacity: { spot: maxNodes, "on-demand": fallbackMaxNodes } }, { ...providers, dependsOn: [kueue, ns, pool] });
+const queue = new KueueGpuPool(
+  "gpu-queue",
+  { pool: pool.contract, namespace, nodesByCapacity: { spot: maxNodes, "on-demand": fallbackMaxNodes } },
+  { ...providers, dependsOn: [kueue, ns, pool] },
+);
 
 // ---- Argo Workflows + JobSet, then the seven-stage pipeline. ----
 const platform = new KubernetesPipelinePlatform("pipeline-platform", { workflowNamespaces: [namespace] }, providers);

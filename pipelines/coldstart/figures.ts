@@ -29,7 +29,10 @@ export const NODE_READY_SECONDS: Readonly<Record<ColdStartPlatform, Figure>> = {
   gke: { value: 300, source: "assumption ≈5 min like EKS; cluster-autoscaler utils/gpu: up to 15 min until GPUs are allocatable" },
   // SageMaker "Starting" phase of a training job (instance acquisition and setup); AWS's warm-pools post calls the
   // cold start "fairly low" and targets <20 s only with warm pools.
-  sagemaker: { value: 180, source: "assumption ≈3 min for the Starting phase (AWS ML blog, SageMaker Training Managed Warm Pools, 2022: warm pools cut it to <20 s)" },
+  sagemaker: {
+    value: 180,
+    source: "assumption ≈3 min for the Starting phase (AWS ML blog, SageMaker Training Managed Warm Pools, 2022: warm pools cut it to <20 s)",
+  },
   // Existing nodes: a preempted pod is requeued by Kueue onto capacity that is already there.
   kubernetes: { value: 0, source: "existing nodes: no provisioning (Kueue requeues onto present capacity)" },
 };
@@ -127,14 +130,54 @@ export interface PublishedColdStart {
 export const PUBLISHED_COLD_STARTS: readonly PublishedColdStart[] = [
   // vertexcover, "How we made a 13 GB LLM container cold-start in 40 seconds" (2025): baseline 571 s on AWS, gp3
   // default (the post's last bottleneck is "the AWS EBS write ceiling"), weights baked into the image.
-  { name: "vertexcover gpt-oss-20b 13 GB image", source: "blog.vertexcover.io/container-coldstart", measuredSeconds: 571, platform: "kubernetes", newNode: false, disk: "gp3", imageGB: 13, bakedWeightsGB: 12, init: "light" },
+  {
+    name: "vertexcover gpt-oss-20b 13 GB image",
+    source: "blog.vertexcover.io/container-coldstart",
+    measuredSeconds: 571,
+    platform: "kubernetes",
+    newNode: false,
+    disk: "gp3",
+    imageGB: 13,
+    bakedWeightsGB: 12,
+    init: "light",
+  },
   // Same post: 2.4 GB Llama-3.2 container, baseline 91 s.
-  { name: "vertexcover llama-3.2-1b 2.4 GB image", source: "blog.vertexcover.io/container-coldstart", measuredSeconds: 91, platform: "kubernetes", newNode: false, disk: "gp3", imageGB: 2.4, bakedWeightsGB: 2, init: "light" },
+  {
+    name: "vertexcover llama-3.2-1b 2.4 GB image",
+    source: "blog.vertexcover.io/container-coldstart",
+    measuredSeconds: 91,
+    platform: "kubernetes",
+    newNode: false,
+    disk: "gp3",
+    imageGB: 2.4,
+    bakedWeightsGB: 2,
+    init: "light",
+  },
   // BentoML (2025): Llama 3.1 8B container of 20.2 GB (15 GB weights): image pull 5–6 min, extract 3–4 min,
   // config & start ~2 min (weight loading included): midpoint 11 min.
-  { name: "BentoML llama-3.1-8b 20.2 GB image", source: "bentoml.com/blog/cold-starting-llms-on-kubernetes-in-under-30-seconds", measuredSeconds: 660, platform: "kubernetes", newNode: false, disk: "gp3", imageGB: 20.2, bakedWeightsGB: 0, init: "trainer" },
+  {
+    name: "BentoML llama-3.1-8b 20.2 GB image",
+    source: "bentoml.com/blog/cold-starting-llms-on-kubernetes-in-under-30-seconds",
+    measuredSeconds: 660,
+    platform: "kubernetes",
+    newNode: false,
+    disk: "gp3",
+    imageGB: 20.2,
+    bakedWeightsGB: 0,
+    init: "trainer",
+  },
   // Tensorfuse (2025): "pulling a 10 GB image ... with overlayfs takes 7-10 minutes" (pull only, midpoint 8.5 min).
-  { name: "Tensorfuse 10 GB image pull", source: "tensorfuse.io/docs/blogs/snapshotter_graphs", measuredSeconds: 510, platform: "kubernetes", newNode: false, disk: "gp3", imageGB: 10, bakedWeightsGB: 0, init: "none" },
+  {
+    name: "Tensorfuse 10 GB image pull",
+    source: "tensorfuse.io/docs/blogs/snapshotter_graphs",
+    measuredSeconds: 510,
+    platform: "kubernetes",
+    newNode: false,
+    disk: "gp3",
+    imageGB: 10,
+    bakedWeightsGB: 0,
+    init: "none",
+  },
 ];
 
 /** Largest relative error the estimator may show against {@link PUBLISHED_COLD_STARTS} (the figures themselves span ±20%). */

@@ -92,7 +92,15 @@ export function pipelineCost(spec: FineTuningPipelineSpec, sizing: SizingResult,
   const platform = PRICE_PLATFORM[poolPlatform] ?? "kubernetes";
   const tokensFrom = spec.training.datasetTokens !== undefined ? "training.datasetTokens" : "assumed: dataset.minExamples × sequenceLength / 2";
   const p = sizing.placement;
-  const base = { pipeline: spec.name, gpuType, platform, region: PRICE_REGIONS[platform], gpus: p?.totalGpus ?? 0, layout: p?.sharding ?? "none", tokensFrom } as const;
+  const base = {
+    pipeline: spec.name,
+    gpuType,
+    platform,
+    region: PRICE_REGIONS[platform],
+    gpus: p?.totalGpus ?? 0,
+    layout: p?.sharding ?? "none",
+    tokensFrom,
+  } as const;
   const price = isGpuType(gpuType) ? gpuHourPrice(gpuType, platform) : undefined;
   if (!p || !sizing.estimate || !sizing.trainer || !isGpuType(gpuType) || !price) {
     return { ...base, reason: !p ? "does not fit its pool" : `no price for ${gpuType} on ${platform}` };

@@ -138,7 +138,16 @@ interface Ctx {
   names: string[];
 }
 
-function pod(ctx: Ctx & { owner: KubeObject }, ownerKind: string, where: string, spec: JsonObject, meta: JsonObject, specPath: string, metadataPath: string, extra: Partial<PodRef> = {}): PodRef {
+function pod(
+  ctx: Ctx & { owner: KubeObject },
+  ownerKind: string,
+  where: string,
+  spec: JsonObject,
+  meta: JsonObject,
+  specPath: string,
+  metadataPath: string,
+  extra: Partial<PodRef> = {},
+): PodRef {
   return {
     where: `${ctx.prefix}${where}`,
     specPath: `${ctx.pathPrefix}${specPath}`,
@@ -165,9 +174,18 @@ function jobSetPods(obj: KubeObject, ctx: Ctx & { owner: KubeObject }, owner: st
     const tpl = rec(jobSpec.template);
     const rjName = str(r.name) ?? `[${i}]`;
     return [
-      pod({ ...ctx, names: [...ctx.names, rjName] }, obj.kind, `${owner} replicatedJob "${rjName}"`, rec(tpl.spec), rec(tpl.metadata), `${jobPath}.template.spec`, `${jobPath}.template.metadata`, {
-        job: { spec: jobSpec, path: `${ctx.pathPrefix}${jobPath}` },
-      }),
+      pod(
+        { ...ctx, names: [...ctx.names, rjName] },
+        obj.kind,
+        `${owner} replicatedJob "${rjName}"`,
+        rec(tpl.spec),
+        rec(tpl.metadata),
+        `${jobPath}.template.spec`,
+        `${jobPath}.template.metadata`,
+        {
+          job: { spec: jobSpec, path: `${ctx.pathPrefix}${jobPath}` },
+        },
+      ),
     ];
   });
 }
@@ -208,13 +226,20 @@ function argoPods(wf: JsonObject, specField: string, ctx: Ctx & { owner: KubeObj
         hostNetwork: wf.hostNetwork,
         automountServiceAccountToken: t.automountServiceAccountToken ?? wf.automountServiceAccountToken,
       };
-      const meta = { labels: { ...strings(podMeta.labels), ...strings(rec(t.metadata).labels) }, annotations: { ...strings(podMeta.annotations), ...strings(rec(t.metadata).annotations) } };
+      const meta = {
+        labels: { ...strings(podMeta.labels), ...strings(rec(t.metadata).labels) },
+        annotations: { ...strings(podMeta.annotations), ...strings(rec(t.metadata).annotations) },
+      };
       const ref = pod({ ...ctx, names: [...ctx.names, tName] }, kind, `${owner} template "${tName}"`, spec, meta, tPath, `${tPath}.metadata`, {
         argoTemplate: { template: t, path: `${ctx.pathPrefix}${tPath}` },
       });
       // Containers of an Argo template live at their own paths, sidecars included.
       ref.containers = [
-        ...arr(t.initContainers).map((c, j) => ({ container: rec(c), path: `${ctx.pathPrefix}${tPath}.initContainers[${j}]`, name: str(rec(c).name) ?? `init[${j}]` })),
+        ...arr(t.initContainers).map((c, j) => ({
+          container: rec(c),
+          path: `${ctx.pathPrefix}${tPath}.initContainers[${j}]`,
+          name: str(rec(c).name) ?? `init[${j}]`,
+        })),
         ...containers.map((c, j) => ({ container: c, path: `${ctx.pathPrefix}${containerPaths[j]}`, name: str(c.name) ?? tName })),
         ...arr(t.sidecars).map((c, j) => ({ container: rec(c), path: `${ctx.pathPrefix}${tPath}.sidecars[${j}]`, name: str(rec(c).name) ?? `sidecar[${j}]` })),
       ];
@@ -267,20 +292,32 @@ function parseManifest(manifest: unknown): KubeObject | undefined {
 function podsOf(obj: KubeObject, ctx: Ctx): PodRef[] {
   const owner = describeObjectShort(obj);
   const spec = rec(obj.spec);
-  const c: Ctx & { owner: KubeObject } = { ...ctx, owner: obj, names: [...ctx.names, str(obj.metadata.name) ?? ""].filter(Boolean), labels: { ...ctx.labels, ...strings(obj.metadata.labels) } };
+  const c: Ctx & { owner: KubeObject } = {
+    ...ctx,
+    owner: obj,
+    names: [...ctx.names, str(obj.metadata.name) ?? ""].filter(Boolean),
+    labels: { ...ctx.labels, ...strings(obj.metadata.labels) },
+  };
   const group = groupOf(obj.apiVersion);
   if (group === "" && obj.kind === "Pod") return [pod(c, obj.kind, owner, spec, obj.metadata, "spec", "metadata")];
   if (group === "" && obj.kind === "PodTemplate") {
     const tpl = rec(obj.template);
     return [pod(c, obj.kind, owner, rec(tpl.spec), rec(tpl.metadata), "template.spec", "template.metadata")];
   }
-  if ((group === "apps" && ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(obj.kind)) || (group === "" && obj.kind === "ReplicationController")) {
+  if (
+    (group === "apps" && ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].includes(obj.kind)) ||
+    (group === "" && obj.kind === "ReplicationController")
+  ) {
     const tpl = rec(spec.template);
     return [pod(c, obj.kind, owner, rec(tpl.spec), rec(tpl.metadata), "spec.template.spec", "spec.template.metadata")];
   }
   if (group === "batch" && obj.kind === "Job") {
     const tpl = rec(spec.template);
-    return [pod(c, obj.kind, owner, rec(tpl.spec), rec(tpl.metadata), "spec.template.spec", "spec.template.metadata", { job: { spec, path: `${ctx.pathPrefix}spec` } })];
+    return [
+      pod(c, obj.kind, owner, rec(tpl.spec), rec(tpl.metadata), "spec.template.spec", "spec.template.metadata", {
+        job: { spec, path: `${ctx.pathPrefix}spec` },
+      }),
+    ];
   }
   if (group === "batch" && obj.kind === "CronJob") {
     const jobSpec = rec(rec(spec.jobTemplate).spec);
@@ -296,9 +333,20 @@ function podsOf(obj: KubeObject, ctx: Ctx): PodRef[] {
     const lwt = rec(spec.leaderWorkerTemplate);
     return (["leaderTemplate", "workerTemplate"] as const)
       .filter((k) => isRecord(lwt[k]))
-      .map((k) => pod(c, obj.kind, `${owner} ${k}`, rec(rec(lwt[k]).spec), rec(rec(lwt[k]).metadata), `spec.leaderWorkerTemplate.${k}.spec`, `spec.leaderWorkerTemplate.${k}.metadata`));
+      .map((k) =>
+        pod(
+          c,
+          obj.kind,
+          `${owner} ${k}`,
+          rec(rec(lwt[k]).spec),
+          rec(rec(lwt[k]).metadata),
+          `spec.leaderWorkerTemplate.${k}.spec`,
+          `spec.leaderWorkerTemplate.${k}.metadata`,
+        ),
+      );
   }
-  if (group === "argoproj.io" && ["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"].includes(obj.kind)) return argoPods(spec, "spec", c, owner, obj.kind);
+  if (group === "argoproj.io" && ["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"].includes(obj.kind))
+    return argoPods(spec, "spec", c, owner, obj.kind);
   if (group === "argoproj.io" && obj.kind === "CronWorkflow") return argoPods(rec(spec.workflowSpec), "spec.workflowSpec", c, owner, obj.kind);
   return [];
 }
@@ -310,7 +358,8 @@ function describeObjectShort(obj: KubeObject): string {
 /** Every pod (template) an object runs, however deeply nested. */
 export function podRefsOf(obj: KubeObject): PodRef[] {
   let pods = podCache.get(obj);
-  if (!pods) podCache.set(obj, (pods = podsOf(obj, { prefix: "", pathPrefix: "", namespace: str(obj.metadata.namespace), labels: {}, annotations: {}, names: [] })));
+  if (!pods)
+    podCache.set(obj, (pods = podsOf(obj, { prefix: "", pathPrefix: "", namespace: str(obj.metadata.namespace), labels: {}, annotations: {}, names: [] })));
   return pods;
 }
 

@@ -23,7 +23,12 @@ export function isGkeGpuNodePool(props: JsonObject): boolean {
 }
 
 /** Label keys in a Karpenter NodePool requirement that select GPU instances. */
-const KARPENTER_GPU_KEYS = ["karpenter.k8s.aws/instance-gpu-count", "karpenter.k8s.aws/instance-gpu-name", "karpenter.k8s.aws/instance-gpu-manufacturer", "karpenter.k8s.aws/instance-gpu-memory"];
+const KARPENTER_GPU_KEYS = [
+  "karpenter.k8s.aws/instance-gpu-count",
+  "karpenter.k8s.aws/instance-gpu-name",
+  "karpenter.k8s.aws/instance-gpu-manufacturer",
+  "karpenter.k8s.aws/instance-gpu-memory",
+];
 
 /** The Karpenter NodePool object of a resource, if it is one. */
 export function karpenterNodePoolOf(type: string, props: JsonObject): KubeObject | undefined {

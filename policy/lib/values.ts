@@ -89,7 +89,10 @@ export function num(v: unknown): number | undefined {
 /** Reads a dotted path (`a.b[2].c`) from a plain object. */
 export function at(v: unknown, path: string): unknown {
   let cur: unknown = v;
-  for (const seg of path.replace(/\[(\d+)\]/g, ".$1").split(".").filter(Boolean)) {
+  for (const seg of path
+    .replace(/\[(\d+)\]/g, ".$1")
+    .split(".")
+    .filter(Boolean)) {
     if (Array.isArray(cur)) cur = cur[Number(seg)];
     else if (isRecord(cur)) cur = cur[seg];
     else return undefined;

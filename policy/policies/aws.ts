@@ -12,7 +12,10 @@ import { arr, isRecord, isUnknown, list, num, rec, str, type JsonObject } from "
 
 export const S3_BUCKET_TYPES: readonly string[] = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 const PAB_TYPES = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"];
-const SSE_TYPES = ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"];
+const SSE_TYPES = [
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+];
 const VERSIONING_TYPES = ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"];
 const BUCKET_POLICY_TYPES = ["aws:s3/bucketPolicy:BucketPolicy"];
 
@@ -38,18 +41,23 @@ const s3PublicAccessBlock = stackPolicy({
   description: "Every S3 bucket has a BucketPublicAccessBlock with all four settings on and no public ACL.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "Create aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true; remove public ACLs.",
+  remediation:
+    "Create aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true; remove public ACLs.",
   check(stack, report) {
     eachBucket(stack, PAB_TYPES, (b, pabs) => {
       const acl = str(b.props.acl);
       if (acl && PUBLIC_ACLS.includes(acl)) report(`${bucketLabel(b)} has ACL ${acl} (remove acl or set it to private)`, b.urn);
       if (!pabs.length) {
-        report(`${bucketLabel(b)} has no public access block (add aws.s3.BucketPublicAccessBlock with bucket: <bucket>.id and ${PAB_FLAGS.map((f) => `${f}: true`).join(", ")})`, b.urn);
+        report(
+          `${bucketLabel(b)} has no public access block (add aws.s3.BucketPublicAccessBlock with bucket: <bucket>.id and ${PAB_FLAGS.map((f) => `${f}: true`).join(", ")})`,
+          b.urn,
+        );
         return;
       }
       for (const pab of pabs) {
         const off = PAB_FLAGS.filter((f) => pab.props[f] !== true && !isUnknown(pab.props[f]));
-        if (off.length) report(`${bucketLabel(b)} public access block ${display(pab)} leaves ${list(off)} off (set ${off.map((f) => `${f}: true`).join(", ")})`, pab.urn);
+        if (off.length)
+          report(`${bucketLabel(b)} public access block ${display(pab)} leaves ${list(off)} off (set ${off.map((f) => `${f}: true`).join(", ")})`, pab.urn);
       }
     });
   },
@@ -62,7 +70,8 @@ const s3SseKms = stackPolicy({
   description: "Every S3 bucket encrypts by default with SSE-KMS under a customer-managed key.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "Create aws.s3.BucketServerSideEncryptionConfiguration for the bucket with applyServerSideEncryptionByDefault {sseAlgorithm: aws:kms, kmsMasterKeyId: <customer-managed key ARN>} and bucketKeyEnabled: true.",
+  remediation:
+    "Create aws.s3.BucketServerSideEncryptionConfiguration for the bucket with applyServerSideEncryptionByDefault {sseAlgorithm: aws:kms, kmsMasterKeyId: <customer-managed key ARN>} and bucketKeyEnabled: true.",
   check(stack, report) {
     eachBucket(stack, SSE_TYPES, (b, sses) => {
       const rules = [
@@ -71,18 +80,27 @@ const s3SseKms = stackPolicy({
       ];
       const defaults = rules.map((r) => rec(r.applyServerSideEncryptionByDefault));
       if (!defaults.length) {
-        report(`${bucketLabel(b)} has no default encryption with a customer-managed KMS key (add aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm: aws:kms and kmsMasterKeyId: <key ARN>)`, b.urn);
+        report(
+          `${bucketLabel(b)} has no default encryption with a customer-managed KMS key (add aws.s3.BucketServerSideEncryptionConfiguration with sseAlgorithm: aws:kms and kmsMasterKeyId: <key ARN>)`,
+          b.urn,
+        );
         return;
       }
       const ok = defaults.some((d) => {
         const alg = d.sseAlgorithm;
         const key = d.kmsMasterKeyId;
-        return (isUnknown(alg) || KMS_ALGORITHMS.includes(String(alg))) && (isUnknown(key) || (typeof key === "string" && key.length > 0 && !key.endsWith("alias/aws/s3")));
+        return (
+          (isUnknown(alg) || KMS_ALGORITHMS.includes(String(alg))) &&
+          (isUnknown(key) || (typeof key === "string" && key.length > 0 && !key.endsWith("alias/aws/s3")))
+        );
       });
       if (!ok) {
         const d = defaults[0];
         const why = !KMS_ALGORITHMS.includes(String(d.sseAlgorithm)) ? `uses ${String(d.sseAlgorithm ?? "no algorithm")}` : "uses the AWS-managed key";
-        report(`${bucketLabel(b)} default encryption ${why} instead of a customer-managed KMS key (set sseAlgorithm: aws:kms and kmsMasterKeyId to the kit's KMS key ARN)`, b.urn);
+        report(
+          `${bucketLabel(b)} default encryption ${why} instead of a customer-managed KMS key (set sseAlgorithm: aws:kms and kmsMasterKeyId to the kit's KMS key ARN)`,
+          b.urn,
+        );
       }
     });
   },
@@ -101,7 +119,11 @@ const s3Versioning = stackPolicy({
         const s = rec(v.props.versioningConfiguration).status;
         return s === "Enabled" || isUnknown(s);
       });
-      if (!inline && !attached) report(`${bucketLabel(b)} is not versioned, so an overwrite or delete loses data (add aws.s3.BucketVersioning with versioningConfiguration: {status: "Enabled"})`, b.urn);
+      if (!inline && !attached)
+        report(
+          `${bucketLabel(b)} is not versioned, so an overwrite or delete loses data (add aws.s3.BucketVersioning with versioningConfiguration: {status: "Enabled"})`,
+          b.urn,
+        );
     });
   },
 });
@@ -111,7 +133,8 @@ const s3TlsOnly = stackPolicy({
   description: "Every S3 bucket policy denies requests made without TLS (aws:SecureTransport false).",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "Attach a bucket policy with a Deny statement for Action s3:*, Principal *, Resource the bucket and its objects, Condition Bool aws:SecureTransport: false.",
+  remediation:
+    "Attach a bucket policy with a Deny statement for Action s3:*, Principal *, Resource the bucket and its objects, Condition Bool aws:SecureTransport: false.",
   check(stack, report) {
     eachBucket(stack, BUCKET_POLICY_TYPES, (b, policies) => {
       const docs = [...(b.props.policy !== undefined ? [b.props.policy] : []), ...policies.map((p) => p.props.policy)];
@@ -139,7 +162,9 @@ const ecrImmutableTags = resourcePolicy({
   check(r, report) {
     const m = r.props.imageTagMutability;
     if (isUnknown(m) || m === "IMMUTABLE" || m === "IMMUTABLE_WITH_EXCLUSION") return;
-    report(`ECR repository "${str(r.props.name) ?? r.name}" has mutable tags (${String(m ?? "MUTABLE by default")}), so a pushed image can be replaced under the same tag (set imageTagMutability: IMMUTABLE)`);
+    report(
+      `ECR repository "${str(r.props.name) ?? r.name}" has mutable tags (${String(m ?? "MUTABLE by default")}), so a pushed image can be replaced under the same tag (set imageTagMutability: IMMUTABLE)`,
+    );
   },
 });
 
@@ -148,8 +173,15 @@ const ecrScanOnPush = resourcePolicy<{ registryScanOnPush: boolean }>({
   description: "ECR repositories scan images on push.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "Set imageScanningConfiguration.scanOnPush: true (or set this policy's registryScanOnPush when the account's registry scanning configuration scans on push).",
-  config: { registryScanOnPush: { type: "boolean", default: false, description: "The account's registry scanning configuration already scans every repository on push." } },
+  remediation:
+    "Set imageScanningConfiguration.scanOnPush: true (or set this policy's registryScanOnPush when the account's registry scanning configuration scans on push).",
+  config: {
+    registryScanOnPush: {
+      type: "boolean",
+      default: false,
+      description: "The account's registry scanning configuration already scans every repository on push.",
+    },
+  },
   appliesTo: [ECR_REPOSITORY],
   check(r, report, { registryScanOnPush }) {
     if (registryScanOnPush) return;
@@ -185,7 +217,13 @@ const kmsKeyRotation = resourcePolicy({
   },
 });
 
-const IAM_POLICY_TYPES = ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy", "aws:iam/role:Role"];
+const IAM_POLICY_TYPES = [
+  "aws:iam/policy:Policy",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/userPolicy:UserPolicy",
+  "aws:iam/groupPolicy:GroupPolicy",
+  "aws:iam/role:Role",
+];
 
 const iamNoWildcardActions = resourcePolicy({
   name: "iam-no-wildcard-actions",
@@ -202,7 +240,9 @@ const iamNoWildcardActions = resourcePolicy({
     for (const { doc, where } of docs) {
       for (const { statement, actions } of wildcardGrants(statementsOf(doc) ?? [])) {
         const sid = statement.sid ? ` (Sid ${statement.sid})` : "";
-        report(`${display(r)} ${where} statement ${statement.index}${sid} allows wildcard actions ${actions.join(", ")} (list the exact actions it needs instead)`);
+        report(
+          `${display(r)} ${where} statement ${statement.index}${sid} allows wildcard actions ${actions.join(", ")} (list the exact actions it needs instead)`,
+        );
       }
     }
   },
@@ -217,7 +257,10 @@ const eksNoSsh = resourcePolicy({
   appliesTo: [EKS_NODE_GROUP],
   check(r, report) {
     const ra = rec(r.props.remoteAccess);
-    if (ra.ec2SshKey !== undefined && ra.ec2SshKey !== "") report(`EKS node group "${str(r.props.nodeGroupName) ?? r.name}" opens SSH with key ${isUnknown(ra.ec2SshKey) ? "(computed)" : String(ra.ec2SshKey)} (remove remoteAccess; use SSM Session Manager)`);
+    if (ra.ec2SshKey !== undefined && ra.ec2SshKey !== "")
+      report(
+        `EKS node group "${str(r.props.nodeGroupName) ?? r.name}" opens SSH with key ${isUnknown(ra.ec2SshKey) ? "(computed)" : String(ra.ec2SshKey)} (remove remoteAccess; use SSM Session Manager)`,
+      );
   },
 });
 
@@ -237,14 +280,17 @@ const eksImdsV2 = resourcePolicy({
   description: "EKS nodes require IMDSv2 with hop limit 1, so pods cannot read the node role's credentials (node groups use a launch template that sets it).",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "Give each node group a launch template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1, httpEndpoint: enabled}; leave Karpenter EC2NodeClass metadataOptions at those values.",
+  remediation:
+    "Give each node group a launch template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1, httpEndpoint: enabled}; leave Karpenter EC2NodeClass metadataOptions at those values.",
   appliesTo: (type) => type === EKS_NODE_GROUP || type === LAUNCH_TEMPLATE || type.startsWith("kubernetes:karpenter.k8s.aws/"),
   appliesToLabel: "EKS node groups, EC2 launch templates and Karpenter EC2NodeClasses",
   check(r, report) {
     if (r.type === EKS_NODE_GROUP) {
       const lt = rec(r.props.launchTemplate);
       if (lt.id === undefined && lt.name === undefined) {
-        report(`EKS node group "${str(r.props.nodeGroupName) ?? r.name}" uses EKS's default launch template, whose IMDS hop limit lets pods reach node credentials (set launchTemplate to a template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1})`);
+        report(
+          `EKS node group "${str(r.props.nodeGroupName) ?? r.name}" uses EKS's default launch template, whose IMDS hop limit lets pods reach node credentials (set launchTemplate to a template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1})`,
+        );
       }
       return;
     }
@@ -268,13 +314,19 @@ const sagemakerTrainingNetwork = resourcePolicy({
   description: "SageMaker training jobs run in the VPC (VpcConfig) with network isolation.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "On every Training/Tuning step set VpcConfig {Subnets: <private subnets>, SecurityGroupIds: [<sg>]} and EnableNetworkIsolation: true (stage base models and data in S3).",
+  remediation:
+    "On every Training/Tuning step set VpcConfig {Subnets: <private subnets>, SecurityGroupIds: [<sg>]} and EnableNetworkIsolation: true (stage base models and data in S3).",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
     for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
       const vpc = rec(job.args.VpcConfig);
       const fixes: string[] = [];
-      if (!isSet(def, vpc.Subnets) || (Array.isArray(vpc.Subnets) && !vpc.Subnets.length) || !isSet(def, vpc.SecurityGroupIds) || (Array.isArray(vpc.SecurityGroupIds) && !vpc.SecurityGroupIds.length)) {
+      if (
+        !isSet(def, vpc.Subnets) ||
+        (Array.isArray(vpc.Subnets) && !vpc.Subnets.length) ||
+        !isSet(def, vpc.SecurityGroupIds) ||
+        (Array.isArray(vpc.SecurityGroupIds) && !vpc.SecurityGroupIds.length)
+      ) {
         fixes.push(`${job.path}.VpcConfig {Subnets, SecurityGroupIds}`);
       }
       if (boolArg(def, job.args.EnableNetworkIsolation) !== true) fixes.push(`${job.path}.EnableNetworkIsolation: true`);
@@ -288,7 +340,8 @@ const sagemakerTrainingEncryption = resourcePolicy({
   description: "SageMaker training encrypts inter-container traffic, the training volume and the output with KMS keys.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Aws,
-  remediation: "On every Training/Tuning step set EnableInterContainerTrafficEncryption: true, ResourceConfig.VolumeKmsKeyId and OutputDataConfig.KmsKeyId to the kit's KMS key.",
+  remediation:
+    "On every Training/Tuning step set EnableInterContainerTrafficEncryption: true, ResourceConfig.VolumeKmsKeyId and OutputDataConfig.KmsKeyId to the kit's KMS key.",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
     for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
@@ -326,7 +379,8 @@ const budgetExists = stackPolicy({
   description: "A stack that creates cloud resources also creates a budget with alerts for that cloud.",
   enforcementLevel: Level.Advisory,
   group: PolicyGroup.Aws,
-  remediation: "Add aws.budgets.Budget (AWS) or gcp.billing.Budget (Google Cloud) with a monthly limit and notifications (the monitoring component creates one when enabled).",
+  remediation:
+    "Add aws.budgets.Budget (AWS) or gcp.billing.Budget (Google Cloud) with a monthly limit and notifications (the monitoring component creates one when enabled).",
   check(stack, report) {
     for (const b of BUDGET_TYPES) {
       const uses = stack.resources.some((r) => r.type.startsWith(b.prefix));

@@ -34,7 +34,8 @@ const statefulProtected = resourcePolicy({
   appliesToLabel: "buckets, registries, KMS keys, model package groups, PersistentVolumeClaims and object-store Helm releases",
   check(r, report) {
     if (r.type === HELM_RELEASE && !STATEFUL_CHARTS.includes(chartName(r.props))) return;
-    if (!r.protect) report(`${display(r)} holds data but is not protected, so pulumi destroy or a replacement deletes it (create it with the resource option protect: true)`);
+    if (!r.protect)
+      report(`${display(r)} holds data but is not protected, so pulumi destroy or a replacement deletes it (create it with the resource option protect: true)`);
   },
 });
 
@@ -56,7 +57,8 @@ const noForceDestroy = resourcePolicy({
   check(r, report) {
     const input = FORCE_DELETE_INPUT[r.type];
     const v = r.props[input];
-    if (v === true && !isUnknown(v)) report(`${display(r)} sets ${input}: true, so deleting it deletes every object in it (remove ${input} or set it to false)`);
+    if (v === true && !isUnknown(v))
+      report(`${display(r)} sets ${input}: true, so deleting it deletes every object in it (remove ${input} or set it to false)`);
   },
 });
 

@@ -18,15 +18,7 @@ import {
   type KubeObject,
   type PodRef,
 } from "../lib/kubernetes";
-import {
-  EKS_NODE_GROUP,
-  GKE_NODE_POOL,
-  isEksGpuNodeGroup,
-  isGkeGpuNodePool,
-  isKarpenterGpuNodePool,
-  karpenterNodePoolOf,
-  poolLabel,
-} from "../lib/pools";
+import { EKS_NODE_GROUP, GKE_NODE_POOL, isEksGpuNodeGroup, isGkeGpuNodePool, isKarpenterGpuNodePool, karpenterNodePoolOf, poolLabel } from "../lib/pools";
 import { DEPLOYMENT_STEP_TYPES, boolArg, isSet, numArg, pipelineDefinitionOf, pipelineTrainingJobs, type PipelineDefinition } from "../lib/sagemaker";
 import { arr, isRecord, isUnknown, num, parseJson, rec, str, type JsonObject } from "../lib/values";
 
@@ -136,7 +128,8 @@ const RETRYABLE_POLICIES = ["Always", "OnError", "OnTransientError"];
 
 const spotTrainingToleratesPreemption = resourcePolicy<{ trainingNamePattern: string }>({
   name: "spot-training-tolerates-preemption",
-  description: "Training that may run on spot survives preemption without burning retries (Job podFailurePolicy ignores DisruptionTarget; JobSets restart; Argo retries errors).",
+  description:
+    "Training that may run on spot survives preemption without burning retries (Job podFailurePolicy ignores DisruptionTarget; JobSets restart; Argo retries errors).",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
@@ -156,7 +149,9 @@ const spotTrainingToleratesPreemption = resourcePolicy<{ trainingNamePattern: st
         reportedJobSets.add(pod.ownerPath);
         const max = num(rec(rec(pod.owner.spec).failurePolicy).maxRestarts);
         if (max === undefined || max < 1) {
-          report(`${describeObject(pod.owner)} may run on spot (${reason}) but restarts 0 times after a preemption (set ${pod.ownerPath}spec.failurePolicy.maxRestarts to at least 1)`);
+          report(
+            `${describeObject(pod.owner)} may run on spot (${reason}) but restarts 0 times after a preemption (set ${pod.ownerPath}spec.failurePolicy.maxRestarts to at least 1)`,
+          );
         }
       }
       if (pod.argoTemplate) {
@@ -178,7 +173,8 @@ const sagemakerSpotMaxWait = resourcePolicy({
   description: "SageMaker managed spot training sets StoppingCondition.MaxWaitTimeInSeconds ≥ MaxRuntimeInSeconds.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
-  remediation: "On every Training step with EnableManagedSpotTraining: true, set StoppingCondition.MaxRuntimeInSeconds and MaxWaitTimeInSeconds, the latter at least as large.",
+  remediation:
+    "On every Training step with EnableManagedSpotTraining: true, set StoppingCondition.MaxRuntimeInSeconds and MaxWaitTimeInSeconds, the latter at least as large.",
   appliesTo: [SAGEMAKER_PIPELINE],
   check(r, report) {
     for (const { def, step, job } of pipelineTrainingJobs(r.props)) {
@@ -187,13 +183,17 @@ const sagemakerSpotMaxWait = resourcePolicy({
       const path = `${job.path}.StoppingCondition`;
       if (!isSet(def, sc.MaxRuntimeInSeconds) || !isSet(def, sc.MaxWaitTimeInSeconds)) {
         const missing = ["MaxRuntimeInSeconds", "MaxWaitTimeInSeconds"].filter((k) => !isSet(def, sc[k]));
-        report(`SageMaker step "${step.name}" uses managed spot training without ${missing.join(" and ")} (set ${path}.MaxRuntimeInSeconds and ${path}.MaxWaitTimeInSeconds ≥ MaxRuntimeInSeconds)`);
+        report(
+          `SageMaker step "${step.name}" uses managed spot training without ${missing.join(" and ")} (set ${path}.MaxRuntimeInSeconds and ${path}.MaxWaitTimeInSeconds ≥ MaxRuntimeInSeconds)`,
+        );
         continue;
       }
       const run = numArg(def, sc.MaxRuntimeInSeconds);
       const wait = numArg(def, sc.MaxWaitTimeInSeconds);
       if (run !== undefined && wait !== undefined && wait < run) {
-        report(`SageMaker step "${step.name}" waits at most ${wait}s for spot capacity but may run ${run}s (raise ${path}.MaxWaitTimeInSeconds to at least ${run})`);
+        report(
+          `SageMaker step "${step.name}" waits at most ${wait}s for spot capacity but may run ${run}s (raise ${path}.MaxWaitTimeInSeconds to at least ${run})`,
+        );
       }
     }
   },
@@ -234,7 +234,10 @@ function parseDepends(expr: string): Array<{ name: string; success: boolean }> {
   }
   parts.push(part);
   for (const p0 of parts) {
-    const p = p0.trim().replace(/^\((.*)\)$/, "$1").trim();
+    const p = p0
+      .trim()
+      .replace(/^\((.*)\)$/, "$1")
+      .trim();
     const names = [...p.matchAll(/([A-Za-z0-9_-]+)(?:\.([A-Za-z]+))?/g)];
     const guaranteed = !p.includes("||") && !p.startsWith("!") && names.length === 1 && (names[0][2] === undefined || names[0][2] === "Succeeded");
     for (const m of names) out.push({ name: m[1], success: guaranteed });
@@ -368,7 +371,11 @@ export function ungatedArgoDeployments(wf: JsonObject, specPath: string, deployP
 
 /** Names of the steps a step depends on: `DependsOn` plus every `{"Get": "Steps.<name>..."}` in its arguments. */
 function stepDependencies(step: JsonObject): Set<string> {
-  const deps = new Set<string>(arr(step.DependsOn).map((d) => str(d) ?? "").filter(Boolean));
+  const deps = new Set<string>(
+    arr(step.DependsOn)
+      .map((d) => str(d) ?? "")
+      .filter(Boolean),
+  );
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(visit);
     if (!isRecord(v)) return;
@@ -393,7 +400,7 @@ export function ungatedSageMakerDeployments(def: PipelineDefinition, deployPatte
   const deployRe = new RegExp(deployPattern, "i");
   const realConditions = new Set(def.steps.filter((s) => s.type === "Condition" && arr(rec(s.step.Arguments).Conditions).length > 0).map((s) => s.name));
   const gated = new Set(def.steps.filter((s) => !s.inElse && s.gatedBy.some((c) => realConditions.has(c))).map((s) => s.name));
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const s of def.steps) {
       if (gated.has(s.name) || s.inElse) continue;
@@ -422,16 +429,26 @@ const ARGO_KINDS = ["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "
 
 const evaluationGate = resourcePolicy<{ deployNamePattern: string; gateNamePattern: string }>({
   name: "evaluation-gate-before-deploy",
-  description: "Every pipeline step that registers, promotes or deploys a model runs only after an evaluation gate passed (Argo DAG dependency / SageMaker Condition step).",
+  description:
+    "Every pipeline step that registers, promotes or deploys a model runs only after an evaluation gate passed (Argo DAG dependency / SageMaker Condition step).",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
     "Argo: make each deploy/register task depend on the evaluation task's success (dependencies, or depends: \"eval.Succeeded\") or guard it with a when on the evaluation's result. SageMaker: put RegisterModel steps inside the IfSteps of a Condition step over the evaluation metrics, and make Model/EndpointConfig/Endpoint steps depend on them.",
   config: {
-    deployNamePattern: { type: "string", default: DEPLOY_NAME_PATTERN, description: "Regular expression (case-insensitive) for Argo task/template names and SageMaker Lambda/Callback step names that deploy." },
-    gateNamePattern: { type: "string", default: GATE_NAME_PATTERN, description: "Regular expression (case-insensitive) for Argo task/template names that evaluate and gate." },
+    deployNamePattern: {
+      type: "string",
+      default: DEPLOY_NAME_PATTERN,
+      description: "Regular expression (case-insensitive) for Argo task/template names and SageMaker Lambda/Callback step names that deploy.",
+    },
+    gateNamePattern: {
+      type: "string",
+      default: GATE_NAME_PATTERN,
+      description: "Regular expression (case-insensitive) for Argo task/template names that evaluate and gate.",
+    },
   },
-  appliesTo: (type) => type === SAGEMAKER_PIPELINE || (isKubernetesType(type) && type.startsWith("kubernetes:argoproj.io/") && ARGO_KINDS.includes(type.split(":").pop() ?? "")),
+  appliesTo: (type) =>
+    type === SAGEMAKER_PIPELINE || (isKubernetesType(type) && type.startsWith("kubernetes:argoproj.io/") && ARGO_KINDS.includes(type.split(":").pop() ?? "")),
   appliesToLabel: "Argo Workflows (templates, cron workflows) and SageMaker pipelines",
   check(r, report, config) {
     if (r.type === SAGEMAKER_PIPELINE) {
@@ -448,7 +465,8 @@ const evaluationGate = resourcePolicy<{ deployNamePattern: string; gateNamePatte
 
 // ---- GPU pools ---------------------------------------------------------------------------------
 
-const GPU_POOL_TYPES = (type: string): boolean => type === EKS_NODE_GROUP || type === GKE_NODE_POOL || type.startsWith("kubernetes:karpenter.sh/") || type.startsWith("kubernetes:kueue.x-k8s.io/");
+const GPU_POOL_TYPES = (type: string): boolean =>
+  type === EKS_NODE_GROUP || type === GKE_NODE_POOL || type.startsWith("kubernetes:karpenter.sh/") || type.startsWith("kubernetes:kueue.x-k8s.io/");
 
 const gpuPoolMaxSize = resourcePolicy<{ maxNodes: number }>({
   name: "gpu-pool-max-size",
@@ -456,43 +474,60 @@ const gpuPoolMaxSize = resourcePolicy<{ maxNodes: number }>({
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
-    "Set EKS scalingConfig.maxSize / GKE autoscaling.maxNodeCount (or totalMaxNodeCount) to at most maxNodes, give Karpenter GPU NodePools spec.limits[\"nvidia.com/gpu\"], and give each Kueue ClusterQueue flavor a nominalQuota for the GPU resource.",
+    'Set EKS scalingConfig.maxSize / GKE autoscaling.maxNodeCount (or totalMaxNodeCount) to at most maxNodes, give Karpenter GPU NodePools spec.limits["nvidia.com/gpu"], and give each Kueue ClusterQueue flavor a nominalQuota for the GPU resource.',
   config: { maxNodes: { type: "integer", minimum: 1, default: 32, description: "Largest node count a GPU pool may scale to." } },
   appliesTo: GPU_POOL_TYPES,
   appliesToLabel: "EKS node groups, GKE node pools, Karpenter NodePools and Kueue ClusterQueues",
   check(r, report, { maxNodes }) {
     if (r.type === EKS_NODE_GROUP && isEksGpuNodeGroup(r.props)) {
       const max = num(rec(r.props.scalingConfig).maxSize);
-      if (max !== undefined && max > maxNodes) report(`${poolLabel(r.type, r.name, r.props)} may grow to ${max} GPU nodes, above the budget of ${maxNodes} (lower scalingConfig.maxSize to ${maxNodes} or less)`);
+      if (max !== undefined && max > maxNodes)
+        report(
+          `${poolLabel(r.type, r.name, r.props)} may grow to ${max} GPU nodes, above the budget of ${maxNodes} (lower scalingConfig.maxSize to ${maxNodes} or less)`,
+        );
       return;
     }
     if (r.type === GKE_NODE_POOL && isGkeGpuNodePool(r.props)) {
       const as = r.props.autoscaling;
       if (isRecord(as)) {
         const max = num(as.maxNodeCount) ?? num(as.totalMaxNodeCount);
-        if (max === undefined) report(`${poolLabel(r.type, r.name, r.props)} autoscales without a maximum (set autoscaling.maxNodeCount or autoscaling.totalMaxNodeCount to ${maxNodes} or less)`);
-        else if (max > maxNodes) report(`${poolLabel(r.type, r.name, r.props)} may grow to ${max} GPU nodes, above the budget of ${maxNodes} (lower autoscaling.maxNodeCount/totalMaxNodeCount to ${maxNodes} or less)`);
+        if (max === undefined)
+          report(
+            `${poolLabel(r.type, r.name, r.props)} autoscales without a maximum (set autoscaling.maxNodeCount or autoscaling.totalMaxNodeCount to ${maxNodes} or less)`,
+          );
+        else if (max > maxNodes)
+          report(
+            `${poolLabel(r.type, r.name, r.props)} may grow to ${max} GPU nodes, above the budget of ${maxNodes} (lower autoscaling.maxNodeCount/totalMaxNodeCount to ${maxNodes} or less)`,
+          );
       } else {
         const count = num(r.props.nodeCount) ?? num(r.props.initialNodeCount);
-        if (count !== undefined && count > maxNodes) report(`${poolLabel(r.type, r.name, r.props)} has ${count} GPU nodes, above the budget of ${maxNodes} (lower nodeCount to ${maxNodes} or less)`);
+        if (count !== undefined && count > maxNodes)
+          report(`${poolLabel(r.type, r.name, r.props)} has ${count} GPU nodes, above the budget of ${maxNodes} (lower nodeCount to ${maxNodes} or less)`);
       }
       return;
     }
     const np = karpenterNodePoolOf(r.type, r.props);
     if (np && isKarpenterGpuNodePool(np)) {
       const limit = rec(rec(np.spec).limits)["nvidia.com/gpu"];
-      if (limit === undefined || limit === null || limit === "") report(`Karpenter ${describeObject(np)} launches GPU nodes without a GPU limit (set spec.limits["nvidia.com/gpu"] to the most GPUs the pool may hold)`);
+      if (limit === undefined || limit === null || limit === "")
+        report(`Karpenter ${describeObject(np)} launches GPU nodes without a GPU limit (set spec.limits["nvidia.com/gpu"] to the most GPUs the pool may hold)`);
       return;
     }
     const obj = asKind(kubeObjectOf(r.type, r.props), "kueue.x-k8s.io", "ClusterQueue");
     if (obj) {
       arr(rec(obj.spec).resourceGroups).forEach((g, gi) => {
-        const gpus = arr(rec(g).coveredResources).map(String).filter((x) => /gpu/.test(x));
+        const gpus = arr(rec(g).coveredResources)
+          .map(String)
+          .filter((x) => /gpu/.test(x));
         arr(rec(g).flavors).forEach((f, fi) => {
           for (const gpu of gpus) {
-            const res = arr(rec(f).resources).map(rec).find((x) => str(x.name) === gpu);
+            const res = arr(rec(f).resources)
+              .map(rec)
+              .find((x) => str(x.name) === gpu);
             if (!res || res.nominalQuota === undefined || res.nominalQuota === null || res.nominalQuota === "") {
-              report(`Kueue ${describeObject(obj)} covers ${gpu} without a quota in flavor "${str(rec(f).name) ?? fi}" (set spec.resourceGroups[${gi}].flavors[${fi}].resources[name=${gpu}].nominalQuota)`);
+              report(
+                `Kueue ${describeObject(obj)} covers ${gpu} without a quota in flavor "${str(rec(f).name) ?? fi}" (set spec.resourceGroups[${gi}].flavors[${fi}].resources[name=${gpu}].nominalQuota)`,
+              );
             }
           }
         });
@@ -506,13 +541,15 @@ const gpuPoolScaleToZero = resourcePolicy({
   description: "GPU pools scale to zero nodes when no training runs.",
   enforcementLevel: Level.Advisory,
   group: PolicyGroup.FineTuning,
-  remediation: "Set EKS scalingConfig.minSize: 0 (and desiredSize: 0), GKE autoscaling.minNodeCount/totalMinNodeCount: 0, and leave Karpenter GPU NodePools a disruption.consolidateAfter other than Never.",
+  remediation:
+    "Set EKS scalingConfig.minSize: 0 (and desiredSize: 0), GKE autoscaling.minNodeCount/totalMinNodeCount: 0, and leave Karpenter GPU NodePools a disruption.consolidateAfter other than Never.",
   appliesTo: GPU_POOL_TYPES,
   appliesToLabel: "EKS node groups, GKE node pools and Karpenter NodePools",
   check(r, report) {
     if (r.type === EKS_NODE_GROUP && isEksGpuNodeGroup(r.props)) {
       const min = num(rec(r.props.scalingConfig).minSize);
-      if (min !== undefined && min > 0) report(`${poolLabel(r.type, r.name, r.props)} keeps at least ${min} GPU node(s) running when idle (set scalingConfig.minSize: 0)`);
+      if (min !== undefined && min > 0)
+        report(`${poolLabel(r.type, r.name, r.props)} keeps at least ${min} GPU node(s) running when idle (set scalingConfig.minSize: 0)`);
       return;
     }
     if (r.type === GKE_NODE_POOL && isGkeGpuNodePool(r.props)) {
@@ -537,37 +574,48 @@ const gpuPoolTainted = resourcePolicy<{ taintKey: string }>({
   description: "GPU pools carry a NoSchedule GPU taint so that pods without GPU tolerations stay off GPU nodes.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
-  remediation: "Add taint nvidia.com/gpu with effect NO_SCHEDULE (EKS taints) / NoSchedule (Karpenter spec.template.spec.taints). GKE taints GPU node pools itself.",
+  remediation:
+    "Add taint nvidia.com/gpu with effect NO_SCHEDULE (EKS taints) / NoSchedule (Karpenter spec.template.spec.taints). GKE taints GPU node pools itself.",
   config: { taintKey: { type: "string", default: "nvidia.com/gpu", description: "Taint key GPU nodes carry." } },
   appliesTo: (type) => type === EKS_NODE_GROUP || type.startsWith("kubernetes:karpenter.sh/"),
   appliesToLabel: "EKS node groups and Karpenter NodePools",
   check(r, report, { taintKey }) {
     if (r.type === EKS_NODE_GROUP && isEksGpuNodeGroup(r.props)) {
       const ok = arr(r.props.taints).some((t) => str(rec(t).key) === taintKey && str(rec(t).effect) === "NO_SCHEDULE");
-      if (!ok) report(`${poolLabel(r.type, r.name, r.props)} has no ${taintKey} taint, so any pod can land on its GPU nodes (add taints: [{key: "${taintKey}", value: "present", effect: "NO_SCHEDULE"}])`);
+      if (!ok)
+        report(
+          `${poolLabel(r.type, r.name, r.props)} has no ${taintKey} taint, so any pod can land on its GPU nodes (add taints: [{key: "${taintKey}", value: "present", effect: "NO_SCHEDULE"}])`,
+        );
       return;
     }
     const np = karpenterNodePoolOf(r.type, r.props);
     if (np && isKarpenterGpuNodePool(np)) {
       const ok = arr(rec(rec(rec(np.spec).template).spec).taints).some((t) => str(rec(t).key) === taintKey && str(rec(t).effect) === "NoSchedule");
-      if (!ok) report(`Karpenter ${describeObject(np)} launches GPU nodes without the ${taintKey} taint (add {key: "${taintKey}", effect: NoSchedule} to spec.template.spec.taints)`);
+      if (!ok)
+        report(
+          `Karpenter ${describeObject(np)} launches GPU nodes without the ${taintKey} taint (add {key: "${taintKey}", effect: NoSchedule} to spec.template.spec.taints)`,
+        );
     }
   },
 });
 
 const gpuDriverPinned = resourcePolicy({
   name: "gpu-driver-pinned",
-  description: "GPU driver versions are pinned, never \"latest\" (GKE gpuDriverVersion, GPU Operator ClusterPolicy/NVIDIADriver, the gpu-operator chart version).",
+  description:
+    'GPU driver versions are pinned, never "latest" (GKE gpuDriverVersion, GPU Operator ClusterPolicy/NVIDIADriver, the gpu-operator chart version).',
   enforcementLevel: Level.Advisory,
   group: PolicyGroup.FineTuning,
-  remediation: "Use GKE gpuDriverVersion DEFAULT (or INSTALLATION_DISABLED with the GPU Operator), set ClusterPolicy spec.driver.version / NVIDIADriver spec.version to a release, and pin the gpu-operator chart version.",
+  remediation:
+    "Use GKE gpuDriverVersion DEFAULT (or INSTALLATION_DISABLED with the GPU Operator), set ClusterPolicy spec.driver.version / NVIDIADriver spec.version to a release, and pin the gpu-operator chart version.",
   appliesTo: (type) => type === GKE_NODE_POOL || type === HELM_RELEASE || type.startsWith("kubernetes:nvidia.com/"),
   appliesToLabel: "GKE node pools, GPU Operator resources and Helm releases",
   check(r, report) {
     if (r.type === GKE_NODE_POOL) {
       arr(rec(r.props.nodeConfig).guestAccelerators).forEach((g, i) => {
         if (str(rec(rec(g).gpuDriverInstallationConfig).gpuDriverVersion) === "LATEST") {
-          report(`${poolLabel(r.type, r.name, r.props)} installs the LATEST GPU driver, which changes under running training (set nodeConfig.guestAccelerators[${i}].gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT)`);
+          report(
+            `${poolLabel(r.type, r.name, r.props)} installs the LATEST GPU driver, which changes under running training (set nodeConfig.guestAccelerators[${i}].gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT)`,
+          );
         }
       });
       return;
@@ -575,9 +623,13 @@ const gpuDriverPinned = resourcePolicy({
     if (r.type === HELM_RELEASE) {
       if (chartName(r.props) !== "gpu-operator") return;
       const version = str(r.props.version);
-      if (!version || version === "latest") report(`${describeRelease(r.name, r.props)} has no pinned chart version (set version to a released chart version such as the one in core/versions.ts)`);
+      if (!version || version === "latest")
+        report(`${describeRelease(r.name, r.props)} has no pinned chart version (set version to a released chart version such as the one in core/versions.ts)`);
       const driver = rec(releaseValues(r.props).driver);
-      if (driver.enabled !== false && str(driver.version) === "latest") report(`${describeRelease(r.name, r.props)} sets driver.version: latest (set values.driver.version to a driver release, e.g. the one the CUDA compatibility matrix names)`);
+      if (driver.enabled !== false && str(driver.version) === "latest")
+        report(
+          `${describeRelease(r.name, r.props)} sets driver.version: latest (set values.driver.version to a driver release, e.g. the one the CUDA compatibility matrix names)`,
+        );
       return;
     }
     const obj = kubeObjectOf(r.type, r.props);
@@ -592,7 +644,8 @@ const gpuDriverPinned = resourcePolicy({
     const nd = asKind(obj, "nvidia.com", "NVIDIADriver");
     if (nd) {
       const v = rec(nd.spec).version;
-      if (!isUnknown(v) && (!str(v) || str(v) === "latest")) report(`GPU Operator ${describeObject(nd)} does not pin the driver (set spec.version to a driver release)`);
+      if (!isUnknown(v) && (!str(v) || str(v) === "latest"))
+        report(`GPU Operator ${describeObject(nd)} does not pin the driver (set spec.version to a driver release)`);
     }
   },
 });
@@ -607,10 +660,12 @@ function usesKarpenter(resources: ReadonlyArray<{ type: string; props: JsonObjec
 
 const karpenterDoNotDisrupt = stackPolicy<{ trainingNamePattern: string }>({
   name: "karpenter-do-not-disrupt",
-  description: "Where Karpenter manages nodes, GPU training pods carry the karpenter.sh/do-not-disrupt annotation so consolidation never evicts a running training.",
+  description:
+    "Where Karpenter manages nodes, GPU training pods carry the karpenter.sh/do-not-disrupt annotation so consolidation never evicts a running training.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
-  remediation: "Add annotation karpenter.sh/do-not-disrupt: \"true\" to the pod template metadata of every training Job, JobSet replicated job and Argo training template.",
+  remediation:
+    'Add annotation karpenter.sh/do-not-disrupt: "true" to the pod template metadata of every training Job, JobSet replicated job and Argo training template.',
   config: trainingPatternConfig,
   check(stack, report, config) {
     if (!usesKarpenter(stack.resources)) return;
@@ -621,7 +676,10 @@ const karpenterDoNotDisrupt = stackPolicy<{ trainingNamePattern: string }>({
       for (const p of podRefsOf(obj)) {
         if (!podUsesGpu(p) || !looksLikeTraining(p, config.trainingNamePattern)) continue;
         if (p.annotations[DO_NOT_DISRUPT] === "true") continue;
-        report(`${p.where} is GPU training on Karpenter-managed nodes without the ${DO_NOT_DISRUPT} annotation (set ${p.metadataPath}.annotations["${DO_NOT_DISRUPT}"]: "true")`, r.urn);
+        report(
+          `${p.where} is GPU training on Karpenter-managed nodes without the ${DO_NOT_DISRUPT} annotation (set ${p.metadataPath}.annotations["${DO_NOT_DISRUPT}"]: "true")`,
+          r.urn,
+        );
       }
     }
   },
@@ -643,7 +701,8 @@ function hasInterruptionQueue(stack: StackView): boolean {
 
 const karpenterInterruptionQueue = stackPolicy({
   name: "karpenter-interruption-queue",
-  description: "Karpenter has its SQS interruption queue (fed by EventBridge spot-interruption rules; settings.interruptionQueue on a Karpenter release) so spot interruptions drain nodes ahead of termination.",
+  description:
+    "Karpenter has its SQS interruption queue (fed by EventBridge spot-interruption rules; settings.interruptionQueue on a Karpenter release) so spot interruptions drain nodes ahead of termination.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.FineTuning,
   remediation:
@@ -655,7 +714,11 @@ const karpenterInterruptionQueue = stackPolicy({
       return isUnknown(q) || (typeof q === "string" && q.length > 0);
     };
     for (const r of releases) {
-      if (!configured(r)) report(`${describeRelease(r.name, r.props)} has no interruption queue (set values.settings.interruptionQueue to the name of the SQS queue that receives EC2 spot interruption events)`, r.urn);
+      if (!configured(r))
+        report(
+          `${describeRelease(r.name, r.props)} has no interruption queue (set values.settings.interruptionQueue to the name of the SQS queue that receives EC2 spot interruption events)`,
+          r.urn,
+        );
     }
     if (releases.length > 0 || hasInterruptionQueue(stack)) return;
     for (const r of stack.resources) {

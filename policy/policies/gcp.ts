@@ -23,7 +23,8 @@ const gcsPublicAccessPrevention = resourcePolicy({
   appliesTo: [GCS_BUCKET],
   check(r, report) {
     const v = r.props.publicAccessPrevention;
-    if (v !== "enforced" && !isUnknown(v)) report(`${bucketLabel(r)} can be made public (publicAccessPrevention is ${String(v ?? "inherited")}) (set publicAccessPrevention: enforced)`);
+    if (v !== "enforced" && !isUnknown(v))
+      report(`${bucketLabel(r)} can be made public (publicAccessPrevention is ${String(v ?? "inherited")}) (set publicAccessPrevention: enforced)`);
   },
 });
 
@@ -76,7 +77,8 @@ const artifactRegistryImmutable = resourcePolicy({
   check(r, report) {
     if ((str(r.props.format) ?? "").toUpperCase() !== "DOCKER") return;
     const v = rec(r.props.dockerConfig).immutableTags;
-    if (v !== true && !isUnknown(v)) report(`Artifact Registry repository "${str(r.props.repositoryId) ?? r.name}" has mutable tags (set dockerConfig: {immutableTags: true})`);
+    if (v !== true && !isUnknown(v))
+      report(`Artifact Registry repository "${str(r.props.repositoryId) ?? r.name}" has mutable tags (set dockerConfig: {immutableTags: true})`);
   },
 });
 
@@ -112,7 +114,8 @@ const gkeShieldedNodes = resourcePolicy({
 
 const gkeMetadataServer = resourcePolicy({
   name: "gke-workload-identity-metadata",
-  description: "GKE nodes expose the GKE metadata server (workloadMetadataConfig.mode GKE_METADATA) so pods use Workload Identity, never the node's credentials.",
+  description:
+    "GKE nodes expose the GKE metadata server (workloadMetadataConfig.mode GKE_METADATA) so pods use Workload Identity, never the node's credentials.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Gcp,
   remediation: "Set nodeConfig.workloadMetadataConfig.mode: GKE_METADATA (and enable Workload Identity on the cluster).",
@@ -121,7 +124,10 @@ const gkeMetadataServer = resourcePolicy({
     const nc = nodeConfigOf(r);
     if (!nc) return;
     const mode = rec(nc.config.workloadMetadataConfig).mode;
-    if (mode !== "GKE_METADATA" && !isUnknown(mode)) report(`${nc.label} lets pods reach the node's metadata credentials (mode ${String(mode ?? "unset")}) (set ${nc.path}.workloadMetadataConfig.mode: GKE_METADATA)`);
+    if (mode !== "GKE_METADATA" && !isUnknown(mode))
+      report(
+        `${nc.label} lets pods reach the node's metadata credentials (mode ${String(mode ?? "unset")}) (set ${nc.path}.workloadMetadataConfig.mode: GKE_METADATA)`,
+      );
   },
 });
 

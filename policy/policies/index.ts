@@ -10,4 +10,11 @@ import { kubernetesPolicies } from "./kubernetes";
 export { awsPolicies, dataPolicies, fineTuningPolicies, gcpPolicies, interconnectPolicies, kubernetesPolicies };
 
 /** The full pack, in the order the README lists it. */
-export const policies: readonly KitPolicy[] = [...fineTuningPolicies, ...interconnectPolicies, ...kubernetesPolicies, ...awsPolicies, ...gcpPolicies, ...dataPolicies];
+export const policies: readonly KitPolicy[] = [
+  ...fineTuningPolicies,
+  ...interconnectPolicies,
+  ...kubernetesPolicies,
+  ...awsPolicies,
+  ...gcpPolicies,
+  ...dataPolicies,
+];

@@ -59,7 +59,8 @@ const pssPrivileged = pssPolicy(
   "Remove securityContext.privileged: true from every container; privileged pods belong only in the GPU Operator namespace.",
   (p, report) => {
     for (const c of p.containers) {
-      if (sc(c.container).privileged === true) report(`${p.where}: container "${c.name}" is privileged (set ${c.path}.securityContext.privileged: false; ${EXEMPT_NOTE})`);
+      if (sc(c.container).privileged === true)
+        report(`${p.where}: container "${c.name}" is privileged (set ${c.path}.securityContext.privileged: false; ${EXEMPT_NOTE})`);
     }
   },
 );
@@ -91,9 +92,11 @@ const pssRunAsNonRoot = pssPolicy(
     const missing: string[] = [];
     for (const c of p.containers) {
       const csc = sc(c.container);
-      if (num(csc.runAsUser) === 0) report(`${p.where}: container "${c.name}" runs as root (runAsUser: 0) (set ${c.path}.securityContext.runAsUser to a non-zero uid)`);
+      if (num(csc.runAsUser) === 0)
+        report(`${p.where}: container "${c.name}" runs as root (runAsUser: 0) (set ${c.path}.securityContext.runAsUser to a non-zero uid)`);
       const nonRoot = csc.runAsNonRoot ?? podSc.runAsNonRoot;
-      if (nonRoot === false) report(`${p.where}: container "${c.name}" allows running as root (runAsNonRoot: false) (set ${c.path}.securityContext.runAsNonRoot: true)`);
+      if (nonRoot === false)
+        report(`${p.where}: container "${c.name}" allows running as root (runAsNonRoot: false) (set ${c.path}.securityContext.runAsNonRoot: true)`);
       else if (nonRoot !== true && !isUnknown(nonRoot)) missing.push(c.name);
     }
     if (missing.length) report(`${p.where} does not require a non-root user for ${list(missing.map((n) => `"${n}"`))} (set ${podPath}.runAsNonRoot: true)`);
@@ -107,7 +110,8 @@ const pssPrivilegeEscalation = pssPolicy(
   (p, report) => {
     for (const c of p.containers) {
       const v = sc(c.container).allowPrivilegeEscalation;
-      if (v !== false && !isUnknown(v)) report(`${p.where}: container "${c.name}" may escalate privileges (set ${c.path}.securityContext.allowPrivilegeEscalation: false)`);
+      if (v !== false && !isUnknown(v))
+        report(`${p.where}: container "${c.name}" may escalate privileges (set ${c.path}.securityContext.allowPrivilegeEscalation: false)`);
     }
   },
 );
@@ -119,9 +123,13 @@ const pssCapabilities = pssPolicy(
   (p, report) => {
     for (const c of p.containers) {
       const caps = rec(sc(c.container).capabilities);
-      if (!arr(caps.drop).includes("ALL")) report(`${p.where}: container "${c.name}" keeps default capabilities (set ${c.path}.securityContext.capabilities.drop: [ALL])`);
-      const added = arr(caps.add).map(String).filter((x) => x !== "NET_BIND_SERVICE");
-      if (added.length) report(`${p.where}: container "${c.name}" adds capabilities ${added.join(", ")} (remove them from ${c.path}.securityContext.capabilities.add)`);
+      if (!arr(caps.drop).includes("ALL"))
+        report(`${p.where}: container "${c.name}" keeps default capabilities (set ${c.path}.securityContext.capabilities.drop: [ALL])`);
+      const added = arr(caps.add)
+        .map(String)
+        .filter((x) => x !== "NET_BIND_SERVICE");
+      if (added.length)
+        report(`${p.where}: container "${c.name}" adds capabilities ${added.join(", ")} (remove them from ${c.path}.securityContext.capabilities.add)`);
     }
   },
 );
@@ -138,10 +146,12 @@ const pssSeccomp = pssPolicy(
     const missing: string[] = [];
     for (const c of p.containers) {
       const t = str(rec(sc(c.container).seccompProfile).type) ?? podType;
-      if (t === "Unconfined") report(`${p.where}: container "${c.name}" runs without seccomp (Unconfined) (set ${c.path}.securityContext.seccompProfile.type: RuntimeDefault)`);
+      if (t === "Unconfined")
+        report(`${p.where}: container "${c.name}" runs without seccomp (Unconfined) (set ${c.path}.securityContext.seccompProfile.type: RuntimeDefault)`);
       else if (!t || !SECCOMP_OK.includes(t)) missing.push(c.name);
     }
-    if (missing.length) report(`${p.where} has no seccomp profile for ${list(missing.map((n) => `"${n}"`))} (set ${podPath}.seccompProfile.type: RuntimeDefault)`);
+    if (missing.length)
+      report(`${p.where} has no seccomp profile for ${list(missing.map((n) => `"${n}"`))} (set ${podPath}.seccompProfile.type: RuntimeDefault)`);
   },
 );
 
@@ -156,7 +166,10 @@ const pssVolumeTypes = pssPolicy(
     for (const v of arr(p.spec.volumes)) {
       const vol = rec(v);
       const kinds = Object.keys(vol).filter((k) => k !== "name" && k !== "hostPath" && !RESTRICTED_VOLUME_TYPES.includes(k));
-      if (kinds.length) report(`${p.where}: volume "${str(vol.name) ?? "?"}" uses ${kinds.join(", ")}, which PSS restricted forbids (mount the data through a persistentVolumeClaim instead; see ${p.specPath}.volumes)`);
+      if (kinds.length)
+        report(
+          `${p.where}: volume "${str(vol.name) ?? "?"}" uses ${kinds.join(", ")}, which PSS restricted forbids (mount the data through a persistentVolumeClaim instead; see ${p.specPath}.volumes)`,
+        );
     }
   },
 );
@@ -172,9 +185,13 @@ const noHostPath = pssPolicy(
       const path = str(vol.hostPath.path) ?? "?";
       const name = str(vol.name) ?? "?";
       if (path.replace(/\/+$/, "") === "/dev/shm") {
-        report(`${p.where} mounts hostPath /dev/shm as volume "${name}" (replace it in ${p.specPath}.volumes with emptyDir: {medium: Memory, sizeLimit: <shared memory size>})`);
+        report(
+          `${p.where} mounts hostPath /dev/shm as volume "${name}" (replace it in ${p.specPath}.volumes with emptyDir: {medium: Memory, sizeLimit: <shared memory size>})`,
+        );
       } else {
-        report(`${p.where} mounts hostPath ${path} as volume "${name}" (replace it in ${p.specPath}.volumes with a persistentVolumeClaim, emptyDir or configMap)`);
+        report(
+          `${p.where} mounts hostPath ${path} as volume "${name}" (replace it in ${p.specPath}.volumes with a persistentVolumeClaim, emptyDir or configMap)`,
+        );
       }
     }
   },
@@ -185,7 +202,7 @@ const gpuContainerResources = resourcePolicy({
   description: "Every container that uses GPUs sets GPU limits and CPU/memory requests and a memory limit.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Kubernetes,
-  remediation: "On each GPU container set resources.limits[\"nvidia.com/gpu\"], resources.requests.cpu, resources.requests.memory and resources.limits.memory.",
+  remediation: 'On each GPU container set resources.limits["nvidia.com/gpu"], resources.requests.cpu, resources.requests.memory and resources.limits.memory.',
   appliesTo: isWorkloadType,
   appliesToLabel: "Kubernetes workloads",
   check(r, report) {
@@ -204,7 +221,8 @@ const gpuContainerResources = resourcePolicy({
           ...(requests.memory === undefined ? ["requests.memory"] : []),
           ...(limits.memory === undefined ? ["limits.memory"] : []),
         ];
-        if (missing.length) report(`${p.where}: GPU container "${c.name}" lacks ${missing.join(", ")} (set ${missing.map((m) => `${c.path}.resources.${m}`).join(", ")})`);
+        if (missing.length)
+          report(`${p.where}: GPU container "${c.name}" lacks ${missing.join(", ")} (set ${missing.map((m) => `${c.path}.resources.${m}`).join(", ")})`);
       }
     }
   },
@@ -230,7 +248,8 @@ const namespacePodSecurity = resourcePolicy<PrivilegedConfig>({
     const level = rec(obj.metadata.labels)[PSS_ENFORCE];
     if (isUnknown(level)) return;
     if (level === undefined) report(`Namespace "${name}" does not enforce Pod Security Standards (set metadata.labels["${PSS_ENFORCE}"]: restricted)`);
-    else if (level !== "restricted") report(`Namespace "${name}" enforces "${String(level)}" instead of restricted (set metadata.labels["${PSS_ENFORCE}"]: restricted; ${EXEMPT_NOTE})`);
+    else if (level !== "restricted")
+      report(`Namespace "${name}" enforces "${String(level)}" instead of restricted (set metadata.labels["${PSS_ENFORCE}"]: restricted; ${EXEMPT_NOTE})`);
   },
 });
 
@@ -260,7 +279,8 @@ function defaultDenies(np: JsonObject): Set<string> {
 
 const pipelineDefaultDeny = stackPolicy<PrivilegedConfig>({
   name: "pipeline-namespace-default-deny",
-  description: "Every namespace that runs pipelines (Argo workflows, JobSets, Jobs, Kueue LocalQueues) has default-deny NetworkPolicies for ingress and egress.",
+  description:
+    "Every namespace that runs pipelines (Argo workflows, JobSets, Jobs, Kueue LocalQueues) has default-deny NetworkPolicies for ingress and egress.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Kubernetes,
   remediation:
@@ -336,8 +356,10 @@ const helmChartPinned = resourcePolicy({
     const v = r.props.version;
     if (isUnknown(v)) return;
     const version = str(v);
-    if (!version) report(`${describeRelease(r.name, r.props)} has no chart version, so each install takes the newest chart (set version to an exact chart version)`);
-    else if (version === "latest" || /[\^~*xX><=| ]/.test(version)) report(`${describeRelease(r.name, r.props)} uses chart version "${version}", which is not exact (set version to an exact chart version)`);
+    if (!version)
+      report(`${describeRelease(r.name, r.props)} has no chart version, so each install takes the newest chart (set version to an exact chart version)`);
+    else if (version === "latest" || /[\^~*xX><=| ]/.test(version))
+      report(`${describeRelease(r.name, r.props)} uses chart version "${version}", which is not exact (set version to an exact chart version)`);
   },
 });
 
@@ -361,17 +383,22 @@ function insecureValues(values: unknown, path: string, out: string[]): void {
 
 const helmValuesPodSecurity = resourcePolicy<PrivilegedConfig>({
   name: "helm-values-pod-security",
-  description: "Helm values never weaken pod security (privileged, privilege escalation, root, host namespaces, Unconfined seccomp) outside the GPU Operator namespace.",
+  description:
+    "Helm values never weaken pod security (privileged, privilege escalation, root, host namespaces, Unconfined seccomp) outside the GPU Operator namespace.",
   enforcementLevel: Level.Mandatory,
   group: PolicyGroup.Kubernetes,
-  remediation: "Remove the listed values (or set them to their restricted setting: privileged/allowPrivilegeEscalation false, runAsNonRoot true, hostNetwork/hostPID/hostIPC false, seccomp RuntimeDefault).",
+  remediation:
+    "Remove the listed values (or set them to their restricted setting: privileged/allowPrivilegeEscalation false, runAsNonRoot true, hostNetwork/hostPID/hostIPC false, seccomp RuntimeDefault).",
   config: privilegedConfig,
   appliesTo: HELM_TYPES,
   check(r, report, config) {
     if (chartName(r.props) === "gpu-operator" || config.privilegedNamespaces.includes(releaseNamespace(r.props))) return;
     const found: string[] = [];
     insecureValues(releaseValues(r.props), "", found);
-    if (found.length) report(`${describeRelease(r.name, r.props)} in namespace ${releaseNamespace(r.props)} sets ${found.join(", ")} (remove these values or set them to the PSS restricted setting)`);
+    if (found.length)
+      report(
+        `${describeRelease(r.name, r.props)} in namespace ${releaseNamespace(r.props)} sets ${found.join(", ")} (remove these values or set them to the PSS restricted setting)`,
+      );
   },
 });
 
@@ -391,4 +418,3 @@ export const kubernetesPolicies: KitPolicy[] = [
   helmChartPinned,
   helmValuesPodSecurity,
 ];
-

@@ -20,13 +20,26 @@ const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 /** `finetune:artifactStore.aws` — settings only the aws-sagemaker stack reads. */
 const AwsStoreSchema = z.strictObject({
   /** AWS account id; when set, every contract value is known before deployment. @default - looked up with getCallerIdentity */
-  accountId: z.string().regex(/^\d{12}$/, "is not a 12-digit AWS account id (fix it, or remove it to look the account up)").optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, "is not a 12-digit AWS account id (fix it, or remove it to look the account up)")
+    .optional(),
   /** Waiting period of a scheduled KMS key deletion, in days (7-30). @default 30 */
   kmsKeyDeletionDays: bounded("kmsKeyDeletionDays"),
   /** Deny uploads that request SSE-S3 or another KMS key. @default true */
   denyUnencryptedUploads: z.boolean().default(true),
   /** Secrets Manager ARNs (secrets named ecr-pullthroughcache/...) of upstream registry credentials, by registry (docker-hub, github-container-registry, gitlab-container-registry): with one, the pinned images of that registry reach ECR through a pull-through cache instead of the mirror command. @default {} */
-  upstreamCredentials: z.partialRecord(z.enum(CREDENTIALED_UPSTREAMS), z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+$/, "is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/<name> (create the secret under that name)")).default({}),
+  upstreamCredentials: z
+    .partialRecord(
+      z.enum(CREDENTIALED_UPSTREAMS),
+      z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/.+$/,
+          "is not the ARN of a Secrets Manager secret named ecr-pullthroughcache/<name> (create the secret under that name)",
+        ),
+    )
+    .default({}),
 });
 
 /** `finetune:artifactStore.gcp` — settings only the gcp stack reads. */
@@ -36,7 +49,10 @@ const GcpStoreSchema = z.strictObject({
   /** Existing Cloud KMS key to use. @default - a key ring and key are created when cmek is true */
   kmsKeyName: z
     .string()
-    .regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/, "is not a Cloud KMS key name (use projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)")
+    .regex(
+      /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/,
+      "is not a Cloud KMS key name (use projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>)",
+    )
     .optional(),
   /** Rotation period of the created key, in days. @default 90 */
   keyRotationDays: bounded("keyRotationDays"),
@@ -61,7 +77,10 @@ const MinioSchema = z.strictObject({
   /** MinIO root user (its password is the secret finetune:minioRootPassword). @default "finetune-admin" */
   rootUser: z.string().min(3).default("finetune-admin"),
   /** Access key of the pipeline's MinIO user (its secret key is the secret finetune:minioPipelineSecretKey). @default "<name>-pipeline" */
-  pipelineAccessKey: z.string().regex(/^[A-Za-z0-9_.@-]{3,128}$/, "must be 3-128 letters, digits, '_', '.', '@' or '-'").optional(),
+  pipelineAccessKey: z
+    .string()
+    .regex(/^[A-Za-z0-9_.@-]{3,128}$/, "must be 3-128 letters, digits, '_', '.', '@' or '-'")
+    .optional(),
   /** Secret with tls.crt/tls.key in MinIO's namespace: serve HTTPS. @default - HTTP inside the cluster */
   tlsSecretName: z.string().regex(DNS_LABEL, "is not a Secret name (use lowercase letters, digits and '-')").optional(),
   /** Serve MinIO's web console (ClusterIP only). @default false */
@@ -89,7 +108,9 @@ const KubernetesStoreSchema = z.strictObject({
   /** Container registry the stage images are pulled from. */
   containerRegistry: z.strictObject({
     /** Registry prefix without scheme, e.g. registry.example.com/ml. */
-    url: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "is not a registry prefix (use host[:port]/path without scheme, e.g. registry.example.com/ml)"),
+    url: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "is not a registry prefix (use host[:port]/path without scheme, e.g. registry.example.com/ml)"),
     /** Image pull Secret in the pipeline namespace. @default - none */
     pullSecret: z.string().regex(DNS_LABEL, "is not a Secret name (use lowercase letters, digits and '-')").optional(),
   }),
@@ -133,7 +154,8 @@ export const ArtifactStoreConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     if (cfg.bucketName !== undefined) {
-      for (const m of bucketNameProblems(cfg.bucketName, "portable")) ctx.addIssue({ code: "custom", path: ["bucketName"], message: `"${cfg.bucketName}" ${m}` });
+      for (const m of bucketNameProblems(cfg.bucketName, "portable"))
+        ctx.addIssue({ code: "custom", path: ["bucketName"], message: `"${cfg.bucketName}" ${m}` });
     }
     if (cfg.checkpointNoncurrentDays > cfg.noncurrentVersionDays) {
       ctx.addIssue({
@@ -144,7 +166,8 @@ export const ArtifactStoreConfigSchema = z
     }
     const seen = new Map<string, number>();
     cfg.images.forEach((img, i) => {
-      if (seen.has(img)) ctx.addIssue({ code: "custom", path: ["images", i], message: `"${img}" is already listed at images[${seen.get(img)}] (remove the duplicate)` });
+      if (seen.has(img))
+        ctx.addIssue({ code: "custom", path: ["images", i], message: `"${img}" is already listed at images[${seen.get(img)}] (remove the duplicate)` });
       else seen.set(img, i);
     });
     if (cfg.gcp.kmsKeyName !== undefined && !cfg.gcp.cmek) {
@@ -157,31 +180,50 @@ export const ArtifactStoreConfigSchema = z
         ctx.addIssue({
           code: "custom",
           path: ["kubernetes", "minio", "storageClass"],
-          message: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set kubernetes.minio.provisioner to let the kit create one)",
+          message:
+            "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set kubernetes.minio.provisioner to let the kit create one)",
         });
       }
       if (k.minio.storageClass !== undefined && k.minio.provisioner !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["kubernetes", "minio", "provisioner"], message: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["kubernetes", "minio", "provisioner"],
+          message: "is set together with storageClass (set only one: storageClass to use an existing class, provisioner to create one)",
+        });
       }
       if (k.external !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["kubernetes", "external"], message: 'is only used when kubernetes.mode is "external" (set mode: external, or remove it)' });
+        ctx.addIssue({
+          code: "custom",
+          path: ["kubernetes", "external"],
+          message: 'is only used when kubernetes.mode is "external" (set mode: external, or remove it)',
+        });
       }
       return;
     }
     if (k.external === undefined) {
-      ctx.addIssue({ code: "custom", path: ["kubernetes", "external"], message: 'is required when kubernetes.mode is "external" (add endpoint, bucket and credentialsSecret)' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["kubernetes", "external"],
+        message: 'is required when kubernetes.mode is "external" (add endpoint, bucket and credentialsSecret)',
+      });
       return;
     }
     if (k.external.credentialsSecret === undefined) {
       ctx.addIssue({
         code: "custom",
         path: ["kubernetes", "external", "credentialsSecret"],
-        message: "is required for a bring-your-own store (create a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the pipeline namespace and name it here)",
+        message:
+          "is required for a bring-your-own store (create a Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the pipeline namespace and name it here)",
       });
     }
-    for (const m of bucketNameProblems(k.external.bucket, "s3")) ctx.addIssue({ code: "custom", path: ["kubernetes", "external", "bucket"], message: `"${k.external.bucket}" ${m}` });
+    for (const m of bucketNameProblems(k.external.bucket, "s3"))
+      ctx.addIssue({ code: "custom", path: ["kubernetes", "external", "bucket"], message: `"${k.external.bucket}" ${m}` });
     if (cfg.bucketName !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["bucketName"], message: 'is not used when kubernetes.mode is "external" (the bucket is kubernetes.external.bucket: remove bucketName)' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["bucketName"],
+        message: 'is not used when kubernetes.mode is "external" (the bucket is kubernetes.external.bucket: remove bucketName)',
+      });
     }
   });
 export type ArtifactStoreConfig = z.infer<typeof ArtifactStoreConfigSchema>;
@@ -197,7 +239,6 @@ interface StoreInputs {
   name: string;
   artifactStore: ArtifactStoreConfig;
 }
-
 
 /** Arguments of `AwsArtifactRegistry` from config (aws-sagemaker stack). */
 export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: string; tags: Record<string, string> } }): AwsArtifactRegistryArgs {
@@ -225,7 +266,13 @@ export function awsArtifactRegistryArgs(cfg: StoreInputs & { aws: { region: stri
 export function awsArtifactStoreProblems(cfg: StoreInputs): Problem[] {
   const s = cfg.artifactStore;
   return s.bucketName === undefined && s.aws.accountId === undefined
-    ? [{ path: "finetune:artifactStore.bucketName", message: "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)" }]
+    ? [
+        {
+          path: "finetune:artifactStore.bucketName",
+          message:
+            "is required unless finetune:artifactStore.aws.accountId is set (S3 names are global: set a bucket name, or the account id to use <name>-artifacts-<account>-<region>)",
+        },
+      ]
     : [];
 }
 
@@ -266,7 +313,8 @@ export function kubernetesArtifactStoreProblems(cfg: StoreInputs, secrets: Minio
     return [
       {
         path: "finetune:artifactStore.kubernetes",
-        message: 'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
+        message:
+          'is required when finetune:target is "kubernetes" (add containerRegistry, and minio.storageClass or minio.provisioner; see stacks/Pulumi.kubernetes.yaml)',
       },
     ];
   }

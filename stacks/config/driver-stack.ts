@@ -7,7 +7,6 @@ import { ConfigError, type Problem } from "./errors";
 import { type ResolvedGpuPool, resolveGpuPools } from "./gpu-pools";
 import { DNS_LABEL } from "../../core/kubernetes";
 
-
 /** `finetune:driverStack` — the CUDA driver stack and the cluster's GPU add-ons (Kueue). */
 export const DriverStackConfigSchema = z.strictObject({
   /** How the driver reaches the nodes. @default - "gpu-operator" on kubernetes, "preinstalled" on gcp and aws-sagemaker */
@@ -18,11 +17,17 @@ export const DriverStackConfigSchema = z.strictObject({
    * NVIDIA driver: what the GPU Operator installs (gpu-operator), or what the nodes run (preinstalled; a version or a branch).
    * @default - gpu-operator: the kit's pin; gcp: GKE's DEFAULT/LATEST branch for the cluster version; aws-sagemaker: the SageMaker host driver
    */
-  driverVersion: z.string().regex(/^\d{3}(\.\d{1,3}){0,2}$/, "must be an NVIDIA driver version such as 580.95.05, or a branch such as 580").optional(),
+  driverVersion: z
+    .string()
+    .regex(/^\d{3}(\.\d{1,3}){0,2}$/, "must be an NVIDIA driver version such as 580.95.05, or a branch such as 580")
+    .optional(),
   /** GKE driver GKE installs on the GPU node pools. @default "DEFAULT" */
   gkeDriverVersion: z.enum(["DEFAULT", "LATEST"]).default("DEFAULT"),
   /** GKE minor version of the cluster (picks the driver branch behind DEFAULT / LATEST). @default - the release channel's current minor */
-  gkeVersion: z.string().regex(/^1\.\d{2}$/, "must be a GKE minor version (write major.minor, e.g. 1.34)").optional(),
+  gkeVersion: z
+    .string()
+    .regex(/^1\.\d{2}$/, "must be a GKE minor version (write major.minor, e.g. 1.34)")
+    .optional(),
   /** How CUDA and driver are compared. @default - "forward" on aws-sagemaker (AWS DLCs ship cuda-compat), "strict" elsewhere */
   cudaCompatibility: z.enum(["strict", "minor-version", "forward"]).optional(),
   /** MIG strategy for pools with `mig`. @default "single" */
@@ -41,7 +46,10 @@ export const DriverStackConfigSchema = z.strictObject({
       /** Install Kueue (false: it is already installed). @default true */
       install: z.boolean().default(true),
       /** Requeue a workload whose pods are not all running after this long (spot capacity that never came). @default "10m" */
-      waitForPodsReadyTimeout: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration (write a whole number with s, m or h, e.g. 10m)").default("10m"),
+      waitForPodsReadyTimeout: z
+        .string()
+        .regex(/^([0-9]+(s|m|h))+$/, "must be a duration (write a whole number with s, m or h, e.g. 10m)")
+        .default("10m"),
     })
     .prefault({}),
 });
@@ -57,7 +65,11 @@ export interface GpuKitConfig {
 }
 
 /** Driver platform of each target. */
-export const DRIVER_PLATFORM: Record<GpuKitConfig["target"], DriverPlatform & CudaDriverStackArgs["platform"]> = { kubernetes: "kubernetes", gcp: "gke", "aws-sagemaker": "sagemaker" };
+export const DRIVER_PLATFORM: Record<GpuKitConfig["target"], DriverPlatform & CudaDriverStackArgs["platform"]> = {
+  kubernetes: "kubernetes",
+  gcp: "gke",
+  "aws-sagemaker": "sagemaker",
+};
 
 /** The CudaDriverStack arguments a stack config asks for (`serviceMonitorLabels` come from the monitoring contract). */
 export function driverStackArgs(cfg: GpuKitConfig, pools: ResolvedGpuPool[]): CudaDriverStackArgs {
@@ -102,7 +114,8 @@ function driverFix(cfg: GpuKitConfig, need: number, gkeVersion: string | undefin
   if (cfg.target === "aws-sagemaker") {
     return `keep finetune:driverStack.cudaCompatibility "forward" with an AWS DLC image (it ships cuda-compat), or use a host with an R${need} or newer driver`;
   }
-  if ((cfg.driverStack.mode ?? "gpu-operator") === "gpu-operator") return `set finetune:driverStack.driverVersion to an R${need} or newer driver for the GPU Operator to install`;
+  if ((cfg.driverStack.mode ?? "gpu-operator") === "gpu-operator")
+    return `set finetune:driverStack.driverVersion to an R${need} or newer driver for the GPU Operator to install`;
   return `upgrade the nodes to an R${need} or newer driver and set finetune:driverStack.driverVersion to it`;
 }
 

@@ -60,7 +60,12 @@ const QueueSchema = z.strictObject({
 export const GpuPoolConfigSchema = z
   .strictObject({
     /** Pool name: names the node pool, Kueue queues and flavors. */
-    name: z.string().regex(/^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/, "must be 1-30 lowercase letters, digits or '-', starting with a letter and not ending with '-' (it names node pools and queues)"),
+    name: z
+      .string()
+      .regex(
+        /^[a-z]([a-z0-9-]{0,28}[a-z0-9])?$/,
+        "must be 1-30 lowercase letters, digits or '-', starting with a letter and not ending with '-' (it names node pools and queues)",
+      ),
     /** GPU catalog key (t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200). */
     gpuType: z.string(),
     /** GPUs per node. @default - the smallest count the platform offers for the GPU type (1 where offered) */
@@ -78,9 +83,18 @@ export const GpuPoolConfigSchema = z
     /** Instance / machine types (override of the catalog's list; all must carry gpusPerNode GPUs of gpuType). @default - from the GPU catalog */
     instanceTypes: z.array(z.string().min(1)).min(1).optional(),
     /** How the pool's nodes are provisioned. @default - the target's first choice (gke-node-pool, existing-nodes, sagemaker) */
-    provisioner: z.enum([GpuPoolProvisioner.GkeNodePool, GpuPoolProvisioner.GkeQueuedProvisioning, GpuPoolProvisioner.ExistingNodes, GpuPoolProvisioner.SageMaker]).optional(),
+    provisioner: z
+      .enum([GpuPoolProvisioner.GkeNodePool, GpuPoolProvisioner.GkeQueuedProvisioning, GpuPoolProvisioner.ExistingNodes, GpuPoolProvisioner.SageMaker])
+      .optional(),
     /** Existing nodes: labels that select this pool's nodes (capacity label `finetune.dev/capacity-type` is added per flavor). @default {"finetune.dev/gpu-type": <gpuType>} */
-    nodeLabels: z.record(z.string().regex(LABEL_KEY, "must be a Kubernetes label key (use [prefix/]name: up to 63 letters, digits, '-', '_' or '.')"), z.string().regex(labelValue, "must be a Kubernetes label value (use up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)")).optional(),
+    nodeLabels: z
+      .record(
+        z.string().regex(LABEL_KEY, "must be a Kubernetes label key (use [prefix/]name: up to 63 letters, digits, '-', '_' or '.')"),
+        z
+          .string()
+          .regex(labelValue, "must be a Kubernetes label value (use up to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)"),
+      )
+      .optional(),
     /** GKE GPU sharing (time-sharing or MPS) on this pool's nodes. @default - none */
     gpuSharing: z
       .strictObject({
@@ -111,19 +125,37 @@ export const GpuPoolConfigSchema = z
       }
       if (p.mig && typeof p.mig.profile === "string") {
         if (spec.migProfiles.length === 0) {
-          const migGpus = Object.values(GPU_CATALOG).filter((s) => s.migProfiles.length).map((s) => s.key);
-          ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `${spec.displayName} does not support MIG (remove mig, or use one of ${migGpus.join(", ")})` });
+          const migGpus = Object.values(GPU_CATALOG)
+            .filter((s) => s.migProfiles.length)
+            .map((s) => s.key);
+          ctx.addIssue({
+            code: "custom",
+            path: ["mig", "profile"],
+            message: `${spec.displayName} does not support MIG (remove mig, or use one of ${migGpus.join(", ")})`,
+          });
         } else if (!spec.migProfiles.includes(p.mig.profile)) {
-          ctx.addIssue({ code: "custom", path: ["mig", "profile"], message: `"${p.mig.profile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["mig", "profile"],
+            message: `"${p.mig.profile}" is not a MIG profile of ${spec.displayName} (use one of ${spec.migProfiles.join(", ")})`,
+          });
         }
       }
       if (p.capacity === "on-demand" && p.fallbackMaxNodes !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["fallbackMaxNodes"], message: `only applies to spot pools with an on-demand fallback (remove it, or set capacity to "spot")` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["fallbackMaxNodes"],
+          message: `only applies to spot pools with an on-demand fallback (remove it, or set capacity to "spot")`,
+        });
       }
       if (typeof p.gpusPerNode === "number") {
         const offered = [...new Set((["aws", "gcp", "sagemaker"] as const).flatMap((pl) => gpuCountsOffered(p.gpuType, pl)))].sort((a, b) => a - b);
         if (!offered.includes(p.gpusPerNode)) {
-          ctx.addIssue({ code: "custom", path: ["gpusPerNode"], message: `no machine carries ${p.gpusPerNode} × ${spec.displayName} (use one of ${offered.join(", ")})` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["gpusPerNode"],
+            message: `no machine carries ${p.gpusPerNode} × ${spec.displayName} (use one of ${offered.join(", ")})`,
+          });
         }
       }
     },
@@ -179,7 +211,10 @@ export function gpuPoolTargetIssues(target: Target, pools: GpuPoolsConfig): Issu
     if (!isGpuType(p.gpuType)) return; // reported by the pool schema
     const spec = gpuSpec(p.gpuType);
     if (p.provisioner && !choices.includes(p.provisioner)) {
-      issues.push({ path: at("provisioner"), message: `"${p.provisioner}" is not available on target ${target} (use one of ${choices.map((c) => `"${c}"`).join(", ")})` });
+      issues.push({
+        path: at("provisioner"),
+        message: `"${p.provisioner}" is not available on target ${target} (use one of ${choices.map((c) => `"${c}"`).join(", ")})`,
+      });
       return;
     }
     const provisioner = p.provisioner ?? choices[0];
@@ -187,8 +222,13 @@ export function gpuPoolTargetIssues(target: Target, pools: GpuPoolsConfig): Issu
       const offered = gpuCountsOffered(p.gpuType, platform);
       if (offered.length === 0) {
         const elsewhere = platformsOffering(p.gpuType);
-        const here = Object.values(GPU_CATALOG).filter((s) => machineShapes(s.key, platform).length).map((s) => s.key);
-        issues.push({ path: at("gpuType"), message: `${spec.displayName} is not offered on ${target} (it is on ${elsewhere.join(", ")}; use one of ${here.join(", ")})` });
+        const here = Object.values(GPU_CATALOG)
+          .filter((s) => machineShapes(s.key, platform).length)
+          .map((s) => s.key);
+        issues.push({
+          path: at("gpuType"),
+          message: `${spec.displayName} is not offered on ${target} (it is on ${elsewhere.join(", ")}; use one of ${here.join(", ")})`,
+        });
         return;
       }
       const gpus = p.gpusPerNode ?? offered[0];
@@ -199,8 +239,24 @@ export function gpuPoolTargetIssues(target: Target, pools: GpuPoolsConfig): Issu
         const shapes = machineShapes(p.gpuType, platform);
         p.instanceTypes.forEach((t, j) => {
           const s = shapes.find((x) => x.name === t);
-          if (!s) issues.push({ path: at("instanceTypes", j), message: `"${t}" does not carry ${spec.displayName} on ${target} (use one of ${shapes.filter((x) => x.gpus === gpus).map((x) => x.name).join(", ") || shapes.map((x) => x.name).join(", ")})` });
-          else if (s.gpus !== gpus) issues.push({ path: at("instanceTypes", j), message: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (use one of ${shapes.filter((x) => x.gpus === gpus).map((x) => x.name).join(", ")}, or set gpusPerNode to ${s.gpus})` });
+          if (!s)
+            issues.push({
+              path: at("instanceTypes", j),
+              message: `"${t}" does not carry ${spec.displayName} on ${target} (use one of ${
+                shapes
+                  .filter((x) => x.gpus === gpus)
+                  .map((x) => x.name)
+                  .join(", ") || shapes.map((x) => x.name).join(", ")
+              })`,
+            });
+          else if (s.gpus !== gpus)
+            issues.push({
+              path: at("instanceTypes", j),
+              message: `"${t}" carries ${s.gpus} GPUs, not gpusPerNode ${gpus} (use one of ${shapes
+                .filter((x) => x.gpus === gpus)
+                .map((x) => x.name)
+                .join(", ")}, or set gpusPerNode to ${s.gpus})`,
+            });
         });
         if (p.instanceTypes.length > 1 && target !== "kubernetes") {
           issues.push({ path: at("instanceTypes"), message: `${target} pools use one machine type per node pool, got ${p.instanceTypes.length} (keep one)` });
@@ -210,13 +266,19 @@ export function gpuPoolTargetIssues(target: Target, pools: GpuPoolsConfig): Issu
       issues.push({ path: at("instanceTypes"), message: `existing-nodes pools do not create machines (remove it; select nodes with nodeLabels)` });
     }
     if (p.gpuSharing && provisioner !== GpuPoolProvisioner.GkeNodePool && provisioner !== GpuPoolProvisioner.GkeQueuedProvisioning) {
-      issues.push({ path: at("gpuSharing"), message: `GPU sharing per pool is a GKE feature (remove it; on bare Kubernetes use finetune:driverStack.timeSlicing)` });
+      issues.push({
+        path: at("gpuSharing"),
+        message: `GPU sharing per pool is a GKE feature (remove it; on bare Kubernetes use finetune:driverStack.timeSlicing)`,
+      });
     }
     if (p.nodeLabels && provisioner !== GpuPoolProvisioner.ExistingNodes) {
       issues.push({ path: at("nodeLabels"), message: `only existing-nodes pools select nodes by label; the kit labels the nodes it creates (remove it)` });
     }
     if (provisioner === GpuPoolProvisioner.GkeQueuedProvisioning && p.capacity === "spot") {
-      issues.push({ path: at("capacity"), message: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand", or use provisioner "gke-node-pool")` });
+      issues.push({
+        path: at("capacity"),
+        message: `queued provisioning (DWS flex-start) gets on-demand capacity, not spot (set capacity to "on-demand", or use provisioner "gke-node-pool")`,
+      });
     }
     if (provisioner === GpuPoolProvisioner.SageMaker && p.mig) {
       issues.push({ path: at("mig"), message: `SageMaker training instances do not offer MIG (remove it)` });
@@ -239,7 +301,11 @@ export function resolveGpuPools(target: Target, pools: GpuPoolsConfig): Resolved
   return pools.map((p, index) => {
     const gpuType = p.gpuType as GpuType;
     const gpusPerNode = p.gpusPerNode ?? (platform ? gpuCountsOffered(gpuType, platform)[0] : 1);
-    const catalogTypes = platform ? machineShapes(gpuType, platform).filter((s) => s.gpus === gpusPerNode).map((s) => s.name) : [];
+    const catalogTypes = platform
+      ? machineShapes(gpuType, platform)
+          .filter((s) => s.gpus === gpusPerNode)
+          .map((s) => s.name)
+      : [];
     const instanceTypes = p.instanceTypes ?? (platform === "aws" ? catalogTypes : catalogTypes.slice(0, 1));
     const provisioner = p.provisioner ?? PROVISIONERS_BY_TARGET[target][0];
     return {

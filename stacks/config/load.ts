@@ -3,8 +3,7 @@ import { closest, ConfigError, Problem, keyOf, problemsFromZod } from "./errors"
 import { KitConfig, KitConfigSchema, SECRET_KEYS, Target } from "./schema";
 
 /** `isConfigSecret` is exported by the SDK's runtime but missing from its type declarations. */
-const isConfigSecret: (key: string) => boolean =
-  (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
+const isConfigSecret: (key: string) => boolean = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret ?? (() => true);
 
 /** Namespace of every kit key (the project name in Pulumi.yaml). */
 export const CONFIG_NAMESPACE = "finetune";
@@ -80,7 +79,10 @@ export function readKitConfig(): KitConfig {
     if (ns !== CONFIG_NAMESPACE) {
       // Other namespaces (aws:, gcp:, kubernetes:) belong to providers; one a typo away from ours is a lost kit key.
       if (rest.length && ns.length >= 5 && closest(ns, [CONFIG_NAMESPACE]) === CONFIG_NAMESPACE) {
-        problems.push({ path: keyOf(rest, CONFIG_NAMESPACE), message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})` });
+        problems.push({
+          path: keyOf(rest, CONFIG_NAMESPACE),
+          message: `is written with the namespace "${ns}" (rename the key to ${CONFIG_NAMESPACE}:${rest.join(":")})`,
+        });
       }
       continue;
     }

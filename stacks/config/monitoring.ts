@@ -70,7 +70,13 @@ export const AwsMonitoringConfigSchema = z.strictObject({
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
   /** Customer-managed KMS key for the SNS topic and log groups. @default - the component creates one (rotating) */
-  kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, "is not a KMS key ARN (write it like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)").optional(),
+  kmsKeyArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/,
+      "is not a KMS key ARN (write it like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab)",
+    )
+    .optional(),
   /** SageMaker endpoint names to chart, alarm on and give log groups. @default [] */
   endpointNames: z.array(z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, "is not a SageMaker endpoint name (1-63 letters, digits and '-')")).default([]),
 });
@@ -78,8 +84,24 @@ export const AwsMonitoringConfigSchema = z.strictObject({
 /** `finetune:monitoring.gcp.notificationChannel` — where Cloud Monitoring sends alerts. */
 export const GcpNotificationChannelSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("email"), /** Email address. */ address: email }),
-  z.strictObject({ type: z.literal("pubsub"), /** Topic `projects/<p>/topics/<t>`. */ topic: z.string().regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/, "is not a Pub/Sub topic name (write it like projects/my-proj/topics/alerts)") }),
-  z.strictObject({ type: z.literal("existing"), /** Channel `projects/<p>/notificationChannels/<id>`. */ name: z.string().regex(/^projects\/[^/]+\/notificationChannels\/\d+$/, "is not a notification channel name (write it like projects/my-proj/notificationChannels/1234567890)") }),
+  z.strictObject({
+    type: z.literal("pubsub"),
+    /** Topic `projects/<p>/topics/<t>`. */ topic: z
+      .string()
+      .regex(
+        /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][\w.~+%-]{2,254}$/,
+        "is not a Pub/Sub topic name (write it like projects/my-proj/topics/alerts)",
+      ),
+  }),
+  z.strictObject({
+    type: z.literal("existing"),
+    /** Channel `projects/<p>/notificationChannels/<id>`. */ name: z
+      .string()
+      .regex(
+        /^projects\/[^/]+\/notificationChannels\/\d+$/,
+        "is not a notification channel name (write it like projects/my-proj/notificationChannels/1234567890)",
+      ),
+  }),
 ]);
 
 /** `finetune:monitoring.gcp` — Cloud Monitoring and billing (gcp stack). */
@@ -87,7 +109,10 @@ export const GcpMonitoringConfigSchema = z.strictObject({
   /** Notification channel for alert policies. @default - an email channel for each of `alertEmails` */
   notificationChannel: GcpNotificationChannelSchema.optional(),
   /** Billing account of the optional budget (`XXXXXX-XXXXXX-XXXXXX`). @default - no budget */
-  billingAccount: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "is not a billing account id (write it like 012345-6789AB-CDEF01)").optional(),
+  billingAccount: z
+    .string()
+    .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, "is not a billing account id (write it like 012345-6789AB-CDEF01)")
+    .optional(),
   /** Monthly budget in USD (needs `billingAccount`). @default - no budget */
   budgetAmountUsd: z.number().positive().max(10_000_000).optional(),
   /** Budget alert thresholds in percent. @default [50, 80, 100] */
@@ -108,7 +133,10 @@ export const MonitoringConfigSchema = z
     /** Prometheus retention (Prometheus duration). @default "31d" */
     retention: z.string().default("31d"),
     /** Prometheus PVC size. @default "50Gi" */
-    storageSize: z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei)$/, "is not a storage size (write it like 50Gi)").default("50Gi"),
+    storageSize: z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei)$/, "is not a storage size (write it like 50Gi)")
+      .default("50Gi"),
     /** Alert thresholds. @default {} */
     thresholds: ThresholdsConfigSchema.prefault({}),
     /** Email addresses that receive alerts and budget notifications (SNS subscriptions on AWS, channels on GCP). @default [] */
@@ -120,19 +148,36 @@ export const MonitoringConfigSchema = z
   })
   .superRefine((m, ctx) => {
     if (m.mode === "existing" && Object.keys(m.selectorLabels ?? {}).length === 0) {
-      ctx.addIssue({ code: "custom", path: ["selectorLabels"], message: 'is required when mode is "existing" (set the labels your Prometheus selects rules and monitors by, e.g. { release: prometheus })' });
+      ctx.addIssue({
+        code: "custom",
+        path: ["selectorLabels"],
+        message: 'is required when mode is "existing" (set the labels your Prometheus selects rules and monitors by, e.g. { release: prometheus })',
+      });
     }
     if (Object.keys(m.dashboardLabel).length !== 1) {
-      ctx.addIssue({ code: "custom", path: ["dashboardLabel"], message: `has ${Object.keys(m.dashboardLabel).length} labels (Grafana's sidecar watches exactly one; give one key and value)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["dashboardLabel"],
+        message: `has ${Object.keys(m.dashboardLabel).length} labels (Grafana's sidecar watches exactly one; give one key and value)`,
+      });
     }
     const budgetWindow = durationSeconds(m.thresholds.gpuHoursBudgetWindow);
     const retention = durationSeconds(m.retention);
-    if (retention === undefined) ctx.addIssue({ code: "custom", path: ["retention"], message: `"${m.retention}" is not a Prometheus duration (write it like "31d")` });
+    if (retention === undefined)
+      ctx.addIssue({ code: "custom", path: ["retention"], message: `"${m.retention}" is not a Prometheus duration (write it like "31d")` });
     else if (m.thresholds.gpuHoursBudget !== undefined && budgetWindow !== undefined && retention < budgetWindow) {
-      ctx.addIssue({ code: "custom", path: ["retention"], message: `"${m.retention}" is shorter than thresholds.gpuHoursBudgetWindow "${m.thresholds.gpuHoursBudgetWindow}" (raise the retention or shorten the window)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["retention"],
+        message: `"${m.retention}" is shorter than thresholds.gpuHoursBudgetWindow "${m.thresholds.gpuHoursBudgetWindow}" (raise the retention or shorten the window)`,
+      });
     }
     if (m.gcp.budgetAmountUsd !== undefined && m.gcp.billingAccount === undefined) {
-      ctx.addIssue({ code: "custom", path: ["gcp", "billingAccount"], message: "is required when gcp.budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["gcp", "billingAccount"],
+        message: "is required when gcp.budgetAmountUsd is set (set the billing account id, e.g. 012345-6789AB-CDEF01)",
+      });
     }
   });
 

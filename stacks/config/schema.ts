@@ -74,22 +74,38 @@ export const KitConfigSchema = z
     }
     const mode = cfg.monitoring.mode;
     if (mode !== undefined && cfg.target === "aws-sagemaker") {
-      ctx.addIssue({ code: "custom", path: ["monitoring", "mode"], message: `"${mode}" does not apply to target "aws-sagemaker" (remove it: the aws-sagemaker stack monitors with CloudWatch; use monitoring.aws)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["monitoring", "mode"],
+        message: `"${mode}" does not apply to target "aws-sagemaker" (remove it: the aws-sagemaker stack monitors with CloudWatch; use monitoring.aws)`,
+      });
     }
     if (mode === "managed-prometheus" && cfg.target !== "gcp") {
-      ctx.addIssue({ code: "custom", path: ["monitoring", "mode"], message: `"managed-prometheus" is GKE's Managed Service for Prometheus (use "kube-prometheus-stack" or "existing" on target "${cfg.target}")` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["monitoring", "mode"],
+        message: `"managed-prometheus" is GKE's Managed Service for Prometheus (use "kube-prometheus-stack" or "existing" on target "${cfg.target}")`,
+      });
     }
     for (const issue of gpuPoolTargetIssues(cfg.target, cfg.gpuPools)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     const poolNames = new Map<string, number>();
     cfg.gpuPools.forEach((p, i) => {
       if (poolNames.has(p.name)) {
-        ctx.addIssue({ code: "custom", path: ["gpuPools", i, "name"], message: `"${p.name}" is already used by finetune:gpuPools[${poolNames.get(p.name)}] (give each pool a unique name)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["gpuPools", i, "name"],
+          message: `"${p.name}" is already used by finetune:gpuPools[${poolNames.get(p.name)}] (give each pool a unique name)`,
+        });
       } else poolNames.set(p.name, i);
     });
     const pipelineNames = new Map<string, number>();
     cfg.pipelines.forEach((p, i) => {
       if (pipelineNames.has(p.name)) {
-        ctx.addIssue({ code: "custom", path: ["pipelines", i, "name"], message: `"${p.name}" is already used by finetune:pipelines[${pipelineNames.get(p.name)}] (give each pipeline a unique name)` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["pipelines", i, "name"],
+          message: `"${p.name}" is already used by finetune:pipelines[${pipelineNames.get(p.name)}] (give each pipeline a unique name)`,
+        });
       } else pipelineNames.set(p.name, i);
       for (const issue of pipelineTargetIssues(p, cfg.target)) ctx.addIssue({ code: "custom", path: ["pipelines", i, ...issue.path], message: issue.message });
       if (!poolNames.has(p.compute.pool)) {

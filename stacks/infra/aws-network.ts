@@ -42,7 +42,11 @@ export class AwsPrivateNetwork extends pulumi.ComponentResource {
     super("finetune:infra:AwsPrivateNetwork", name, {}, opts);
     const cidr = args.cidr ?? "10.80.0.0/16";
     const azCount = args.availabilityZones ?? 2;
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } }, { parent: this });
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } },
+      { parent: this },
+    );
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
     const routeTable = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: { Name: `${name}-private` } }, { parent: this });
     this.privateSubnetIds = [];
@@ -89,7 +93,14 @@ export class AwsPrivateNetwork extends pulumi.ComponentResource {
     // Let the training security group reach S3 through the gateway endpoint's prefix list.
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-training-s3`,
-      { securityGroupId: trainingSg.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, prefixListId: s3.prefixListId, description: "S3 through the gateway endpoint" },
+      {
+        securityGroupId: trainingSg.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        prefixListId: s3.prefixListId,
+        description: "S3 through the gateway endpoint",
+      },
       { parent: this },
     );
     this.endpointServices = [`com.amazonaws.${args.region}.s3`];
@@ -97,7 +108,14 @@ export class AwsPrivateNetwork extends pulumi.ComponentResource {
       const serviceName = `com.amazonaws.${args.region}.${svc}`;
       new aws.ec2.VpcEndpoint(
         `${name}-${svc.replace(/\./g, "-")}`,
-        { vpcId: vpc.id, serviceName, vpcEndpointType: "Interface", privateDnsEnabled: true, subnetIds: this.privateSubnetIds, securityGroupIds: [endpointSg.id] },
+        {
+          vpcId: vpc.id,
+          serviceName,
+          vpcEndpointType: "Interface",
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnetIds,
+          securityGroupIds: [endpointSg.id],
+        },
         { parent: this },
       );
       this.endpointServices.push(serviceName);

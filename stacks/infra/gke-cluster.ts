@@ -57,7 +57,11 @@ export class GkeCluster extends pulumi.ComponentResource {
     let caCert: pulumi.Output<string>;
 
     if (args.create) {
-      const network = new gcp.compute.Network(`${name}-vpc`, { project: args.project, name: `${args.clusterName}-vpc`, autoCreateSubnetworks: false, routingMode: "REGIONAL" }, { parent: this });
+      const network = new gcp.compute.Network(
+        `${name}-vpc`,
+        { project: args.project, name: `${args.clusterName}-vpc`, autoCreateSubnetworks: false, routingMode: "REGIONAL" },
+        { parent: this },
+      );
       const subnet = new gcp.compute.Subnetwork(
         `${name}-subnet`,
         {
@@ -75,7 +79,11 @@ export class GkeCluster extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      const router = new gcp.compute.Router(`${name}-router`, { project: args.project, region: args.region, name: `${args.clusterName}-router`, network: network.id }, { parent: this });
+      const router = new gcp.compute.Router(
+        `${name}-router`,
+        { project: args.project, region: args.region, name: `${args.clusterName}-router`, network: network.id },
+        { parent: this },
+      );
       new gcp.compute.RouterNat(
         `${name}-nat`,
         {
@@ -94,13 +102,27 @@ export class GkeCluster extends pulumi.ComponentResource {
         { project: args.project, accountId: `${args.clusterName}-sys`.slice(0, 30), displayName: `GKE system nodes of ${args.clusterName}` },
         { parent: this },
       );
-      const roles = ["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer", "roles/artifactregistry.reader"];
+      const roles = [
+        "roles/logging.logWriter",
+        "roles/monitoring.metricWriter",
+        "roles/monitoring.viewer",
+        "roles/stackdriver.resourceMetadata.writer",
+        "roles/artifactregistry.reader",
+      ];
       for (const role of roles) {
-        new gcp.projects.IAMMember(`${name}-system-nodes-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member: systemSa.member }, { parent: this });
+        new gcp.projects.IAMMember(
+          `${name}-system-nodes-${role.split("/")[1].replace(/\./g, "-")}`,
+          { project: args.project, role, member: systemSa.member },
+          { parent: this },
+        );
       }
       // Image streaming (on by default in the GPU pools) needs the Container File System API; never disabled on destroy
       // (other workloads of the project may stream images too).
-      new gcp.projects.Service(`${name}-image-streaming-api`, { project: args.project, service: GKE_IMAGE_STREAMING_API, disableOnDestroy: false }, { parent: this });
+      new gcp.projects.Service(
+        `${name}-image-streaming-api`,
+        { project: args.project, service: GKE_IMAGE_STREAMING_API, disableOnDestroy: false },
+        { parent: this },
+      );
       const cluster = new gcp.container.Cluster(
         `${name}-cluster`,
         {
@@ -120,11 +142,18 @@ export class GkeCluster extends pulumi.ComponentResource {
           datapathProvider: "ADVANCED_DATAPATH",
           enableShieldedNodes: true,
           // Managed Prometheus + GKE's managed DCGM metrics (the driver stack's choice for GKE: no exporter to run).
-          monitoringConfig: { enableComponents: [...GKE_MANAGED_DCGM_MONITORING.enableComponents], managedPrometheus: { ...GKE_MANAGED_DCGM_MONITORING.managedPrometheus } },
+          monitoringConfig: {
+            enableComponents: [...GKE_MANAGED_DCGM_MONITORING.enableComponents],
+            managedPrometheus: { ...GKE_MANAGED_DCGM_MONITORING.managedPrometheus },
+          },
           loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
           addonsConfig: { gcsFuseCsiDriverConfig: { enabled: true } },
           // The default pool is removed right after creation; give it the hardened settings anyway.
-          nodeConfig: { serviceAccount: systemSa.email, shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true }, workloadMetadataConfig: { mode: "GKE_METADATA" } },
+          nodeConfig: {
+            serviceAccount: systemSa.email,
+            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+          },
         },
         { parent: this, protect: true, ignoreChanges: ["nodeConfig", "initialNodeCount"] },
       );

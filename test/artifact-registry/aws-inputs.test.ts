@@ -16,7 +16,8 @@ async function deploy(args: AwsArtifactRegistryArgs) {
   return { ...run, reg: reg as AwsArtifactRegistry };
 }
 
-const view = (rs: RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })).sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`));
+const view = (rs: RecordedResource[]) =>
+  rs.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs })).sort((a, b) => `${a.type}${a.name}`.localeCompare(`${b.type}${b.name}`));
 
 describe("AwsArtifactRegistry takes accountId and tag values as pulumi.Input", () => {
   it.each([
@@ -26,8 +27,14 @@ describe("AwsArtifactRegistry takes accountId and tag values as pulumi.Input", (
     const plain = await deploy({ ...base, accountId: "210987654321", tags: { team: "ml" } });
     const outs = await deploy({ ...base, accountId: wrap("210987654321"), tags: { team: wrap("ml") } });
     expect(view(outs.resources)).toEqual(view(plain.resources));
-    expect(JSON.parse(one(outs.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string).Statement.map((s: { Condition?: unknown }) => s.Condition)).toContainEqual(
-      expect.objectContaining({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.arrayContaining(["arn:aws:kms:eu-west-1:210987654321:alias/finetune-artifacts"]) } }),
+    expect(
+      JSON.parse(one(outs.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string).Statement.map((s: { Condition?: unknown }) => s.Condition),
+    ).toContainEqual(
+      expect.objectContaining({
+        StringNotEqualsIfExists: {
+          "s3:x-amz-server-side-encryption-aws-kms-key-id": expect.arrayContaining(["arn:aws:kms:eu-west-1:210987654321:alias/finetune-artifacts"]),
+        },
+      }),
     );
     expect(one(outs.resources, "aws:s3/bucket:Bucket").inputs.tags).toEqual({ team: "ml", "finetune-kit:component": "artifact-registry" });
     // The contract: the same values; `images` only with a plain account id (the SageMaker stack needs them at construction).
@@ -69,7 +76,11 @@ describe("AwsArtifactRegistry takes accountId and tag values as pulumi.Input", (
       error = e as pulumi.InputPropertiesError;
     }
     expect(error?.errors).toEqual([
-      { propertyPath: "bucketName", reason: "is required when accountId is an Output (S3 names are global and the bucket name is decided at construction: set bucketName, or pass accountId as a plain value)" },
+      {
+        propertyPath: "bucketName",
+        reason:
+          "is required when accountId is an Output (S3 names are global and the bucket name is decided at construction: set bucketName, or pass accountId as a plain value)",
+      },
     ]);
   });
 });

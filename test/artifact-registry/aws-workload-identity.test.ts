@@ -120,7 +120,9 @@ describe("EksPipelineIdentity (IRSA)", () => {
           Effect: "Allow",
           Principal: { Federated: PROVIDER_ARN },
           Action: ["sts:AssumeRoleWithWebIdentity"],
-          Condition: { StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:ml-pipelines:doc-classifier-pipeline", [`${ISSUER}:aud`]: "sts.amazonaws.com" } },
+          Condition: {
+            StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:ml-pipelines:doc-classifier-pipeline", [`${ISSUER}:aud`]: "sts.amazonaws.com" },
+          },
         },
       ],
     });
@@ -135,7 +137,9 @@ describe("EksPipelineIdentity (IRSA)", () => {
     expect(resources.filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")).toEqual([]);
     // The kit's own least-privilege check and the policy pack's wildcard rule both pass it.
     expect(leastPrivilegeProblems(policy, BUCKET_ARN, pipelinePrefixes(classifier, BUCKET).prefixes)).toEqual([]);
-    expect(mandatoryViolations(runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": "dev" })).filter((v) => v.policy.startsWith("iam-"))).toEqual([]);
+    expect(
+      mandatoryViolations(runPolicies(resources, { "pulumi:project": "finetune", "pulumi:stack": "dev" })).filter((v) => v.policy.startsWith("iam-")),
+    ).toEqual([]);
   });
 
   it("reaches the pipeline's own prefixes and nothing of another pipeline's", async () => {
@@ -149,7 +153,14 @@ describe("EksPipelineIdentity (IRSA)", () => {
     expect(can("s3:DeleteObject", "checkpoints/doc-classifier/wf-1/step-100/optimizer.pt")).toBe(true);
     expect(can("s3:PutObject", "registry/doc-classifier/deployed.json")).toBe(true);
     // Another pipeline's prefixes, other datasets and models, and writes where only reads are needed.
-    for (const key of ["runs/support-assistant/wf-1/training/metrics.json", "checkpoints/support-assistant/wf-1/a.pt", "registry/support-assistant/deployed.json", "datasets/support/transcripts-2026-11.jsonl", "models/meta-llama/Llama-3.1-8B-Instruct@0e9e/config.json", "runs/doc-classifier-v2/wf-1/x"]) {
+    for (const key of [
+      "runs/support-assistant/wf-1/training/metrics.json",
+      "checkpoints/support-assistant/wf-1/a.pt",
+      "registry/support-assistant/deployed.json",
+      "datasets/support/transcripts-2026-11.jsonl",
+      "models/meta-llama/Llama-3.1-8B-Instruct@0e9e/config.json",
+      "runs/doc-classifier-v2/wf-1/x",
+    ]) {
       expect([key, can("s3:GetObject", key)]).toEqual([key, false]);
     }
     expect(can("s3:PutObject", "datasets/documents/labelled-v4.jsonl")).toBe(false);
@@ -193,7 +204,9 @@ describe("EksPipelineIdentity (IRSA)", () => {
 
 describe("EksPipelineIdentity (EKS Pod Identity)", () => {
   it("trusts pods.eks.amazonaws.com for this ServiceAccount's session tags and associates the role with it", async () => {
-    const { trust, resources, policy } = await deploy(args({ mode: EksIdentityMode.PodIdentity, irsa: undefined, podIdentity: { clusterName: "prod" }, spec: support }));
+    const { trust, resources, policy } = await deploy(
+      args({ mode: EksIdentityMode.PodIdentity, irsa: undefined, podIdentity: { clusterName: "prod" }, spec: support }),
+    );
     expect(trust).toEqual({
       Version: "2012-10-17",
       Statement: [
@@ -202,7 +215,9 @@ describe("EksPipelineIdentity (EKS Pod Identity)", () => {
           Effect: "Allow",
           Principal: { Service: ["pods.eks.amazonaws.com"] },
           Action: ["sts:AssumeRole", "sts:TagSession"],
-          Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": "ml-pipelines", "aws:RequestTag/kubernetes-service-account": "support-assistant-pipeline" } },
+          Condition: {
+            StringEquals: { "aws:RequestTag/kubernetes-namespace": "ml-pipelines", "aws:RequestTag/kubernetes-service-account": "support-assistant-pipeline" },
+          },
         },
       ],
     });
@@ -241,7 +256,7 @@ describe("EksPipelineIdentity arguments", () => {
         '  podIdentity: is set but mode is "irsa" (remove it, or set mode "pod-identity")',
         '  irsa.oidcProviderArn: "arn:aws:iam::123456789012:role/x" is not an IAM OIDC provider ARN (use the cluster\'s provider, arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)',
         '  irsa.issuerUrl: "oidc.eks" is not an OIDC issuer URL (use the cluster\'s identity.oidc.issuer, https://oidc.eks.<region>.amazonaws.com/id/<id>)',
-        '  namespace: "ML" is not a DNS label (use lowercase letters, digits and \'-\')',
+        "  namespace: \"ML\" is not a DNS label (use lowercase letters, digits and '-')",
         '  store.region: "useast1" is not an AWS region (use the registry\'s region, e.g. us-east-1)',
         '  spec.dataset.uri: "s3://acme-finetune-artifacts/datasets/documents/labelled-v4.jsonl" is not under s3://other-bucket/datasets/ (upload it to s3://other-bucket/datasets/<dataset>/<version>/: the pipeline\'s role reads only there)',
       ].join("\n"),
@@ -255,19 +270,31 @@ describe("EksPipelineIdentity arguments", () => {
     expect(errorOf(() => new EksPipelineIdentity("x", args({ mode: EksIdentityMode.PodIdentity, irsa: undefined }))).message).toBe(
       'EksPipelineIdentity "x" has invalid arguments (1 problem):\n  podIdentity: is required when mode is "pod-identity" (pass the cluster\'s clusterName, or use mode "irsa")',
     );
-    expect(errorOf(() => new EksPipelineIdentity("x", args({ irsa: { oidcProviderArn: PROVIDER_ARN, issuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" } }))).message).toBe(
+    expect(
+      errorOf(
+        () => new EksPipelineIdentity("x", args({ irsa: { oidcProviderArn: PROVIDER_ARN, issuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" } })),
+      ).message,
+    ).toBe(
       `EksPipelineIdentity "x" has invalid arguments (1 problem):\n  irsa.issuerUrl: "https://oidc.eks.us-west-2.amazonaws.com/id/OTHER" is not the issuer of OIDC provider ${PROVIDER_ARN} (pass the issuer URL of the same cluster)`,
     );
   });
 });
 
 describe("KubernetesFineTuningPipeline identity", () => {
-  const serviceAccountOf = (rs: RecordedResource[]) => one(rs, "kubernetes:core/v1:ServiceAccount").inputs.metadata as { name: string; annotations: Record<string, string> };
+  const serviceAccountOf = (rs: RecordedResource[]) =>
+    one(rs, "kubernetes:core/v1:ServiceAccount").inputs.metadata as { name: string; annotations: Record<string, string> };
 
   it("annotates the pipeline's ServiceAccount with the IRSA role (an Output merged over the store's annotations)", async () => {
     const { resources } = await runWithMocks(() => {
       const id = new EksPipelineIdentity("support", args({ spec: support, namespace: "finetune" }));
-      new KubernetesFineTuningPipeline("support", { spec: support, pool: l4Pool, store: { ...awsStore, serviceAccountAnnotations: { team: "ml" } }, namespace: "finetune", hubToken: pulumi.secret("hf"), identity: id.identity });
+      new KubernetesFineTuningPipeline("support", {
+        spec: support,
+        pool: l4Pool,
+        store: { ...awsStore, serviceAccountAnnotations: { team: "ml" } },
+        namespace: "finetune",
+        hubToken: pulumi.secret("hf"),
+        identity: id.identity,
+      });
     });
     const role = one(resources, "aws:iam/role:Role");
     const sa = serviceAccountOf(resources);
@@ -285,7 +312,11 @@ describe("KubernetesFineTuningPipeline identity", () => {
         store: awsStore,
         namespace: "finetune",
         hubToken: pulumi.secret("hf"),
-        identity: { serviceAccountName: "support-assistant-pipeline", namespace: "finetune", serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x" } },
+        identity: {
+          serviceAccountName: "support-assistant-pipeline",
+          namespace: "finetune",
+          serviceAccountAnnotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x" },
+        },
       });
       names.push(p.names.serviceAccount);
       const sa = p.rendered.objects.find((o) => o.kind === "ServiceAccount")!;
@@ -294,8 +325,18 @@ describe("KubernetesFineTuningPipeline identity", () => {
     expect(names).toEqual(["support-assistant-pipeline", '{"eks.amazonaws.com/role-arn":"arn:aws:iam::123456789012:role/x"}']);
     expect(serviceAccountOf(resources).annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/x" });
     const pod = await runWithMocks(() => {
-      const id = new EksPipelineIdentity("support", args({ spec: support, namespace: "finetune", mode: EksIdentityMode.PodIdentity, irsa: undefined, podIdentity: { clusterName: "prod" } }));
-      new KubernetesFineTuningPipeline("support", { spec: support, pool: l4Pool, store: awsStore, namespace: "finetune", hubToken: pulumi.secret("hf"), identity: id.identity });
+      const id = new EksPipelineIdentity(
+        "support",
+        args({ spec: support, namespace: "finetune", mode: EksIdentityMode.PodIdentity, irsa: undefined, podIdentity: { clusterName: "prod" } }),
+      );
+      new KubernetesFineTuningPipeline("support", {
+        spec: support,
+        pool: l4Pool,
+        store: awsStore,
+        namespace: "finetune",
+        hubToken: pulumi.secret("hf"),
+        identity: id.identity,
+      });
     });
     expect(serviceAccountOf(pod.resources).annotations).toEqual({});
   });

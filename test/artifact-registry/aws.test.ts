@@ -53,34 +53,65 @@ describe("AwsArtifactRegistry", () => {
     const name = bucket.inputs.bucket as string;
 
     const key = only(resources, T.key);
-    expect(key.inputs).toMatchObject({ enableKeyRotation: true, rotationPeriodInDays: 365, deletionWindowInDays: 30, keyUsage: "ENCRYPT_DECRYPT", customerMasterKeySpec: "SYMMETRIC_DEFAULT" });
+    expect(key.inputs).toMatchObject({
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      deletionWindowInDays: 30,
+      keyUsage: "ENCRYPT_DECRYPT",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+    });
     expect(only(resources, T.alias).inputs.name).toBe("alias/finetune-artifacts");
 
     expect(only(resources, T.versioning).inputs).toMatchObject({ bucket: name, versioningConfiguration: { status: "Enabled" } });
     expect(only(resources, T.sse).inputs.rules).toEqual([
-      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn }, bucketKeyEnabled: true, blockedEncryptionTypes: ["SSE-C"] },
+      {
+        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn },
+        bucketKeyEnabled: true,
+        blockedEncryptionTypes: ["SSE-C"],
+      },
     ]);
-    expect(only(resources, T.pab).inputs).toMatchObject({ bucket: name, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    expect(only(resources, T.pab).inputs).toMatchObject({
+      bucket: name,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
     expect(only(resources, T.ownership).inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
 
     const policy = JSON.parse(only(resources, T.policy).inputs.policy as string);
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls", "DenyNonKmsUploads", "DenyOtherKmsKeys"]);
     expect(policy.Statement[0].Resource).toEqual([`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]);
     // Uploads may name the key by ARN or by the alias ARN the contract hands out; any other key is denied.
-    expect(policy.Statement[3].Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toEqual([key.state.arn, `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:alias/finetune-artifacts`]);
+    expect(policy.Statement[3].Condition.StringNotEqualsIfExists["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toEqual([
+      key.state.arn,
+      `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:alias/finetune-artifacts`,
+    ]);
 
     const lc = only(resources, T.lifecycle);
     expect(lc.inputs.rules).toEqual([
       { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
       { id: "expire-noncurrent-checkpoints", status: "Enabled", filter: { prefix: "checkpoints/" }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
-      { id: "expire-noncurrent-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, expiration: { expiredObjectDeleteMarker: true } },
+      {
+        id: "expire-noncurrent-versions",
+        status: "Enabled",
+        filter: { prefix: "" },
+        noncurrentVersionExpiration: { noncurrentDays: 90 },
+        expiration: { expiredObjectDeleteMarker: true },
+      },
     ]);
     // The lifecycle only applies once versioning is on.
     expect(lc.dependsOn).toContain(only(resources, T.versioning).urn);
   });
 
   it("uses configured retention and bucket name", async () => {
-    const { resources } = await deploy({ bucketName: "acme-llm-artifacts", checkpointNoncurrentDays: 3, noncurrentVersionDays: 30, abortIncompleteUploadDays: 2, kmsKeyDeletionDays: 14 });
+    const { resources } = await deploy({
+      bucketName: "acme-llm-artifacts",
+      checkpointNoncurrentDays: 3,
+      noncurrentVersionDays: 30,
+      abortIncompleteUploadDays: 2,
+      kmsKeyDeletionDays: 14,
+    });
     expect(only(resources, T.bucket).inputs.bucket).toBe("acme-llm-artifacts");
     const rules = only(resources, T.lifecycle).inputs.rules as Array<Record<string, any>>;
     expect(rules.map((r) => r.noncurrentVersionExpiration?.noncurrentDays ?? r.abortIncompleteMultipartUpload.daysAfterInitiation)).toEqual([2, 3, 30]);
@@ -94,7 +125,12 @@ describe("AwsArtifactRegistry", () => {
     expect(repos.map((r) => r.inputs.name)).toEqual(["finetune/data-prep", "finetune/trainer", "finetune/evaluator", "finetune/serving", "finetune/python"]);
     const keyArn = only(resources, T.key).state.arn;
     for (const r of repos) {
-      expect(r.inputs).toMatchObject({ imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }], forceDelete: false });
+      expect(r.inputs).toMatchObject({
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: keyArn }],
+        forceDelete: false,
+      });
     }
     const lifecycles = resources.filter((r) => r.type === T.ecrLifecycle);
     expect(lifecycles).toHaveLength(5);
@@ -163,7 +199,11 @@ describe("AwsArtifactRegistry", () => {
       identity: `arn:aws:iam::${MOCK_ACCOUNT}:role/finetune-artifacts-access`,
       modelPackageGroupName: "finetune-models",
       kmsKeyId: `arn:aws:kms:us-east-1:${MOCK_ACCOUNT}:alias/finetune-artifacts`,
-      egress: { hosts: ["s3.us-east-1.amazonaws.com", `${bucket}.s3.us-east-1.amazonaws.com`, "api.sagemaker.us-east-1.amazonaws.com"], cidrs: [], ports: [443] },
+      egress: {
+        hosts: ["s3.us-east-1.amazonaws.com", `${bucket}.s3.us-east-1.amazonaws.com`, "api.sagemaker.us-east-1.amazonaws.com"],
+        cidrs: [],
+        ports: [443],
+      },
     });
     await runWithMocks(() => {
       const reg = new AwsArtifactRegistry("finetune", { region: "eu-west-1", accountId: "210987654321", bucketName: "acme-ft" });
@@ -187,7 +227,14 @@ describe("AwsArtifactRegistry", () => {
   });
 
   it("reports every invalid argument at once", async () => {
-    const error = await constructionError({ region: "virginia", bucketName: "My..Bucket", images: ["Trainer", "ok", "ok"], checkpointNoncurrentDays: 0, kmsKeyDeletionDays: 45, accountId: "12" });
+    const error = await constructionError({
+      region: "virginia",
+      bucketName: "My..Bucket",
+      images: ["Trainer", "ok", "ok"],
+      checkpointNoncurrentDays: 0,
+      kmsKeyDeletionDays: 45,
+      accountId: "12",
+    });
     expect(error.message).toBe(
       [
         'AwsArtifactRegistry "finetune" has invalid arguments (8 problems):',
@@ -201,14 +248,29 @@ describe("AwsArtifactRegistry", () => {
         "  kmsKeyDeletionDays: is 45, must be a whole number from 7 to 30 (set it within that range)",
       ].join("\n"),
     );
-    expect(error.errors.map((e) => e.propertyPath)).toEqual(["region", "accountId", "bucketName", "bucketName", "images[0]", "images[2]", "checkpointNoncurrentDays", "kmsKeyDeletionDays"]);
+    expect(error.errors.map((e) => e.propertyPath)).toEqual([
+      "region",
+      "accountId",
+      "bucketName",
+      "bucketName",
+      "images[0]",
+      "images[2]",
+      "checkpointNoncurrentDays",
+      "kmsKeyDeletionDays",
+    ]);
   });
 
   it("requires a bucket name or an account id, and checkpoints may not outlive other versions", async () => {
     const error = await constructionError({ bucketName: undefined, checkpointNoncurrentDays: 120 });
     expect(error.errors).toEqual([
-      { propertyPath: "bucketName", reason: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)" },
-      { propertyPath: "checkpointNoncurrentDays", reason: "is 120, longer than noncurrentVersionDays (90) which also covers checkpoints (lower it to 90 or raise noncurrentVersionDays)" },
+      {
+        propertyPath: "bucketName",
+        reason: "is required unless accountId is set (S3 names are global: set bucketName, or accountId to use <name>-artifacts-<account>-<region>)",
+      },
+      {
+        propertyPath: "checkpointNoncurrentDays",
+        reason: "is 120, longer than noncurrentVersionDays (90) which also covers checkpoints (lower it to 90 or raise noncurrentVersionDays)",
+      },
     ]);
   });
 });
@@ -234,7 +296,12 @@ describe("AwsArtifactRegistry: the pinned images where SageMaker can pull them",
   it("without upstream credentials: every pin is mirrored into a repository it creates, and the contract names those URIs", async () => {
     const { resources, contract } = await deploy({ accountId: MOCK_ACCOUNT, images: ["trainer"] });
     expect(resources.filter((r) => r.type === T.cacheRule)).toEqual([]);
-    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual(["finetune/trainer", "finetune/python", "finetune/evaluator", "finetune/serving"]);
+    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual([
+      "finetune/trainer",
+      "finetune/python",
+      "finetune/evaluator",
+      "finetune/serving",
+    ]);
     expect(contract.images).toEqual({
       python: `${host}/finetune/python:3.12.12-slim-bookworm`,
       trainer: `${host}/finetune/trainer:0.12.2-py3.11-cu128-2.8.0`,
@@ -265,7 +332,12 @@ describe("AwsArtifactRegistry: the pinned images where SageMaker can pull them",
       { Sid: "UseRegistryKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"], Resource: keyArn },
     ]);
     // Only the nvcr.io evaluator is still mirrored (into the caller's evaluator repository).
-    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual(["finetune/data-prep", "finetune/trainer", "finetune/evaluator", "finetune/serving"]);
+    expect(resources.filter((r) => r.type === T.ecr).map((r) => r.inputs.name)).toEqual([
+      "finetune/data-prep",
+      "finetune/trainer",
+      "finetune/evaluator",
+      "finetune/serving",
+    ]);
     expect(contract.images).toEqual({
       python: `${host}/finetune/docker-hub/library/python:3.12.12-slim-bookworm`,
       trainer: `${host}/finetune/docker-hub/axolotlai/axolotl:0.12.2-py3.11-cu128-2.8.0`,
@@ -291,8 +363,14 @@ describe("AwsArtifactRegistry: the pinned images where SageMaker can pull them",
       },
     });
     expect(error.errors).toEqual([
-      { propertyPath: "upstreamCredentialArns.docker-hub", reason: 'secret "dockerhub-AbCdEf" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)' },
-      { propertyPath: "upstreamCredentialArns.github-container-registry", reason: "secret is in eu-west-1, the registry in us-east-1 (ECR needs the secret in the registry's region)" },
+      {
+        propertyPath: "upstreamCredentialArns.docker-hub",
+        reason: 'secret "dockerhub-AbCdEf" must be named ecr-pullthroughcache/<name> (ECR only reads secrets with that prefix; create it under that name)',
+      },
+      {
+        propertyPath: "upstreamCredentialArns.github-container-registry",
+        reason: "secret is in eu-west-1, the registry in us-east-1 (ECR needs the secret in the registry's region)",
+      },
     ]);
   });
 
@@ -307,7 +385,10 @@ describe("AwsArtifactRegistry: the pinned images where SageMaker can pull them",
       }
     });
     expect((caught as pulumi.InputPropertiesError).errors).toEqual([
-      { propertyPath: "upstreamCredentialArns", reason: `pull-through prefix "${long}/docker-hub" is 40 characters, ECR allows 30 (use a shorter kit name, or leave the docker-hub credentials out to mirror those images)` },
+      {
+        propertyPath: "upstreamCredentialArns",
+        reason: `pull-through prefix "${long}/docker-hub" is 40 characters, ECR allows 30 (use a shorter kit name, or leave the docker-hub credentials out to mirror those images)`,
+      },
     ]);
   });
 });

@@ -96,12 +96,22 @@ describe("GcpArtifactRegistry", () => {
     const sa = only(resources, T.sa);
     expect(sa.inputs).toMatchObject({ accountId: "finetune-pipeline", project: "my-proj-123" });
     const wi = only(resources, T.saIam);
-    expect(wi.inputs).toEqual({ serviceAccountId: sa.state.name, role: "roles/iam.workloadIdentityUser", member: "serviceAccount:my-proj-123.svc.id.goog[finetune/trainer]" });
+    expect(wi.inputs).toEqual({
+      serviceAccountId: sa.state.name,
+      role: "roles/iam.workloadIdentityUser",
+      member: "serviceAccount:my-proj-123.svc.id.goog[finetune/trainer]",
+    });
     const email = "finetune-pipeline@my-proj-123.iam.gserviceaccount.com";
     const bucketIam = only(resources, T.bucketIam);
     expect(bucketIam.inputs).toEqual({ bucket: "finetune-artifacts-my-proj-123", role: "roles/storage.objectUser", member: `serviceAccount:${email}` });
     const repoIam = only(resources, T.repoIam);
-    expect(repoIam.inputs).toEqual({ project: "my-proj-123", location: "us-central1", repository: "finetune", role: "roles/artifactregistry.reader", member: `serviceAccount:${email}` });
+    expect(repoIam.inputs).toEqual({
+      project: "my-proj-123",
+      location: "us-central1",
+      repository: "finetune",
+      role: "roles/artifactregistry.reader",
+      member: `serviceAccount:${email}`,
+    });
     // No project-level grants at all.
     expect(resources.filter((r) => r.type.startsWith("gcp:projects/"))).toEqual([]);
 
@@ -118,7 +128,11 @@ describe("GcpArtifactRegistry", () => {
       serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": email },
       identity: email,
       kmsKeyId: "projects/my-proj-123/locations/us-central1/keyRings/finetune-artifacts/cryptoKeys/artifacts",
-      egress: { hosts: ["storage.googleapis.com", "oauth2.googleapis.com", "sts.googleapis.com"], cidrs: ["169.254.169.254/32", "169.254.169.252/32"], ports: [443, 80, 988] },
+      egress: {
+        hosts: ["storage.googleapis.com", "oauth2.googleapis.com", "sts.googleapis.com"],
+        cidrs: ["169.254.169.254/32", "169.254.169.252/32"],
+        ports: [443, 80, 988],
+      },
     });
   });
 
@@ -151,11 +165,15 @@ describe("GcpArtifactRegistry", () => {
       condition: {
         title: "prefix registry/",
         description: "Objects under gs://finetune-artifacts-my-proj-123/registry/",
-        expression: 'resource.type == "storage.googleapis.com/Bucket" || resource.name.startsWith("projects/_/buckets/finetune-artifacts-my-proj-123/objects/registry/")',
+        expression:
+          'resource.type == "storage.googleapis.com/Bucket" || resource.name.startsWith("projects/_/buckets/finetune-artifacts-my-proj-123/objects/registry/")',
       },
     });
     expect(resources.find((r) => r.name === "ml-runs")!.inputs.condition.expression).toContain('objects/runs/support-bot/")');
-    expect(resources.find((r) => r.name === "finetune-grant-pull")!.inputs).toMatchObject({ role: "roles/artifactregistry.reader", member: "serviceAccount:nodes@my-proj-123.iam.gserviceaccount.com" });
+    expect(resources.find((r) => r.name === "finetune-grant-pull")!.inputs).toMatchObject({
+      role: "roles/artifactregistry.reader",
+      member: "serviceAccount:nodes@my-proj-123.iam.gserviceaccount.com",
+    });
   });
 
   it("passes the caller's provider to every child and invoke", async () => {
@@ -184,7 +202,7 @@ describe("GcpArtifactRegistry", () => {
     });
     expect(pulumi.InputPropertiesError.isInstance(caught)).toBe(true);
     expect((caught as pulumi.InputPropertiesError).errors).toEqual([
-      { propertyPath: "project", reason: '"P" is not a GCP project id (6-30 lowercase letters, digits or \'-\')' },
+      { propertyPath: "project", reason: "\"P\" is not a GCP project id (6-30 lowercase letters, digits or '-')" },
       { propertyPath: "region", reason: '"central" is not a GCP region (use e.g. us-central1)' },
       { propertyPath: "bucketName", reason: "\"ml-google-artifacts\" contains 'google' or a look-alike, which Cloud Storage reserves (choose another name)" },
       { propertyPath: "kubernetesNamespace", reason: '"Fine_Tune" is not a Kubernetes namespace name (a DNS-1123 label)' },

@@ -52,7 +52,13 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
   it("keeps data on a Retain StorageClass and a PVC the component owns", async () => {
     const { resources } = await deploy(MINIO);
     const sc = only(resources, "kubernetes:storage.k8s.io/v1:StorageClass");
-    expect(sc.inputs).toMatchObject({ provisioner: "ebs.csi.aws.com", reclaimPolicy: "Retain", volumeBindingMode: "WaitForFirstConsumer", allowVolumeExpansion: true, parameters: { type: "gp3", encrypted: "true" } });
+    expect(sc.inputs).toMatchObject({
+      provisioner: "ebs.csi.aws.com",
+      reclaimPolicy: "Retain",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+      parameters: { type: "gp3", encrypted: "true" },
+    });
     const pvc = only(resources, "kubernetes:core/v1:PersistentVolumeClaim");
     expect(pvc.inputs.metadata).toMatchObject({ name: "finetune-minio-data", namespace: "finetune-storage" });
     expect(pvc.inputs.spec).toEqual({ accessModes: ["ReadWriteOnce"], storageClassName: "finetune-retain", resources: { requests: { storage: "500Gi" } } });
@@ -78,8 +84,20 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
     expect(v.mcImage.tag).toBe(REGISTRY_IMAGES.mc.tag);
     expect(v.existingSecret).toBe("finetune-minio-root");
     expect(v.persistence).toEqual({ enabled: true, existingClaim: "finetune-minio-data" });
-    const restrictedPod = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } };
-    const restrictedContainer = { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
+    const restrictedPod = {
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      fsGroupChangePolicy: "OnRootMismatch",
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const restrictedContainer = {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    };
     expect(v.securityContext).toEqual({ enabled: true, ...restrictedPod });
     expect(v.containerSecurityContext).toMatchObject(restrictedContainer);
     expect(v.postJob.securityContext).toEqual({ enabled: true, ...restrictedPod });
@@ -88,13 +106,23 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
       expect(v[job].containerSecurityContext, job).toEqual({ ...restrictedContainer, readOnlyRootFilesystem: true });
     }
     expect(v.buckets).toEqual([{ name: "finetune-artifacts", policy: "none", purge: false, versioning: true, objectlocking: false }]);
-    expect(v.users).toEqual([{ accessKey: "finetune-pipeline", existingSecret: "finetune-minio-pipeline-user", existingSecretKey: "secretKey", policy: "finetune-pipeline-rw" }]);
+    expect(v.users).toEqual([
+      { accessKey: "finetune-pipeline", existingSecret: "finetune-minio-pipeline-user", existingSecretKey: "secretKey", policy: "finetune-pipeline-rw" },
+    ]);
     expect(v.policies).toEqual([
       {
         name: "finetune-pipeline-rw",
         statements: [
-          { effect: "Allow", resources: ["arn:aws:s3:::finetune-artifacts"], actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"] },
-          { effect: "Allow", resources: ["arn:aws:s3:::finetune-artifacts/*"], actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] },
+          {
+            effect: "Allow",
+            resources: ["arn:aws:s3:::finetune-artifacts"],
+            actions: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+          },
+          {
+            effect: "Allow",
+            resources: ["arn:aws:s3:::finetune-artifacts/*"],
+            actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+          },
         ],
       },
     ]);
@@ -140,7 +168,10 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune" } } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune-storage" } } }],
+          from: [
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune" } } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "finetune-storage" } } },
+          ],
           ports: [{ protocol: "TCP", port: 9000 }],
         },
       ],
@@ -183,7 +214,9 @@ describe("KubernetesArtifactStore (embedded MinIO)", () => {
   });
 
   it("checks credential lengths MinIO enforces", () => {
-    expect(credentialLengthProblem("rootPassword", "short")).toBe("KubernetesArtifactStore: rootPassword is 5 characters, MinIO needs at least 8 (set a longer secret)");
+    expect(credentialLengthProblem("rootPassword", "short")).toBe(
+      "KubernetesArtifactStore: rootPassword is 5 characters, MinIO needs at least 8 (set a longer secret)",
+    );
     expect(credentialLengthProblem("pipelineSecretKey", "12345678")).toBeUndefined();
     expect(credentialLengthProblem("rootUser", "ab")).toBe("KubernetesArtifactStore: rootUser is 2 characters, MinIO needs at least 3 (set a longer secret)");
   });
@@ -222,7 +255,12 @@ describe("KubernetesArtifactStore (bring your own S3 endpoint)", () => {
     let caught: unknown;
     await runWithMocks(() => {
       try {
-        new KubernetesArtifactStore("finetune", { mode: "external", pipelineNamespace: "finetune", containerRegistry: "https://harbor.example.com/", storageClass: "x" });
+        new KubernetesArtifactStore("finetune", {
+          mode: "external",
+          pipelineNamespace: "finetune",
+          containerRegistry: "https://harbor.example.com/",
+          storageClass: "x",
+        });
       } catch (e) {
         caught = e;
       }
@@ -244,7 +282,12 @@ describe("KubernetesArtifactStore (bring your own S3 endpoint)", () => {
     let caught: unknown;
     await runWithMocks(() => {
       try {
-        new KubernetesArtifactStore("finetune", { pipelineNamespace: "finetune", containerRegistry: "r.example.com/ml", minioImage: "quay.io/minio/minio:latest", bucketName: "ab" });
+        new KubernetesArtifactStore("finetune", {
+          pipelineNamespace: "finetune",
+          containerRegistry: "r.example.com/ml",
+          minioImage: "quay.io/minio/minio:latest",
+          bucketName: "ab",
+        });
       } catch (e) {
         caught = e;
       }
@@ -252,10 +295,12 @@ describe("KubernetesArtifactStore (bring your own S3 endpoint)", () => {
     expect((caught as pulumi.InputPropertiesError).errors).toEqual([
       { propertyPath: "rootPassword", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" },
       { propertyPath: "pipelineSecretKey", reason: "is required for the embedded MinIO (pass a Pulumi secret of at least 8 characters)" },
-      { propertyPath: "storageClass", reason: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)" },
+      {
+        propertyPath: "storageClass",
+        reason: "is required for the embedded MinIO (name a StorageClass with reclaimPolicy Retain, or set provisioner to create one)",
+      },
       { propertyPath: "minioImage", reason: '"quay.io/minio/minio:latest" must be repository:tag with a pinned tag (not latest)' },
       { propertyPath: "bucketName", reason: '"ab" is shorter than 3 characters (use 3-63 characters)' },
     ]);
   });
 });
-

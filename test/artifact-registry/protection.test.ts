@@ -43,7 +43,11 @@ describe("no data loss: every stateful resource is protected and retained on del
       const { resources } = await runWithMocks(() => PROGRAMS[platform]({}));
       const types = STATEFUL_TYPES[platform] as readonly string[];
       // The table is complete: each listed type is created, and nothing else is protected.
-      for (const t of types) expect(resources.some((r) => r.type === t), t).toBe(true);
+      for (const t of types)
+        expect(
+          resources.some((r) => r.type === t),
+          t,
+        ).toBe(true);
       const stateful = resources.filter((r) => types.includes(r.type));
       for (const r of stateful) {
         expect(r.protect, `${r.type} ${r.name} protect`).toBe(true);
@@ -64,7 +68,9 @@ describe("no data loss: every stateful resource is protected and retained on del
 
   it("versioning (and soft delete on GCS) is on for every bucket", async () => {
     const a = await runWithMocks(() => PROGRAMS.aws({}));
-    expect(a.resources.filter((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning").map((r) => r.inputs.versioningConfiguration.status)).toEqual(["Enabled"]);
+    expect(a.resources.filter((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning").map((r) => r.inputs.versioningConfiguration.status)).toEqual([
+      "Enabled",
+    ]);
     const g = await runWithMocks(() => PROGRAMS.gcp({}));
     const bucket = g.resources.find((r) => r.type === "gcp:storage/bucket:Bucket")!;
     expect(bucket.inputs.versioning).toEqual({ enabled: true });

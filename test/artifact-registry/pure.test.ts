@@ -100,7 +100,13 @@ describe("AWS policy documents", () => {
     expect(s3ReadWritePolicy(t)).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "ReadWriteListCheckpoints", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::b", Condition: { StringLike: { "s3:prefix": ["checkpoints/", "checkpoints/*"] } } },
+        {
+          Sid: "ReadWriteListCheckpoints",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: "arn:aws:s3:::b",
+          Condition: { StringLike: { "s3:prefix": ["checkpoints/", "checkpoints/*"] } },
+        },
         { Sid: "ReadWriteLocation", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], Resource: "arn:aws:s3:::b" },
         {
           Sid: "ReadWriteObjectsCheckpoints",
@@ -108,23 +114,43 @@ describe("AWS policy documents", () => {
           Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
           Resource: "arn:aws:s3:::b/checkpoints/*",
         },
-        { Sid: "ReadWriteKms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: t.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+        {
+          Sid: "ReadWriteKms",
+          Effect: "Allow",
+          Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+          Resource: t.kmsKeyArn,
+          Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        },
       ],
     });
   });
 
   it("read-only gets and lists only, and decrypts", () => {
     const p = s3ReadPolicy({ ...t, prefix: "" });
-    expect(p.Statement.map((s) => s.Action)).toEqual([["s3:ListBucket"], ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"], ["s3:GetObject"], ["kms:Decrypt"]]);
+    expect(p.Statement.map((s) => s.Action)).toEqual([
+      ["s3:ListBucket"],
+      ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+      ["s3:GetObject"],
+      ["kms:Decrypt"],
+    ]);
     expect(p.Statement[0].Condition).toBeUndefined();
     expect(p.Statement[2].Resource).toBe("arn:aws:s3:::b/*");
   });
 
   it("never allows a wildcard action", () => {
-    const docs = [s3ReadWritePolicy(t), s3ReadPolicy(t), ecrPolicy(["arn:aws:ecr:us-east-1:1:repository/a"], true), modelRegistryPolicy("arn:g", "arn:p"), assumeRolePolicy(["sagemaker.amazonaws.com"])];
+    const docs = [
+      s3ReadWritePolicy(t),
+      s3ReadPolicy(t),
+      ecrPolicy(["arn:aws:ecr:us-east-1:1:repository/a"], true),
+      modelRegistryPolicy("arn:g", "arn:p"),
+      assumeRolePolicy(["sagemaker.amazonaws.com"]),
+    ];
     for (const d of docs) for (const s of d.Statement) for (const a of s.Action) expect(a).not.toMatch(/\*/);
     // "*" resources only where AWS has no resource type for the action.
-    for (const d of docs) for (const s of d.Statement) if (s.Resource === "*") expect(s.Action).toEqual(expect.arrayContaining([expect.stringMatching(/^(ecr:GetAuthorizationToken|sagemaker:ListModelPackages)$/)]));
+    for (const d of docs)
+      for (const s of d.Statement)
+        if (s.Resource === "*")
+          expect(s.Action).toEqual(expect.arrayContaining([expect.stringMatching(/^(ecr:GetAuthorizationToken|sagemaker:ListModelPackages)$/)]));
   });
 
   it("ECR pull and push name the repositories", () => {
@@ -135,7 +161,9 @@ describe("AWS policy documents", () => {
       Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
       Resource: [arns[1], arns[0]],
     });
-    expect(ecrPolicy(arns, true).Statement[1].Action).toEqual(expect.arrayContaining(["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]));
+    expect(ecrPolicy(arns, true).Statement[1].Action).toEqual(
+      expect.arrayContaining(["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]),
+    );
   });
 
   it("the bucket policy denies non-TLS, old TLS, SSE-S3 and other keys", () => {
@@ -152,7 +180,10 @@ describe("AWS policy documents", () => {
     expect(p.Statement[2].Condition).toEqual({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } });
     expect(p.Statement[3].Condition).toEqual({ StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": t.kmsKeyArn } });
     expect(p.Statement.every((s) => s.Effect === "Deny")).toBe(true);
-    expect(bucketPolicy({ bucketArn: "arn:aws:s3:::b", kmsKeyArn: "k", denyUnencryptedUploads: false }).Statement.map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "DenyOutdatedTls"]);
+    expect(bucketPolicy({ bucketArn: "arn:aws:s3:::b", kmsKeyArn: "k", denyUnencryptedUploads: false }).Statement.map((s) => s.Sid)).toEqual([
+      "DenyInsecureTransport",
+      "DenyOutdatedTls",
+    ]);
   });
 
   it("trust policies carry no Resource (IAM rejects it)", () => {
@@ -165,8 +196,18 @@ describe("AWS policy documents", () => {
   it("ECR lifecycle: untagged first, keep-last-N last", () => {
     expect(ecrLifecyclePolicy(30, 7)).toEqual({
       rules: [
-        { rulePriority: 1, description: "Expire untagged images 7 days after push", selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 }, action: { type: "expire" } },
-        { rulePriority: 2, description: "Keep the newest 30 images", selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 }, action: { type: "expire" } },
+        {
+          rulePriority: 1,
+          description: "Expire untagged images 7 days after push",
+          selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+          action: { type: "expire" },
+        },
+        {
+          rulePriority: 2,
+          description: "Keep the newest 30 images",
+          selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 30 },
+          action: { type: "expire" },
+        },
       ],
     });
   });
@@ -206,6 +247,8 @@ describe("model card", () => {
 
   it("fails the gate when a suite is missing or a metric misses its threshold", () => {
     expect(gatePassed(card.evaluation.slice(0, 2))).toBe(false);
-    expect(gatePassed([...card.evaluation.slice(0, 2), { suite: "safety", metric: "toxicity_rate", value: 0.02, threshold: 0.01, higherIsBetter: false }])).toBe(false);
+    expect(
+      gatePassed([...card.evaluation.slice(0, 2), { suite: "safety", metric: "toxicity_rate", value: 0.02, threshold: 0.01, higherIsBetter: false }]),
+    ).toBe(false);
   });
 });

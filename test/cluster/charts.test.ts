@@ -24,7 +24,12 @@ function id(o: RenderedObject): string {
 /** The object as the API server stores it: `null` fields are dropped when it decodes the request. */
 function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, withoutNulls(x)]),
+    );
   return v;
 }
 
@@ -50,7 +55,15 @@ function typeToken(o: RenderedObject): string {
 }
 
 function asPolicyResource(rel: RenderedRelease, o: RenderedObject): PolicyResource {
-  return { type: typeToken(o), name: id(o), urn: `helm:${rel.release}::${id(o)}`, inputs: o as Record<string, unknown>, protect: false, retainOnDelete: false, dependsOn: [] };
+  return {
+    type: typeToken(o),
+    name: id(o),
+    urn: `helm:${rel.release}::${id(o)}`,
+    inputs: o as Record<string, unknown>,
+    protect: false,
+    retainOnDelete: false,
+    dependsOn: [],
+  };
 }
 
 /** The policy pack's Pod Security Standards policies (the same checks `pulumi preview --policy-pack` runs). */
@@ -59,7 +72,11 @@ const PSS_POLICIES = kubernetesPolicies.filter((p) => p.name.startsWith("pss-") 
 /** PSS restricted violations of a release's pods; pods in `privilegedNamespaces` (the GPU Operator's) are exempt. */
 function pssFindings(rel: RenderedRelease, privilegedNamespaces: string[]): string[] {
   const config = Object.fromEntries(PSS_POLICIES.map((p) => [p.name, { privilegedNamespaces }]));
-  return runPolicies(rel.objects.map((o) => asPolicyResource(rel, o)), {}, { policies: PSS_POLICIES, config }).map((v) => `${v.policy}: ${v.message}`);
+  return runPolicies(
+    rel.objects.map((o) => asPolicyResource(rel, o)),
+    {},
+    { policies: PSS_POLICIES, config },
+  ).map((v) => `${v.policy}: ${v.message}`);
 }
 
 /** Kinds of the prometheus-operator whose pods the operator builds from `spec.image` and `spec.resources`. */
@@ -81,7 +98,10 @@ const GPU_OPERANDS = ["driver", "toolkit", "devicePlugin", "dcgm", "dcgmExporter
 
 /** The operands a ClusterPolicy makes the operator run, as containers (one per operand). */
 function operandContainers(o: RenderedObject): RunContainer[] {
-  const spec = (o.spec ?? {}) as Record<string, { enabled?: boolean; repository?: string; image?: string; version?: string; resources?: RunContainer["resources"] }>;
+  const spec = (o.spec ?? {}) as Record<
+    string,
+    { enabled?: boolean; repository?: string; image?: string; version?: string; resources?: RunContainer["resources"] }
+  >;
   return GPU_OPERANDS.filter((k) => spec[k] && (k === "validator" || spec[k].enabled === true)).map((k) => ({
     where: `${id(o)} operand ${k} (the DaemonSet the operator creates)`,
     image: `${spec[k].repository}/${spec[k].image}:${spec[k].version}`,
@@ -132,9 +152,12 @@ const REQUESTS_EXEMPT: Readonly<Record<string, string>> = {
 function requestFindings(rel: RenderedRelease): string[] {
   return containersOf(rel).flatMap((c) => {
     if (REQUESTS_EXEMPT[c.where]) return [];
-    const has = (r: string): boolean => ![undefined, ""].includes(c.resources?.requests?.[r] as string) || ![undefined, ""].includes(c.podResources?.requests?.[r] as string);
+    const has = (r: string): boolean =>
+      ![undefined, ""].includes(c.resources?.requests?.[r] as string) || ![undefined, ""].includes(c.podResources?.requests?.[r] as string);
     const missing = ["cpu", "memory"].filter((r) => !has(r));
-    return missing.length ? [`${c.where} has no ${missing.map((m) => `${m} request`).join(" and ")} (set resources.requests through the release's values)`] : [];
+    return missing.length
+      ? [`${c.where} has no ${missing.map((m) => `${m} request`).join(" and ")} (set resources.requests through the release's values)`]
+      : [];
   });
 }
 
@@ -179,7 +202,17 @@ describe("pinned charts rendered with the kit's values", () => {
   it("every stack and example installs its releases from charts that render", { timeout: TIMEOUT }, async () => {
     const all = await allRenderedReleases();
     expect(all.map((p) => [p.program, p.releases.map((r) => `${r.namespace}/${r.release}`).sort()])).toEqual([
-      ["stack kubernetes", ["finetune-storage/finetune-minio", "finetune-system/argo-workflows", "finetune-system/jobset", "gpu-operator/gpu-operator", "kueue-system/kueue", "monitoring/kube-prometheus-stack"]],
+      [
+        "stack kubernetes",
+        [
+          "finetune-storage/finetune-minio",
+          "finetune-system/argo-workflows",
+          "finetune-system/jobset",
+          "gpu-operator/gpu-operator",
+          "kueue-system/kueue",
+          "monitoring/kube-prometheus-stack",
+        ],
+      ],
       ["stack gcp", ["finetune-system/argo-workflows", "finetune-system/jobset", "kueue-system/kueue"]],
       ["stack aws-sagemaker", []],
       ["example eks-karpenter-pipeline", ["finetune-system/argo-workflows", "finetune-system/jobset", "gpu-operator/gpu-operator", "kueue-system/kueue"]],
@@ -211,8 +244,8 @@ describe("chart checks catch planted faults", () => {
     find(rel, "Deployment", "kube-prometheus-stack-operator").spec.replica = 1;
     find(rel, "Prometheus", "kube-prometheus-stack-prometheus").spec.retentionDays = 30;
     expect(schemaFindings(rel)).toEqual([
-      "Deployment/kube-prometheus-stack-operator: /spec must NOT have additional property \"replica\"",
-      "Prometheus/kube-prometheus-stack-prometheus: /spec must NOT have additional property \"retentionDays\"",
+      'Deployment/kube-prometheus-stack-operator: /spec must NOT have additional property "replica"',
+      'Prometheus/kube-prometheus-stack-prometheus: /spec must NOT have additional property "retentionDays"',
     ]);
   });
 
@@ -281,17 +314,27 @@ describe("Argo's reach", () => {
       "RoleBinding/finetune/argo-workflows-workflow-controller → Role argo-workflows-workflow-controller",
     ]);
     // Cluster-wide RBAC left: only the chart's CRD install Job (it applies the CRDs).
-    expect(rel.objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding").map(id)).toEqual(["ClusterRole/argo-workflows-crd-install", "ClusterRoleBinding/argo-workflows-crd-install"]);
+    expect(rel.objects.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding").map(id)).toEqual([
+      "ClusterRole/argo-workflows-crd-install",
+      "ClusterRoleBinding/argo-workflows-crd-install",
+    ]);
   });
 
   it("several pipeline namespaces: cluster-wide, without ClusterWorkflowTemplate access (planted: a second namespace)", { timeout: TIMEOUT }, () => {
     const values = argoWorkflowsValues({ workflowNamespaces: ["team-a", "team-b"], server: false, namespace: "finetune-system" });
     const objects = helmTemplate({ release: "argo-workflows", chart: "argo-workflows", namespace: "finetune-system", values });
-    const controller = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "argo-workflows-workflow-controller") as RenderedObject & { spec: Record<string, any> };
+    const controller = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "argo-workflows-workflow-controller") as RenderedObject & {
+      spec: Record<string, any>;
+    };
     expect(controller.spec.template.spec.containers[0].args).not.toContain("--namespaced");
     expect(controllerBindings(objects)).toEqual(["ClusterRoleBinding/argo-workflows-workflow-controller → ClusterRole argo-workflows-workflow-controller"]);
-    expect(objects.filter((o) => o.kind === "ClusterRole").map((o) => o.metadata.name)).toEqual(["argo-workflows-workflow-controller", "argo-workflows-crd-install"]);
-    const rules = (objects.find((o) => o.kind === "ClusterRole" && o.metadata.name === "argo-workflows-workflow-controller")!.rules ?? []) as Array<{ resources: string[] }>;
+    expect(objects.filter((o) => o.kind === "ClusterRole").map((o) => o.metadata.name)).toEqual([
+      "argo-workflows-workflow-controller",
+      "argo-workflows-crd-install",
+    ]);
+    const rules = (objects.find((o) => o.kind === "ClusterRole" && o.metadata.name === "argo-workflows-workflow-controller")!.rules ?? []) as Array<{
+      resources: string[];
+    }>;
     expect(rules.flatMap((r) => r.resources)).not.toContain("clusterworkflowtemplates");
     expect(rules.flatMap((r) => r.resources)).toContain("workflows");
   });

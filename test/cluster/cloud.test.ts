@@ -9,7 +9,19 @@ import { planStack, type PlanResult } from "../../plan/plan";
 import { loadStackConfigFile, stackConfigPath, type EngineConfig } from "../../plan/stack-config";
 import type { RecordedResource } from "../../plan/mock-engine";
 import { MOCK_ACCOUNT } from "../../plan/mock-state";
-import { arnFindings, configImages, gcsFindings, imageFindings, podImageFindings, s3Findings, s3ListFindings, sageMakerDefinitions, sageMakerFindings, stepReferences, type CloudState } from "./cloud";
+import {
+  arnFindings,
+  configImages,
+  gcsFindings,
+  imageFindings,
+  podImageFindings,
+  s3Findings,
+  s3ListFindings,
+  sageMakerDefinitions,
+  sageMakerFindings,
+  stepReferences,
+  type CloudState,
+} from "./cloud";
 
 const HOST = `${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`;
 const DOCKER_HUB_SECRET = `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secret:ecr-pullthroughcache/docker-hub-AbCdEf`;
@@ -17,7 +29,9 @@ const DOCKER_HUB_SECRET = `arn:aws:secretsmanager:us-east-1:${MOCK_ACCOUNT}:secr
 /** The cloud state of a plan: its resources, the image sources `plan` writes, and what the config names. */
 function cloudState(plan: PlanResult): CloudState {
   const images = JSON.parse(imagePlanFiles(plan.config, plan.manifests).get("images.json")!) as { images: ImageSourceEntry[] };
-  const givenArns = [plan.config.monitoring.aws.kmsKeyArn, ...Object.values(plan.config.artifactStore.aws.upstreamCredentials)].filter((x): x is string => typeof x === "string");
+  const givenArns = [plan.config.monitoring.aws.kmsKeyArn, ...Object.values(plan.config.artifactStore.aws.upstreamCredentials)].filter(
+    (x): x is string => typeof x === "string",
+  );
   return { resources: plan.resources, imageSources: images.images, externalImages: configImages(plan.config), givenArns };
 }
 
@@ -48,14 +62,24 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
   beforeAll(async () => {
     mirrorPlan = await planStack("aws-sagemaker", loadStackConfigFile(stackConfigPath("aws-sagemaker")));
     mirror = cloudState(mirrorPlan);
-    pullThrough = cloudState(await planStack("aws-sagemaker", withStore("aws-sagemaker", (s) => (s.aws = { ...(s.aws ?? {}), upstreamCredentials: { "docker-hub": DOCKER_HUB_SECRET } }))));
+    pullThrough = cloudState(
+      await planStack(
+        "aws-sagemaker",
+        withStore("aws-sagemaker", (s) => (s.aws = { ...(s.aws ?? {}), upstreamCredentials: { "docker-hub": DOCKER_HUB_SECRET } })),
+      ),
+    );
   }, 60_000);
 
   it("the example stack (every pin mirrored) has zero findings, and the check saw every kind of reference", () => {
     expect(sageMakerFindings(mirror)).toEqual([]);
     const refs = sageMakerDefinitions(mirror.resources).flatMap(stepReferences);
     expect(new Set(refs.filter((r) => r.kind === "image").map((r) => r.value))).toEqual(
-      new Set([`${HOST}/finetune/python:3.12.12-slim-bookworm`, `${HOST}/finetune/trainer:0.12.2-py3.11-cu128-2.8.0`, `${HOST}/finetune/evaluator:25.04`, `${HOST}/finetune/serving:v0.11.0`]),
+      new Set([
+        `${HOST}/finetune/python:3.12.12-slim-bookworm`,
+        `${HOST}/finetune/trainer:0.12.2-py3.11-cu128-2.8.0`,
+        `${HOST}/finetune/evaluator:25.04`,
+        `${HOST}/finetune/serving:v0.11.0`,
+      ]),
     );
     expect(refs.filter((r) => r.kind === "s3-write").length).toBeGreaterThan(5);
     expect(refs.filter((r) => r.kind === "s3-read").length).toBeGreaterThan(10);
@@ -76,7 +100,12 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
 
   it("with Docker Hub credentials, three images come through the pull-through cache and the state still resolves", () => {
     expect(sageMakerFindings(pullThrough)).toEqual([]);
-    const images = new Set(sageMakerDefinitions(pullThrough.resources).flatMap(stepReferences).filter((r) => r.kind === "image").map((r) => r.value));
+    const images = new Set(
+      sageMakerDefinitions(pullThrough.resources)
+        .flatMap(stepReferences)
+        .filter((r) => r.kind === "image")
+        .map((r) => r.value),
+    );
     expect(images).toEqual(
       new Set([
         `${HOST}/finetune/docker-hub/library/python:3.12.12-slim-bookworm`,
@@ -88,7 +117,10 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
   });
 
   it("planted: an image in a repository nothing creates (the issue's finetune/axolotl)", () => {
-    const bad = withDefinition(mirror, (d) => (step(d, "Training").Arguments.AlgorithmSpecification.TrainingImage = `${HOST}/finetune/axolotl:0.12.2-py3.11-cu128-2.8.0`));
+    const bad = withDefinition(
+      mirror,
+      (d) => (step(d, "Training").Arguments.AlgorithmSpecification.TrainingImage = `${HOST}/finetune/axolotl:0.12.2-py3.11-cu128-2.8.0`),
+    );
     expect(imageFindings(bad, sageMakerDefinitions(bad.resources).slice(0, 1).flatMap(stepReferences))).toEqual([
       `support-assistant/Training AlgorithmSpecification/TrainingImage: image ${HOST}/finetune/axolotl:0.12.2-py3.11-cu128-2.8.0 is in repository finetune/axolotl, which nothing creates (no ECR repository or pull-through cache prefix of the stack)`,
     ]);
@@ -96,10 +128,15 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
 
   it("planted: an image outside ECR, and a mirrored image the mirror command does not copy", () => {
     const bad = withDefinition(mirror, (d) => (step(d, "DataPrep").Arguments.AppSpecification.ImageUri = "python:3.12.12-slim-bookworm"));
-    expect(sageMakerFindings(bad)).toEqual(["support-assistant/DataPrep AppSpecification/ImageUri: image python:3.12.12-slim-bookworm is not in an ECR registry (SageMaker pulls only from ECR; mirror it or name it as external)"]);
+    expect(sageMakerFindings(bad)).toEqual([
+      "support-assistant/DataPrep AppSpecification/ImageUri: image python:3.12.12-slim-bookworm is not in an ECR registry (SageMaker pulls only from ECR; mirror it or name it as external)",
+    ]);
     const noSource = { ...mirror, imageSources: mirror.imageSources.filter((s) => !s.image.endsWith("/finetune/evaluator:25.04")) };
     expect(sageMakerFindings(noSource)).toEqual(
-      ["support-assistant", "doc-classifier"].map((p) => `${p}/Evaluation AppSpecification/ImageUri: image ${HOST}/finetune/evaluator:25.04 has no source (neither a pull-through cache rule nor an entry of the mirror command)`),
+      ["support-assistant", "doc-classifier"].map(
+        (p) =>
+          `${p}/Evaluation AppSpecification/ImageUri: image ${HOST}/finetune/evaluator:25.04 has no source (neither a pull-through cache rule nor an entry of the mirror command)`,
+      ),
     );
   });
 
@@ -117,7 +154,12 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
   });
 
   it("planted: a step writes outside the prefixes its role is granted", () => {
-    const bad = withDefinition(mirror, (d) => (step(d, "DataPrep").Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri = `s3://finetune-artifacts-${MOCK_ACCOUNT}-us-east-1/runs/other-pipeline/data`));
+    const bad = withDefinition(
+      mirror,
+      (d) =>
+        (step(d, "DataPrep").Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri =
+          `s3://finetune-artifacts-${MOCK_ACCOUNT}-us-east-1/runs/other-pipeline/data`),
+    );
     const role = sageMakerDefinitions(bad.resources)[0].roleArn.split("/").pop();
     expect(s3Findings(bad, sageMakerDefinitions(bad.resources).slice(0, 1).flatMap(stepReferences))).toEqual([
       `support-assistant/DataPrep ProcessingOutputConfig/Outputs/0/S3Output/S3Uri: role ${role} may not s3:PutObject under s3://finetune-artifacts-${MOCK_ACCOUNT}-us-east-1/runs/other-pipeline/data`,
@@ -132,7 +174,8 @@ describe("aws-sagemaker: every image, S3 URI and ARN of the SageMaker definition
     list.Condition.StringLike["s3:prefix"] = list.Condition.StringLike["s3:prefix"].filter((p: string) => p !== "datasets/*");
     policy.inputs.policy = JSON.stringify(doc);
     const state = { ...mirror, resources };
-    const dataset = JSON.parse(resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!.inputs.pipelineDefinition as string).Parameters[0].DefaultValue as string;
+    const dataset = JSON.parse(resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")!.inputs.pipelineDefinition as string).Parameters[0]
+      .DefaultValue as string;
     expect(s3ListFindings(state, sageMakerDefinitions(resources).slice(0, 1).flatMap(stepReferences))).toEqual([
       `support-assistant/DataPrep ProcessingInputs/1/S3Input/S3Uri: role ${policy.inputs.role} may not list s3://${dataset.slice(5).split("/")[0]} under ${dataset.slice(5).split("/").slice(1).join("/")}`,
     ]);
@@ -166,7 +209,9 @@ describe("kubernetes and gcp: every image a pod or Deployment references has a s
       const pod = manifests.find((m) => JSON.stringify(m).includes('"image":'))!;
       const json = JSON.stringify(pod).replace(/"image":"[^"]+"/, '"image":"ghcr.io/someone/unpinned:1.0"');
       manifests[manifests.indexOf(pod)] = JSON.parse(json);
-      expect(podImageFindings(manifests, o)).toEqual(["image ghcr.io/someone/unpinned:1.0 has no source (not a pin of core/versions.ts, not in the store's registry, not named by the config)"]);
+      expect(podImageFindings(manifests, o)).toEqual([
+        "image ghcr.io/someone/unpinned:1.0 has no source (not a pin of core/versions.ts, not in the store's registry, not named by the config)",
+      ]);
     }, 60_000);
   }
 });
@@ -187,11 +232,19 @@ describe("gcp: every gs:// bucket a pod names is one its Workload Identity may r
     const without = plan.resources.filter((r) => r !== grant);
     const findings = gcsFindings(without, plan.manifests);
     expect(findings.length).toBeGreaterThan(0);
-    expect(findings.every((f) => f.endsWith(`${String(grant.inputs.member).slice("serviceAccount:".length)} may not read and write gs://${grant.inputs.bucket} (no roles/storage.objectUser on the bucket)`))).toBe(true);
+    expect(
+      findings.every((f) =>
+        f.endsWith(
+          `${String(grant.inputs.member).slice("serviceAccount:".length)} may not read and write gs://${grant.inputs.bucket} (no roles/storage.objectUser on the bucket)`,
+        ),
+      ),
+    ).toBe(true);
 
     const manifests = structuredClone(plan.manifests);
     const wt = manifests.find((m) => m.kind === "WorkflowTemplate" && JSON.stringify(m).includes("gs://"))!;
-    manifests[manifests.indexOf(wt)] = JSON.parse(JSON.stringify(wt).split(`gs://${grant.inputs.bucket}/datasets/`).join("gs://someone-elses-bucket/datasets/"));
+    manifests[manifests.indexOf(wt)] = JSON.parse(
+      JSON.stringify(wt).split(`gs://${grant.inputs.bucket}/datasets/`).join("gs://someone-elses-bucket/datasets/"),
+    );
     expect(gcsFindings(plan.resources, manifests)).toEqual([
       `WorkflowTemplate ${wt.metadata.namespace}/${wt.metadata.name}: ${String(grant.inputs.member).slice("serviceAccount:".length)} may not read and write gs://someone-elses-bucket (no roles/storage.objectUser on the bucket)`,
     ]);
@@ -202,18 +255,32 @@ describe("the image table and the mirror command", () => {
   it("qualifies references the way registries resolve them", () => {
     expect(parseImageRef("python:3.12.12-slim-bookworm")).toEqual({ registry: "docker.io", path: "library/python", tag: "3.12.12-slim-bookworm" });
     expect(parseImageRef("vllm/vllm-openai:v0.11.0")).toEqual({ registry: "docker.io", path: "vllm/vllm-openai", tag: "v0.11.0" });
-    expect(parseImageRef("nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04")).toEqual({ registry: "nvcr.io", path: "nvidia/eval-factory/lm-evaluation-harness", tag: "25.04" });
+    expect(parseImageRef("nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04")).toEqual({
+      registry: "nvcr.io",
+      path: "nvidia/eval-factory/lm-evaluation-harness",
+      tag: "25.04",
+    });
     expect(() => parseImageRef("python")).toThrow('image "python" is not <repository>:<tag> (pin a tag from core/versions.ts)');
   });
 
   it("nvcr.io is never pull-through cached (ECR does not support it), whatever credentials are given", () => {
     const all = { "docker-hub": DOCKER_HUB_SECRET, "github-container-registry": DOCKER_HUB_SECRET, "gitlab-container-registry": DOCKER_HUB_SECRET };
     const plan = ecrImagePlan("finetune", HOST, all);
-    expect(plan.images.evaluator).toEqual({ role: "evaluator", source: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04", uri: `${HOST}/finetune/evaluator:25.04`, repository: "finetune/evaluator", via: "mirror" });
+    expect(plan.images.evaluator).toEqual({
+      role: "evaluator",
+      source: "nvcr.io/nvidia/eval-factory/lm-evaluation-harness:25.04",
+      uri: `${HOST}/finetune/evaluator:25.04`,
+      repository: "finetune/evaluator",
+      via: "mirror",
+    });
     expect(plan.rules).toEqual([{ prefix: "finetune/docker-hub", upstream: "docker-hub", url: "registry-1.docker.io", credentialArn: DOCKER_HUB_SECRET }]);
     expect(plan.mirrorRepositories).toEqual(["finetune/evaluator"]);
     expect(credentialArnProblems({ quay: DOCKER_HUB_SECRET }, "us-east-1")).toEqual([
-      { path: "upstreamCredentialArns.quay", message: '"quay" needs no credentials or is not an ECR pull-through upstream (use one of docker-hub, github-container-registry, gitlab-container-registry)' },
+      {
+        path: "upstreamCredentialArns.quay",
+        message:
+          '"quay" needs no credentials or is not an ECR pull-through upstream (use one of docker-hub, github-container-registry, gitlab-container-registry)',
+      },
     ]);
   });
 

@@ -18,7 +18,13 @@ const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.i
 
 /** IAM's wildcard matching (`*` any run, `?` one character), whole string, case-sensitive. */
 export function iamMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "s",
+  );
   return re.test(value);
 }
 
@@ -50,7 +56,11 @@ export interface SageMakerDefinition {
 export function sageMakerDefinitions(resources: RecordedResource[]): SageMakerDefinition[] {
   return resources
     .filter((r) => r.type === "aws:sagemaker/pipeline:Pipeline")
-    .map((r) => ({ pipeline: String(r.inputs.pipelineName), definition: JSON.parse(String(r.inputs.pipelineDefinition)) as Record<string, unknown>, roleArn: String(r.inputs.roleArn) }));
+    .map((r) => ({
+      pipeline: String(r.inputs.pipelineName),
+      definition: JSON.parse(String(r.inputs.pipelineDefinition)) as Record<string, unknown>,
+      roleArn: String(r.inputs.roleArn),
+    }));
 }
 
 type Json = unknown;
@@ -139,7 +149,8 @@ export function stepReferences(d: SageMakerDefinition): StepReference[] {
       if (!lit) continue;
       const ref = { pipeline: d.pipeline, step: s.Name, path: where, roleArn };
       if (IMAGE_KEYS.has(key)) out.push({ ...ref, kind: "image", value: lit.text });
-      else if (lit.text.startsWith("s3://")) out.push({ ...ref, kind: WRITE_PATHS.some((re) => re.test(where)) ? "s3-write" : "s3-read", value: lit.text, open: lit.open });
+      else if (lit.text.startsWith("s3://"))
+        out.push({ ...ref, kind: WRITE_PATHS.some((re) => re.test(where)) ? "s3-write" : "s3-read", value: lit.text, open: lit.open });
       else if (lit.text.startsWith("arn:") || ARN_ROLE_KEYS.has(key)) out.push({ ...ref, kind: "arn", value: lit.text });
     }
   }
@@ -166,7 +177,9 @@ const ECR_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^
  */
 export function imageFindings(state: CloudState, refs: StepReference[]): string[] {
   const repos = new Set(state.resources.filter((r) => r.type === "aws:ecr/repository:Repository").map((r) => String(r.inputs.name)));
-  const rules = state.resources.filter((r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule").map((r) => ({ prefix: String(r.inputs.ecrRepositoryPrefix), url: String(r.inputs.upstreamRegistryUrl) }));
+  const rules = state.resources
+    .filter((r) => r.type === "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    .map((r) => ({ prefix: String(r.inputs.ecrRepositoryPrefix), url: String(r.inputs.upstreamRegistryUrl) }));
   const policies = rolePolicies(state.resources);
   const findings: string[] = [];
   for (const ref of refs.filter((r) => r.kind === "image")) {
@@ -241,7 +254,9 @@ export function sageMakerFindings(state: CloudState): string[] {
 export function podImageFindings(manifests: KubernetesManifest[], o: { externalImages: string[]; containerRegistry?: string }): string[] {
   const pins = pinnedImages();
   return manifestImages(manifests)
-    .filter((image) => !pins.has(qualified(image)) && !o.externalImages.includes(image) && !(o.containerRegistry && image.startsWith(`${o.containerRegistry}/`)))
+    .filter(
+      (image) => !pins.has(qualified(image)) && !o.externalImages.includes(image) && !(o.containerRegistry && image.startsWith(`${o.containerRegistry}/`)),
+    )
     .map((image) => `image ${image} has no source (not a pin of core/versions.ts, not in the store's registry, not named by the config)`);
 }
 
@@ -250,7 +265,8 @@ export function configImages(config: unknown): string[] {
   const out: string[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (k === "image" || k.endsWith("Image")) && typeof x === "string" ? out.push(x) : walk(x);
+    else if (v && typeof v === "object")
+      for (const [k, x] of Object.entries(v)) (k === "image" || k.endsWith("Image")) && typeof x === "string" ? out.push(x) : walk(x);
   };
   walk(config);
   return out;
@@ -272,7 +288,12 @@ export function s3ListFindings(state: CloudState, refs: StepReference[]): string
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(ref.value)!;
     const role = ref.roleArn?.split("/").pop() ?? "";
     const ok = (policies.get(role) ?? []).some((s) => {
-      if (s.Effect !== "Allow" || !list(s.Action).some((a) => iamMatch(a, "s3:ListBucket")) || !list(s.Resource).some((r) => iamMatch(r, `arn:aws:s3:::${m[1]}`))) return false;
+      if (
+        s.Effect !== "Allow" ||
+        !list(s.Action).some((a) => iamMatch(a, "s3:ListBucket")) ||
+        !list(s.Resource).some((r) => iamMatch(r, `arn:aws:s3:::${m[1]}`))
+      )
+        return false;
       const prefixes = s.Condition?.StringLike?.["s3:prefix"];
       return prefixes === undefined || list(prefixes).some((p) => iamMatch(p, m[2]));
     });
@@ -310,14 +331,17 @@ export function gcsFindings(resources: RecordedResource[], manifests: Kubernetes
       const gsa = gsaOf.get(`${ns}/${ksa}`);
       const where = `${m.kind} ${ns}/${m.metadata.name}`;
       if (!gsa) {
-        findings.push(`${where}: ServiceAccount ${ksa} has no Workload Identity annotation, so it cannot reach ${[...buckets].map((b) => `gs://${b}`).join(", ")}`);
+        findings.push(
+          `${where}: ServiceAccount ${ksa} has no Workload Identity annotation, so it cannot reach ${[...buckets].map((b) => `gs://${b}`).join(", ")}`,
+        );
         continue;
       }
       if (!bindings.some((b) => String(b.inputs.serviceAccountId).endsWith(`/${gsa}`) && String(b.inputs.member).endsWith(`.svc.id.goog[${ns}/${ksa}]`))) {
         findings.push(`${where}: ${ns}/${ksa} may not act as ${gsa} (no roles/iam.workloadIdentityUser binding)`);
       }
       for (const b of buckets) {
-        if (!grants.some((g) => g.inputs.bucket === b && g.inputs.member === `serviceAccount:${gsa}`)) findings.push(`${where}: ${gsa} may not read and write gs://${b} (no roles/storage.objectUser on the bucket)`);
+        if (!grants.some((g) => g.inputs.bucket === b && g.inputs.member === `serviceAccount:${gsa}`))
+          findings.push(`${where}: ${gsa} may not read and write gs://${b} (no roles/storage.objectUser on the bucket)`);
       }
     }
   }

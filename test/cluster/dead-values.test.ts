@@ -172,7 +172,11 @@ describe("no dead values", () => {
     const releases = await distinctReleases();
     const dead = await Promise.all(releases.map(({ release }) => deadLeaves(release)));
     for (const [i, { program, release }] of releases.entries()) {
-      findings.push(...dead[i].map((d) => `${program} / ${release.release} (${release.chart}): ${d} changes nothing (remove the key, or list it in RESTATED_DEFAULTS with the reason)`));
+      findings.push(
+        ...dead[i].map(
+          (d) => `${program} / ${release.release} (${release.chart}): ${d} changes nothing (remove the key, or list it in RESTATED_DEFAULTS with the reason)`,
+        ),
+      );
     }
     console.log(`dead-values: ${releases.length} releases, ${renders} renders, ${Date.now() - started} ms`);
     expect(findings).toEqual([]);

@@ -13,7 +13,9 @@ import { Check, type ClusterState, type ExternalObject, type Finding, loadCluste
  */
 
 /** The registry pull Secret `stacks/Pulumi.kubernetes.yaml` names (`artifactStore.containerRegistry.pullSecret`): the user creates it. */
-const KUBERNETES_EXTERNAL: ExternalObject[] = [{ kind: "Secret", namespace: "finetune", name: "regcred", reason: "finetune:artifactStore.containerRegistry.pullSecret (created by the user)" }];
+const KUBERNETES_EXTERNAL: ExternalObject[] = [
+  { kind: "Secret", namespace: "finetune", name: "regcred", reason: "finetune:artifactStore.containerRegistry.pullSecret (created by the user)" },
+];
 /** GKE-managed DCGM (gke-managed-system) is GKE's own exporter; its metric list is not pinned in ../shared. */
 const GKE_EXTERNAL = { dcgm: "GKE-managed DCGM exporter (gke-managed-system; metric list not pinned here)" };
 
@@ -38,12 +40,19 @@ describe("each stack and example as one cluster state", () => {
   it("the README's table says, per stack, what Prometheus scrapes and which alerts depend on it, as resolved", async () => {
     const kubernetes = resolveClusterState(loadClusterState(await runStack("kubernetes"), { externalObjects: KUBERNETES_EXTERNAL }));
     const gcp = resolveClusterState(loadClusterState(await runStack("gcp"), { external: GKE_EXTERNAL }));
-    const table = ["| stack | exporter | scraped by (monitor → workload) | alerts that depend on it |", "|---|---|---|---|", ...scrapeTableRows("kubernetes", kubernetes), ...scrapeTableRows("gcp", gcp, GKE_EXTERNAL)].join("\n");
+    const table = [
+      "| stack | exporter | scraped by (monitor → workload) | alerts that depend on it |",
+      "|---|---|---|---|",
+      ...scrapeTableRows("kubernetes", kubernetes),
+      ...scrapeTableRows("gcp", gcp, GKE_EXTERNAL),
+    ].join("\n");
     const text = fs.readFileSync(README, "utf8");
     if (process.env.FINETUNE_KIT_WRITE_README === "1") fs.writeFileSync(README, applySections(text, { "scrape-table": table }));
     expect(applySections(text, { "scrape-table": table })).toBe(text);
     // The defects of issue 10: Argo and JobSet are scraped, so the pipeline and training failure alerts can fire.
-    expect(table).toContain("| kubernetes | argo | monitoring/finetune-monitoring-argo-workflows → finetune-system/argo-workflows-workflow-controller | FinetunePipelineFailed |");
+    expect(table).toContain(
+      "| kubernetes | argo | monitoring/finetune-monitoring-argo-workflows → finetune-system/argo-workflows-workflow-controller | FinetunePipelineFailed |",
+    );
     expect(table).toContain("| kubernetes | jobset | monitoring/finetune-monitoring-jobset → finetune-system/jobset-controller | FinetuneTrainingJobFailed |");
   });
 
@@ -60,7 +69,9 @@ describe("each stack and example as one cluster state", () => {
       "ServiceMonitor monitoring/finetune-monitoring-pushgateway": ["Deployment monitoring/finetune-monitoring-pushgateway"],
       "PodMonitor monitoring/finetune-monitoring-vllm": ["Deployment finetune/support-assistant-serving", "Deployment finetune/doc-classifier-serving"],
     });
-    expect(res.scraped.find((s) => s.exporters.includes("kube-state-metrics"))?.monitor).toBe("ServiceMonitor monitoring/kube-prometheus-stack-kube-state-metrics");
+    expect(res.scraped.find((s) => s.exporters.includes("kube-state-metrics"))?.monitor).toBe(
+      "ServiceMonitor monitoring/kube-prometheus-stack-kube-state-metrics",
+    );
   });
 
   it("gcp: zero findings; Managed Prometheus scrapes Argo, vLLM and the Pushgateway; only DCGM queries are left to GKE's managed exporter", async () => {
@@ -108,14 +119,22 @@ describe("planted faults: each check catches its fault", () => {
     if (!o) throw new Error(`no ${kind} ${name} in the state`);
     return o;
   };
-  const monitorSpec = (o: StateObject) => o.spec as { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string }[] };
+  const monitorSpec = (o: StateObject) =>
+    o.spec as { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: { port: string }[] };
 
   it("a wrong selector label (the JobSet monitor's old control-plane label)", () => {
     const found = findingsWith(Check.MonitorTarget, (objects) => {
-      monitorSpec(one(objects, "ServiceMonitor", "finetune-monitoring-jobset")).selector.matchLabels = { "control-plane": "controller-manager", "app.kubernetes.io/name": "jobset" };
+      monitorSpec(one(objects, "ServiceMonitor", "finetune-monitoring-jobset")).selector.matchLabels = {
+        "control-plane": "controller-manager",
+        "app.kubernetes.io/name": "jobset",
+      };
     });
     expect(found).toEqual([
-      { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-jobset", message: 'selects no Service in namespace(s) finetune-system (selector {"control-plane":"controller-manager","app.kubernetes.io/name":"jobset"})' },
+      {
+        check: "monitor-target",
+        subject: "ServiceMonitor monitoring/finetune-monitoring-jobset",
+        message: 'selects no Service in namespace(s) finetune-system (selector {"control-plane":"controller-manager","app.kubernetes.io/name":"jobset"})',
+      },
     ]);
   });
 
@@ -124,10 +143,19 @@ describe("planted faults: each check catches its fault", () => {
       monitorSpec(one(objects, "ServiceMonitor", "finetune-monitoring-argo-workflows")).namespaceSelector.matchNames = ["argo"];
     };
     expect(findingsWith(Check.MonitorTarget, plant)).toEqual([
-      { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-argo-workflows", message: 'selects no Service in namespace(s) argo (selector {"app.kubernetes.io/component":"workflow-controller"})' },
+      {
+        check: "monitor-target",
+        subject: "ServiceMonitor monitoring/finetune-monitoring-argo-workflows",
+        message: 'selects no Service in namespace(s) argo (selector {"app.kubernetes.io/component":"workflow-controller"})',
+      },
     ]);
     const metrics = findingsWith(Check.MetricExported, plant);
-    expect(metrics.some((f) => f.subject.endsWith("alert FinetunePipelineFailed") && f.message === "argo_workflows_total_count comes from argo, which nothing in the state scrapes")).toBe(true);
+    expect(
+      metrics.some(
+        (f) =>
+          f.subject.endsWith("alert FinetunePipelineFailed") && f.message === "argo_workflows_total_count comes from argo, which nothing in the state scrapes",
+      ),
+    ).toBe(true);
   });
 
   it("a port the selected Service does not have", () => {
@@ -135,7 +163,11 @@ describe("planted faults: each check catches its fault", () => {
       monitorSpec(one(objects, "ServiceMonitor", "finetune-monitoring-pushgateway")).endpoints[0].port = "metrics";
     });
     expect(found).toEqual([
-      { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-pushgateway", message: 'endpoint port "metrics" is not a port of the selected Service(s) Service monitoring/finetune-monitoring-pushgateway' },
+      {
+        check: "monitor-target",
+        subject: "ServiceMonitor monitoring/finetune-monitoring-pushgateway",
+        message: 'endpoint port "metrics" is not a port of the selected Service(s) Service monitoring/finetune-monitoring-pushgateway',
+      },
     ]);
   });
 
@@ -144,7 +176,12 @@ describe("planted faults: each check catches its fault", () => {
       delete one(objects, "PodMonitor", "finetune-monitoring-vllm").metadata.labels!.release;
     });
     expect(found).toEqual([
-      { check: "scraper-selects", subject: "PodMonitor monitoring/finetune-monitoring-vllm", message: 'not picked up by Prometheus monitoring/kube-prometheus-stack-prometheus (labels {"app.kubernetes.io/managed-by":"finetune-kit","app.kubernetes.io/part-of":"finetune-kit"})' },
+      {
+        check: "scraper-selects",
+        subject: "PodMonitor monitoring/finetune-monitoring-vllm",
+        message:
+          'not picked up by Prometheus monitoring/kube-prometheus-stack-prometheus (labels {"app.kubernetes.io/managed-by":"finetune-kit","app.kubernetes.io/part-of":"finetune-kit"})',
+      },
     ]);
   });
 
@@ -153,7 +190,8 @@ describe("planted faults: each check catches its fault", () => {
       const role = one(objects, "ClusterRole", "kube-prometheus-stack-prometheus") as StateObject & { rules: { nonResourceURLs?: string[] }[] };
       role.rules = role.rules.filter((r) => !r.nonResourceURLs);
     });
-    const message = "authenticates with Prometheus monitoring/kube-prometheus-stack-prometheus's token, but ServiceAccount monitoring/kube-prometheus-stack-prometheus may not get /metrics";
+    const message =
+      "authenticates with Prometheus monitoring/kube-prometheus-stack-prometheus's token, but ServiceAccount monitoring/kube-prometheus-stack-prometheus may not get /metrics";
     expect(found).toEqual([
       { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-kueue", message },
       { check: "monitor-target", subject: "ServiceMonitor monitoring/finetune-monitoring-jobset", message },
@@ -161,18 +199,22 @@ describe("planted faults: each check catches its fault", () => {
   });
 
   it("a NetworkPolicy that keeps Prometheus (and the pipeline's probes) from vLLM", () => {
-    const found = findingsWith(Check.NetworkPolicy, (objects) => objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "support-assistant-allow-serving")));
+    const found = findingsWith(Check.NetworkPolicy, (objects) =>
+      objects.filter((o) => !(o.kind === "NetworkPolicy" && o.metadata.name === "support-assistant-allow-serving")),
+    );
     expect(found).toEqual([
       {
         check: "network-policy",
         subject: "PodMonitor monitoring/finetune-monitoring-vllm",
-        message: "Prometheus monitoring/kube-prometheus-stack-prometheus (namespace monitoring) cannot reach Deployment finetune/support-assistant-serving port http: NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
+        message:
+          "Prometheus monitoring/kube-prometheus-stack-prometheus (namespace monitoring) cannot reach Deployment finetune/support-assistant-serving port http: NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
       },
       // The same policy admits the pipeline's own smoke test and probe: they lose the endpoint too.
       ...["CronWorkflow finetune/support-assistant-monitor", "WorkflowTemplate finetune/support-assistant"].map((subject) => ({
         check: "network-policy",
         subject,
-        message: "cannot reach support-assistant-serving.finetune.svc:8000 (Deployment finetune/support-assistant-serving port 8000): NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
+        message:
+          "cannot reach support-assistant-serving.finetune.svc:8000 (Deployment finetune/support-assistant-serving port 8000): NetworkPolicy finetune/default-deny-all, NetworkPolicy finetune/support-assistant-default-deny admit no ingress from it",
       })),
     ]);
   });
@@ -191,11 +233,21 @@ describe("planted faults: each check catches its fault", () => {
 
   it("an in-cluster store reached only through an ipBlock (pod IPs are not matched on every CNI)", () => {
     const found = findingsWith(Check.NetworkPolicy, (objects) => {
-      const np = one(objects, "NetworkPolicy", "doc-classifier-allow-egress").spec as { egress: { to: { namespaceSelector?: unknown }[]; ports: { port: number }[] }[] };
+      const np = one(objects, "NetworkPolicy", "doc-classifier-allow-egress").spec as {
+        egress: { to: { namespaceSelector?: unknown }[]; ports: { port: number }[] }[];
+      };
       np.egress = np.egress.filter((r) => !(r.ports.some((p) => p.port === 9000) && r.to.some((t) => t.namespaceSelector)));
     });
-    expect(found.map((f) => f.subject).sort()).toEqual(["CronWorkflow finetune/doc-classifier-monitor", "Deployment finetune/doc-classifier-serving", "WorkflowTemplate finetune/doc-classifier"]);
-    expect(found.every((f) => f.message.startsWith("cannot reach finetune-minio.finetune-storage.svc.cluster.local:9000 (Deployment finetune-storage/finetune-minio port 9000)"))).toBe(true);
+    expect(found.map((f) => f.subject).sort()).toEqual([
+      "CronWorkflow finetune/doc-classifier-monitor",
+      "Deployment finetune/doc-classifier-serving",
+      "WorkflowTemplate finetune/doc-classifier",
+    ]);
+    expect(
+      found.every((f) =>
+        f.message.startsWith("cannot reach finetune-minio.finetune-storage.svc.cluster.local:9000 (Deployment finetune-storage/finetune-minio port 9000)"),
+      ),
+    ).toBe(true);
   });
 
   it("a metric nobody exports: the ECC counter with the exporter's default collectors, and an invented name", () => {
@@ -215,14 +267,24 @@ describe("planted faults: each check catches its fault", () => {
   });
 
   it("an exporter nothing scrapes (no JobSet monitor): the training-failure alert cannot fire", () => {
-    const found = findingsWith(Check.MetricExported, (objects) => objects.filter((o) => !(o.kind === "ServiceMonitor" && o.metadata.name === "finetune-monitoring-jobset")));
+    const found = findingsWith(Check.MetricExported, (objects) =>
+      objects.filter((o) => !(o.kind === "ServiceMonitor" && o.metadata.name === "finetune-monitoring-jobset")),
+    );
     expect(found.length).toBeGreaterThan(0);
-    expect(found.every((f) => f.message === `${JOBSET_METRICS.failed} comes from jobset, which nothing in the state scrapes` || f.message === `${JOBSET_METRICS.completed} comes from jobset, which nothing in the state scrapes`)).toBe(true);
+    expect(
+      found.every(
+        (f) =>
+          f.message === `${JOBSET_METRICS.failed} comes from jobset, which nothing in the state scrapes` ||
+          f.message === `${JOBSET_METRICS.completed} comes from jobset, which nothing in the state scrapes`,
+      ),
+    ).toBe(true);
     expect(found.map((f) => f.subject)).toContain("PrometheusRule monitoring/finetune-monitoring-alerts: alert FinetuneTrainingJobFailed");
   });
 
   it("a missing Secret", () => {
-    const found = findingsWith(Check.Reference, (objects) => objects.filter((o) => !(o.kind === "Secret" && o.metadata.name === "support-assistant-hub-token")));
+    const found = findingsWith(Check.Reference, (objects) =>
+      objects.filter((o) => !(o.kind === "Secret" && o.metadata.name === "support-assistant-hub-token")),
+    );
     expect(found.length).toBeGreaterThan(0);
     expect(new Set(found.map((f) => f.message))).toEqual(new Set(["Secret finetune/support-assistant-hub-token does not exist"]));
     expect(found.map((f) => f.subject)).toContain("WorkflowTemplate finetune/support-assistant");
@@ -230,7 +292,9 @@ describe("planted faults: each check catches its fault", () => {
 
   it("a RoleBinding to a Role that does not exist", () => {
     const found = findingsWith(Check.Reference, (objects) => objects.filter((o) => !(o.kind === "Role" && o.metadata.name === "doc-classifier-pipeline")));
-    expect(found).toEqual([{ check: "reference", subject: "RoleBinding finetune/doc-classifier-pipeline", message: "Role finetune/doc-classifier-pipeline does not exist" }]);
+    expect(found).toEqual([
+      { check: "reference", subject: "RoleBinding finetune/doc-classifier-pipeline", message: "Role finetune/doc-classifier-pipeline does not exist" },
+    ]);
   });
 
   it("a LocalQueue in another namespace than the JobSets that name it", () => {
@@ -252,7 +316,13 @@ describe("planted faults: each check catches its fault", () => {
 
   it("a CronWorkflow whose WorkflowTemplate is gone", () => {
     const found = findingsWith(Check.Workflow, (objects) => objects.filter((o) => !(o.kind === "WorkflowTemplate" && o.metadata.name === "support-assistant")));
-    expect(found).toEqual([{ check: "workflow", subject: "CronWorkflow finetune/support-assistant", message: "workflowTemplateRef names WorkflowTemplate finetune/support-assistant, which does not exist" }]);
+    expect(found).toEqual([
+      {
+        check: "workflow",
+        subject: "CronWorkflow finetune/support-assistant",
+        message: "workflowTemplateRef names WorkflowTemplate finetune/support-assistant, which does not exist",
+      },
+    ]);
   });
 
   it("a *.svc URL whose Service has no such port", () => {
@@ -260,13 +330,24 @@ describe("planted faults: each check catches its fault", () => {
       (one(objects, "Service", "finetune-monitoring-pushgateway").spec as { ports: { port: number }[] }).ports[0].port = 9092;
     });
     expect(found.length).toBeGreaterThan(0);
-    expect(new Set(found.map((f) => f.message))).toEqual(new Set(["finetune-monitoring-pushgateway.monitoring.svc:9091: Service monitoring/finetune-monitoring-pushgateway has no port 9091"]));
+    expect(new Set(found.map((f) => f.message))).toEqual(
+      new Set(["finetune-monitoring-pushgateway.monitoring.svc:9091: Service monitoring/finetune-monitoring-pushgateway has no port 9091"]),
+    );
   });
 
   it("a *.svc URL in Helm values that names no Service", () => {
-    const releases = [...base.releases, { release: "grafana-extra", namespace: "monitoring", values: { datasource: { url: "http://prometheus-operated.monitoring.svc:9090" } } }];
+    const releases = [
+      ...base.releases,
+      { release: "grafana-extra", namespace: "monitoring", values: { datasource: { url: "http://prometheus-operated.monitoring.svc:9090" } } },
+    ];
     const found = resolveClusterState({ ...base, releases }).findings.filter((f) => f.check === Check.ServiceUrl);
-    expect(found).toEqual([{ check: "service-url", subject: "HelmRelease monitoring/grafana-extra values", message: "prometheus-operated.monitoring.svc:9090: Service monitoring/prometheus-operated does not exist" }]);
+    expect(found).toEqual([
+      {
+        check: "service-url",
+        subject: "HelmRelease monitoring/grafana-extra values",
+        message: "prometheus-operated.monitoring.svc:9090: Service monitoring/prometheus-operated does not exist",
+      },
+    ]);
   });
 
   it("an RBAC gap (no get on JobSets: the workflow cannot wait for training) and an excess grant (delete)", () => {
@@ -276,8 +357,16 @@ describe("planted faults: each check catches its fault", () => {
       jobsets.verbs = ["create", "delete"];
     });
     expect(found).toEqual([
-      { check: "rbac", subject: "ServiceAccount finetune/support-assistant-pipeline", message: 'WorkflowTemplate finetune/support-assistant needs "get jobset.x-k8s.io/jobsets", which no bound role grants' },
-      { check: "rbac", subject: "Role finetune/support-assistant-pipeline", message: 'grants "delete jobset.x-k8s.io/jobsets" to ServiceAccount finetune/support-assistant-pipeline, which no workflow of it uses' },
+      {
+        check: "rbac",
+        subject: "ServiceAccount finetune/support-assistant-pipeline",
+        message: 'WorkflowTemplate finetune/support-assistant needs "get jobset.x-k8s.io/jobsets", which no bound role grants',
+      },
+      {
+        check: "rbac",
+        subject: "Role finetune/support-assistant-pipeline",
+        message: 'grants "delete jobset.x-k8s.io/jobsets" to ServiceAccount finetune/support-assistant-pipeline, which no workflow of it uses',
+      },
     ]);
   });
 });

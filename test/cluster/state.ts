@@ -110,15 +110,43 @@ export const EXPORTERS: Readonly<Record<string, Exporter>> = {
   dcgm: { podLabels: { app: "nvidia-dcgm-exporter" }, source: "GPU Operator DCGM exporter (collectors file)" },
   kueue: {
     podLabels: { "app.kubernetes.io/name": "kueue", "control-plane": "controller-manager" },
-    metrics: ["kueue_pending_workloads", "kueue_admitted_active_workloads", "kueue_evicted_workloads_total", "kueue_admission_wait_time_seconds_bucket", "kueue_admitted_workloads_total", "kueue_cluster_queue_resource_usage"],
+    metrics: [
+      "kueue_pending_workloads",
+      "kueue_admitted_active_workloads",
+      "kueue_evicted_workloads_total",
+      "kueue_admission_wait_time_seconds_bucket",
+      "kueue_admitted_workloads_total",
+      "kueue_cluster_queue_resource_usage",
+    ],
     source: "kubernetes-sigs/kueue v0.19 pkg/metrics/metrics.go",
   },
-  jobset: { podLabels: { "app.kubernetes.io/name": "jobset" }, metrics: ["jobset_failed_total", "jobset_completed_total"], source: "kubernetes-sigs/jobset v0.12 pkg/metrics/metrics.go" },
-  argo: { podLabels: { "app.kubernetes.io/component": "workflow-controller" }, metrics: ["argo_workflows_gauge", "argo_workflows_total_count", "argo_workflows_pods_total_count"], source: "argoproj/argo-workflows v4 metrics (OpenTelemetry → Prometheus)" },
-  "kube-state-metrics": { podLabels: { "app.kubernetes.io/name": "kube-state-metrics" }, metrics: ["kube_pod_container_resource_requests", "kube_pod_status_phase"], source: "kube-state-metrics 2.18 pod metrics" },
+  jobset: {
+    podLabels: { "app.kubernetes.io/name": "jobset" },
+    metrics: ["jobset_failed_total", "jobset_completed_total"],
+    source: "kubernetes-sigs/jobset v0.12 pkg/metrics/metrics.go",
+  },
+  argo: {
+    podLabels: { "app.kubernetes.io/component": "workflow-controller" },
+    metrics: ["argo_workflows_gauge", "argo_workflows_total_count", "argo_workflows_pods_total_count"],
+    source: "argoproj/argo-workflows v4 metrics (OpenTelemetry → Prometheus)",
+  },
+  "kube-state-metrics": {
+    podLabels: { "app.kubernetes.io/name": "kube-state-metrics" },
+    metrics: ["kube_pod_container_resource_requests", "kube_pod_status_phase"],
+    source: "kube-state-metrics 2.18 pod metrics",
+  },
   vllm: {
     podLabels: { "finetune.dev/metrics": "vllm" },
-    metrics: ["vllm:e2e_request_latency_seconds_bucket", "vllm:time_to_first_token_seconds_bucket", "vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc", "vllm:generation_tokens_total", "vllm:request_success_total", "http_requests_total"],
+    metrics: [
+      "vllm:e2e_request_latency_seconds_bucket",
+      "vllm:time_to_first_token_seconds_bucket",
+      "vllm:num_requests_running",
+      "vllm:num_requests_waiting",
+      "vllm:kv_cache_usage_perc",
+      "vllm:generation_tokens_total",
+      "vllm:request_success_total",
+      "http_requests_total",
+    ],
     source: "vllm-project/vllm v1 metrics loggers + prometheus-fastapi-instrumentator",
   },
   pushgateway: { podLabels: { "app.kubernetes.io/name": "pushgateway" }, source: "Pushgateway: the pipeline's FTKIT_METRIC_* pushes + push_time_seconds" },
@@ -137,7 +165,11 @@ export const RUNTIME_CREATED: readonly { kind: string; name: RegExp; by: string 
 /** Built-in ClusterRoles (Kubernetes RBAC defaults). */
 const BUILTIN_CLUSTER_ROLES = /^(cluster-admin|admin|edit|view|system:.+)$/;
 /** Built-in Roles (kube-apiserver bootstrap policy, `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go`). */
-const BUILTIN_ROLES = new Set(["kube-system/extension-apiserver-authentication-reader", "kube-system/system::leader-locking-kube-controller-manager", "kube-system/system::leader-locking-kube-scheduler"]);
+const BUILTIN_ROLES = new Set([
+  "kube-system/extension-apiserver-authentication-reader",
+  "kube-system/system::leader-locking-kube-controller-manager",
+  "kube-system/system::leader-locking-kube-scheduler",
+]);
 
 /** An object the cluster has but the state does not create (the user makes it, e.g. a registry pull Secret the config names). */
 export interface ExternalObject {
@@ -148,7 +180,6 @@ export interface ExternalObject {
   /** Who creates it. */
   reason: string;
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Loading.
@@ -204,14 +235,15 @@ export function dashboardQueries(dashboard: unknown, where: string): StateQuery[
   return out;
 }
 
-const subjectOf = (o: { kind: string; metadata: { name?: string; namespace?: string } }): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+const subjectOf = (o: { kind: string; metadata: { name?: string; namespace?: string } }): string =>
+  `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 
 /** Queries the state's own objects carry: PrometheusRules and Grafana dashboard ConfigMaps. */
 function objectQueries(objects: StateObject[]): StateQuery[] {
   const out: StateQuery[] = [];
   for (const o of objects.filter((x) => x.origin === "kit")) {
     if (o.kind === "PrometheusRule") {
-      for (const g of ((o.spec as { groups?: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[] }).groups ?? [])) {
+      for (const g of (o.spec as { groups?: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[] }).groups ?? []) {
         for (const r of g.rules) out.push({ where: `${subjectOf(o)}: ${r.alert ? `alert ${r.alert}` : `record ${r.record}`}`, expr: String(r.expr) });
       }
     }
@@ -231,7 +263,7 @@ function cloudMonitoringQueries(resources: RecordedResource[]): StateQuery[] {
     if (r.type === "gcp:monitoring/alertPolicy:AlertPolicy") {
       for (const c of (r.inputs.conditions ?? []) as { displayName?: string; conditionPrometheusQueryLanguage?: { query: string; alertRule?: string } }[]) {
         const q = c.conditionPrometheusQueryLanguage;
-        if (q) out.push({ where: `AlertPolicy ${r.name}: ${q.alertRule ? `alert ${q.alertRule}` : c.displayName ?? ""}`, expr: q.query });
+        if (q) out.push({ where: `AlertPolicy ${r.name}: ${q.alertRule ? `alert ${q.alertRule}` : (c.displayName ?? "")}`, expr: q.query });
       }
     }
     if (r.type === "gcp:monitoring/dashboard:Dashboard" && typeof r.inputs.dashboardJson === "string") {
@@ -263,7 +295,13 @@ export function loadClusterState(result: MockRunResult, opts: LoadOptions = {}):
     const dcgm = (rel.values.dcgmExporter ?? {}) as { enabled?: boolean };
     if (rel.chart.endsWith("gpu-operator") && dcgm.enabled !== false) objects.push(...gpuOperatorRuntimeObjects(rel.namespace));
   }
-  return { objects, queries: [...objectQueries(objects), ...cloudMonitoringQueries(result.resources)], external: { ...(opts.external ?? {}) }, externalObjects: [...(opts.externalObjects ?? [])], releases: releases.map((r) => ({ release: r.release, namespace: r.namespace, values: r.values })) };
+  return {
+    objects,
+    queries: [...objectQueries(objects), ...cloudMonitoringQueries(result.resources)],
+    external: { ...(opts.external ?? {}) },
+    externalObjects: [...(opts.externalObjects ?? [])],
+    releases: releases.map((r) => ({ release: r.release, namespace: r.namespace, values: r.values })),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -272,14 +310,24 @@ export function loadClusterState(result: MockRunResult, opts: LoadOptions = {}):
 interface Container {
   name: string;
   ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; optional?: boolean }; configMapKeyRef?: { name: string; optional?: boolean } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; optional?: boolean }; configMapKeyRef?: { name: string; optional?: boolean } };
+  }[];
   envFrom?: { secretRef?: { name: string; optional?: boolean }; configMapRef?: { name: string; optional?: boolean } }[];
 }
 interface PodSpec {
   serviceAccountName?: string;
   containers?: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; secret?: { secretName: string; optional?: boolean }; configMap?: { name: string; optional?: boolean }; persistentVolumeClaim?: { claimName: string }; projected?: { sources: { secret?: { name: string; optional?: boolean }; configMap?: { name: string; optional?: boolean } }[] } }[];
+  volumes?: {
+    name: string;
+    secret?: { secretName: string; optional?: boolean };
+    configMap?: { name: string; optional?: boolean };
+    persistentVolumeClaim?: { claimName: string };
+    projected?: { sources: { secret?: { name: string; optional?: boolean }; configMap?: { name: string; optional?: boolean } }[] };
+  }[];
   imagePullSecrets?: { name: string }[];
 }
 
@@ -296,21 +344,31 @@ const ARGO_EXPR = /\{\{[^}]*\}\}/g;
 
 /** The objects an Argo resource template creates or patches (manifest parsed, placeholders made inert). */
 export function workflowResourceManifests(o: StateObject): { template: string; action: string; conditions: boolean; manifest: StateObject }[] {
-  const spec = (o.kind === "CronWorkflow" ? (o.spec as { workflowSpec?: unknown }).workflowSpec : o.spec) as { templates?: { name: string; resource?: { action: string; manifest: string; successCondition?: string; failureCondition?: string } }[] } | undefined;
+  const spec = (o.kind === "CronWorkflow" ? (o.spec as { workflowSpec?: unknown }).workflowSpec : o.spec) as
+    { templates?: { name: string; resource?: { action: string; manifest: string; successCondition?: string; failureCondition?: string } }[] } | undefined;
   return (spec?.templates ?? [])
     .filter((t) => t.resource)
     .map((t) => {
       const manifest = parse(t.resource!.manifest.replace(ARGO_EXPR, "argo-run")) as StateObject;
       manifest.metadata = manifest.metadata ?? {};
       if (!manifest.metadata.namespace) manifest.metadata.namespace = o.metadata.namespace;
-      return { template: t.name, action: t.resource!.action, conditions: !!(t.resource!.successCondition || t.resource!.failureCondition), manifest: { ...manifest, origin: `workflow:${subjectOf(o)}` } };
+      return {
+        template: t.name,
+        action: t.resource!.action,
+        conditions: !!(t.resource!.successCondition || t.resource!.failureCondition),
+        manifest: { ...manifest, origin: `workflow:${subjectOf(o)}` },
+      };
     });
 }
 
 /** Every pod template of the state. */
 export function podTemplates(objects: StateObject[]): PodTemplate[] {
   const pods: PodTemplate[] = [];
-  const add = (owner: StateObject, t: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } | undefined, namespace = owner.metadata.namespace ?? "default"): void => {
+  const add = (
+    owner: StateObject,
+    t: { metadata?: { labels?: Record<string, string> }; spec?: PodSpec } | undefined,
+    namespace = owner.metadata.namespace ?? "default",
+  ): void => {
     if (t?.spec) pods.push({ owner: subjectOf(owner), namespace, labels: { ...(t.metadata?.labels ?? {}) }, spec: t.spec });
   };
   const visit = (o: StateObject): void => {
@@ -335,13 +393,32 @@ export function podTemplates(objects: StateObject[]): PodTemplate[] {
       case "WorkflowTemplate":
       case "CronWorkflow":
       case "Workflow": {
-        const wf = (o.kind === "CronWorkflow" ? spec.workflowSpec : spec) as { serviceAccountName?: string; volumes?: PodSpec["volumes"]; podMetadata?: { labels?: Record<string, string> }; templates?: { container?: Container; script?: Container; initContainers?: Container[]; podSpecPatch?: string; metadata?: { labels?: Record<string, string> }; serviceAccountName?: string }[] } | undefined;
+        const wf = (o.kind === "CronWorkflow" ? spec.workflowSpec : spec) as
+          | {
+              serviceAccountName?: string;
+              volumes?: PodSpec["volumes"];
+              podMetadata?: { labels?: Record<string, string> };
+              templates?: {
+                container?: Container;
+                script?: Container;
+                initContainers?: Container[];
+                podSpecPatch?: string;
+                metadata?: { labels?: Record<string, string> };
+                serviceAccountName?: string;
+              }[];
+            }
+          | undefined;
         for (const t of wf?.templates ?? []) {
           const main = t.container ?? t.script;
           if (!main) continue;
           add(o, {
             metadata: { labels: { ...(wf?.podMetadata?.labels ?? {}), ...(t.metadata?.labels ?? {}) } },
-            spec: { serviceAccountName: t.serviceAccountName ?? wf?.serviceAccountName, containers: [{ ...main, name: "main" }], initContainers: t.initContainers, volumes: wf?.volumes },
+            spec: {
+              serviceAccountName: t.serviceAccountName ?? wf?.serviceAccountName,
+              containers: [{ ...main, name: "main" }],
+              initContainers: t.initContainers,
+              volumes: wf?.volumes,
+            },
           });
         }
         for (const r of workflowResourceManifests(o)) if (r.action === "create" || r.action === "apply") visit(r.manifest);
@@ -480,23 +557,44 @@ function resolveMonitors(objects: StateObject[], pods: PodTemplate[], findings: 
     if (m.kind === "ServiceMonitor") {
       const spec = m.spec as { selector: LabelSelector; endpoints: { port?: string }[] };
       const nss = monitorNamespaces(m, allNs);
-      const services = objects.filter((o) => o.kind === "Service" && nss.includes(o.metadata.namespace ?? "") && selects(spec.selector, o.metadata.labels ?? {}));
+      const services = objects.filter(
+        (o) => o.kind === "Service" && nss.includes(o.metadata.namespace ?? "") && selects(spec.selector, o.metadata.labels ?? {}),
+      );
       if (services.length === 0) {
-        findings.push({ check: Check.MonitorTarget, subject, message: `selects no Service in namespace(s) ${nss.join(", ")} (selector ${JSON.stringify(spec.selector.matchLabels ?? {})})` });
+        findings.push({
+          check: Check.MonitorTarget,
+          subject,
+          message: `selects no Service in namespace(s) ${nss.join(", ")} (selector ${JSON.stringify(spec.selector.matchLabels ?? {})})`,
+        });
         continue;
       }
       const targets: Scrape["targets"] = [];
       for (const ep of spec.endpoints) {
         const withPort = services.filter((s) => ((s.spec as { ports?: ServicePort[] }).ports ?? []).some((p) => p.name === ep.port));
         if (withPort.length === 0) {
-          findings.push({ check: Check.MonitorTarget, subject, message: `endpoint port "${ep.port}" is not a port of the selected Service(s) ${services.map(subjectOf).join(", ")}` });
+          findings.push({
+            check: Check.MonitorTarget,
+            subject,
+            message: `endpoint port "${ep.port}" is not a port of the selected Service(s) ${services.map(subjectOf).join(", ")}`,
+          });
           continue;
         }
         for (const s of withPort) {
-          const sp = ((s.spec as { ports: ServicePort[] }).ports).find((p) => p.name === ep.port)!;
+          const sp = (s.spec as { ports: ServicePort[] }).ports.find((p) => p.name === ep.port)!;
           const backing = podsOfService(s, pods).filter((p) => podServes(p, sp));
-          if (backing.length === 0) findings.push({ check: Check.MonitorTarget, subject, message: `${subjectOf(s)} port "${ep.port}" reaches no pod listening on ${sp.targetPort ?? sp.port}` });
-          for (const p of backing) targets.push({ pod: p, port: containerPorts(p).find((cp) => (typeof (sp.targetPort ?? sp.port) === "number" ? cp.containerPort === (sp.targetPort ?? sp.port) : cp.name === sp.targetPort))! });
+          if (backing.length === 0)
+            findings.push({
+              check: Check.MonitorTarget,
+              subject,
+              message: `${subjectOf(s)} port "${ep.port}" reaches no pod listening on ${sp.targetPort ?? sp.port}`,
+            });
+          for (const p of backing)
+            targets.push({
+              pod: p,
+              port: containerPorts(p).find((cp) =>
+                typeof (sp.targetPort ?? sp.port) === "number" ? cp.containerPort === (sp.targetPort ?? sp.port) : cp.name === sp.targetPort,
+              )!,
+            });
         }
       }
       scrapes.push({ monitor: m, targets });
@@ -505,13 +603,26 @@ function resolveMonitors(objects: StateObject[], pods: PodTemplate[], findings: 
       const nss = m.kind === "ClusterPodMonitoring" ? allNs : monitorNamespaces(m, allNs);
       const selected = pods.filter((p) => nss.includes(p.namespace) && selects(spec.selector, p.labels));
       if (selected.length === 0) {
-        findings.push({ check: Check.MonitorTarget, subject, message: `selects no pod in namespace(s) ${m.kind === "ClusterPodMonitoring" ? "(all)" : nss.join(", ")} (selector ${JSON.stringify(spec.selector.matchLabels ?? {})})` });
+        findings.push({
+          check: Check.MonitorTarget,
+          subject,
+          message: `selects no pod in namespace(s) ${m.kind === "ClusterPodMonitoring" ? "(all)" : nss.join(", ")} (selector ${JSON.stringify(spec.selector.matchLabels ?? {})})`,
+        });
         continue;
       }
       const targets: Scrape["targets"] = [];
       for (const ep of spec.podMetricsEndpoints ?? spec.endpoints ?? []) {
-        const hits = selected.flatMap((p) => containerPorts(p).filter((cp) => (typeof ep.port === "number" ? cp.containerPort === ep.port : cp.name === ep.port)).map((port) => ({ pod: p, port })));
-        if (hits.length === 0) findings.push({ check: Check.MonitorTarget, subject, message: `port "${ep.port}" is not a container port of the selected pods (${[...new Set(selected.map((p) => p.owner))].join(", ")})` });
+        const hits = selected.flatMap((p) =>
+          containerPorts(p)
+            .filter((cp) => (typeof ep.port === "number" ? cp.containerPort === ep.port : cp.name === ep.port))
+            .map((port) => ({ pod: p, port })),
+        );
+        if (hits.length === 0)
+          findings.push({
+            check: Check.MonitorTarget,
+            subject,
+            message: `port "${ep.port}" is not a container port of the selected pods (${[...new Set(selected.map((p) => p.owner))].join(", ")})`,
+          });
         targets.push(...hits);
       }
       scrapes.push({ monitor: m, targets });
@@ -549,15 +660,23 @@ function peerAdmits(objects: StateObject[], policyNs: string, peer: PolicyPeer, 
  * The NetworkPolicies that isolate `pod` in `direction` without admitting `other` on the pod-side port `port`
  * (ingress: the pod's container port; egress: the destination pod's port); undefined when the traffic is allowed.
  */
-function blockedBy(objects: StateObject[], direction: "Ingress" | "Egress", pod: Peer & { labels: Record<string, string> }, other: Peer, port: { name?: string; containerPort: number }): StateObject[] | undefined {
+function blockedBy(
+  objects: StateObject[],
+  direction: "Ingress" | "Egress",
+  pod: Peer & { labels: Record<string, string> },
+  other: Peer,
+  port: { name?: string; containerPort: number },
+): StateObject[] | undefined {
   const rulesKey = direction === "Ingress" ? "ingress" : "egress";
   const peersKey = direction === "Ingress" ? "from" : "to";
-  const policies = objects.filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === pod.namespace).filter((np) => {
-    const spec = np.spec as { podSelector?: LabelSelector; policyTypes?: string[]; egress?: unknown[] };
-    // policyTypes defaults to Ingress, plus Egress when the policy has egress rules.
-    const types = spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
-    return types.includes(direction) && selects(spec.podSelector, pod.labels);
-  });
+  const policies = objects
+    .filter((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === pod.namespace)
+    .filter((np) => {
+      const spec = np.spec as { podSelector?: LabelSelector; policyTypes?: string[]; egress?: unknown[] };
+      // policyTypes defaults to Ingress, plus Egress when the policy has egress rules.
+      const types = spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
+      return types.includes(direction) && selects(spec.podSelector, pod.labels);
+    });
   if (policies.length === 0) return undefined;
   const admits = policies.some((np) =>
     (((np.spec as Record<string, unknown>)[rulesKey] ?? []) as Record<string, unknown>[]).some((rule) => {
@@ -574,7 +693,8 @@ function blockedBy(objects: StateObject[], direction: "Ingress" | "Egress", pod:
 /** Pushgateway metrics: the FTKIT_METRIC_* names the state's pods are given. */
 function pushedMetrics(pods: PodTemplate[]): Set<string> {
   const out = new Set<string>();
-  for (const p of pods) for (const c of p.spec.containers ?? []) for (const e of c.env ?? []) if (e.name.startsWith("FTKIT_METRIC_") && e.value) out.add(e.value);
+  for (const p of pods)
+    for (const c of p.spec.containers ?? []) for (const e of c.env ?? []) if (e.name.startsWith("FTKIT_METRIC_") && e.value) out.add(e.value);
   return out;
 }
 
@@ -583,8 +703,9 @@ function dcgmMetrics(objects: StateObject[]): Set<string> {
   const policy = objects.find((o) => o.kind === "ClusterPolicy");
   const configName = (policy?.spec as { dcgmExporter?: { config?: { name?: string } } } | undefined)?.dcgmExporter?.config?.name;
   if (configName) {
-    const cm = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === configName && o.metadata.namespace === policy?.metadata.namespace)
-      ?? objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === configName);
+    const cm =
+      objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === configName && o.metadata.namespace === policy?.metadata.namespace) ??
+      objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === configName);
     const csv = (cm?.data as Record<string, string> | undefined)?.["dcgm-metrics.csv"];
     return new Set(csv ? dcgmMetricsOfCsv(csv) : []);
   }
@@ -592,7 +713,9 @@ function dcgmMetrics(objects: StateObject[]): Set<string> {
 }
 
 function exportersOfPod(pod: PodTemplate): string[] {
-  return Object.entries(EXPORTERS).filter(([, e]) => matches(e.podLabels, pod.labels)).map(([n]) => n);
+  return Object.entries(EXPORTERS)
+    .filter(([, e]) => matches(e.podLabels, pod.labels))
+    .map(([n]) => n);
 }
 
 const SVC_URL = /\b([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(?:\.cluster\.local)?(?::(\d+))?(?![\w.-])/g;
@@ -608,24 +731,47 @@ export function resolveClusterState(state: ClusterState): Resolution {
   // The kit's monitors are held to account; the charts' own monitors (kube-state-metrics, the control plane, whose
   // static pods are not in the state) only tell which exporters are scraped.
   const scrapes = [...resolveMonitors(objects, pods, findings, (o) => o.origin === "kit"), ...resolveMonitors(objects, pods, [], (o) => o.origin !== "kit")];
-  for (const o of objects.filter((x) => x.origin === "kit" && ["ServiceMonitor", "PodMonitor", "PrometheusRule", "ClusterPodMonitoring", "PodMonitoring"].includes(x.kind))) {
-    if (scrapers.length === 0) findings.push({ check: Check.ScraperSelects, subject: subjectOf(o), message: "no Prometheus (or Managed Prometheus) in the cluster state picks it up" });
+  for (const o of objects.filter(
+    (x) => x.origin === "kit" && ["ServiceMonitor", "PodMonitor", "PrometheusRule", "ClusterPodMonitoring", "PodMonitoring"].includes(x.kind),
+  )) {
+    if (scrapers.length === 0)
+      findings.push({ check: Check.ScraperSelects, subject: subjectOf(o), message: "no Prometheus (or Managed Prometheus) in the cluster state picks it up" });
     else if (!scrapers.some((s) => s.picks(o))) {
-      findings.push({ check: Check.ScraperSelects, subject: subjectOf(o), message: `not picked up by ${scrapers.map((s) => s.name).join(", ")} (labels ${JSON.stringify(o.metadata.labels ?? {})})` });
+      findings.push({
+        check: Check.ScraperSelects,
+        subject: subjectOf(o),
+        message: `not picked up by ${scrapers.map((s) => s.name).join(", ")} (labels ${JSON.stringify(o.metadata.labels ?? {})})`,
+      });
     }
   }
   for (const s of scrapes) {
     const scrapersOfMonitor = scrapers.filter((x) => x.picks(s.monitor));
     // Controllers' secure metrics (controller-runtime's filter) authorise the scraper's token: `get` on the `/metrics` URL.
-    const tokenAuth = s.monitor.origin === "kit" && ((s.monitor.spec as { endpoints?: { bearerTokenFile?: string; authorization?: unknown }[] }).endpoints ?? []).some((e) => e.bearerTokenFile || e.authorization);
+    const tokenAuth =
+      s.monitor.origin === "kit" &&
+      ((s.monitor.spec as { endpoints?: { bearerTokenFile?: string; authorization?: unknown }[] }).endpoints ?? []).some(
+        (e) => e.bearerTokenFile || e.authorization,
+      );
     for (const sc of scrapersOfMonitor.filter((x) => tokenAuth && x.serviceAccount)) {
-      const allowed = rulesOf(objects, sc.namespace, sc.serviceAccount!).some(({ rule }) => (rule.nonResourceURLs ?? []).some((u) => u === "/metrics" || u === "*") && (rule.verbs.includes("get") || rule.verbs.includes("*")));
-      if (!allowed) findings.push({ check: Check.MonitorTarget, subject: subjectOf(s.monitor), message: `authenticates with ${sc.name}'s token, but ServiceAccount ${sc.namespace}/${sc.serviceAccount} may not get /metrics` });
+      const allowed = rulesOf(objects, sc.namespace, sc.serviceAccount!).some(
+        ({ rule }) => (rule.nonResourceURLs ?? []).some((u) => u === "/metrics" || u === "*") && (rule.verbs.includes("get") || rule.verbs.includes("*")),
+      );
+      if (!allowed)
+        findings.push({
+          check: Check.MonitorTarget,
+          subject: subjectOf(s.monitor),
+          message: `authenticates with ${sc.name}'s token, but ServiceAccount ${sc.namespace}/${sc.serviceAccount} may not get /metrics`,
+        });
     }
     for (const t of s.targets) {
       for (const sc of scrapersOfMonitor) {
         const blocking = blockedBy(objects, "Ingress", t.pod, { namespace: sc.namespace }, t.port);
-        if (blocking) findings.push({ check: Check.NetworkPolicy, subject: subjectOf(s.monitor), message: `${sc.name} (namespace ${sc.namespace}) cannot reach ${t.pod.owner} port ${t.port.name ?? t.port.containerPort}: ${blocking.map(subjectOf).join(", ")} admit no ingress from it` });
+        if (blocking)
+          findings.push({
+            check: Check.NetworkPolicy,
+            subject: subjectOf(s.monitor),
+            message: `${sc.name} (namespace ${sc.namespace}) cannot reach ${t.pod.owner} port ${t.port.name ?? t.port.containerPort}: ${blocking.map(subjectOf).join(", ")} admit no ingress from it`,
+          });
       }
     }
   }
@@ -646,7 +792,7 @@ export function resolveClusterState(state: ClusterState): Resolution {
   const recordedFrom = new Map<string, string[]>();
   const dependencies: Resolution["dependencies"] = [];
   const sourcesOf = (expr: string): string[] => [
-    ...new Set(metricNamesIn(expr).flatMap((m) => (exported.has(m) ? [exported.get(m)!] : recordedFrom.get(m) ?? []))),
+    ...new Set(metricNamesIn(expr).flatMap((m) => (exported.has(m) ? [exported.get(m)!] : (recordedFrom.get(m) ?? [])))),
   ];
   for (const q of state.queries) {
     const rec = /: record (\S+)$/.exec(q.where)?.[1];
@@ -678,7 +824,8 @@ export function resolveClusterState(state: ClusterState): Resolution {
     (kind === "Role" && BUILTIN_ROLES.has(`${ns}/${name}`));
   for (const p of pods) {
     const missing = (kind: string, name: string): void => {
-      if (!exists(kind, p.namespace, name)) findings.push({ check: Check.Reference, subject: p.owner, message: `${kind} ${p.namespace}/${name} does not exist` });
+      if (!exists(kind, p.namespace, name))
+        findings.push({ check: Check.Reference, subject: p.owner, message: `${kind} ${p.namespace}/${name} does not exist` });
     };
     if (p.spec.serviceAccountName) missing("ServiceAccount", p.spec.serviceAccountName);
     for (const v of p.spec.volumes ?? []) {
@@ -706,15 +853,28 @@ export function resolveClusterState(state: ClusterState): Resolution {
   }
   for (const pvc of objects.filter((o) => o.kind === "PersistentVolumeClaim")) {
     const sc = (pvc.spec as { storageClassName?: string }).storageClassName;
-    if (sc && !exists("StorageClass", undefined, sc)) findings.push({ check: Check.Reference, subject: subjectOf(pvc), message: `StorageClass ${sc} does not exist` });
+    if (sc && !exists("StorageClass", undefined, sc))
+      findings.push({ check: Check.Reference, subject: subjectOf(pvc), message: `StorageClass ${sc} does not exist` });
   }
   for (const b of objects.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")) {
     const ref = b.roleRef as { kind: string; name: string };
-    const ok = ref.kind === "ClusterRole" ? exists("ClusterRole", undefined, ref.name) || BUILTIN_CLUSTER_ROLES.test(ref.name) : exists("Role", b.metadata.namespace, ref.name);
-    if (!ok) findings.push({ check: Check.Reference, subject: subjectOf(b), message: `${ref.kind} ${ref.kind === "Role" ? `${b.metadata.namespace}/` : ""}${ref.name} does not exist` });
+    const ok =
+      ref.kind === "ClusterRole"
+        ? exists("ClusterRole", undefined, ref.name) || BUILTIN_CLUSTER_ROLES.test(ref.name)
+        : exists("Role", b.metadata.namespace, ref.name);
+    if (!ok)
+      findings.push({
+        check: Check.Reference,
+        subject: subjectOf(b),
+        message: `${ref.kind} ${ref.kind === "Role" ? `${b.metadata.namespace}/` : ""}${ref.name} does not exist`,
+      });
     for (const s of (b.subjects ?? []) as { kind: string; name: string; namespace?: string }[]) {
       if (s.kind === "ServiceAccount" && !exists("ServiceAccount", s.namespace ?? b.metadata.namespace, s.name)) {
-        findings.push({ check: Check.Reference, subject: subjectOf(b), message: `ServiceAccount ${s.namespace ?? b.metadata.namespace}/${s.name} does not exist` });
+        findings.push({
+          check: Check.Reference,
+          subject: subjectOf(b),
+          message: `ServiceAccount ${s.namespace ?? b.metadata.namespace}/${s.name} does not exist`,
+        });
       }
     }
   }
@@ -725,16 +885,25 @@ export function resolveClusterState(state: ClusterState): Resolution {
     if (!exists("ClusterQueue", undefined, cq)) findings.push({ check: Check.Queue, subject: subjectOf(lq), message: `ClusterQueue ${cq} does not exist` });
   }
   for (const cq of objects.filter((o) => o.kind === "ClusterQueue")) {
-    for (const rg of ((cq.spec as { resourceGroups?: { flavors: { name: string }[] }[] }).resourceGroups ?? [])) {
-      for (const f of rg.flavors) if (!exists("ResourceFlavor", undefined, f.name)) findings.push({ check: Check.Queue, subject: subjectOf(cq), message: `ResourceFlavor ${f.name} does not exist` });
+    for (const rg of (cq.spec as { resourceGroups?: { flavors: { name: string }[] }[] }).resourceGroups ?? []) {
+      for (const f of rg.flavors)
+        if (!exists("ResourceFlavor", undefined, f.name))
+          findings.push({ check: Check.Queue, subject: subjectOf(cq), message: `ResourceFlavor ${f.name} does not exist` });
     }
   }
-  const queued = [...objects, ...objects.filter((o) => o.kind === "WorkflowTemplate" || o.kind === "CronWorkflow").flatMap((o) => workflowResourceManifests(o).map((r) => r.manifest))];
+  const queued = [
+    ...objects,
+    ...objects.filter((o) => o.kind === "WorkflowTemplate" || o.kind === "CronWorkflow").flatMap((o) => workflowResourceManifests(o).map((r) => r.manifest)),
+  ];
   for (const o of queued) {
     const q = o.metadata.labels?.["kueue.x-k8s.io/queue-name"];
     if (q && !exists("LocalQueue", o.metadata.namespace, q)) {
       const elsewhere = objects.filter((x) => x.kind === "LocalQueue" && x.metadata.name === q).map((x) => x.metadata.namespace);
-      findings.push({ check: Check.Queue, subject: `${subjectOf(o)} (${o.origin})`, message: `names LocalQueue "${q}", which does not exist in namespace ${o.metadata.namespace}${elsewhere.length ? ` (it exists in ${elsewhere.join(", ")})` : ""}` });
+      findings.push({
+        check: Check.Queue,
+        subject: `${subjectOf(o)} (${o.origin})`,
+        message: `names LocalQueue "${q}", which does not exist in namespace ${o.metadata.namespace}${elsewhere.length ? ` (it exists in ${elsewhere.join(", ")})` : ""}`,
+      });
     }
   }
 
@@ -744,7 +913,12 @@ export function resolveClusterState(state: ClusterState): Resolution {
       if ((k === "templateRef" || k === "workflowTemplateRef") && v && typeof v === "object") {
         const ref = v as { name: string; clusterScope?: boolean };
         const kind = ref.clusterScope ? "ClusterWorkflowTemplate" : "WorkflowTemplate";
-        if (!exists(kind, o.metadata.namespace, ref.name)) findings.push({ check: Check.Workflow, subject: subjectOf(o), message: `${k} names ${kind} ${o.metadata.namespace}/${ref.name}, which does not exist` });
+        if (!exists(kind, o.metadata.namespace, ref.name))
+          findings.push({
+            check: Check.Workflow,
+            subject: subjectOf(o),
+            message: `${k} names ${kind} ${o.metadata.namespace}/${ref.name}, which does not exist`,
+          });
       }
     });
   }
@@ -777,7 +951,12 @@ export function resolveClusterState(state: ClusterState): Resolution {
   const reported = new Set<string>();
   for (const p of pods) {
     for (const c of [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])]) {
-      const texts = [...(c.env ?? []).map((e) => e.value ?? ""), ...((c as { args?: string[] }).args ?? []), ...((c as { command?: string[] }).command ?? []), ...((c as { source?: string }).source ? [(c as { source?: string }).source!] : [])];
+      const texts = [
+        ...(c.env ?? []).map((e) => e.value ?? ""),
+        ...((c as { args?: string[] }).args ?? []),
+        ...((c as { command?: string[] }).command ?? []),
+        ...((c as { source?: string }).source ? [(c as { source?: string }).source!] : []),
+      ];
       for (const text of texts) {
         for (const m of text.matchAll(SVC_URL)) {
           const [, name, , ns, , port] = m;
@@ -785,15 +964,27 @@ export function resolveClusterState(state: ClusterState): Resolution {
           const sp = ((svc?.spec as { ports?: ServicePort[] } | undefined)?.ports ?? []).find((x) => x.port === (port ? Number(port) : 80));
           if (!svc || !sp) continue; // reported by the *.svc check
           for (const dest of podsOfService(svc, pods)) {
-            const target = containerPorts(dest).find((cp) => (typeof (sp.targetPort ?? sp.port) === "number" ? cp.containerPort === (sp.targetPort ?? sp.port) : cp.name === sp.targetPort));
+            const target = containerPorts(dest).find((cp) =>
+              typeof (sp.targetPort ?? sp.port) === "number" ? cp.containerPort === (sp.targetPort ?? sp.port) : cp.name === sp.targetPort,
+            );
             if (!target) continue;
             const key = `${p.owner} ${m[0]} ${dest.owner}`;
             if (reported.has(key)) continue;
             reported.add(key);
             const out = blockedBy(objects, "Egress", p, dest, target);
-            if (out) findings.push({ check: Check.NetworkPolicy, subject: p.owner, message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${out.map(subjectOf).join(", ")} admit no egress to it` });
+            if (out)
+              findings.push({
+                check: Check.NetworkPolicy,
+                subject: p.owner,
+                message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${out.map(subjectOf).join(", ")} admit no egress to it`,
+              });
             const inn = blockedBy(objects, "Ingress", dest, p, target);
-            if (inn) findings.push({ check: Check.NetworkPolicy, subject: p.owner, message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${inn.map(subjectOf).join(", ")} admit no ingress from it` });
+            if (inn)
+              findings.push({
+                check: Check.NetworkPolicy,
+                subject: p.owner,
+                message: `cannot reach ${m[0]} (${dest.owner} port ${target.containerPort}): ${inn.map(subjectOf).join(", ")} admit no ingress from it`,
+              });
           }
         }
       }
@@ -807,7 +998,11 @@ export function resolveClusterState(state: ClusterState): Resolution {
     findings,
     unresolved,
     dependencies,
-    scraped: scrapes.map((s) => ({ monitor: subjectOf(s.monitor), targets: [...new Set(s.targets.map((t) => t.pod.owner))], exporters: [...new Set(s.targets.flatMap((t) => exportersOfPod(t.pod)))] })),
+    scraped: scrapes.map((s) => ({
+      monitor: subjectOf(s.monitor),
+      targets: [...new Set(s.targets.map((t) => t.pod.owner))],
+      exporters: [...new Set(s.targets.flatMap((t) => exportersOfPod(t.pod)))],
+    })),
   };
 }
 
@@ -870,11 +1065,13 @@ const grants = (rule: PolicyRule, p: Permission): boolean =>
 function rulesOf(objects: StateObject[], ns: string, sa: string): { rule: PolicyRule; from: string }[] {
   const out: { rule: PolicyRule; from: string }[] = [];
   for (const b of objects.filter((o) => (o.kind === "RoleBinding" && o.metadata.namespace === ns) || o.kind === "ClusterRoleBinding")) {
-    const bound = ((b.subjects ?? []) as { kind: string; name: string; namespace?: string }[]).some((s) => s.kind === "ServiceAccount" && s.name === sa && (s.namespace ?? b.metadata.namespace) === ns);
+    const bound = ((b.subjects ?? []) as { kind: string; name: string; namespace?: string }[]).some(
+      (s) => s.kind === "ServiceAccount" && s.name === sa && (s.namespace ?? b.metadata.namespace) === ns,
+    );
     if (!bound) continue;
     const ref = b.roleRef as { kind: string; name: string };
     const role = objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && (ref.kind === "ClusterRole" || o.metadata.namespace === ns));
-    for (const rule of ((role?.rules ?? []) as PolicyRule[])) out.push({ rule, from: role ? subjectOf(role) : `${ref.kind} ${ref.name}` });
+    for (const rule of (role?.rules ?? []) as PolicyRule[]) out.push({ rule, from: role ? subjectOf(role) : `${ref.kind} ${ref.name}` });
   }
   return out;
 }
@@ -883,8 +1080,13 @@ function workflowRbacFindings(objects: StateObject[]): Finding[] {
   const findings: Finding[] = [];
   const bySa = new Map<string, { ns: string; sa: string; needs: { perm: Permission; owner: string }[] }>();
   for (const o of objects.filter((x) => x.kind === "WorkflowTemplate" || x.kind === "Workflow" || x.kind === "CronWorkflow")) {
-    const wf = (o.kind === "CronWorkflow" ? (o.spec as { workflowSpec?: unknown }).workflowSpec : o.spec) as { serviceAccountName?: string; workflowTemplateRef?: { name: string } };
-    const ref = wf.workflowTemplateRef ? objects.find((t) => t.kind === "WorkflowTemplate" && t.metadata.name === wf.workflowTemplateRef!.name && t.metadata.namespace === o.metadata.namespace) : undefined;
+    const wf = (o.kind === "CronWorkflow" ? (o.spec as { workflowSpec?: unknown }).workflowSpec : o.spec) as {
+      serviceAccountName?: string;
+      workflowTemplateRef?: { name: string };
+    };
+    const ref = wf.workflowTemplateRef
+      ? objects.find((t) => t.kind === "WorkflowTemplate" && t.metadata.name === wf.workflowTemplateRef!.name && t.metadata.namespace === o.metadata.namespace)
+      : undefined;
     const sa = wf.serviceAccountName ?? (ref?.spec as { serviceAccountName?: string } | undefined)?.serviceAccountName ?? "default";
     const ns = o.metadata.namespace ?? "default";
     const key = `${ns}/${sa}`;
@@ -897,7 +1099,12 @@ function workflowRbacFindings(objects: StateObject[]): Finding[] {
     const rules = rulesOf(objects, ns, sa);
     for (const n of needs) {
       const owners = [...new Set(all.filter((x) => permissionText(x.perm) === permissionText(n)).map((x) => x.owner))].sort();
-      if (!rules.some((r) => grants(r.rule, n))) findings.push({ check: Check.Rbac, subject: `ServiceAccount ${ns}/${sa}`, message: `${owners.join(", ")} needs "${permissionText(n)}", which no bound role grants` });
+      if (!rules.some((r) => grants(r.rule, n)))
+        findings.push({
+          check: Check.Rbac,
+          subject: `ServiceAccount ${ns}/${sa}`,
+          message: `${owners.join(", ")} needs "${permissionText(n)}", which no bound role grants`,
+        });
     }
     // Nothing more: every granted (verb, resource) must serve a need.
     for (const { rule, from } of rules) {
@@ -905,7 +1112,12 @@ function workflowRbacFindings(objects: StateObject[]): Finding[] {
         for (const res of rule.resources ?? []) {
           for (const verb of rule.verbs) {
             const used = needs.some((n) => (n.group === g || g === "*") && (n.resource === res || res === "*") && (n.verb === verb || verb === "*"));
-            if (!used) findings.push({ check: Check.Rbac, subject: from, message: `grants "${verb} ${g || "core"}/${res}" to ServiceAccount ${ns}/${sa}, which no workflow of it uses` });
+            if (!used)
+              findings.push({
+                check: Check.Rbac,
+                subject: from,
+                message: `grants "${verb} ${g || "core"}/${res}" to ServiceAccount ${ns}/${sa}, which no workflow of it uses`,
+              });
           }
         }
       }
@@ -930,12 +1142,14 @@ export function scrapeTableRows(stack: string, res: Resolution, external: Record
     const monitors = res.scraped.filter((s) => s.exporters.includes(e));
     const where = monitors.length
       ? monitors.map((m) => `${m.monitor.replace(/^\S+ /, "")} → ${m.targets.map((t) => t.replace(/^\S+ /, "")).join(", ")}`).join("; ")
-      : external[e] ?? "";
+      : (external[e] ?? "");
     const alerts = [
-      ...new Set([
-        ...res.dependencies.filter((d) => d.exporters.includes(e)).map((d) => alertOf(d.where)),
-        ...res.unresolved.filter((u) => u.source === e).map((u) => alertOf(u.where)),
-      ].filter((a): a is string => !!a)),
+      ...new Set(
+        [
+          ...res.dependencies.filter((d) => d.exporters.includes(e)).map((d) => alertOf(d.where)),
+          ...res.unresolved.filter((u) => u.source === e).map((u) => alertOf(u.where)),
+        ].filter((a): a is string => !!a),
+      ),
     ].sort();
     rows.push(`| ${stack} | ${e} | ${where} | ${alerts.length ? alerts.join(", ") : "(dashboards only)"} |`);
   }

@@ -35,7 +35,13 @@ async function attempt(construct: () => unknown): Promise<{ error: pulumi.InputP
   return { error: caught as pulumi.InputPropertiesError, resources: run.resources };
 }
 
-const driver: DriverStackContract = { mode: "gpu-operator", driverVersion: "580.105.08", maxCudaVersion: "13.0", dcgmExporter: true, runtimeClassName: "nvidia" };
+const driver: DriverStackContract = {
+  mode: "gpu-operator",
+  driverVersion: "580.105.08",
+  maxCudaVersion: "13.0",
+  dcgmExporter: true,
+  runtimeClassName: "nvidia",
+};
 const lines = (e: pulumi.InputPropertiesError) => e.errors.map((x) => `${x.propertyPath}: ${x.reason}`);
 const out = <T>(v: T) => pulumi.output(v) as unknown as T;
 
@@ -70,11 +76,7 @@ describe("components validate before they register (nothing is created for inval
       () => new KarpenterInterruptionQueue("q", { kmsKeyId: out("k"), tags: { team: out("ml") } }),
       [`tags.team: ${PLAIN_VALUE_REASON}`],
     ],
-    [
-      "CudaDriverStack",
-      () => new CudaDriverStack("d", { platform: "kubernetes", driverVersion: out("580") }),
-      [`driverVersion: ${PLAIN_VALUE_REASON}`],
-    ],
+    ["CudaDriverStack", () => new CudaDriverStack("d", { platform: "kubernetes", driverVersion: out("580") }), [`driverVersion: ${PLAIN_VALUE_REASON}`]],
     [
       "GpuSmokeTest",
       () => new GpuSmokeTest("s", { pool: sagemakerPoolContract({ name: "sm", gpuType: "a10g", instanceType: "ml.g5.2xlarge" }), driver, namespace: "ml" }),
@@ -96,11 +98,7 @@ describe("components validate before they register (nothing is created for inval
       () => new KueueInstall("k", { waitForPodsReadyTimeout: "ten minutes" }),
       ['waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)'],
     ],
-    [
-      "KueueInstall (Output)",
-      () => new KueueInstall("k", { namespace: out("queues") }),
-      [`namespace: ${PLAIN_VALUE_REASON}`],
-    ],
+    ["KueueInstall (Output)", () => new KueueInstall("k", { namespace: out("queues") }), [`namespace: ${PLAIN_VALUE_REASON}`]],
     [
       "KueueGpuPool (Output)",
       () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: out("ml") }),
@@ -108,7 +106,13 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "AwsArtifactRegistry (Output)",
-      () => new AwsArtifactRegistry("r", { region: out("us-east-1"), accountId: out("123456789012"), bucketName: "b-artifacts", identityRoleArn: out("arn:aws:iam::123456789012:role/x") }),
+      () =>
+        new AwsArtifactRegistry("r", {
+          region: out("us-east-1"),
+          accountId: out("123456789012"),
+          bucketName: "b-artifacts",
+          identityRoleArn: out("arn:aws:iam::123456789012:role/x"),
+        }),
       [`region: ${PLAIN_VALUE_REASON}`],
     ],
     [

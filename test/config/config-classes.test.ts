@@ -30,12 +30,16 @@ function example(stack: string): Raw {
   return raw;
 }
 
-const CRON_FIX = '(write minute hour day-of-month month day-of-week with minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT, e.g. "0 3 * * 1" for Mondays 03:00 UTC)';
+const CRON_FIX =
+  '(write minute hour day-of-month month day-of-week with minute 0-59, hour 0-23, day 1-31, month 1-12 or JAN-DEC, weekday 0-6 or SUN-SAT, e.g. "0 3 * * 1" for Mondays 03:00 UTC)';
 
 describe("cron expressions (pipelines/cron.ts)", () => {
-  it.each(["0 3 * * 1", "*/15 * * * *", "0 0-23/2 * * MON-FRI", "30 4 1,15 JAN,jul ?", "0 */6 * * *", "59 23 31 12 6", "5,10-20/5 1 * * SUN"])("accepts %s", (expr) => {
-    expect(cronProblems(expr)).toEqual([]);
-  });
+  it.each(["0 3 * * 1", "*/15 * * * *", "0 0-23/2 * * MON-FRI", "30 4 1,15 JAN,jul ?", "0 */6 * * *", "59 23 31 12 6", "5,10-20/5 1 * * SUN"])(
+    "accepts %s",
+    (expr) => {
+      expect(cronProblems(expr)).toEqual([]);
+    },
+  );
 
   it.each([
     ["0 24 * * 1", ["hour value 24 is outside 0-23"]],
@@ -125,7 +129,9 @@ describe("GCP and AWS places", () => {
   it("a zone given as the region names the region to use (gcp and aws)", () => {
     const g = example("gcp");
     g.gcp.region = "us-central1-a";
-    expect(configProblems(g)).toEqual(['finetune:gcp.region: "us-central1-a" is a zone, not a region (use its region "us-central1"; list zones in finetune:gcp.zones)']);
+    expect(configProblems(g)).toEqual([
+      'finetune:gcp.region: "us-central1-a" is a zone, not a region (use its region "us-central1"; list zones in finetune:gcp.zones)',
+    ]);
     const a = example("aws-sagemaker");
     a.aws.region = "us-east-1a";
     expect(configProblems(a)).toEqual([
@@ -220,7 +226,10 @@ describe("names that become cloud or Kubernetes names", () => {
 describe("the stack and finetune:target agree", () => {
   it("a stack named after another target is refused; other stack names run any target", () => {
     expect(stackTargetProblems("gcp", "kubernetes")).toEqual([
-      { path: "finetune:target", message: 'is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")' },
+      {
+        path: "finetune:target",
+        message: 'is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")',
+      },
     ]);
     expect(stackTargetProblems("gcp", "gcp")).toEqual([]);
     expect(stackTargetProblems("prod-eu", "kubernetes")).toEqual([]);
@@ -259,14 +268,14 @@ describe("component argument errors raised by the stack programs are mapped to c
     const e = new pulumi.InputPropertiesError({
       message: 'PipelineNamespace "x" has invalid arguments',
       errors: [
-        { propertyPath: "namespace", reason: '"Fine_Tune" is not a DNS label (use lowercase letters, digits and \'-\')' },
+        { propertyPath: "namespace", reason: "\"Fine_Tune\" is not a DNS label (use lowercase letters, digits and '-')" },
         { propertyPath: "hubToken", reason: "is required" },
       ],
     });
     const mapped = configErrorOf(e, cfg);
     expect(mapped).toBeInstanceOf(ConfigError);
     expect((mapped as ConfigError).problems).toEqual([
-      { path: "finetune:gcp.namespace", message: '"Fine_Tune" is not a DNS label (use lowercase letters, digits and \'-\')' },
+      { path: "finetune:gcp.namespace", message: "\"Fine_Tune\" is not a DNS label (use lowercase letters, digits and '-')" },
       { path: "finetune:hubToken", message: "is required (fix finetune:hubToken)" },
     ]);
     const bug = new TypeError("x is undefined");

@@ -70,7 +70,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     op: fc.constant("extra" as const),
     pick: fc.nat(),
-    key: fc.oneof(fc.constantFrom("banana", "namespace", "finetune:extra", "a:b", "x".repeat(500), "\u001b[2J", "name "), fc.string({ unit: "binary", minLength: 1, maxLength: 12 })),
+    key: fc.oneof(
+      fc.constantFrom("banana", "namespace", "finetune:extra", "a:b", "x".repeat(500), "\u001b[2J", "name "),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 12 }),
+    ),
     value: wrongValue,
   }),
 );
@@ -139,27 +142,33 @@ function badLines(stderr: string): string[] {
 describe("structural mutations of the example configs: exit 0 or a keyed config error, never a crash", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftk-mutation-"));
 
-  it.each(STACKS)("%s", async (stack) => {
-    const base = example(stack);
-    const outcomes = { ok: 0, rejected: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
-        const { code, stderr } = await planOf(stack, mutate(base, mutations), dir);
-        expect([0, 2, 3]).toContain(code);
-        if (code === 2) {
-          outcomes.rejected++;
-          expect(badLines(stderr)).toEqual([]);
-        } else outcomes.ok++;
-      }),
-      { seed: 11_2026, numRuns: Number(process.env.FTK_MUTATION_RUNS ?? 100), endOnFailure: true },
-    );
-    // The generator must reach both outcomes, or it tests nothing.
-    expect(outcomes.rejected).toBeGreaterThan(0);
-    expect(outcomes.ok).toBeGreaterThan(0);
-  }, 120_000);
+  it.each(STACKS)(
+    "%s",
+    async (stack) => {
+      const base = example(stack);
+      const outcomes = { ok: 0, rejected: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (mutations) => {
+          const { code, stderr } = await planOf(stack, mutate(base, mutations), dir);
+          expect([0, 2, 3]).toContain(code);
+          if (code === 2) {
+            outcomes.rejected++;
+            expect(badLines(stderr)).toEqual([]);
+          } else outcomes.ok++;
+        }),
+        { seed: 11_2026, numRuns: Number(process.env.FTK_MUTATION_RUNS ?? 100), endOnFailure: true },
+      );
+      // The generator must reach both outcomes, or it tests nothing.
+      expect(outcomes.rejected).toBeGreaterThan(0);
+      expect(outcomes.ok).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 
   it("a planted fault is caught: a line without its (fix) part", () => {
-    expect(badLines("Invalid finetune-kit configuration (1 problem):\n  finetune:gcp.region: \"x\" must be a GCP region")).toEqual(['finetune:gcp.region: "x" must be a GCP region']);
+    expect(badLines('Invalid finetune-kit configuration (1 problem):\n  finetune:gcp.region: "x" must be a GCP region')).toEqual([
+      'finetune:gcp.region: "x" must be a GCP region',
+    ]);
     expect(badLines("Invalid finetune-kit configuration (1 problem):\n  finetune:gcp.region: is not a region (use us-central1)")).toEqual([]);
     expect(badLines("TypeError: Cannot read properties of undefined")).toEqual(["TypeError: Cannot read properties of undefined"]);
   });

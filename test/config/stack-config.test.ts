@@ -28,14 +28,22 @@ describe("stack config files (the format of stacks/Pulumi.<stack>.yaml)", () => 
   it("rejects a file that is not a stack settings file, saying what format to use", () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ftk-")), "bad.yaml");
     fs.writeFileSync(f, "target: kubernetes\n");
-    expect(() => loadStackConfigFile(f)).toThrow(`Invalid finetune-kit configuration (1 problem):\n  ${f}: has no top-level "config:" map (use the format of stacks/Pulumi.<stack>.yaml)`);
-    expect(() => loadStackConfigFile(`${f}.missing`)).toThrow(`Invalid finetune-kit configuration (1 problem):\n  ${f}.missing: does not exist (pass a file in the format of stacks/Pulumi.<stack>.yaml)`);
+    expect(() => loadStackConfigFile(f)).toThrow(
+      `Invalid finetune-kit configuration (1 problem):\n  ${f}: has no top-level "config:" map (use the format of stacks/Pulumi.<stack>.yaml)`,
+    );
+    expect(() => loadStackConfigFile(`${f}.missing`)).toThrow(
+      `Invalid finetune-kit configuration (1 problem):\n  ${f}.missing: does not exist (pass a file in the format of stacks/Pulumi.<stack>.yaml)`,
+    );
     expect(() => loadStackConfigFile(path.dirname(f))).toThrow(`  ${path.dirname(f)}: is not a file (pass a file in the format of stacks/Pulumi.<stack>.yaml)`);
   });
 
   it.each([
     ["a tab as indentation", "config:\n\tfinetune:target: kubernetes\n", ":2:1: Tabs are not allowed as indentation (indent with spaces, not tabs)"],
-    ["a duplicated key", "config:\n  finetune:target: kubernetes\n  finetune:target: gcp\n", ":3:3: Map keys must be unique (keep only one of the duplicated keys)"],
+    [
+      "a duplicated key",
+      "config:\n  finetune:target: kubernetes\n  finetune:target: gcp\n",
+      ":3:3: Map keys must be unique (keep only one of the duplicated keys)",
+    ],
     ["an unclosed quote", 'config:\n  finetune:name: "abc\n', ':3:1: Missing closing "quote (close the quote or bracket that was opened)'],
   ])("a YAML syntax error (%s) names the file, line and column and says how to fix it", (_t, text, expected) => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ftk-")), "broken.yaml");
@@ -52,9 +60,11 @@ describe("stack config files (the format of stacks/Pulumi.<stack>.yaml)", () => 
 
   it("binary garbage is never echoed raw: control characters in a value come back escaped", () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ftk-")), "garbage.yaml");
-    fs.writeFileSync(f, "config:\n  finetune:target: kubernetes\n  finetune:kubernetes: { context: c }\n  finetune:name: \"\\x1b[2J\\x07\\x00zz\"\n");
+    fs.writeFileSync(f, 'config:\n  finetune:target: kubernetes\n  finetune:kubernetes: { context: c }\n  finetune:name: "\\x1b[2J\\x07\\x00zz"\n');
     const engine = loadStackConfigFile(f);
-    expect(() => parseKitConfig(JSON.parse(`{"target":"kubernetes","kubernetes":{"context":"c"},"name":${JSON.stringify(engine.config["finetune:name"])}}`))).toThrow(
+    expect(() =>
+      parseKitConfig(JSON.parse(`{"target":"kubernetes","kubernetes":{"context":"c"},"name":${JSON.stringify(engine.config["finetune:name"])}}`)),
+    ).toThrow(
       "  finetune:name: \"\\u001b[2J\\u0007\\u0000zz\" must be 2-21 lowercase letters, digits or '-', starting with a letter (it prefixes cloud resource names)",
     );
   });

@@ -68,11 +68,23 @@ describe("gpu_smoke.py on a machine without a GPU (no device was available in th
 });
 
 describe("GpuSmokeTest", () => {
-  const driver: DriverStackContract = { mode: "gpu-operator", driverVersion: "580.105.08", maxCudaVersion: "13.0", dcgmExporter: true, runtimeClassName: "nvidia" };
+  const driver: DriverStackContract = {
+    mode: "gpu-operator",
+    driverVersion: "580.105.08",
+    maxCudaVersion: "13.0",
+    dcgmExporter: true,
+    runtimeClassName: "nvidia",
+  };
 
   it("a PSS-restricted Job on the pool's queue, requesting one GPU, running the shipped script from a ConfigMap; all valid", async () => {
-    const pool = { ...existingNodesPoolContract({ name: "a100", gpuType: "a100-80gb", gpusPerNode: 8 }), localQueueName: "a100", flavors: ["a100-spot", "a100-on-demand"] };
-    const { resources } = await runWithMocks(() => new GpuSmokeTest("smoke-a100", { pool, driver, namespace: "finetune" }, { provider: new k8s.Provider("k8s", { context: "c", kubeconfig: "{}" }) }));
+    const pool = {
+      ...existingNodesPoolContract({ name: "a100", gpuType: "a100-80gb", gpusPerNode: 8 }),
+      localQueueName: "a100",
+      flavors: ["a100-spot", "a100-on-demand"],
+    };
+    const { resources } = await runWithMocks(
+      () => new GpuSmokeTest("smoke-a100", { pool, driver, namespace: "finetune" }, { provider: new k8s.Provider("k8s", { context: "c", kubeconfig: "{}" }) }),
+    );
     const objs = manifestsOf(resources) as any[];
     expectValidManifests(objs);
     const cm = objs.find((o) => o.kind === "ConfigMap");
@@ -83,7 +95,13 @@ describe("GpuSmokeTest", () => {
     expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("a100");
     expect(job.metadata.annotations).toEqual({ "pulumi.com/skipAwait": "true" });
     const pod = job.spec.template.spec;
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: 65534,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(pod.hostNetwork ?? pod.hostPID ?? pod.hostIPC).toBeUndefined();
     expect(pod.volumes.some((v: any) => v.hostPath)).toBe(false);
     expect(pod.runtimeClassName).toBe("nvidia");
@@ -93,7 +111,13 @@ describe("GpuSmokeTest", () => {
     expect(c.image).toBe(`${GPU_STACK_IMAGES.gpuSmokeTest.repository}:${GPU_STACK_IMAGES.gpuSmokeTest.tag}`);
     expect(c.command).toEqual(["python3", "/opt/finetune-smoke/gpu_smoke.py"]);
     expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
-    expect(c.securityContext).toEqual({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    expect(c.securityContext).toEqual({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(job.spec.podFailurePolicy.rules).toEqual([
       { action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] },
       { action: "FailJob", onExitCodes: { containerName: "smoke", operator: "In", values: [2] } },
@@ -102,8 +126,20 @@ describe("GpuSmokeTest", () => {
   });
 
   it("Karpenter pools get karpenter.sh/do-not-disrupt on the pod", async () => {
-    const pool = buildPoolContract({ name: "h100", platform: "karpenter", gpuType: "h100", gpusPerNode: 8, capacityTypes: ["spot"], maxNodes: 1, nodeSelector: {}, tolerations: [GPU_TOLERATION], karpenter: true });
-    const { resources } = await runWithMocks(() => new GpuSmokeTest("s", { pool, driver: { ...driver, runtimeClassName: undefined }, namespace: "ml", gpus: 8 }));
+    const pool = buildPoolContract({
+      name: "h100",
+      platform: "karpenter",
+      gpuType: "h100",
+      gpusPerNode: 8,
+      capacityTypes: ["spot"],
+      maxNodes: 1,
+      nodeSelector: {},
+      tolerations: [GPU_TOLERATION],
+      karpenter: true,
+    });
+    const { resources } = await runWithMocks(
+      () => new GpuSmokeTest("s", { pool, driver: { ...driver, runtimeClassName: undefined }, namespace: "ml", gpus: 8 }),
+    );
     const job = (manifestsOf(resources) as any[]).find((o) => o.kind === "Job");
     expectValidManifests([job]);
     expect(job.spec.template.metadata.annotations).toEqual({ "karpenter.sh/do-not-disrupt": "true" });
@@ -112,7 +148,16 @@ describe("GpuSmokeTest", () => {
   });
 
   it("rejects SageMaker pools and GPU counts the node cannot carry", async () => {
-    const sm = buildPoolContract({ name: "sm", platform: "sagemaker", gpuType: "l4", gpusPerNode: 1, capacityTypes: ["spot"], maxNodes: 1, nodeSelector: {}, tolerations: [] });
+    const sm = buildPoolContract({
+      name: "sm",
+      platform: "sagemaker",
+      gpuType: "l4",
+      gpusPerNode: 1,
+      capacityTypes: ["spot"],
+      maxNodes: 1,
+      nodeSelector: {},
+      tolerations: [],
+    });
     const e = await constructionError(() => new GpuSmokeTest("s", { pool: sm, driver, namespace: "ml", gpus: 2 }));
     expect(problemLines(e)).toEqual(["pool.platform: SageMaker pools have no Kubernetes nodes to test", "gpus: 2 is outside 1..1 (GPUs per node of pool sm)"]);
   });

@@ -19,7 +19,11 @@ export const PIPELINES = ["doc-classifier", "support-assistant"] as const;
 export const SPECS = { "doc-classifier": example("document-classifier"), "support-assistant": example("support-assistant") };
 
 export async function runExample(extra: Record<string, string> = {}): Promise<MockRunResult> {
-  return runWithMocks(async () => ({ ...(await import("../../examples/eks-irsa-pipelines/index")) }), { project: PROJECT, config: { ...BASE, ...extra }, secretKeys: [`${PROJECT}:hubToken`] });
+  return runWithMocks(async () => ({ ...(await import("../../examples/eks-irsa-pipelines/index")) }), {
+    project: PROJECT,
+    config: { ...BASE, ...extra },
+    secretKeys: [`${PROJECT}:hubToken`],
+  });
 }
 
 /** The identity component of a pipeline and its role's trust / inline policy. */
@@ -27,6 +31,9 @@ export function roleOf(resources: RecordedResource[], pipeline: string): { role:
   const component = resources.find((r) => r.type === "finetune:registry:EksPipelineIdentity" && r.name === `${pipeline}-identity`)!;
   const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.parent === component.urn)!;
   const policy = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.parent === component.urn)!;
-  return { role, trust: JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument, policy: JSON.parse(policy.inputs.policy as string) as PolicyDocument };
+  return {
+    role,
+    trust: JSON.parse(role.inputs.assumeRolePolicy as string) as PolicyDocument,
+    policy: JSON.parse(policy.inputs.policy as string) as PolicyDocument,
+  };
 }
-

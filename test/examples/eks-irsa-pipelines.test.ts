@@ -14,7 +14,9 @@ describe("examples/eks-irsa-pipelines (IRSA)", () => {
       const { role, trust } = roleOf(resources, p);
       const sa = manifestsOfKind(resources, "ServiceAccount").find((m) => m.metadata.name === `${p}-pipeline`)!;
       expect(sa.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": role.state.arn });
-      expect(trust.Statement[0].Condition).toEqual({ StringEquals: { [`${ISSUER}:sub`]: `system:serviceaccount:ml-pipelines:${p}-pipeline`, [`${ISSUER}:aud`]: "sts.amazonaws.com" } });
+      expect(trust.Statement[0].Condition).toEqual({
+        StringEquals: { [`${ISSUER}:sub`]: `system:serviceaccount:ml-pipelines:${p}-pipeline`, [`${ISSUER}:aud`]: "sts.amazonaws.com" },
+      });
       expect(trust.Statement[0].Principal).toEqual({ Federated: `arn:aws:iam::123456789012:oidc-provider/${ISSUER}` });
       arns.add(role.state.arn as string);
     }
@@ -29,11 +31,21 @@ describe("examples/eks-irsa-pipelines (IRSA)", () => {
       const can = (action: string, key: string) => policyAllows(policy, action, `${BUCKET_ARN}/${key}`);
       expect(leastPrivilegeProblems(policy, BUCKET_ARN, pipelinePrefixes(SPECS[self], BUCKET).prefixes)).toEqual([]);
       for (const area of ["runs", "checkpoints", "registry"]) {
-        expect([self, area, can("s3:PutObject", `${area}/${self}/wf-1/x`), can("s3:GetObject", `${area}/${other}/wf-1/x`), can("s3:PutObject", `${area}/${other}/wf-1/x`)]).toEqual([self, area, true, false, false]);
+        expect([
+          self,
+          area,
+          can("s3:PutObject", `${area}/${self}/wf-1/x`),
+          can("s3:GetObject", `${area}/${other}/wf-1/x`),
+          can("s3:PutObject", `${area}/${other}/wf-1/x`),
+        ]).toEqual([self, area, true, false, false]);
       }
       expect(policyAllows(policy, "s3:ListBucket", BUCKET_ARN, { "s3:prefix": `runs/${other}/` })).toBe(false);
       const otherDataset = SPECS[other].dataset.uri.replace(`s3://${BUCKET}/`, "");
-      expect([self, can("s3:GetObject", SPECS[self].dataset.uri.replace(`s3://${BUCKET}/`, "")), can("s3:GetObject", otherDataset)]).toEqual([self, true, false]);
+      expect([self, can("s3:GetObject", SPECS[self].dataset.uri.replace(`s3://${BUCKET}/`, "")), can("s3:GetObject", otherDataset)]).toEqual([
+        self,
+        true,
+        false,
+      ]);
     }
   });
 

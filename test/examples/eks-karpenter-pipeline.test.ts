@@ -56,7 +56,10 @@ describe("examples/eks-karpenter-pipeline (karpenter)", () => {
     const { resources } = await run;
     const [nodePool] = manifestsOfKind(resources, "NodePool");
     expect(nodePool.metadata.name).toBe("l4-spot");
-    const spec = nodePool.spec as { limits: Record<string, string>; template: { spec: { requirements: Array<{ key: string; operator: string; values: string[] }> } } };
+    const spec = nodePool.spec as {
+      limits: Record<string, string>;
+      template: { spec: { requirements: Array<{ key: string; operator: string; values: string[] }> } };
+    };
     // maxNodes 2 × 1 L4 per node (g6.xlarge).
     expect(spec.limits).toEqual({ "nvidia.com/gpu": "2" });
     const req = Object.fromEntries(spec.template.spec.requirements.map((r) => [r.key, r.values]));
@@ -103,14 +106,19 @@ describe("examples/eks-karpenter-pipeline (karpenter)", () => {
     expect(sa.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/prod-doc-classifier-pipeline" });
     const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "pipeline-irsa")!;
     const trust = JSON.parse(role.inputs.assumeRolePolicy as string) as { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> };
-    expect(Object.values(trust.Statement[0].Condition.StringEquals)).toEqual(["system:serviceaccount:ml-pipelines:doc-classifier-pipeline", "sts.amazonaws.com"]);
+    expect(Object.values(trust.Statement[0].Condition.StringEquals)).toEqual([
+      "system:serviceaccount:ml-pipelines:doc-classifier-pipeline",
+      "sts.amazonaws.com",
+    ]);
     expect(outputs.bucket).toBe("s3://acme-prod-finetune-artifacts");
     expect(outputs.containerRegistry).toBe("123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune");
   });
 
   it("protects the registry's stateful resources (bucket, key, ECR repositories, model package group)", async () => {
     const { resources } = await run;
-    const stateful = resources.filter((r) => ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"].includes(r.type));
+    const stateful = resources.filter((r) =>
+      ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:sagemaker/modelPackageGroup:ModelPackageGroup"].includes(r.type),
+    );
     expect(stateful).toHaveLength(8); // bucket, key, model package group, 4 stage repositories + the python pin's mirror repository
     expect(stateful.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
   });

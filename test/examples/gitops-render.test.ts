@@ -26,7 +26,17 @@ describe("examples/gitops-render", () => {
 
   it("writes exactly the files it reports, and nothing stale", () => {
     expect(walk(outDir)).toEqual(result.files);
-    expect(result.files).toEqual(expect.arrayContaining(["kustomization.yaml", "charts.yaml", "pipeline.mmd", "values/argo-workflows.yaml", "values/jobset.yaml", "values/kueue.yaml", "values/gpu-operator.yaml"]));
+    expect(result.files).toEqual(
+      expect.arrayContaining([
+        "kustomization.yaml",
+        "charts.yaml",
+        "pipeline.mmd",
+        "values/argo-workflows.yaml",
+        "values/jobset.yaml",
+        "values/kueue.yaml",
+        "values/gpu-operator.yaml",
+      ]),
+    );
   });
 
   it("writes one Kubernetes object per manifest file, each accepted by the upstream validators", () => {

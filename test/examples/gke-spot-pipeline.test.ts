@@ -35,7 +35,12 @@ describe("examples/gke-spot-pipeline", () => {
       expect(types, t).toContain(t);
     }
     // GKE installs the driver: no GPU Operator release, no cluster of our own.
-    expect(resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["argo-workflows", "jobset", "kueue"]);
+    expect(
+      resources
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual(["argo-workflows", "jobset", "kueue"]);
     expect(types).not.toContain("gcp:container/cluster:Cluster");
   });
 
@@ -50,7 +55,9 @@ describe("examples/gke-spot-pipeline", () => {
     for (const p of pools) {
       expect(p.inputs).toMatchObject({ cluster: "prod", location: "us-central1", project: "acme-ml-prod", nodeLocations: ["us-central1-a", "us-central1-b"] });
       expect(p.inputs.autoscaling).toMatchObject({ totalMinNodeCount: 0 });
-      const accel = (p.inputs.nodeConfig as { guestAccelerators: Array<{ type: string; count: number; gpuDriverInstallationConfig: { gpuDriverVersion: string } }> }).guestAccelerators[0];
+      const accel = (
+        p.inputs.nodeConfig as { guestAccelerators: Array<{ type: string; count: number; gpuDriverInstallationConfig: { gpuDriverVersion: string } }> }
+      ).guestAccelerators[0];
       expect(accel).toMatchObject({ type: "nvidia-l4", count: 1, gpuDriverInstallationConfig: { gpuDriverVersion: "DEFAULT" } });
     }
     expect(spot.inputs.autoscaling).toMatchObject({ totalMaxNodeCount: 2 });
@@ -61,7 +68,9 @@ describe("examples/gke-spot-pipeline", () => {
   it("queues spot before on-demand in a LocalQueue of the pipeline namespace", async () => {
     const { resources, outputs } = await run;
     const [cq] = manifestsOfKind(resources, "ClusterQueue");
-    const flavors = (cq.spec as { resourceGroups: Array<{ flavors: Array<{ name: string; resources: Array<{ name: string; nominalQuota: string | number }> }> }> }).resourceGroups[0].flavors;
+    const flavors = (
+      cq.spec as { resourceGroups: Array<{ flavors: Array<{ name: string; resources: Array<{ name: string; nominalQuota: string | number }> }> }> }
+    ).resourceGroups[0].flavors;
     expect(flavors.map((f) => f.name)).toEqual(["l4-spot-spot", "l4-spot-on-demand"]);
     const gpuQuota = flavors.map((f) => String(f.resources.find((r) => r.name === "nvidia.com/gpu")!.nominalQuota));
     expect(gpuQuota).toEqual(["2", "1"]);
@@ -86,8 +95,15 @@ describe("examples/gke-spot-pipeline", () => {
 
   it("protects the registry's stateful resources (bucket, repository, key ring, key)", async () => {
     const { resources } = await run;
-    const stateful = resources.filter((r) => ["gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"].includes(r.type));
-    expect(stateful.map((r) => r.type).sort()).toEqual(["gcp:artifactregistry/repository:Repository", "gcp:kms/cryptoKey:CryptoKey", "gcp:kms/keyRing:KeyRing", "gcp:storage/bucket:Bucket"]);
+    const stateful = resources.filter((r) =>
+      ["gcp:storage/bucket:Bucket", "gcp:artifactregistry/repository:Repository", "gcp:kms/keyRing:KeyRing", "gcp:kms/cryptoKey:CryptoKey"].includes(r.type),
+    );
+    expect(stateful.map((r) => r.type).sort()).toEqual([
+      "gcp:artifactregistry/repository:Repository",
+      "gcp:kms/cryptoKey:CryptoKey",
+      "gcp:kms/keyRing:KeyRing",
+      "gcp:storage/bucket:Bucket",
+    ]);
     expect(stateful.filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
   });
 

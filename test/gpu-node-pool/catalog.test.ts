@@ -1,7 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import { describe, expect, it } from "vitest";
-import { GPU_CATALOG, GPU_TYPES, awsInstanceTypes, driverMemoryBytes, findShape, gcpMachineType, gpuCountsOffered, gpuSpec, sagemakerInstanceType } from "../../core/gpu-catalog";
+import {
+  GPU_CATALOG,
+  GPU_TYPES,
+  awsInstanceTypes,
+  driverMemoryBytes,
+  findShape,
+  gcpMachineType,
+  gpuCountsOffered,
+  gpuSpec,
+  sagemakerInstanceType,
+} from "../../core/gpu-catalog";
 import { EksGpuNodePool } from "../../components/gpu-node-pool/eks";
 import { GkeGpuNodePool } from "../../components/gpu-node-pool/gke";
 import { existingNodesPoolContract, sagemakerPoolContract } from "../../components/gpu-node-pool/pool-contract";
@@ -76,7 +86,13 @@ describe("GPU catalog", () => {
 
   it("every shape name belongs to exactly one GPU and every shape has sane numbers", () => {
     for (const platform of ["aws", "gcp", "sagemaker"] as const) {
-      const names = GPU_TYPES.flatMap((k) => (platform === "sagemaker" ? gpuSpec(k).sagemaker.map((s) => s.name) : platform === "aws" ? (gpuSpec(k).aws?.instanceTypes ?? []).map((s) => s.name) : (gpuSpec(k).gcp?.machineTypes ?? []).map((s) => s.name)));
+      const names = GPU_TYPES.flatMap((k) =>
+        platform === "sagemaker"
+          ? gpuSpec(k).sagemaker.map((s) => s.name)
+          : platform === "aws"
+            ? (gpuSpec(k).aws?.instanceTypes ?? []).map((s) => s.name)
+            : (gpuSpec(k).gcp?.machineTypes ?? []).map((s) => s.name),
+      );
       expect(new Set(names).size, platform).toBe(names.length);
     }
     for (const k of GPU_TYPES) {
@@ -107,7 +123,11 @@ describe("SageMaker and existing-node contracts", () => {
       instanceType: "ml.p4de.24xlarge",
       gpuResourceName: "nvidia.com/gpu",
     });
-    expect(sagemakerPoolContract({ name: "g", gpuType: "a10g", gpusPerNode: 4, instanceType: "ml.g5.24xlarge", capacity: "on-demand" })).toMatchObject({ instanceType: "ml.g5.24xlarge", capacityTypes: ["on-demand"], gpusPerNode: 4 });
+    expect(sagemakerPoolContract({ name: "g", gpuType: "a10g", gpusPerNode: 4, instanceType: "ml.g5.24xlarge", capacity: "on-demand" })).toMatchObject({
+      instanceType: "ml.g5.24xlarge",
+      capacityTypes: ["on-demand"],
+      gpusPerNode: 4,
+    });
     expect(() => sagemakerPoolContract({ name: "x", gpuType: "h100", gpusPerNode: 2, instanceType: "ml.g5.xlarge" })).toThrow(
       'sagemakerPoolContract "x" has invalid arguments (2 problems):\n  gpusPerNode: no sagemaker machine carries 2 × NVIDIA H100 80GB (use one of 8)\n  instanceTypes[0]: "ml.g5.xlarge" does not carry NVIDIA H100 80GB (use one of ml.p5.48xlarge)',
     );
@@ -115,9 +135,15 @@ describe("SageMaker and existing-node contracts", () => {
 
   it("builds an existing-nodes contract selecting kit labels by default", () => {
     const c = existingNodesPoolContract({ name: "dgx", gpuType: "h100", gpusPerNode: 8 });
-    expect(c).toMatchObject({ platform: "kubernetes", nodeSelector: { "finetune.dev/pool": "dgx", "finetune.dev/gpu-type": "h100" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }] });
+    expect(c).toMatchObject({
+      platform: "kubernetes",
+      nodeSelector: { "finetune.dev/pool": "dgx", "finetune.dev/gpu-type": "h100" },
+      tolerations: [{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }],
+    });
     expect(c.localQueueName).toBeUndefined();
-    expect(() => existingNodesPoolContract({ name: "x", gpuType: "h100", gpusPerNode: 17 })).toThrow("gpusPerNode: 17 is not a GPU count a node carries (use 1 to 16)");
+    expect(() => existingNodesPoolContract({ name: "x", gpuType: "h100", gpusPerNode: 17 })).toThrow(
+      "gpusPerNode: 17 is not a GPU count a node carries (use 1 to 16)",
+    );
   });
 });
 

@@ -50,7 +50,18 @@ describe("EksGpuNodePool defaults", () => {
     expect(lt.keyName).toBeUndefined();
     expect(lt.imageId).toBeUndefined();
     expect(lt.blockDeviceMappings).toEqual([
-      { deviceName: "/dev/xvda", ebs: { volumeSize: 500, volumeType: "gp3", iops: 6000, throughput: 500, encrypted: "true", kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k", deleteOnTermination: "true" } },
+      {
+        deviceName: "/dev/xvda",
+        ebs: {
+          volumeSize: 500,
+          volumeType: "gp3",
+          iops: 6000,
+          throughput: 500,
+          encrypted: "true",
+          kmsKeyId: "arn:aws:kms:us-east-1:123456789012:key/k",
+          deleteOnTermination: "true",
+        },
+      },
     ]);
     const group = ofType(resources, "aws:eks/nodeGroup:NodeGroup")[0].inputs;
     expect(group.launchTemplate).toEqual({ id: one(resources, "aws:ec2/launchTemplate:LaunchTemplate").state.id, version: "1" });
@@ -59,7 +70,10 @@ describe("EksGpuNodePool defaults", () => {
   it("least-privilege node role: EC2 trust, exactly the EKS worker, CNI and ECR read-only managed policies", async () => {
     const { resources, pool } = await run();
     const role = one(resources, "aws:iam/role:Role");
-    expect(JSON.parse(role.inputs.assumeRolePolicy)).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    expect(JSON.parse(role.inputs.assumeRolePolicy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    });
     expect(ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).toEqual([
       "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
       "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
@@ -76,7 +90,9 @@ describe("EksGpuNodePool defaults", () => {
     const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
     const asgOf = (g: (typeof groups)[0]) => g.state.resources[0].autoscalingGroups[0].name;
     const tags = ofType(resources, "aws:autoscaling/tag:Tag");
-    const spotTags = Object.fromEntries(tags.filter((t) => t.inputs.autoscalingGroupName === asgOf(groups[0])).map((t) => [t.inputs.tag.key, t.inputs.tag.value]));
+    const spotTags = Object.fromEntries(
+      tags.filter((t) => t.inputs.autoscalingGroupName === asgOf(groups[0])).map((t) => [t.inputs.tag.key, t.inputs.tag.value]),
+    );
     expect(spotTags).toEqual({
       "k8s.io/cluster-autoscaler/node-template/label/finetune.dev/pool": "l4",
       "k8s.io/cluster-autoscaler/node-template/label/finetune.dev/gpu-type": "a100-80gb",
@@ -120,7 +136,14 @@ describe("EksGpuNodePool options", () => {
   });
 
   it("on-demand only, no fallback, an existing role, MIG label, minNodes on the preferred group only", async () => {
-    const { resources } = await run({ gpuType: "h100", gpusPerNode: 8, capacity: "on-demand", nodeRoleArn: "arn:aws:iam::123456789012:role/nodes", migProfile: "3g.40gb", minNodes: 1 });
+    const { resources } = await run({
+      gpuType: "h100",
+      gpusPerNode: 8,
+      capacity: "on-demand",
+      nodeRoleArn: "arn:aws:iam::123456789012:role/nodes",
+      migProfile: "3g.40gb",
+      minNodes: 1,
+    });
     const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
     expect(groups).toHaveLength(1);
     expect(groups[0].inputs.capacityType).toBe("ON_DEMAND");
@@ -145,7 +168,18 @@ describe("EksGpuNodePool options", () => {
   });
 
   it("reports every bad argument at once: min > max, unknown GPU, GPU count, foreign instance types", async () => {
-    const e = await constructionError(() => new EksGpuNodePool("bad", { ...base, gpuType: "l4", gpusPerNode: 2, minNodes: 3, maxNodes: 1, instanceTypes: ["g5.xlarge", "g6.12xlarge"], rootVolumeGiB: 50 }));
+    const e = await constructionError(
+      () =>
+        new EksGpuNodePool("bad", {
+          ...base,
+          gpuType: "l4",
+          gpusPerNode: 2,
+          minNodes: 3,
+          maxNodes: 1,
+          instanceTypes: ["g5.xlarge", "g6.12xlarge"],
+          rootVolumeGiB: 50,
+        }),
+    );
     expect(problemLines(e)).toEqual([
       "minNodes: 3 is more than maxNodes 1 (lower minNodes or raise maxNodes)",
       "gpusPerNode: no aws machine carries 2 × NVIDIA L4 (use one of 1, 4, 8)",
@@ -155,7 +189,9 @@ describe("EksGpuNodePool options", () => {
     ]);
     expect(e.message.split("\n")[0]).toBe('EksGpuNodePool "bad" has invalid arguments (5 problems):');
     const unknown = await constructionError(() => new EksGpuNodePool("u", { ...base, gpuType: "v100" }));
-    expect(problemLines(unknown)).toEqual(['gpuType: "v100" is not a GPU type the kit knows (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)']);
+    expect(problemLines(unknown)).toEqual([
+      'gpuType: "v100" is not a GPU type the kit knows (use one of t4, a10g, l4, l40s, a100-40gb, a100-80gb, h100, h200, b200)',
+    ]);
     const gcpOnly = await constructionError(() => new EksGpuNodePool("m", { ...base, gpuType: "a10g", migProfile: "1g.10gb" }));
     expect(problemLines(gcpOnly)).toEqual(["migProfile: NVIDIA A10G does not support MIG (remove migProfile)"]);
   });
@@ -207,16 +243,35 @@ describe("EksGpuNodePool local NVMe, EFA, placement and image cache", () => {
     expect(sg.inputs.vpcId).toBe("vpc-1");
     const ingress = one(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
     const egress = one(resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs;
-    for (const rule of [ingress, egress]) expect(rule).toMatchObject({ securityGroupId: sg.state.id, referencedSecurityGroupId: sg.state.id, ipProtocol: "-1" });
+    for (const rule of [ingress, egress])
+      expect(rule).toMatchObject({ securityGroupId: sg.state.id, referencedSecurityGroupId: sg.state.id, ipProtocol: "-1" });
     const pg = one(resources, "aws:ec2/placementGroup:PlacementGroup");
     expect(pg.inputs.strategy).toBe("cluster");
     const lt = one(resources, "aws:ec2/launchTemplate:LaunchTemplate").inputs;
     expect(lt.placement).toEqual({ groupName: pg.state.name });
     expect(lt.networkInterfaces).toHaveLength(32);
-    expect(lt.networkInterfaces[0]).toEqual({ deviceIndex: 0, networkCardIndex: 0, interfaceType: "efa", securityGroups: ["sg-cluster", sg.state.id], deleteOnTermination: "true" });
-    expect(lt.networkInterfaces[31]).toEqual({ deviceIndex: 0, networkCardIndex: 31, interfaceType: "efa-only", securityGroups: ["sg-cluster", sg.state.id], deleteOnTermination: "true" });
+    expect(lt.networkInterfaces[0]).toEqual({
+      deviceIndex: 0,
+      networkCardIndex: 0,
+      interfaceType: "efa",
+      securityGroups: ["sg-cluster", sg.state.id],
+      deleteOnTermination: "true",
+    });
+    expect(lt.networkInterfaces[31]).toEqual({
+      deviceIndex: 0,
+      networkCardIndex: 31,
+      interfaceType: "efa-only",
+      securityGroups: ["sg-cluster", sg.state.id],
+      deleteOnTermination: "true",
+    });
     expect(lt.networkInterfaces.map((n: { networkCardIndex: number }) => n.networkCardIndex)).toEqual([...Array(32).keys()]);
-    expect(pool.contract.interconnect).toEqual({ kind: "efa", offered: "efa", devicesPerNode: 32, resourceName: "vpc.amazonaws.com/efa", compactPlacement: true });
+    expect(pool.contract.interconnect).toEqual({
+      kind: "efa",
+      offered: "efa",
+      devicesPerNode: 32,
+      resourceName: "vpc.amazonaws.com/efa",
+      compactPlacement: true,
+    });
     expect(pool.contract.localStorage).toEqual({ nvmeGB: 30720, ephemeralOnNvme: true });
   });
 
@@ -257,7 +312,9 @@ describe("EksGpuNodePool local NVMe, EFA, placement and image cache", () => {
   });
 
   it("reports invalid combinations with their fixes", async () => {
-    const e = await constructionError(() => new EksGpuNodePool("bad", { ...base, gpuType: "l4", efa: true, placementGroup: true, maxNodes: 1, imageCacheSnapshotId: "snap-1" }));
+    const e = await constructionError(
+      () => new EksGpuNodePool("bad", { ...base, gpuType: "l4", efa: true, placementGroup: true, maxNodes: 1, imageCacheSnapshotId: "snap-1" }),
+    );
     expect(problemLines(e)).toEqual([
       "efa: g6.xlarge, g6.2xlarge, g6.4xlarge offer no EFA (use instance types with EFA, e.g. p4d.24xlarge, p5.48xlarge, g6.12xlarge, or remove efa)",
       "vpcId: EFA needs the VPC id for its security group (set vpcId)",
@@ -265,8 +322,12 @@ describe("EksGpuNodePool local NVMe, EFA, placement and image cache", () => {
       "placementGroup: a single-node pool gains nothing from a cluster placement group (raise maxNodes or remove placementGroup)",
       'imageCacheSnapshotId: an image-cache snapshot restores a Bottlerocket data volume (set amiType to "BOTTLEROCKET_x86_64_NVIDIA" or remove imageCacheSnapshotId)',
     ]);
-    const br = await constructionError(() => new EksGpuNodePool("br", { ...base, gpuType: "l4", amiType: "BOTTLEROCKET_x86_64_NVIDIA", localNvme: true, imageCacheSnapshotId: "snap-1" }));
-    expect(problemLines(br)).toEqual(["localNvme: ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+    const br = await constructionError(
+      () => new EksGpuNodePool("br", { ...base, gpuType: "l4", amiType: "BOTTLEROCKET_x86_64_NVIDIA", localNvme: true, imageCacheSnapshotId: "snap-1" }),
+    );
+    expect(problemLines(br)).toEqual([
+      "localNvme: ephemeral storage on NVMe moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)",
+    ]);
   });
 });
 
@@ -276,11 +337,18 @@ describe("EfaDevicePlugin", () => {
       new EfaDevicePlugin("efa", { extraInstanceTypes: ["trn1.32xlarge"] });
     });
     const rel = one(resources, "kubernetes:helm.sh/v3:Release").inputs;
-    expect(rel).toMatchObject({ chart: "aws-efa-k8s-device-plugin", version: GPU_STACK_CHARTS.efaDevicePlugin.version, repositoryOpts: { repo: "https://aws.github.io/eks-charts" }, namespace: "kube-system" });
+    expect(rel).toMatchObject({
+      chart: "aws-efa-k8s-device-plugin",
+      version: GPU_STACK_CHARTS.efaDevicePlugin.version,
+      repositoryOpts: { repo: "https://aws.github.io/eks-charts" },
+      namespace: "kube-system",
+    });
     expect(rel.values.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
     expect(rel.values.supportedInstanceLabels.keys).toEqual(["node.kubernetes.io/instance-type"]);
     // The chart's own list predates p6-b200; the kit's list carries it.
-    expect(rel.values.supportedInstanceLabels.values).toEqual(expect.arrayContaining(["p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "g6.12xlarge", "trn1.32xlarge"]));
+    expect(rel.values.supportedInstanceLabels.values).toEqual(
+      expect.arrayContaining(["p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "g6.12xlarge", "trn1.32xlarge"]),
+    );
     expect(rel.values.supportedInstanceLabels.values).not.toContain("g6.xlarge");
     const bad = await constructionError(() => new EfaDevicePlugin("bad", { extraInstanceTypes: ["p5 48xlarge"] }));
     expect(problemLines(bad)).toEqual(['extraInstanceTypes[0]: "p5 48xlarge" is not an EC2 instance type (e.g. p5.48xlarge)']);

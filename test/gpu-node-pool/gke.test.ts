@@ -50,7 +50,11 @@ describe("GkeGpuNodePool defaults", () => {
     expect(sa.inputs.accountId).toBe("gpu-l4");
     expect(nodeServiceAccountId("a")).toBe("gpu-a-nodes");
     const members = ofType(resources, "gcp:projects/iAMMember:IAMMember");
-    expect(members.map((m) => m.inputs.role)).toEqual(["roles/logging.logWriter", "roles/monitoring.metricWriter", "roles/stackdriver.resourceMetadata.writer"]);
+    expect(members.map((m) => m.inputs.role)).toEqual([
+      "roles/logging.logWriter",
+      "roles/monitoring.metricWriter",
+      "roles/stackdriver.resourceMetadata.writer",
+    ]);
     expect([...GKE_NODE_SA_ROLES]).toEqual(members.map((m) => m.inputs.role));
     for (const m of members) expect(m.inputs).toMatchObject({ project: "my-proj-123", member: sa.state.member });
     for (const p of ofType(resources, "gcp:container/nodePool:NodePool")) {
@@ -68,13 +72,25 @@ describe("GkeGpuNodePool defaults", () => {
     expect(p.inputs.nodeConfig.bootDiskKmsKey).toBe("projects/p/locations/us/keyRings/r/cryptoKeys/k");
     expect(p.inputs.nodeConfig.guestAccelerators[0]).toMatchObject({ type: "nvidia-h200-141gb", count: 8 });
     for (const r of resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers"))) expect(r.provider, r.type).toMatch(/::gcp$/);
-    expect(pool.contract).toMatchObject({ platform: "gke", gpuType: "h200", gpusPerNode: 8, gpuMemoryGiB: 141, instanceType: "a3-ultragpu-8g", karpenter: false });
+    expect(pool.contract).toMatchObject({
+      platform: "gke",
+      gpuType: "h200",
+      gpusPerNode: 8,
+      gpuMemoryGiB: 141,
+      instanceType: "a3-ultragpu-8g",
+      karpenter: false,
+    });
   });
 });
 
 describe("GkeGpuNodePool options", () => {
   it("LATEST driver, time-sharing, a given service account, no fallback", async () => {
-    const { resources } = await run({ gpuDriverVersion: "LATEST", gpuSharing: { strategy: "time-sharing", maxClientsPerGpu: 4 }, serviceAccountEmail: "gpu@my-proj-123.iam.gserviceaccount.com", onDemandFallback: false });
+    const { resources } = await run({
+      gpuDriverVersion: "LATEST",
+      gpuSharing: { strategy: "time-sharing", maxClientsPerGpu: 4 },
+      serviceAccountEmail: "gpu@my-proj-123.iam.gserviceaccount.com",
+      onDemandFallback: false,
+    });
     const pools = ofType(resources, "gcp:container/nodePool:NodePool");
     expect(pools).toHaveLength(1);
     expect(pools[0].inputs.nodeConfig.guestAccelerators[0]).toEqual({
@@ -127,7 +143,9 @@ describe("GkeGpuNodePool options", () => {
       'serviceAccountEmail: "123456789012-compute@developer.gserviceaccount.com" is the default compute service account (Editor on the project); omit it and the pool creates a least-privilege account',
       "diskGiB: 10 GiB is below 100 (CUDA images and model weights need ≥ 100 GiB)",
     ]);
-    const counts = await constructionError(() => new GkeGpuNodePool("c", { ...base, gpuType: "h100", gpusPerNode: 3, machineType: "a3-highgpu-8g", migProfile: "1g.5gb" }));
+    const counts = await constructionError(
+      () => new GkeGpuNodePool("c", { ...base, gpuType: "h100", gpusPerNode: 3, machineType: "a3-highgpu-8g", migProfile: "1g.5gb" }),
+    );
     expect(problemLines(counts)).toEqual([
       'migProfile: "1g.5gb" is not a MIG profile of NVIDIA H100 80GB (use one of 1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)',
       "gpusPerNode: no gcp machine carries 3 × NVIDIA H100 80GB (use one of 1, 2, 4, 8)",
@@ -215,13 +233,22 @@ describe("GkeGpuNodePool images, Local SSD, placement and GPU networks", () => {
       "gpuNetworks: a2-highgpu-1g has no GPU NICs (GPUDirect-TCPX/TCPXO/RDMA need a3-highgpu-8g, a3-megagpu-8g, a3-ultragpu-8g or a4-highgpu-8g; remove gpuNetworks)",
     ]);
     const nets = await constructionError(
-      () => new GkeGpuNodePool("n", { ...base, gpuType: "h100", gpusPerNode: 8, compactPlacement: true, gpuNetworks: { additional: [{ network: "a", subnetwork: "b" }] } }),
+      () =>
+        new GkeGpuNodePool("n", {
+          ...base,
+          gpuType: "h100",
+          gpusPerNode: 8,
+          compactPlacement: true,
+          gpuNetworks: { additional: [{ network: "a", subnetwork: "b" }] },
+        }),
     );
     expect(problemLines(nets)).toEqual([
       "compactPlacement: compact placement needs nodeLocations set to exactly one zone (set nodeLocations)",
       "gpuNetworks.additional: a3-highgpu-8g (tcpx) needs 4 additional node networks, got 1",
     ]);
-    const both = await constructionError(() => new GkeGpuNodePool("x", { ...base, gpuType: "h200", gpusPerNode: 8, gpuNetworks: { auto: true, additional: [] } }));
+    const both = await constructionError(
+      () => new GkeGpuNodePool("x", { ...base, gpuType: "h200", gpusPerNode: 8, gpuNetworks: { auto: true, additional: [] } }),
+    );
     expect(problemLines(both)).toEqual(["gpuNetworks: auto and additional are exclusive (GKE creates the networks with auto; give one of them)"]);
   });
 });

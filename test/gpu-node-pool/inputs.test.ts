@@ -12,7 +12,6 @@ function valueOf<T>(o: pulumi.Input<T> | undefined): Promise<T> {
   return (pulumi.output(o) as unknown as { promise(): Promise<T> }).promise();
 }
 
-
 describe("checkInput", () => {
   const check = (v: string) => (v.startsWith("ok") ? undefined : `"${v}" is not ok (start it with ok)`);
   it("a known bad value is a problem now; a known good one passes unchanged; undefined is not checked", () => {

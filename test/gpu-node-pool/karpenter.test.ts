@@ -67,7 +67,19 @@ describe("KarpenterGpuNodePool", () => {
     expect(nc.spec.amiSelectorTerms[0].alias).not.toMatch(/latest/);
     expect(nc.spec.metadataOptions).toEqual({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
     expect(nc.spec.blockDeviceMappings).toEqual([
-      { deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "500Gi", volumeType: "gp3", iops: 6000, throughput: 500, encrypted: true, deleteOnTermination: true, kmsKeyID: "arn:aws:kms:us-east-1:123456789012:key/abc" } },
+      {
+        deviceName: "/dev/xvda",
+        rootVolume: true,
+        ebs: {
+          volumeSize: "500Gi",
+          volumeType: "gp3",
+          iops: 6000,
+          throughput: 500,
+          encrypted: true,
+          deleteOnTermination: true,
+          kmsKeyID: "arn:aws:kms:us-east-1:123456789012:key/abc",
+        },
+      },
     ]);
     expect(nc.spec.subnetSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "ml" } }]);
     expect(nc.spec.securityGroupSelectorTerms).toEqual([{ tags: { "karpenter.sh/discovery": "ml" } }]);
@@ -99,7 +111,13 @@ describe("KarpenterGpuNodePool", () => {
     ]);
     for (const t of ofType(resources, "aws:cloudwatch/eventTarget:EventTarget")) expect(t.inputs.arn).toBe(queue.state.arn);
     const policy = JSON.parse(one(resources, "aws:sqs/queuePolicy:QueuePolicy").inputs.policy);
-    expect(policy.Statement[0]).toEqual({ Sid: "EventBridgeSend", Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: queue.state.arn });
+    expect(policy.Statement[0]).toEqual({
+      Sid: "EventBridgeSend",
+      Effect: "Allow",
+      Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+      Action: "sqs:SendMessage",
+      Resource: queue.state.arn,
+    });
     expect(policy.Statement[1].Effect).toBe("Deny");
     expect(JSON.parse(outputs.policy as string).Statement[0].Action).toEqual(["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]);
   });
@@ -149,15 +167,39 @@ describe("KarpenterGpuNodePool", () => {
 
   it("H200 spans both of its instance families; renderer is pure", () => {
     const { nodePool } = renderKarpenterGpuPool({
-      poolName: "h200", gpuType: "h200", gpusPerNode: 8, capacityTypes: ["spot"], maxNodes: 1, instanceFamilies: ["p5e", "p5en"], amiFamily: "AL2023", amiAlias: KARPENTER_AMI.AL2023.alias,
-      roleName: "r", subnetSelectorTags: { a: "b" }, securityGroupSelectorTags: { a: "b" }, rootVolumeGiB: 1000, consolidateAfter: "10m", expireAfter: "Never", tags: {},
+      poolName: "h200",
+      gpuType: "h200",
+      gpusPerNode: 8,
+      capacityTypes: ["spot"],
+      maxNodes: 1,
+      instanceFamilies: ["p5e", "p5en"],
+      amiFamily: "AL2023",
+      amiAlias: KARPENTER_AMI.AL2023.alias,
+      roleName: "r",
+      subnetSelectorTags: { a: "b" },
+      securityGroupSelectorTags: { a: "b" },
+      rootVolumeGiB: 1000,
+      consolidateAfter: "10m",
+      expireAfter: "Never",
+      tags: {},
     });
     expectValidManifests([nodePool]);
     expect((nodePool as any).spec.template.spec.requirements[3].values).toEqual(["p5e", "p5en"]);
   });
 
   it("reports every bad argument at once", async () => {
-    const e = await constructionError(() => new KarpenterGpuNodePool("p", { clusterName: "ml", gpuType: "h100", gpusPerNode: 4, maxNodes: 0, amiAlias: "al2023@latest", consolidateAfter: "5 minutes", rootVolumeGiB: 20 }));
+    const e = await constructionError(
+      () =>
+        new KarpenterGpuNodePool("p", {
+          clusterName: "ml",
+          gpuType: "h100",
+          gpusPerNode: 4,
+          maxNodes: 0,
+          amiAlias: "al2023@latest",
+          consolidateAfter: "5 minutes",
+          rootVolumeGiB: 20,
+        }),
+    );
     expect(problemLines(e)).toEqual([
       "maxNodes: 0 is not a whole number ≥ 1 (raise it)",
       "gpusPerNode: no aws machine carries 4 × NVIDIA H100 80GB (use one of 1, 8)",
@@ -188,8 +230,18 @@ describe("KarpenterGpuNodePool local NVMe, EFA and image cache", () => {
     const objs = objsOf(resources);
     expectValidManifests(objs);
     const np = objs.find((o) => o.kind === "NodePool");
-    expect(np.spec.template.spec.requirements).toContainEqual({ key: "node.kubernetes.io/instance-type", operator: "In", values: ["g6.12xlarge", "g6.24xlarge"] });
-    expect(pool.contract.interconnect).toEqual({ kind: "efa", offered: "efa", devicesPerNode: 1, resourceName: "vpc.amazonaws.com/efa", compactPlacement: false });
+    expect(np.spec.template.spec.requirements).toContainEqual({
+      key: "node.kubernetes.io/instance-type",
+      operator: "In",
+      values: ["g6.12xlarge", "g6.24xlarge"],
+    });
+    expect(pool.contract.interconnect).toEqual({
+      kind: "efa",
+      offered: "efa",
+      devicesPerNode: 1,
+      resourceName: "vpc.amazonaws.com/efa",
+      compactPlacement: false,
+    });
   });
 
   it("Bottlerocket image-cache snapshot: the data volume starts from it and RAID0 stays off so containerd keeps the cached images", async () => {
@@ -204,13 +256,27 @@ describe("KarpenterGpuNodePool local NVMe, EFA and image cache", () => {
   });
 
   it("reports invalid combinations with their fixes", async () => {
-    const e = await constructionError(() => new KarpenterGpuNodePool("bad", { clusterName: "ml", gpuType: "h100", gpusPerNode: 1, efa: true, imageCacheSnapshotId: "snap-1" }));
+    const e = await constructionError(
+      () => new KarpenterGpuNodePool("bad", { clusterName: "ml", gpuType: "h100", gpusPerNode: 1, efa: true, imageCacheSnapshotId: "snap-1" }),
+    );
     expect(problemLines(e)).toEqual([
       "efa: no instance type with 1 × NVIDIA H100 80GB in p5 offers EFA (p5.4xlarge; raise gpusPerNode or remove efa)",
       'imageCacheSnapshotId: an image-cache snapshot restores a Bottlerocket data volume (set amiFamily to "Bottlerocket" or remove imageCacheSnapshotId)',
     ]);
-    const br = await constructionError(() => new KarpenterGpuNodePool("br", { clusterName: "ml", gpuType: "h100", gpusPerNode: 8, amiFamily: "Bottlerocket", localNvme: true, imageCacheSnapshotId: "snap-1" }));
-    expect(problemLines(br)).toEqual(["localNvme: instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)"]);
+    const br = await constructionError(
+      () =>
+        new KarpenterGpuNodePool("br", {
+          clusterName: "ml",
+          gpuType: "h100",
+          gpusPerNode: 8,
+          amiFamily: "Bottlerocket",
+          localNvme: true,
+          imageCacheSnapshotId: "snap-1",
+        }),
+    );
+    expect(problemLines(br)).toEqual([
+      "localNvme: instanceStorePolicy RAID0 moves containerd off the data volume, so the snapshot's cached images go unused (remove localNvme or imageCacheSnapshotId)",
+    ]);
   });
 });
 
@@ -225,7 +291,12 @@ describe("Kueue topology for topology-aware scheduling", () => {
       { nodeLabel: "topology.k8s.aws/network-node-layer-3" },
       { nodeLabel: "kubernetes.io/hostname" },
     ]);
-    expect((gcp as any).spec.levels.map((l: any) => l.nodeLabel)).toEqual(["cloud.google.com/gce-topology-block", "cloud.google.com/gce-topology-subblock", "cloud.google.com/gce-topology-host", "kubernetes.io/hostname"]);
+    expect((gcp as any).spec.levels.map((l: any) => l.nodeLabel)).toEqual([
+      "cloud.google.com/gce-topology-block",
+      "cloud.google.com/gce-topology-subblock",
+      "cloud.google.com/gce-topology-host",
+      "kubernetes.io/hostname",
+    ]);
     // Planted fault: a level without its label fails the upstream CRD schema.
     expect(validateKubernetesObject({ ...aws, spec: { levels: [{}] } }).length).toBeGreaterThan(0);
   });

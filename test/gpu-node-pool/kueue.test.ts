@@ -28,7 +28,11 @@ describe("KueueInstall", () => {
     const v = rel.inputs.values;
     expect(v.controllerManager.manager.image).toEqual({ repository: GPU_STACK_IMAGES.kueue.repository, tag: "v0.19.2", pullPolicy: "IfNotPresent" });
     expect(v.controllerManager.manager.podSecurityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
-    expect(v.controllerManager.manager.containerSecurityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(v.controllerManager.manager.containerSecurityContext).toEqual({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
     const mgr = parse(v.managerConfig.controllerManagerConfigYaml);
     expect(mgr.apiVersion).toBe("config.kueue.x-k8s.io/v1beta2");
     expect(mgr.waitForPodsReady.timeout).toBe("10m");
@@ -116,7 +120,13 @@ describe("KueueGpuPool", () => {
   });
 
   it("takes cohort, preemption, per-capacity node counts and explicit per-node quotas", async () => {
-    const { resources } = await run({ cohort: "research", preemption: { withinClusterQueue: "Never", reclaimWithinCohort: "LowerPriority" }, nodesByCapacity: { spot: 4, "on-demand": 1 }, cpuPerNode: 90, memoryGiBPerNode: 1000 });
+    const { resources } = await run({
+      cohort: "research",
+      preemption: { withinClusterQueue: "Never", reclaimWithinCohort: "LowerPriority" },
+      nodesByCapacity: { spot: 4, "on-demand": 1 },
+      cpuPerNode: 90,
+      memoryGiBPerNode: 1000,
+    });
     const objs = manifestsOf(resources) as any[];
     expectValidManifests(objs);
     const cq = objs.find((o) => o.kind === "ClusterQueue");
@@ -131,7 +141,18 @@ describe("KueueGpuPool", () => {
   });
 
   it("uses Karpenter's capacity label for Karpenter pools and the instance shape for quotas", async () => {
-    const kp = buildPoolContract({ name: "h100", platform: "karpenter", gpuType: "h100", gpusPerNode: 8, capacityTypes: ["spot", "on-demand"], maxNodes: 2, nodeSelector: { "finetune.dev/pool": "h100" }, tolerations: [GPU_TOLERATION], karpenter: true, instanceType: "p5.48xlarge" });
+    const kp = buildPoolContract({
+      name: "h100",
+      platform: "karpenter",
+      gpuType: "h100",
+      gpusPerNode: 8,
+      capacityTypes: ["spot", "on-demand"],
+      maxNodes: 2,
+      nodeSelector: { "finetune.dev/pool": "h100" },
+      tolerations: [GPU_TOLERATION],
+      karpenter: true,
+      instanceType: "p5.48xlarge",
+    });
     const { resources } = await runWithMocks(() => new KueueGpuPool("h100-queue", { pool: kp, namespace: "ml" }));
     const objs = manifestsOf(resources) as any[];
     expectValidManifests(objs);

@@ -28,11 +28,30 @@ const gke = { cluster: "c", location: "us-central1", project: "p" };
 describe("each pool kind: the planner's contract is the contract the component outputs", () => {
   const cases: Array<[string, () => GpuPoolContract | undefined, () => { contract: GpuPoolContract }]> = [
     ["EKS l4 spot", () => eksPoolContract(planEksGpuPool("l4", { ...eks, gpuType: "l4" })), () => new EksGpuNodePool("l4", { ...eks, gpuType: "l4" })],
-    ["EKS h100 x8 with EFA wiring", () => eksPoolContract(planEksGpuPool("h", { ...eks, gpuType: "h100", gpusPerNode: 8, vpcId: "vpc-1", clusterSecurityGroupId: "sg-1" })), () => new EksGpuNodePool("h", { ...eks, gpuType: "h100", gpusPerNode: 8, vpcId: "vpc-1", clusterSecurityGroupId: "sg-1" })],
+    [
+      "EKS h100 x8 with EFA wiring",
+      () => eksPoolContract(planEksGpuPool("h", { ...eks, gpuType: "h100", gpusPerNode: 8, vpcId: "vpc-1", clusterSecurityGroupId: "sg-1" })),
+      () => new EksGpuNodePool("h", { ...eks, gpuType: "h100", gpusPerNode: 8, vpcId: "vpc-1", clusterSecurityGroupId: "sg-1" }),
+    ],
     ["GKE l4 spot + fallback", () => planGkeGpuPool("l4", { ...gke, gpuType: "l4" }).plan?.contract, () => new GkeGpuNodePool("l4", { ...gke, gpuType: "l4" })],
-    ["GKE h100 x8 one zone, queued", () => planGkeGpuPool("h", { ...gke, gpuType: "h100", gpusPerNode: 8, nodeLocations: ["us-central1-a"], capacity: "on-demand", queuedProvisioning: true }).plan?.contract, () => new GkeGpuNodePool("h", { ...gke, gpuType: "h100", gpusPerNode: 8, nodeLocations: ["us-central1-a"], capacity: "on-demand", queuedProvisioning: true })],
-    ["Karpenter h100 EFA", () => planKarpenterGpuPool("k", { clusterName: "c", gpuType: "h100", gpusPerNode: 8, efa: true }).plan?.contract, () => new KarpenterGpuNodePool("k", { clusterName: "c", gpuType: "h100", gpusPerNode: 8, efa: true })],
-    ["Karpenter l4 defaults", () => planKarpenterGpuPool("k", { clusterName: "c", gpuType: "l4" }).plan?.contract, () => new KarpenterGpuNodePool("k", { clusterName: "c", gpuType: "l4" })],
+    [
+      "GKE h100 x8 one zone, queued",
+      () =>
+        planGkeGpuPool("h", { ...gke, gpuType: "h100", gpusPerNode: 8, nodeLocations: ["us-central1-a"], capacity: "on-demand", queuedProvisioning: true }).plan
+          ?.contract,
+      () =>
+        new GkeGpuNodePool("h", { ...gke, gpuType: "h100", gpusPerNode: 8, nodeLocations: ["us-central1-a"], capacity: "on-demand", queuedProvisioning: true }),
+    ],
+    [
+      "Karpenter h100 EFA",
+      () => planKarpenterGpuPool("k", { clusterName: "c", gpuType: "h100", gpusPerNode: 8, efa: true }).plan?.contract,
+      () => new KarpenterGpuNodePool("k", { clusterName: "c", gpuType: "h100", gpusPerNode: 8, efa: true }),
+    ],
+    [
+      "Karpenter l4 defaults",
+      () => planKarpenterGpuPool("k", { clusterName: "c", gpuType: "l4" }).plan?.contract,
+      () => new KarpenterGpuNodePool("k", { clusterName: "c", gpuType: "l4" }),
+    ],
   ];
   for (const [label, plan, make] of cases) {
     it(label, async () => {
@@ -75,7 +94,11 @@ describe("example stack configs: preflight's planned contract is what the stack'
             const node = new GkeGpuNodePool(`${cfg.name}-${p.name}`, gkePoolArgs(cfg, p), { provider: new gcp.Provider("gcp", { project: "p" }) });
             return new KueueGpuPool(`${cfg.name}-${p.name}-queue`, kueuePoolArgs(p, node.contract, cfg.gcp!.namespace));
           });
-        else built = await constructed(() => new KueueGpuPool(`${cfg.name}-${p.name}-queue`, kueuePoolArgs(p, existingNodesPoolContract(existingNodesPoolArgs(p)), cfg.kubernetes!.namespace)));
+        else
+          built = await constructed(
+            () =>
+              new KueueGpuPool(`${cfg.name}-${p.name}-queue`, kueuePoolArgs(p, existingNodesPoolContract(existingNodesPoolArgs(p)), cfg.kubernetes!.namespace)),
+          );
         expect(plannedPools.get(p.name), p.name).toEqual(built);
       }
     });

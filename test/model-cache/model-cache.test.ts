@@ -13,7 +13,12 @@ describe("ModelCache renderers", () => {
     expect(pv.kind).toBe("PersistentVolume");
     expect(pv.metadata.name).toBe("finetune-model-cache");
     expect(spec(pv).accessModes).toEqual(["ReadOnlyMany"]);
-    expect(spec(pv).csi).toEqual({ driver: "gcsfuse.csi.storage.gke.io", volumeHandle: "acme-finetune", readOnly: true, volumeAttributes: { gcsfuseMetadataPrefetchOnMount: "true" } });
+    expect(spec(pv).csi).toEqual({
+      driver: "gcsfuse.csi.storage.gke.io",
+      volumeHandle: "acme-finetune",
+      readOnly: true,
+      volumeAttributes: { gcsfuseMetadataPrefetchOnMount: "true" },
+    });
     expect(spec(pv).mountOptions).toEqual([
       "only-dir=models",
       "implicit-dirs",
@@ -26,7 +31,11 @@ describe("ModelCache renderers", () => {
     ]);
     expect(spec(pv).claimRef).toEqual({ namespace: "finetune", name: "model-cache" });
     expect(spec(pv).persistentVolumeReclaimPolicy).toBe("Retain");
-    expect(pvc).toMatchObject({ kind: "PersistentVolumeClaim", metadata: { name: "model-cache", namespace: "finetune" }, spec: { accessModes: ["ReadOnlyMany"], storageClassName: "", volumeName: "finetune-model-cache" } });
+    expect(pvc).toMatchObject({
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "model-cache", namespace: "finetune" },
+      spec: { accessModes: ["ReadOnlyMany"], storageClassName: "", volumeName: "finetune-model-cache" },
+    });
     expect(r.contract).toEqual({
       backend: "gcs-fuse",
       namespace: "finetune",
@@ -41,10 +50,20 @@ describe("ModelCache renderers", () => {
   });
 
   it("eks: a Mountpoint for Amazon S3 PersistentVolume (allow-other, region, prefix models/, read-only, local cache)", () => {
-    const r = renderModelCacheFor("model-cache", { platform: "eks", namespace: "ml", bucket: "acme-ft", region: "us-east-1", modelsUri: "s3://acme-ft/models" });
+    const r = renderModelCacheFor("model-cache", {
+      platform: "eks",
+      namespace: "ml",
+      bucket: "acme-ft",
+      region: "us-east-1",
+      modelsUri: "s3://acme-ft/models",
+    });
     const pv = r.objects[0];
     expect(spec(pv).mountOptions).toEqual(["allow-other", "region us-east-1", "prefix models/", "read-only", "metadata-ttl indefinite"]);
-    expect(spec(pv).csi).toEqual({ driver: "s3.csi.aws.com", volumeHandle: "acme-ft-models", volumeAttributes: { bucketName: "acme-ft", cache: "emptyDir", cacheEmptyDirSizeLimit: "102400Mi" } });
+    expect(spec(pv).csi).toEqual({
+      driver: "s3.csi.aws.com",
+      volumeHandle: "acme-ft-models",
+      volumeAttributes: { bucketName: "acme-ft", cache: "emptyDir", cacheEmptyDirSizeLimit: "102400Mi" },
+    });
     expect(r.contract.backend).toBe("mountpoint-s3");
     expect(r.contract.fill).toBe("object-store");
     expect(r.contract.podAnnotations).toEqual({});
@@ -52,16 +71,25 @@ describe("ModelCache renderers", () => {
   });
 
   it("kubernetes: one ReadWriteMany claim on the configured StorageClass, which model-init fills", () => {
-    const r = renderModelCacheFor("model-cache", { platform: "kubernetes", namespace: "finetune", storageClassName: "nfs-rwx", sizeGiB: 800, modelsUri: "s3://finetune/models" });
+    const r = renderModelCacheFor("model-cache", {
+      platform: "kubernetes",
+      namespace: "finetune",
+      storageClassName: "nfs-rwx",
+      sizeGiB: 800,
+      modelsUri: "s3://finetune/models",
+    });
     expect(r.objects).toHaveLength(1);
-    expect(r.objects[0]).toMatchObject({ kind: "PersistentVolumeClaim", spec: { accessModes: ["ReadWriteMany"], storageClassName: "nfs-rwx", resources: { requests: { storage: "800Gi" } } } });
+    expect(r.objects[0]).toMatchObject({
+      kind: "PersistentVolumeClaim",
+      spec: { accessModes: ["ReadWriteMany"], storageClassName: "nfs-rwx", resources: { requests: { storage: "800Gi" } } },
+    });
     expect(r.contract).toMatchObject({ backend: "pvc", fill: "model-init", claimName: "model-cache", writerClaimName: "model-cache", readOnly: true });
     expectValidManifests(r.objects);
   });
 
   it("reports every problem at once, each with its path", () => {
     expect(modelCacheProblems({ platform: "eks", namespace: "Bad_NS", modelsUri: "s3://x/models", sizeGiB: 0, fileCacheMiB: 0 })).toEqual([
-      { path: "namespace", message: '"Bad_NS" is not a DNS-1123 label (use lowercase letters, digits and \'-\', at most 63)' },
+      { path: "namespace", message: "\"Bad_NS\" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)" },
       { path: "bucket", message: "is required on eks (pass the artifact store's bucket)" },
       { path: "region", message: "is required on eks (pass the bucket's AWS region)" },
       { path: "sizeGiB", message: "0 is not a positive whole number of GiB" },
@@ -75,7 +103,13 @@ describe("ModelCache renderers", () => {
 });
 
 describe("NCCL pod settings from the pool's interconnect (core/nccl-env)", () => {
-  const efa = (devices: number): PoolInterconnect => ({ kind: "efa", offered: "efa", devicesPerNode: devices, resourceName: "vpc.amazonaws.com/efa", compactPlacement: true });
+  const efa = (devices: number): PoolInterconnect => ({
+    kind: "efa",
+    offered: "efa",
+    devicesPerNode: devices,
+    resourceName: "vpc.amazonaws.com/efa",
+    compactPlacement: true,
+  });
 
   it("EFA on p5: libfabric env with device RDMA, one vpc.amazonaws.com/efa per interface and 2 MiB huge pages", () => {
     const s = ncclPodSettings(efa(32), 2, "p5.48xlarge");
@@ -97,7 +131,11 @@ describe("NCCL pod settings from the pool's interconnect (core/nccl-env)", () =>
   it("single-node training and pools without an interconnect get nothing", () => {
     expect(ncclPodSettings(efa(32), 1, "p5.48xlarge")).toEqual({ env: [], resources: {}, annotations: {} });
     expect(ncclPodSettings(undefined, 4)).toEqual({ env: [], resources: {}, annotations: {} });
-    expect(ncclPodSettings({ kind: "none", offered: "efa", devicesPerNode: 0, compactPlacement: false }, 4)).toEqual({ env: [], resources: {}, annotations: {} });
+    expect(ncclPodSettings({ kind: "none", offered: "efa", devicesPerNode: 0, compactPlacement: false }, 4)).toEqual({
+      env: [],
+      resources: {},
+      annotations: {},
+    });
   });
 
   it("GKE RDMA: gIB env and the interface annotations, one RDMA network per NIC", () => {

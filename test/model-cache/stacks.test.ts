@@ -8,7 +8,10 @@ import { validateKubernetesObject } from "../validators/kubernetes";
 
 /** Each platform's stack and its model cache: what is created by default, and with which settings. */
 const configOf = (stack: string) => (parse(fs.readFileSync(stackConfigPath(stack), "utf8")) as { config: Record<string, unknown> }).config;
-type Pod = { metadata?: { annotations?: Record<string, string> }; spec: { volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[] } };
+type Pod = {
+  metadata?: { annotations?: Record<string, string> };
+  spec: { volumes?: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[] };
+};
 
 describe("model cache per platform stack", () => {
   it("gcp: on by default — a GCS FUSE PV over the artifact bucket's models/ prefix, its claim, and pipelines mounting it", async () => {
@@ -43,7 +46,10 @@ describe("model cache per platform stack", () => {
     const off = await runStack("kubernetes");
     expect(manifestsOf(off.resources).filter((m) => m.metadata.name === "model-cache")).toEqual([]);
     const cfg = configOf("kubernetes");
-    const { resources } = await runStack("kubernetes", { ...cfg, "finetune:kubernetes": { ...(cfg["finetune:kubernetes"] as object), modelCache: { storageClassName: "nfs-rwx", sizeGiB: 800 } } });
+    const { resources } = await runStack("kubernetes", {
+      ...cfg,
+      "finetune:kubernetes": { ...(cfg["finetune:kubernetes"] as object), modelCache: { storageClassName: "nfs-rwx", sizeGiB: 800 } },
+    });
     const manifests = manifestsOf(resources);
     const pvc = manifests.find((m) => m.kind === "PersistentVolumeClaim" && m.metadata.name === "model-cache")!;
     expect(pvc.spec).toMatchObject({ accessModes: ["ReadWriteMany"], storageClassName: "nfs-rwx", resources: { requests: { storage: "800Gi" } } });

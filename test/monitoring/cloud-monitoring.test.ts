@@ -6,7 +6,12 @@ import { renderAlertPolicies, renderCloudMonitoringDashboard, toCloudMonitoringT
 import { KIT_METRICS, metricNamesIn } from "../../components/monitoring/metrics";
 import { DEFAULT_THRESHOLDS } from "../../components/monitoring/thresholds";
 import { ofType, one, runWithMocks } from "../harness";
-import { alertPolicyInputsToApiJson, validateAlertPolicyInputs, validateCloudMonitoringDashboard, validateCloudMonitoringJson } from "../validators/cloud-monitoring";
+import {
+  alertPolicyInputsToApiJson,
+  validateAlertPolicyInputs,
+  validateCloudMonitoringDashboard,
+  validateCloudMonitoringJson,
+} from "../validators/cloud-monitoring";
 
 const base: CloudMonitoringArgs = { project: "my-proj-123", trainingNamespaces: ["finetune"], alertEmails: ["ml@example.com"] };
 const scope = { trainingNamespaces: ["finetune"], servingNamespaces: ["serving"], labels: COLLECTOR_LABELS.managedPrometheus };
@@ -69,9 +74,12 @@ describe("CloudMonitoring", () => {
   });
 
   it("leaves out alerts whose metrics do not reach Cloud Monitoring, and adds them when the sources do", async () => {
-    const names = (sources: Parameters<typeof renderAlertPolicies>[0]["sources"]) => renderAlertPolicies({ thresholds: DEFAULT_THRESHOLDS, scope, sources }).map((p) => p.id);
+    const names = (sources: Parameters<typeof renderAlertPolicies>[0]["sources"]) =>
+      renderAlertPolicies({ thresholds: DEFAULT_THRESHOLDS, scope, sources }).map((p) => p.id);
     expect(names(["dcgm", "training", "pushgateway", "argo", "vllm"])).not.toContain("kueue-backlog");
-    expect(names(["dcgm", "training", "pushgateway", "argo", "vllm", "kueue", "jobset"])).toEqual(expect.arrayContaining(["kueue-backlog", "training-job-failed"]));
+    expect(names(["dcgm", "training", "pushgateway", "argo", "vllm", "kueue", "jobset"])).toEqual(
+      expect.arrayContaining(["kueue-backlog", "training-job-failed"]),
+    );
     expect(names(["dcgm"])).toEqual(["gpu-idle-during-training", "gpu-xid-error", "gpu-ecc-double-bit-error", "gpu-over-temperature"]);
   });
 
@@ -80,7 +88,9 @@ describe("CloudMonitoring", () => {
     const d = one(resources, "gcp:monitoring/dashboard:Dashboard");
     expect(validateCloudMonitoringDashboard(d.inputs.dashboardJson)).toEqual([]);
     const json = JSON.parse(d.inputs.dashboardJson);
-    const queries: string[] = json.mosaicLayout.tiles.flatMap((t: any) => (t.widget.xyChart?.dataSets ?? []).map((s: any) => s.timeSeriesQuery.prometheusQuery));
+    const queries: string[] = json.mosaicLayout.tiles.flatMap((t: any) =>
+      (t.widget.xyChart?.dataSets ?? []).map((s: any) => s.timeSeriesQuery.prometheusQuery),
+    );
     expect(queries.length).toBeGreaterThanOrEqual(9);
     for (const q of queries) for (const m of metricNamesIn(q)) expect(KIT_METRICS.has(m), m).toBe(true);
     expect(outputs.url).toBe("https://console.cloud.google.com/monitoring/dashboards/builder/mon-dashboard-id?project=my-proj-123");
@@ -90,12 +100,25 @@ describe("CloudMonitoring", () => {
     const { resources } = await run({ ...base, alertEmails: [], notificationChannel: { type: "pubsub", topic: "projects/my-proj-123/topics/alerts" } });
     const ch = one(resources, "gcp:monitoring/notificationChannel:NotificationChannel");
     expect(ch.inputs).toMatchObject({ type: "pubsub", labels: { topic: "projects/my-proj-123/topics/alerts" } });
-    expect(one(resources, "gcp:pubsub/topicIAMMember:TopicIAMMember").inputs).toMatchObject({ role: "roles/pubsub.publisher", member: "serviceAccount:service-123456789012@gcp-sa-monitoring-notification.iam.gserviceaccount.com" });
+    expect(one(resources, "gcp:pubsub/topicIAMMember:TopicIAMMember").inputs).toMatchObject({
+      role: "roles/pubsub.publisher",
+      member: "serviceAccount:service-123456789012@gcp-sa-monitoring-notification.iam.gserviceaccount.com",
+    });
     const existing = "projects/my-proj-123/notificationChannels/42";
-    const r2 = await run({ ...base, alertEmails: [], notificationChannel: { type: "existing", name: existing }, pushgatewayUrl: "http://pg.monitoring.svc:9091" });
+    const r2 = await run({
+      ...base,
+      alertEmails: [],
+      notificationChannel: { type: "existing", name: existing },
+      pushgatewayUrl: "http://pg.monitoring.svc:9091",
+    });
     expect(ofType(r2.resources, "gcp:monitoring/notificationChannel:NotificationChannel")).toHaveLength(0);
     for (const p of ofType(r2.resources, "gcp:monitoring/alertPolicy:AlertPolicy")) expect(p.inputs.notificationChannels).toEqual([existing]);
-    expect(r2.outputs.contract).toEqual({ platform: "cloud-monitoring", selectorLabels: {}, alertTarget: existing, pushgatewayUrl: "http://pg.monitoring.svc:9091" });
+    expect(r2.outputs.contract).toEqual({
+      platform: "cloud-monitoring",
+      selectorLabels: {},
+      alertTarget: existing,
+      pushgatewayUrl: "http://pg.monitoring.svc:9091",
+    });
   });
 
   it("creates a billing budget for the project with threshold rules that notify the channels", async () => {
@@ -128,7 +151,9 @@ describe("CloudMonitoring", () => {
   });
 
   it("translates alert templates into Cloud Monitoring documentation variables", () => {
-    expect(toCloudMonitoringTemplate("Pod {{ $labels.namespace }}/{{ $labels.pod }} at {{ $value | humanize }}%")).toBe("Pod ${metric.label.namespace}/${metric.label.pod} at the observed value%");
+    expect(toCloudMonitoringTemplate("Pod {{ $labels.namespace }}/{{ $labels.pod }} at {{ $value | humanize }}%")).toBe(
+      "Pod ${metric.label.namespace}/${metric.label.pod} at the observed value%",
+    );
   });
 });
 
@@ -140,21 +165,56 @@ describe("Cloud Monitoring validator (official protos)", () => {
   const dashboard = () => JSON.parse(JSON.stringify(renderCloudMonitoringDashboard({ scope, thresholds: DEFAULT_THRESHOLDS })));
 
   it("maps Pulumi inputs to the API shape (project dropped, notificationChannelStrategies renamed)", () => {
-    const api = alertPolicyInputsToApiJson({ project: "p", displayName: "d", alertStrategy: { autoClose: "60s", notificationChannelStrategies: [{ renotifyInterval: "3600s", notificationChannelNames: ["n"] }] } });
-    expect(api).toEqual({ displayName: "d", alertStrategy: { autoClose: "60s", notificationChannelStrategy: [{ renotifyInterval: "3600s", notificationChannelNames: ["n"] }] } });
+    const api = alertPolicyInputsToApiJson({
+      project: "p",
+      displayName: "d",
+      alertStrategy: { autoClose: "60s", notificationChannelStrategies: [{ renotifyInterval: "3600s", notificationChannelNames: ["n"] }] },
+    });
+    expect(api).toEqual({
+      displayName: "d",
+      alertStrategy: { autoClose: "60s", notificationChannelStrategy: [{ renotifyInterval: "3600s", notificationChannelNames: ["n"] }] },
+    });
     expect(validateCloudMonitoringJson("google.monitoring.v3.AlertPolicy", api)).toEqual([]);
   });
 
   const plantedPolicy: Array<[string, (p: any) => void, string]> = [
     ["unknown field", (p) => (p.displayname = "x"), 'AlertPolicy.displayname: unknown field of AlertPolicy (did you mean "displayName"?)'],
-    ["bad combiner", (p) => (p.combiner = "ANY"), 'AlertPolicy.combiner: "ANY" is not a ConditionCombinerType (use one of COMBINE_UNSPECIFIED, AND, OR, AND_WITH_MATCHING_RESOURCE)'],
-    ["bad severity", (p) => (p.severity = "HIGH"), 'AlertPolicy.severity: "HIGH" is not a Severity (use one of SEVERITY_UNSPECIFIED, CRITICAL, ERROR, WARNING)'],
-    ["duration without unit", (p) => (p.conditions[0].conditionPrometheusQueryLanguage.duration = "1800"), 'AlertPolicy.conditions[0].conditionPrometheusQueryLanguage.duration: expected a Duration like "60s", got "1800"'],
-    ["missing query", (p) => delete p.conditions[0].conditionPrometheusQueryLanguage.query, "AlertPolicy.conditions[0].conditionPrometheusQueryLanguage.query: is required by PrometheusQueryLanguageCondition"],
-    ["two condition kinds", (p) => (p.conditions[0].conditionAbsent = { duration: "60s" }), "AlertPolicy.conditions[0]: sets conditionAbsent and conditionPrometheusQueryLanguage, which are one of Condition.condition (keep one)"],
+    [
+      "bad combiner",
+      (p) => (p.combiner = "ANY"),
+      'AlertPolicy.combiner: "ANY" is not a ConditionCombinerType (use one of COMBINE_UNSPECIFIED, AND, OR, AND_WITH_MATCHING_RESOURCE)',
+    ],
+    [
+      "bad severity",
+      (p) => (p.severity = "HIGH"),
+      'AlertPolicy.severity: "HIGH" is not a Severity (use one of SEVERITY_UNSPECIFIED, CRITICAL, ERROR, WARNING)',
+    ],
+    [
+      "duration without unit",
+      (p) => (p.conditions[0].conditionPrometheusQueryLanguage.duration = "1800"),
+      'AlertPolicy.conditions[0].conditionPrometheusQueryLanguage.duration: expected a Duration like "60s", got "1800"',
+    ],
+    [
+      "missing query",
+      (p) => delete p.conditions[0].conditionPrometheusQueryLanguage.query,
+      "AlertPolicy.conditions[0].conditionPrometheusQueryLanguage.query: is required by PrometheusQueryLanguageCondition",
+    ],
+    [
+      "two condition kinds",
+      (p) => (p.conditions[0].conditionAbsent = { duration: "60s" }),
+      "AlertPolicy.conditions[0]: sets conditionAbsent and conditionPrometheusQueryLanguage, which are one of Condition.condition (keep one)",
+    ],
     ["label value not a string", (p) => (p.userLabels.owner = 7), 'AlertPolicy.userLabels["owner"]: expected a string, got 7'],
-    ["channels not a list", (p) => (p.notificationChannels = "projects/p/notificationChannels/1"), 'AlertPolicy.notificationChannels: expected a list, got "projects/p/notificationChannels/1"'],
-    ["bad timestamp in a nested message", (p) => (p.creationRecord = { mutateTime: "yesterday" }), 'AlertPolicy.creationRecord.mutateTime: expected an RFC 3339 timestamp, got "yesterday"'],
+    [
+      "channels not a list",
+      (p) => (p.notificationChannels = "projects/p/notificationChannels/1"),
+      'AlertPolicy.notificationChannels: expected a list, got "projects/p/notificationChannels/1"',
+    ],
+    [
+      "bad timestamp in a nested message",
+      (p) => (p.creationRecord = { mutateTime: "yesterday" }),
+      'AlertPolicy.creationRecord.mutateTime: expected an RFC 3339 timestamp, got "yesterday"',
+    ],
   ];
   it.each(plantedPolicy)("rejects an alert policy with %s", (_t, plant, expected) => {
     const p = policy();
@@ -164,10 +224,26 @@ describe("Cloud Monitoring validator (official protos)", () => {
   });
 
   const plantedDashboard: Array<[string, (d: any) => void, string]> = [
-    ["unknown widget field", (d) => (d.mosaicLayout.tiles[1].widget.xychart = {}), 'Dashboard.mosaicLayout.tiles[1].widget.xychart: unknown field of Widget (did you mean "xyChart"?)'],
-    ["bad plot type", (d) => (d.mosaicLayout.tiles[1].widget.xyChart.dataSets[0].plotType = "CURVE"), 'Dashboard.mosaicLayout.tiles[1].widget.xyChart.dataSets[0].plotType: "CURVE" is not a PlotType (use one of PLOT_TYPE_UNSPECIFIED, LINE, STACKED_AREA, STACKED_BAR, HEATMAP)'],
-    ["tile width not an integer", (d) => (d.mosaicLayout.tiles[1].width = "half"), 'Dashboard.mosaicLayout.tiles[1].width: expected an integer (int32), got "half"'],
-    ["two widget kinds", (d) => (d.mosaicLayout.tiles[0].widget.xyChart = { dataSets: [] }), "Dashboard.mosaicLayout.tiles[0].widget: sets xyChart and text, which are one of Widget.content (keep one)"],
+    [
+      "unknown widget field",
+      (d) => (d.mosaicLayout.tiles[1].widget.xychart = {}),
+      'Dashboard.mosaicLayout.tiles[1].widget.xychart: unknown field of Widget (did you mean "xyChart"?)',
+    ],
+    [
+      "bad plot type",
+      (d) => (d.mosaicLayout.tiles[1].widget.xyChart.dataSets[0].plotType = "CURVE"),
+      'Dashboard.mosaicLayout.tiles[1].widget.xyChart.dataSets[0].plotType: "CURVE" is not a PlotType (use one of PLOT_TYPE_UNSPECIFIED, LINE, STACKED_AREA, STACKED_BAR, HEATMAP)',
+    ],
+    [
+      "tile width not an integer",
+      (d) => (d.mosaicLayout.tiles[1].width = "half"),
+      'Dashboard.mosaicLayout.tiles[1].width: expected an integer (int32), got "half"',
+    ],
+    [
+      "two widget kinds",
+      (d) => (d.mosaicLayout.tiles[0].widget.xyChart = { dataSets: [] }),
+      "Dashboard.mosaicLayout.tiles[0].widget: sets xyChart and text, which are one of Widget.content (keep one)",
+    ],
     ["missing display name", (d) => delete d.displayName, "Dashboard.displayName: is required by Dashboard"],
   ];
   it.each(plantedDashboard)("rejects a dashboard with %s", (_t, plant, expected) => {

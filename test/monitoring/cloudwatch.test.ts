@@ -49,8 +49,20 @@ describe("CloudWatchMonitoring", () => {
     const topic = one(resources, "aws:sns/topic:Topic");
     expect(topic.inputs.kmsMasterKeyId).toBe(key.state.arn);
     const policy = JSON.parse(one(resources, "aws:sns/topicPolicy:TopicPolicy").inputs.policy);
-    expect(policy.Statement[0]).toMatchObject({ Effect: "Allow", Action: "sns:Publish", Resource: topic.state.arn, Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } });
-    expect(ofType(resources, "aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint]).sort()).toEqual([["email", "ml@example.com"], ["email", "oncall@example.com"]]);
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: "Allow",
+      Action: "sns:Publish",
+      Resource: topic.state.arn,
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+    });
+    expect(
+      ofType(resources, "aws:sns/topicSubscription:TopicSubscription")
+        .map((s) => [s.inputs.protocol, s.inputs.endpoint])
+        .sort(),
+    ).toEqual([
+      ["email", "ml@example.com"],
+      ["email", "oncall@example.com"],
+    ]);
     expect(outputs.contract).toEqual({ platform: "cloudwatch", selectorLabels: {}, alertTarget: "arn:aws:sns:us-east-1:123456789012:mon-alerts" });
     expect(outputs.topic).toBe(topic.state.arn);
     expect(outputs.url).toBe("https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards:name=mon-finetune");
@@ -60,7 +72,11 @@ describe("CloudWatchMonitoring", () => {
     const { resources } = await run(base);
     const rules = ofType(resources, "aws:cloudwatch/eventRule:EventRule");
     expect(rules.map((r) => JSON.parse(r.inputs.eventPattern)).sort((a, b) => a["detail-type"][0].localeCompare(b["detail-type"][0]))).toEqual([
-      { source: ["aws.sagemaker"], "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"], detail: { currentPipelineExecutionStatus: ["Failed"] } },
+      {
+        source: ["aws.sagemaker"],
+        "detail-type": ["SageMaker Model Building Pipeline Execution Status Change"],
+        detail: { currentPipelineExecutionStatus: ["Failed"] },
+      },
       { source: ["aws.sagemaker"], "detail-type": ["SageMaker Training Job State Change"], detail: { TrainingJobStatus: ["Failed"] } },
     ]);
     const topic = one(resources, "aws:sns/topic:Topic");
@@ -68,16 +84,43 @@ describe("CloudWatchMonitoring", () => {
   });
 
   it("alarms on GPU under-utilisation, stalls, non-finite loss, stale checkpoints and per-endpoint 5xx and latency", async () => {
-    const { resources } = await run({ ...base, endpointNames: ["chat-v3"], thresholds: { gpuIdleUtilizationPercent: 15, gpuIdleFor: "1h", servingP95LatencySeconds: 2, servingErrorRatePercent: 1, servingFor: "5m" } });
-    const alarms: Record<string, Record<string, any>> = Object.fromEntries(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
-    expect(Object.keys(alarms).sort()).toEqual(["mon-chat-v3-5xx-rate", "mon-chat-v3-latency-p95", "mon-checkpoint-stale", "mon-gpu-underutilised", "mon-loss-not-finite", "mon-training-stalled"]);
-    expect(alarms["mon-gpu-underutilised"]).toMatchObject({ comparisonOperator: "LessThanThreshold", threshold: 15, evaluationPeriods: 12, treatMissingData: "notBreaching" });
-    expect(alarms["mon-gpu-underutilised"].metricQueries[0].expression).toBe('SELECT AVG(GPUUtilization) FROM SCHEMA("/aws/sagemaker/TrainingJobs", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1');
+    const { resources } = await run({
+      ...base,
+      endpointNames: ["chat-v3"],
+      thresholds: { gpuIdleUtilizationPercent: 15, gpuIdleFor: "1h", servingP95LatencySeconds: 2, servingErrorRatePercent: 1, servingFor: "5m" },
+    });
+    const alarms: Record<string, Record<string, any>> = Object.fromEntries(
+      ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]),
+    );
+    expect(Object.keys(alarms).sort()).toEqual([
+      "mon-chat-v3-5xx-rate",
+      "mon-chat-v3-latency-p95",
+      "mon-checkpoint-stale",
+      "mon-gpu-underutilised",
+      "mon-loss-not-finite",
+      "mon-training-stalled",
+    ]);
+    expect(alarms["mon-gpu-underutilised"]).toMatchObject({
+      comparisonOperator: "LessThanThreshold",
+      threshold: 15,
+      evaluationPeriods: 12,
+      treatMissingData: "notBreaching",
+    });
+    expect(alarms["mon-gpu-underutilised"].metricQueries[0].expression).toBe(
+      'SELECT AVG(GPUUtilization) FROM SCHEMA("/aws/sagemaker/TrainingJobs", Host) GROUP BY Host ORDER BY AVG() ASC LIMIT 1',
+    );
     expect(alarms["mon-training-stalled"]).toMatchObject({ threshold: 1800 });
-    expect(alarms["mon-loss-not-finite"].metricQueries[0].expression).toBe('SELECT MIN("finetune_training_loss_is_finite") FROM SCHEMA("/aws/sagemaker/TrainingJobs", TrainingJobName)');
+    expect(alarms["mon-loss-not-finite"].metricQueries[0].expression).toBe(
+      'SELECT MIN("finetune_training_loss_is_finite") FROM SCHEMA("/aws/sagemaker/TrainingJobs", TrainingJobName)',
+    );
     expect(alarms["mon-chat-v3-5xx-rate"]).toMatchObject({ threshold: 1, evaluationPeriods: 5 });
     expect(alarms["mon-chat-v3-5xx-rate"].metricQueries[0].metric.dimensions).toEqual({ EndpointName: "chat-v3", VariantName: "AllTraffic" });
-    expect(alarms["mon-chat-v3-latency-p95"]).toMatchObject({ namespace: "AWS/SageMaker", metricName: "ModelLatency", extendedStatistic: "p95", threshold: 2_000_000 });
+    expect(alarms["mon-chat-v3-latency-p95"]).toMatchObject({
+      namespace: "AWS/SageMaker",
+      metricName: "ModelLatency",
+      extendedStatistic: "p95",
+      threshold: 2_000_000,
+    });
     const topicArn = one(resources, "aws:sns/topic:Topic").state.arn;
     for (const a of Object.values(alarms)) {
       expect(a.alarmActions).toEqual([topicArn]);
@@ -91,17 +134,39 @@ describe("CloudWatchMonitoring", () => {
     expect(validateCloudWatchDashboard(body)).toEqual([]);
     const parsed = JSON.parse(body);
     const titles = parsed.widgets.map((w: { properties: { title?: string } }) => w.properties.title).filter(Boolean);
-    expect(titles).toEqual(expect.arrayContaining(["Training GPU utilisation (%)", "Training GPU memory utilisation (%)", "Training loss", "Endpoint invocations", "Endpoint model latency p95 (µs)", "Endpoint 4xx errors", "Endpoint 5xx errors", "Alarms"]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        "Training GPU utilisation (%)",
+        "Training GPU memory utilisation (%)",
+        "Training loss",
+        "Endpoint invocations",
+        "Endpoint model latency p95 (µs)",
+        "Endpoint 4xx errors",
+        "Endpoint 5xx errors",
+        "Alarms",
+      ]),
+    );
     const alarmWidget = parsed.widgets.find((w: { type: string }) => w.type === "alarm");
     expect(alarmWidget.properties.alarms).toHaveLength(8);
     expect(body).toContain('MetricName=\\"finetune_training_loss\\"');
   });
 
   it("creates an AWS Budgets budget with percentage alerts to the topic", async () => {
-    const { resources } = await run({ ...base, budgetLimitUsd: 25000, budgetThresholdsPercent: [80, 100], budgetCostTag: { key: "finetune-stack", value: "prod" } });
+    const { resources } = await run({
+      ...base,
+      budgetLimitUsd: 25000,
+      budgetThresholdsPercent: [80, 100],
+      budgetCostTag: { key: "finetune-stack", value: "prod" },
+    });
     const budget = one(resources, "aws:budgets/budget:Budget").inputs;
     const topicArn = one(resources, "aws:sns/topic:Topic").state.arn;
-    expect(budget).toMatchObject({ budgetType: "COST", limitAmount: "25000.00", limitUnit: "USD", timeUnit: "MONTHLY", costFilters: [{ name: "TagKeyValue", values: ["user:finetune-stack$prod"] }] });
+    expect(budget).toMatchObject({
+      budgetType: "COST",
+      limitAmount: "25000.00",
+      limitUnit: "USD",
+      timeUnit: "MONTHLY",
+      costFilters: [{ name: "TagKeyValue", values: ["user:finetune-stack$prod"] }],
+    });
     expect(budget.notifications).toEqual([
       { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 80, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topicArn] },
       { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 100, thresholdType: "PERCENTAGE", subscriberSnsTopicArns: [topicArn] },
@@ -113,7 +178,11 @@ describe("CloudWatchMonitoring", () => {
     const { resources } = await run({ ...base, endpointNames: ["chat-v3"], logRetentionDays: 365 });
     const key = one(resources, "aws:kms/key:Key");
     const groups = ofType(resources, "aws:cloudwatch/logGroup:LogGroup");
-    expect(groups.map((g) => g.inputs.name).sort()).toEqual(["/aws/sagemaker/Endpoints/chat-v3", "/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TrainingJobs"]);
+    expect(groups.map((g) => g.inputs.name).sort()).toEqual([
+      "/aws/sagemaker/Endpoints/chat-v3",
+      "/aws/sagemaker/ProcessingJobs",
+      "/aws/sagemaker/TrainingJobs",
+    ]);
     for (const g of groups) {
       expect(g.inputs).toMatchObject({ retentionInDays: 365, kmsKeyId: key.state.arn });
       expect(g.protect).toBe(true);
@@ -141,7 +210,16 @@ describe("CloudWatchMonitoring", () => {
   });
 
   it("reports every argument problem at once", () => {
-    expect(constructionError({ region: "virginia", accountId: "42", logRetentionDays: 45, alertEmails: ["nope"], budgetLimitUsd: -5, thresholds: { servingErrorRatePercent: 101 } }).split("\n")).toEqual([
+    expect(
+      constructionError({
+        region: "virginia",
+        accountId: "42",
+        logRetentionDays: 45,
+        alertEmails: ["nope"],
+        budgetLimitUsd: -5,
+        thresholds: { servingErrorRatePercent: 101 },
+      }).split("\n"),
+    ).toEqual([
       'CloudWatchMonitoring "mon" has invalid arguments (6 problems):',
       '  region: "virginia" is not an AWS region (write it like us-east-1)',
       '  accountId: "42" is not a 12-digit AWS account id',
@@ -154,7 +232,18 @@ describe("CloudWatchMonitoring", () => {
 });
 
 describe("CloudWatch dashboard validator", () => {
-  const good = () => JSON.parse(JSON.stringify(renderCloudWatchDashboard({ region: "us-east-1", endpointNames: ["e1"], variantName: "AllTraffic", alarmArns: ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:a"], thresholds: DEFAULT_THRESHOLDS })));
+  const good = () =>
+    JSON.parse(
+      JSON.stringify(
+        renderCloudWatchDashboard({
+          region: "us-east-1",
+          endpointNames: ["e1"],
+          variantName: "AllTraffic",
+          alarmArns: ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:a"],
+          thresholds: DEFAULT_THRESHOLDS,
+        }),
+      ),
+    );
 
   it("accepts the kit's dashboard", () => {
     expect(validateCloudWatchDashboard(good())).toEqual([]);

@@ -23,7 +23,8 @@ describe("Grafana dashboards", () => {
         }
       }
       for (const v of d.templating.list.filter((x) => x.type === "query")) {
-        for (const n of metricNamesIn(String(v.definition).replace(/^label_values\((.*),\s*\w+\)$/, "$1"))) if (!KIT_METRICS.has(n)) unknown.push(`${file} variable ${v.name}: ${n}`);
+        for (const n of metricNamesIn(String(v.definition).replace(/^label_values\((.*),\s*\w+\)$/, "$1")))
+          if (!KIT_METRICS.has(n)) unknown.push(`${file} variable ${v.name}: ${n}`);
       }
     }
     expect(unknown).toEqual([]);
@@ -41,11 +42,12 @@ describe("Grafana dashboards", () => {
       for (const p of d.panels) {
         const { x, y, w, h } = p.gridPos;
         expect(x >= 0 && w > 0 && x + w <= 24 && h > 0, `${file} "${p.title}"`).toBe(true);
-        for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) {
-          const key = `${i},${j}`;
-          expect(cells.has(key), `${file} "${p.title}" overlaps at ${key}`).toBe(false);
-          cells.add(key);
-        }
+        for (let i = x; i < x + w; i++)
+          for (let j = y; j < y + h; j++) {
+            const key = `${i},${j}`;
+            expect(cells.has(key), `${file} "${p.title}" overlaps at ${key}`).toBe(false);
+            cells.add(key);
+          }
         expect(p.datasource).toEqual({ type: "prometheus", uid: "${datasource}" });
       }
     }

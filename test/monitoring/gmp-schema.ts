@@ -11,7 +11,19 @@ const labelSelector = {
   additionalProperties: false,
   properties: {
     matchLabels: { type: "object", additionalProperties: { type: "string" } },
-    matchExpressions: { type: "array", items: { type: "object", required: ["key", "operator"], additionalProperties: false, properties: { key: { type: "string" }, operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] }, values: { type: "array", items: { type: "string" } } } } },
+    matchExpressions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["key", "operator"],
+        additionalProperties: false,
+        properties: {
+          key: { type: "string" },
+          operator: { enum: ["In", "NotIn", "Exists", "DoesNotExist"] },
+          values: { type: "array", items: { type: "string" } },
+        },
+      },
+    },
   },
 };
 const duration = { type: "string", pattern: "^((([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?|0)$" };
@@ -20,7 +32,12 @@ const endpoint = {
   required: ["port"],
   additionalProperties: false,
   properties: {
-    port: { anyOf: [{ type: "string", minLength: 1 }, { type: "integer", minimum: 1, maximum: 65535 }] },
+    port: {
+      anyOf: [
+        { type: "string", minLength: 1 },
+        { type: "integer", minimum: 1, maximum: 65535 },
+      ],
+    },
     scheme: { enum: ["http", "https"] },
     path: { type: "string", pattern: "^/" },
     params: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
@@ -36,7 +53,16 @@ const schema = {
   properties: {
     apiVersion: { const: "monitoring.googleapis.com/v1" },
     kind: { const: "ClusterPodMonitoring" },
-    metadata: { type: "object", required: ["name"], additionalProperties: false, properties: { name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" }, labels: { type: "object", additionalProperties: { type: "string" } }, annotations: { type: "object", additionalProperties: { type: "string" } } } },
+    metadata: {
+      type: "object",
+      required: ["name"],
+      additionalProperties: false,
+      properties: {
+        name: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+        labels: { type: "object", additionalProperties: { type: "string" } },
+        annotations: { type: "object", additionalProperties: { type: "string" } },
+      },
+    },
     spec: {
       type: "object",
       required: ["selector", "endpoints"],
@@ -44,7 +70,17 @@ const schema = {
       properties: {
         selector: labelSelector,
         endpoints: { type: "array", minItems: 1, items: endpoint },
-        targetLabels: { type: "object", additionalProperties: false, properties: { metadata: { type: "array", items: { type: "string" } }, fromPod: { type: "array", items: { type: "object", required: ["from"], additionalProperties: false, properties: { from: { type: "string" }, to: { type: "string" } } } } } },
+        targetLabels: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            metadata: { type: "array", items: { type: "string" } },
+            fromPod: {
+              type: "array",
+              items: { type: "object", required: ["from"], additionalProperties: false, properties: { from: { type: "string" }, to: { type: "string" } } },
+            },
+          },
+        },
         limits: { type: "object" },
         filterRunning: { type: "boolean" },
       },
@@ -56,7 +92,11 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 /** Errors of one ClusterPodMonitoring. */
 export function validateClusterPodMonitoring(obj: object): string[] {
-  return validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
+  return validate(obj)
+    ? []
+    : (validate.errors ?? []).map(
+        (e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`,
+      );
 }
 
 /** Throws listing every error of every ClusterPodMonitoring. */

@@ -20,7 +20,12 @@ describe("reference-like arguments are pulumi.Input (hand list kept next to the 
     // createNamespace: a flag (decides whether a Namespace object exists).
     ["components/monitoring/prometheus.ts", "PrometheusMonitoringArgs", PROMETHEUS_INPUT_ARGS as readonly string[], ["createNamespace"]],
     // region: decides partition, DNS suffix and the ECR host at construction (see AWS_REGISTRY_INPUT_ARGS).
-    ["components/artifact-registry/aws.ts", "AwsArtifactRegistryArgs", AWS_REGISTRY_INPUT_ARGS as readonly string[], ["kmsKeyDeletionDays", "upstreamCredentialArns"]],
+    [
+      "components/artifact-registry/aws.ts",
+      "AwsArtifactRegistryArgs",
+      AWS_REGISTRY_INPUT_ARGS as readonly string[],
+      ["kmsKeyDeletionDays", "upstreamCredentialArns"],
+    ],
   ])("%s %s", (file, iface, inputArgs, plainOnPurpose) => {
     const fields = fieldsOf(file, iface);
     expect(fields.length).toBeGreaterThan(3);

@@ -39,14 +39,18 @@ function wrapped(wrap: <T>(v: T) => pulumi.Output<T>): PrometheusMonitoringArgs 
 
 async function run(args: PrometheusMonitoringArgs, preview = false) {
   let c: PrometheusMonitoring | undefined;
-  const result = await runWithMocks(() => {
-    c = new PrometheusMonitoring("mon", args);
-    return { contract: c.contractOutput, urls: c.dashboardUrlsOutput };
-  }, { preview });
+  const result = await runWithMocks(
+    () => {
+      c = new PrometheusMonitoring("mon", args);
+      return { contract: c.contractOutput, urls: c.dashboardUrlsOutput };
+    },
+    { preview },
+  );
   return { ...result, component: c as PrometheusMonitoring };
 }
 
-const view = (rs: RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs, protect: r.protect, dependsOn: r.dependsOn.length }));
+const view = (rs: RecordedResource[]) =>
+  rs.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs, protect: r.protect, dependsOn: r.dependsOn.length }));
 
 describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
   it.each([
@@ -60,20 +64,31 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
     // Spot checks of what the Outputs reached.
     const release = one(outs.resources, "kubernetes:helm.sh/v3:Release");
     expect(release.inputs).toMatchObject({ name: "prom", namespace: "obs" });
-    expect((release.inputs.values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { storageClassName: string } } } } } }).prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName).toBe("fast");
+    expect(
+      (release.inputs.values as { prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { storageClassName: string } } } } } }).prometheus
+        .prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+    ).toBe("fast");
     const rule = one(outs.resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
     expect(rule.inputs.metadata).toMatchObject({ namespace: "obs", labels: { release: "prom" } });
     expect(JSON.stringify(rule.inputs.spec)).toContain('namespace=~\\"ft-a|ft-b\\"');
     expect(JSON.stringify(rule.inputs.spec)).toContain('"team":"ml"');
-    expect(outs.outputs.contract).toMatchObject({ namespace: "obs", selectorLabels: { release: "prom" }, pushgatewayUrl: "http://mon-pushgateway.obs.svc:9091", alertTarget: "http://prom-alertmanager.obs.svc:9093" });
+    expect(outs.outputs.contract).toMatchObject({
+      namespace: "obs",
+      selectorLabels: { release: "prom" },
+      pushgatewayUrl: "http://mon-pushgateway.obs.svc:9091",
+      alertTarget: "http://prom-alertmanager.obs.svc:9093",
+    });
     for (const cm of ofType(outs.resources, "kubernetes:core/v1:ConfigMap")) expect((cm.inputs.metadata as { namespace: string }).namespace).toBe("grafana");
   });
 
   it("unknown during preview: same children with the same names, the Output-derived inputs unknown", async () => {
     const ns = pulumi.output(pulumi.unknown as unknown as string);
-    const previewRun = await runWithMocks(() => {
-      new PrometheusMonitoring("mon", { ...plainArgs, namespace: ns });
-    }, { preview: true });
+    const previewRun = await runWithMocks(
+      () => {
+        new PrometheusMonitoring("mon", { ...plainArgs, namespace: ns });
+      },
+      { preview: true },
+    );
     const plain = await run(plainArgs);
     const kids = previewRun.resources;
     // Registration order may differ (inputs resolve asynchronously); the set of children may not.
@@ -86,7 +101,9 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
 
   it("the plain views throw a clear error when they derive from Outputs; the Output views resolve", async () => {
     const { component } = await run(wrapped(known));
-    expect(() => component.contract).toThrow('PrometheusMonitoring "mon": contract derives from arguments passed as Outputs and is not known at construction (read contractOutput, a pulumi.Output, instead)');
+    expect(() => component.contract).toThrow(
+      'PrometheusMonitoring "mon": contract derives from arguments passed as Outputs and is not known at construction (read contractOutput, a pulumi.Output, instead)',
+    );
     expect(() => component.dashboardUrls).toThrow("read dashboardUrlsOutput");
     expect(() => component.rules).toThrow("read rulesOutput");
     expect((await settle(component.rulesOutput))?.groups.length).toBeGreaterThan(0);
@@ -129,7 +146,7 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
     },
   );
 
-  it("a controller namespace Output that resolves to \"\" fails (the monitor was planned)", async () => {
+  it('a controller namespace Output that resolves to "" fails (the monitor was planned)', async () => {
     let c: PrometheusMonitoring | undefined;
     let failure: pulumi.InputPropertiesError | undefined;
     const failures = await deploymentFailures(
@@ -141,6 +158,11 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
       },
     );
     expect(failures.length).toBeGreaterThan(0);
-    expect(failure?.errors).toEqual([{ propertyPath: "kueueNamespace", reason: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)' }]);
+    expect(failure?.errors).toEqual([
+      {
+        propertyPath: "kueueNamespace",
+        reason: 'is an Output that resolved to "" (pass the literal "" to not scrape this controller: the monitors are planned before Outputs resolve)',
+      },
+    ]);
   });
 });

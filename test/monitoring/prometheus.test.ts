@@ -33,7 +33,13 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
     const { resources, outputs } = await run({ trainingNamespaces: ["finetune"], thresholds: { gpuHoursBudget: 5000 } });
     const release = one(resources, "kubernetes:helm.sh/v3:Release");
     const pin = MONITORING_CHARTS.kubePrometheusStack;
-    expect(release.inputs).toMatchObject({ chart: "kube-prometheus-stack", version: pin.version, repositoryOpts: { repo: pin.repo }, namespace: "monitoring", name: "kube-prometheus-stack" });
+    expect(release.inputs).toMatchObject({
+      chart: "kube-prometheus-stack",
+      version: pin.version,
+      repositoryOpts: { repo: pin.repo },
+      namespace: "monitoring",
+      name: "kube-prometheus-stack",
+    });
     expect(release.protect).toBe(true);
     expect(release.retainOnDelete).toBe(true);
     const v = release.inputs.values;
@@ -67,22 +73,24 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
   it("every Kubernetes object validates strictly and the PrometheusRule passes promtool", async () => {
     const { manifests } = await run({ trainingNamespaces: ["finetune", "team-b"], servingNamespaces: ["serving"], thresholds: { gpuHoursBudget: 100 } });
     expectValidManifests(manifests);
-    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      "Namespace/monitoring",
-      "Deployment/mon-pushgateway",
-      "Service/mon-pushgateway",
-      "ServiceMonitor/mon-dcgm-exporter",
-      "ServiceMonitor/mon-kueue",
-      "ServiceMonitor/mon-jobset",
-      "ServiceMonitor/mon-argo-workflows",
-      "ServiceMonitor/mon-pushgateway",
-      "PodMonitor/mon-vllm",
-      "PrometheusRule/mon-alerts",
-      "ConfigMap/mon-dashboard-gpu-fleet",
-      "ConfigMap/mon-dashboard-training-run",
-      "ConfigMap/mon-dashboard-pipeline",
-      "ConfigMap/mon-dashboard-serving",
-    ].sort());
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
+      [
+        "Namespace/monitoring",
+        "Deployment/mon-pushgateway",
+        "Service/mon-pushgateway",
+        "ServiceMonitor/mon-dcgm-exporter",
+        "ServiceMonitor/mon-kueue",
+        "ServiceMonitor/mon-jobset",
+        "ServiceMonitor/mon-argo-workflows",
+        "ServiceMonitor/mon-pushgateway",
+        "PodMonitor/mon-vllm",
+        "PrometheusRule/mon-alerts",
+        "ConfigMap/mon-dashboard-gpu-fleet",
+        "ConfigMap/mon-dashboard-training-run",
+        "ConfigMap/mon-dashboard-pipeline",
+        "ConfigMap/mon-dashboard-serving",
+      ].sort(),
+    );
     const rule = manifests.find((m) => m.kind === "PrometheusRule")!;
     expect(rule.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
     expect(promtoolCheckRules(rulesYamlOf(rule)).ok).toBe(true);
@@ -107,18 +115,40 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
     const { manifests } = await run({ trainingNamespaces: ["finetune"], dcgmNamespace: "nvidia-gpu", argoNamespace: "workflows" });
     type Monitor = { spec: Record<string, any>; metadata: { labels: Record<string, string> } };
     const byName: Record<string, Monitor> = Object.fromEntries(manifests.map((m) => [m.metadata.name, m as unknown as Monitor]));
-    expect(byName["mon-dcgm-exporter"].spec).toMatchObject({ namespaceSelector: { matchNames: ["nvidia-gpu"] }, endpoints: [{ port: "gpu-metrics", honorLabels: true }] });
+    expect(byName["mon-dcgm-exporter"].spec).toMatchObject({
+      namespaceSelector: { matchNames: ["nvidia-gpu"] },
+      endpoints: [{ port: "gpu-metrics", honorLabels: true }],
+    });
     expect(byName["mon-argo-workflows"].spec.namespaceSelector).toEqual({ matchNames: ["workflows"] });
     expect(byName["mon-kueue"].spec.endpoints[0]).toMatchObject({ scheme: "https", bearerTokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" });
-    expect(byName["mon-pushgateway"].spec).toMatchObject({ selector: { matchLabels: { "app.kubernetes.io/name": "pushgateway", "app.kubernetes.io/instance": "mon-pushgateway" } }, endpoints: [{ honorLabels: true }] });
-    expect(byName["mon-vllm"].spec).toMatchObject({ selector: { matchLabels: { "finetune.dev/metrics": "vllm" } }, namespaceSelector: { matchNames: ["finetune"] } });
-    for (const m of Object.values(byName).filter((x) => x.spec?.endpoints || x.spec?.podMetricsEndpoints)) expect(m.metadata.labels.release).toBe("kube-prometheus-stack");
+    expect(byName["mon-pushgateway"].spec).toMatchObject({
+      selector: { matchLabels: { "app.kubernetes.io/name": "pushgateway", "app.kubernetes.io/instance": "mon-pushgateway" } },
+      endpoints: [{ honorLabels: true }],
+    });
+    expect(byName["mon-vllm"].spec).toMatchObject({
+      selector: { matchLabels: { "finetune.dev/metrics": "vllm" } },
+      namespaceSelector: { matchNames: ["finetune"] },
+    });
+    for (const m of Object.values(byName).filter((x) => x.spec?.endpoints || x.spec?.podMetricsEndpoints))
+      expect(m.metadata.labels.release).toBe("kube-prometheus-stack");
   });
 
   it("takes the Argo, JobSet and Kueue namespaces from the platform contract; a controller the platform does not name is not scraped", async () => {
-    const platform = { namespace: "ml-system", argoWorkflows: true, jobset: true, workflowNamespaces: ["finetune"], argoNamespace: "ml-system", jobsetNamespace: "ml-system", kueueNamespace: "queues" };
+    const platform = {
+      namespace: "ml-system",
+      argoWorkflows: true,
+      jobset: true,
+      workflowNamespaces: ["finetune"],
+      argoNamespace: "ml-system",
+      jobsetNamespace: "ml-system",
+      kueueNamespace: "queues",
+    };
     const namespaces = (manifests: { kind: string; metadata: { name?: string }; spec?: unknown }[]) =>
-      Object.fromEntries(manifests.filter((m) => m.kind === "ServiceMonitor").map((m) => [m.metadata.name, (m.spec as { namespaceSelector: { matchNames: string[] } }).namespaceSelector.matchNames]));
+      Object.fromEntries(
+        manifests
+          .filter((m) => m.kind === "ServiceMonitor")
+          .map((m) => [m.metadata.name, (m.spec as { namespaceSelector: { matchNames: string[] } }).namespaceSelector.matchNames]),
+      );
     expect(namespaces((await run({ trainingNamespaces: ["finetune"], platform })).manifests)).toEqual({
       "mon-dcgm-exporter": ["gpu-operator"],
       "mon-kueue": ["queues"],
@@ -135,8 +165,15 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
   });
 
   it("dashboard ConfigMaps carry the sidecar label and the dashboard JSON", async () => {
-    const { manifests } = await run({ trainingNamespaces: ["finetune"], dashboardLabel: { "grafana.io/dashboard": "finetune" }, dashboardNamespace: "grafana" });
-    const cms = manifests.filter((m) => m.kind === "ConfigMap") as unknown as Array<{ metadata: { namespace: string; labels: Record<string, string> }; data: Record<string, string> }>;
+    const { manifests } = await run({
+      trainingNamespaces: ["finetune"],
+      dashboardLabel: { "grafana.io/dashboard": "finetune" },
+      dashboardNamespace: "grafana",
+    });
+    const cms = manifests.filter((m) => m.kind === "ConfigMap") as unknown as Array<{
+      metadata: { namespace: string; labels: Record<string, string> };
+      data: Record<string, string>;
+    }>;
     expect(cms).toHaveLength(4);
     for (const cm of cms) {
       expect(cm.metadata.namespace).toBe("grafana");
@@ -159,12 +196,23 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
 
 describe("PrometheusMonitoring (existing Prometheus)", () => {
   it("installs no chart and labels monitors and rules with the given selector", async () => {
-    const { resources, manifests, outputs } = await run({ mode: "existing", namespace: "observability", selectorLabels: { prometheus: "main" }, trainingNamespaces: ["finetune"], grafana: false });
+    const { resources, manifests, outputs } = await run({
+      mode: "existing",
+      namespace: "observability",
+      selectorLabels: { prometheus: "main" },
+      trainingNamespaces: ["finetune"],
+      grafana: false,
+    });
     expect(ofType(resources, "kubernetes:helm.sh/v3:Release")).toHaveLength(0);
     expect(manifests.some((m) => m.kind === "Namespace")).toBe(false);
     expectValidManifests(manifests);
     for (const m of manifests.filter((x) => x.apiVersion === "monitoring.coreos.com/v1")) expect(m.metadata.labels).toMatchObject({ prometheus: "main" });
-    expect(outputs.contract).toMatchObject({ platform: "prometheus", selectorLabels: { prometheus: "main" }, namespace: "observability", pushgatewayUrl: "http://mon-pushgateway.observability.svc:9091" });
+    expect(outputs.contract).toMatchObject({
+      platform: "prometheus",
+      selectorLabels: { prometheus: "main" },
+      namespace: "observability",
+      pushgatewayUrl: "http://mon-pushgateway.observability.svc:9091",
+    });
     expect((outputs.contract as Record<string, unknown>).alertTarget).toBeUndefined();
   });
 
@@ -178,14 +226,16 @@ describe("PrometheusMonitoring (existing Prometheus)", () => {
 describe("PrometheusMonitoring (GKE Managed Service for Prometheus)", () => {
   it("deploys the Pushgateway and ClusterPodMonitorings, no rules or dashboards", async () => {
     const { manifests, outputs, component } = await run({ mode: "managed-prometheus", trainingNamespaces: ["finetune"] });
-    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      "Namespace/monitoring",
-      "Deployment/mon-pushgateway",
-      "Service/mon-pushgateway",
-      "ClusterPodMonitoring/mon-argo-workflows",
-      "ClusterPodMonitoring/mon-pushgateway",
-      "ClusterPodMonitoring/mon-vllm",
-    ].sort());
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
+      [
+        "Namespace/monitoring",
+        "Deployment/mon-pushgateway",
+        "Service/mon-pushgateway",
+        "ClusterPodMonitoring/mon-argo-workflows",
+        "ClusterPodMonitoring/mon-pushgateway",
+        "ClusterPodMonitoring/mon-vllm",
+      ].sort(),
+    );
     expectValidManifests(manifests.filter((m) => m.apiVersion !== "monitoring.googleapis.com/v1"));
     expectValidManagedPrometheus(manifests.filter((m) => m.apiVersion === "monitoring.googleapis.com/v1"));
     // Managed Prometheus scrapes with GKE's collectors in gmp-system: pipelines must admit that namespace.
@@ -204,7 +254,13 @@ describe("PrometheusMonitoring argument validation", () => {
   it("reports every problem at once, each tied to its argument", () => {
     const message = constructionError({
       trainingNamespaces: ["Fine_Tune"],
-      thresholds: { gpuIdleUtilizationPercent: 120, gpuTemperatureCelsius: 30, trainingStalledAfter: "half an hour", gpuHoursBudget: 10, gpuHoursBudgetWindow: "60d" },
+      thresholds: {
+        gpuIdleUtilizationPercent: 120,
+        gpuTemperatureCelsius: 30,
+        trainingStalledAfter: "half an hour",
+        gpuHoursBudget: 10,
+        gpuHoursBudgetWindow: "60d",
+      },
       storageSize: "50GB",
       dashboardLabel: { a: "1", b: "2" },
     });

@@ -48,7 +48,14 @@ describe("Prometheus rules", () => {
       renderPrometheusRules({ ...RULE_TEST_PROFILE, thresholds: withDefaultThresholds({}) }),
       profileRules(),
       renderPrometheusRules({
-        thresholds: withDefaultThresholds({ gpuIdleUtilizationPercent: 2.5, gpuIdleFor: "1h30m", gpuTemperatureCelsius: 95, trainingStalledAfter: "2h", gpuHoursBudget: 5000, gpuHoursBudgetWindow: "7d" }),
+        thresholds: withDefaultThresholds({
+          gpuIdleUtilizationPercent: 2.5,
+          gpuIdleFor: "1h30m",
+          gpuTemperatureCelsius: 95,
+          trainingStalledAfter: "2h",
+          gpuHoursBudget: 5000,
+          gpuHoursBudgetWindow: "7d",
+        }),
         scope: { trainingNamespaces: ["team-a", "team-b"], servingNamespaces: ["serving"], labels: COLLECTOR_LABELS.managedPrometheus },
         extraLabels: { team: "ml-platform" },
       }),
@@ -95,7 +102,16 @@ describe("Prometheus rules", () => {
   });
 
   it("thresholds from config land in the expressions", () => {
-    const t = withDefaultThresholds({ gpuIdleUtilizationPercent: 7, gpuIdleFor: "45m", gpuTemperatureCelsius: 92, servingP95LatencySeconds: 2.5, servingErrorRatePercent: 1, kueuePendingWorkloads: 4, kueuePendingFor: "2h", preemptionsPerHour: 6 });
+    const t = withDefaultThresholds({
+      gpuIdleUtilizationPercent: 7,
+      gpuIdleFor: "45m",
+      gpuTemperatureCelsius: 92,
+      servingP95LatencySeconds: 2.5,
+      servingErrorRatePercent: 1,
+      kueuePendingWorkloads: 4,
+      kueuePendingFor: "2h",
+      preemptionsPerHour: 6,
+    });
     const byName = Object.fromEntries(renderAlerts(t, RULE_TEST_PROFILE.scope).map((a) => [a.name, a]));
     expect(byName.FinetuneGpuIdleDuringTraining.expr).toBe('avg by (namespace, pod) (DCGM_FI_DEV_GPU_UTIL{namespace=~"finetune", pod!=""}) < 7');
     expect(byName.FinetuneGpuIdleDuringTraining.for).toBe("45m");
@@ -108,7 +124,9 @@ describe("Prometheus rules", () => {
   });
 
   it("uses the exported_* labels under Managed Service for Prometheus", () => {
-    const byName = Object.fromEntries(renderAlerts(DEFAULT_THRESHOLDS, { ...RULE_TEST_PROFILE.scope, labels: COLLECTOR_LABELS.managedPrometheus }).map((a) => [a.name, a]));
+    const byName = Object.fromEntries(
+      renderAlerts(DEFAULT_THRESHOLDS, { ...RULE_TEST_PROFILE.scope, labels: COLLECTOR_LABELS.managedPrometheus }).map((a) => [a.name, a]),
+    );
     expect(byName.FinetuneGpuIdleDuringTraining.expr).toContain('exported_namespace=~"finetune", exported_pod!=""');
     expect(byName.FinetunePipelineFailed.expr).toContain("sum by (exported_namespace)");
   });
@@ -127,7 +145,12 @@ describe("Prometheus rules", () => {
   });
 
   it("metricNamesIn finds metric names and skips functions, labels and keywords", () => {
-    expect(metricNamesIn('sum by (le, model_name) (rate(vllm:e2e_request_latency_seconds_bucket{namespace=~"a|b"}[5m])) > 1')).toEqual(["vllm:e2e_request_latency_seconds_bucket"]);
-    expect(metricNamesIn("time() - max by (pipeline) (finetune_training_last_push_timestamp_seconds) > 60 or abs(x) == Inf")).toEqual(["finetune_training_last_push_timestamp_seconds", "x"]);
+    expect(metricNamesIn('sum by (le, model_name) (rate(vllm:e2e_request_latency_seconds_bucket{namespace=~"a|b"}[5m])) > 1')).toEqual([
+      "vllm:e2e_request_latency_seconds_bucket",
+    ]);
+    expect(metricNamesIn("time() - max by (pipeline) (finetune_training_last_push_timestamp_seconds) > 60 or abs(x) == Inf")).toEqual([
+      "finetune_training_last_push_timestamp_seconds",
+      "x",
+    ]);
   });
 });

@@ -32,7 +32,16 @@ describe("training metrics", () => {
   });
 
   it("each definition picks exactly its value from the trainer's log line", () => {
-    const line = trainingLogLine({ step: 1200, loss: 0.4321, validationLoss: 0.51, tokensPerSecond: 15342.5, checkpointAgeSeconds: 312, lossIsFinite: 1, secondsSinceProgress: 2.5, resumes: 2 });
+    const line = trainingLogLine({
+      step: 1200,
+      loss: 0.4321,
+      validationLoss: 0.51,
+      tokensPerSecond: 15342.5,
+      checkpointAgeSeconds: 312,
+      lossIsFinite: 1,
+      secondsSinceProgress: 2.5,
+      resumes: 2,
+    });
     expect(line).toBe(
       "[finetune-metrics] finetune_training_step=1200 finetune_training_loss=0.4321 finetune_validation_loss=0.51 finetune_training_tokens_per_second=15342.5 finetune_checkpoint_age_seconds=312 finetune_training_loss_is_finite=1 finetune_training_seconds_since_progress=2.5 finetune_training_resumes_total=2",
     );

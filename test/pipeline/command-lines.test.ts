@@ -39,7 +39,11 @@ function commandLines(node: unknown, where: string, out: CommandLine[] = []): Co
   if (Array.isArray(o.command)) out.push({ where: `${where}.command`, argv: [...o.command, ...(Array.isArray(o.args) ? o.args : [])].map(element) });
   if (Array.isArray(o.ContainerEntrypoint)) out.push({ where: `${where}.ContainerEntrypoint`, argv: o.ContainerEntrypoint.map(element) });
   // sagemaker_entry.py runs `python3 <code>/train_launcher.py --node-rank <rank> <ftkit_argv...>`.
-  if (typeof o.ftkit_argv === "string") out.push({ where: `${where}.ftkit_argv`, argv: ["python3", "/opt/ml/input/data/code/train_launcher.py", "--node-rank", "0", ...(JSON.parse(o.ftkit_argv) as string[])] });
+  if (typeof o.ftkit_argv === "string")
+    out.push({
+      where: `${where}.ftkit_argv`,
+      argv: ["python3", "/opt/ml/input/data/code/train_launcher.py", "--node-rank", "0", ...(JSON.parse(o.ftkit_argv) as string[])],
+    });
   for (const [k, v] of Object.entries(o)) if (k !== "command" && k !== "ContainerEntrypoint") commandLines(v, `${where}.${k}`, out);
   return out;
 }
@@ -111,12 +115,19 @@ interface ParseResult {
 }
 
 function parseAll(lines: CommandLine[]): ParseResult[] {
-  const r = spawnSync("python3", ["-c", CHECKER, SCRIPTS], { input: JSON.stringify(lines), encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" }, maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync("python3", ["-c", CHECKER, SCRIPTS], {
+    input: JSON.stringify(lines),
+    encoding: "utf8",
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`checker failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as ParseResult[];
 }
 
-const renders = EXAMPLES.flatMap((name) => renderAll(example(name)).map((r) => ({ name: `${name} ${r.renderer}`, lines: commandLines(r.output, `${name}/${r.renderer}`) })));
+const renders = EXAMPLES.flatMap((name) =>
+  renderAll(example(name)).map((r) => ({ name: `${name} ${r.renderer}`, lines: commandLines(r.output, `${name}/${r.renderer}`) })),
+);
 const allLines = renders.flatMap((r) => r.lines);
 
 describe("every rendered command line parses with the target script's own parser", () => {
@@ -124,7 +135,17 @@ describe("every rendered command line parses with the target script's own parser
 
   it("covers every stage script the renderers call, on every platform and example", () => {
     const scripts = new Set(results.map((r) => r.script));
-    expect([...scripts].sort()).toEqual(["checkpoints.py", "evaluate.py", "fetch_model.py", "ftkit_run.py", "ftkit_store.py", "prepare_dataset.py", "register_model.py", "setup_training.py", "train_launcher.py"]);
+    expect([...scripts].sort()).toEqual([
+      "checkpoints.py",
+      "evaluate.py",
+      "fetch_model.py",
+      "ftkit_run.py",
+      "ftkit_store.py",
+      "prepare_dataset.py",
+      "register_model.py",
+      "setup_training.py",
+      "train_launcher.py",
+    ]);
     for (const r of renders) expect(results.filter((x) => x.where.startsWith(r.name.replace(" ", "/"))).length, r.name).toBeGreaterThan(8);
     // the SageMaker launcher argv (ftkit_argv) and the step-runner steps are among them
     expect(results.filter((r) => r.where.endsWith("ftkit_argv")).length).toBe(EXAMPLES.length);
@@ -158,7 +179,14 @@ describe("every rendered command line parses with the target script's own parser
 
 describe("the constants shared with the scripts come from one file", () => {
   it("the Python side reads ftkit_contract.json: exit codes, markers and env names equal the TypeScript side's", () => {
-    const r = spawnSync("python3", ["-c", "import json, ftkit_store as f, checkpoints as c; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.USAGE, c.LOCAL_MARKER, c.REMOTE_MARKER, f.ENV]))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS, PYTHONDONTWRITEBYTECODE: "1" } });
+    const r = spawnSync(
+      "python3",
+      [
+        "-c",
+        "import json, ftkit_store as f, checkpoints as c; print(json.dumps([f.OK, f.FAILED, f.BAD_INPUT, f.USAGE, c.LOCAL_MARKER, c.REMOTE_MARKER, f.ENV]))",
+      ],
+      { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS, PYTHONDONTWRITEBYTECODE: "1" } },
+    );
     const [ok, failed, bad, usage, local, remote, env] = JSON.parse(r.stdout);
     expect([ok, failed, bad, usage]).toEqual([EXIT_CODES.ok, EXIT_CODES.failed, EXIT_CODES.badInput, EXIT_CODES.usage]);
     expect([local, remote]).toEqual([".saved-node-", ".complete-node-"]);

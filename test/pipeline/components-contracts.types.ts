@@ -6,7 +6,14 @@
  */
 import type { AwsArtifactRegistry, GcpArtifactRegistry, KubernetesArtifactStore } from "../../components/artifact-registry";
 import type { artifactStoreContractFromStack, gpuPoolContractFromStack } from "../../components/contracts-from-stack";
-import type { EksGpuNodePool, GkeGpuNodePool, KarpenterGpuNodePool, KueueGpuPool, sagemakerPoolContract, existingNodesPoolContract } from "../../components/gpu-node-pool";
+import type {
+  EksGpuNodePool,
+  GkeGpuNodePool,
+  KarpenterGpuNodePool,
+  KueueGpuPool,
+  sagemakerPoolContract,
+  existingNodesPoolContract,
+} from "../../components/gpu-node-pool";
 import type { KubernetesFineTuningPipelineArgs } from "../../components/pipeline/kubernetes";
 import type { SageMakerFineTuningPipelineArgs } from "../../components/pipeline/sagemaker";
 

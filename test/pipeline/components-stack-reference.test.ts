@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { artifactStoreContractFromStack, contractFromStackReference, contractShapeProblems, ContractKind, stackContractError } from "../../components/contracts-from-stack";
+import {
+  artifactStoreContractFromStack,
+  contractFromStackReference,
+  contractShapeProblems,
+  ContractKind,
+  stackContractError,
+} from "../../components/contracts-from-stack";
 import { l4Pool, minioStore } from "./fixtures";
 
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
@@ -11,7 +17,10 @@ describe("contractFromStackReference", () => {
   // The StackReference mock: its resource state carries the referenced stack's outputs (as the engine's does).
   pulumi.runtime.setMocks(
     {
-      newResource: (args) => (args.type === "pulumi:pulumi:StackReference" ? { id: args.inputs.name, state: { name: args.inputs.name, outputs: OUTPUTS, secretOutputNames: [] } } : { id: `${args.name}-id`, state: args.inputs }),
+      newResource: (args) =>
+        args.type === "pulumi:pulumi:StackReference"
+          ? { id: args.inputs.name, state: { name: args.inputs.name, outputs: OUTPUTS, secretOutputNames: [] } }
+          : { id: `${args.name}-id`, state: args.inputs },
       call: (args) => args.inputs,
     },
     "consumer",
@@ -28,8 +37,12 @@ describe("contractFromStackReference", () => {
     expect(stackContractError("broken", ContractKind.ArtifactStore, OUTPUTS.broken)).toBe(
       'finetune:stackReference: output "broken" is not a artifactStore contract: misses bucket, runsUri; egress is a string, not a object (export the component\'s .contract under this name in the referenced stack)',
     );
-    expect(stackContractError("store", ContractKind.GpuPool, minioStore)).toMatch(/misses name, gpuType, gpusPerNode, gpuMemoryGiB, computeCapability, architecture, capacityTypes, maxNodes, nodeSelector, tolerations, karpenter, gpuResourceName/);
-    expect(stackContractError("absent", ContractKind.DriverStack, undefined)).toBe('finetune:stackReference: output "absent" is not a driverStack contract: is missing, not a driverStack contract object (export the component\'s .contract under this name in the referenced stack)');
+    expect(stackContractError("store", ContractKind.GpuPool, minioStore)).toMatch(
+      /misses name, gpuType, gpusPerNode, gpuMemoryGiB, computeCapability, architecture, capacityTypes, maxNodes, nodeSelector, tolerations, karpenter, gpuResourceName/,
+    );
+    expect(stackContractError("absent", ContractKind.DriverStack, undefined)).toBe(
+      'finetune:stackReference: output "absent" is not a driverStack contract: is missing, not a driverStack contract object (export the component\'s .contract under this name in the referenced stack)',
+    );
     expect(stackContractError("pool", ContractKind.GpuPool, l4Pool)).toBeUndefined();
   });
 

@@ -27,7 +27,14 @@ const errorOf = async (construct: () => unknown): Promise<pulumi.InputProperties
 describe("KubernetesFineTuningPipeline", () => {
   it("creates the namespace-scoped objects, all children of the component, and every manifest validates", async () => {
     const { resources } = await runWithMocks(() => {
-      const p = new KubernetesFineTuningPipeline("support", { spec: example("support-assistant"), pool: l4Pool, store: minioStore, namespace: "finetune", monitoring: prometheusMonitoring, hubToken: pulumi.secret("hf_test_token") });
+      const p = new KubernetesFineTuningPipeline("support", {
+        spec: example("support-assistant"),
+        pool: l4Pool,
+        store: minioStore,
+        namespace: "finetune",
+        monitoring: prometheusMonitoring,
+        hubToken: pulumi.secret("hf_test_token"),
+      });
       return { submit: p.submitCommand, gpus: p.placement.totalGpus };
     });
     const component = resources.find((r) => r.type === "finetune:pipeline:KubernetesFineTuningPipeline")!;
@@ -74,22 +81,56 @@ describe("KubernetesFineTuningPipeline", () => {
   });
 
   it("refuses a gated model without a hub token and a model that cannot fit, listing every problem", async () => {
-    const e = await errorOf(() => new KubernetesFineTuningPipeline("big", { spec: spec({ baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "v1", gated: true }, method: { type: "full" }, training: { cpuOffload: "never" }, compute: { pool: "l4-spot", nodes: 1 } }), pool: l4Pool, store: minioStore, namespace: "Finetune", index: 3 }));
+    const e = await errorOf(
+      () =>
+        new KubernetesFineTuningPipeline("big", {
+          spec: spec({
+            baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "v1", gated: true },
+            method: { type: "full" },
+            training: { cpuOffload: "never" },
+            compute: { pool: "l4-spot", nodes: 1 },
+          }),
+          pool: l4Pool,
+          store: minioStore,
+          namespace: "Finetune",
+          index: 3,
+        }),
+    );
     expect(e.errors.map((x) => x.propertyPath)).toEqual(["hubToken", "namespace", "finetune:pipelines[3].compute.pool"]);
     expect(e.message).toContain('KubernetesFineTuningPipeline "big" has invalid arguments (3 problems):');
-    expect(e.message).toContain("hubToken: is required because meta-llama/Llama-3.1-8B-Instruct is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)");
+    expect(e.message).toContain(
+      "hubToken: is required because meta-llama/Llama-3.1-8B-Instruct is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)",
+    );
     expect(e.message).toContain("finetune:pipelines[3].compute.pool: full fine-tuning of 8.0B parameters needs ~68 GiB");
   });
 
   it("refuses a namespace other than the pool's LocalQueue's (Kueue admits only workloads of the queue's namespace)", async () => {
     const pool = { ...l4Pool, localQueueName: "l4-spot", localQueueNamespace: "finetune" };
-    const e = await errorOf(() => new KubernetesFineTuningPipeline("support", { spec: example("support-assistant"), pool, store: minioStore, namespace: "research", hubToken: pulumi.secret("hf_test") }));
+    const e = await errorOf(
+      () =>
+        new KubernetesFineTuningPipeline("support", {
+          spec: example("support-assistant"),
+          pool,
+          store: minioStore,
+          namespace: "research",
+          hubToken: pulumi.secret("hf_test"),
+        }),
+    );
     expect(e.message).toBe(
       'KubernetesFineTuningPipeline "support" has invalid arguments (1 problem):\n' +
         '  namespace: "research" is not the namespace of pool l4-spot\'s LocalQueue "l4-spot" ("finetune"), and a LocalQueue admits only workloads of its own namespace (run the pipeline in "finetune", or create a KueueGpuPool for this pool in "research")',
     );
     // The same pool in its own namespace is accepted.
-    const { resources } = await runWithMocks(() => new KubernetesFineTuningPipeline("ok", { spec: example("support-assistant"), pool, store: minioStore, namespace: "finetune", hubToken: pulumi.secret("hf_test") }));
+    const { resources } = await runWithMocks(
+      () =>
+        new KubernetesFineTuningPipeline("ok", {
+          spec: example("support-assistant"),
+          pool,
+          store: minioStore,
+          namespace: "finetune",
+          hubToken: pulumi.secret("hf_test"),
+        }),
+    );
     expect(resources.find((r) => r.inputs.kind === "WorkflowTemplate")?.inputs.metadata.namespace).toBe("finetune");
   });
 });
@@ -101,12 +142,27 @@ describe("KubernetesPipelinePlatform", () => {
     let existing: KubernetesPipelinePlatform["contract"] | undefined;
     await runWithMocks(() => {
       installed = new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune"], namespace: "ml-system", kueue }).contract;
-      existing = new KubernetesPipelinePlatform("other", { workflowNamespaces: ["finetune"], installArgoWorkflows: false, installJobSet: false, existingArgoNamespace: "argo" }).contract;
+      existing = new KubernetesPipelinePlatform("other", {
+        workflowNamespaces: ["finetune"],
+        installArgoWorkflows: false,
+        installJobSet: false,
+        existingArgoNamespace: "argo",
+      }).contract;
     });
-    expect(installed).toEqual({ namespace: "ml-system", argoWorkflows: true, jobset: true, workflowNamespaces: ["finetune"], argoNamespace: "ml-system", jobsetNamespace: "ml-system", kueueNamespace: "kueue-system" });
+    expect(installed).toEqual({
+      namespace: "ml-system",
+      argoWorkflows: true,
+      jobset: true,
+      workflowNamespaces: ["finetune"],
+      argoNamespace: "ml-system",
+      jobsetNamespace: "ml-system",
+      kueueNamespace: "kueue-system",
+    });
     expect(existing).toEqual({ namespace: "finetune-system", argoWorkflows: false, jobset: false, workflowNamespaces: ["finetune"], argoNamespace: "argo" });
-    const e = await errorOf(() => new KubernetesPipelinePlatform("p", { workflowNamespaces: ["finetune"], installJobSet: false, existingJobSetNamespace: "JobSet" }));
-    expect(e.errors).toEqual([{ propertyPath: "existingJobSetNamespace", reason: '"JobSet" is not a DNS label (use lowercase letters, digits and \'-\')' }]);
+    const e = await errorOf(
+      () => new KubernetesPipelinePlatform("p", { workflowNamespaces: ["finetune"], installJobSet: false, existingJobSetNamespace: "JobSet" }),
+    );
+    expect(e.errors).toEqual([{ propertyPath: "existingJobSetNamespace", reason: "\"JobSet\" is not a DNS label (use lowercase letters, digits and '-')" }]);
   });
 
   it("installs Argo Workflows and JobSet from the pinned charts with restricted security contexts in a restricted namespace", async () => {
@@ -124,15 +180,23 @@ describe("KubernetesPipelinePlatform", () => {
     expect(argo.values.singleNamespace).toBe(true);
     expect(argo.values.controller.extraArgs).toEqual(["--managed-namespace", "finetune"]);
     expect(argo.values.controller.workflowNamespaces).toBeUndefined();
-    expect(argo.values.extraObjects.map((o: { kind: string; metadata: { name: string; namespace: string } }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      "Role finetune/argo-workflows-workflow-controller",
-      "RoleBinding finetune/argo-workflows-workflow-controller",
+    expect(
+      argo.values.extraObjects.map(
+        (o: { kind: string; metadata: { name: string; namespace: string } }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`,
+      ),
+    ).toEqual(["Role finetune/argo-workflows-workflow-controller", "RoleBinding finetune/argo-workflows-workflow-controller"]);
+    expect(argo.values.extraObjects[1].subjects).toEqual([
+      { kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" },
     ]);
-    expect(argo.values.extraObjects[1].subjects).toEqual([{ kind: "ServiceAccount", name: "argo-workflows-workflow-controller", namespace: "finetune-system" }]);
     // Pipelines in the controller's own namespace: the chart's Role is enough, no second Role of the same name.
     expect(argoWorkflowsValues({ workflowNamespaces: ["finetune-system"], server: false, namespace: "finetune-system" }).extraObjects).toBeUndefined();
     for (const sc of [argo.values.controller.securityContext, argo.values.executor.securityContext, releases[1].inputs.values.controller.securityContext]) {
-      expect(sc).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+      expect(sc).toMatchObject({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
     }
     // The server is off, and its settings are written only when it runs (no dead values).
     expect(argo.values.server).toEqual({ enabled: false });
@@ -145,11 +209,13 @@ describe("KubernetesPipelinePlatform", () => {
   });
 
   it("skips what the cluster already has", async () => {
-    const { resources } = await runWithMocks(() => new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune"], installArgoWorkflows: false, installJobSet: false }));
+    const { resources } = await runWithMocks(
+      () => new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune"], installArgoWorkflows: false, installJobSet: false }),
+    );
     expect(resources.filter((r) => r.custom)).toEqual([]);
     const e = await errorOf(() => new KubernetesPipelinePlatform("p", { workflowNamespaces: [], namespace: "Bad_NS" }));
     expect(e.errors).toEqual([
-      { propertyPath: "namespace", reason: '"Bad_NS" is not a DNS label (use lowercase letters, digits and \'-\')' },
+      { propertyPath: "namespace", reason: "\"Bad_NS\" is not a DNS label (use lowercase letters, digits and '-')" },
       { propertyPath: "workflowNamespaces", reason: "is empty (list the namespaces the pipelines run in)" },
     ]);
   });
@@ -158,7 +224,14 @@ describe("KubernetesPipelinePlatform", () => {
 describe("SageMakerFineTuningPipeline", () => {
   const run = () =>
     runWithMocks(() => {
-      const p = new SageMakerFineTuningPipeline("support", { spec: example("support-assistant"), pool: SAGEMAKER_POOLS["l4-spot"], store: awsStore, subnetIds: ["subnet-0a"], securityGroupIds: ["sg-01"], hubToken: pulumi.secret("hf_test") });
+      const p = new SageMakerFineTuningPipeline("support", {
+        spec: example("support-assistant"),
+        pool: SAGEMAKER_POOLS["l4-spot"],
+        store: awsStore,
+        subnetIds: ["subnet-0a"],
+        securityGroupIds: ["sg-01"],
+        hubToken: pulumi.secret("hf_test"),
+      });
       return { arn: p.pipeline.arn };
     });
 
@@ -174,14 +247,22 @@ describe("SageMakerFineTuningPipeline", () => {
     const codeUri = def.Steps[0].Arguments.ProcessingInputs[0].S3Input.S3Uri as string;
     expect(codeUri).toMatch(/^s3:\/\/acme-finetune-artifacts\/runs\/support-assistant\/_code\/[0-9a-f]{12}$/);
     const objects = ofType(resources, "aws:s3/bucketObjectv2:BucketObjectv2");
-    expect(objects.filter((o) => `s3://${o.inputs.bucket}/${o.inputs.key}`.startsWith(codeUri)).map((o) => o.inputs.key.split("/").pop()).sort()).toEqual([...STAGE_SCRIPTS].sort());
+    expect(
+      objects
+        .filter((o) => `s3://${o.inputs.bucket}/${o.inputs.key}`.startsWith(codeUri))
+        .map((o) => o.inputs.key.split("/").pop())
+        .sort(),
+    ).toEqual([...STAGE_SCRIPTS].sort());
     expect(objects.every((o) => o.inputs.serverSideEncryption === "aws:kms" && o.inputs.kmsKeyId === awsStore.kmsKeyId)).toBe(true);
     const pointer = objects.find((o) => o.inputs.key === "registry/support-assistant/deployed.json")!;
     expect(pointer.retainOnDelete).toBe(true);
     expect(pointer.ignoreChanges).toEqual(["content", "source"]);
     const [schedule] = ofType(resources, "aws:scheduler/schedule:Schedule");
     expect(schedule.inputs.scheduleExpression).toBe("cron(0 3 ? * 2 *)");
-    expect(schedule.inputs.target.sagemakerPipelineParameters.pipelineParameters).toEqual([{ name: "DatasetUri", value: "s3://acme-finetune-artifacts/datasets/support/transcripts-2026-11.jsonl" }, { name: "BaseModelRevision", value: "0e9e39f249a16976918f6564b8830bc894c89659" }]);
+    expect(schedule.inputs.target.sagemakerPipelineParameters.pipelineParameters).toEqual([
+      { name: "DatasetUri", value: "s3://acme-finetune-artifacts/datasets/support/transcripts-2026-11.jsonl" },
+      { name: "BaseModelRevision", value: "0e9e39f249a16976918f6564b8830bc894c89659" },
+    ]);
     const [secretVersion] = ofType(resources, "aws:secretsmanager/secretVersion:SecretVersion");
     expect(secretVersion.redactedInputs.secretString).toBe("[secret]");
     expect(def.Steps[1].Arguments.Environment.HF_TOKEN_SECRET_ARN).toBeDefined();
@@ -194,8 +275,15 @@ describe("SageMakerFineTuningPipeline", () => {
     const statements: Obj[] = policy.Statement;
     for (const s of statements) for (const a of s.Action) expect(a, s.Sid).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.ReadWriteRunData.Resource).toEqual(["arn:aws:s3:::acme-finetune-artifacts/runs/support-assistant/*", "arn:aws:s3:::acme-finetune-artifacts/models/*", "arn:aws:s3:::acme-finetune-artifacts/registry/support-assistant/*"]);
-    expect(bySid.Checkpoints).toMatchObject({ Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::acme-finetune-artifacts/checkpoints/support-assistant/*"] });
+    expect(bySid.ReadWriteRunData.Resource).toEqual([
+      "arn:aws:s3:::acme-finetune-artifacts/runs/support-assistant/*",
+      "arn:aws:s3:::acme-finetune-artifacts/models/*",
+      "arn:aws:s3:::acme-finetune-artifacts/registry/support-assistant/*",
+    ]);
+    expect(bySid.Checkpoints).toMatchObject({
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      Resource: ["arn:aws:s3:::acme-finetune-artifacts/checkpoints/support-assistant/*"],
+    });
     expect(bySid.EcrPull.Resource).toEqual(["arn:aws:ecr:us-east-1:123456789012:repository/finetune/*"]);
     expect(bySid.Kms.Resource).toEqual([awsStore.kmsKeyId]);
     expect(bySid.ModelRegistryAndEndpoint.Resource).toEqual([

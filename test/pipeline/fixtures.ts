@@ -36,15 +36,33 @@ export const h100Pool: GpuPoolContract = {
   capacityTypes: ["spot", "on-demand"],
   maxNodes: 4,
   nodeSelector: { "karpenter.sh/nodepool": "h100-spot" },
-  tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }, { key: "finetune.dev/gpu-pool", operator: "Equal", value: "h100-spot", effect: "NoSchedule" }],
+  tolerations: [
+    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+    { key: "finetune.dev/gpu-pool", operator: "Equal", value: "h100-spot", effect: "NoSchedule" },
+  ],
   localQueueName: "h100-spot",
   flavors: ["h100-spot"],
   karpenter: true,
   gpuResourceName: "nvidia.com/gpu",
 };
 
-export const sageMakerL4Pool: GpuPoolContract = { ...l4Pool, platform: "sagemaker", nodeSelector: {}, tolerations: [], localQueueName: undefined, instanceType: "ml.g6.2xlarge" };
-export const sageMakerH100Pool: GpuPoolContract = { ...h100Pool, platform: "sagemaker", nodeSelector: {}, tolerations: [], localQueueName: undefined, karpenter: false, instanceType: "ml.p5.48xlarge" };
+export const sageMakerL4Pool: GpuPoolContract = {
+  ...l4Pool,
+  platform: "sagemaker",
+  nodeSelector: {},
+  tolerations: [],
+  localQueueName: undefined,
+  instanceType: "ml.g6.2xlarge",
+};
+export const sageMakerH100Pool: GpuPoolContract = {
+  ...h100Pool,
+  platform: "sagemaker",
+  nodeSelector: {},
+  tolerations: [],
+  localQueueName: undefined,
+  karpenter: false,
+  instanceType: "ml.p5.48xlarge",
+};
 
 export const minioStore: ArtifactStoreContract = {
   platform: "kubernetes",
@@ -138,4 +156,7 @@ export function spec(overrides: Record<string, unknown> = {}): FineTuningPipelin
 
 /** Pools by the names the examples use. */
 export const POOLS: Record<string, GpuPoolContract> = { "l4-spot": l4Pool, "h100-spot": h100Pool };
-export const SAGEMAKER_POOLS: Record<string, GpuPoolContract> = { "l4-spot": { ...sageMakerL4Pool, name: "l4-spot" }, "h100-spot": { ...sageMakerH100Pool, name: "h100-spot" } };
+export const SAGEMAKER_POOLS: Record<string, GpuPoolContract> = {
+  "l4-spot": { ...sageMakerL4Pool, name: "l4-spot" },
+  "h100-spot": { ...sageMakerH100Pool, name: "h100-spot" },
+};

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderScrapeConfigs, ScrapeTarget } from "../../components/monitoring/kubernetes-manifests";
 import { SERVING_METRICS_PORT, SERVING_POD_LABELS } from "../../core/kubernetes";
-import { pushgatewayGroupPath, sageMakerMetricDefinitions, TRAINING_METRICS, TRAINING_METRICS_ENV, trainingLogLine, trainingMetricsEnv, type TrainingLogValues } from "../../pipelines/training-metrics";
+import {
+  pushgatewayGroupPath,
+  sageMakerMetricDefinitions,
+  TRAINING_METRICS,
+  TRAINING_METRICS_ENV,
+  trainingLogLine,
+  trainingMetricsEnv,
+  type TrainingLogValues,
+} from "../../pipelines/training-metrics";
 import { stageScriptsDir } from "../../components/pipeline/scripts";
 import { renderKubernetesPipeline, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import { RUN_IDENTITY_ENV } from "../../pipelines/render/metrics-env";
@@ -26,7 +34,12 @@ type Obj = Record<string, any>;
 type Env = { name: string; value?: string; valueFrom?: unknown };
 const SCRIPTS = stageScriptsDir();
 const RUN = "support-assistant-x7k2p";
-const submitted = (m: object): Obj => JSON.parse(JSON.stringify(m).replace(/\{\{workflow\.name\}\}/g, RUN).replace(/\{\{workflow\.parameters\.[a-z-]+\}\}/g, "0e9e39f"));
+const submitted = (m: object): Obj =>
+  JSON.parse(
+    JSON.stringify(m)
+      .replace(/\{\{workflow\.name\}\}/g, RUN)
+      .replace(/\{\{workflow\.parameters\.[a-z-]+\}\}/g, "0e9e39f"),
+  );
 const DRIVER = { mode: "gpu-operator", driverVersion: "580.95.05", maxCudaVersion: "13.0", runtimeClassName: "nvidia", dcgmExporter: true } as const;
 const renderK8s = (monitoring?: MonitoringContract): KubernetesPipelineRender =>
   renderKubernetesPipeline({ spec: example("support-assistant"), pool: l4Pool, store: minioStore, namespace: "finetune", monitoring, driver: DRIVER });
@@ -41,7 +54,8 @@ const processEnv = (env: Env[], extra: Record<string, string> = {}): Record<stri
   PYTHONDONTWRITEBYTECODE: "1",
   ...extra,
 });
-const isMetricsTransportEnv = (name: string) => (Object.values(TRAINING_METRICS_ENV) as string[]).includes(name) || (Object.values(RUN_IDENTITY_ENV) as string[]).includes(name);
+const isMetricsTransportEnv = (name: string) =>
+  (Object.values(TRAINING_METRICS_ENV) as string[]).includes(name) || (Object.values(RUN_IDENTITY_ENV) as string[]).includes(name);
 
 const sageMaker = renderSageMakerPipeline({
   spec: example("support-assistant"),
@@ -142,7 +156,16 @@ m.on_train_end(args, st(31), c)
   });
 
   it("a line with every value matches EVERY definition, each with its own value", () => {
-    const values: TrainingLogValues = { step: 20, loss: 0.4321, validationLoss: 0.51, tokensPerSecond: (10 * tokensPerStep) / 20, checkpointAgeSeconds: 28, lossIsFinite: 1, secondsSinceProgress: 10, resumes: 0 };
+    const values: TrainingLogValues = {
+      step: 20,
+      loss: 0.4321,
+      validationLoss: 0.51,
+      tokensPerSecond: (10 * tokensPerStep) / 20,
+      checkpointAgeSeconds: 28,
+      lossIsFinite: 1,
+      secondsSinceProgress: 10,
+      resumes: 0,
+    };
     expect(lines[1]).toBe(trainingLogLine(values));
     for (const d of sageMakerMetricDefinitions()) expect(new RegExp(d.Regex).exec(lines[1]), d.Name).not.toBeNull();
     expect(extract(lines[1])).toEqual({
@@ -163,7 +186,17 @@ m.on_train_end(args, st(31), c)
   });
 
   it("a NaN or infinite loss is logged as nan/inf with loss_is_finite=0, and no loss datapoint", () => {
-    expect(lines[3]).toBe(trainingLogLine({ step: 30, loss: Number.NaN, tokensPerSecond: tokensPerStep / 10, checkpointAgeSeconds: 128, lossIsFinite: 0, secondsSinceProgress: 30, resumes: 0 }));
+    expect(lines[3]).toBe(
+      trainingLogLine({
+        step: 30,
+        loss: Number.NaN,
+        tokensPerSecond: tokensPerStep / 10,
+        checkpointAgeSeconds: 128,
+        lossIsFinite: 0,
+        secondsSinceProgress: 30,
+        resumes: 0,
+      }),
+    );
     expect(lines[3]).toContain("finetune_training_loss=nan ");
     expect(lines[3]).toContain(" finetune_training_loss_is_finite=0 ");
     expect(extract(lines[3])).toEqual({
@@ -174,7 +207,17 @@ m.on_train_end(args, st(31), c)
       finetune_training_seconds_since_progress: 30,
       finetune_training_resumes_total: 0,
     });
-    expect(lines[4]).toBe(trainingLogLine({ step: 31, loss: Number.POSITIVE_INFINITY, tokensPerSecond: tokensPerStep / 5, checkpointAgeSeconds: 133, lossIsFinite: 0, secondsSinceProgress: 0, resumes: 0 }));
+    expect(lines[4]).toBe(
+      trainingLogLine({
+        step: 31,
+        loss: Number.POSITIVE_INFINITY,
+        tokensPerSecond: tokensPerStep / 5,
+        checkpointAgeSeconds: 133,
+        lossIsFinite: 0,
+        secondsSinceProgress: 0,
+        resumes: 0,
+      }),
+    );
     expect(extract(lines[4])).not.toHaveProperty("finetune_training_loss");
     expect(extract(lines[4]).finetune_training_loss_is_finite).toBe(0);
   });
@@ -182,13 +225,20 @@ m.on_train_end(args, st(31), c)
 
 describe("Kubernetes: the rendered environment is monitoring's", () => {
   const r = renderK8s(prometheusMonitoring);
-  const expected = [...trainingMetricsEnv(prometheusMonitoring), { name: RUN_IDENTITY_ENV.pipeline, value: "support-assistant" }, { name: RUN_IDENTITY_ENV.runId, value: "{{workflow.name}}" }];
+  const expected = [
+    ...trainingMetricsEnv(prometheusMonitoring),
+    { name: RUN_IDENTITY_ENV.pipeline, value: "support-assistant" },
+    { name: RUN_IDENTITY_ENV.runId, value: "{{workflow.name}}" },
+  ];
 
   it("trainer, checkpoint sync and evaluator get trainingMetricsEnv(contract) plus the pipeline/run labels, nothing else", () => {
     const train = trainingPod(r);
     const evalPod = (r.evaluationJobSet as Obj).spec.replicatedJobs[0].template.spec.template;
     for (const c of [container(train, "trainer"), container(train, "checkpoint-sync"), container(evalPod, "evaluator")]) {
-      expect((c.env as Env[]).filter((e) => isMetricsTransportEnv(e.name)), c.name).toEqual(expected);
+      expect(
+        (c.env as Env[]).filter((e) => isMetricsTransportEnv(e.name)),
+        c.name,
+      ).toEqual(expected);
     }
     expect(expected.find((e) => e.name === "FTKIT_PUSHGATEWAY_JOB")?.value).toBe("finetune-training");
     // the old, unread name is gone everywhere
@@ -211,7 +261,13 @@ describe("Serving: monitoring's PodMonitor finds the vLLM pods", () => {
   const r = renderK8s(prometheusMonitoring);
   const byKind = (kind: string) => r.objects.filter((o) => o.kind === kind) as Obj[];
   const deployment = byKind("Deployment").find((d) => d.metadata.name === "support-assistant-serving")!;
-  const podMonitor = renderScrapeConfigs({ prefix: "finetune", namespace: "monitoring", selectorLabels: {}, targetNamespaces: { [ScrapeTarget.Vllm]: ["finetune"] }, pushgatewayName: "pushgateway" })[0] as Obj;
+  const podMonitor = renderScrapeConfigs({
+    prefix: "finetune",
+    namespace: "monitoring",
+    selectorLabels: {},
+    targetNamespaces: { [ScrapeTarget.Vllm]: ["finetune"] },
+    pushgatewayName: "pushgateway",
+  })[0] as Obj;
 
   it("the pod template carries SERVING_POD_LABELS and a container port named SERVING_METRICS_PORT", () => {
     expect(podMonitor.kind).toBe("PodMonitor");
@@ -227,11 +283,16 @@ describe("Serving: monitoring's PodMonitor finds the vLLM pods", () => {
     const svc = byKind("Service").find((s) => s.metadata.name === "support-assistant-serving")!;
     expect(svc.spec.ports).toEqual([{ name: SERVING_METRICS_PORT, port: 8000, targetPort: SERVING_METRICS_PORT, protocol: "TCP" }]);
     for (const [k, v] of Object.entries(svc.spec.selector as Record<string, string>)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
-    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels as Record<string, string>)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
+    for (const [k, v] of Object.entries(deployment.spec.selector.matchLabels as Record<string, string>))
+      expect(deployment.spec.template.metadata.labels[k]).toBe(v);
     const allow = byKind("NetworkPolicy").find((n) => n.metadata.name === "support-assistant-allow-serving")!;
     // Prometheus (monitoring namespace) may scrape the container port
-    expect(allow.spec.ingress).toContainEqual({ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 8000 }] });
-    for (const hpa of byKind("HorizontalPodAutoscaler")) expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
+    expect(allow.spec.ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ protocol: "TCP", port: 8000 }],
+    });
+    for (const hpa of byKind("HorizontalPodAutoscaler"))
+      expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name });
   });
 });
 
@@ -271,8 +332,17 @@ describe("Pushgateway: the scripts push where monitoring looks, heartbeat, and d
   };
 
   it("Python's group path equals pushgatewayGroupPath for every kind of label value", () => {
-    const cases: [string, string][] = [["support-assistant", RUN], ["a/b", ""], ["chat sft", "r:1"], ["ünï", "x(1)!*'~"], ["p", "a/b/c?"]];
-    const r = python(`import json, push_metrics as m\nprint(json.dumps([m.grouping_path("finetune-training", {"pipeline": a, "run_id": b}) for a, b in json.loads(${JSON.stringify(JSON.stringify(cases))})]))`, processEnv([]));
+    const cases: [string, string][] = [
+      ["support-assistant", RUN],
+      ["a/b", ""],
+      ["chat sft", "r:1"],
+      ["ünï", "x(1)!*'~"],
+      ["p", "a/b/c?"],
+    ];
+    const r = python(
+      `import json, push_metrics as m\nprint(json.dumps([m.grouping_path("finetune-training", {"pipeline": a, "run_id": b}) for a, b in json.loads(${JSON.stringify(JSON.stringify(cases))})]))`,
+      processEnv([]),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(cases.map(([a, b]) => pushgatewayGroupPath(a, b)));
   });
@@ -306,11 +376,16 @@ raise SystemExit(3)
     const [first, ...rest] = reqs;
     expect(first.method).toBe("POST");
     expect(names(first).sort()).toEqual([TRAINING_METRICS.lastPush, TRAINING_METRICS.loss, TRAINING_METRICS.resumes, TRAINING_METRICS.step].sort());
-    expect(samples(first.body)).toEqual(expect.arrayContaining([`${TRAINING_METRICS.step} 10.0`, `${TRAINING_METRICS.loss} 1.5`, `${TRAINING_METRICS.resumes} 2.0`]));
+    expect(samples(first.body)).toEqual(
+      expect.arrayContaining([`${TRAINING_METRICS.step} 10.0`, `${TRAINING_METRICS.loss} 1.5`, `${TRAINING_METRICS.resumes} 2.0`]),
+    );
     expect(first.body).toContain(`# TYPE ${TRAINING_METRICS.resumes} counter`);
     // exactly the two log events carry the step; every other POST is a heartbeat with last_push alone
     const stepPushes = reqs.filter((q) => names(q).includes(TRAINING_METRICS.step));
-    expect(stepPushes.map((q) => samples(q.body).find((l) => l.startsWith(`${TRAINING_METRICS.step} `)))).toEqual([`${TRAINING_METRICS.step} 10.0`, `${TRAINING_METRICS.step} 20.0`]);
+    expect(stepPushes.map((q) => samples(q.body).find((l) => l.startsWith(`${TRAINING_METRICS.step} `)))).toEqual([
+      `${TRAINING_METRICS.step} 10.0`,
+      `${TRAINING_METRICS.step} 20.0`,
+    ]);
     const heartbeats = rest.filter((q) => q.method === "POST" && !stepPushes.includes(q));
     expect(heartbeats.length).toBeGreaterThanOrEqual(2);
     for (const h of heartbeats) {
@@ -363,7 +438,10 @@ time.sleep(0.35)
       fs.writeFileSync(path.join(local, "checkpoint-40", ".saved-node-0"), "1");
       const before = at(group).length;
       const script = path.join(SCRIPTS, "checkpoints.py");
-      const r = await pythonAsync(`import runpy, sys\nsys.argv = ${JSON.stringify([script, "sync", "--once", "--checkpoints", path.join(dir, "remote"), "--local", local])}\nrunpy.run_path(sys.argv[0], run_name="__main__")`, processEnv(renderedEnv("checkpoint-sync")));
+      const r = await pythonAsync(
+        `import runpy, sys\nsys.argv = ${JSON.stringify([script, "sync", "--once", "--checkpoints", path.join(dir, "remote"), "--local", local])}\nrunpy.run_path(sys.argv[0], run_name="__main__")`,
+        processEnv(renderedEnv("checkpoint-sync")),
+      );
       expect(r.code, r.stderr).toBe(0);
       const pushes = at(group).slice(before);
       expect(pushes).toHaveLength(1);
@@ -392,7 +470,10 @@ time.sleep(0.35)
       const push = requests.find((q) => q.url.startsWith("/metrics/job/finetune-evaluation/"))!;
       expect(push.method).toBe("PUT");
       expect(push.url).toBe(`/metrics/job/finetune-evaluation/pipeline/support-assistant/run_id/${RUN}`);
-      expect(samples(push.body)).toEqual([`${TRAINING_METRICS.evalScore}{metric="exact_match",suite="task"} 0.8`, `${TRAINING_METRICS.evalGatePassed}{suite="all"} 1.0`]);
+      expect(samples(push.body)).toEqual([
+        `${TRAINING_METRICS.evalScore}{metric="exact_match",suite="task"} 0.8`,
+        `${TRAINING_METRICS.evalGatePassed}{suite="all"} 1.0`,
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -11,14 +11,39 @@ import { validateSageMakerDefinition } from "../validators/sagemaker";
 import { expectValidManifests } from "../validators/kubernetes";
 import { awsStore, example, gcsStore, h100Pool, l4Pool, minioStore, SAGEMAKER_POOLS, spec } from "./fixtures";
 
-type Container = { name: string; command?: string[]; args?: string[]; env?: { name: string; value?: string }[]; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[]; resources?: { requests: Record<string, string>; limits: Record<string, string> } };
-type PodTemplate = { metadata: { annotations?: Record<string, string> }; spec: { volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[]; initContainers: Container[]; containers: Container[] } };
-const podOf = (jobSet: object): PodTemplate => ((jobSet as { spec: unknown }).spec as { replicatedJobs: { template: { spec: { template: PodTemplate } } }[] }).replicatedJobs[0].template.spec.template;
+type Container = {
+  name: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  resources?: { requests: Record<string, string>; limits: Record<string, string> };
+};
+type PodTemplate = {
+  metadata: { annotations?: Record<string, string> };
+  spec: {
+    volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[];
+    initContainers: Container[];
+    containers: Container[];
+  };
+};
+const podOf = (jobSet: object): PodTemplate =>
+  ((jobSet as { spec: unknown }).spec as { replicatedJobs: { template: { spec: { template: PodTemplate } } }[] }).replicatedJobs[0].template.spec.template;
 const container = (pod: PodTemplate, name: string): Container => [...pod.spec.initContainers, ...pod.spec.containers].find((c) => c.name === name)!;
 const envOf = (c: Container) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
 
-const gkeCache = renderModelCacheFor("model-cache", { platform: "gke", namespace: "finetune", bucket: "acme-finetune", modelsUri: gcsStore.modelsUri }).contract;
-const pvcCache = renderModelCacheFor("model-cache", { platform: "kubernetes", namespace: "finetune", storageClassName: "nfs-rwx", modelsUri: minioStore.modelsUri }).contract;
+const gkeCache = renderModelCacheFor("model-cache", {
+  platform: "gke",
+  namespace: "finetune",
+  bucket: "acme-finetune",
+  modelsUri: gcsStore.modelsUri,
+}).contract;
+const pvcCache = renderModelCacheFor("model-cache", {
+  platform: "kubernetes",
+  namespace: "finetune",
+  storageClassName: "nfs-rwx",
+  modelsUri: minioStore.modelsUri,
+}).contract;
 
 describe("Kubernetes renderer with a model cache", () => {
   const gke = renderKubernetesPipeline({ spec: example("document-classifier"), pool: l4Pool, store: gcsStore, namespace: "finetune", modelCache: gkeCache });
@@ -31,19 +56,23 @@ describe("Kubernetes renderer with a model cache", () => {
     expect(envOf(trainer)).toMatchObject({ FTKIT_MODEL_CACHE_DIR: "/model-cache", FTKIT_MODEL_CACHE_URI: "gs://acme-finetune/models" });
     expect(pod.metadata.annotations).toMatchObject({ "gke-gcsfuse/volumes": "true" });
     // The launcher still names the store URI: it links the cached snapshot when its marker is there.
-    expect(trainer.command).toContain(`gs://acme-finetune/models/${example("document-classifier").baseModel.id}@{{workflow.parameters.base-model-revision}}=/workspace/model`);
+    expect(trainer.command).toContain(
+      `gs://acme-finetune/models/${example("document-classifier").baseModel.id}@{{workflow.parameters.base-model-revision}}=/workspace/model`,
+    );
   });
 
   it("evaluation: the fetch helper and vLLM (which reads through the link) both mount the cache read-only", () => {
     const pod = podOf(gke.evaluationJobSet);
-    for (const name of ["fetch", "vllm"]) expect(container(pod, name).volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/model-cache", readOnly: true });
+    for (const name of ["fetch", "vllm"])
+      expect(container(pod, name).volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/model-cache", readOnly: true });
     expect(envOf(container(pod, "fetch")).FTKIT_MODEL_CACHE_DIR).toBe("/model-cache");
   });
 
   it("serving: the base-model fetch and vLLM mount the cache; every object still passes the schemas", () => {
     const dep = gke.objects.find((o) => o.kind === "Deployment")!;
     const pod = (dep.spec as { template: PodTemplate }).template;
-    for (const name of ["fetch-base-model", "vllm"]) expect(container(pod, name).volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/model-cache", readOnly: true });
+    for (const name of ["fetch-base-model", "vllm"])
+      expect(container(pod, name).volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/model-cache", readOnly: true });
     expect(pod.metadata.annotations).toMatchObject({ "gke-gcsfuse/volumes": "true" });
     expectValidManifests([...gke.objects, gke.trainingJobSet, gke.evaluationJobSet]);
   });
@@ -56,7 +85,10 @@ describe("Kubernetes renderer with a model cache", () => {
 
   it("a PVC cache is filled by model-init: it mounts the claim read-write and passes --cache-dir as one argv element", () => {
     const r = renderKubernetesPipeline({ spec: example("support-assistant"), pool: l4Pool, store: minioStore, namespace: "finetune", modelCache: pvcCache });
-    const wf = r.workflowTemplate.spec as { volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[]; templates: { name: string; container?: Container }[] };
+    const wf = r.workflowTemplate.spec as {
+      volumes: { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean } }[];
+      templates: { name: string; container?: Container }[];
+    };
     expect(wf.volumes).toContainEqual({ name: "model-cache-writer", persistentVolumeClaim: { claimName: "model-cache" } });
     const init = wf.templates.find((t) => t.name === "model-init")!.container!;
     expect(init.volumeMounts).toContainEqual({ name: "model-cache-writer", mountPath: "/model-cache" });
@@ -77,12 +109,17 @@ describe("Kubernetes renderer with a model cache", () => {
 });
 
 describe("multi-node training over the pool's interconnect", () => {
-  const efaPool = { ...h100Pool, instanceType: "p5.48xlarge", interconnect: { kind: "efa" as const, offered: "efa" as const, devicesPerNode: 32, resourceName: "vpc.amazonaws.com/efa", compactPlacement: true } };
+  const efaPool = {
+    ...h100Pool,
+    instanceType: "p5.48xlarge",
+    interconnect: { kind: "efa" as const, offered: "efa" as const, devicesPerNode: 32, resourceName: "vpc.amazonaws.com/efa", compactPlacement: true },
+  };
 
   it("EFA: the trainer requests every EFA interface and huge pages, with the libfabric env", () => {
     const r = renderKubernetesPipeline({ spec: example("multi-node-full"), pool: efaPool, store: minioStore, namespace: "finetune" });
     const trainer = container(podOf(r.trainingJobSet), "trainer");
-    for (const side of ["requests", "limits"] as const) expect(trainer.resources![side]).toMatchObject({ "vpc.amazonaws.com/efa": "32", "hugepages-2Mi": "5120Mi" });
+    for (const side of ["requests", "limits"] as const)
+      expect(trainer.resources![side]).toMatchObject({ "vpc.amazonaws.com/efa": "32", "hugepages-2Mi": "5120Mi" });
     expect(envOf(trainer)).toMatchObject({ FI_PROVIDER: "efa", FI_EFA_USE_DEVICE_RDMA: "1", FI_EFA_FORK_SAFE: "1", NCCL_SOCKET_IFNAME: "^lo,docker" });
     expectValidManifests([r.trainingJobSet]);
   });
@@ -98,11 +135,17 @@ describe("multi-node training over the pool's interconnect", () => {
 describe("SageMaker training inputs and warm pool", () => {
   const base = { store: awsStore, roleArn: "arn:aws:iam::1:role/r", codeUri: "s3://a/b", configUri: "s3://a/c" };
   type TrainingArgs = { InputDataConfig: { ChannelName: string; InputMode: string }[]; ResourceConfig: Record<string, unknown> };
-  const training = (def: unknown): TrainingArgs => (def as { Steps: { Name: string; Arguments: TrainingArgs }[] }).Steps.find((s) => s.Name === "Training")!.Arguments;
+  const training = (def: unknown): TrainingArgs =>
+    (def as { Steps: { Name: string; Arguments: TrainingArgs }[] }).Steps.find((s) => s.Name === "Training")!.Arguments;
 
   it("model and data channels stream in FastFile mode; config and code stay File", () => {
     const r = renderSageMakerPipeline({ ...base, spec: example("support-assistant"), pool: SAGEMAKER_POOLS["l4-spot"] });
-    expect(Object.fromEntries(training(r.definition).InputDataConfig.map((c) => [c.ChannelName, c.InputMode]))).toEqual({ model: "FastFile", data: "FastFile", config: "File", code: "File" });
+    expect(Object.fromEntries(training(r.definition).InputDataConfig.map((c) => [c.ChannelName, c.InputMode]))).toEqual({
+      model: "FastFile",
+      data: "FastFile",
+      config: "File",
+      code: "File",
+    });
     expect(validateSageMakerDefinition(r.definition)).toEqual([]);
   });
 
@@ -117,7 +160,8 @@ describe("SageMaker training inputs and warm pool", () => {
 });
 
 describe("stage scripts use a cached snapshot only when its marker is there", () => {
-  const run = (code: string, env: Record<string, string>) => spawnSync("python3", ["-c", code], { cwd: stageScriptsDir(), env: { ...process.env, ...env }, encoding: "utf8" });
+  const run = (code: string, env: Record<string, string>) =>
+    spawnSync("python3", ["-c", code], { cwd: stageScriptsDir(), env: { ...process.env, ...env }, encoding: "utf8" });
 
   it("links <cache>/<id>@<rev> when .complete exists, and downloads otherwise", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-cache-"));
@@ -137,7 +181,10 @@ describe("stage scripts use a cached snapshot only when its marker is there", ()
     expect(r.stdout.trim()).toBe("True");
     expect(fs.readlinkSync(path.join(tmp, "w2"))).toBe(path.join(cache, "org", "m@abc"));
     // A URI outside the mirrored prefix, or '..' in it, is never served from the cache.
-    r = run(`from ftkit_store import cached_snapshot; print(cached_snapshot(${JSON.stringify(store + "/../models/org/m@abc")}), cached_snapshot("s3://other/models/org/m@abc"))`, env);
+    r = run(
+      `from ftkit_store import cached_snapshot; print(cached_snapshot(${JSON.stringify(store + "/../models/org/m@abc")}), cached_snapshot("s3://other/models/org/m@abc"))`,
+      env,
+    );
     expect(r.stdout.trim()).toBe("None None");
   });
 
@@ -147,11 +194,26 @@ describe("stage scripts use a cached snapshot only when its marker is there", ()
     fs.mkdirSync(dest, { recursive: true });
     fs.writeFileSync(path.join(dest, "config.json"), "{}");
     fs.writeFileSync(path.join(dest, ".complete"), "{}");
-    const r = spawnSync("python3", [path.join(stageScriptsDir(), "fetch_model.py"), "--model-id", "org/m", "--revision", "abc", "--dest", dest, "--workdir", tmp, "--cache-dir", path.join(tmp, "cache")], { encoding: "utf8" });
+    const r = spawnSync(
+      "python3",
+      [
+        path.join(stageScriptsDir(), "fetch_model.py"),
+        "--model-id",
+        "org/m",
+        "--revision",
+        "abc",
+        "--dest",
+        dest,
+        "--workdir",
+        tmp,
+        "--cache-dir",
+        path.join(tmp, "cache"),
+      ],
+      { encoding: "utf8" },
+    );
     expect(r.status).toBe(0);
     expect(fs.readFileSync(path.join(tmp, "cache", "org", "m@abc", "config.json"), "utf8")).toBe("{}");
     expect(JSON.parse(fs.readFileSync(path.join(tmp, "cache", "org", "m@abc", ".complete"), "utf8"))).toEqual({ model: "org/m", revision: "abc" });
     expect(fs.readdirSync(path.join(tmp, "cache", "org")).filter((n) => n.includes(".partial-"))).toEqual([]);
   });
 });
-

@@ -92,9 +92,13 @@ describe("ruff (ruff.toml rules, WASM build)", () => {
       `X = "${"x".repeat(settings["line-length"])}"`,
       "",
     ].join("\n");
-    expect(ruffCheck(planted).map((d) => `${d.start_location.row} ${d.code}`).sort((x, y) => parseInt(x) - parseInt(y))).toEqual(["2 F401", "5 B006", "8 E722", "12 E501"]);
+    expect(
+      ruffCheck(planted)
+        .map((d) => `${d.start_location.row} ${d.code}`)
+        .sort((x, y) => parseInt(x) - parseInt(y)),
+    ).toEqual(["2 F401", "5 B006", "8 E722", "12 E501"]);
     // the same code without the faults is clean: the rules, not the harness, flag them
-    expect(ruffCheck('import json\n\n\ndef f(xs: list[str]) -> str:\n    return json.dumps(xs)\n')).toEqual([]);
+    expect(ruffCheck("import json\n\n\ndef f(xs: list[str]) -> str:\n    return json.dumps(xs)\n")).toEqual([]);
   });
 
   it("reads only the TOML it understands", () => {
@@ -126,7 +130,8 @@ describe("pyright (pyrightconfig.json)", () => {
     expect(config.strict).toEqual(["pipelines/scripts"]);
     const out = pyright(path.join(ROOT, "pyrightconfig.json"));
     const found = out.generalDiagnostics.map(
-      (d) => `${path.relative(ROOT, d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.rule ?? ""} ${d.message.split("\n")[0]}`,
+      (d) =>
+        `${path.relative(ROOT, d.file)}:${d.range.start.line + 1}:${d.range.start.character + 1} ${d.severity} ${d.rule ?? ""} ${d.message.split("\n")[0]}`,
     );
     expect(found, found.join("\n")).toEqual([]);
     expect(out.summary.filesAnalyzed).toBe(pythonFiles().length);
@@ -136,7 +141,21 @@ describe("pyright (pyrightconfig.json)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ftkit-pyright-"));
     try {
       const planted = path.join(dir, "planted.py");
-      const source = ["from __future__ import annotations", "", "import os", "import sys", "", "", "def untyped(x):", "    return x", "", "", "def size(path: str) -> int:", '    return os.path.getsize(path) + "1"', ""];
+      const source = [
+        "from __future__ import annotations",
+        "",
+        "import os",
+        "import sys",
+        "",
+        "",
+        "def untyped(x):",
+        "    return x",
+        "",
+        "",
+        "def size(path: str) -> int:",
+        '    return os.path.getsize(path) + "1"',
+        "",
+      ];
       fs.writeFileSync(planted, source.join("\n"));
       // the repository's settings, with the planted file's folder as the (strict) project
       const { executionEnvironments: _envs, ...settings } = pyrightConfig();

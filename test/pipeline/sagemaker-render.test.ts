@@ -78,15 +78,44 @@ describe("SageMaker renderer", () => {
 
   it("has the seven stages as steps, with deployment reachable only through the gate's passing branch", () => {
     const r = render("support-assistant");
-    expect(r.stepNames).toEqual(["DataPrep", "ModelInit", "TrainingSetup", "Training", "Evaluation", "EvaluationGate", "RegisterVersion", "RegisterModel", "GateFailed", "CreateModel", "EndpointConfig", "Endpoint"]);
+    expect(r.stepNames).toEqual([
+      "DataPrep",
+      "ModelInit",
+      "TrainingSetup",
+      "Training",
+      "Evaluation",
+      "EvaluationGate",
+      "RegisterVersion",
+      "RegisterModel",
+      "GateFailed",
+      "CreateModel",
+      "EndpointConfig",
+      "Endpoint",
+    ]);
     const def = r.definition as Obj;
     const gate = step(def, "EvaluationGate");
-    expect(gate.Arguments.Conditions).toEqual([{ Type: "Equals", LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluation.PropertyFiles.EvaluationReport" }, Path: "passed" } }, RightValue: true }]);
+    expect(gate.Arguments.Conditions).toEqual([
+      {
+        Type: "Equals",
+        LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluation.PropertyFiles.EvaluationReport" }, Path: "passed" } },
+        RightValue: true,
+      },
+    ]);
     expect(gate.Arguments.IfSteps.map((s: Obj) => s.Name)).toEqual(["RegisterVersion", "RegisterModel"]);
-    expect(gate.Arguments.ElseSteps).toEqual([{ Name: "GateFailed", Type: "Fail", Description: "The evaluation gate failed: nothing is registered or deployed", Arguments: { ErrorMessage: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluation.PropertyFiles.EvaluationReport" }, Path: "reason" } } } }]);
+    expect(gate.Arguments.ElseSteps).toEqual([
+      {
+        Name: "GateFailed",
+        Type: "Fail",
+        Description: "The evaluation gate failed: nothing is registered or deployed",
+        Arguments: { ErrorMessage: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluation.PropertyFiles.EvaluationReport" }, Path: "reason" } } },
+      },
+    ]);
     expect(step(def, "CreateModel").DependsOn).toEqual(["RegisterModel"]);
     expect(step(def, "EndpointConfig").DependsOn).toEqual(["CreateModel"]);
-    expect(step(def, "Endpoint")).toMatchObject({ DependsOn: ["EndpointConfig"], Arguments: { EndpointName: "support-assistant", EndpointConfigName: { Get: "Execution.PipelineExecutionId" } } });
+    expect(step(def, "Endpoint")).toMatchObject({
+      DependsOn: ["EndpointConfig"],
+      Arguments: { EndpointName: "support-assistant", EndpointConfigName: { Get: "Execution.PipelineExecutionId" } },
+    });
     expect(step(def, "Evaluation").PropertyFiles).toEqual([{ PropertyFileName: "EvaluationReport", OutputName: "evaluation", FilePath: "gate.json" }]);
     const evalSteps = JSON.parse(step(def, "Evaluation").Arguments.AppSpecification.ContainerEntrypoint[3]);
     expect(evalSteps.at(-1).run.slice(2, 3)).toEqual(["gate"]);
@@ -98,20 +127,35 @@ describe("SageMaker renderer", () => {
     const t = step(render("support-assistant").definition, "Training").Arguments;
     expect(t.EnableManagedSpotTraining).toBe(true);
     expect(t.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 86400, MaxWaitTimeInSeconds: 172800 });
-    expect(t.CheckpointConfig).toEqual({ S3Uri: { "Std:Join": { On: "", Values: ["s3://acme-finetune-artifacts/checkpoints/support-assistant/", { Get: "Execution.PipelineExecutionId" }] } }, LocalPath: "/opt/ml/checkpoints" });
+    expect(t.CheckpointConfig).toEqual({
+      S3Uri: { "Std:Join": { On: "", Values: ["s3://acme-finetune-artifacts/checkpoints/support-assistant/", { Get: "Execution.PipelineExecutionId" }] } },
+      LocalPath: "/opt/ml/checkpoints",
+    });
     expect(t.ResourceConfig).toEqual({ InstanceCount: 1, InstanceType: "ml.g6.2xlarge", VolumeSizeInGB: 200, VolumeKmsKeyId: awsStore.kmsKeyId });
     expect(JSON.parse(t.HyperParameters.ftkit_argv)).toEqual(expect.arrayContaining(["--checkpoints", "/opt/ml/checkpoints", "--marker", ".saved-node-"]));
     const multi = step(render("multi-node-full").definition, "Training").Arguments;
     expect(multi.ResourceConfig.InstanceCount).toBe(2);
     expect(JSON.parse(multi.HyperParameters.ftkit_argv)).toContain("--rdzv-endpoint={leader}:29500");
-    const onDemand = renderSageMakerPipeline({ spec: spec({ compute: { pool: "l4-spot", spot: false } }), pool: SAGEMAKER_POOLS["l4-spot"], store: awsStore, roleArn: "arn:aws:iam::1:role/r", codeUri: "s3://a/b", configUri: "s3://a/c" });
+    const onDemand = renderSageMakerPipeline({
+      spec: spec({ compute: { pool: "l4-spot", spot: false } }),
+      pool: SAGEMAKER_POOLS["l4-spot"],
+      store: awsStore,
+      roleArn: "arn:aws:iam::1:role/r",
+      codeUri: "s3://a/b",
+      configUri: "s3://a/c",
+    });
     expect(step(onDemand.definition, "Training").Arguments.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 86400 });
   });
 
   it("isolates the network, encrypts inter-container traffic and volumes with the store's KMS key, inside the VPC", () => {
     const def = render("support-assistant").definition as Obj;
     const t = step(def, "Training").Arguments;
-    expect(t).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: { Subnets: ["subnet-0a", "subnet-0b"], SecurityGroupIds: ["sg-01"] }, OutputDataConfig: { KmsKeyId: awsStore.kmsKeyId } });
+    expect(t).toMatchObject({
+      EnableNetworkIsolation: true,
+      EnableInterContainerTrafficEncryption: true,
+      VpcConfig: { Subnets: ["subnet-0a", "subnet-0b"], SecurityGroupIds: ["sg-01"] },
+      OutputDataConfig: { KmsKeyId: awsStore.kmsKeyId },
+    });
     for (const name of ["DataPrep", "TrainingSetup", "Evaluation", "RegisterVersion"]) {
       expect(step(def, name).Arguments.NetworkConfig, name).toMatchObject({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true });
       expect(step(def, name).Arguments.ProcessingOutputConfig.KmsKeyId).toBe(awsStore.kmsKeyId);
@@ -119,7 +163,9 @@ describe("SageMaker renderer", () => {
     // model-init needs the hub: no isolation, but in the VPC, and cached per model revision
     expect(step(def, "ModelInit").Arguments.NetworkConfig).toMatchObject({ EnableNetworkIsolation: false, VpcConfig: { Subnets: ["subnet-0a", "subnet-0b"] } });
     expect(step(def, "ModelInit").CacheConfig).toEqual({ Enabled: true, ExpireAfter: "P90D" });
-    expect(step(def, "ModelInit").Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri).toEqual({ "Std:Join": { On: "", Values: ["s3://acme-finetune-artifacts/models/meta-llama/Llama-3.1-8B-Instruct@", { Get: "Parameters.BaseModelRevision" }] } });
+    expect(step(def, "ModelInit").Arguments.ProcessingOutputConfig.Outputs[0].S3Output.S3Uri).toEqual({
+      "Std:Join": { On: "", Values: ["s3://acme-finetune-artifacts/models/meta-llama/Llama-3.1-8B-Instruct@", { Get: "Parameters.BaseModelRevision" }] },
+    });
   });
 
   it("defines the training metrics and the pipeline parameters", () => {
@@ -127,8 +173,18 @@ describe("SageMaker renderer", () => {
     // monitoring's definitions, verbatim (the CloudWatch alarms read these names)
     expect(step(def, "Training").Arguments.AlgorithmSpecification.MetricDefinitions).toEqual(sageMakerMetricDefinitions());
     expect(def.Parameters).toEqual([
-      { Name: "DatasetUri", Type: "String", DefaultValue: "s3://acme-finetune-artifacts/datasets/support/transcripts-2026-11.jsonl", Description: "S3 URI of the raw JSONL dataset" },
-      { Name: "BaseModelRevision", Type: "String", DefaultValue: "0e9e39f249a16976918f6564b8830bc894c89659", Description: "Pinned revision of meta-llama/Llama-3.1-8B-Instruct" },
+      {
+        Name: "DatasetUri",
+        Type: "String",
+        DefaultValue: "s3://acme-finetune-artifacts/datasets/support/transcripts-2026-11.jsonl",
+        Description: "S3 URI of the raw JSONL dataset",
+      },
+      {
+        Name: "BaseModelRevision",
+        Type: "String",
+        DefaultValue: "0e9e39f249a16976918f6564b8830bc894c89659",
+        Description: "Pinned revision of meta-llama/Llama-3.1-8B-Instruct",
+      },
     ]);
     expect(step(def, "DataPrep").Arguments.ProcessingInputs[1].S3Input.S3Uri).toEqual({ Get: "Parameters.DatasetUri" });
     expect(step(def, "RegisterModel").Arguments).toMatchObject({ ModelPackageGroupName: "finetune-models", ModelApprovalStatus: "Approved" });
@@ -138,7 +194,28 @@ describe("SageMaker renderer", () => {
     const def = render("support-assistant").definition as Obj;
     expect(step(def, "DataPrep").Arguments.AppSpecification).toEqual({
       ImageUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune/python:3.12.12-slim-bookworm",
-      ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/prepare_dataset.py", "--input", "/opt/ml/processing/input/dataset", "--format", "chat", "--output", "/opt/ml/processing/output/data", "--train", "0.9", "--validation", "0.05", "--test", "0.05", "--min-examples", "2000", "--seed", "42", "--probe-examples", "50"],
+      ContainerEntrypoint: [
+        "python3",
+        "/opt/ml/processing/input/code/prepare_dataset.py",
+        "--input",
+        "/opt/ml/processing/input/dataset",
+        "--format",
+        "chat",
+        "--output",
+        "/opt/ml/processing/output/data",
+        "--train",
+        "0.9",
+        "--validation",
+        "0.05",
+        "--test",
+        "0.05",
+        "--min-examples",
+        "2000",
+        "--seed",
+        "42",
+        "--probe-examples",
+        "50",
+      ],
     });
   });
 });

@@ -30,12 +30,22 @@ interface ReferencePoint {
   kitRejectsBecause?: string;
 }
 
-const data = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pipelines", "sizing", "calibration.json"), "utf8")) as { checked: string; points: ReferencePoint[] };
+const data = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "pipelines", "sizing", "calibration.json"), "utf8")) as {
+  checked: string;
+  points: ReferencePoint[];
+};
 
 function estimateOf(p: ReferencePoint): { compared: number; perGpu: number } {
   const arch = p.arch ?? lookupModel(p.modelId ?? "");
   if (!arch) throw new Error(`no architecture for ${p.model}`);
-  const e = estimateMemory({ arch, method: p.method, sequenceLength: p.sequenceLength, batchSize: p.batchSize, gradientCheckpointing: p.gradientCheckpointing, trainer: p.trainer });
+  const e = estimateMemory({
+    arch,
+    method: p.method,
+    sequenceLength: p.sequenceLength,
+    batchSize: p.batchSize,
+    gradientCheckpointing: p.gradientCheckpointing,
+    trainer: p.trainer,
+  });
   const perGpu = bytesPerGpu(e, p.gpus, p.layout);
   return { compared: p.measure === "allocated" ? allocatedPerGpu(e, p.gpus, p.layout) : perGpu, perGpu };
 }
@@ -64,7 +74,8 @@ describe("sizing calibration against published reference points", () => {
     const median = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
     expect(median).toBeLessThanOrEqual(0.15);
     if (process.env.SIZING_CALIBRATION_REPORT) {
-      for (const p of data.points.filter((x) => x.figureGB !== undefined)) process.stdout.write(`${p.model} ${p.method.type} mb${p.batchSize}: est ${(estimateOf(p).compared / 1e9).toFixed(2)} vs ${p.figureGB}\n`);
+      for (const p of data.points.filter((x) => x.figureGB !== undefined))
+        process.stdout.write(`${p.model} ${p.method.type} mb${p.batchSize}: est ${(estimateOf(p).compared / 1e9).toFixed(2)} vs ${p.figureGB}\n`);
       process.stdout.write(`median ${median}\n`);
     }
   });

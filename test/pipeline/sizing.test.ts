@@ -1,14 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { lookupModel, resolveArchitecture } from "../../pipelines/models";
-import { adapterParameters, allocatedPerGpu, bytesPerGpu, describeSizing, estimateMemory, GiB, HOST_BYTES_PER_PROCESS, hostBytesPerNode, KIT_TRAINER, servingGpus, sizePipeline, type SizingInput } from "../../pipelines/sizing";
+import {
+  adapterParameters,
+  allocatedPerGpu,
+  bytesPerGpu,
+  describeSizing,
+  estimateMemory,
+  GiB,
+  HOST_BYTES_PER_PROCESS,
+  hostBytesPerNode,
+  KIT_TRAINER,
+  servingGpus,
+  sizePipeline,
+  type SizingInput,
+} from "../../pipelines/sizing";
 import type { MethodSpec } from "../../pipelines/spec";
 import { renderTrainerConfig } from "../../pipelines/trainer-config";
 import { validatePipelineAgainstPool } from "../../pipelines/validate";
 import { example, h100Pool, l4Pool, spec } from "./fixtures";
 
-const qlora = (rank: number, optimizer: MethodSpec["optimizer"] = "paged_adamw_8bit"): MethodSpec => ({ type: "qlora", rank, alpha: 16, dropout: 0.05, targetModules: ["all-linear"], quantization: { bits: 4, type: "nf4", doubleQuant: true }, optimizer });
+const qlora = (rank: number, optimizer: MethodSpec["optimizer"] = "paged_adamw_8bit"): MethodSpec => ({
+  type: "qlora",
+  rank,
+  alpha: 16,
+  dropout: 0.05,
+  targetModules: ["all-linear"],
+  quantization: { bits: 4, type: "nf4", doubleQuant: true },
+  optimizer,
+});
 const full: MethodSpec = { type: "full", optimizer: "adamw_torch" };
-const input = (id: string, method: MethodSpec, sequenceLength: number, batchSize: number): SizingInput => ({ arch: lookupModel(id)!, method, sequenceLength, batchSize, gradientCheckpointing: true });
+const input = (id: string, method: MethodSpec, sequenceLength: number, batchSize: number): SizingInput => ({
+  arch: lookupModel(id)!,
+  method,
+  sequenceLength,
+  batchSize,
+  gradientCheckpointing: true,
+});
 const singleGpuGB = (i: SizingInput) => bytesPerGpu(estimateMemory(i), 1, "none") / 1e9;
 
 describe("GPU memory estimates against published reference points", () => {
@@ -67,7 +94,13 @@ describe("GPU memory estimates against published reference points", () => {
   it("double quantization saves ~0.37 bit per quantized parameter", () => {
     const a = lookupModel("huggyllama/llama-65b")!;
     const dq = estimateMemory({ arch: a, method: qlora(16), sequenceLength: 512, batchSize: 1, gradientCheckpointing: true });
-    const plain = estimateMemory({ arch: a, method: { ...qlora(16), quantization: { bits: 4, type: "nf4", doubleQuant: false } } as MethodSpec, sequenceLength: 512, batchSize: 1, gradientCheckpointing: true });
+    const plain = estimateMemory({
+      arch: a,
+      method: { ...qlora(16), quantization: { bits: 4, type: "nf4", doubleQuant: false } } as MethodSpec,
+      sequenceLength: 512,
+      batchSize: 1,
+      gradientCheckpointing: true,
+    });
     const bitsSaved = ((plain.weights - dq.weights) * 8) / (a.parameters - 2 * a.vocabSize * a.hiddenSize);
     expect(bitsSaved).toBeCloseTo(0.373, 3);
   });
@@ -122,7 +155,10 @@ describe("placement from the pool contract", () => {
     expect(r.placement).toBeUndefined();
     expect(r.problems.map((p) => p.path)).toEqual(["compute.pool"]);
     // Left to choose, the sizing shards it over two L4 nodes instead.
-    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain" } }), l4Pool).placement).toMatchObject({ nodes: 2, sharding: "fsdp" });
+    expect(sizePipeline(spec({ method: { type: "lora" }, training: { batchSize: 1, lossKernel: "plain" } }), l4Pool).placement).toMatchObject({
+      nodes: 2,
+      sharding: "fsdp",
+    });
     const need = bytesPerGpu(r.estimate!, 1, "none");
     // The planted fault (the catalog's marketing GB taken as usable GiB, no margin) would have accepted it.
     expect(need).toBeLessThan(24 * GiB);
@@ -143,7 +179,11 @@ describe("placement from the pool contract", () => {
   });
 
   it("refuses a full fine-tune of 8B on one L4 node and says what would fit", () => {
-    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 1 }, training: { cpuOffload: "never" } }), l4Pool, 0);
+    const problems = validatePipelineAgainstPool(
+      spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 1 }, training: { cpuOffload: "never" } }),
+      l4Pool,
+      0,
+    );
     expect(problems).toEqual([
       {
         path: "finetune:pipelines[0].compute.pool",
@@ -157,7 +197,9 @@ describe("placement from the pool contract", () => {
     const big = spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 } });
     const r = sizePipeline(big, l4Pool);
     expect(r.placement).toMatchObject({ nodes: 2, gpusPerNode: 1, sharding: "fsdp-offload" });
-    expect(sizePipeline(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 }, training: { cpuOffload: "never" } }), l4Pool).placement).toBeUndefined();
+    expect(
+      sizePipeline(spec({ method: { type: "full" }, compute: { pool: "l4-spot", nodes: 2 }, training: { cpuOffload: "never" } }), l4Pool).placement,
+    ).toBeUndefined();
   });
 
   it("refuses a pod memory limit below the host memory the layout needs (fix names the value)", () => {
@@ -165,7 +207,8 @@ describe("placement from the pool contract", () => {
     expect(problems).toEqual([
       {
         path: "finetune:pipelines[0].compute.memoryGiBPerGpu",
-        message: "is 16, but the training pod needs ~51 GiB of host memory per node (6 GiB per process, CPU-offloaded model states, the bf16 state dict rank 0 loads) and its memory limit is 16 GiB × 1 GPU (raise it to at least 51, the node has 128 GiB)",
+        message:
+          "is 16, but the training pod needs ~51 GiB of host memory per node (6 GiB per process, CPU-offloaded model states, the bf16 state dict rank 0 loads) and its memory limit is 16 GiB × 1 GPU (raise it to at least 51, the node has 128 GiB)",
       },
     ]);
   });
@@ -173,13 +216,28 @@ describe("placement from the pool contract", () => {
   it("refuses more nodes or GPUs per node than the pool allows, naming the keys", () => {
     const problems = validatePipelineAgainstPool(spec({ compute: { pool: "l4-spot", nodes: 6, gpusPerNode: 2 } }), l4Pool, 2);
     expect(problems).toEqual([
-      { path: "finetune:pipelines[2].compute.gpusPerNode", message: 'is 2, more than the 1 GPU a node of pool "l4-spot" has (lower it to 1 or less, or use a pool with bigger nodes)' },
-      { path: "finetune:pipelines[2].compute.nodes", message: 'is 6, more than pool "l4-spot" allows (maxNodes 4) (lower it to 4 or less, or raise the pool\'s maxNodes)' },
+      {
+        path: "finetune:pipelines[2].compute.gpusPerNode",
+        message: 'is 2, more than the 1 GPU a node of pool "l4-spot" has (lower it to 1 or less, or use a pool with bigger nodes)',
+      },
+      {
+        path: "finetune:pipelines[2].compute.nodes",
+        message: 'is 6, more than pool "l4-spot" allows (maxNodes 4) (lower it to 4 or less, or raise the pool\'s maxNodes)',
+      },
     ]);
   });
 
   it("refuses an explicit placement that is too small", () => {
-    const problems = validatePipelineAgainstPool(spec({ method: { type: "full" }, baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" }, compute: { pool: "h100-spot", gpusPerNode: 1, nodes: 1 }, training: { cpuOffload: "never" } }), h100Pool, 0);
+    const problems = validatePipelineAgainstPool(
+      spec({
+        method: { type: "full" },
+        baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" },
+        compute: { pool: "h100-spot", gpusPerNode: 1, nodes: 1 },
+        training: { cpuOffload: "never" },
+      }),
+      h100Pool,
+      0,
+    );
     expect(problems.map((p) => p.path)).toEqual(["finetune:pipelines[0].compute.pool"]);
     expect(problems[0].message).toContain("with compute.gpusPerNode 1 × compute.nodes 1");
     expect(problems[0].message).toMatch(/\(use qlora .* or more compute\.gpusPerNode\/nodes\)$/);
@@ -187,18 +245,27 @@ describe("placement from the pool contract", () => {
 
   it("asks for a parameter count when the model is unknown", () => {
     expect(validatePipelineAgainstPool(spec({ baseModel: { id: "acme/secret-model", revision: "v1.0" } }), l4Pool, 1)).toEqual([
-      { path: "finetune:pipelines[1].baseModel.parameters", message: `model "acme/secret-model" is not in the kit's model table (set baseModel.parameters, e.g. 8.03e9, and baseModel.architecture for an accurate estimate)` },
+      {
+        path: "finetune:pipelines[1].baseModel.parameters",
+        message: `model "acme/secret-model" is not in the kit's model table (set baseModel.parameters, e.g. 8.03e9, and baseModel.architecture for an accurate estimate)`,
+      },
     ]);
   });
 
   it("checks platform requirements: Kueue queue on Kubernetes, instance type and endpoint target on SageMaker", () => {
     expect(validatePipelineAgainstPool(spec(), { ...l4Pool, localQueueName: undefined }, 0)).toEqual([
-      { path: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)` },
+      {
+        path: "finetune:pipelines[0].compute.pool",
+        message: `pool "l4-spot" has no Kueue LocalQueue (training JobSets are admitted by Kueue: give the pool a queue)`,
+      },
     ]);
     const sm = { ...l4Pool, platform: "sagemaker" as const, localQueueName: undefined };
     const withVllm = spec({ deployment: { enabled: true, target: "vllm" }, evaluation: { thresholds: [{ suite: "task", metric: "exact_match", min: 0.5 }] } });
     expect(validatePipelineAgainstPool(withVllm, sm, 0)).toEqual([
-      { path: "finetune:pipelines[0].compute.pool", message: `pool "l4-spot" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)` },
+      {
+        path: "finetune:pipelines[0].compute.pool",
+        message: `pool "l4-spot" has no SageMaker instance type (set the pool's instance type, e.g. ml.g5.2xlarge)`,
+      },
       { path: "finetune:pipelines[0].deployment.target", message: `is "vllm" but pool "l4-spot" is a SageMaker pool (use "auto" or "sagemaker-endpoint")` },
     ]);
   });
@@ -206,8 +273,14 @@ describe("placement from the pool contract", () => {
   it("needs enough GPUs on one node to serve the model for evaluation", () => {
     expect(servingGpus(lookupModel("meta-llama/Llama-3.1-8B-Instruct")!, 24)).toBe(1);
     expect(servingGpus(lookupModel("meta-llama/Llama-3.1-70B-Instruct")!, 80)).toBe(2);
-    const problems = validatePipelineAgainstPool(spec({ baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" } }), { ...l4Pool, gpuMemoryGiB: 48, maxNodes: 1 }, 0);
-    expect(problems.map((p) => p.message)).toContain(`serving the 70.6B model in bf16 for evaluation needs 4 GPUs of 48 GiB on one node, pool "l4-spot" has 1 per node (use a pool with bigger nodes or larger GPUs)`);
+    const problems = validatePipelineAgainstPool(
+      spec({ baseModel: { id: "meta-llama/Llama-3.1-70B-Instruct", revision: "v1" } }),
+      { ...l4Pool, gpuMemoryGiB: 48, maxNodes: 1 },
+      0,
+    );
+    expect(problems.map((p) => p.message)).toContain(
+      `serving the 70.6B model in bf16 for evaluation needs 4 GPUs of 48 GiB on one node, pool "l4-spot" has 1 per node (use a pool with bigger nodes or larger GPUs)`,
+    );
   });
 });
 
@@ -221,12 +294,26 @@ describe("throughput by default: features the sizing resolves and the trainer co
   it("packs samples, uses flash attention and Liger's fused loss on a bf16 GPU", () => {
     const { r, cfg } = render(spec());
     expect(r.trainer).toEqual({ samplePacking: true, attention: "flash", loss: "liger", profile: KIT_TRAINER, notes: [] });
-    expect(cfg).toMatchObject({ sample_packing: true, pad_to_sequence_len: true, flash_attention: true, liger_rope: true, liger_rms_norm: true, liger_glu_activation: true, liger_fused_linear_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.liger.LigerPlugin"] });
+    expect(cfg).toMatchObject({
+      sample_packing: true,
+      pad_to_sequence_len: true,
+      flash_attention: true,
+      liger_rope: true,
+      liger_rms_norm: true,
+      liger_glu_activation: true,
+      liger_fused_linear_cross_entropy: true,
+      plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.liger.LigerPlugin"],
+    });
   });
 
   it("on a T4 (no bf16, no FlashAttention 2): SDPA, no packing, fp16 mixed precision, and says why", () => {
     const { r, cfg } = render(spec(), { ...l4Pool, gpuType: "t4", gpuMemoryGiB: 16 });
-    expect(r.trainer).toMatchObject({ samplePacking: false, attention: "sdpa", profile: { precision: "fp16-mixed" }, notes: ["flash attention needs Ampere or newer: PyTorch SDPA instead", "sample packing needs flash attention: off"] });
+    expect(r.trainer).toMatchObject({
+      samplePacking: false,
+      attention: "sdpa",
+      profile: { precision: "fp16-mixed" },
+      notes: ["flash attention needs Ampere or newer: PyTorch SDPA instead", "sample packing needs flash attention: off"],
+    });
     expect(cfg).toMatchObject({ sample_packing: false, flash_attention: false, sdp_attention: true });
   });
 
@@ -236,7 +323,11 @@ describe("throughput by default: features the sizing resolves and the trainer co
     expect(eager.trainer).toMatchObject({ samplePacking: false, attention: "eager", loss: "plain" });
     expect(eager.estimate!.activations).toBeGreaterThan(on.activations * 3);
     const { cfg } = render(spec({ training: { lossKernel: "cut-cross-entropy", samplePacking: false } }));
-    expect(cfg).toMatchObject({ sample_packing: false, cut_cross_entropy: true, plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.cut_cross_entropy.CutCrossEntropyPlugin"] });
+    expect(cfg).toMatchObject({
+      sample_packing: false,
+      cut_cross_entropy: true,
+      plugins: ["ftkit_trainer_plugin.FinetuneKitPlugin", "axolotl.integrations.cut_cross_entropy.CutCrossEntropyPlugin"],
+    });
     expect(cfg).not.toHaveProperty("liger_fused_linear_cross_entropy");
   });
 

@@ -18,15 +18,50 @@ function problemsOf(pipeline: object): string[] {
 
 describe("finetune:pipelines spec", () => {
   it("accepts a minimal pipeline and fills every default", () => {
-    const cfg = parseKitConfig({ target: "kubernetes", kubernetes: { context: "c" }, gpuPools: [{ name: "l4-spot", gpuType: "l4" }], pipelines: [minimalSpec()] });
+    const cfg = parseKitConfig({
+      target: "kubernetes",
+      kubernetes: { context: "c" },
+      gpuPools: [{ name: "l4-spot", gpuType: "l4" }],
+      pipelines: [minimalSpec()],
+    });
     const p = cfg.pipelines[0];
-    expect(p.method).toEqual({ type: "qlora", rank: 16, alpha: 32, dropout: 0.05, targetModules: ["all-linear"], quantization: { bits: 4, type: "nf4", doubleQuant: true }, optimizer: "paged_adamw_8bit" });
+    expect(p.method).toEqual({
+      type: "qlora",
+      rank: 16,
+      alpha: 32,
+      dropout: 0.05,
+      targetModules: ["all-linear"],
+      quantization: { bits: 4, type: "nf4", doubleQuant: true },
+      optimizer: "paged_adamw_8bit",
+    });
     expect(p.dataset).toMatchObject({ split: { train: 0.9, validation: 0.05, test: 0.05 }, minExamples: 1000, deduplicate: true, seed: 42 });
-    expect(p.training).toMatchObject({ epochs: 3, batchSize: 2, gradientAccumulationSteps: 8, sequenceLength: 2048, gradientCheckpointing: true, earlyStoppingPatience: 3 });
+    expect(p.training).toMatchObject({
+      epochs: 3,
+      batchSize: 2,
+      gradientAccumulationSteps: 8,
+      sequenceLength: 2048,
+      gradientCheckpointing: true,
+      earlyStoppingPatience: 3,
+    });
     expect(p.checkpointing).toEqual({ intervalMinutes: 10, keepLast: 3 });
-    expect(p.compute).toMatchObject({ pool: "l4-spot", cudaVersion: "12.8", maxRestarts: 10, maxRuntimeHours: 24, maxWaitHours: 48, spot: true, sharedMemoryGiB: 16 });
+    expect(p.compute).toMatchObject({
+      pool: "l4-spot",
+      cudaVersion: "12.8",
+      maxRestarts: 10,
+      maxRuntimeHours: 24,
+      maxWaitHours: 48,
+      spot: true,
+      sharedMemoryGiB: 16,
+    });
     expect(p.compute.gpusPerNode).toBeUndefined();
-    expect(p.evaluation).toMatchObject({ taskMetrics: ["exact_match"], generalTasks: ["mmlu", "arc_easy", "hellaswag"], safetyTasks: ["truthfulqa_mc2", "toxigen"], thresholds: [], compareWithDeployed: true, maxRegression: 0.02 });
+    expect(p.evaluation).toMatchObject({
+      taskMetrics: ["exact_match"],
+      generalTasks: ["mmlu", "arc_easy", "hellaswag"],
+      safetyTasks: ["truthfulqa_mc2", "toxigen"],
+      thresholds: [],
+      compareWithDeployed: true,
+      maxRegression: 0.02,
+    });
     expect(p.deployment).toMatchObject({ enabled: false, target: "auto", replicas: 1 });
     expect(p.monitoring.schedule).toBe("0 */6 * * *");
     expect(p.baseModel.gated).toBe(false);
@@ -42,7 +77,9 @@ describe("finetune:pipelines spec", () => {
   });
 
   it("reports an unknown method with its value and the allowed ones", () => {
-    expect(problemsOf(minimalSpec({ method: { type: "dpo" } }))).toEqual([`finetune:pipelines[0].method.type: "dpo" is not a fine-tuning method (use one of "full", "lora", "qlora")`]);
+    expect(problemsOf(minimalSpec({ method: { type: "dpo" } }))).toEqual([
+      `finetune:pipelines[0].method.type: "dpo" is not a fine-tuning method (use one of "full", "lora", "qlora")`,
+    ]);
   });
 
   it("reports a LoRA rank of zero or less", () => {
@@ -55,9 +92,9 @@ describe("finetune:pipelines spec", () => {
   });
 
   it("reports splits that do not sum to 1", () => {
-    expect(problemsOf(minimalSpec({ dataset: { uri: "s3://acme-finetune-artifacts/d.jsonl", format: "chat", split: { train: 0.8, validation: 0.1, test: 0.2 } } }))).toEqual([
-      "finetune:pipelines[0].dataset.split: train 0.8 + validation 0.1 + test 0.2 = 1.1, must sum to 1 (adjust the ratios so that they add up to 1)",
-    ]);
+    expect(
+      problemsOf(minimalSpec({ dataset: { uri: "s3://acme-finetune-artifacts/d.jsonl", format: "chat", split: { train: 0.8, validation: 0.1, test: 0.2 } } })),
+    ).toEqual(["finetune:pipelines[0].dataset.split: train 0.8 + validation 0.1 + test 0.2 = 1.1, must sum to 1 (adjust the ratios so that they add up to 1)"]);
   });
 
   it("requires evaluation thresholds when deployment is enabled", () => {
@@ -81,7 +118,12 @@ describe("finetune:pipelines spec", () => {
       minimalSpec({
         baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "main" },
         dataset: { uri: "s3://acme-finetune-artifacts/d.jsonl", format: "chat", split: { train: 1, validation: 0, test: 0 } },
-        evaluation: { thresholds: [{ suite: "general", metric: "mmlu" }, { suite: "task", metric: "bleu", min: 0.2 }] },
+        evaluation: {
+          thresholds: [
+            { suite: "general", metric: "mmlu" },
+            { suite: "task", metric: "bleu", min: 0.2 },
+          ],
+        },
         monitoring: { enabled: true, schedule: "every hour" },
         compute: { pool: "l4-spot", maxRuntimeHours: 30, maxWaitHours: 10 },
         schedule: "0 3 * *",
@@ -101,7 +143,9 @@ describe("finetune:pipelines spec", () => {
   });
 
   it("names the pool cross-check of the root config", () => {
-    expect(problemsOf(minimalSpec({ compute: { pool: "a100" } }))).toEqual([`finetune:pipelines[0].compute.pool: no GPU pool named "a100" (use one of finetune:gpuPools[].name: l4-spot)`]);
+    expect(problemsOf(minimalSpec({ compute: { pool: "a100" } }))).toEqual([
+      `finetune:pipelines[0].compute.pool: no GPU pool named "a100" (use one of finetune:gpuPools[].name: l4-spot)`,
+    ]);
   });
 
   it("parses every example", () => {

@@ -59,7 +59,15 @@ describe("offline plan", () => {
     const result = await planStack("kubernetes", loadStackConfigFile(stackConfigPath("kubernetes")));
     const dir = writePlan(result, out);
     const files = walk(dir).map((f) => path.relative(dir, f));
-    expect(files).toEqual(expect.arrayContaining(["resources.json", "policy-report.json", "pipelines/support-assistant.mmd", "pipelines/doc-classifier.mmd", "pipelines/legal-70b-full.mmd"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "resources.json",
+        "policy-report.json",
+        "pipelines/support-assistant.mmd",
+        "pipelines/doc-classifier.mmd",
+        "pipelines/legal-70b-full.mmd",
+      ]),
+    );
     const resources = JSON.parse(fs.readFileSync(path.join(dir, "resources.json"), "utf8")) as Array<Record<string, unknown>>;
     expect(resources).toHaveLength(result.resources.length);
     expect(Object.keys(resources[0])).toEqual(expect.arrayContaining(["type", "name", "parent", "inputs", "protect", "retainOnDelete", "dependsOn"]));
@@ -123,9 +131,14 @@ describe("offline plan", () => {
     fs.writeFileSync(broken, "config:\n  finetune:target: gcp\n\tfinetune:name: x\u001b[2J\n");
     const yamlError = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", broken, "--out", out], { cwd: root, encoding: "utf8" });
     expect(yamlError.status).toBe(2);
-    expect(yamlError.stderr).toBe(`Invalid finetune-kit configuration (1 problem):\n  ${broken}:3:1: Tabs are not allowed as indentation (indent with spaces, not tabs)\n`);
+    expect(yamlError.stderr).toBe(
+      `Invalid finetune-kit configuration (1 problem):\n  ${broken}:3:1: Tabs are not allowed as indentation (indent with spaces, not tabs)\n`,
+    );
 
-    const mismatch = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", stackConfigPath("kubernetes"), "--out", out], { cwd: root, encoding: "utf8" });
+    const mismatch = spawnSync(tsx, ["plan/cli.ts", "--stack", "gcp", "--config", stackConfigPath("kubernetes"), "--out", out], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(mismatch.status).toBe(2);
     expect(mismatch.stderr).toBe(
       'Invalid finetune-kit configuration (1 problem):\n  finetune:target: is "kubernetes" but the stack is "gcp" (use the gcp stack\'s config, e.g. stacks/Pulumi.gcp.yaml, or select the stack "kubernetes")\n',
@@ -147,6 +160,8 @@ describe("offline plan", () => {
     fs.writeFileSync(file, "");
     const blocked = await run(["--stack=aws-sagemaker", `--out=${file}`]);
     expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toMatch(new RegExp(`^cannot write the plan under ${file}: (ENOTDIR|EEXIST) \\(choose another --out folder, one you can write to\\)\n$`));
+    expect(blocked.stderr).toMatch(
+      new RegExp(`^cannot write the plan under ${file}: (ENOTDIR|EEXIST) \\(choose another --out folder, one you can write to\\)\n$`),
+    );
   });
 });

@@ -7,7 +7,10 @@ import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
 
 const later = <T>(v: T): pulumi.Output<T> => pulumi.output(new Promise<T>((resolve) => setTimeout(() => resolve(v), 5))) as unknown as pulumi.Output<T>;
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
-const shape = (rs: RecordedResource[]) => rs.map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs })).sort((a, b) => `${a.type}/${a.name}`.localeCompare(`${b.type}/${b.name}`));
+const shape = (rs: RecordedResource[]) =>
+  rs
+    .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs }))
+    .sort((a, b) => `${a.type}/${a.name}`.localeCompare(`${b.type}/${b.name}`));
 const BAD = "namespace: \"Fine_Tune\" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)";
 
 describe("checkInput", () => {
@@ -32,7 +35,9 @@ describe("PipelineNamespace and KubernetesPipelinePlatform take namespaces as In
   it("KubernetesPipelinePlatform: workflow namespaces as outputs give the same Argo values", async () => {
     const plain = await runWithMocks(() => new KubernetesPipelinePlatform("platform", { workflowNamespaces: ["finetune", "research"] }));
     const output = await runWithMocks(() => new KubernetesPipelinePlatform("platform", { workflowNamespaces: [later("finetune"), "research"] }));
-    expect(output.resources.find((r) => r.name === "platform-argo-workflows")!.inputs.values).toEqual(plain.resources.find((r) => r.name === "platform-argo-workflows")!.inputs.values);
+    expect(output.resources.find((r) => r.name === "platform-argo-workflows")!.inputs.values).toEqual(
+      plain.resources.find((r) => r.name === "platform-argo-workflows")!.inputs.values,
+    );
     expect(shape(output.resources)).toEqual(shape(plain.resources));
   });
 });

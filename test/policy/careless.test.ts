@@ -12,7 +12,13 @@ import { runPolicies } from "../../policy/engine";
 function carelessProgram(): void {
   const provider = new k8s.Provider("cluster", { context: "lab" });
   const bucket = new aws.s3.Bucket("training-data", { bucket: "acme-training-data" });
-  new aws.s3.BucketPublicAccessBlock("training-data-pab", { bucket: bucket.id, blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false });
+  new aws.s3.BucketPublicAccessBlock("training-data-pab", {
+    bucket: bucket.id,
+    blockPublicAcls: false,
+    blockPublicPolicy: false,
+    ignorePublicAcls: false,
+    restrictPublicBuckets: false,
+  });
   const spotPod: k8s.types.input.core.v1.PodTemplateSpec = {
     metadata: { labels: { app: "train" } },
     spec: {
@@ -42,7 +48,15 @@ function carelessProgram(): void {
       spec: {
         entrypoint: "main",
         templates: [
-          { name: "main", dag: { tasks: [{ name: "train", template: "step" }, { name: "deploy", template: "step", dependencies: ["train"] }] } },
+          {
+            name: "main",
+            dag: {
+              tasks: [
+                { name: "train", template: "step" },
+                { name: "deploy", template: "step", dependencies: ["train"] },
+              ],
+            },
+          },
           { name: "step", container: { image: "ghcr.io/acme/step:1.0" } },
         ],
       },

@@ -31,7 +31,15 @@ export const CLOUD_CASES: PolicyCase[] = [
   },
   {
     policy: "s3-sse-kms",
-    compliant: [...compliantBucket(), res("aws:s3/bucket:Bucket", "inline", { bucket: "inline", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms:dsse", kmsMasterKeyId: "arn:aws:kms:us-east-1:1:key/k" } } } })],
+    compliant: [
+      ...compliantBucket(),
+      res("aws:s3/bucket:Bucket", "inline", {
+        bucket: "inline",
+        serverSideEncryptionConfiguration: {
+          rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms:dsse", kmsMasterKeyId: "arn:aws:kms:us-east-1:1:key/k" } },
+        },
+      }),
+    ],
     violating: (() => {
       const a = bucket("plain");
       const b = bucket("aes");
@@ -72,14 +80,37 @@ export const CLOUD_CASES: PolicyCase[] = [
   },
   {
     policy: "ecr-immutable-tags",
-    compliant: [res("aws:ecr/repository:Repository", "trainer", { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } }, { protect: true })],
+    compliant: [
+      res(
+        "aws:ecr/repository:Repository",
+        "trainer",
+        { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } },
+        { protect: true },
+      ),
+    ],
     violating: [res("aws:ecr/repository:Repository", "trainer", { name: "finetune/trainer" }, { protect: true })],
-    messages: [`ECR repository "finetune/trainer" has mutable tags (MUTABLE by default), so a pushed image can be replaced under the same tag (set imageTagMutability: IMMUTABLE)`],
+    messages: [
+      `ECR repository "finetune/trainer" has mutable tags (MUTABLE by default), so a pushed image can be replaced under the same tag (set imageTagMutability: IMMUTABLE)`,
+    ],
   },
   {
     policy: "ecr-scan-on-push",
-    compliant: [res("aws:ecr/repository:Repository", "trainer", { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } }, { protect: true })],
-    violating: [res("aws:ecr/repository:Repository", "trainer", { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: false } }, { protect: true })],
+    compliant: [
+      res(
+        "aws:ecr/repository:Repository",
+        "trainer",
+        { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true } },
+        { protect: true },
+      ),
+    ],
+    violating: [
+      res(
+        "aws:ecr/repository:Repository",
+        "trainer",
+        { name: "finetune/trainer", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: false } },
+        { protect: true },
+      ),
+    ],
     messages: [`ECR repository "finetune/trainer" does not scan images on push (set imageScanningConfiguration: {scanOnPush: true})`],
   },
   {
@@ -89,14 +120,23 @@ export const CLOUD_CASES: PolicyCase[] = [
       res("aws:kms/key:Key", "signing", { customerMasterKeySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" }, { protect: true }),
       res("gcp:kms/cryptoKey:CryptoKey", "data", { name: "data", keyRing: "r", rotationPeriod: "7776000s" }, { protect: true }),
     ],
-    violating: [res("aws:kms/key:Key", "data", { description: "x" }, { protect: true }), res("gcp:kms/cryptoKey:CryptoKey", "data", { name: "data", keyRing: "r" }, { protect: true })],
-    messages: [`KMS key "data" does not rotate (set enableKeyRotation: true)`, `Cloud KMS key "data" does not rotate (set rotationPeriod, e.g. "7776000s" for 90 days)`],
+    violating: [
+      res("aws:kms/key:Key", "data", { description: "x" }, { protect: true }),
+      res("gcp:kms/cryptoKey:CryptoKey", "data", { name: "data", keyRing: "r" }, { protect: true }),
+    ],
+    messages: [
+      `KMS key "data" does not rotate (set enableKeyRotation: true)`,
+      `Cloud KMS key "data" does not rotate (set rotationPeriod, e.g. "7776000s" for 90 days)`,
+    ],
   },
   {
     policy: "iam-no-wildcard-actions",
     compliant: [
       iamPolicy(["s3:GetObject", "s3:PutObject"]),
-      res("aws:iam/rolePolicy:RolePolicy", "deny", { role: "r", policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] } }),
+      res("aws:iam/rolePolicy:RolePolicy", "deny", {
+        role: "r",
+        policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*" }] },
+      }),
     ],
     violating: [
       iamPolicy(["s3:*", "s3:GetObject"]),
@@ -120,13 +160,21 @@ export const CLOUD_CASES: PolicyCase[] = [
     policy: "eks-node-imdsv2",
     compliant: [
       eksGpuGroup(),
-      res("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { name: "gpu", metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" } }),
+      res("aws:ec2/launchTemplate:LaunchTemplate", "gpu", {
+        name: "gpu",
+        metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
+      }),
       k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: nodeClassSpec() }),
     ],
     violating: [
       eksGpuGroup({ launchTemplate: undefined }),
       res("aws:ec2/launchTemplate:LaunchTemplate", "gpu", { name: "gpu", metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 2 } }),
-      k8s({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: { ...nodeClassSpec(), metadataOptions: { httpPutResponseHopLimit: 2 } } }),
+      k8s({
+        apiVersion: "karpenter.k8s.aws/v1",
+        kind: "EC2NodeClass",
+        metadata: { name: "gpu" },
+        spec: { ...nodeClassSpec(), metadataOptions: { httpPutResponseHopLimit: 2 } },
+      }),
     ],
     messages: [
       `EKS node group "gpu-l4" uses EKS's default launch template, whose IMDS hop limit lets pods reach node credentials (set launchTemplate to a template with metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1})`,
@@ -143,7 +191,9 @@ export const CLOUD_CASES: PolicyCase[] = [
         d.Steps[0].Arguments.EnableNetworkIsolation = false;
       }),
     ],
-    messages: [`SageMaker step "Train" trains outside an isolated VPC (set Steps[0].Arguments.VpcConfig {Subnets, SecurityGroupIds} and Steps[0].Arguments.EnableNetworkIsolation: true)`],
+    messages: [
+      `SageMaker step "Train" trains outside an isolated VPC (set Steps[0].Arguments.VpcConfig {Subnets, SecurityGroupIds} and Steps[0].Arguments.EnableNetworkIsolation: true)`,
+    ],
   },
   {
     policy: "sagemaker-training-encryption",
@@ -166,7 +216,11 @@ export const CLOUD_CASES: PolicyCase[] = [
   },
   {
     policy: "budget-exists",
-    compliant: [bucket(), res("aws:budgets/budget:Budget", "monthly", { budgetType: "COST", timeUnit: "MONTHLY", limitAmount: "5000", limitUnit: "USD" }), k8s({ apiVersion: "v1", kind: "Namespace", metadata: { name: "x" } })],
+    compliant: [
+      bucket(),
+      res("aws:budgets/budget:Budget", "monthly", { budgetType: "COST", timeUnit: "MONTHLY", limitAmount: "5000", limitUnit: "USD" }),
+      k8s({ apiVersion: "v1", kind: "Namespace", metadata: { name: "x" } }),
+    ],
     violating: [bucket(), gcsBucket()],
     messages: [
       `the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)`,
@@ -201,16 +255,26 @@ export const CLOUD_CASES: PolicyCase[] = [
   {
     policy: "artifact-registry-immutable-tags",
     compliant: [
-      res("gcp:artifactregistry/repository:Repository", "images", { repositoryId: "finetune", format: "DOCKER", location: "us-central1", dockerConfig: { immutableTags: true } }, { protect: true }),
+      res(
+        "gcp:artifactregistry/repository:Repository",
+        "images",
+        { repositoryId: "finetune", format: "DOCKER", location: "us-central1", dockerConfig: { immutableTags: true } },
+        { protect: true },
+      ),
       res("gcp:artifactregistry/repository:Repository", "py", { repositoryId: "py", format: "PYTHON", location: "us-central1" }, { protect: true }),
     ],
-    violating: [res("gcp:artifactregistry/repository:Repository", "images", { repositoryId: "finetune", format: "DOCKER", location: "us-central1" }, { protect: true })],
+    violating: [
+      res("gcp:artifactregistry/repository:Repository", "images", { repositoryId: "finetune", format: "DOCKER", location: "us-central1" }, { protect: true }),
+    ],
     messages: [`Artifact Registry repository "finetune" has mutable tags (set dockerConfig: {immutableTags: true})`],
   },
   {
     policy: "gke-node-pool-shielded",
     compliant: [gkeGpuPool(), res("gcp:container/cluster:Cluster", "c", { name: "finetune", removeDefaultNodePool: true, initialNodeCount: 1 })],
-    violating: [gkeGpuPool({}, { shieldedInstanceConfig: { enableIntegrityMonitoring: false } }), res("gcp:container/cluster:Cluster", "c", { name: "finetune", nodeConfig: {} })],
+    violating: [
+      gkeGpuPool({}, { shieldedInstanceConfig: { enableIntegrityMonitoring: false } }),
+      res("gcp:container/cluster:Cluster", "c", { name: "finetune", nodeConfig: {} }),
+    ],
     messages: [
       `GKE node pool "gpu-l4" nodes are not fully shielded (set nodeConfig.shieldedInstanceConfig {enableSecureBoot: true, enableIntegrityMonitoring: true})`,
       `GKE cluster "finetune" default node pool nodes are not fully shielded (set nodeConfig.shieldedInstanceConfig {enableSecureBoot: true})`,
@@ -220,12 +284,17 @@ export const CLOUD_CASES: PolicyCase[] = [
     policy: "gke-workload-identity-metadata",
     compliant: [gkeGpuPool()],
     violating: [gkeGpuPool({}, { workloadMetadataConfig: { mode: "GCE_METADATA" } })],
-    messages: [`GKE node pool "gpu-l4" lets pods reach the node's metadata credentials (mode GCE_METADATA) (set nodeConfig.workloadMetadataConfig.mode: GKE_METADATA)`],
+    messages: [
+      `GKE node pool "gpu-l4" lets pods reach the node's metadata credentials (mode GCE_METADATA) (set nodeConfig.workloadMetadataConfig.mode: GKE_METADATA)`,
+    ],
   },
   {
     policy: "gke-node-service-account",
     compliant: [gkeGpuPool()],
-    violating: [gkeGpuPool({}, { serviceAccount: "123456789-compute@developer.gserviceaccount.com" }), patch(gkeGpuPool(), (i) => delete i.nodeConfig.serviceAccount)],
+    violating: [
+      gkeGpuPool({}, { serviceAccount: "123456789-compute@developer.gserviceaccount.com" }),
+      patch(gkeGpuPool(), (i) => delete i.nodeConfig.serviceAccount),
+    ],
     messages: [
       `GKE node pool "gpu-l4" runs as the Compute Engine default service account (set nodeConfig.serviceAccount to a dedicated node service account's email)`,
       `GKE node pool "gpu-l4" runs as the Compute Engine default service account (set nodeConfig.serviceAccount to a dedicated node service account's email)`,
@@ -244,7 +313,12 @@ export const CLOUD_CASES: PolicyCase[] = [
     violating: [
       bucket("scratch", { protect: false }),
       helmRelease("minio", "minio"),
-      k8s({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "minio-data", namespace: "finetune" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "500Gi" } } } }),
+      k8s({
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: "minio-data", namespace: "finetune" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "500Gi" } } },
+      }),
       res("aws:sagemaker/modelPackageGroup:ModelPackageGroup", "models", { modelPackageGroupName: "finetune-models" }),
     ],
     messages: [
@@ -257,7 +331,10 @@ export const CLOUD_CASES: PolicyCase[] = [
   {
     policy: "no-force-destroy",
     compliant: [bucket(), gcsBucket({ forceDestroy: false })],
-    violating: [patch(bucket(), (i) => (i.forceDestroy = true)), res("aws:ecr/repository:Repository", "r", { name: "r", forceDelete: true }, { protect: true })],
+    violating: [
+      patch(bucket(), (i) => (i.forceDestroy = true)),
+      res("aws:ecr/repository:Repository", "r", { name: "r", forceDelete: true }, { protect: true }),
+    ],
     messages: [
       `aws:s3/bucket:Bucket "data" sets forceDestroy: true, so deleting it deletes every object in it (remove forceDestroy or set it to false)`,
       `aws:ecr/repository:Repository "r" sets forceDelete: true, so deleting it deletes every object in it (remove forceDelete or set it to false)`,

@@ -7,7 +7,9 @@ import { k8s, patch, res, trainingJobSet } from "./fixtures";
 export const launchTemplate = (name: string, efa = 0): PolicyResource =>
   res("aws:ec2/launchTemplate:LaunchTemplate", name, {
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-    ...(efa > 0 ? { networkInterfaces: Array.from({ length: efa }, (_, i) => ({ deviceIndex: 0, networkCardIndex: i, interfaceType: i === 0 ? "efa" : "efa-only" })) } : {}),
+    ...(efa > 0
+      ? { networkInterfaces: Array.from({ length: efa }, (_, i) => ({ deviceIndex: 0, networkCardIndex: i, interfaceType: i === 0 ? "efa" : "efa-only" })) }
+      : {}),
   });
 
 /** An EKS GPU node group of pool `pool` using launch template `lt`. */

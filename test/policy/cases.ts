@@ -37,17 +37,36 @@ const JOB = 'Job "sft-train"';
 const jobWhere = `${JOB}`;
 
 const bucket = (name = "data", opts: { protect?: boolean } = { protect: true }) => res("aws:s3/bucket:Bucket", name, { bucket: `finetune-${name}` }, opts);
-const attach = (type: string, name: string, b: PolicyResource, inputs: Record<string, unknown>) => res(type, name, { bucket: (b.inputs as { bucket: string }).bucket, ...inputs }, { dependsOn: [b.urn] });
+const attach = (type: string, name: string, b: PolicyResource, inputs: Record<string, unknown>) =>
+  res(type, name, { bucket: (b.inputs as { bucket: string }).bucket, ...inputs }, { dependsOn: [b.urn] });
 const pab = (b: PolicyResource, flags: Partial<Record<string, boolean>> = {}) =>
-  attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-pab`, b, { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...flags });
+  attach("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b.name}-pab`, b, {
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+    ...flags,
+  });
 const sse = (b: PolicyResource, d: Record<string, unknown> = { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/abc" }) =>
-  attach("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${b.name}-sse`, b, { rules: [{ applyServerSideEncryptionByDefault: d, bucketKeyEnabled: true }] });
-const versioning = (b: PolicyResource, status = "Enabled") => attach("aws:s3/bucketVersioning:BucketVersioning", `${b.name}-versioning`, b, { versioningConfiguration: { status } });
+  attach("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${b.name}-sse`, b, {
+    rules: [{ applyServerSideEncryptionByDefault: d, bucketKeyEnabled: true }],
+  });
+const versioning = (b: PolicyResource, status = "Enabled") =>
+  attach("aws:s3/bucketVersioning:BucketVersioning", `${b.name}-versioning`, b, { versioningConfiguration: { status } });
 const tlsPolicy = (b: PolicyResource, secure = "false") =>
   attach("aws:s3/bucketPolicy:BucketPolicy", `${b.name}-policy`, b, {
     policy: JSON.stringify({
       Version: "2012-10-17",
-      Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::finetune-data", "arn:aws:s3:::finetune-data/*"], Condition: { Bool: { "aws:SecureTransport": secure } } }],
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: ["arn:aws:s3:::finetune-data", "arn:aws:s3:::finetune-data/*"],
+          Condition: { Bool: { "aws:SecureTransport": secure } },
+        },
+      ],
     }),
   });
 
@@ -107,14 +126,24 @@ const karpenterPool = (spec: Record<string, unknown> = {}) =>
   });
 
 const karpenterRelease = (settings: Record<string, unknown> = { clusterName: "finetune", interruptionQueue: "finetune-karpenter" }) =>
-  res("kubernetes:helm.sh/v3:Release", "karpenter", { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.8.1", namespace: "kube-system", values: { settings } });
+  res("kubernetes:helm.sh/v3:Release", "karpenter", {
+    chart: "oci://public.ecr.aws/karpenter/karpenter",
+    version: "1.8.1",
+    namespace: "kube-system",
+    values: { settings },
+  });
 
 const interruptionQueue = () => {
   const queue = res("aws:sqs/queue:Queue", "karpenter-interruption", { sqsManagedSseEnabled: true, messageRetentionSeconds: 300 });
   const rule = res("aws:cloudwatch/eventRule:EventRule", "karpenter-spot-interruption", {
     eventPattern: JSON.stringify({ source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] }),
   });
-  const target = res("aws:cloudwatch/eventTarget:EventTarget", "karpenter-spot-interruption", { rule: "karpenter-spot-interruption", arn: "arn:aws:sqs:us-east-1:123456789012:karpenter-interruption" }, { dependsOn: [rule.urn, queue.urn] });
+  const target = res(
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "karpenter-spot-interruption",
+    { rule: "karpenter-spot-interruption", arn: "arn:aws:sqs:us-east-1:123456789012:karpenter-interruption" },
+    { dependsOn: [rule.urn, queue.urn] },
+  );
   return [queue, rule, target];
 };
 
@@ -129,26 +158,44 @@ const clusterQueue = (gpuQuota: unknown = 8) =>
         {
           coveredResources: ["cpu", "memory", "nvidia.com/gpu"],
           flavors: [
-            { name: "spot", resources: [{ name: "cpu", nominalQuota: 64 }, { name: "memory", nominalQuota: "512Gi" }, ...(gpuQuota === null ? [] : [{ name: "nvidia.com/gpu", nominalQuota: gpuQuota }])] },
+            {
+              name: "spot",
+              resources: [
+                { name: "cpu", nominalQuota: 64 },
+                { name: "memory", nominalQuota: "512Gi" },
+                ...(gpuQuota === null ? [] : [{ name: "nvidia.com/gpu", nominalQuota: gpuQuota }]),
+              ],
+            },
           ],
         },
       ],
     },
   });
 
-const namespace = (name: string, level?: string) => k8s({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(level ? { labels: { "pod-security.kubernetes.io/enforce": level } } : {}) } });
+const namespace = (name: string, level?: string) =>
+  k8s({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(level ? { labels: { "pod-security.kubernetes.io/enforce": level } } : {}) } });
 
 const denyAll = () =>
-  k8s({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "default-deny", namespace: NS }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+  k8s({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "default-deny", namespace: NS },
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+  });
 const allowDns = () =>
   k8s({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: { name: "allow-dns", namespace: NS },
-    spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }] }] },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }] }],
+    },
   });
 
-const localQueue = () => k8s({ apiVersion: "kueue.x-k8s.io/v1beta2", kind: "LocalQueue", metadata: { name: "gpu", namespace: NS }, spec: { clusterQueue: "gpu" } });
+const localQueue = () =>
+  k8s({ apiVersion: "kueue.x-k8s.io/v1beta2", kind: "LocalQueue", metadata: { name: "gpu", namespace: NS }, spec: { clusterQueue: "gpu" } });
 
 const helmRelease = (name: string, chart: string, props: Record<string, unknown> = {}, opts: { protect?: boolean } = {}) =>
   res("kubernetes:helm.sh/v3:Release", name, { chart, version: "1.0.0", namespace: NS, values: {}, ...props }, opts);
@@ -161,7 +208,10 @@ const sm = (mutate: (def: any) => void) => {
 
 const iamPolicy = (actions: string[] | string, extra: Record<string, unknown> = {}) =>
   res("aws:iam/policy:Policy", "pipeline-access", {
-    policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Data", Effect: "Allow", Action: actions, Resource: ["arn:aws:s3:::finetune-data/*"], ...extra }] }),
+    policy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Data", Effect: "Allow", Action: actions, Resource: ["arn:aws:s3:::finetune-data/*"], ...extra }],
+    }),
   });
 
 const gcsBucket = (over: Record<string, unknown> = {}) =>
@@ -191,7 +241,13 @@ const carelessJob = () =>
 const privilegedJob = () =>
   patch(trainingJob(), (i) => {
     const c = i.spec.template.spec.containers[0];
-    c.securityContext = { privileged: true, allowPrivilegeEscalation: true, runAsUser: 0, capabilities: { add: ["SYS_ADMIN"] }, seccompProfile: { type: "Unconfined" } };
+    c.securityContext = {
+      privileged: true,
+      allowPrivilegeEscalation: true,
+      runAsUser: 0,
+      capabilities: { add: ["SYS_ADMIN"] },
+      seccompProfile: { type: "Unconfined" },
+    };
     i.spec.template.spec.securityContext = {};
     i.spec.template.spec.hostNetwork = true;
     i.spec.template.spec.hostIPC = true;
@@ -246,7 +302,12 @@ export const CASES: PolicyCase[] = [
               name: "train",
               nodeSelector: { "cloud.google.com/gke-spot": "true" },
               retryStrategy: { limit: 3 },
-              container: { image: "trainer:1.0.0", env: [{ name: "CHECKPOINT_URI", value: "gs://b/checkpoints" }], resources: { limits: { "nvidia.com/gpu": 1, memory: "32Gi" }, requests: { cpu: "4", memory: "32Gi" } }, securityContext: restrictedContainerSc() },
+              container: {
+                image: "trainer:1.0.0",
+                env: [{ name: "CHECKPOINT_URI", value: "gs://b/checkpoints" }],
+                resources: { limits: { "nvidia.com/gpu": 1, memory: "32Gi" }, requests: { cpu: "4", memory: "32Gi" } },
+                securityContext: restrictedContainerSc(),
+              },
             },
           ],
         },
@@ -378,15 +439,29 @@ export const CASES: PolicyCase[] = [
     policy: "gpu-driver-pinned",
     compliant: [
       gkeGpuPool(),
-      helmRelease("gpu-operator", "gpu-operator", { namespace: "gpu-operator", version: "v26.3.0", values: { driver: { enabled: true, version: "580.95.05" } } }),
-      k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: clusterPolicySpec({ enabled: true, version: "580.95.05" }) }),
+      helmRelease("gpu-operator", "gpu-operator", {
+        namespace: "gpu-operator",
+        version: "v26.3.0",
+        values: { driver: { enabled: true, version: "580.95.05" } },
+      }),
+      k8s({
+        apiVersion: "nvidia.com/v1",
+        kind: "ClusterPolicy",
+        metadata: { name: "cluster-policy" },
+        spec: clusterPolicySpec({ enabled: true, version: "580.95.05" }),
+      }),
       k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "no-driver" }, spec: clusterPolicySpec({ enabled: false }) }),
     ],
     violating: [
       gkeGpuPool({}, { guestAccelerators: [{ type: "nvidia-l4", count: 1, gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" } }] }),
       helmRelease("gpu-operator", "gpu-operator", { namespace: "gpu-operator", version: undefined, values: { driver: { version: "latest" } } }),
       k8s({ apiVersion: "nvidia.com/v1", kind: "ClusterPolicy", metadata: { name: "cluster-policy" }, spec: clusterPolicySpec({ enabled: true }) }),
-      k8s({ apiVersion: "nvidia.com/v1alpha1", kind: "NVIDIADriver", metadata: { name: "default" }, spec: { driverType: "gpu", default: true, image: "nvcr.io/nvidia/driver", version: "latest" } }),
+      k8s({
+        apiVersion: "nvidia.com/v1alpha1",
+        kind: "NVIDIADriver",
+        metadata: { name: "default" },
+        spec: { driverType: "gpu", default: true, image: "nvcr.io/nvidia/driver", version: "latest" },
+      }),
     ],
     messages: [
       `GKE node pool "gpu-l4" installs the LATEST GPU driver, which changes under running training (set nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig.gpuDriverVersion: DEFAULT)`,
@@ -426,7 +501,9 @@ export const CASES: PolicyCase[] = [
     policy: "pss-no-privileged",
     compliant: [trainingJob(), pipelineTemplate(), patch(privilegedJob(), (i) => (i.metadata.namespace = "gpu-operator"))],
     violating: [privilegedJob()],
-    messages: [`${JOB}: container "trainer" is privileged (set spec.template.spec.containers[0].securityContext.privileged: false; only the GPU Operator namespace may run privileged pods)`],
+    messages: [
+      `${JOB}: container "trainer" is privileged (set spec.template.spec.containers[0].securityContext.privileged: false; only the GPU Operator namespace may run privileged pods)`,
+    ],
   },
   {
     policy: "pss-no-host-namespaces",
@@ -495,7 +572,9 @@ export const CASES: PolicyCase[] = [
     policy: "pss-volume-types",
     compliant: [trainingJob()],
     violating: [privilegedJob()],
-    messages: [`${JOB}: volume "nfs" uses nfs, which PSS restricted forbids (mount the data through a persistentVolumeClaim instead; see spec.template.spec.volumes)`],
+    messages: [
+      `${JOB}: volume "nfs" uses nfs, which PSS restricted forbids (mount the data through a persistentVolumeClaim instead; see spec.template.spec.volumes)`,
+    ],
   },
   {
     policy: "no-host-path",
@@ -533,7 +612,12 @@ export const CASES: PolicyCase[] = [
     violating: [
       pipelineTemplate(),
       allowDns(),
-      k8s({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-in", namespace: NS }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } }),
+      k8s({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "allow-all-in", namespace: NS },
+        spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] },
+      }),
     ],
     messages: [
       `pipeline namespace "finetune" has no default-deny NetworkPolicy for Ingress (add a NetworkPolicy in "finetune" with podSelector: {} and policyTypes: [Ingress], then allow only DNS, the object store, the model hub and the API server)`,
@@ -541,7 +625,11 @@ export const CASES: PolicyCase[] = [
   },
   {
     policy: "image-tag-pinned",
-    compliant: [trainingJob(), pipelineTemplate(), patch(webDeployment(), (i) => (i.spec.template.spec.containers[0].image = "nginx@sha256:" + "a".repeat(64)))],
+    compliant: [
+      trainingJob(),
+      pipelineTemplate(),
+      patch(webDeployment(), (i) => (i.spec.template.spec.containers[0].image = "nginx@sha256:" + "a".repeat(64))),
+    ],
     violating: [
       patch(webDeployment(), (i) => {
         i.spec.template.spec.containers[0].image = "nginx:latest";
@@ -556,7 +644,10 @@ export const CASES: PolicyCase[] = [
   {
     policy: "helm-chart-pinned",
     compliant: [helmRelease("argo", "argo-workflows", { version: "0.45.0" }), karpenterRelease()],
-    violating: [helmRelease("argo", "argo-workflows", { version: undefined }), helmRelease("kueue", "oci://registry.k8s.io/kueue/charts/kueue", { version: "^0.19.0" })],
+    violating: [
+      helmRelease("argo", "argo-workflows", { version: undefined }),
+      helmRelease("kueue", "oci://registry.k8s.io/kueue/charts/kueue", { version: "^0.19.0" }),
+    ],
     messages: [
       `Helm release "argo" (chart argo-workflows) has no chart version, so each install takes the newest chart (set version to an exact chart version)`,
       `Helm release "kueue" (chart kueue) uses chart version "^0.19.0", which is not exact (set version to an exact chart version)`,
@@ -580,4 +671,23 @@ export const CASES: PolicyCase[] = [
 ];
 
 // AWS, GCP and data cases continue in cases-cloud.ts.
-export { bucket, pab, sse, versioning, tlsPolicy, eksGpuGroup, gkeGpuPool, iamPolicy, gcsBucket, helmRelease, sm, karpenterPool, karpenterRelease, carelessJob, privilegedJob, urnOf, clone, ignoreDisruption };
+export {
+  bucket,
+  pab,
+  sse,
+  versioning,
+  tlsPolicy,
+  eksGpuGroup,
+  gkeGpuPool,
+  iamPolicy,
+  gcsBucket,
+  helmRelease,
+  sm,
+  karpenterPool,
+  karpenterRelease,
+  carelessJob,
+  privilegedJob,
+  urnOf,
+  clone,
+  ignoreDisruption,
+};

@@ -38,7 +38,9 @@ describe("the kit's components against finetune-guard", () => {
       new AwsArtifactRegistry("finetune", { region: "us-east-1", bucketName: "acme-ft-artifacts" }, { providers: [provider] });
     });
     expect(lines(mandatoryViolations(v))).toEqual([]);
-    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)",
+    ]);
   });
 
   it("GcpArtifactRegistry: no violations", async () => {
@@ -47,7 +49,9 @@ describe("the kit's components against finetune-guard", () => {
       new GcpArtifactRegistry("finetune", { project: "my-proj-123", region: "us-central1", kubernetesNamespace: "finetune" }, { providers: [provider] });
     });
     expect(lines(mandatoryViolations(v))).toEqual([]);
-    expect(lines(v)).toEqual(["budget-exists: the stack creates Google Cloud resources but no budget (add gcp.billing.Budget on the billing account with threshold rules)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates Google Cloud resources but no budget (add gcp.billing.Budget on the billing account with threshold rules)",
+    ]);
   });
 
   it("KubernetesArtifactStore (embedded MinIO): no violations", async () => {
@@ -84,21 +88,27 @@ describe("the kit's components against finetune-guard", () => {
     const v = await violationsOf(() => {
       new EksGpuNodePool("gpu", { clusterName: "finetune", subnetIds: ["subnet-0a", "subnet-0b"], gpuType: "l4" });
     });
-    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)",
+    ]);
   });
 
   it("GkeGpuNodePool: no violations (shielded, GKE metadata server, dedicated service account, pinned driver)", async () => {
     const v = await violationsOf(() => {
       new GkeGpuNodePool("gpu", { cluster: "finetune", location: "us-central1", gpuType: "l4" });
     });
-    expect(lines(v)).toEqual(["budget-exists: the stack creates Google Cloud resources but no budget (add gcp.billing.Budget on the billing account with threshold rules)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates Google Cloud resources but no budget (add gcp.billing.Budget on the billing account with threshold rules)",
+    ]);
   });
 
   it("KarpenterGpuNodePool with its interruption queue: no violations", async () => {
     const v = await violationsOf(() => {
       new KarpenterGpuNodePool("gpu", { clusterName: "finetune", gpuType: "l4" });
     });
-    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)",
+    ]);
   });
 
   it("KarpenterGpuNodePool without creating the interruption queue is flagged", async () => {
@@ -134,6 +144,8 @@ describe("the kit's components against finetune-guard", () => {
     const v = await violationsOf(() => {
       new CloudWatchMonitoring("mon", { region: "us-east-1", accountId: "123456789012" });
     });
-    expect(lines(v)).toEqual(["budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)"]);
+    expect(lines(v)).toEqual([
+      "budget-exists: the stack creates AWS resources but no budget (add aws.budgets.Budget with a monthly COST limit and notifications)",
+    ]);
   });
 });

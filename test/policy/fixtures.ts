@@ -25,7 +25,16 @@ export function urnOf(type: string, name: string): string {
 
 /** A resource as the mock engine records it. */
 export function res(type: string, name: string, inputs: Record<string, unknown>, opts: ResOptions = {}): PolicyResource {
-  return { type, name, urn: urnOf(type, name), inputs, protect: opts.protect ?? false, retainOnDelete: false, parent: opts.parent, dependsOn: opts.dependsOn ?? [] };
+  return {
+    type,
+    name,
+    urn: urnOf(type, name),
+    inputs,
+    protect: opts.protect ?? false,
+    retainOnDelete: false,
+    parent: opts.parent,
+    dependsOn: opts.dependsOn ?? [],
+  };
 }
 
 /** Type token the Kubernetes provider registers an object under (`v1` → `core/v1`). */
@@ -140,7 +149,14 @@ export const webDeployment = () =>
         metadata: { labels: { app: "card" } },
         spec: {
           securityContext: restrictedPodSc(),
-          containers: [{ name: "web", image: "nginxinc/nginx-unprivileged:1.27", securityContext: restrictedContainerSc(), resources: { requests: { cpu: "100m", memory: "64Mi" } } }],
+          containers: [
+            {
+              name: "web",
+              image: "nginxinc/nginx-unprivileged:1.27",
+              securityContext: restrictedContainerSc(),
+              resources: { requests: { cpu: "100m", memory: "64Mi" } },
+            },
+          ],
         },
       },
     },
@@ -227,7 +243,11 @@ export const registerStep = () => ({
   Type: "RegisterModel",
   Arguments: {
     ModelPackageGroupName: "finetune-models",
-    InferenceSpecification: { Containers: [{ Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune/serve:1.0.0" }], SupportedContentTypes: ["application/json"], SupportedResponseMIMETypes: ["application/json"] },
+    InferenceSpecification: {
+      Containers: [{ Image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/finetune/serve:1.0.0" }],
+      SupportedContentTypes: ["application/json"],
+      SupportedResponseMIMETypes: ["application/json"],
+    },
   },
 });
 
@@ -241,7 +261,9 @@ export const sagemakerDefinition = () => ({
       Name: "Gate",
       Type: "Condition",
       Arguments: {
-        Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['metrics'].S3Output.S3Uri" }, RightValue: 0.8 }],
+        Conditions: [
+          { Type: "GreaterThanOrEqualTo", LeftValue: { Get: "Steps.Evaluate.ProcessingOutputConfig.Outputs['metrics'].S3Output.S3Uri" }, RightValue: 0.8 },
+        ],
         IfSteps: [registerStep()],
         ElseSteps: [{ Name: "Reject", Type: "Fail", Arguments: { ErrorMessage: "evaluation below threshold" } }],
       },
@@ -263,4 +285,9 @@ export const clusterPolicySpec = (driver: Record<string, unknown>) => ({
 });
 
 export const sagemakerPipeline = (definition: unknown = sagemakerDefinition()) =>
-  res("aws:sagemaker/pipeline:Pipeline", "sft", { pipelineName: "sft", pipelineDisplayName: "sft", roleArn: "arn:aws:iam::123456789012:role/x", pipelineDefinition: JSON.stringify(definition) });
+  res("aws:sagemaker/pipeline:Pipeline", "sft", {
+    pipelineName: "sft",
+    pipelineDisplayName: "sft",
+    roleArn: "arn:aws:iam::123456789012:role/x",
+    pipelineDefinition: JSON.stringify(definition),
+  });

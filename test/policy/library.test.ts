@@ -19,7 +19,12 @@ describe("finetune-kit/policy as a library", () => {
       console.log(JSON.stringify({ loaded, policies: lib.policies.length, privileged: v.filter((x) => x.policy === "pss-no-privileged").length,
         mandatory: lib.mandatoryViolations(v).length > 0 }));
     `;
-    const r = spawnSync(process.execPath, ["--require", createRequire(__filename).resolve("tsx/cjs"), "-e", script], { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_PATH: path.join(root, "node_modules") } });
+    const r = spawnSync(process.execPath, ["--require", createRequire(__filename).resolve("tsx/cjs"), "-e", script], {
+      cwd,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, NODE_PATH: path.join(root, "node_modules") },
+    });
     expect(r.stderr).not.toMatch(/Version must be defined/);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");

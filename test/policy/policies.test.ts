@@ -92,7 +92,9 @@ describe("runPolicies", () => {
 
   it("applies enforcement-level overrides and disables policies like --policy-pack-config", () => {
     const job = carelessJob();
-    const levels = runPolicies([job], TAGS, { config: { "spot-training-checkpoints": "advisory", "spot-training-tolerates-preemption": { enforcementLevel: "disabled" } } });
+    const levels = runPolicies([job], TAGS, {
+      config: { "spot-training-checkpoints": "advisory", "spot-training-tolerates-preemption": { enforcementLevel: "disabled" } },
+    });
     expect(levels.filter((v) => v.policy === "spot-training-checkpoints").map((v) => v.enforcementLevel)).toEqual(["advisory"]);
     expect(levels.some((v) => v.policy === "spot-training-tolerates-preemption")).toBe(false);
   });
@@ -120,7 +122,14 @@ describe("runPolicies", () => {
     const pool = gkeGpuPool({}, { serviceAccount: UNKNOWN_STRING });
     expect(run([pool], "gke-node-service-account")).toEqual([]);
     const b = bucket();
-    const policy = { ...b, type: "aws:s3/bucketPolicy:BucketPolicy", name: "p", urn: `${b.urn}-p`, inputs: { bucket: UNKNOWN_STRING, policy: UNKNOWN_STRING }, dependsOn: [b.urn] };
+    const policy = {
+      ...b,
+      type: "aws:s3/bucketPolicy:BucketPolicy",
+      name: "p",
+      urn: `${b.urn}-p`,
+      inputs: { bucket: UNKNOWN_STRING, policy: UNKNOWN_STRING },
+      dependsOn: [b.urn],
+    };
     expect(run([b, policy], "s3-tls-only")).toEqual([]);
   });
 

@@ -12,17 +12,46 @@ const TODAY = JSON.parse(fs.readFileSync(path.join(__dirname, "analyzer-failures
 
 /** Every ComponentResource class index.ts exports (what run-plugin hands the host; order is module load order, not compared). */
 const EXPORTED = [
-  "PipelineNamespace", "EfaDevicePlugin", "EksGpuNodePool", "GkeGpuNodePool", "KarpenterGpuNodePool", "KarpenterInterruptionQueue",
-  "KueueGpuPool", "KueueInstall", "CudaDriverStack", "GpuSmokeTest", "AwsArtifactRegistry", "GcpArtifactRegistry",
-  "KubernetesArtifactStore", "EksPipelineIdentity", "PrometheusMonitoring", "CloudWatchMonitoring", "CloudMonitoring",
-  "KubernetesFineTuningPipeline", "SageMakerFineTuningPipeline", "KubernetesPipelinePlatform",
+  "PipelineNamespace",
+  "EfaDevicePlugin",
+  "EksGpuNodePool",
+  "GkeGpuNodePool",
+  "KarpenterGpuNodePool",
+  "KarpenterInterruptionQueue",
+  "KueueGpuPool",
+  "KueueInstall",
+  "CudaDriverStack",
+  "GpuSmokeTest",
+  "AwsArtifactRegistry",
+  "GcpArtifactRegistry",
+  "KubernetesArtifactStore",
+  "EksPipelineIdentity",
+  "PrometheusMonitoring",
+  "CloudWatchMonitoring",
+  "CloudMonitoring",
+  "KubernetesFineTuningPipeline",
+  "SageMakerFineTuningPipeline",
+  "KubernetesPipelinePlatform",
 ];
 
 /** What the analyzer accepts today, in export order. */
 const PASSING = [
-  "PipelineNamespace", "EfaDevicePlugin", "EksGpuNodePool", "GkeGpuNodePool", "KarpenterGpuNodePool", "KarpenterInterruptionQueue",
-  "KueueGpuPool", "KueueInstall", "CudaDriverStack", "GpuSmokeTest", "AwsArtifactRegistry", "GcpArtifactRegistry",
-  "KubernetesArtifactStore", "CloudWatchMonitoring", "PrometheusMonitoring", "KubernetesPipelinePlatform",
+  "PipelineNamespace",
+  "EfaDevicePlugin",
+  "EksGpuNodePool",
+  "GkeGpuNodePool",
+  "KarpenterGpuNodePool",
+  "KarpenterInterruptionQueue",
+  "KueueGpuPool",
+  "KueueInstall",
+  "CudaDriverStack",
+  "GpuSmokeTest",
+  "AwsArtifactRegistry",
+  "GcpArtifactRegistry",
+  "KubernetesArtifactStore",
+  "CloudWatchMonitoring",
+  "PrometheusMonitoring",
+  "KubernetesPipelinePlatform",
 ];
 
 let verdicts: ComponentVerdict[];
@@ -32,12 +61,21 @@ beforeAll(() => {
 
 describe("provider host analyzer: what it accepts today", () => {
   it("sees every exported ComponentResource class", () => {
-    expect(exportedComponents().map((c) => c.name).sort()).toEqual([...EXPORTED].sort());
+    expect(
+      exportedComponents()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([...EXPORTED].sort());
     expect([...TODAY.passing, ...Object.keys(TODAY.failing)].sort()).toEqual([...EXPORTED].sort());
   });
 
   it("accepts exactly the 16 components of analyzer-failures.json `passing` (all but the pipelines, EksPipelineIdentity and CloudMonitoring)", () => {
-    expect(verdicts.filter((v) => v.firstError === undefined).map((v) => v.name).sort()).toEqual([...PASSING].sort());
+    expect(
+      verdicts
+        .filter((v) => v.firstError === undefined)
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual([...PASSING].sort());
     expect(TODAY.passing).toEqual(PASSING);
     for (const v of verdicts.filter((x) => x.firstError === undefined)) {
       expect(v.allErrors).toEqual([]);
@@ -46,7 +84,9 @@ describe("provider host analyzer: what it accepts today", () => {
   });
 
   it("rejects each other component with the exact error of analyzer-failures.json (first error and every rejected property)", () => {
-    const failing = Object.fromEntries(verdicts.filter((v) => v.firstError !== undefined).map((v) => [v.name, { firstError: v.firstError, allErrors: v.allErrors }]));
+    const failing = Object.fromEntries(
+      verdicts.filter((v) => v.firstError !== undefined).map((v) => [v.name, { firstError: v.firstError, allErrors: v.allErrors }]),
+    );
     expect(failing).toEqual(TODAY.failing);
     // The first error the host reports is always one of the properties the full run lists.
     for (const [name, f] of Object.entries(TODAY.failing)) expect(f.allErrors, name).toContain(f.firstError);
@@ -54,7 +94,9 @@ describe("provider host analyzer: what it accepts today", () => {
 
   it("the three that take the zod-inferred pipeline spec are rejected on `spec` first (pipelines/spec-args.ts is the fix, not wired yet)", () => {
     for (const name of ["EksPipelineIdentity", "KubernetesFineTuningPipeline", "SageMakerFineTuningPipeline"]) {
-      expect(TODAY.failing[name].firstError, name).toMatch(new RegExp(`^Unsupported type for component '${name}' property '${name}Args\\.spec': type '\\{ name: string; baseModel: `));
+      expect(TODAY.failing[name].firstError, name).toMatch(
+        new RegExp(`^Unsupported type for component '${name}' property '${name}Args\\.spec': type '\\{ name: string; baseModel: `),
+      );
     }
   });
 

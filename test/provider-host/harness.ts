@@ -15,7 +15,9 @@ import { formatAjvErrors } from "../validators/ajv-errors";
 
 // The generated stubs are CommonJS without ES types for the service clients; load them as Node does.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderClient: new (address: string, creds: grpc.ChannelCredentials) => ProviderClient };
+const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb") as {
+  ResourceProviderClient: new (address: string, creds: grpc.ChannelCredentials) => ProviderClient;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const provproto = require("@pulumi/pulumi/proto/provider_pb") as typeof import("@pulumi/pulumi/proto/provider_pb");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -98,7 +100,10 @@ export async function getPluginVersion(client: ProviderClient): Promise<string> 
 }
 
 /** `Construct` over gRPC. */
-export function construct(client: ProviderClient, req: InstanceType<typeof provproto.ConstructRequest>): Promise<InstanceType<typeof provproto.ConstructResponse>> {
+export function construct(
+  client: ProviderClient,
+  req: InstanceType<typeof provproto.ConstructRequest>,
+): Promise<InstanceType<typeof provproto.ConstructResponse>> {
   return call(client.construct, client, req);
 }
 

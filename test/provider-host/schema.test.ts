@@ -11,9 +11,32 @@ const TODAY = JSON.parse(fs.readFileSync(path.join(__dirname, "analyzer-failures
 };
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string; description: string };
 
-interface Prop { type?: string; $ref?: string; description?: string; plain?: boolean; optional?: boolean; default?: unknown; items?: Prop }
-interface Res { isComponent: boolean; description?: string; inputProperties: Record<string, Prop>; requiredInputs: string[]; properties: Record<string, Prop>; required: string[] }
-interface Schema { name: string; version: string; description: string; namespace?: string; resources: Record<string, Res>; types: Record<string, { type: string; properties?: Record<string, Prop> }>; dependencies: { name: string; version: string }[] }
+interface Prop {
+  type?: string;
+  $ref?: string;
+  description?: string;
+  plain?: boolean;
+  optional?: boolean;
+  default?: unknown;
+  items?: Prop;
+}
+interface Res {
+  isComponent: boolean;
+  description?: string;
+  inputProperties: Record<string, Prop>;
+  requiredInputs: string[];
+  properties: Record<string, Prop>;
+  required: string[];
+}
+interface Schema {
+  name: string;
+  version: string;
+  description: string;
+  namespace?: string;
+  resources: Record<string, Res>;
+  types: Record<string, { type: string; properties?: Record<string, Prop> }>;
+  dependencies: { name: string; version: string }[];
+}
 
 let served: RunningHost;
 let whole: RunningHost;
@@ -26,7 +49,8 @@ beforeAll(async () => {
   const [ok, all] = await Promise.allSettled([getSchemaText(served.client), getSchemaText(whole.client)]);
   if (ok.status === "rejected") throw new Error(`GetSchema failed: ${String(ok.reason)}\n${served.stderr()}`);
   schema = JSON.parse(ok.value) as Schema;
-  if (all.status === "fulfilled") throw new Error("GetSchema of the whole package succeeded: every component passes now; update this test and analyzer-failures.json");
+  if (all.status === "fulfilled")
+    throw new Error("GetSchema of the whole package succeeded: every component passes now; update this test and analyzer-failures.json");
   wholeError = all.reason as ServiceError;
 }, 600_000);
 afterAll(async () => {
@@ -59,7 +83,11 @@ describe("provider host over gRPC: GetSchema", () => {
     expect(await getPluginVersion(served.client)).toBe(pkg.version);
     expect(Object.keys(schema.resources).sort()).toEqual(TODAY.passing.map((n) => `finetune-kit:index:${n}`).sort());
     expect(Object.values(schema.resources).every((r) => r.isComponent)).toBe(true);
-    expect(schema.dependencies).toEqual([{ name: "kubernetes", version: "4.34.2" }, { name: "aws", version: "7.48.0" }, { name: "gcp", version: "9.37.0" }]);
+    expect(schema.dependencies).toEqual([
+      { name: "kubernetes", version: "4.34.2" },
+      { name: "aws", version: "7.48.0" },
+      { name: "gcp", version: "9.37.0" },
+    ]);
   });
 
   it("PipelineNamespace: inputs, outputs and descriptions from JSDoc, exactly", () => {
@@ -70,19 +98,43 @@ describe("provider host over gRPC: GetSchema", () => {
       requiredInputs: ["namespace"],
       properties: {
         name: { type: "string", description: "Namespace name." },
-        namespace: { $ref: "/kubernetes/v4.34.2/schema.json#/resources/kubernetes:core%2Fv1:Namespace", description: "The namespace resource (depend on it before creating namespaced objects)." },
+        namespace: {
+          $ref: "/kubernetes/v4.34.2/schema.json#/resources/kubernetes:core%2Fv1:Namespace",
+          description: "The namespace resource (depend on it before creating namespaced objects).",
+        },
       },
       required: ["name", "namespace"],
-      description: "The namespace pipelines run in: PSS `restricted` (enforce, audit, warn) and a namespace-wide default-deny\nNetworkPolicy for ingress and egress; each pipeline adds the narrow allowances its stages need.",
+      description:
+        "The namespace pipelines run in: PSS `restricted` (enforce, audit, warn) and a namespace-wide default-deny\nNetworkPolicy for ingress and egress; each pipeline adds the narrow allowances its stages need.",
     });
   });
 
   it("inputs and outputs of the other served components", () => {
-    const shape = (n: string) => ({ inputs: Object.keys(res(n).inputProperties), requiredInputs: res(n).requiredInputs, outputs: Object.keys(res(n).properties), required: res(n).required });
-    expect(shape("KueueInstall")).toEqual({ inputs: ["namespace", "waitForPodsReadyTimeout", "enablePrometheus"], requiredInputs: [], outputs: ["namespace", "release", "chartVersion", "contract"], required: ["chartVersion", "contract", "namespace", "release"] });
+    const shape = (n: string) => ({
+      inputs: Object.keys(res(n).inputProperties),
+      requiredInputs: res(n).requiredInputs,
+      outputs: Object.keys(res(n).properties),
+      required: res(n).required,
+    });
+    expect(shape("KueueInstall")).toEqual({
+      inputs: ["namespace", "waitForPodsReadyTimeout", "enablePrometheus"],
+      requiredInputs: [],
+      outputs: ["namespace", "release", "chartVersion", "contract"],
+      required: ["chartVersion", "contract", "namespace", "release"],
+    });
     expect(shape("EfaDevicePlugin")).toEqual({ inputs: ["namespace", "extraInstanceTypes"], requiredInputs: [], outputs: ["release"], required: ["release"] });
     expect(shape("KubernetesPipelinePlatform")).toEqual({
-      inputs: ["workflowNamespaces", "namespace", "installArgoWorkflows", "installJobSet", "argoServer", "timeoutSeconds", "existingArgoNamespace", "existingJobSetNamespace", "kueue"],
+      inputs: [
+        "workflowNamespaces",
+        "namespace",
+        "installArgoWorkflows",
+        "installJobSet",
+        "argoServer",
+        "timeoutSeconds",
+        "existingArgoNamespace",
+        "existingJobSetNamespace",
+        "kueue",
+      ],
       requiredInputs: ["workflowNamespaces"],
       outputs: ["contract", "ready", "namespace", "argoWorkflows", "jobset"],
       required: ["contract", "ready"],
@@ -103,26 +155,45 @@ describe("provider host over gRPC: GetSchema", () => {
     }
     // Their JSDoc is a tag alone (`/** @default 2 */`): the host serves no description (a text before the tag fixes it).
     expect(undescribed.sort()).toEqual([
-      "EksGpuNodePool.maxNodes", "EksGpuNodePool.minNodes", "GkeGpuNodePool.maxNodes", "GkeGpuNodePool.minNodes",
-      "GpuSmokeTest.activeDeadlineSeconds", "KueueGpuPool.clusterQueueName", "KueueGpuPool.localQueueName",
+      "EksGpuNodePool.maxNodes",
+      "EksGpuNodePool.minNodes",
+      "GkeGpuNodePool.maxNodes",
+      "GkeGpuNodePool.minNodes",
+      "GpuSmokeTest.activeDeadlineSeconds",
+      "KueueGpuPool.clusterQueueName",
+      "KueueGpuPool.localQueueName",
     ]);
     // The source says `@default "kueue-system"`; the schema keeps only the text before the tag.
-    expect(fs.readFileSync(path.join(ROOT, "components/gpu-node-pool/kueue.ts"), "utf8")).toContain('/** Namespace Kueue runs in (created, PSS `restricted`). @default "kueue-system" */');
+    expect(fs.readFileSync(path.join(ROOT, "components/gpu-node-pool/kueue.ts"), "utf8")).toContain(
+      '/** Namespace Kueue runs in (created, PSS `restricted`). @default "kueue-system" */',
+    );
     expect(res("KueueInstall").inputProperties.namespace.description).toBe("Namespace Kueue runs in (created, PSS `restricted`).");
   });
 
   it("contract enums are served as enum types (as-const objects: member names from the keys) and referenced by the contracts", () => {
     const en = (n: string) => schema.types[`finetune-kit:index:${n}`] as unknown as { type: string; enum: { name: string; value: string }[] };
     expect(en("PoolPlatform").type).toBe("string");
-    expect(en("PoolPlatform").enum.map((m) => `${m.name}=${m.value}`)).toEqual(["Eks=eks", "Karpenter=karpenter", "Gke=gke", "Kubernetes=kubernetes", "SageMaker=sagemaker"]);
+    expect(en("PoolPlatform").enum.map((m) => `${m.name}=${m.value}`)).toEqual([
+      "Eks=eks",
+      "Karpenter=karpenter",
+      "Gke=gke",
+      "Kubernetes=kubernetes",
+      "SageMaker=sagemaker",
+    ]);
     expect(en("TolerationOperator").enum.map((m) => m.value)).toEqual(["Equal", "Exists"]);
     expect(en("DriverMode").enum).toEqual([
       { name: "GpuOperator", value: "gpu-operator", description: "The NVIDIA GPU Operator installs it." },
       { name: "Preinstalled", value: "preinstalled", description: "The node image already carries it (EKS GPU AMIs, GKE-managed drivers)." },
     ]);
     expect(en("StageImageRole").enum.map((m) => m.value)).toEqual(["python", "trainer", "evaluator", "serving"]);
-    expect(schema.types["finetune-kit:index:GpuPoolContract"].properties!.platform).toEqual({ $ref: "#/types/finetune-kit:index:PoolPlatform", description: "Platform the pool lives on." });
-    expect(schema.types["finetune-kit:index:Toleration"].properties!.effect).toEqual({ $ref: "#/types/finetune-kit:index:TolerationEffect", description: "Taint effect tolerated." });
+    expect(schema.types["finetune-kit:index:GpuPoolContract"].properties!.platform).toEqual({
+      $ref: "#/types/finetune-kit:index:PoolPlatform",
+      description: "Platform the pool lives on.",
+    });
+    expect(schema.types["finetune-kit:index:Toleration"].properties!.effect).toEqual({
+      $ref: "#/types/finetune-kit:index:TolerationEffect",
+      description: "Taint effect tolerated.",
+    });
     // Getters are not outputs: CudaDriverStack.clusterPolicy (a getter over a WeakMap) is absent.
     expect(Object.keys(res("CudaDriverStack").properties)).toEqual(["contract", "namespace", "release"]);
   });
@@ -132,6 +203,8 @@ describe("provider host over gRPC: GetSchema", () => {
     expect(res("KubernetesPipelinePlatform").inputProperties.kueue.description).toBe("[object Object],[object Object],[object Object]");
     // `pulumi.Resource[]` is not a resource reference for the host: it becomes an object type with only `urn`.
     expect(res("KubernetesPipelinePlatform").properties.ready.items).toEqual({ $ref: "#/types/finetune-kit:index:Resource" });
-    expect(schema.types["finetune-kit:index:Resource"].properties).toEqual({ urn: { type: "string", description: "The stable logical URN used to distinctly address a resource, both before\nand after deployments." } });
+    expect(schema.types["finetune-kit:index:Resource"].properties).toEqual({
+      urn: { type: "string", description: "The stable logical URN used to distinctly address a resource, both before\nand after deployments." },
+    });
   });
 });

@@ -31,7 +31,10 @@ export const extraRequired: Mutual<Omit<FineTuningPipelineSpecArgs, "method"> & 
 // @ts-expect-error a field of another type breaks it
 export const wrongType: Mutual<Omit<FineTuningPipelineSpecArgs, "method" | "schedule"> & { schedule?: number }, Omit<SpecInput, "method">> = true;
 // @ts-expect-error a required field made optional breaks it (`compute` is required by zod)
-export const madeOptional: Mutual<Omit<FineTuningPipelineSpecArgs, "method" | "compute"> & { compute?: FineTuningPipelineSpecArgs["compute"] }, Omit<SpecInput, "method">> = true;
+export const madeOptional: Mutual<
+  Omit<FineTuningPipelineSpecArgs, "method" | "compute"> & { compute?: FineTuningPipelineSpecArgs["compute"] },
+  Omit<SpecInput, "method">
+> = true;
 
 describe("FineTuningPipelineSpecArgs", () => {
   it("a spec written against the interfaces parses with the schema (lora with every optional block)", () => {
@@ -53,7 +56,13 @@ describe("FineTuningPipelineSpecArgs", () => {
 
   it("the one method interface still meets the schema's per-method rules (quantization is refused on lora)", () => {
     const method: PipelineMethodArgs = { type: "lora", quantization: { bits: 4 } };
-    const r = FineTuningPipelineSpecSchema.safeParse({ name: "x", baseModel: { id: "a/b", revision: "v1" }, dataset: { uri: "s3://bucket/d.jsonl", format: "chat" }, method, compute: { pool: "l4" } });
+    const r = FineTuningPipelineSpecSchema.safeParse({
+      name: "x",
+      baseModel: { id: "a/b", revision: "v1" },
+      dataset: { uri: "s3://bucket/d.jsonl", format: "chat" },
+      method,
+      compute: { pool: "l4" },
+    });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => `${i.path.join(".")}: ${i.code}`)).toEqual(["method: unrecognized_keys"]);
   });

@@ -101,7 +101,9 @@ const META = ["$", "(", ")", "`", ";", "|", "&", "'", '"', "\\", "\n", "\t", " "
 /** A hostile string: a known payload, meta-characters around a valid-looking word, or a very long run. */
 const hostile: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(...PAYLOADS),
-  fc.tuple(fc.constantFrom("mmlu", "v1.0", "s3://bucket/a.jsonl", "org/model", "q_proj", "exact_match"), fc.constantFrom(...PAYLOADS)).map(([ok, bad]) => `${ok}${bad}`),
+  fc
+    .tuple(fc.constantFrom("mmlu", "v1.0", "s3://bucket/a.jsonl", "org/model", "q_proj", "exact_match"), fc.constantFrom(...PAYLOADS))
+    .map(([ok, bad]) => `${ok}${bad}`),
   fc.array(fc.constantFrom(...META, "a", "1", "_", "-", "."), { minLength: 1, maxLength: 24 }).map((cs) => `x${cs.join("")}id`),
   fc.integer({ min: 4096, max: 20000 }).map((n) => `${"A".repeat(n)};id`),
 );
@@ -113,9 +115,27 @@ const key = (p: Path) => p.join(".");
 describe("injection: hostile text in every string field of the spec never reaches a shell", () => {
   it("walks every string field of the schema (new fields are covered without a test change)", () => {
     const keys = PATHS.map(key);
-    for (const k of ["name", "description", "baseModel.id", "baseModel.revision", "baseModel.hubTokenSecret.key", "dataset.uri", "dataset.testUri", "compute.pool",
-      "evaluation.generalTasks.[]", "evaluation.safetyTasks.[]", "evaluation.thresholds.[].metric", "evaluation.evaluator.image", "evaluation.evaluator.command.[]",
-      "deployment.instanceType", "deployment.serving.image", "method.targetModules.[]", "monitoring.schedule", "schedule", "stages.training.command.[]"]) {
+    for (const k of [
+      "name",
+      "description",
+      "baseModel.id",
+      "baseModel.revision",
+      "baseModel.hubTokenSecret.key",
+      "dataset.uri",
+      "dataset.testUri",
+      "compute.pool",
+      "evaluation.generalTasks.[]",
+      "evaluation.safetyTasks.[]",
+      "evaluation.thresholds.[].metric",
+      "evaluation.evaluator.image",
+      "evaluation.evaluator.command.[]",
+      "deployment.instanceType",
+      "deployment.serving.image",
+      "method.targetModules.[]",
+      "monitoring.schedule",
+      "schedule",
+      "stages.training.command.[]",
+    ]) {
       expect(keys).toContain(k);
     }
     expect(PATHS.length).toBeGreaterThanOrEqual(30);
@@ -147,7 +167,9 @@ describe("injection: hostile text in every string field of the spec never reache
         outcome.acceptedPaths.add(key(path));
         for (const r of rendered) {
           for (const s of shellTexts(r.output)) {
-            expect(s.text.includes(payload), `${r.renderer}: ${key(path)} = ${JSON.stringify(payload.slice(0, 80))} reaches the shell text at ${s.where}`).toBe(false);
+            expect(s.text.includes(payload), `${r.renderer}: ${key(path)} = ${JSON.stringify(payload.slice(0, 80))} reaches the shell text at ${s.where}`).toBe(
+              false,
+            );
             expect(/\{\{\s*(inputs|workflow)\.parameters\./.test(s.text), `${r.renderer}: a workflow parameter in shell text at ${s.where}`).toBe(false);
           }
         }
@@ -164,7 +186,10 @@ describe("injection: hostile text in every string field of the spec never reache
     const planted = {
       initContainers: [{ command: ["sh", "-c", "fetch s3://b/m@v1.0; rm -rf /*"] }],
       containers: [{ command: ["/bin/bash"], args: ["-ec", "lm_eval --tasks $(id)"] }],
-      templates: [{ script: { source: "echo {{workflow.parameters.base-model-revision}}" } }, { resource: { manifest: "spec:\n  command: [sh, -c, 'echo `id`']\n" } }],
+      templates: [
+        { script: { source: "echo {{workflow.parameters.base-model-revision}}" } },
+        { resource: { manifest: "spec:\n  command: [sh, -c, 'echo `id`']\n" } },
+      ],
       AppSpecification: { ContainerEntrypoint: ["python3", "/code/ftkit_run.py", "steps", JSON.stringify([{ run: ["sh", "-c", "echo $(id)"] }])] },
     };
     expect(shellTexts(planted).map((s) => s.text)).toEqual([

@@ -17,7 +17,8 @@ const k8s = (name: string) => renderAll(example(name))[0].output as { objects: O
 const sageMaker = (name: string) => renderAll(example(name))[2].output as Obj;
 const wf = (name: string) => k8s(name).objects.find((o) => o.kind === "WorkflowTemplate")!;
 const template = (name: string, t: string) => wf(name).spec.templates.find((x: Obj) => x.name === t);
-const smStep = (def: Obj, name: string): Obj => def.Steps.flatMap((s: Obj) => [s, ...(s.Arguments?.IfSteps ?? []), ...(s.Arguments?.ElseSteps ?? [])]).find((s: Obj) => s.Name === name);
+const smStep = (def: Obj, name: string): Obj =>
+  def.Steps.flatMap((s: Obj) => [s, ...(s.Arguments?.IfSteps ?? []), ...(s.Arguments?.ElseSteps ?? [])]).find((s: Obj) => s.Name === name);
 
 describe("no value in a script: the kit's rendered output runs no shell", () => {
   for (const name of NAMES) {
@@ -52,7 +53,13 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
 
   it("the first DAG task checks the parameters from its environment; every root stage depends on it", () => {
     const t = template("support-assistant", "check-parameters");
-    expect(t.container.command).toEqual(["python3", "/scripts/ftkit_run.py", "check", "FTKIT_PARAM_DATASET_URI=object-uri", "FTKIT_PARAM_BASE_MODEL_REVISION=revision"]);
+    expect(t.container.command).toEqual([
+      "python3",
+      "/scripts/ftkit_run.py",
+      "check",
+      "FTKIT_PARAM_DATASET_URI=object-uri",
+      "FTKIT_PARAM_BASE_MODEL_REVISION=revision",
+    ]);
     expect(t.container.env.slice(-2)).toEqual([
       { name: "FTKIT_PARAM_DATASET_URI", value: "{{workflow.parameters.dataset-uri}}" },
       { name: "FTKIT_PARAM_BASE_MODEL_REVISION", value: "{{workflow.parameters.base-model-revision}}" },
@@ -69,7 +76,11 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
     const run = (overrides: Record<string, string>) => {
       const values = { ...params, ...overrides };
       // Argo substitutes {{workflow.parameters.x}} into the env value; nothing parses it.
-      const env = Object.fromEntries((t.container.env as Obj[]).filter((e) => e.value !== undefined).map((e) => [e.name, String(e.value).replace(PARAM, (m) => values[m.replace(/^\{\{\s*workflow\.parameters\.|\s*\}\}$/g, "")])]));
+      const env = Object.fromEntries(
+        (t.container.env as Obj[])
+          .filter((e) => e.value !== undefined)
+          .map((e) => [e.name, String(e.value).replace(PARAM, (m) => values[m.replace(/^\{\{\s*workflow\.parameters\.|\s*\}\}$/g, "")])]),
+      );
       const argv = (t.container.command as string[]).map((a) => a.replace("/scripts", SCRIPTS));
       return spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env: { ...process.env, ...env, PYTHONPATH: SCRIPTS } });
     };
@@ -82,23 +93,36 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
         "invalid workflow parameter base-model-revision: 'v1.0; rm -rf /*' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n",
     );
     const ref = run({ "base-model-revision": "refs/heads/main" });
-    expect([ref.status, ref.stderr]).toEqual([EXIT_CODES.badInput, "invalid workflow parameter base-model-revision: 'refs/heads/main' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n"]);
+    expect([ref.status, ref.stderr]).toEqual([
+      EXIT_CODES.badInput,
+      "invalid workflow parameter base-model-revision: 'refs/heads/main' is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n",
+    ]);
     const long = run({ "base-model-revision": "a".repeat(5000) });
-    expect(long.stderr).toBe(`invalid workflow parameter base-model-revision: '${"a".repeat(79)}... (5000 characters) is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n`);
+    expect(long.stderr).toBe(
+      `invalid workflow parameter base-model-revision: '${"a".repeat(79)}... (5000 characters) is not a valid revision (pass a 40-hex commit sha or a release tag such as v1.0, never a branch or ref)\n`,
+    );
   });
 
   it("the scripts check the same patterns as the schema", () => {
-    const r = spawnSync("python3", ["-c", "import json, ftkit_store; print(json.dumps(ftkit_store.PATTERNS))"], { encoding: "utf8", env: { ...process.env, PYTHONPATH: SCRIPTS } });
+    const r = spawnSync("python3", ["-c", "import json, ftkit_store; print(json.dumps(ftkit_store.PATTERNS))"], {
+      encoding: "utf8",
+      env: { ...process.env, PYTHONPATH: SCRIPTS },
+    });
     expect(JSON.parse(r.stdout)).toEqual(VALUE_PATTERNS);
   });
 
   it("Kubernetes: the evaluation JobSet fetches and evaluates with argv; lm_eval gets the tasks as one argv element", () => {
     const pod = k8s("support-assistant").evaluationJobSet.spec.replicatedJobs[0].template.spec.template.spec;
     expect(pod.initContainers[1].command).toEqual([
-      "python3", "/scripts/ftkit_store.py", "fetch",
-      "s3://finetune/models/meta-llama/Llama-3.1-8B-Instruct@{{workflow.parameters.base-model-revision}}", "/workspace/model",
-      "s3://finetune/runs/support-assistant/{{workflow.name}}/training", "/workspace/adapter",
-      "s3://finetune/runs/support-assistant/{{workflow.name}}/data-prep", "/workspace/data",
+      "python3",
+      "/scripts/ftkit_store.py",
+      "fetch",
+      "s3://finetune/models/meta-llama/Llama-3.1-8B-Instruct@{{workflow.parameters.base-model-revision}}",
+      "/workspace/model",
+      "s3://finetune/runs/support-assistant/{{workflow.name}}/training",
+      "/workspace/adapter",
+      "s3://finetune/runs/support-assistant/{{workflow.name}}/data-prep",
+      "/workspace/data",
     ]);
     const evaluator = pod.containers[0].command as string[];
     expect(evaluator.slice(0, 3)).toEqual(["python3", "/scripts/ftkit_run.py", "steps"]);
@@ -112,7 +136,14 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
       "python3 /scripts/ftkit_store.py put",
     ]);
     expect(steps[2].run.slice(5)).toEqual(["--tasks", "mmlu,arc_easy,hellaswag", "--limit", "500", "--output_path", "/workspace/evaluation/lm-eval/general"]);
-    expect(steps[4].run.slice(-6)).toEqual(["--general-tasks", "mmlu,arc_easy,hellaswag", "--safety-tasks", "truthfulqa_mc2,toxigen", "--out", "/workspace/evaluation/metrics.json"]);
+    expect(steps[4].run.slice(-6)).toEqual([
+      "--general-tasks",
+      "mmlu,arc_easy,hellaswag",
+      "--safety-tasks",
+      "truthfulqa_mc2,toxigen",
+      "--out",
+      "/workspace/evaluation/metrics.json",
+    ]);
   });
 
   it("Kubernetes: serving fetches the registry version and the base model in two argv init containers; vLLM runs without a shell", () => {
@@ -120,7 +151,16 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
     expect(d.initContainers.map((c: Obj) => [c.name, c.command])).toEqual([
       ["tools", ["cp", "/usr/local/bin/rclone", "/tools/rclone"]],
       ["fetch", ["python3", "/scripts/register_model.py", "fetch", "--registry", "s3://finetune/registry/support-assistant", "--dest", "/models/adapters"]],
-      ["fetch-base-model", ["python3", "/scripts/ftkit_store.py", "fetch", "s3://finetune/models/meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659", "/models/base"]],
+      [
+        "fetch-base-model",
+        [
+          "python3",
+          "/scripts/ftkit_store.py",
+          "fetch",
+          "s3://finetune/models/meta-llama/Llama-3.1-8B-Instruct@0e9e39f249a16976918f6564b8830bc894c89659",
+          "/models/base",
+        ],
+      ],
     ]);
     expect(d.containers[0].command).toEqual(["vllm"]);
     expect(d.containers[0].args).toContain("support-assistant=/models/adapters/active");
@@ -129,11 +169,16 @@ describe("no value in a script: the kit's rendered output runs no shell", () => 
   it("SageMaker: ModelInit passes the revision parameter as an argv element; Evaluation and RegisterVersion run steps, not a shell", () => {
     const def = sageMaker("support-assistant");
     expect(smStep(def, "ModelInit").Arguments.AppSpecification.ContainerEntrypoint).toEqual([
-      "python3", "/opt/ml/processing/input/code/fetch_model.py",
-      "--model-id", "meta-llama/Llama-3.1-8B-Instruct",
-      "--revision", { Get: "Parameters.BaseModelRevision" },
-      "--dest", "/opt/ml/processing/output/model",
-      "--workdir", "/workspace",
+      "python3",
+      "/opt/ml/processing/input/code/fetch_model.py",
+      "--model-id",
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "--revision",
+      { Get: "Parameters.BaseModelRevision" },
+      "--dest",
+      "/opt/ml/processing/output/model",
+      "--workdir",
+      "/workspace",
     ]);
     const evalSteps = JSON.parse(smStep(def, "Evaluation").Arguments.AppSpecification.ContainerEntrypoint[3]) as Obj[];
     expect(evalSteps[0]).toEqual({ untar: "/opt/ml/processing/input/adapter" });

@@ -17,7 +17,10 @@ export function renderAll(spec: FineTuningPipelineSpec): Rendered[] {
   const pool = POOLS[spec.compute.pool] ?? POOLS["l4-spot"];
   const driver = { mode: "gpu-operator" as const, driverVersion: "580.95.05", maxCudaVersion: "13.0", runtimeClassName: "nvidia", dcgmExporter: true };
   const out: Rendered[] = [];
-  for (const [target, store] of [["kubernetes", minioStore], ["gcp", gcsStore]] as const) {
+  for (const [target, store] of [
+    ["kubernetes", minioStore],
+    ["gcp", gcsStore],
+  ] as const) {
     const r = renderKubernetesPipeline({ spec, pool, store, namespace: "finetune", monitoring: prometheusMonitoring, driver });
     out.push({ renderer: target, output: { objects: r.objects, trainingJobSet: r.trainingJobSet, evaluationJobSet: r.evaluationJobSet } });
   }

@@ -16,7 +16,9 @@ function problemsOf(overrides: Record<string, unknown>): string[] {
 }
 
 const P = "finetune:pipelines[0]";
-const model = (extra: Record<string, unknown>) => ({ baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "0e9e39f249a16976918f6564b8830bc894c89659", ...extra } });
+const model = (extra: Record<string, unknown>) => ({
+  baseModel: { id: "meta-llama/Llama-3.1-8B-Instruct", revision: "0e9e39f249a16976918f6564b8830bc894c89659", ...extra },
+});
 const evaluation = (extra: Record<string, unknown>) => ({ evaluation: extra });
 
 describe("spec fields that name things have strict patterns (exact messages)", () => {
@@ -38,7 +40,9 @@ describe("spec fields that name things have strict patterns (exact messages)", (
     expect(problemsOf(model({ id: "meta-llama/$(id)" }))).toEqual([
       `${P}.baseModel.id: "meta-llama/$(id)" must be a hub id such as org/model: letters, digits, '.', '_', '-', each part at most 96 characters (copy it from the model page)`,
     ]);
-    expect(problemsOf(model({ id: "meta--llama/x" }))).toEqual([`${P}.baseModel.id: must not contain '--' or '..' (the hub refuses such ids: copy the id from the model page)`]);
+    expect(problemsOf(model({ id: "meta--llama/x" }))).toEqual([
+      `${P}.baseModel.id: must not contain '--' or '..' (the hub refuses such ids: copy the id from the model page)`,
+    ]);
     expect(problemsOf(model({ id: `org/${"a".repeat(97)}` }))).toHaveLength(1);
     expect(problemsOf(model({ id: "Qwen/Qwen2.5-7B-Instruct" }))).toEqual([]);
   });
@@ -58,26 +62,46 @@ describe("spec fields that name things have strict patterns (exact messages)", (
     expect(problemsOf(evaluation({ thresholds: [{ suite: "general", metric: "mmlu/acc $(id)", min: 0.5 }] }))).toEqual([
       `${P}.evaluation.thresholds[0].metric: "mmlu/acc $(id)" must be a metric name such as exact_match, or <task>/<metric> such as mmlu/acc: letters, digits, '_', '.', '-' (use a name evaluate.py reports)`,
     ]);
-    expect(problemsOf(evaluation({ generalTasks: ["leaderboard_bbh", "mmlu_pro"], thresholds: [{ suite: "general", metric: "mmlu_pro/exact_match", min: 0.3 }] }))).toEqual([]);
+    expect(
+      problemsOf(evaluation({ generalTasks: ["leaderboard_bbh", "mmlu_pro"], thresholds: [{ suite: "general", metric: "mmlu_pro/exact_match", min: 0.3 }] })),
+    ).toEqual([]);
   });
 
   it("image references (distribution/reference grammar)", () => {
-    expect(problemsOf({ stages: { training: { image: "registry.example.com/ml/trainer:1.2;id" } }, evaluation: { evaluator: { image: "Trainer:latest" } } })).toEqual([
+    expect(
+      problemsOf({ stages: { training: { image: "registry.example.com/ml/trainer:1.2;id" } }, evaluation: { evaluator: { image: "Trainer:latest" } } }),
+    ).toEqual([
       `${P}.evaluation.evaluator.image: "Trainer:latest" must be an image reference such as registry.example.com/team/trainer:1.2 or …@sha256:<64 hex digits>, without spaces or shell characters (copy it from your registry)`,
       `${P}.stages.training.image: "registry.example.com/ml/trainer:1.2;id" must be an image reference such as registry.example.com/team/trainer:1.2 or …@sha256:<64 hex digits>, without spaces or shell characters (copy it from your registry)`,
     ]);
-    expect(problemsOf({ stages: { training: { image: `localhost:5000/ml/axolotl:0.12.2-cu128@sha256:${"a".repeat(64)}` } }, deployment: { serving: { image: "vllm/vllm-openai:v0.11.0" } } })).toEqual([]);
+    expect(
+      problemsOf({
+        stages: { training: { image: `localhost:5000/ml/axolotl:0.12.2-cu128@sha256:${"a".repeat(64)}` } },
+        deployment: { serving: { image: "vllm/vllm-openai:v0.11.0" } },
+      }),
+    ).toEqual([]);
   });
 
   it("dataset URIs: s3:// or gs:// with safe key characters", () => {
-    expect(problemsOf({ dataset: { uri: "s3://bucket/data $(id).jsonl", format: "chat", testUri: "gs://b/t'.jsonl", split: { train: 0.95, validation: 0.05, test: 0 } } })).toEqual([
+    expect(
+      problemsOf({
+        dataset: { uri: "s3://bucket/data $(id).jsonl", format: "chat", testUri: "gs://b/t'.jsonl", split: { train: 0.95, validation: 0.05, test: 0 } },
+      }),
+    ).toEqual([
       `${P}.dataset.testUri: "gs://b/t'.jsonl" must be an object-store URI (s3://… or gs://…) without spaces, quotes or shell characters (rename the object)`,
       `${P}.dataset.uri: "s3://bucket/data $(id).jsonl" must be an object-store URI such as s3://bucket/datasets/support.jsonl, without spaces, quotes or shell characters (upload the dataset to the artifact store)`,
     ]);
   });
 
   it("pool, instance type, LoRA target modules, decoder layer class", () => {
-    expect(problemsOf({ compute: { pool: "L4 Spot" }, deployment: { instanceType: "ml.g5.2xlarge; id" }, method: { type: "lora", targetModules: ["q_proj", "v-proj"] }, baseModel: { ...model({}).baseModel, architecture: { decoderLayerClass: "Llama Layer" } } })).toEqual([
+    expect(
+      problemsOf({
+        compute: { pool: "L4 Spot" },
+        deployment: { instanceType: "ml.g5.2xlarge; id" },
+        method: { type: "lora", targetModules: ["q_proj", "v-proj"] },
+        baseModel: { ...model({}).baseModel, architecture: { decoderLayerClass: "Llama Layer" } },
+      }),
+    ).toEqual([
       `${P}.baseModel.architecture.decoderLayerClass: "Llama Layer" must be a Python class name such as LlamaDecoderLayer (copy it from the model's modeling file)`,
       `${P}.compute.pool: "L4 Spot" must name a pool of finetune:gpuPools: 1-30 lowercase letters, digits or '-' (copy the pool's name)`,
       `${P}.compute.pool: no GPU pool named "L4 Spot" (use one of finetune:gpuPools[].name: l4-spot)`,

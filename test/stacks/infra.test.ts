@@ -29,13 +29,24 @@ describe("GkeCluster (gcp stack)", () => {
     const subnet = one(resources, "gcp:compute/subnetwork:Subnetwork");
     expect(subnet.inputs).toMatchObject({ privateIpGoogleAccess: true, ipCidrRange: "10.40.0.0/20" });
     expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
-    expect(one(resources, "gcp:projects/service:Service").inputs).toMatchObject({ project: "acme-ml-prod", service: "containerfilesystem.googleapis.com", disableOnDestroy: false });
+    expect(one(resources, "gcp:projects/service:Service").inputs).toMatchObject({
+      project: "acme-ml-prod",
+      service: "containerfilesystem.googleapis.com",
+      disableOnDestroy: false,
+    });
     const system = one(resources, "gcp:container/nodePool:NodePool");
-    expect(system.inputs.nodeConfig).toMatchObject({ workloadMetadataConfig: { mode: "GKE_METADATA" }, shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true } });
+    expect(system.inputs.nodeConfig).toMatchObject({
+      workloadMetadataConfig: { mode: "GKE_METADATA" },
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    });
     expect(system.inputs.nodeConfig.guestAccelerators).toBeUndefined();
     // The system nodes run as their own account, never the default compute account.
     expect(String(system.inputs.nodeConfig.serviceAccount)).toBe("finetune-sys@acme-ml-prod.iam.gserviceaccount.com");
-    expect(ofType(resources, "gcp:projects/iAMMember:IAMMember").map((r) => r.inputs.role).sort()).toEqual([
+    expect(
+      ofType(resources, "gcp:projects/iAMMember:IAMMember")
+        .map((r) => r.inputs.role)
+        .sort(),
+    ).toEqual([
       "roles/artifactregistry.reader",
       "roles/logging.logWriter",
       "roles/monitoring.metricWriter",
@@ -74,9 +85,7 @@ describe("AwsPrivateNetwork (aws-sagemaker stack)", () => {
     expect(subnets.map((s) => s.inputs.cidrBlock)).toEqual(["10.80.0.0/20", "10.80.16.0/20"]);
     expect(subnets.every((s) => s.inputs.mapPublicIpOnLaunch === false)).toBe(true);
     const endpoints = ofType(resources, "aws:ec2/vpcEndpoint:VpcEndpoint");
-    expect(endpoints.map((e) => e.inputs.serviceName).sort()).toEqual(
-      ["s3", ...INTERFACE_ENDPOINTS].map((s) => `com.amazonaws.us-east-1.${s}`).sort(),
-    );
+    expect(endpoints.map((e) => e.inputs.serviceName).sort()).toEqual(["s3", ...INTERFACE_ENDPOINTS].map((s) => `com.amazonaws.us-east-1.${s}`).sort());
     expect(endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface").every((e) => e.inputs.privateDnsEnabled === true)).toBe(true);
     const training = one(resources, "aws:ec2/securityGroup:SecurityGroup", "ft-training");
     expect(training.inputs.egress).toEqual([

@@ -51,7 +51,10 @@ describe("bad stack config is one clear error, before any resource exists", () =
   });
 
   it("aws-sagemaker: no account id to render the pipeline definitions", async () => {
-    const { message, created } = await failure("aws-sagemaker", exampleWith("aws-sagemaker", { "finetune:artifactStore": { bucketName: "acme-ft-artifacts" } }));
+    const { message, created } = await failure(
+      "aws-sagemaker",
+      exampleWith("aws-sagemaker", { "finetune:artifactStore": { bucketName: "acme-ft-artifacts" } }),
+    );
     expect(created).toBe(0);
     expect(message).toBe(
       "Invalid finetune-kit configuration (1 problem):\n  finetune:artifactStore.aws.accountId: is required on aws-sagemaker (set your 12-digit AWS account id: the pipeline definitions name the ECR registry and KMS key by ARN)",
@@ -71,7 +74,10 @@ describe("bad stack config is one clear error, before any resource exists", () =
   });
 
   it("kubernetes: the embedded MinIO without its secrets", async () => {
-    const { message, created } = await failure("kubernetes", exampleWith("kubernetes", { "finetune:minioRootPassword": undefined, "finetune:minioPipelineSecretKey": undefined }));
+    const { message, created } = await failure(
+      "kubernetes",
+      exampleWith("kubernetes", { "finetune:minioRootPassword": undefined, "finetune:minioPipelineSecretKey": undefined }),
+    );
     expect(created).toBe(0);
     expect(message).toBe(
       "Invalid finetune-kit configuration (2 problems):\n" +
@@ -94,7 +100,10 @@ describe("bad stack config is one clear error, before any resource exists", () =
   });
 
   it("gcp: an invalid gcp.namespace is caught in config, before PipelineNamespace", async () => {
-    const { message, created } = await failure("gcp", exampleWith("gcp", { "finetune:gcp": { project: "acme-ml-prod", region: "us-central1", namespace: "Fine_Tune" } }));
+    const { message, created } = await failure(
+      "gcp",
+      exampleWith("gcp", { "finetune:gcp": { project: "acme-ml-prod", region: "us-central1", namespace: "Fine_Tune" } }),
+    );
     expect(created).toBe(0);
     expect(message).toBe(
       "Invalid finetune-kit configuration (1 problem):\n  finetune:gcp.namespace: \"Fine_Tune\" is not a Kubernetes namespace name (use a DNS-1123 label: lowercase letters, digits and '-', e.g. fine-tune)",
@@ -115,6 +124,8 @@ describe("bad stack config is one clear error, before any resource exists", () =
     delete cfg["finetune:monitoring"];
     const { message, created } = await failure("kubernetes", cfg);
     expect(created).toBe(0);
-    expect(message).toBe('Invalid finetune-kit configuration (1 problem):\n  finetune:monitoring: is written with the namespace "fintune" (rename the key to finetune:monitoring)');
+    expect(message).toBe(
+      'Invalid finetune-kit configuration (1 problem):\n  finetune:monitoring: is written with the namespace "fintune" (rename the key to finetune:monitoring)',
+    );
   });
 });

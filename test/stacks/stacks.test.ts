@@ -68,7 +68,9 @@ describe("defaults cost nothing when idle and never deploy without an evaluation
     expect(gate(pipelines)).toEqual([]);
     // The check is live on the stack's real output: cut the gate out of one pipeline and it is caught.
     const deploys = (r: (typeof resources)[number]) =>
-      r.type === "aws:sagemaker/pipeline:Pipeline" ? String(r.inputs.pipelineDefinition).includes('"Type":"Endpoint"') : JSON.stringify(r.inputs.spec).includes('"name":"deployment"');
+      r.type === "aws:sagemaker/pipeline:Pipeline"
+        ? String(r.inputs.pipelineDefinition).includes('"Type":"Endpoint"')
+        : JSON.stringify(r.inputs.spec).includes('"name":"deployment"');
     const cut = structuredClone(pipelines.find(deploys)!);
     if (cut.type === "aws:sagemaker/pipeline:Pipeline") {
       const def = JSON.parse(String(cut.inputs.pipelineDefinition));
@@ -117,6 +119,8 @@ describe("another finetune:name", () => {
     expect(components.length).toBeGreaterThanOrEqual(5);
     expect(components.filter((r) => !r.name.startsWith("acme-ft")).map((r) => r.name)).toEqual([]);
     expect(mandatoryViolations(runPolicies(resources, {})).map((v) => v.message)).toEqual([]);
-    expect(manifestsOf(resources).flatMap((m) => (m.apiVersion === "monitoring.googleapis.com/v1" ? validateClusterPodMonitoring(m) : validateKubernetesObject(m)))).toEqual([]);
+    expect(
+      manifestsOf(resources).flatMap((m) => (m.apiVersion === "monitoring.googleapis.com/v1" ? validateClusterPodMonitoring(m) : validateKubernetesObject(m))),
+    ).toEqual([]);
   });
 });

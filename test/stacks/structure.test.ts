@@ -7,7 +7,7 @@ import { typeSet } from "./helpers";
  * unplanned addition) of a capability shows here.
  */
 const EXPECTED_TYPES: Record<string, string[]> = {
-  "kubernetes": [
+  kubernetes: [
     "finetune:cuda:CudaDriverStack",
     "finetune:cuda:GpuSmokeTest",
     "finetune:gpu:KueueGpuPool",
@@ -39,9 +39,9 @@ const EXPECTED_TYPES: Record<string, string[]> = {
     "kubernetes:rbac.authorization.k8s.io/v1:Role",
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     "kubernetes:storage.k8s.io/v1:StorageClass",
-    "pulumi:providers:kubernetes"
+    "pulumi:providers:kubernetes",
   ],
-  "gcp": [
+  gcp: [
     "finetune:cuda:CudaDriverStack",
     "finetune:gpu:GkeGpuNodePool",
     "finetune:gpu:KueueGpuPool",
@@ -92,7 +92,7 @@ const EXPECTED_TYPES: Record<string, string[]> = {
     "kubernetes:rbac.authorization.k8s.io/v1:Role",
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     "pulumi:providers:gcp",
-    "pulumi:providers:kubernetes"
+    "pulumi:providers:kubernetes",
   ],
   "aws-sagemaker": [
     "aws:budgets/budget:Budget",
@@ -135,8 +135,8 @@ const EXPECTED_TYPES: Record<string, string[]> = {
     "finetune:monitoring:CloudWatchMonitoring",
     "finetune:pipeline:SageMakerFineTuningPipeline",
     "finetune:registry:AwsArtifactRegistry",
-    "pulumi:providers:aws"
-  ]
+    "pulumi:providers:aws",
+  ],
 };
 
 const runs = new Map<string, Promise<MockRunResult>>();

@@ -62,8 +62,7 @@ export function formatAjvError(e: ErrorObject, data: unknown): string {
  * Kubernetes quantity grammar; the same pattern the upstream CRDs use for int-or-string quantities.
  * Errors against it read "must be a Kubernetes quantity" instead of printing the regex.
  */
-export const QUANTITY_PATTERN =
-  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+export const QUANTITY_PATTERN = "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 
 const COMBINATORS = new Set(["anyOf", "oneOf", "if", "not"]);
 

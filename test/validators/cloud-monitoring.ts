@@ -31,7 +31,9 @@ let monitoringRoot: protobuf.Root | undefined;
 let dashboardsRoot: protobuf.Root | undefined;
 
 /** The official message type, e.g. `google.monitoring.v3.AlertPolicy`. */
-export function apiType(fullName: "google.monitoring.v3.AlertPolicy" | "google.monitoring.v3.NotificationChannel" | "google.monitoring.dashboard.v1.Dashboard"): protobuf.Type {
+export function apiType(
+  fullName: "google.monitoring.v3.AlertPolicy" | "google.monitoring.v3.NotificationChannel" | "google.monitoring.dashboard.v1.Dashboard",
+): protobuf.Type {
   if (fullName.startsWith("google.monitoring.dashboard.")) {
     dashboardsRoot ??= loadRoot("@google-cloud/monitoring-dashboards");
     return dashboardsRoot.lookupType(fullName);
@@ -122,7 +124,8 @@ function checkWellKnown(type: protobuf.Type, v: Json, where: string, errors: str
     case ".google.protobuf.UInt32Value":
     case ".google.protobuf.Int64Value":
     case ".google.protobuf.UInt64Value":
-      if (!((typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v)))) errors.push(`${where}: expected an integer, got ${describe(v)}`);
+      if (!((typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v))))
+        errors.push(`${where}: expected an integer, got ${describe(v)}`);
       return true;
     case ".google.protobuf.Struct":
       if (!isObject(v)) errors.push(`${where}: expected an object, got ${describe(v)}`);

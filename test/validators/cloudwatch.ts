@@ -14,11 +14,22 @@ import { formatAjvErrors } from "./ajv-errors";
 
 const STAT = "^(SampleCount|Average|Sum|Minimum|Maximum|IQM|(p|tm|wm|tc|ts|pr)\\d{1,2}(\\.\\d{1,10})?|(TM|WM|TC|TS|PR)\\(.+\\))$";
 const period = { type: "integer", anyOf: [{ enum: [1, 5, 10, 30] }, { multipleOf: 60, minimum: 60 }] };
-const yAxisSide = { type: "object", additionalProperties: false, properties: { min: { type: "number" }, max: { type: "number" }, label: { type: "string" }, showUnits: { type: "boolean" } } };
+const yAxisSide = {
+  type: "object",
+  additionalProperties: false,
+  properties: { min: { type: "number" }, max: { type: "number" }, label: { type: "string" }, showUnits: { type: "boolean" } },
+};
 const annotation = {
   type: "object",
   additionalProperties: false,
-  properties: { value: { type: ["number", "string"] }, label: { type: "string" }, color: { type: "string" }, fill: { enum: ["above", "below", "between", "none"] }, visible: { type: "boolean" }, yAxis: { enum: ["left", "right"] } },
+  properties: {
+    value: { type: ["number", "string"] },
+    label: { type: "string" },
+    color: { type: "string" },
+    fill: { enum: ["above", "below", "between", "none"] },
+    visible: { type: "boolean" },
+    yAxis: { enum: ["left", "right"] },
+  },
 };
 const renderingOptions = {
   type: "object",
@@ -53,7 +64,11 @@ const metricProps = {
   required: ["metrics", "region"],
   properties: {
     accountId: { type: "string" },
-    annotations: { type: "object", additionalProperties: false, properties: { horizontal: { type: "array", items: annotation }, vertical: { type: "array", items: annotation } } },
+    annotations: {
+      type: "object",
+      additionalProperties: false,
+      properties: { horizontal: { type: "array", items: annotation }, vertical: { type: "array", items: annotation } },
+    },
     liveData: { type: "boolean" },
     legend: { type: "object", additionalProperties: false, properties: { position: { enum: ["right", "bottom", "hidden"] } } },
     metrics: { type: "array", minItems: 1, maxItems: 500, items: metricLine },
@@ -72,12 +87,24 @@ const metricProps = {
     table: { type: "object" },
   },
 };
-const textProps = { type: "object", additionalProperties: false, required: ["markdown"], properties: { markdown: { type: "string", minLength: 1 }, background: { enum: ["solid", "transparent"] } } };
+const textProps = {
+  type: "object",
+  additionalProperties: false,
+  required: ["markdown"],
+  properties: { markdown: { type: "string", minLength: 1 }, background: { enum: ["solid", "transparent"] } },
+};
 const logProps = {
   type: "object",
   additionalProperties: false,
   required: ["query", "region"],
-  properties: { accountId: { type: "string" }, query: { type: "string", pattern: "^SOURCE '" }, region: { type: "string" }, stacked: { type: "boolean" }, title: { type: "string" }, view: { enum: ["table", "timeSeries", "bar", "pie"] } },
+  properties: {
+    accountId: { type: "string" },
+    query: { type: "string", pattern: "^SOURCE '" },
+    region: { type: "string" },
+    stacked: { type: "boolean" },
+    title: { type: "string" },
+    view: { enum: ["table", "timeSeries", "bar", "pie"] },
+  },
 };
 const alarmProps = {
   type: "object",

@@ -51,9 +51,7 @@ const jobSet = (): Json => ({
             template: {
               spec: {
                 restartPolicy: "Never",
-                containers: [
-                  { name: "trainer", image: "ghcr.io/example/trainer:1.2.3", resources: { limits: { "nvidia.com/gpu": 8 } } },
-                ],
+                containers: [{ name: "trainer", image: "ghcr.io/example/trainer:1.2.3", resources: { limits: { "nvidia.com/gpu": 8 } } }],
               },
             },
           },
@@ -156,7 +154,13 @@ const prometheusRule = (): Json => ({
         interval: "30s",
         partial_response_strategy: "WARN", // the CRD's `(?i)` pattern: case-insensitive
         rules: [
-          { alert: "TrainingStalled", expr: "rate(train_steps_total[10m]) == 0", for: "15m", labels: { severity: "warning" }, annotations: { summary: "no progress" } },
+          {
+            alert: "TrainingStalled",
+            expr: "rate(train_steps_total[10m]) == 0",
+            for: "15m",
+            labels: { severity: "warning" },
+            annotations: { summary: "no progress" },
+          },
           { record: "job:gpu_util:avg", expr: "avg by (job) (DCGM_FI_DEV_GPU_UTIL)" },
         ],
       },
@@ -180,14 +184,51 @@ describe("validateKubernetesObject: custom resources", () => {
   it("accepts the other CRs the kit emits (LWS, TrainJob, ServiceMonitor, PodMonitor, LocalQueue, ResourceFlavor, WorkloadPriorityClass, CronWorkflow)", () => {
     const pod = { spec: { containers: [{ name: "vllm", image: "vllm/vllm-openai:v0.11.0", resources: { limits: { "nvidia.com/gpu": 8 } } }] } };
     const objects: Json[] = [
-      { apiVersion: "leaderworkerset.x-k8s.io/v1", kind: "LeaderWorkerSet", metadata: { name: "serve" }, spec: { replicas: 1, leaderWorkerTemplate: { size: 2, restartPolicy: "RecreateGroupOnPodRestart", leaderTemplate: pod, workerTemplate: pod } } },
-      { apiVersion: "trainer.kubeflow.org/v1alpha1", kind: "TrainJob", metadata: { name: "ft" }, spec: { runtimeRef: { name: "torch-distributed", kind: "ClusterTrainingRuntime", apiGroup: "trainer.kubeflow.org" }, trainer: { image: "ghcr.io/example/trainer:1.2.3", numNodes: 2, resourcesPerNode: { limits: { "nvidia.com/gpu": 8 } }, command: ["torchrun"] } } },
-      { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: "dcgm" }, spec: { selector: { matchLabels: { app: "dcgm" } }, namespaceSelector: { matchNames: ["gpu-operator"] }, endpoints: [{ port: "metrics", interval: "15s", path: "/metrics" }] } },
-      { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "train" }, spec: { selector: { matchLabels: { app: "t" } }, podMetricsEndpoints: [{ port: "metrics", interval: "30s" }] } },
+      {
+        apiVersion: "leaderworkerset.x-k8s.io/v1",
+        kind: "LeaderWorkerSet",
+        metadata: { name: "serve" },
+        spec: { replicas: 1, leaderWorkerTemplate: { size: 2, restartPolicy: "RecreateGroupOnPodRestart", leaderTemplate: pod, workerTemplate: pod } },
+      },
+      {
+        apiVersion: "trainer.kubeflow.org/v1alpha1",
+        kind: "TrainJob",
+        metadata: { name: "ft" },
+        spec: {
+          runtimeRef: { name: "torch-distributed", kind: "ClusterTrainingRuntime", apiGroup: "trainer.kubeflow.org" },
+          trainer: { image: "ghcr.io/example/trainer:1.2.3", numNodes: 2, resourcesPerNode: { limits: { "nvidia.com/gpu": 8 } }, command: ["torchrun"] },
+        },
+      },
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { name: "dcgm" },
+        spec: {
+          selector: { matchLabels: { app: "dcgm" } },
+          namespaceSelector: { matchNames: ["gpu-operator"] },
+          endpoints: [{ port: "metrics", interval: "15s", path: "/metrics" }],
+        },
+      },
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "train" },
+        spec: { selector: { matchLabels: { app: "t" } }, podMetricsEndpoints: [{ port: "metrics", interval: "30s" }] },
+      },
       { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "LocalQueue", metadata: { name: "team-a", namespace: "ml" }, spec: { clusterQueue: "gpu-spot" } },
-      { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "ResourceFlavor", metadata: { name: "g5-spot" }, spec: { nodeLabels: { "karpenter.sh/capacity-type": "spot" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] } },
+      {
+        apiVersion: "kueue.x-k8s.io/v1beta2",
+        kind: "ResourceFlavor",
+        metadata: { name: "g5-spot" },
+        spec: { nodeLabels: { "karpenter.sh/capacity-type": "spot" }, tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }] },
+      },
       { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "WorkloadPriorityClass", metadata: { name: "high" }, value: 1000, description: "interactive fine-tunes" },
-      { apiVersion: "argoproj.io/v1alpha1", kind: "CronWorkflow", metadata: { name: "nightly" }, spec: { schedules: ["0 2 * * *"], concurrencyPolicy: "Forbid", workflowSpec: { workflowTemplateRef: { name: "finetune" } } } },
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "CronWorkflow",
+        metadata: { name: "nightly" },
+        spec: { schedules: ["0 2 * * *"], concurrencyPolicy: "Forbid", workflowSpec: { workflowTemplateRef: { name: "finetune" } } },
+      },
     ];
     expect(objects.flatMap((o) => validateKubernetesObject(o))).toEqual([]);
     const sm = objects[2]!;

@@ -41,9 +41,7 @@ interface CrdEntry {
 const GO_CASE_INSENSITIVE = /^(\^?)\(\?i\)/;
 const goRegExp: RegExpEngine = Object.assign(
   (pattern: string, flags: string) =>
-    GO_CASE_INSENSITIVE.test(pattern)
-      ? new RegExp(pattern.replace(GO_CASE_INSENSITIVE, "$1"), `${flags}i`)
-      : new RegExp(pattern, flags),
+    GO_CASE_INSENSITIVE.test(pattern) ? new RegExp(pattern.replace(GO_CASE_INSENSITIVE, "$1"), `${flags}i`) : new RegExp(pattern, flags),
   { code: "new RegExp" },
 );
 
@@ -222,7 +220,8 @@ export function validateAgainstCrd(obj: { apiVersion?: unknown; kind?: unknown }
   const key = `${apiVersion}|${kind}`;
   if (!perVersion.has(key)) {
     const spec = (crd as Crd).spec;
-    const version = spec?.group && spec.names?.kind === kind ? spec.versions?.find((v) => `${spec.group}/${v.name}` === apiVersion && v.served !== false) : undefined;
+    const version =
+      spec?.group && spec.names?.kind === kind ? spec.versions?.find((v) => `${spec.group}/${v.name}` === apiVersion && v.served !== false) : undefined;
     const schema = version?.schema?.openAPIV3Schema;
     perVersion.set(key, schema ? compileEntry({ file: "<chart CRD>", apiVersion, kind, schema }) : undefined);
   }

@@ -74,8 +74,19 @@ function withHelmInvocation<T>(args: HelmRenderArgs, run: (bin: string, argv: st
   // JSON (valid YAML): helm reads every scalar with the type the kit gave it (YAML 1.1 would read `off` as false).
   const valuesFile = path.join(dir, "values.json");
   fs.writeFileSync(valuesFile, JSON.stringify(args.values ?? {}));
-  const argv = ["template", args.release, chartArchive(args.chart), "--namespace", args.namespace, "-f", valuesFile,
-    ...(args.includeCrds === false ? [] : ["--include-crds"]), "--skip-tests", "--kube-version", args.kubeVersion ?? "1.33"];
+  const argv = [
+    "template",
+    args.release,
+    chartArchive(args.chart),
+    "--namespace",
+    args.namespace,
+    "-f",
+    valuesFile,
+    ...(args.includeCrds === false ? [] : ["--include-crds"]),
+    "--skip-tests",
+    "--kube-version",
+    args.kubeVersion ?? "1.33",
+  ];
   const env = { ...process.env, HELM_CACHE_HOME: path.join(dir, "cache"), HELM_CONFIG_HOME: path.join(dir, "config"), HELM_DATA_HOME: path.join(dir, "data") };
   let result: T;
   try {
@@ -100,7 +111,9 @@ export function helmTemplateTextAsync(args: HelmRenderArgs): Promise<string> {
     args,
     (bin, argv, env) =>
       new Promise<string>((resolve, reject) =>
-        execFile(bin, argv, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+        execFile(bin, argv, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        ),
       ),
   );
 }

@@ -71,9 +71,7 @@ describe("validateKubernetesObject: built-in types", () => {
   it("rejects a misspelled container field (imagePullPolicyy)", () => {
     const o: Json = job();
     container(o).imagePullPolicyy = "Always";
-    expect(validateKubernetesObject(o)).toEqual([
-      'Job/train: /spec/template/spec/containers/0 must NOT have additional property "imagePullPolicyy"',
-    ]);
+    expect(validateKubernetesObject(o)).toEqual(['Job/train: /spec/template/spec/containers/0 must NOT have additional property "imagePullPolicyy"']);
   });
 
   it("rejects a memory limit that is not a Kubernetes quantity (64GB) — both checks report it", () => {
@@ -93,9 +91,7 @@ describe("validateKubernetesObject: built-in types", () => {
 
   it("rejects a removed apiVersion (batch/v1beta1 CronJob) and names the served one", () => {
     const cron = { apiVersion: "batch/v1beta1", kind: "CronJob", metadata: { name: "nightly" }, spec: { schedule: "0 2 * * *" } };
-    expect(validateKubernetesObject(cron)).toEqual([
-      "CronJob/nightly: no schema for batch/v1beta1 CronJob (served versions of CronJob: batch/v1)",
-    ]);
+    expect(validateKubernetesObject(cron)).toEqual(["CronJob/nightly: no schema for batch/v1beta1 CronJob (served versions of CronJob: batch/v1)"]);
   });
 
   it("rejects wrong types (replicas as a string, labels with a non-string value)", () => {
@@ -103,7 +99,7 @@ describe("validateKubernetesObject: built-in types", () => {
     o.spec.replicas = "2";
     o.metadata.labels = { tier: 1 };
     expect(validateKubernetesObject(o)).toEqual([
-      'Deployment/serve: /metadata/labels/tier must be string (got 1)',
+      "Deployment/serve: /metadata/labels/tier must be string (got 1)",
       'Deployment/serve: /spec/replicas must be integer (got "2")',
     ]);
   });
@@ -122,7 +118,9 @@ describe("validateKubernetesObject: built-in types", () => {
   });
 
   it("keeps open what the API keeps open (ConfigMap data, annotations, CRD openAPIV3Schema)", () => {
-    expect(validateKubernetesObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", annotations: { "a/b": "x" } }, data: { anyKey: "v" } })).toEqual([]);
+    expect(
+      validateKubernetesObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", annotations: { "a/b": "x" } }, data: { anyKey: "v" } }),
+    ).toEqual([]);
     const crd = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",

@@ -48,7 +48,8 @@ export function validateKubernetesObject(obj: object): string[] {
     errors = [...validateCustomResource(o, apiVersion, kind), ...validateObjectMeta(o)];
   } else {
     const known = [...builtinVersionsOf(kind), ...crdVersionsOf(kind)];
-    const hint = known.length > 0 ? ` (served versions of ${kind}: ${known.join(", ")})` : " (not a Kubernetes 1.36 built-in type nor a CRD in shared/schemas/crds)";
+    const hint =
+      known.length > 0 ? ` (served versions of ${kind}: ${known.join(", ")})` : " (not a Kubernetes 1.36 built-in type nor a CRD in shared/schemas/crds)";
     errors = [`no schema for ${apiVersion} ${kind}${hint}`];
   }
   return [...new Set(errors)].map((e) => prefix + e);

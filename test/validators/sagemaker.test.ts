@@ -120,7 +120,9 @@ describe("validateSageMakerDefinition: the SDK constructs the upstream schema la
   /** A definition with a Processing step that writes a PropertyFile, a Condition reading it, a Fail step and RegisterModel. */
   const gated = (): Json => {
     const d = definition();
-    step(d).Arguments.OutputDataConfig.S3OutputPath = { "Std:Join": { On: "/", Values: ["s3://ml-artifacts/runs", { Get: "Execution.PipelineExecutionId" }, "training"] } };
+    step(d).Arguments.OutputDataConfig.S3OutputPath = {
+      "Std:Join": { On: "/", Values: ["s3://ml-artifacts/runs", { Get: "Execution.PipelineExecutionId" }, "training"] },
+    };
     d.Steps.push(
       {
         Name: "Evaluate",
@@ -136,7 +138,13 @@ describe("validateSageMakerDefinition: the SDK constructs the upstream schema la
         Name: "Gate",
         Type: "Condition",
         Arguments: {
-          Conditions: [{ Type: "GreaterThanOrEqualTo", LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "task.accuracy" } }, RightValue: 0.9 }],
+          Conditions: [
+            {
+              Type: "GreaterThanOrEqualTo",
+              LeftValue: { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "task.accuracy" } },
+              RightValue: 0.9,
+            },
+          ],
           IfSteps: [
             {
               Name: "Register",
@@ -144,7 +152,20 @@ describe("validateSageMakerDefinition: the SDK constructs the upstream schema la
               Arguments: { ModelPackageGroupName: "support", ModelApprovalStatus: "PendingManualApproval" },
             },
           ],
-          ElseSteps: [{ Name: "Stop", Type: "Fail", Arguments: { ErrorMessage: { "Std:Join": { On: " ", Values: ["gate failed:", { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "gate.reason" } }] } } } }],
+          ElseSteps: [
+            {
+              Name: "Stop",
+              Type: "Fail",
+              Arguments: {
+                ErrorMessage: {
+                  "Std:Join": {
+                    On: " ",
+                    Values: ["gate failed:", { "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluate.PropertyFiles.Metrics" }, Path: "gate.reason" } }],
+                  },
+                },
+              },
+            },
+          ],
         },
       },
     );

@@ -76,7 +76,13 @@ function load(): Loaded {
     properties: {
       "Std:Join": {
         type: "object",
-        properties: { On: { type: "string" }, Values: { type: "array", items: { anyOf: [{ type: "string" }, { type: "number" }, get, { $ref: "#/definitions/JoinFunction" }, { $ref: "#/definitions/JsonGetFunction" }] } } },
+        properties: {
+          On: { type: "string" },
+          Values: {
+            type: "array",
+            items: { anyOf: [{ type: "string" }, { type: "number" }, get, { $ref: "#/definitions/JoinFunction" }, { $ref: "#/definitions/JsonGetFunction" }] },
+          },
+        },
         required: ["On", "Values"],
         additionalProperties: false,
       },
@@ -110,7 +116,9 @@ function load(): Loaded {
   };
   // quirk 7: ModelApprovalStatus on RegisterModel.
   const registerArgs = (defs.RegisterModelStep.properties as Record<string, Node>).Arguments as Node;
-  (registerArgs.properties as Record<string, Node>).ModelApprovalStatus = { anyOf: [{ type: "string", enum: ["Approved", "Rejected", "PendingManualApproval"] }, get] };
+  (registerArgs.properties as Record<string, Node>).ModelApprovalStatus = {
+    anyOf: [{ type: "string", enum: ["Approved", "Rejected", "PendingManualApproval"] }, get],
+  };
   const id = schema.$id as string;
   absolutizeRefs(schema, id);
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
@@ -138,9 +146,7 @@ function prefixed(e: ErrorObject, at: string): ErrorObject {
 /** The branch of a failed oneOf/anyOf is ruled out by a discriminator: a wrong value or type at its root or a direct child. */
 function ruledOut(errors: ErrorObject[]): boolean {
   return errors.some(
-    (e) =>
-      ((e.keyword === "enum" || e.keyword === "const") && /^\/[^/]+$/.test(e.instancePath)) ||
-      (e.keyword === "type" && e.instancePath === ""),
+    (e) => ((e.keyword === "enum" || e.keyword === "const") && /^\/[^/]+$/.test(e.instancePath)) || (e.keyword === "type" && e.instancePath === ""),
   );
 }
 
@@ -148,9 +154,7 @@ function ruledOut(errors: ErrorObject[]): boolean {
 function explain(ajv: Ajv, v: ValidateFunction, value: unknown): ErrorObject[] {
   if (v(value)) return [];
   const errors = [...(v.errors ?? [])];
-  const combinators = errors
-    .filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf")
-    .sort((a, b) => a.instancePath.length - b.instancePath.length);
+  const combinators = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf").sort((a, b) => a.instancePath.length - b.instancePath.length);
   const handled: string[] = [];
   const out: ErrorObject[] = [];
   const under = (p: string, base: string) => p === base || p.startsWith(`${base}/`);
@@ -181,7 +185,9 @@ function explain(ajv: Ajv, v: ValidateFunction, value: unknown): ErrorObject[] {
       });
       out.push({ ...discriminators[0]!, keyword: "enum", instancePath: `${at}${key}`, params: { allowedValues: [...new Set(allowed)] } });
     } else {
-      const alternatives = [...new Set(branches.map((b) => b.map((e) => `${e.instancePath === "" ? "" : `${e.instancePath} `}${e.message ?? e.keyword}`).join(" and ")))];
+      const alternatives = [
+        ...new Set(branches.map((b) => b.map((e) => `${e.instancePath === "" ? "" : `${e.instancePath} `}${e.message ?? e.keyword}`).join(" and "))),
+      ];
       out.push({ ...c, message: `must match one of: ${alternatives.join(" | ")}` });
     }
   }

@@ -15,10 +15,20 @@ export function renderAccess(c: Ctx): K8sObject[] {
     {
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: { name: names.serviceAccount, namespace: input.namespace, labels: pipelineLabels(spec), annotations: { ...input.store.serviceAccountAnnotations } },
+      metadata: {
+        name: names.serviceAccount,
+        namespace: input.namespace,
+        labels: pipelineLabels(spec),
+        annotations: { ...input.store.serviceAccountAnnotations },
+      },
       ...pullSecrets(input.store),
     },
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: names.role, namespace: input.namespace, labels: pipelineLabels(spec) }, rules },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: names.role, namespace: input.namespace, labels: pipelineLabels(spec) },
+      rules,
+    },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",

@@ -25,7 +25,16 @@ import { type K8sObject } from "../../../core/kubernetes";
  */
 
 export { PipelineRenderError } from "../shared";
-export { ARGO_RUN_ID, CHECK_PARAMETERS_TASK, objectNames, pipelineLabels, stageImages, type KubernetesPipelineInput, type KubernetesPipelineRender, type PipelineObjectNames } from "./context";
+export {
+  ARGO_RUN_ID,
+  CHECK_PARAMETERS_TASK,
+  objectNames,
+  pipelineLabels,
+  stageImages,
+  type KubernetesPipelineInput,
+  type KubernetesPipelineRender,
+  type PipelineObjectNames,
+} from "./context";
 export { NON_RETRIABLE_EXIT_CODE } from "./jobsets";
 export { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, storeEnv } from "./pods";
 
@@ -49,11 +58,23 @@ export function renderKubernetesPipeline(input: KubernetesPipelineInput, index =
     envFrom: storeEnv(store).envFrom,
   };
   const configFiles = renderConfigFiles(spec, sized, { baseModel: LOCAL.model, dataDir: LOCAL.data, outputDir: LOCAL.output });
-  const configMap: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: names.configConfigMap, namespace: input.namespace, labels: pipelineLabels(spec) }, data: configFiles };
+  const configMap: K8sObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: names.configConfigMap, namespace: input.namespace, labels: pipelineLabels(spec) },
+    data: configFiles,
+  };
   const jobSets = renderJobSets(c);
   const workflowTemplate = renderWorkflowTemplate(c, jobSets);
   const cronWorkflows = renderCronWorkflows(c);
-  const objects: K8sObject[] = [...renderAccess(c), ...renderNetworkPolicies(c), configMap, ...(spec.deployment.enabled ? renderServing(c) : []), workflowTemplate, ...cronWorkflows];
+  const objects: K8sObject[] = [
+    ...renderAccess(c),
+    ...renderNetworkPolicies(c),
+    configMap,
+    ...(spec.deployment.enabled ? renderServing(c) : []),
+    workflowTemplate,
+    ...cronWorkflows,
+  ];
   return {
     names,
     sizing: { ...sized.sizing, placement: sized.placement, arch: sized.arch },
@@ -68,7 +89,12 @@ export function renderKubernetesPipeline(input: KubernetesPipelineInput, index =
 
 /** The scripts ConfigMap (file name → content); contents come from `loadStageScripts()`. */
 export function renderScriptsConfigMap(spec: FineTuningPipelineSpec, namespace: string, files: Record<string, string>): K8sObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: objectNames(spec).scriptsConfigMap, namespace, labels: pipelineLabels(spec) }, data: { ...files } };
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: objectNames(spec).scriptsConfigMap, namespace, labels: pipelineLabels(spec) },
+    data: { ...files },
+  };
 }
 
 /** The hub-token Secret's shape (its value is a Pulumi secret the component fills in). */

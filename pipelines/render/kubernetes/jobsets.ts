@@ -2,7 +2,26 @@ import { checkpointSyncCommand, evaluationSteps, LOCAL, runStepsCommand, storeFe
 import { servingGpus } from "../../sizing";
 import { trainerRuntimeEnv } from "../shared";
 import { ARGO_RUN_ID, pipelineLabels, REVISION_PARAMETER, SCRIPTS, SERVING_PORT, type Ctx, type KubernetesPipelineInput } from "./context";
-import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, gpuResources, helperContainer, hubTokenEnv, modelCacheAnnotations, modelCacheEnv, modelCacheMounts, modelCacheVolumes, mounts, ncclSettings, podAnnotations, podIdentity, toolsInit, vllmResources, volumes, withExtendedResources } from "./pods";
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  dshmVolume,
+  gpuPodScheduling,
+  gpuResources,
+  helperContainer,
+  hubTokenEnv,
+  modelCacheAnnotations,
+  modelCacheEnv,
+  modelCacheMounts,
+  modelCacheVolumes,
+  mounts,
+  ncclSettings,
+  podAnnotations,
+  podIdentity,
+  toolsInit,
+  vllmResources,
+  volumes,
+  withExtendedResources,
+} from "./pods";
 import { ENV, EXIT_CODES } from "../../contract";
 import { type K8sObject } from "../../../core/kubernetes";
 
@@ -49,7 +68,9 @@ function trainingJobSet(c: Ctx): K8sObject {
   const env = [
     ...c.env,
     ...hubTokenEnv(spec),
-    ...trainerRuntimeEnv(spec, p, [{ name: ENV.nodeRank, valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } }]),
+    ...trainerRuntimeEnv(spec, p, [
+      { name: ENV.nodeRank, valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+    ]),
     { name: "NCCL_DEBUG", value: "WARN" },
     { name: "TORCH_NCCL_ASYNC_ERROR_HANDLING", value: "1" },
     ...nccl.env,
@@ -85,7 +106,10 @@ function trainingJobSet(c: Ctx): K8sObject {
           envFrom: c.envFrom,
           ports: [{ name: "rendezvous", containerPort: 29500 }],
           volumeMounts: [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, mounts.dshm, ...modelCacheMounts(cache)],
-          resources: withExtendedResources(gpuResources(input.pool, p.gpusPerNode, spec.compute.cpuPerGpu, spec.compute.memoryGiBPerGpu, spec.compute.ephemeralStorageGiB), nccl.resources),
+          resources: withExtendedResources(
+            gpuResources(input.pool, p.gpusPerNode, spec.compute.cpuPerGpu, spec.compute.memoryGiBPerGpu, spec.compute.ephemeralStorageGiB),
+            nccl.resources,
+          ),
           securityContext: CONTAINER_SECURITY_CONTEXT,
         },
       ],
@@ -113,7 +137,13 @@ function evaluationJobSet(c: Ctx): K8sObject {
   const labels = { ...pipelineLabels(spec, "evaluation"), "finetune.dev/run-id": ARGO_RUN_ID };
   const gpus = servingGpus(c.arch, input.pool.gpuMemoryGiB, spec.deployment.gpusPerReplica);
   const evalDir = LOCAL.evalOut;
-  const steps = evaluationSteps(spec, { scripts: SCRIPTS, endpoint: `http://localhost:${SERVING_PORT}/v1`, evalFile: `${LOCAL.data}/eval.jsonl`, out: evalDir, tokenizer: LOCAL.model });
+  const steps = evaluationSteps(spec, {
+    scripts: SCRIPTS,
+    endpoint: `http://localhost:${SERVING_PORT}/v1`,
+    evalFile: `${LOCAL.data}/eval.jsonl`,
+    out: evalDir,
+    tokenizer: LOCAL.model,
+  });
   const fetch = storeFetchCommand(SCRIPTS, [
     [l.baseModel(REVISION_PARAMETER), LOCAL.model],
     [l.stage("training"), LOCAL.adapter],
@@ -128,14 +158,21 @@ function evaluationJobSet(c: Ctx): K8sObject {
       ...gpuPodScheduling(c),
       initContainers: [
         toolsInit(c.images),
-        { ...helperContainer(c, "fetch", fetch, [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, ...modelCacheMounts(cache)]), env: [...c.env, ...modelCacheEnv(cache)] },
+        {
+          ...helperContainer(c, "fetch", fetch, [mounts.scripts, mounts.tools, mounts.workspace, mounts.tmp, ...modelCacheMounts(cache)]),
+          env: [...c.env, ...modelCacheEnv(cache)],
+        },
         {
           name: "vllm",
           image: c.images.serving,
           restartPolicy: "Always",
           command: ["vllm"],
           args: vllmArgs(spec, LOCAL.model, LOCAL.adapter, SERVING_PORT, gpus),
-          env: [{ name: "HOME", value: "/tmp" }, { name: "HF_HUB_OFFLINE", value: "1" }, { name: "VLLM_ALLOW_RUNTIME_LORA_UPDATING", value: "false" }],
+          env: [
+            { name: "HOME", value: "/tmp" },
+            { name: "HF_HUB_OFFLINE", value: "1" },
+            { name: "VLLM_ALLOW_RUNTIME_LORA_UPDATING", value: "false" },
+          ],
           ports: [{ name: "http", containerPort: SERVING_PORT }],
           startupProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10, failureThreshold: 180 },
           // The model directory may be a link into the cache: vLLM mounts it at the same path.

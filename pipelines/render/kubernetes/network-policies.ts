@@ -33,14 +33,23 @@ export function renderNetworkPolicies(c: Ctx): K8sObject[] {
     egress.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: e.ports.map(tcp) });
     // An in-cluster store (`<service>.<namespace>.svc` host) also by namespace: ipBlocks do not match pod IPs on every CNI (Cilium).
     const storeNs = [...new Set(e.hosts.map((h) => /^[^.]+\.([^.]+)\.svc(\.|$)/.exec(h)?.[1]).filter((n): n is string => !!n))];
-    if (storeNs.length) egress.push({ to: storeNs.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })), ports: e.ports.map(tcp) });
+    if (storeNs.length)
+      egress.push({ to: storeNs.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })), ports: e.ports.map(tcp) });
   }
   const m = input.monitoring;
   if (m?.pushgatewayUrl) {
-    egress.push({ to: [m.namespace ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } } } : { ipBlock: { cidr: "0.0.0.0/0" } }], ports: [tcp(portOf(m.pushgatewayUrl))] });
+    egress.push({
+      to: [m.namespace ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } } } : { ipBlock: { cidr: "0.0.0.0/0" } }],
+      ports: [tcp(portOf(m.pushgatewayUrl))],
+    });
   }
   const policies: K8sObject[] = [
-    { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta("default-deny"), spec: { podSelector: sel, policyTypes: ["Ingress", "Egress"] } },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: meta("default-deny"),
+      spec: { podSelector: sel, policyTypes: ["Ingress", "Egress"] },
+    },
     {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -50,7 +59,9 @@ export function renderNetworkPolicies(c: Ctx): K8sObject[] {
         policyTypes: ["Egress"],
         egress: [
           {
-            to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+            to: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+            ],
             ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
           },
         ],
@@ -70,7 +81,10 @@ export function renderNetworkPolicies(c: Ctx): K8sObject[] {
     },
   ];
   if (spec.deployment.enabled) {
-    const clients: object[] = [{ podSelector: sel }, ...(input.servingClientNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }))];
+    const clients: object[] = [
+      { podSelector: sel },
+      ...(input.servingClientNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+    ];
     policies.push(
       {
         apiVersion: "networking.k8s.io/v1",
@@ -90,10 +104,15 @@ export function renderNetworkPolicies(c: Ctx): K8sObject[] {
         apiVersion: "networking.k8s.io/v1",
         kind: "NetworkPolicy",
         metadata: meta("allow-to-serving"),
-        spec: { podSelector: sel, policyTypes: ["Egress"], egress: [{ to: [{ podSelector: { matchLabels: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" } } }], ports: [tcp(SERVING_PORT)] }] },
+        spec: {
+          podSelector: sel,
+          policyTypes: ["Egress"],
+          egress: [
+            { to: [{ podSelector: { matchLabels: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" } } }], ports: [tcp(SERVING_PORT)] },
+          ],
+        },
       },
     );
   }
   return policies;
 }
-

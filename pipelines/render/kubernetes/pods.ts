@@ -33,11 +33,19 @@ export function storeEnv(store: ArtifactStoreContract): { env: EnvVar[]; envFrom
     { name: "RCLONE_CONFIG", value: "/tmp/rclone.conf" },
   ];
   if (store.scheme === "gs") {
-    env.push({ name: "RCLONE_CONFIG_STORE_TYPE", value: "google cloud storage" }, { name: "RCLONE_CONFIG_STORE_ENV_AUTH", value: "true" }, { name: "RCLONE_CONFIG_STORE_BUCKET_POLICY_ONLY", value: "true" });
+    env.push(
+      { name: "RCLONE_CONFIG_STORE_TYPE", value: "google cloud storage" },
+      { name: "RCLONE_CONFIG_STORE_ENV_AUTH", value: "true" },
+      { name: "RCLONE_CONFIG_STORE_BUCKET_POLICY_ONLY", value: "true" },
+    );
   } else {
     env.push({ name: "RCLONE_CONFIG_STORE_TYPE", value: "s3" }, { name: "RCLONE_CONFIG_STORE_ENV_AUTH", value: "true" });
     if (store.s3Endpoint) {
-      env.push({ name: "RCLONE_CONFIG_STORE_PROVIDER", value: "Other" }, { name: "RCLONE_CONFIG_STORE_ENDPOINT", value: store.s3Endpoint }, { name: "RCLONE_CONFIG_STORE_FORCE_PATH_STYLE", value: "true" });
+      env.push(
+        { name: "RCLONE_CONFIG_STORE_PROVIDER", value: "Other" },
+        { name: "RCLONE_CONFIG_STORE_ENDPOINT", value: store.s3Endpoint },
+        { name: "RCLONE_CONFIG_STORE_FORCE_PATH_STYLE", value: "true" },
+      );
     } else {
       env.push({ name: "RCLONE_CONFIG_STORE_PROVIDER", value: "AWS" });
     }
@@ -133,7 +141,12 @@ export function helperContainer(c: Ctx, name: string, command: string[], volumeM
 }
 
 export function gpuResources(pool: GpuPoolContract, gpus: number, cpuPerGpu: number, memGiBPerGpu: number, ephemeralGiB: number): object {
-  const r = { [pool.gpuResourceName]: String(gpus), cpu: String(gpus * cpuPerGpu), memory: `${gpus * memGiBPerGpu}Gi`, "ephemeral-storage": `${ephemeralGiB}Gi` };
+  const r = {
+    [pool.gpuResourceName]: String(gpus),
+    cpu: String(gpus * cpuPerGpu),
+    memory: `${gpus * memGiBPerGpu}Gi`,
+    "ephemeral-storage": `${ephemeralGiB}Gi`,
+  };
   return { requests: r, limits: { [pool.gpuResourceName]: String(gpus), memory: `${gpus * memGiBPerGpu}Gi`, "ephemeral-storage": `${ephemeralGiB}Gi` } };
 }
 
@@ -189,7 +202,12 @@ export function modelCacheMounts(cache: ModelCacheContract | undefined): object[
 
 /** Tells the fetch code where the cache is and which store prefix it mirrors (ftkit_store.py `cached_snapshot`). */
 export function modelCacheEnv(cache: ModelCacheContract | undefined): EnvVar[] {
-  return cache ? [{ name: ENV.modelCacheDir, value: cache.mountPath }, { name: ENV.modelCacheUri, value: cache.modelsUri }] : [];
+  return cache
+    ? [
+        { name: ENV.modelCacheDir, value: cache.mountPath },
+        { name: ENV.modelCacheUri, value: cache.modelsUri },
+      ]
+    : [];
 }
 
 /** Pod annotations the cache's backend needs (GKE: the FUSE sidecar injection). */

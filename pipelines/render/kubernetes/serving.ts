@@ -2,7 +2,23 @@ import { SERVING_METRICS_PORT, SERVING_POD_LABELS, type K8sObject } from "../../
 import { registryFetchCommand, storeFetchCommand, vllmArgs } from "../../commands";
 import { servingGpus } from "../../sizing";
 import { pipelineLabels, SCRIPTS, SERVING_PORT, type Ctx } from "./context";
-import { CONTAINER_SECURITY_CONTEXT, dshmVolume, gpuPodScheduling, helperContainer, modelCacheAnnotations, modelCacheEnv, modelCacheMounts, modelCacheVolumes, mounts, podIdentity, scriptsVolume, TMP_VOLUME, toolsInit, TOOLS_VOLUME, vllmResources } from "./pods";
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  dshmVolume,
+  gpuPodScheduling,
+  helperContainer,
+  modelCacheAnnotations,
+  modelCacheEnv,
+  modelCacheMounts,
+  modelCacheVolumes,
+  mounts,
+  podIdentity,
+  scriptsVolume,
+  TMP_VOLUME,
+  toolsInit,
+  TOOLS_VOLUME,
+  vllmResources,
+} from "./pods";
 
 /** vLLM serving: Deployment (scaled up by the deployment stage on first promotion), Service, optional HPA. Pure: no Pulumi. */
 export function renderServing(c: Ctx): K8sObject[] {
@@ -32,7 +48,13 @@ export function renderServing(c: Ctx): K8sObject[] {
               toolsInit(c.images),
               helperContainer(c, "fetch", registryFetchCommand(SCRIPTS, l.registryModel, adapterDir), fetchMounts),
               // With a model cache, /models/base becomes a link into it (no download); vLLM mounts the cache too.
-              { ...helperContainer(c, "fetch-base-model", storeFetchCommand(SCRIPTS, [[l.baseModel(spec.baseModel.revision), "/models/base"]]), [...fetchMounts, ...modelCacheMounts(cache)]), env: [...c.env, ...modelCacheEnv(cache)] },
+              {
+                ...helperContainer(c, "fetch-base-model", storeFetchCommand(SCRIPTS, [[l.baseModel(spec.baseModel.revision), "/models/base"]]), [
+                  ...fetchMounts,
+                  ...modelCacheMounts(cache),
+                ]),
+                env: [...c.env, ...modelCacheEnv(cache)],
+              },
             ],
             containers: [
               {
@@ -40,7 +62,10 @@ export function renderServing(c: Ctx): K8sObject[] {
                 image: c.images.serving,
                 command: ["vllm"],
                 args,
-                env: [{ name: "HOME", value: "/tmp" }, { name: "HF_HUB_OFFLINE", value: "1" }],
+                env: [
+                  { name: "HOME", value: "/tmp" },
+                  { name: "HF_HUB_OFFLINE", value: "1" },
+                ],
                 ports: [{ name: SERVING_METRICS_PORT, containerPort: SERVING_PORT, protocol: "TCP" }],
                 startupProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10, failureThreshold: 180 },
                 readinessProbe: { httpGet: { path: "/health", port: SERVING_PORT }, periodSeconds: 10 },
@@ -50,7 +75,14 @@ export function renderServing(c: Ctx): K8sObject[] {
                 securityContext: CONTAINER_SECURITY_CONTEXT,
               },
             ],
-            volumes: [scriptsVolume(names), TOOLS_VOLUME, { name: "models", emptyDir: { sizeLimit: `${spec.compute.ephemeralStorageGiB}Gi` } }, TMP_VOLUME, dshmVolume(8), ...modelCacheVolumes(cache)],
+            volumes: [
+              scriptsVolume(names),
+              TOOLS_VOLUME,
+              { name: "models", emptyDir: { sizeLimit: `${spec.compute.ephemeralStorageGiB}Gi` } },
+              TMP_VOLUME,
+              dshmVolume(8),
+              ...modelCacheVolumes(cache),
+            ],
           },
         },
       },
@@ -59,7 +91,11 @@ export function renderServing(c: Ctx): K8sObject[] {
       apiVersion: "v1",
       kind: "Service",
       metadata: { name: names.serving, namespace: input.namespace, labels },
-      spec: { type: "ClusterIP", selector: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" }, ports: [{ name: SERVING_METRICS_PORT, port: SERVING_PORT, targetPort: SERVING_METRICS_PORT, protocol: "TCP" }] },
+      spec: {
+        type: "ClusterIP",
+        selector: { "finetune.dev/pipeline": spec.name, "finetune.dev/component": "serving" },
+        ports: [{ name: SERVING_METRICS_PORT, port: SERVING_PORT, targetPort: SERVING_METRICS_PORT, protocol: "TCP" }],
+      },
     },
   ];
   const a = spec.deployment.autoscaling;
@@ -72,7 +108,12 @@ export function renderServing(c: Ctx): K8sObject[] {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: names.serving },
         minReplicas: spec.deployment.replicas,
         maxReplicas: a.maxReplicas,
-        metrics: [{ type: "Pods", pods: { metric: { name: "vllm_num_requests_waiting" }, target: { type: "AverageValue", averageValue: String(a.targetRequestsWaiting) } } }],
+        metrics: [
+          {
+            type: "Pods",
+            pods: { metric: { name: "vllm_num_requests_waiting" }, target: { type: "AverageValue", averageValue: String(a.targetRequestsWaiting) } },
+          },
+        ],
       },
     });
   }

@@ -15,9 +15,30 @@ import {
 } from "../../commands";
 import { monitoringEnabled } from "../../spec";
 import { runStages } from "../../stages";
-import { ARGO_RUN_ID, CHECK_PARAMETERS_TASK, CONFIG, pipelineLabels, REVISION_PARAMETER, SCRIPTS, servingEndpoint, WORKFLOW_PARAMETERS, type Ctx, type EnvVar } from "./context";
+import {
+  ARGO_RUN_ID,
+  CHECK_PARAMETERS_TASK,
+  CONFIG,
+  pipelineLabels,
+  REVISION_PARAMETER,
+  SCRIPTS,
+  servingEndpoint,
+  WORKFLOW_PARAMETERS,
+  type Ctx,
+  type EnvVar,
+} from "./context";
 import type { PipelineJobSets } from "./jobsets";
-import { CONTAINER_SECURITY_CONTEXT, hubTokenEnv, modelCacheWriter, mounts, POD_SECURITY_CONTEXT, pullSecrets, READ_ONLY_SECURITY_CONTEXT, toolsInit, volumes } from "./pods";
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  hubTokenEnv,
+  modelCacheWriter,
+  mounts,
+  POD_SECURITY_CONTEXT,
+  pullSecrets,
+  READ_ONLY_SECURITY_CONTEXT,
+  toolsInit,
+  volumes,
+} from "./pods";
 import { type K8sObject } from "../../../core/kubernetes";
 
 /**
@@ -26,7 +47,23 @@ import { type K8sObject } from "../../../core/kubernetes";
  */
 
 /** A container template for the light (CPU) stages. */
-function stageTemplate(c: Ctx, name: string, image: string, command: string[], opts: { cpu?: string; memory?: string; hubToken?: boolean; readOnly?: boolean; retries?: number; deadline?: number; component?: string; env?: EnvVar[]; mounts?: object[] } = {}): object {
+function stageTemplate(
+  c: Ctx,
+  name: string,
+  image: string,
+  command: string[],
+  opts: {
+    cpu?: string;
+    memory?: string;
+    hubToken?: boolean;
+    readOnly?: boolean;
+    retries?: number;
+    deadline?: number;
+    component?: string;
+    env?: EnvVar[];
+    mounts?: object[];
+  } = {},
+): object {
   return {
     name,
     metadata: { labels: pipelineLabels(c.spec, opts.component ?? "stage") },
@@ -74,7 +111,14 @@ function deploymentTemplates(c: Ctx): object[] {
       },
       { lineWidth: 0 },
     );
-  const register = registerCommand(spec, SCRIPTS, { registry: l.registryModel, version: ARGO_RUN_ID, source: l.stage("training"), evaluation: l.stage("evaluation"), probe: `${l.stage("data-prep")}/probe.jsonl`, run: ARGO_RUN_ID });
+  const register = registerCommand(spec, SCRIPTS, {
+    registry: l.registryModel,
+    version: ARGO_RUN_ID,
+    source: l.stage("training"),
+    evaluation: l.stage("evaluation"),
+    probe: `${l.stage("data-prep")}/probe.jsonl`,
+    run: ARGO_RUN_ID,
+  });
   return [
     {
       name: "deployment",
@@ -98,7 +142,13 @@ function deploymentTemplates(c: Ctx): object[] {
       c.images.deployment,
       runStepsCommand(SCRIPTS, [
         { run: waitVersionCommand(spec, SCRIPTS, { endpoint: servingEndpoint(c), version: ARGO_RUN_ID, timeoutSeconds: 3600 }) },
-        { run: probeCommand(spec, SCRIPTS, { evalFile: `${l.stage("data-prep")}/probe.jsonl`, endpoint: servingEndpoint(c), out: `${l.stage("deployment")}/smoke-test.json` }) },
+        {
+          run: probeCommand(spec, SCRIPTS, {
+            evalFile: `${l.stage("data-prep")}/probe.jsonl`,
+            endpoint: servingEndpoint(c),
+            out: `${l.stage("deployment")}/smoke-test.json`,
+          }),
+        },
       ]),
       { deadline: 5400, component: "deployment" },
     ),
@@ -142,28 +192,66 @@ export function renderWorkflowTemplate(c: Ctx, jobSets: PipelineJobSets): K8sObj
       c,
       "data-prep",
       c.images.dataPrep,
-      dataPrepCommand(spec, SCRIPTS, { input: "{{workflow.parameters.dataset-uri}}", output: l.stage("data-prep"), validationInput: spec.dataset.validationUri, testInput: spec.dataset.testUri }),
+      dataPrepCommand(spec, SCRIPTS, {
+        input: "{{workflow.parameters.dataset-uri}}",
+        output: l.stage("data-prep"),
+        validationInput: spec.dataset.validationUri,
+        testInput: spec.dataset.testUri,
+      }),
       { cpu: "2", memory: "8Gi", deadline: 4 * 3600, component: "data-prep" },
     ),
-    stageTemplate(c, "model-init", c.images.modelInit, modelInitCommand(spec, SCRIPTS, { revision: REVISION_PARAMETER, dest: l.baseModel(REVISION_PARAMETER), cacheDir: writer.cacheDir }), {
-      mounts: writer.mounts,
-      cpu: "2",
-      memory: "8Gi",
-      hubToken: true,
-      readOnly: false,
-      deadline: 6 * 3600,
-      component: "model-init",
-    }),
-    stageTemplate(c, "training-setup", c.images.trainingSetup, trainingSetupCommand(spec, SCRIPTS, { trainerConfig: `${CONFIG}/trainer.json`, sizing: `${CONFIG}/sizing.json`, stats: `${l.stage("data-prep")}/stats.json`, output: l.stage("training-setup") }), { component: "training-setup" }),
+    stageTemplate(
+      c,
+      "model-init",
+      c.images.modelInit,
+      modelInitCommand(spec, SCRIPTS, { revision: REVISION_PARAMETER, dest: l.baseModel(REVISION_PARAMETER), cacheDir: writer.cacheDir }),
+      {
+        mounts: writer.mounts,
+        cpu: "2",
+        memory: "8Gi",
+        hubToken: true,
+        readOnly: false,
+        deadline: 6 * 3600,
+        component: "model-init",
+      },
+    ),
+    stageTemplate(
+      c,
+      "training-setup",
+      c.images.trainingSetup,
+      trainingSetupCommand(spec, SCRIPTS, {
+        trainerConfig: `${CONFIG}/trainer.json`,
+        sizing: `${CONFIG}/sizing.json`,
+        stats: `${l.stage("data-prep")}/stats.json`,
+        output: l.stage("training-setup"),
+      }),
+      { component: "training-setup" },
+    ),
     jobSetTemplate("training", jobSets.training, Math.round(spec.compute.maxWaitHours * 3600)),
     jobSetTemplate("evaluation", jobSets.evaluation, 24 * 3600),
-    stageTemplate(c, "evaluation-gate", c.images.python, gateCommand(spec, SCRIPTS, { metrics: `${l.stage("evaluation")}/metrics.json`, thresholds: `${CONFIG}/thresholds.json`, deployed: l.deployedPointer, out: `${l.stage("evaluation")}/gate.json` }), { retries: 1, component: "evaluation-gate" }),
+    stageTemplate(
+      c,
+      "evaluation-gate",
+      c.images.python,
+      gateCommand(spec, SCRIPTS, {
+        metrics: `${l.stage("evaluation")}/metrics.json`,
+        thresholds: `${CONFIG}/thresholds.json`,
+        deployed: l.deployedPointer,
+        out: `${l.stage("evaluation")}/gate.json`,
+      }),
+      { retries: 1, component: "evaluation-gate" },
+    ),
     ...(spec.deployment.enabled ? deploymentTemplates(c) : []),
   ];
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "WorkflowTemplate",
-    metadata: { name: names.workflowTemplate, namespace: input.namespace, labels: pipelineLabels(spec), ...(spec.description ? { annotations: { "workflows.argoproj.io/description": spec.description } } : {}) },
+    metadata: {
+      name: names.workflowTemplate,
+      namespace: input.namespace,
+      labels: pipelineLabels(spec),
+      ...(spec.description ? { annotations: { "workflows.argoproj.io/description": spec.description } } : {}),
+    },
     spec: {
       entrypoint: "pipeline",
       serviceAccountName: names.serviceAccount,
@@ -231,7 +319,17 @@ export function renderCronWorkflows(c: Ctx): K8sObject[] {
           ttlStrategy: { secondsAfterCompletion: 2 * 24 * 3600 },
           podGC: { strategy: "OnPodSuccess" },
           templates: [
-            stageTemplate(c, "probe", c.images.monitoring, probeCommand(spec, SCRIPTS, { evalFile: `${l.registryModel}/probe.jsonl`, endpoint: servingEndpoint(c), out: `${input.store.runsUri}/${spec.name}/monitoring/${probeRun}/probe.json` }), { retries: 1, component: "monitoring" }),
+            stageTemplate(
+              c,
+              "probe",
+              c.images.monitoring,
+              probeCommand(spec, SCRIPTS, {
+                evalFile: `${l.registryModel}/probe.jsonl`,
+                endpoint: servingEndpoint(c),
+                out: `${input.store.runsUri}/${spec.name}/monitoring/${probeRun}/probe.json`,
+              }),
+              { retries: 1, component: "monitoring" },
+            ),
           ],
         },
       },

@@ -1,7 +1,19 @@
 import { stageImageUri } from "../../../core/images";
 import { runLayout } from "../../layout";
 import { renderConfigFiles, sizeOrThrow } from "../shared";
-import { dataPrepStep, deploymentSteps, evaluationStep, gateStep, modelInitStep, TRAINING, trainingSetupStep, trainingStep, type SageMakerPipelineInput, type Step, type StepContext } from "./steps";
+import {
+  dataPrepStep,
+  deploymentSteps,
+  evaluationStep,
+  gateStep,
+  modelInitStep,
+  TRAINING,
+  trainingSetupStep,
+  trainingStep,
+  type SageMakerPipelineInput,
+  type Step,
+  type StepContext,
+} from "./steps";
 import { RUN_TOKEN } from "./values";
 
 /**
@@ -46,7 +58,15 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
       { Key: "finetune:managed-by", Value: "finetune-kit" },
     ],
   };
-  const steps: Step[] = [dataPrepStep(c), modelInitStep(c), trainingSetupStep(c), trainingStep(c), evaluationStep(c), gateStep(c), ...(spec.deployment.enabled ? deploymentSteps(c) : [])];
+  const steps: Step[] = [
+    dataPrepStep(c),
+    modelInitStep(c),
+    trainingSetupStep(c),
+    trainingStep(c),
+    evaluationStep(c),
+    gateStep(c),
+    ...(spec.deployment.enabled ? deploymentSteps(c) : []),
+  ];
   const definition = {
     Version: "2020-12-01",
     Metadata: { pipeline: spec.name, generator: "finetune-kit" },
@@ -56,7 +76,11 @@ export function renderSageMakerPipeline(input: SageMakerPipelineInput, index = 0
     ],
     Steps: steps,
   };
-  const configFiles = renderConfigFiles(spec, sized, { baseModel: `${TRAINING.channels}/model`, dataDir: `${TRAINING.channels}/data`, outputDir: TRAINING.checkpoints });
+  const configFiles = renderConfigFiles(spec, sized, {
+    baseModel: `${TRAINING.channels}/model`,
+    dataDir: `${TRAINING.channels}/data`,
+    outputDir: TRAINING.checkpoints,
+  });
   const stepNames = steps.flatMap((s) => {
     const branches = s.Arguments as { IfSteps?: { Name: string }[]; ElseSteps?: { Name: string }[] } | undefined;
     return [s.Name, ...(branches?.IfSteps ?? []).map((x) => x.Name), ...(branches?.ElseSteps ?? []).map((x) => x.Name)];

@@ -1,7 +1,19 @@
 import type { ArtifactStoreContract } from "../../../core/contracts/artifact-store";
 import type { GpuPoolContract } from "../../../core/contracts/gpu-pool";
 import { sageMakerMetricDefinitions } from "../../training-metrics";
-import { dataPrepCommand, evaluationSteps, gateCommand, modelInitCommand, promoteCommand, registerCommand, runStepsCommand, servedName, trainingSetupCommand, trainLauncherArgs, vllmArgs } from "../../commands";
+import {
+  dataPrepCommand,
+  evaluationSteps,
+  gateCommand,
+  modelInitCommand,
+  promoteCommand,
+  registerCommand,
+  runStepsCommand,
+  servedName,
+  trainingSetupCommand,
+  trainLauncherArgs,
+  vllmArgs,
+} from "../../commands";
 import type { RunLayout } from "../../layout";
 import { servingGpus } from "../../sizing";
 import type { FineTuningPipelineSpec } from "../../spec";
@@ -84,7 +96,10 @@ function networkConfig(c: StepContext, isolated: boolean) {
 function kmsKey(c: StepContext, key: "KmsKeyId" | "VolumeKmsKeyId"): Record<string, string> {
   return c.kms ? { [key]: c.kms } : {};
 }
-const s3In = (name: string, uri: Value, local: string) => ({ InputName: name, S3Input: { S3Uri: uri, LocalPath: local, S3DataType: "S3Prefix", S3InputMode: "File", S3DataDistributionType: "FullyReplicated" } });
+const s3In = (name: string, uri: Value, local: string) => ({
+  InputName: name,
+  S3Input: { S3Uri: uri, LocalPath: local, S3DataType: "S3Prefix", S3InputMode: "File", S3DataDistributionType: "FullyReplicated" },
+});
 const s3Out = (name: string, local: string, uri: Value) => ({ OutputName: name, S3Output: { S3Uri: uri, LocalPath: local, S3UploadMode: "EndOfJob" } });
 const outputOf = (step: string, output: string) => ({ Get: `Steps.${step}.ProcessingOutputConfig.Outputs['${output}'].S3Output.S3Uri` });
 
@@ -118,7 +133,9 @@ function processing(c: StepContext, o: ProcessingStep): Step {
     Arguments: {
       AppSpecification: { ImageUri: o.image, ContainerEntrypoint: o.entrypoint },
       RoleArn: c.input.roleArn,
-      ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: o.instance ?? c.cpuInstance, VolumeSizeInGB: o.volumeGiB ?? 50, ...kmsKey(c, "VolumeKmsKeyId") } },
+      ProcessingResources: {
+        ClusterConfig: { InstanceCount: 1, InstanceType: o.instance ?? c.cpuInstance, VolumeSizeInGB: o.volumeGiB ?? 50, ...kmsKey(c, "VolumeKmsKeyId") },
+      },
       ProcessingInputs: [s3In("code", c.input.codeUri, CODE), ...o.inputs],
       ProcessingOutputConfig: { Outputs: o.outputs, ...kmsKey(c, "KmsKeyId") },
       NetworkConfig: networkConfig(c, o.isolated ?? true),
@@ -173,7 +190,12 @@ export function trainingSetupStep(c: StepContext): Step {
     name: "TrainingSetup",
     description: "3. Training setup: trainer config and sizing check",
     image: c.images.python,
-    entrypoint: trainingSetupCommand(c.spec, CODE, { trainerConfig: `${ML}/input/config/trainer.json`, sizing: `${ML}/input/config/sizing.json`, stats: `${ML}/input/data/stats.json`, output: `${ML}/output/setup` }),
+    entrypoint: trainingSetupCommand(c.spec, CODE, {
+      trainerConfig: `${ML}/input/config/trainer.json`,
+      sizing: `${ML}/input/config/sizing.json`,
+      stats: `${ML}/input/data/stats.json`,
+      output: `${ML}/output/setup`,
+    }),
     inputs: [s3In("config", c.input.configUri, `${ML}/input/config`), s3In("data", outputOf("DataPrep", "data"), `${ML}/input/data`)],
     outputs: [s3Out("setup", `${ML}/output/setup`, joinTokens(c.layout.stage("training-setup")))],
     dependsOn: ["ModelInit"],
@@ -184,7 +206,11 @@ export function trainingSetupStep(c: StepContext): Step {
 export function trainingStep(c: StepContext): Step {
   const { spec, layout: l } = c;
   const placement = c.sized.placement;
-  const chan = (name: string, uri: Value, mode: "File" | "FastFile" = "File") => ({ ChannelName: name, InputMode: mode, DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } } });
+  const chan = (name: string, uri: Value, mode: "File" | "FastFile" = "File") => ({
+    ChannelName: name,
+    InputMode: mode,
+    DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: uri, S3DataDistributionType: "FullyReplicated" } },
+  });
   const launcherArgv = trainLauncherArgs(spec, placement, {
     config: `${TRAINING.channels}/config/trainer.json`,
     rendered: "/tmp/trainer.json",
@@ -198,7 +224,9 @@ export function trainingStep(c: StepContext): Step {
     runId: "sagemaker",
   });
   // Log mode (no Pushgateway on SageMaker): the trainer prints monitoring's log line, parsed by MetricDefinitions.
-  const trainerEnv = Object.fromEntries([...pipelineMetricsEnv(undefined, spec.name), ...trainerRuntimeEnv(spec, placement), { name: "HF_HUB_OFFLINE", value: "1" }].map((e) => [e.name, e.value]));
+  const trainerEnv = Object.fromEntries(
+    [...pipelineMetricsEnv(undefined, spec.name), ...trainerRuntimeEnv(spec, placement), { name: "HF_HUB_OFFLINE", value: "1" }].map((e) => [e.name, e.value]),
+  );
   return {
     Name: "Training",
     Type: "Training",
@@ -213,9 +241,19 @@ export function trainingStep(c: StepContext): Step {
         MetricDefinitions: sageMakerMetricDefinitions(),
       },
       HyperParameters: { ftkit_argv: JSON.stringify(launcherArgv), ftkit_env: JSON.stringify(trainerEnv) },
-      InputDataConfig: [chan("model", outputOf("ModelInit", "model"), STREAMED_INPUT_MODE), chan("data", outputOf("DataPrep", "data"), STREAMED_INPUT_MODE), chan("config", outputOf("TrainingSetup", "setup")), chan("code", c.input.codeUri)],
+      InputDataConfig: [
+        chan("model", outputOf("ModelInit", "model"), STREAMED_INPUT_MODE),
+        chan("data", outputOf("DataPrep", "data"), STREAMED_INPUT_MODE),
+        chan("config", outputOf("TrainingSetup", "setup")),
+        chan("code", c.input.codeUri),
+      ],
       OutputDataConfig: { S3OutputPath: joinTokens(l.stage("training")), ...kmsKey(c, "KmsKeyId") },
-      ResourceConfig: { InstanceCount: placement.nodes, InstanceType: c.gpuInstance, VolumeSizeInGB: spec.compute.ephemeralStorageGiB, ...kmsKey(c, "VolumeKmsKeyId") },
+      ResourceConfig: {
+        InstanceCount: placement.nodes,
+        InstanceType: c.gpuInstance,
+        VolumeSizeInGB: spec.compute.ephemeralStorageGiB,
+        ...kmsKey(c, "VolumeKmsKeyId"),
+      },
       RoleArn: c.input.roleArn,
       StoppingCondition: {
         MaxRuntimeInSeconds: Math.round(spec.compute.maxRuntimeHours * 3600),
@@ -241,8 +279,22 @@ export function evaluationStep(c: StepContext): Step {
     entrypoint: runStepsCommand(CODE, [
       { untar: `${ML}/input/adapter` },
       { run: ["vllm", ...vllmArgs(spec, `${ML}/input/model`, `${ML}/input/adapter`, EVAL_PORT, gpus)], background: "/tmp/vllm.log" },
-      ...evaluationSteps(spec, { scripts: CODE, endpoint: `http://localhost:${EVAL_PORT}/v1`, evalFile: `${ML}/input/data/eval.jsonl`, out: evalDir, tokenizer: `${ML}/input/model` }),
-      { run: gateCommand(spec, CODE, { metrics: `${evalDir}/metrics.json`, thresholds: `${ML}/input/config/thresholds.json`, deployed: `${ML}/input/registry/deployed.json`, out: `${evalDir}/gate.json`, noFail: true }) },
+      ...evaluationSteps(spec, {
+        scripts: CODE,
+        endpoint: `http://localhost:${EVAL_PORT}/v1`,
+        evalFile: `${ML}/input/data/eval.jsonl`,
+        out: evalDir,
+        tokenizer: `${ML}/input/model`,
+      }),
+      {
+        run: gateCommand(spec, CODE, {
+          metrics: `${evalDir}/metrics.json`,
+          thresholds: `${ML}/input/config/thresholds.json`,
+          deployed: `${ML}/input/registry/deployed.json`,
+          out: `${evalDir}/gate.json`,
+          noFail: true,
+        }),
+      },
     ]),
     inputs: [
       s3In("model", outputOf("ModelInit", "model"), `${ML}/input/model`),
@@ -273,7 +325,15 @@ function registerVersionStep(c: StepContext): Step {
       { copy: `${ML}/input/registry/deployed.json`, to: `${registryLocal}/deployed.json` },
       { untar: `${ML}/input/training`, into: "/tmp/training" },
       { touch: "/tmp/training/_SUCCESS" },
-      { run: registerCommand(spec, CODE, { registry: registryLocal, version, source: "/tmp/training", evaluation: `${ML}/input/evaluation`, probe: `${ML}/input/data/probe.jsonl` }) },
+      {
+        run: registerCommand(spec, CODE, {
+          registry: registryLocal,
+          version,
+          source: "/tmp/training",
+          evaluation: `${ML}/input/evaluation`,
+          probe: `${ML}/input/data/probe.jsonl`,
+        }),
+      },
       { run: promoteCommand(CODE, registryLocal, version) },
     ]),
     inputs: [
@@ -312,13 +372,22 @@ function registerModelStep(c: StepContext): Step {
 /** The evaluation gate: RegisterVersion + RegisterModel when gate.json says passed, else GateFailed with its reason. */
 export function gateStep(c: StepContext): Step {
   const gateValue = (path: string) => ({ "Std:JsonGet": { PropertyFile: { Get: "Steps.Evaluation.PropertyFiles.EvaluationReport" }, Path: path } });
-  const fail = { Name: "GateFailed", Type: "Fail", Description: "The evaluation gate failed: nothing is registered or deployed", Arguments: { ErrorMessage: gateValue("reason") } };
+  const fail = {
+    Name: "GateFailed",
+    Type: "Fail",
+    Description: "The evaluation gate failed: nothing is registered or deployed",
+    Arguments: { ErrorMessage: gateValue("reason") },
+  };
   return {
     Name: "EvaluationGate",
     Type: "Condition",
     Description: "5. Evaluation gate: thresholds and regression versus the deployed version",
     DependsOn: ["Evaluation"],
-    Arguments: { Conditions: [{ Type: "Equals", LeftValue: gateValue("passed"), RightValue: true }], IfSteps: [registerVersionStep(c), registerModelStep(c)], ElseSteps: [fail] },
+    Arguments: {
+      Conditions: [{ Type: "Equals", LeftValue: gateValue("passed"), RightValue: true }],
+      IfSteps: [registerVersionStep(c), registerModelStep(c)],
+      ElseSteps: [fail],
+    },
   };
 }
 
@@ -331,7 +400,13 @@ export function deploymentSteps(c: StepContext): Step[] {
       Type: "Model",
       Description: "6. Deployment: a SageMaker model from the registered package",
       DependsOn: ["RegisterModel"],
-      Arguments: { ExecutionRoleArn: input.roleArn, PrimaryContainer: { ModelPackageName: { Get: "Steps.RegisterModel.ModelPackageArn" } }, EnableNetworkIsolation: true, ...vpcConfig(input), Tags: c.tags },
+      Arguments: {
+        ExecutionRoleArn: input.roleArn,
+        PrimaryContainer: { ModelPackageName: { Get: "Steps.RegisterModel.ModelPackageArn" } },
+        EnableNetworkIsolation: true,
+        ...vpcConfig(input),
+        Tags: c.tags,
+      },
     },
     {
       Name: "EndpointConfig",
@@ -349,7 +424,15 @@ export function deploymentSteps(c: StepContext): Step[] {
             InitialInstanceCount: spec.deployment.replicas,
             ContainerStartupHealthCheckTimeoutInSeconds: 1800,
             ModelDataDownloadTimeoutInSeconds: 1800,
-            ...(spec.deployment.autoscaling.enabled ? { ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: spec.deployment.replicas, MaxInstanceCount: spec.deployment.autoscaling.maxReplicas } } : {}),
+            ...(spec.deployment.autoscaling.enabled
+              ? {
+                  ManagedInstanceScaling: {
+                    Status: "ENABLED",
+                    MinInstanceCount: spec.deployment.replicas,
+                    MaxInstanceCount: spec.deployment.autoscaling.maxReplicas,
+                  },
+                }
+              : {}),
           },
         ],
         Tags: c.tags,

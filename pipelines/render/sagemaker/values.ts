@@ -32,5 +32,7 @@ export function argvTokens(argv: string[]): (string | { Get: string })[] {
 }
 
 function unsupportedToken(arg: string): never {
-  throw new Error(`finetune-kit: argv element ${JSON.stringify(arg)} embeds a pipeline variable inside other text (a kit bug: pass it as an element of its own)`);
+  throw new Error(
+    `finetune-kit: argv element ${JSON.stringify(arg)} embeds a pipeline variable inside other text (a kit bug: pass it as an element of its own)`,
+  );
 }
