@@ -43,11 +43,15 @@ export function podSecurityLabels(level: "restricted" | "baseline" | "privileged
 /** Pod Security Standards `restricted` labels of every workload namespace the kit creates. */
 export const RESTRICTED_NAMESPACE_LABELS: Readonly<Record<string, string>> = podSecurityLabels("restricted");
 
-/** PSS-restricted pod security context; with `uid`, the pod runs as that user and group (and fsGroup). */
-export function restrictedPodSecurity(uid?: number): Record<string, unknown> {
+/**
+ * PSS-restricted pod security context; with `uid`, the pod runs as that user and group (and fsGroup).
+ * @param uid User id. @default - the image's user (must be non-root)
+ * @param gid Group id and fsGroup. @default - `uid`
+ */
+export function restrictedPodSecurity(uid?: number, gid: number | undefined = uid): Record<string, unknown> {
   return uid === undefined
     ? { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }
-    : { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: "RuntimeDefault" } };
+    : { runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid, seccompProfile: { type: "RuntimeDefault" } };
 }
 
 /**

@@ -9,6 +9,7 @@
  * `console` user, unauthenticated metrics, ingresses and console are all turned off.
  */
 import type { ImagePin } from "../../core/versions";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 
 /** Runs as this uid/gid (the chart's default non-root user). */
 export const MINIO_UID = 1000;
@@ -49,25 +50,12 @@ export interface MinioValuesInput {
 
 /** The pod security context (restricted): non-root uid 1000, RuntimeDefault seccomp, fsGroup for the PVC. */
 export function restrictedPodSecurityContext(): Record<string, unknown> {
-  return {
-    runAsNonRoot: true,
-    runAsUser: MINIO_UID,
-    runAsGroup: MINIO_UID,
-    fsGroup: MINIO_UID,
-    fsGroupChangePolicy: "OnRootMismatch",
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  return { ...restrictedPodSecurity(MINIO_UID), fsGroupChangePolicy: "OnRootMismatch" };
 }
 
 /** The container security context (restricted): no privilege escalation, all capabilities dropped. */
 export function restrictedContainerSecurityContext(readOnlyRootFilesystem: boolean): Record<string, unknown> {
-  return {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ["ALL"] },
-    readOnlyRootFilesystem,
-    seccompProfile: { type: "RuntimeDefault" },
-  };
+  return { ...restrictedContainerSecurity(readOnlyRootFilesystem), readOnlyRootFilesystem };
 }
 
 function job(): Record<string, unknown> {

@@ -84,7 +84,7 @@ export function renderSmokeTestJob(i: SmokeTestRenderInput): Record<string, unkn
           ...(i.driver.runtimeClassName ? { runtimeClassName: i.driver.runtimeClassName } : {}),
           ...(Object.keys(i.pool.nodeSelector).length ? { nodeSelector: { ...i.pool.nodeSelector } } : {}),
           ...(i.pool.tolerations.length ? { tolerations: i.pool.tolerations.map((t) => ({ ...t })) } : {}),
-          securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: restrictedPodSecurity(65534),
           containers: [
             {
               name: "smoke",
@@ -97,13 +97,7 @@ export function renderSmokeTestJob(i: SmokeTestRenderInput): Record<string, unkn
                 { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
               ],
               resources: { requests: { cpu: "2", memory: "8Gi", ...gpuRes }, limits: { cpu: "4", memory: "16Gi", ...gpuRes } },
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedContainerSecurity(),
               volumeMounts: [
                 { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },

@@ -7,7 +7,7 @@ import { GPU_STACK_IMAGES } from "../../core/versions";
 import { findShape, gpuSpec } from "../../core/gpu-catalog";
 import { CapacityType, type GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { CAPACITY_LABEL } from "./labels";
-import { MANAGED_BY } from "../../core/kubernetes";
+import { MANAGED_BY, restrictedPodSecurity } from "../../core/kubernetes";
 
 export const KUEUE_API_VERSION = "kueue.x-k8s.io/v1beta2";
 
@@ -183,7 +183,7 @@ export function renderKueueValues(i: KueueValuesInput): Record<string, unknown> 
     controllerManager: {
       manager: {
         image: { repository: GPU_STACK_IMAGES.kueue.repository, tag: GPU_STACK_IMAGES.kueue.tag, pullPolicy: "IfNotPresent" },
-        podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+        podSecurityContext: restrictedPodSecurity(),
         containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
       },
       replicas: 2,

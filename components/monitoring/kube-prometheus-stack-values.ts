@@ -1,5 +1,5 @@
 import { DASHBOARD_FOLDER_ANNOTATION } from "./kubernetes-manifests";
-import { restrictedContainerSecurity } from "../../core/kubernetes";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 
 /**
  * Pure renderer of the kube-prometheus-stack Helm values the kit installs with: every pod PSS restricted
@@ -45,7 +45,7 @@ export const KUBE_PROMETHEUS_STACK_REQUESTS = {
 const requests = (r: { cpu: string; memory: string }): { requests: { cpu: string; memory: string } } => ({ requests: { ...r } });
 const R = KUBE_PROMETHEUS_STACK_REQUESTS;
 
-const POD_SECURITY = { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000, seccompProfile: { type: "RuntimeDefault" } };
+const POD_SECURITY = restrictedPodSecurity(1000, 2000);
 
 /** Helm values for kube-prometheus-stack. */
 export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): Record<string, unknown> {
@@ -64,7 +64,7 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
     nodeExporter: { enabled: false },
     kubeStateMetrics: { enabled: true },
     "kube-state-metrics": {
-      securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: { enabled: true, ...restrictedPodSecurity(65534) },
       containerSecurityContext: restrictedContainerSecurity(),
       resources: requests(R.kubeStateMetrics),
       prometheus: { monitor: { additionalLabels: { ...o.selectorLabels } } },
@@ -96,7 +96,7 @@ export function kubePrometheusStackValues(o: KubePrometheusStackValuesOptions): 
     grafana: {
       enabled: o.grafana,
       defaultDashboardsEnabled: true,
-      securityContext: { runAsNonRoot: true, runAsUser: 472, runAsGroup: 472, fsGroup: 472, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: restrictedPodSecurity(472),
       containerSecurityContext: restrictedContainerSecurity(),
       resources: requests(R.grafana),
       sidecar: {

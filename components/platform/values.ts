@@ -107,7 +107,7 @@ export function argoWorkflowsValues(i: ArgoValuesInput): Record<string, unknown>
     // Argo's init/wait containers in every workflow pod: restricted too, or the namespace's PSS admission rejects the pods.
     executor: { securityContext: { ...RESTRICTED_CONTAINER, runAsUser: 8737 } },
     mainContainer: {
-      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      securityContext: restrictedContainerSecurity(false),
     },
     // The server's settings only when it runs (otherwise no template reads them).
     server: i.server
