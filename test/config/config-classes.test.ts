@@ -252,7 +252,7 @@ describe("messages a terminal can show", () => {
   it("a key the user typed with ':' or spaces is quoted, so every line stays `finetune:<key>: …`", () => {
     expect(keyOf(["gcp", "a:b c"])).toBe('finetune:gcp["a\\u003ab c"]');
     const lines = configProblems({ target: "kubernetes", kubernetes: { context: "c", "x:y": 1 } });
-    expect(lines).toEqual(['finetune:kubernetes["x\\u003ay"]: unknown key (remove it; known keys: context, kubeconfigPath, namespace)']);
+    expect(lines).toEqual(['finetune:kubernetes["x\\u003ay"]: unknown key (remove it; known keys: context, kubeconfigPath, namespace, modelCache)']);
   });
 
   it("a long what-part is capped before its fix", () => {
