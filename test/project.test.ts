@@ -43,7 +43,7 @@ describe("the project files a user's pulumi up and npm install rely on", () => {
     expect(pkg.exports["./policy"].default).toBe("./dist/policy/library.js");
     expect(pkg.exports["./policy"].types).toBe("./dist/policy/library.d.ts");
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["build", "typecheck", "test", "plan", "bench", "docs"]));
-    expect(pkg.scripts.test).toBe("npm run typecheck && vitest run");
+    expect(pkg.scripts.test).toBe("npm run typecheck && npm run format:check && vitest run");
   });
 
   it("CI runs the README's test command and its Quickstart plan", () => {

@@ -316,6 +316,17 @@ function createObject(name: string, obj: K8sObject, opts: pulumi.CustomResourceO
   }
 }
 
+/** Plain views of each component, kept off the instance so the provider host does not take them for outputs. */
+interface PrometheusViews {
+  owner: InputOwner;
+  known: boolean;
+  contract?: MonitoringContract;
+  dashboardUrls?: string[];
+  rules?: RuleFile;
+  rulesOutput: pulumi.Output<RuleFile | undefined>;
+}
+const VIEWS = new WeakMap<PrometheusMonitoring, PrometheusViews>();
+
 /**
  * Prometheus-based monitoring for the Kubernetes stacks (bare Kubernetes and GKE): kube-prometheus-stack or an
  * existing Prometheus Operator, a Pushgateway for training metrics, ServiceMonitors/PodMonitors for DCGM,
@@ -329,33 +340,32 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
    * {@link contractOutput} then.
    */
   get contract(): MonitoringContract {
-    if (this.plainContract === undefined) throw unknownViewError(this.owner, "contract", "contractOutput");
-    return this.plainContract;
+    const s = VIEWS.get(this)!;
+    if (s.contract === undefined) throw unknownViewError(s.owner, "contract", "contractOutput");
+    return s.contract;
   }
   /** The contract as one Output (always set; resolves to {@link contract} when every argument is known). */
   readonly contractOutput: pulumi.Output<MonitoringContract>;
   /** URLs of the Grafana dashboards (in-cluster Grafana service; reach it with `kubectl port-forward`). Throws like {@link contract}. */
   get dashboardUrls(): string[] {
-    if (this.plainDashboardUrls === undefined) throw unknownViewError(this.owner, "dashboardUrls", "dashboardUrlsOutput");
-    return this.plainDashboardUrls;
+    const s = VIEWS.get(this)!;
+    if (s.dashboardUrls === undefined) throw unknownViewError(s.owner, "dashboardUrls", "dashboardUrlsOutput");
+    return s.dashboardUrls;
   }
   /** {@link dashboardUrls} as an Output. */
   readonly dashboardUrlsOutput: pulumi.Output<string[]>;
   /** The rule file installed as the PrometheusRule's spec (absent in mode "managed-prometheus"). Throws like {@link contract}. */
   get rules(): RuleFile | undefined {
-    if (!this.known) throw unknownViewError(this.owner, "rules", "rulesOutput");
-    return this.plainRules;
+    const s = VIEWS.get(this)!;
+    if (!s.known) throw unknownViewError(s.owner, "rules", "rulesOutput");
+    return s.rules;
   }
-  /** {@link rules} as an Output. */
-  readonly rulesOutput: pulumi.Output<RuleFile | undefined>;
+  /** {@link rules} as an Output (a getter, not a provider-host output: a rule is a union of two shapes). */
+  get rulesOutput(): pulumi.Output<RuleFile | undefined> {
+    return VIEWS.get(this)!.rulesOutput;
+  }
   /** The kube-prometheus-stack release (mode "kube-prometheus-stack" only). */
   readonly release?: k8s.helm.v3.Release;
-
-  private readonly owner: InputOwner;
-  private readonly known: boolean;
-  private readonly plainContract?: MonitoringContract;
-  private readonly plainDashboardUrls?: string[];
-  private readonly plainRules?: RuleFile;
 
   constructor(name: string, args: PrometheusMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     // Validate before registering anything: a bad argument fails the program with every problem, and no half-built
@@ -371,8 +381,6 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     );
     super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
     const owner: InputOwner = { component: "PrometheusMonitoring", name };
-    this.owner = owner;
-    this.known = known;
     const shapeObjects = renderPrometheusMonitoringObjects(name, shape, withPlaceholders(args.alertLabels ?? {}, UNKNOWN_NAMESPACE) as Record<string, string>);
     const real = known
       ? undefined
@@ -451,18 +459,19 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
         : [];
     if (real === undefined) {
       const a = args as PlainPrometheusMonitoringArgs;
-      this.plainRules = rulesOf(shape, a);
-      this.plainContract = prometheusContractOf(shape);
-      this.plainDashboardUrls = urlsOf(shape, a);
-      this.rulesOutput = pulumi.output(this.plainRules);
-      this.contractOutput = pulumi.output(this.plainContract);
-      this.dashboardUrlsOutput = pulumi.output(this.plainDashboardUrls);
-      this.registerOutputs({ contract: this.plainContract, dashboardUrls: this.plainDashboardUrls, rules: this.plainRules });
+      const rules = rulesOf(shape, a);
+      const contract = prometheusContractOf(shape);
+      const dashboardUrls = urlsOf(shape, a);
+      VIEWS.set(this, { owner, known, rules, contract, dashboardUrls, rulesOutput: pulumi.output(rules) });
+      this.contractOutput = pulumi.output(contract);
+      this.dashboardUrlsOutput = pulumi.output(dashboardUrls);
+      this.registerOutputs({ contract, dashboardUrls, rules });
     } else {
-      this.rulesOutput = real.apply((x) => rulesOf(x.r, x.a));
+      const rulesOutput = real.apply((x) => rulesOf(x.r, x.a));
+      VIEWS.set(this, { owner, known, rulesOutput });
       this.contractOutput = real.apply((x) => prometheusContractOf(x.r));
       this.dashboardUrlsOutput = real.apply((x) => urlsOf(x.r, x.a));
-      this.registerOutputs({ contract: this.contractOutput, dashboardUrls: this.dashboardUrlsOutput, rules: this.rulesOutput });
+      this.registerOutputs({ contract: this.contractOutput, dashboardUrls: this.dashboardUrlsOutput, rules: rulesOutput });
     }
   }
 }

@@ -125,15 +125,15 @@ describe("plan: cold start per pipeline", () => {
 
   it("estimates every gcp pipeline beside its checkpoint interval and warns where the cold start outweighs lost work", () => {
     expect(report.pipelines.map((p) => [p.pipeline, p.estimate.total, p.checkpointIntervalSeconds, p.coldStartDominates])).toEqual([
-      ["support-assistant", 888, 600, true],
-      ["doc-classifier", 798, 600, true],
-      ["legal-70b-full", 3182, 600, true],
+      ["support-assistant", 485, 600, true],
+      ["doc-classifier", 448, 600, true],
+      ["legal-70b-full", 1402, 600, true],
     ]);
     const legal = report.pipelines[2];
     // Full bf16 (6 B/param: weights + Adam moments) under FSDP over 2 nodes: each node restores 70.6e9 × 6 / 2 bytes.
     expect(legal.assumptions).toEqual({
-      disk: "pd-balanced",
-      imageDelivery: "pulled",
+      disk: "nvme",
+      imageDelivery: "streamed",
       modelSource: "object-store",
       imageGB: 10,
       modelGB: 141.2,
@@ -142,13 +142,13 @@ describe("plan: cold start per pipeline", () => {
     });
     const lines = coldStartLines(report);
     expect(lines[0]).toBe(
-      "support-assistant: cold start ~14m48s (node 5m00s, image 5m57s pulled 10 GB on pd-balanced, model 1m49s 16.1 GB from object-store, checkpoint 2s 0.3 GB, init 2m00s) vs checkpoint every 10m00s (expected lost work 5m00s)",
+      "support-assistant: cold start ~8m05s (node 5m00s, image 20s streamed 10 GB on nvme, model 44s 16.1 GB from object-store, checkpoint 1s 0.3 GB, init 2m00s) vs checkpoint every 10m00s (expected lost work 5m00s)",
     );
-    expect(lines[1]).toMatch(/^ {2}WARNING support-assistant: one preemption loses more to the cold start \(14m48s\) than to lost work \(5m00s\)/);
-    // Planted fault: with a 60-minute interval (30 minutes of expected lost work) the small pipelines no longer warn.
+    expect(lines[1]).toMatch(/^ {2}WARNING support-assistant: one preemption loses more to the cold start \(8m05s\) than to lost work \(5m00s\)/);
+    // Planted fault: with a 40-minute interval (20 minutes of expected lost work) the small pipelines no longer warn.
     const relaxed = coldStartReport({
       ...config,
-      pipelines: config.pipelines.map((p) => ({ ...p, checkpointing: { ...p.checkpointing, intervalMinutes: 60 } })),
+      pipelines: config.pipelines.map((p) => ({ ...p, checkpointing: { ...p.checkpointing, intervalMinutes: 40 } })),
     });
     expect(relaxed.pipelines.map((p) => p.coldStartDominates)).toEqual([false, false, true]);
     expect(coldStartLines(relaxed).filter((l) => l.includes("WARNING"))).toHaveLength(1);
