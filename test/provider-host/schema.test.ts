@@ -94,10 +94,10 @@ describe("provider host over gRPC: GetSchema", () => {
     expect(res("PipelineNamespace")).toEqual({
       type: "object",
       isComponent: true,
-      inputProperties: { namespace: { type: "string", plain: true, description: "Namespace name (DNS-1123 label)." } },
+      inputProperties: { namespace: { type: "string", description: "Namespace name (DNS-1123 label); checked now when known, when it resolves otherwise." } },
       requiredInputs: ["namespace"],
       properties: {
-        name: { type: "string", description: "Namespace name." },
+        name: { type: "string", description: "Namespace name (an output when the argument was one)." },
         namespace: {
           $ref: "/kubernetes/v4.34.2/schema.json#/resources/kubernetes:core%2Fv1:Namespace",
           description: "The namespace resource (depend on it before creating namespaced objects).",
