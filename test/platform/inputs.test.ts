@@ -6,7 +6,15 @@ import { checkInputProblems } from "../../components/validation";
 import { runWithMocks, type RecordedResource } from "../../plan/mock-engine";
 
 const later = <T>(v: T): pulumi.Output<T> => pulumi.output(new Promise<T>((resolve) => setTimeout(() => resolve(v), 5))) as unknown as pulumi.Output<T>;
-const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
+/**
+ * The value of an Output. A failed apply rejects every promise the Output holds (value, isKnown, isSecret): the
+ * test awaits the value and marks the others handled, as the engine does when it awaits a resource's inputs.
+ */
+const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => {
+  const inner = o as unknown as { promise(): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
+  for (const p of [inner.isKnown, inner.isSecret]) p.catch(() => undefined);
+  return inner.promise();
+};
 const shape = (rs: RecordedResource[]) =>
   rs
     .map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs }))
