@@ -136,3 +136,14 @@ export function normalizePrefix(prefix: string): string {
   for (const s of trimmed.split("/")) segment("prefix segment", s);
   return `${trimmed}/`;
 }
+
+/** A store prefix as a resource-name slug (`models/acme/` → `models-acme`; the whole bucket → `all`). */
+export function prefixSlug(prefix: string): string {
+  const p = normalizePrefix(prefix);
+  return p
+    ? p
+        .slice(0, -1)
+        .replace(/[^a-z0-9]+/gi, "-")
+        .toLowerCase()
+    : "all";
+}

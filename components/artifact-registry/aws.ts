@@ -15,7 +15,7 @@ import { bucketNameProblems, defaultS3BucketName } from "./bucket-names";
 import type { AwsArtifactStoreContract } from "./contract-input";
 import { DEFAULT_STAGE_IMAGES, RETENTION, imageProblems, retentionProblems } from "./defaults";
 import { credentialArnProblems, ecrImagePlan, pullThroughProblems, type EcrImagePlan, type UpstreamCredentialArns } from "../../core/images";
-import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
+import { LayoutArea, layoutUris, prefixSlug } from "../../core/store-layout";
 import { checkInput, isKnown, outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
@@ -520,14 +520,4 @@ function imageUris(plan: EcrImagePlan): Record<(typeof STAGE_IMAGE_ROLES)[number
 export interface GrantOptions {
   /** Logical name of the policy resource; set it when granting the same thing to several roles. @default `<name>-grant-<what>` */
   name?: string;
-}
-
-function prefixSlug(prefix: string): string {
-  const p = normalizePrefix(prefix);
-  return p
-    ? p
-        .slice(0, -1)
-        .replace(/[^a-z0-9]+/gi, "-")
-        .toLowerCase()
-    : "all";
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bucketNameProblems } from "./bucket-names";
 import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import { RETENTION, retentionProblems } from "./defaults";
-import { LayoutArea, layoutUris, normalizePrefix } from "../../core/store-layout";
+import { LayoutArea, layoutUris, normalizePrefix, prefixSlug } from "../../core/store-layout";
 import { outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
@@ -296,12 +296,12 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
 
   /** Object read-write (`roles/storage.objectUser`) for `member` under `prefix` (`""` = whole bucket). */
   grantReadWrite(member: pulumi.Input<string>, prefix: string, opts: { name?: string } = {}): gcp.storage.BucketIAMMember {
-    return this.grantBucket(member, prefix, GCP_ROLES.bucketReadWrite, opts.name ?? `${this.prefix}-grant-rw-${slug(prefix)}`);
+    return this.grantBucket(member, prefix, GCP_ROLES.bucketReadWrite, opts.name ?? `${this.prefix}-grant-rw-${prefixSlug(prefix)}`);
   }
 
   /** Object read (`roles/storage.objectViewer`) for `member` under `prefix` (`""` = whole bucket). */
   grantRead(member: pulumi.Input<string>, prefix: string, opts: { name?: string } = {}): gcp.storage.BucketIAMMember {
-    return this.grantBucket(member, prefix, GCP_ROLES.bucketRead, opts.name ?? `${this.prefix}-grant-read-${slug(prefix)}`);
+    return this.grantBucket(member, prefix, GCP_ROLES.bucketRead, opts.name ?? `${this.prefix}-grant-read-${prefixSlug(prefix)}`);
   }
 
   /**
@@ -337,14 +337,4 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
     const condition = prefixCondition(this.bucketName, prefix);
     return new gcp.storage.BucketIAMMember(name, { bucket: this.bucket.name, role, member, condition }, { parent: this });
   }
-}
-
-function slug(prefix: string): string {
-  const p = normalizePrefix(prefix);
-  return p
-    ? p
-        .slice(0, -1)
-        .replace(/[^a-z0-9]+/gi, "-")
-        .toLowerCase()
-    : "all";
 }

@@ -2,15 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsInstanceTypes, gpuCountsOffered, gpuSpec } from "../../core/gpu-catalog";
 import { CapacityType, ImagePreload, InterconnectKind, type GpuPoolContract } from "../../core/contracts/gpu-pool";
-import {
-  EFA_RESOURCE,
-  al2023LocalStorageUserData,
-  awsInterconnect,
-  bottlerocketLocalStorageUserData,
-  commonEfaInterfaces,
-  commonInstanceStoreGb,
-  efaNetworkInterfaces,
-} from "../../core/interconnect";
+import { EFA_RESOURCE, awsInterconnect, commonEfaInterfaces, commonInstanceStoreGb } from "../../core/interconnect";
+import { al2023LocalStorageUserData, bottlerocketLocalStorageUserData, efaNetworkInterfaces } from "./node-render";
 import { createGpuNodeRole } from "./aws-node-role";
 import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfigLabel, poolNodeLabels, poolSelector } from "./labels";
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";

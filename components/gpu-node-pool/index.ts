@@ -16,6 +16,7 @@ export type { KueuePreemption, NodesByCapacity } from "./kueue-render";
 export { GkeGpuNodePool, GkeGpuDriverVersion, GkeSharingStrategy, GKE_NODE_SA_ROLES, GKE_SHARING_STRATEGY, GKE_IMAGE_CACHE_MODE, gkeNodeFeatures } from "./gke";
 export type { GkeGpuNodePoolArgs, GkeGpuSharing, GkeGpuNetworks, GkeNodeNetwork, GkeNodeFeatures } from "./gke";
 export * from "../../core/interconnect";
+export * from "./node-render";
 export { EfaDevicePlugin, efaDevicePluginValues } from "./efa-device-plugin";
 export type { EfaDevicePluginArgs } from "./efa-device-plugin";
 export { KueueInstall, KueueGpuPool, KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue";

@@ -16,9 +16,6 @@ import {
  * Prometheus ClusterPodMonitorings (GKE). Plain objects in, plain objects out; no Pulumi here.
  */
 
-/** Labels on every object the monitoring component creates. */
-const MONITORING_LABELS = KIT_LABELS;
-
 /** The monitoring namespace, enforcing PSS restricted. */
 export function renderMonitoringNamespace(name: string): K8sObject {
   return {
@@ -27,7 +24,7 @@ export function renderMonitoringNamespace(name: string): K8sObject {
     metadata: {
       name,
       labels: {
-        ...MONITORING_LABELS,
+        ...KIT_LABELS,
         ...RESTRICTED_NAMESPACE_LABELS,
       },
     },
@@ -64,7 +61,7 @@ export function pushgatewayUrl(name: string, namespace: string): string {
  */
 export function renderPushgateway(o: PushgatewayOptions): K8sObject[] {
   const sel = pushgatewayLabels(o.name);
-  const labels = { ...MONITORING_LABELS, ...sel, "app.kubernetes.io/component": "training-metrics" };
+  const labels = { ...KIT_LABELS, ...sel, "app.kubernetes.io/component": "training-metrics" };
   const probe = (path: string) => ({ httpGet: { path, port: "http" }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
   return [
     {
@@ -214,7 +211,7 @@ export function renderScrapeConfigs(o: ScrapeConfigOptions): K8sObject[] {
       endpoint.bearerTokenFile = TOKEN_FILE;
       endpoint.tlsConfig = { insecureSkipVerify: true };
     }
-    const metadata = { name: `${o.prefix}-${target}`, namespace: o.namespace, labels: { ...MONITORING_LABELS, ...o.selectorLabels } };
+    const metadata = { name: `${o.prefix}-${target}`, namespace: o.namespace, labels: { ...KIT_LABELS, ...o.selectorLabels } };
     const common = { selector: { matchLabels: selector }, namespaceSelector: { matchNames: [...namespaces] } };
     out.push(
       spec.kind === "ServiceMonitor"
@@ -230,7 +227,7 @@ export function renderPrometheusRule(name: string, namespace: string, selectorLa
   return {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "PrometheusRule",
-    metadata: { name, namespace, labels: { ...MONITORING_LABELS, ...selectorLabels } },
+    metadata: { name, namespace, labels: { ...KIT_LABELS, ...selectorLabels } },
     spec: rules,
   };
 }
@@ -251,7 +248,7 @@ export function renderDashboardConfigMaps(
     metadata: {
       name: `${prefix}-dashboard-${file.replace(/\.json$/, "")}`,
       namespace,
-      labels: { ...MONITORING_LABELS, ...label },
+      labels: { ...KIT_LABELS, ...label },
       annotations: { [DASHBOARD_FOLDER_ANNOTATION]: "Fine-tuning" },
     },
     data: { [file]: JSON.stringify(dashboard) },
@@ -273,7 +270,7 @@ export function renderManagedPrometheusMonitorings(prefix: string, pushgatewayNa
       return {
         apiVersion: "monitoring.googleapis.com/v1",
         kind: "ClusterPodMonitoring",
-        metadata: { name: `${prefix}-${t}`, labels: { ...MONITORING_LABELS } },
+        metadata: { name: `${prefix}-${t}`, labels: { ...KIT_LABELS } },
         spec: {
           selector: { matchLabels: selector },
           endpoints: [{ port: t === ScrapeTarget.Pushgateway ? "http" : spec.port, path: "/metrics", interval: spec.interval }],

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { KARPENTER_AMI, KARPENTER_INTERRUPTION_QUEUE_VALUE, KarpenterGpuNodePool, renderKarpenterGpuPool } from "../../components/gpu-node-pool/karpenter";
 import { EKS_NODE_MANAGED_POLICIES } from "../../components/gpu-node-pool/aws-node-role";
-import { renderKueueTopology } from "../../core/interconnect";
+import { renderKueueTopology } from "../../components/gpu-node-pool/node-render";
 import { manifestsOf, one, ofType, runWithMocks } from "../harness";
 import { expectValidManifests, validateKubernetesObject } from "../validators/kubernetes";
 import { constructionError, problemLines } from "./helpers";
