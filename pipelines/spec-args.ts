@@ -7,7 +7,7 @@
  * Differences the analyzer forces: `method` is one interface (`type` plus the fields of every method, each
  * optional) instead of zod's union of three objects; enums are `as const` objects.
  */
-import { DatasetFormat, EvalSuite, FineTuningMethod, Optimizer } from "./spec";
+import { DatasetFormat, EvalSuite, FineTuningMethod, Optimizer } from "./spec-enums";
 
 /** 4-bit data types of QLoRA's base-model quantization. */
 export const QuantizationDataType = {

@@ -14,7 +14,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceAccountIdentity } from "../../core/contracts/pipeline-identity";
 import { objectNames } from "../../pipelines/render/kubernetes";
-import type { FineTuningPipelineSpec } from "../../pipelines/spec";
+import { pipelineSpecProblems, type FineTuningPipelineSpec } from "../../pipelines/spec";
+import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
 import { isKnown, outputProblems, validatedName } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import {
@@ -69,8 +70,11 @@ export interface EksPodIdentityCluster {
 
 /** Arguments of {@link EksPipelineIdentity}. */
 export interface EksPipelineIdentityArgs {
-  /** The pipeline spec (its name, dataset URIs and base model decide the prefixes and the ServiceAccount name). */
-  spec: FineTuningPipelineSpec;
+  /**
+   * The pipeline spec as written (the same value as the pipeline's `spec`; a parsed spec works too): its name, dataset
+   * URIs and base model decide the prefixes and the ServiceAccount name. Plain: they name the role's grants.
+   */
+  spec: FineTuningPipelineSpecArgs;
   /** Namespace the pipeline runs in (the `namespace` of its KubernetesFineTuningPipeline). */
   namespace: pulumi.Input<string>;
   /** The store: {@link eksIdentityStoreOf} builds it from an `AwsArtifactRegistry`. */
@@ -167,6 +171,7 @@ function issuerOf(url: string): string {
 /** Every construction problem of the arguments whose values are known now (empty when valid). */
 export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): Problem[] {
   const modes = Object.values(EksIdentityMode) as string[];
+  const parsed = pipelineSpecProblems(args.spec);
   const problems: Problem[] = outputProblems({
     spec: args.spec,
     mode: args.mode,
@@ -194,7 +199,8 @@ export function eksPipelineIdentityProblems(args: EksPipelineIdentityArgs): Prob
   problems.push(...namespaceProblems(isKnown(args.namespace) ? args.namespace : undefined));
   if (!REGION.test(args.store.region))
     problems.push({ path: "store.region", message: `"${args.store.region}" is not an AWS region (use the registry's region, e.g. us-east-1)` });
-  if (typeof args.store.bucket === "string") problems.push(...pipelinePrefixes(args.spec, args.store.bucket).problems);
+  problems.push(...parsed.problems);
+  if (parsed.spec && typeof args.store.bucket === "string") problems.push(...pipelinePrefixes(parsed.spec, args.store.bucket).problems);
   return problems;
 }
 
@@ -303,6 +309,9 @@ export function eksIdentityStoreOf(registry: AwsArtifactRegistry, region: string
   };
 }
 
+/** The policy documents of each identity, kept off the instance (the provider host serves only the JSON). */
+const DOCUMENTS = new WeakMap<EksPipelineIdentity, { policy: pulumi.Output<PolicyDocument>; trustPolicy: pulumi.Output<PolicyDocument> }>();
+
 /**
  * One IAM role for one Kubernetes pipeline's ServiceAccount (`objectNames(spec).serviceAccount`), granting exactly
  * that pipeline's prefixes, the bucket key through S3 and ECR pull, bound by IRSA or an EKS Pod Identity
@@ -317,10 +326,18 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
   readonly serviceAccountName: string;
   /** The prefixes granted, by kind of access. */
   readonly prefixes: PipelinePrefixes;
-  /** The role's identity policy. */
-  readonly policy: pulumi.Output<PolicyDocument>;
-  /** The role's trust policy. */
-  readonly trustPolicy: pulumi.Output<PolicyDocument>;
+  /** The role's identity policy, as IAM reads it (JSON). */
+  readonly policyJson: pulumi.Output<string>;
+  /** The role's trust policy, as IAM reads it (JSON). */
+  readonly trustPolicyJson: pulumi.Output<string>;
+  /** The role's identity policy (a getter: the document's literal and union types are TypeScript-only; other languages read {@link policyJson}). */
+  get policy(): pulumi.Output<PolicyDocument> {
+    return DOCUMENTS.get(this)!.policy;
+  }
+  /** The role's trust policy (a getter, see {@link policy}; other languages read {@link trustPolicyJson}). */
+  get trustPolicy(): pulumi.Output<PolicyDocument> {
+    return DOCUMENTS.get(this)!.trustPolicy;
+  }
   /** The Pod Identity association (mode `pod-identity`). */
   readonly association?: aws.eks.PodIdentityAssociation;
   /** What `KubernetesFineTuningPipeline` takes as `identity` (IRSA: the role-arn annotation; Pod Identity: none). */
@@ -328,31 +345,33 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
 
   constructor(name: string, args: EksPipelineIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:registry:EksPipelineIdentity", validatedName("EksPipelineIdentity", name, eksPipelineIdentityProblems(args)), {}, opts);
-    const serviceAccount = objectNames(args.spec).serviceAccount;
+    const spec: FineTuningPipelineSpec = pipelineSpecProblems(args.spec).spec!;
+    const serviceAccount = objectNames(spec).serviceAccount;
     const { partition } = partitionOf(args.store.region);
     const bucketArn = `arn:${partition}:s3:::${args.store.bucket}`;
     this.serviceAccountName = serviceAccount;
-    this.prefixes = pipelinePrefixes(args.spec, args.store.bucket).prefixes;
+    this.prefixes = pipelinePrefixes(spec, args.store.bucket).prefixes;
     const namespace = pulumi.output(args.namespace).apply((ns) => {
       failLate(name, namespaceProblems(ns));
       return ns;
     });
     const sa = namespace.apply((ns): ServiceAccountRef => ({ namespace: ns, serviceAccount }));
+    let trustPolicy: pulumi.Output<PolicyDocument>;
     if (args.mode === EksIdentityMode.Irsa) {
       const irsa = args.irsa!;
-      this.trustPolicy = pulumi.all([irsa.oidcProviderArn, irsa.issuerUrl, sa]).apply(([arn, url, ref]) => {
+      trustPolicy = pulumi.all([irsa.oidcProviderArn, irsa.issuerUrl, sa]).apply(([arn, url, ref]) => {
         failLate(name, irsaProblems(arn, url));
         return irsaTrustPolicy(arn, issuerOf(url), ref);
       });
     } else {
-      this.trustPolicy = sa.apply(podIdentityTrustPolicy);
+      trustPolicy = sa.apply(podIdentityTrustPolicy);
     }
-    const tags = { ...(args.tags ?? {}), "finetune-kit:component": "pipeline-identity", "finetune-kit:pipeline": args.spec.name };
+    const tags = { ...(args.tags ?? {}), "finetune-kit:component": "pipeline-identity", "finetune-kit:pipeline": spec.name };
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
-        description: `finetune-kit pipeline ${args.spec.name}: ServiceAccount ${serviceAccount} (${args.mode}) on s3://${args.store.bucket}`,
-        assumeRolePolicy: this.trustPolicy.apply((d) => JSON.stringify(d)),
+        description: `finetune-kit pipeline ${spec.name}: ServiceAccount ${serviceAccount} (${args.mode}) on s3://${args.store.bucket}`,
+        assumeRolePolicy: trustPolicy.apply((d) => JSON.stringify(d)),
         ...(args.permissionsBoundary !== undefined ? { permissionsBoundary: args.permissionsBoundary } : {}),
         tags,
       },
@@ -360,7 +379,7 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
     );
     this.roleArn = this.role.arn;
     const ecrPull = args.ecrPull ?? true;
-    this.policy = pulumi
+    const policy = pulumi
       .all([args.store.kmsKeyArn, ecrPull ? (args.store.repositoryArns ?? []) : [], ecrPull ? (args.store.pullThroughRepositoryArns ?? []) : []])
       .apply(([kmsKeyArn, repositoryArns, pullThroughRepositoryArns]) => {
         const doc = pipelineAccessPolicy({
@@ -373,11 +392,10 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
         });
         // Self-check: a change to the builders that widens the grant fails the deployment instead of shipping.
         const wide = leastPrivilegeProblems(doc, bucketArn, this.prefixes);
-        if (wide.length > 0)
-          throw new Error(`EksPipelineIdentity "${name}": the policy is wider than pipeline ${args.spec.name} needs:\n  ${wide.join("\n  ")}`);
+        if (wide.length > 0) throw new Error(`EksPipelineIdentity "${name}": the policy is wider than pipeline ${spec.name} needs:\n  ${wide.join("\n  ")}`);
         return doc;
       });
-    new aws.iam.RolePolicy(`${name}-access`, { role: this.role.name, policy: this.policy.apply((d) => JSON.stringify(d)) }, { parent: this });
+    new aws.iam.RolePolicy(`${name}-access`, { role: this.role.name, policy: policy.apply((d) => JSON.stringify(d)) }, { parent: this });
     if (args.mode === EksIdentityMode.PodIdentity) {
       this.association = new aws.eks.PodIdentityAssociation(
         `${name}-association`,
@@ -390,11 +408,14 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
       namespace: args.namespace,
       serviceAccountAnnotations: args.mode === EksIdentityMode.Irsa ? this.role.arn.apply((arn) => ({ "eks.amazonaws.com/role-arn": arn })) : {},
     };
+    DOCUMENTS.set(this, { policy, trustPolicy });
+    this.policyJson = policy.apply((d) => JSON.stringify(d));
+    this.trustPolicyJson = trustPolicy.apply((d) => JSON.stringify(d));
     this.registerOutputs({
       roleArn: this.roleArn,
       serviceAccountName: serviceAccount,
-      policy: this.policy,
-      trustPolicy: this.trustPolicy,
+      policyJson: this.policyJson,
+      trustPolicyJson: this.trustPolicyJson,
       ...(this.association ? { associationArn: this.association.associationArn } : {}),
     });
   }

@@ -8,7 +8,8 @@ import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
-import type { FineTuningPipelineSpec } from "../../pipelines/spec";
+import { pipelineSpecProblems } from "../../pipelines/spec";
+import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
 import { isPlainDeep, isKnown } from "../validation";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
@@ -27,18 +28,21 @@ export interface ApiServerEndpoint {
 /**
  * An artifact-store contract as the pipelines accept it: a plain contract, one whose account-dependent fields
  * are outputs (`AwsArtifactRegistry.contract`), or one output holding the whole contract (another stack's, via
- * `artifactStoreContractFromStack`).
+ * `artifactStoreContractFromStack`). The argument types spell it `pulumi.Input<ArtifactStoreContractInput>`.
  */
-export type ArtifactStoreContractArg = ArtifactStoreContractInput | pulumi.Output<ArtifactStoreContract>;
+export type ArtifactStoreContractArg = pulumi.Input<ArtifactStoreContractInput>;
 
 /** Arguments of {@link KubernetesFineTuningPipeline}. */
 export interface KubernetesFineTuningPipelineArgs {
-  /** The pipeline spec, validated (`FineTuningPipelineSpecSchema`, i.e. one entry of `finetune:pipelines`). Plain: it decides the child resources and their names. */
-  spec: FineTuningPipelineSpec;
+  /**
+   * The pipeline spec as written (one entry of `finetune:pipelines`; an already parsed spec works too). The component
+   * validates it and reports every problem as `spec.<path>`. Plain: it decides the child resources and their names.
+   */
+  spec: FineTuningPipelineSpecArgs;
   /** Contract of the GPU pool `spec.compute.pool` names. Plain: sizing (`placement`) is decided at construction. */
   pool: GpuPoolContract;
   /** Contract of the artifact store (`registry.contract`, or another stack's as an output). */
-  store: ArtifactStoreContractArg;
+  store: pulumi.Input<ArtifactStoreContractInput>;
   /** Namespace the pipeline runs in; the stack creates it (PSS `restricted`). */
   namespace: pulumi.Input<string>;
   /** Monitoring contract: Pushgateway URL for training/evaluation metrics. @default - metrics are not pushed */
@@ -112,7 +116,10 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
-    const { spec, pool } = args;
+    const { pool } = args;
+    const parsed = pipelineSpecProblems(args.spec);
+    if (!parsed.spec) throwIfProblems(COMPONENT, name, [...parsed.problems, ...(isKnown(args.namespace) ? namespaceProblems(args.namespace, pool) : [])]);
+    const spec = parsed.spec!;
     const index = args.index ?? 0;
     const resolvable: ResolvableArgs = {
       store: args.store,
@@ -232,7 +239,7 @@ const COMPONENT = "KubernetesFineTuningPipeline";
 
 /** The arguments that may be outputs and reach the renderer. */
 interface ResolvableArgs {
-  store: ArtifactStoreContractArg;
+  store: pulumi.Input<ArtifactStoreContractInput>;
   namespace: pulumi.Input<string>;
   monitoring?: pulumi.Input<MonitoringContract>;
   driver?: pulumi.Input<DriverStackContract>;

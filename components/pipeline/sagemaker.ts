@@ -7,23 +7,28 @@ import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError } from "../../pipelines/render/shared";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { sizePipeline, type Placement } from "../../pipelines/sizing";
-import type { FineTuningPipelineSpec } from "../../pipelines/spec";
+import { pipelineSpecProblems } from "../../pipelines/spec";
+import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 import { isPlainDeep, isKnown } from "../validation";
 import type { ArtifactStoreContractArg } from "./kubernetes";
+import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 
 /** Arguments of {@link SageMakerFineTuningPipeline}. */
 export interface SageMakerFineTuningPipelineArgs {
-  /** The pipeline spec (one entry of `finetune:pipelines`). */
-  spec: FineTuningPipelineSpec;
+  /**
+   * The pipeline spec as written (one entry of `finetune:pipelines`; an already parsed spec works too). The component
+   * validates it and reports every problem as `spec.<path>`. Plain: it decides the child resources and their names.
+   */
+  spec: FineTuningPipelineSpecArgs;
   /** Contract of the SageMaker GPU pool (`platform: "sagemaker"`, `instanceType`). */
   pool: GpuPoolContract;
   /**
    * Contract of the S3 artifact store (bucket prefixes, ECR registry, KMS key, Model Package Group):
    * `AwsArtifactRegistry.contract` (whose account-dependent fields may be outputs), or another stack's as an output.
    */
-  store: ArtifactStoreContractArg;
+  store: pulumi.Input<ArtifactStoreContractInput>;
   /** Private subnets of the jobs. @default - SageMaker-managed network (no VPC) */
   subnetIds?: pulumi.Input<string>[];
   /** Security groups of the jobs (with subnetIds). @default [] */
@@ -229,7 +234,10 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
-    const { spec, pool } = args;
+    const { pool } = args;
+    const parsed = pipelineSpecProblems(args.spec);
+    if (!parsed.spec) throwIfProblems(COMPONENT, name, parsed.problems);
+    const spec = parsed.spec!;
     // A store with outputs is checked and rendered with placeholders for them now (the objects and names depend on
     // the spec alone), and again inside `apply` once known; a plain store renders exactly once, now.
     const known = isPlainDeep(args.store);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FineTuningPipelineSpecSchema } from "../../pipelines/spec";
+import { FineTuningPipelineSpecSchema } from "../../pipelines/spec-schema";
 import { pipelineTargetIssues } from "../../pipelines/validate";
 import { ArtifactStoreConfigSchema } from "./artifact-store";
 import { DriverStackConfigSchema } from "./driver-stack";

@@ -153,7 +153,7 @@ describe("finetune:pipelines spec", () => {
     expect(Object.keys(inputs)).toEqual(["document-classifier", "multi-node-full", "support-assistant"]);
     for (const [name, input] of Object.entries(inputs)) {
       const r = FineTuningPipelineSpecSchema.safeParse(input);
-      expect(r.success, `${name}: ${r.error?.message}`).toBe(true);
+      expect(r.success, `${name}: ${JSON.stringify(r.error?.issues)}`).toBe(true);
     }
     const support = FineTuningPipelineSpecSchema.parse(inputs["support-assistant"]);
     expect(support.method.type).toBe("qlora");

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { FineTuningPipelineSpecSchema, type MethodSchema } from "../../pipelines/spec";
+import { FineTuningPipelineSpecSchema, type MethodSchema } from "../../pipelines/spec-schema";
 import type { FineTuningPipelineSpecArgs, PipelineMethodArgs } from "../../pipelines/spec-args";
 
 /** `true` when A and B are assignable to each other. */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { PipelineRenderError } from "../../pipelines/render/kubernetes";
-import { FineTuningPipelineSpecSchema } from "../../pipelines/spec";
+import { FineTuningPipelineSpecSchema } from "../../pipelines/spec-schema";
 import { exampleInputs } from "../pipeline/fixtures";
 import { renderAll } from "./render-all";
 import { shellTexts } from "./shell-text";
