@@ -2,10 +2,11 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // `import ... from "finetune-kit"` (examples/) resolves to this repo's sources, as tsconfig.json `paths` does.
+  // `import ... from "finetune-kit"` or "finetune-kit/<aws|gcp|kubernetes|policy>" (examples/) resolves to this repo's sources, as tsconfig.json `paths` does.
   resolve: {
     alias: [
       { find: /^finetune-kit\/policy$/, replacement: fileURLToPath(new URL("./policy/library.ts", import.meta.url)) },
+      { find: /^finetune-kit\/(aws|gcp|kubernetes)$/, replacement: fileURLToPath(new URL("./api/$1.ts", import.meta.url)) },
       { find: /^finetune-kit$/, replacement: fileURLToPath(new URL("./index.ts", import.meta.url)) },
     ],
   },

@@ -7,13 +7,16 @@ const root = path.resolve(__dirname, "..");
 /**
  * The layers, bottom first: data flows one way (core ← pipelines ← components ← stacks ← plan). A folder may import
  * from its own layer and from the layers below; policy/ sits beside pipelines/ and reads only core/. The library's
- * root entry (index.ts) is a public API: it may reach components and below, never the stack programs.
+ * entries (the root index.ts and the per-cloud api/*.ts) are a public API: they may reach components and below,
+ * never the stack programs, and not each other's folder.
  */
-export const LAYERS: Record<string, number> = { core: 0, pipelines: 1, policy: 1, components: 2, "index.ts": 3, stacks: 3, plan: 4 };
+export const LAYERS: Record<string, number> = { core: 0, pipelines: 1, policy: 1, components: 2, "index.ts": 3, api: 3, stacks: 3, plan: 4 };
 /** Same-rank folders that must not import each other. */
 const SIBLINGS_APART = [
   ["pipelines", "policy"],
   ["stacks", "index.ts"],
+  ["stacks", "api"],
+  ["api", "index.ts"],
 ];
 
 /** Top folder (or root file) of a repository path. */
@@ -32,7 +35,8 @@ export function wrongWayImports(file: string, source: string): string[] {
   if (!(from in LAYERS)) return [];
   const out: string[] = [];
   for (const spec of importsOf(source)) {
-    const to = layerOf(path.relative(root, path.resolve(path.dirname(file), spec)));
+    const target = layerOf(path.relative(root, path.resolve(path.dirname(file), spec)));
+    const to = target === "index" ? "index.ts" : target; // "../index" is the root entry index.ts
     if (to === from || !(to in LAYERS)) continue;
     const apart = SIBLINGS_APART.some((pair) => pair.includes(from) && pair.includes(to));
     if (LAYERS[to] > LAYERS[from] || apart) out.push(`${path.relative(root, file)}: ${spec}`);
@@ -113,8 +117,15 @@ describe("layers: imports go one way", () => {
     expect(folderCycles(folderGraph())).toEqual([]);
   });
 
-  it("the library's root entry exports no stack-program internals", () => {
+  it("the library's entries export no stack-program internals and only re-export", () => {
     expect(importsOf(fs.readFileSync(path.join(root, "index.ts"), "utf8")).filter((s) => /^\.\/(stacks|plan)\//.test(s))).toEqual([]);
+    const entries = tsFiles(path.join(root, "api"));
+    expect(entries.map((f) => path.basename(f)).sort()).toEqual(["aws.ts", "gcp.ts", "kubernetes.ts"]);
+    for (const f of entries) {
+      const source = fs.readFileSync(f, "utf8");
+      expect(importsOf(source).filter((s) => /^\.\.\/(stacks|plan)\//.test(s))).toEqual([]);
+      expect(isBarrel(source), f).toBe(true);
+    }
   });
 
   it("catches planted wrong-way imports and a planted cycle", () => {
@@ -134,6 +145,10 @@ describe("layers: imports go one way", () => {
       ["components/pipeline", new Set(["components/platform"])],
       ["components/platform", new Set(["components/pipeline", "core"])],
     ]);
+    const entry = path.join(root, "api", "aws.ts");
+    expect(wrongWayImports(entry, 'export * from "../stacks/config/schema";')).toEqual(["api/aws.ts: ../stacks/config/schema"]);
+    expect(wrongWayImports(entry, 'export * from "../index";')).toEqual(["api/aws.ts: ../index"]);
+    expect(wrongWayImports(entry, 'export * from "../components/gpu-node-pool/eks";')).toEqual([]);
     expect(folderCycles(graph)).toEqual(["components/pipeline -> components/platform -> components/pipeline"]);
     expect(isBarrel('export * from "./a";\nexport { b, type C } from "./b";')).toBe(true);
     expect(isBarrel('export * from "./a";\nexport class X {}')).toBe(false);

@@ -38,7 +38,7 @@ import {
   PipelineNamespace,
   type ArtifactStoreContract,
   type AwsArtifactStoreContract,
-} from "finetune-kit";
+} from "finetune-kit/aws";
 
 const config = new pulumi.Config();
 const clusterName = config.require("clusterName");

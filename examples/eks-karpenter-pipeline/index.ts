@@ -38,7 +38,7 @@ import {
   type ArtifactStoreContract,
   type AwsArtifactStoreContract,
   type GpuPoolContract,
-} from "finetune-kit";
+} from "finetune-kit/aws";
 
 const config = new pulumi.Config();
 const clusterName = config.require("clusterName");

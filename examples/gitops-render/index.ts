@@ -35,7 +35,7 @@ import {
   renderScriptsConfigMap,
   type ArtifactStoreContract,
   type ExistingNodesPoolArgs,
-} from "finetune-kit";
+} from "finetune-kit/kubernetes";
 
 /** What the rendered pipeline runs on. Every field has a default that matches the header comment. */
 export interface GitOpsOptions {

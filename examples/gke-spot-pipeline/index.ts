@@ -33,7 +33,7 @@ import {
   KueueInstall,
   PipelineNamespace,
   objectNames,
-} from "finetune-kit";
+} from "finetune-kit/gcp";
 
 const config = new pulumi.Config();
 const project = config.require("project");
