@@ -42,8 +42,35 @@ describe("the project files a user's pulumi up and npm install rely on", () => {
     expect(pkg.exports["."].default).toBe("./dist/index.js");
     expect(pkg.exports["./policy"].default).toBe("./dist/policy/library.js");
     expect(pkg.exports["./policy"].types).toBe("./dist/policy/library.d.ts");
+    for (const entry of ["aws", "gcp", "kubernetes"]) {
+      expect(pkg.exports[`./${entry}`]).toEqual({ types: `./dist/api/${entry}.d.ts`, default: `./dist/api/${entry}.js` });
+      // moduleResolution "node" (node10, Pulumi's TypeScript template) ignores `exports`: typesVersions maps the subpath.
+      expect(pkg.typesVersions["*"][entry]).toEqual([`dist/api/${entry}.d.ts`]);
+    }
+    expect(pkg.typesVersions["*"].policy).toEqual(["dist/policy/library.d.ts"]);
     expect(Object.keys(pkg.scripts)).toEqual(expect.arrayContaining(["build", "typecheck", "test", "plan", "bench", "docs"]));
     expect(pkg.scripts.test).toBe("npm run typecheck && npm run format:check && vitest run");
+  });
+
+  it("package.json makes an installable library: built on prepare, the cloud SDKs as peers, exact pins for the repo", () => {
+    const pkg = JSON.parse(read("package.json"));
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.scripts.prepare).toBe("npm run build");
+    expect(pkg.files).toContain("dist");
+    // Only what the built code needs at run time; the Pulumi SDKs are the user's (one copy per program).
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(["@pulumi/policy", "yaml", "zod"]);
+    expect(pkg.peerDependencies).toEqual({
+      "@pulumi/aws": ">=7.48.0 <8",
+      "@pulumi/gcp": ">=9.37.0 <10",
+      "@pulumi/kubernetes": ">=4.34.2 <5",
+      "@pulumi/pulumi": ">=3.248.0 <4",
+    });
+    expect(pkg.peerDependenciesMeta).toEqual({ "@pulumi/aws": { optional: true }, "@pulumi/gcp": { optional: true } });
+    // The repository's own tests run against the lowest version each peer range admits, pinned exactly.
+    for (const [name, range] of Object.entries(pkg.peerDependencies as Record<string, string>)) {
+      expect(pkg.devDependencies[name]).toBe(/^>=(\S+) /.exec(range)![1]);
+    }
+    for (const [name, version] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) expect(version, name).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it("CI runs the README's test command and its Quickstart plan", () => {
