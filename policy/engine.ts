@@ -4,7 +4,7 @@
  * policies once over all resources; config (enforcement level overrides, exemptions) as in
  * `pulumi preview --policy-pack-config`. Used by `npm run plan` and the tests. Starts no gRPC server.
  */
-import type { PolicyResource as EnginePolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type { PolicyResource as EnginePolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy/policy";
 import type { KitPolicy } from "./kit-policy";
 import { policies as allPolicies } from "./policies";
 

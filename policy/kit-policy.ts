@@ -14,7 +14,7 @@ import type {
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
-} from "@pulumi/policy";
+} from "@pulumi/policy/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { arr, plain, rec, str, type JsonObject } from "./lib/values";
 
