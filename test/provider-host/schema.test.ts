@@ -192,7 +192,7 @@ describe("provider host over gRPC: GetSchema", () => {
       description: "Taint effect tolerated.",
     });
     // Getters are not outputs: CudaDriverStack.clusterPolicy (a getter over a WeakMap) is absent.
-    expect(Object.keys(res("CudaDriverStack").properties)).toEqual(["contract", "namespace", "release"]);
+    expect(Object.keys(res("CudaDriverStack").properties)).toEqual(["contractOutput", "namespace", "release"]);
   });
 
   it("CloudMonitoring: notificationChannel is the NotificationChannelSpec object (a NotificationChannelType enum, fields not plain)", () => {
