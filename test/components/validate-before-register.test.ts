@@ -84,8 +84,13 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "KubernetesArtifactStore",
-      () => new KubernetesArtifactStore("a", { pipelineNamespace: out("finetune"), containerRegistry: "harbor.example.com/ml" }),
-      [`pipelineNamespace: ${PLAIN_VALUE_REASON}`],
+      () =>
+        new KubernetesArtifactStore("a", {
+          pipelineNamespace: out("finetune"),
+          containerRegistry: "harbor.example.com/ml",
+          endpoint: out("https://s3") as unknown as string,
+        }),
+      [`endpoint: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "PipelineNamespace",
