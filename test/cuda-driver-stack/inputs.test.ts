@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CudaDriverStack } from "../../components/cuda-driver-stack/driver-stack";
+import { GpuSmokeTest } from "../../components/cuda-driver-stack/smoke-test";
+import { existingNodesPoolContract } from "../../components/gpu-node-pool/pool-contract";
 import { runWithMocks } from "../harness";
 import { expectSameFailureInApply, expectSameResources, later, settle } from "../components/inputs-helpers";
 
@@ -39,6 +41,25 @@ describe("CudaDriverStack takes its namespace and the ServiceMonitor labels as I
   it("the driver pin stays plain (it decides the contract's CUDA ceiling): an Output is a clear error", () => {
     expect(() => new CudaDriverStack("gpu", { platform: "kubernetes", driverVersion: later("580.95.05") as unknown as string })).toThrow(
       /driverVersion: is a pulumi.Output \(or Promise\), but this argument needs a plain value/,
+    );
+  });
+});
+
+describe("GpuSmokeTest takes its namespace as an Input", () => {
+  const pool = () => ({ ...existingNodesPoolContract({ name: "l4", gpuType: "l4", gpusPerNode: 2, maxNodes: 2 }), localQueueName: "l4" });
+  const driver = { mode: "gpu-operator" as const, driverVersion: "580.95.05", maxCudaVersion: "13.0", dcgmExporter: true };
+
+  it("an Output namespace gives the same Jobs, ConfigMaps, Service and NetworkPolicies (NCCL test on)", async () => {
+    const rs = await expectSameResources((w) => new GpuSmokeTest("smoke", { pool: pool(), driver, namespace: w("finetune"), ncclTest: true }));
+    expect(rs.find((r) => r.name === "smoke-job")!.inputs.metadata.namespace).toBe("finetune");
+    expect(rs.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")).toHaveLength(2);
+  });
+
+  it("a bad namespace: at construction when known, inside apply (same message) when an Output", async () => {
+    await expectSameFailureInApply(
+      "namespace",
+      () => new GpuSmokeTest("smoke", { pool: pool(), driver, namespace: "Fine_Tune" }),
+      () => new GpuSmokeTest("smoke", { pool: pool(), driver, namespace: later("Fine_Tune") }),
     );
   });
 });
