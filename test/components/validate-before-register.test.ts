@@ -68,14 +68,10 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "EksGpuNodePool",
-      () => new EksGpuNodePool("p", { clusterName: "c", subnetIds: ["s"], gpuType: "l4", tags: { team: out("ml") } }),
-      [`tags.team: ${PLAIN_VALUE_REASON}`],
+      () => new EksGpuNodePool("p", { clusterName: "c", subnetIds: ["s"], gpuType: "l4", labels: { team: out("ml") } }),
+      [`labels.team: ${PLAIN_VALUE_REASON}`],
     ],
-    [
-      "KarpenterInterruptionQueue",
-      () => new KarpenterInterruptionQueue("q", { kmsKeyId: out("k"), tags: { team: out("ml") } }),
-      [`tags.team: ${PLAIN_VALUE_REASON}`],
-    ],
+    // KarpenterInterruptionQueue takes every argument as an Input: nothing to reject (test/gpu-node-pool/inputs.test.ts).
     ["CudaDriverStack", () => new CudaDriverStack("d", { platform: "kubernetes", driverVersion: out("580") }), [`driverVersion: ${PLAIN_VALUE_REASON}`]],
     [
       "GpuSmokeTest",
@@ -84,8 +80,13 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "KubernetesArtifactStore",
-      () => new KubernetesArtifactStore("a", { pipelineNamespace: out("finetune"), containerRegistry: "harbor.example.com/ml" }),
-      [`pipelineNamespace: ${PLAIN_VALUE_REASON}`],
+      () =>
+        new KubernetesArtifactStore("a", {
+          pipelineNamespace: out("finetune"),
+          containerRegistry: "harbor.example.com/ml",
+          endpoint: out("https://s3") as unknown as string,
+        }),
+      [`endpoint: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "PipelineNamespace",
@@ -98,11 +99,15 @@ describe("components validate before they register (nothing is created for inval
       () => new KueueInstall("k", { waitForPodsReadyTimeout: "ten minutes" }),
       ['waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)'],
     ],
-    ["KueueInstall (Output)", () => new KueueInstall("k", { namespace: out("queues") }), [`namespace: ${PLAIN_VALUE_REASON}`]],
+    [
+      "KueueInstall (Output)",
+      () => new KueueInstall("k", { waitForPodsReadyTimeout: out("10m") as unknown as string }),
+      [`waitForPodsReadyTimeout: ${PLAIN_VALUE_REASON}`],
+    ],
     [
       "KueueGpuPool (Output)",
-      () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: out("ml") }),
-      [`namespace: ${PLAIN_VALUE_REASON}`],
+      () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: "ml", cpuPerNode: out(4) as unknown as number }),
+      [`cpuPerNode: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "AwsArtifactRegistry (Output)",
