@@ -8,6 +8,7 @@ import { outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Roles the pipeline's Google service account may get on the image repository. */
 export const RepositoryAccess = {
@@ -168,7 +169,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
     throwIfProblems("GcpArtifactRegistry", name, outputProblems(args));
     const bucketName = args.bucketName ?? `${name}-artifacts-${args.project}`;
     throwIfProblems("GcpArtifactRegistry", name, gcpArtifactRegistryProblems(name, args, bucketName));
-    super("finetune:registry:GcpArtifactRegistry", name, {}, opts);
+    super(componentToken("GcpArtifactRegistry"), name, {}, withLegacyAlias("GcpArtifactRegistry", opts));
     this.prefix = name;
     this.args = args;
     this.bucketName = bucketName;

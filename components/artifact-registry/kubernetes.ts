@@ -9,6 +9,7 @@ import { outputProblems } from "../validation";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Where the S3-compatible store comes from. */
 export const ObjectStoreMode = {
@@ -223,7 +224,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
   constructor(name: string, args: KubernetesArtifactStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("KubernetesArtifactStore", name, outputProblems(args, ["rootUser", "rootPassword", "pipelineSecretKey"]));
     throwIfProblems("KubernetesArtifactStore", name, kubernetesArtifactStoreProblems(name, args));
-    super("finetune:registry:KubernetesArtifactStore", name, {}, opts);
+    super(componentToken("KubernetesArtifactStore"), name, {}, withLegacyAlias("KubernetesArtifactStore", opts));
     const mode = args.mode ?? ObjectStoreMode.Minio;
     const bucket = args.bucketName ?? `${name}-artifacts`;
     const base = {

@@ -27,6 +27,7 @@ import {
 } from "./versions";
 import { MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
 import type { EksGpuAmiType } from "../gpu-node-pool/eks";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** GPU Operator MIG strategies. */
 export const MigStrategy = { Single: "single", Mixed: "mixed" } as const;
@@ -217,7 +218,7 @@ export class CudaDriverStack extends pulumi.ComponentResource {
   constructor(name: string, args: CudaDriverStackArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
     const plan = planDriverStack(name, args);
-    super("finetune:cuda:CudaDriverStack", name, {}, opts);
+    super(componentToken("CudaDriverStack"), name, {}, withLegacyAlias("CudaDriverStack", opts));
     this.contract = plan.contract;
 
     if ((args.install ?? true) && plan.values) {

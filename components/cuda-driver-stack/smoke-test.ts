@@ -12,6 +12,7 @@ import { MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "
 import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
 import { ncclBusBwThresholdGBps, NCCL_THRESHOLDS } from "../../core/nccl-thresholds";
 import type { InterconnectKind } from "../../core/contracts/gpu-pool";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** File name of the smoke-test script shipped in `components/cuda-driver-stack/smoke/`. */
 export const SMOKE_SCRIPT_FILE = "gpu_smoke.py";
@@ -371,7 +372,7 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0))
       problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
-    super("finetune:cuda:GpuSmokeTest", name, {}, opts);
+    super(componentToken("GpuSmokeTest"), name, {}, withLegacyAlias("GpuSmokeTest", opts));
 
     this.jobName = `gpu-smoke-${args.pool.name}`.slice(0, 63);
     const configMapName = `${this.jobName}-script`.slice(0, 63);

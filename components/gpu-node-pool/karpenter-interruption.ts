@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { outputProblems, validatedName } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /**
  * The Karpenter Helm value that names the interruption queue. The wrong key is silently ignored and leaves
@@ -87,7 +88,12 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
   readonly controllerPolicyJson: pulumi.Output<string>;
 
   constructor(name: string, args: KarpenterInterruptionQueueArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:KarpenterInterruptionQueue", validatedName("KarpenterInterruptionQueue", name, outputProblems(args, ["kmsKeyId"])), {}, opts);
+    super(
+      componentToken("KarpenterInterruptionQueue"),
+      validatedName("KarpenterInterruptionQueue", name, outputProblems(args, ["kmsKeyId"])),
+      {},
+      withLegacyAlias("KarpenterInterruptionQueue", opts),
+    );
     const tags = args.tags ?? {};
     const queue = new aws.sqs.Queue(
       `${name}-queue`,

@@ -8,6 +8,7 @@ import { type Problem } from "../../core/problem";
 import type { PoolPlanResult } from "./pool-contract";
 import { outputProblems, validatedName } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 
@@ -69,7 +70,7 @@ export class KueueInstall extends pulumi.ComponentResource {
 
   constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     const planned = planKueueInstall(args);
-    super("finetune:gpu:KueueInstall", validatedName("KueueInstall", name, planned.problems), {}, opts);
+    super(componentToken("KueueInstall"), validatedName("KueueInstall", name, planned.problems), {}, withLegacyAlias("KueueInstall", opts));
     const plan = planned.plan!;
     this.namespace = plan.namespace;
     const ns = new k8s.core.v1.Namespace(
@@ -199,7 +200,7 @@ export class KueueGpuPool extends pulumi.ComponentResource {
   constructor(name: string, args: KueueGpuPoolArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
     const planned = planKueueGpuPool(args);
-    super("finetune:gpu:KueueGpuPool", validatedName("KueueGpuPool", name, planned.problems), {}, opts);
+    super(componentToken("KueueGpuPool"), validatedName("KueueGpuPool", name, planned.problems), {}, withLegacyAlias("KueueGpuPool", opts));
     const plan = planned.plan!;
     const rendered = plan.rendered;
     this.clusterQueueName = plan.clusterQueueName;

@@ -7,6 +7,7 @@ import { MetricSource } from "./metrics";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
 import { Problem, throwIfProblems } from "../../core/problem";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Where Cloud Monitoring sends alerts. */
 export type NotificationChannelSpec = { type: "email"; address: string } | { type: "pubsub"; topic: string } | { type: "existing"; name: string };
@@ -84,7 +85,7 @@ export class CloudMonitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: CloudMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     throwIfProblems("CloudMonitoring", name, cloudMonitoringArgProblems(args));
-    super("finetune:monitoring:CloudMonitoring", name, {}, opts);
+    super(componentToken("CloudMonitoring"), name, {}, withLegacyAlias("CloudMonitoring", opts));
     const thresholds = withDefaultThresholds(args.thresholds);
     const scope: AlertScope = {
       trainingNamespaces: [...args.trainingNamespaces],

@@ -8,6 +8,7 @@ import { Problem, throwIfProblems } from "../../core/problem";
 import { DataProtection, statefulOptions } from "../validation";
 import { thresholdArgProblems } from "./validation";
 import { partitionOf } from "../../core/aws-partition";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** A cost-allocation tag a budget is restricted to. */
 export interface BudgetCostTag {
@@ -96,7 +97,7 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: CloudWatchMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     throwIfProblems("CloudWatchMonitoring", name, cloudWatchArgProblems(args));
-    super("finetune:monitoring:CloudWatchMonitoring", name, {}, opts);
+    super(componentToken("CloudWatchMonitoring"), name, {}, withLegacyAlias("CloudWatchMonitoring", opts));
     const thresholds = withDefaultThresholds(args.thresholds);
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const tags = { ...(args.tags ?? {}), "finetune:component": "monitoring" };

@@ -16,6 +16,7 @@ import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 import { DNS_LABEL, type K8sObject } from "../../core/kubernetes";
 import type { ServiceAccountIdentity } from "../../core/contracts/pipeline-identity";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** The API server endpoint Argo's executor reaches (egress). */
 export interface ApiServerEndpoint {
@@ -154,7 +155,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     }
     if (rendered) problems.push(...identityProblems(args.identity, rendered.names.serviceAccount, args.namespace));
     throwIfProblems(COMPONENT, name, problems);
-    super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
+    super(componentToken("KubernetesFineTuningPipeline"), name, {}, withLegacyAlias("KubernetesFineTuningPipeline", opts));
     const r = rendered as KubernetesPipelineRender;
     RENDERED.set(this, r);
     this.names = r.names;
