@@ -56,7 +56,8 @@ export interface MockRunResult {
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-function redact(v: unknown): unknown {
+/** `v` with every secret replaced by `"[secret]"` and every unknown by `"[unknown]"`. */
+export function redact(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -67,7 +68,8 @@ function redact(v: unknown): unknown {
   return v;
 }
 
-function unwrapSecrets(v: unknown): unknown {
+/** `v` with every secret replaced by its value. */
+export function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
