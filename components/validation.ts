@@ -171,3 +171,13 @@ export function checkInputProblems<T>(
   }) as pulumi.Output<T>;
   return { problems: [], output };
 }
+
+/**
+ * The problems of arguments checked with each Output (or Promise) replaced by a placeholder, less those at a path
+ * that held an Output: what a component can report at construction about the values it knows now. The others
+ * are checked again on the resolved arguments, inside `apply`.
+ */
+export function knownProblems(args: object, problems: Problem[]): Problem[] {
+  const unknownAt = outputProblems(args).map((p) => p.path);
+  return problems.filter((p) => !unknownAt.some((u) => p.path === u || p.path.startsWith(`${u}.`) || p.path.startsWith(`${u}[`)));
+}

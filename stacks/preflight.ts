@@ -7,7 +7,7 @@ import {
   sagemakerPoolContract,
 } from "../components/gpu-node-pool/pool-contract";
 import { type GkeGpuNodePoolArgs, planGkeGpuPool } from "../components/gpu-node-pool/gke";
-import { type KueueGpuPoolArgs, planKueueGpuPool } from "../components/gpu-node-pool/kueue";
+import { type PlainKueueGpuPoolArgs, planKueueGpuPool } from "../components/gpu-node-pool/kueue";
 import { validatePipelineAgainstPool } from "../pipelines/validate";
 import { resolveGpuConfig, type ResolvedGpuConfig } from "./config/driver-stack";
 import type { ResolvedGpuPool } from "./config/gpu-pools";
@@ -74,7 +74,7 @@ export function sagemakerPoolArgs(p: ResolvedGpuPool): SageMakerPoolArgs {
 }
 
 /** The `KueueGpuPool` arguments of a configured pool on top of its node pool's contract (`kueue` is the stack's install). */
-export function kueuePoolArgs(p: ResolvedGpuPool, pool: GpuPoolContract, namespace: string): KueueGpuPoolArgs {
+export function kueuePoolArgs(p: ResolvedGpuPool, pool: GpuPoolContract, namespace: string): PlainKueueGpuPoolArgs {
   return {
     pool,
     namespace,

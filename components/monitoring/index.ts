@@ -11,6 +11,7 @@ export type { PrometheusMonitoringArgs, ResolvedPrometheusMonitoring } from "./p
 export { CloudWatchMonitoring, cloudWatchArgProblems } from "./cloudwatch";
 export type { CloudWatchMonitoringArgs, BudgetCostTag } from "./cloudwatch";
 export { CloudMonitoring, cloudMonitoringArgProblems } from "./cloud-monitoring";
+export { NotificationChannelType, CLOUD_MONITORING_INPUT_ARGS, CLOUD_MONITORING_PLAIN_ARGS } from "./cloud-monitoring";
 export type { CloudMonitoringArgs, NotificationChannelSpec } from "./cloud-monitoring";
 export { renderAlerts, alertSources, COLLECTOR_LABELS, Severity } from "./alerts";
 export type { AlertDefinition, AlertScope, CollectorLabels } from "./alerts";

@@ -101,8 +101,8 @@ describe("components validate before they register (nothing is created for inval
     ["KueueInstall (Output)", () => new KueueInstall("k", { namespace: out("queues") }), [`namespace: ${PLAIN_VALUE_REASON}`]],
     [
       "KueueGpuPool (Output)",
-      () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: out("ml") }),
-      [`namespace: ${PLAIN_VALUE_REASON}`],
+      () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: "ml", cpuPerNode: out(4) as unknown as number }),
+      [`cpuPerNode: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "AwsArtifactRegistry (Output)",

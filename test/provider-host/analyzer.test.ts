@@ -50,6 +50,7 @@ const PASSING = [
   "GcpArtifactRegistry",
   "KubernetesArtifactStore",
   "EksPipelineIdentity",
+  "CloudMonitoring",
   "CloudWatchMonitoring",
   "PrometheusMonitoring",
   "KubernetesFineTuningPipeline",
@@ -72,7 +73,9 @@ describe("provider host analyzer: what it accepts today", () => {
     expect([...TODAY.passing, ...Object.keys(TODAY.failing)].sort()).toEqual([...EXPORTED].sort());
   });
 
-  it("accepts exactly the 19 components of analyzer-failures.json `passing` (all but CloudMonitoring)", () => {
+  it("accepts all 20 exported components (analyzer-failures.json `passing`; `failing` is empty)", () => {
+    expect(PASSING.length).toBe(20);
+    expect(TODAY.failing).toEqual({});
     expect(
       verdicts
         .filter((v) => v.firstError === undefined)
@@ -102,6 +105,13 @@ describe("provider host analyzer: what it accepts today", () => {
       const inputs = (v.result!.components[name] as { inputs: Record<string, { ref?: string; plain?: boolean }> }).inputs;
       expect(JSON.stringify(inputs.spec), name).toContain("FineTuningPipelineSpecArgs");
     }
+  });
+
+  it("CloudMonitoring's notificationChannel is the named NotificationChannelSpec (a `type` enum, its fields Inputs)", () => {
+    const v = verdicts.find((x) => x.name === "CloudMonitoring")!;
+    expect(v.firstError).toBeUndefined();
+    const inputs = (v.result!.components.CloudMonitoring as { inputs: Record<string, unknown> }).inputs;
+    expect(JSON.stringify(inputs.notificationChannel)).toContain("NotificationChannelSpec");
   });
 
   it("analyzer-failures.md names every failing component", () => {
