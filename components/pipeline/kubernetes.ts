@@ -10,7 +10,7 @@ import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, 
 import type { Placement } from "../../pipelines/sizing";
 import { pipelineSpecProblems } from "../../pipelines/spec";
 import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
-import { isPlainDeep, isKnown } from "../validation";
+import { isPlainDeep, isKnown, outputProblems } from "../validation";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
@@ -117,6 +117,9 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
+    // The plain arguments first: an Output there (e.g. another language's `queue.contract_output` through the
+    // provider host) is one clear problem, never `Calling [toString] on an [Output<T>]` inside a message.
+    throwIfProblems(COMPONENT, name, outputProblems({ pool: args.pool, modelCache: args.modelCache, index: args.index }));
     const { pool } = args;
     const parsed = pipelineSpecProblems(args.spec);
     if (!parsed.spec) throwIfProblems(COMPONENT, name, [...parsed.problems, ...(isKnown(args.namespace) ? namespaceProblems(args.namespace, pool) : [])]);
