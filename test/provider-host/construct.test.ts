@@ -249,6 +249,30 @@ describe("the README's Python program", () => {
     expect(fs.existsSync(path.join(SPEC_DIR, "document-classifier.yaml"))).toBe(true);
   });
 
+  it("the YAML program declares the same resources, arguments and outputs", () => {
+    const doc = parseYaml(codeBlock(readmeSection(SECTION), "yaml")) as {
+      config: Record<string, { type: string; secret?: boolean }>;
+      resources: Record<string, { type: string; properties: Record<string, unknown> }>;
+      outputs: Record<string, string>;
+    };
+    expect(Object.keys(doc.resources)).toEqual(program.calls.map((c) => c.variable));
+    for (const call of program.calls) {
+      const r = doc.resources[call.variable];
+      expect(r.type).toBe(`finetune-kit:index:${call.className}`);
+      expect(Object.keys(r.properties)).toEqual(Object.keys(call.args));
+      for (const [k, arg] of Object.entries(call.args)) {
+        const got = r.properties[k];
+        if ("literal" in arg) expect(got, `${call.variable}.${k}`).toBe(arg.literal);
+        else if ("yamlFile" in arg) expect(got, `${call.variable}.${k}`).toEqual(specOf(arg.yamlFile));
+        else if ("secretConfig" in arg) {
+          expect(got).toBe(`\${${arg.secretConfig}}`);
+          expect(doc.config[arg.secretConfig]).toEqual({ type: "string", secret: true });
+        } else expect(got, `${call.variable}.${k}`).toBe(`\${${arg.ref.variable}.${arg.ref.output}}`);
+      }
+    }
+    expect(doc.outputs).toEqual(Object.fromEntries(Object.entries(program.exports).map(([k, e]) => [k, `\${${e.variable}.${e.output}}`])));
+  });
+
   it("names only arguments and outputs the served schema has", async () => {
     const { getSchemaText } = await import("./harness");
     const schema = JSON.parse(await getSchemaText(host.client)) as {
