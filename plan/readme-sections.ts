@@ -7,6 +7,7 @@ import { FineTuningPipelineSpecSchema } from "../pipelines/spec";
 import * as versions from "../core/versions";
 import type { ChartPin, ImagePin } from "../core/versions";
 import { configReferenceMarkdown } from "./config-reference";
+import { componentArgsTable } from "./args-table";
 import { exampleColdStartTable } from "./coldstart";
 import { exampleCostTable } from "./cost";
 import { kitConfigOf } from "./plan";
@@ -39,6 +40,7 @@ function pipelineDag(): string {
 export function generatedSections(): Record<string, string> {
   return {
     "config-reference": configReferenceMarkdown(),
+    "component-args": componentArgsTable(),
     "policy-list": policyListMarkdown(),
     "pipeline-dag": pipelineDag(),
     versions: versionTable(),

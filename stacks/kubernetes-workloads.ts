@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ArtifactStoreContract } from "../core/contracts/artifact-store";
+import type { ArtifactStoreContractInput } from "../components/artifact-registry/contract-input";
 import type { DriverStackContract } from "../core/contracts/driver-stack";
 import { CudaDriverStack } from "../components/cuda-driver-stack/driver-stack";
 import { GpuSmokeTest } from "../components/cuda-driver-stack/smoke-test";
@@ -114,7 +114,7 @@ export interface KubernetesPipelinesInput {
   /** The shared pipeline platform ({@link pipelinePlatform}); pipelines wait for its controllers. */
   platform: KubernetesPipelinePlatform;
   pools: Map<string, GpuPoolContract>;
-  store: ArtifactStoreContract;
+  store: ArtifactStoreContractInput;
   monitoring?: MonitoringContract;
   driver: DriverStackContract;
   hubToken?: pulumi.Input<string>;

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { applySections } from "../plan/docs";
 import { configReferenceRows } from "../plan/config-reference";
 import { generatedSections } from "../plan/readme-sections";
+import { componentArgRows, componentArgsTable } from "../plan/args-table";
+import { COMPONENT_ARGS } from "../plan/component-args";
 
 const readme = fs.readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8");
 
@@ -35,5 +37,20 @@ describe("README sections generated from code", () => {
     expect(rows.find((r) => r.key === "finetune:gpuPools[].minNodes")).toMatchObject({ default: "`0`" });
     // Every key a user can set appears; a row without a description is allowed, a missing key is not.
     expect(rows.length).toBeGreaterThan(150);
+  });
+
+  it("the arguments table lists every component's every argument as Input or plain, with the reason where plain", () => {
+    const table = componentArgsTable();
+    expect(readme).toContain(`### Which arguments take outputs`);
+    expect(readme).toContain(table);
+    const lines = table.split("\n").slice(2);
+    expect(lines.length).toBe(COMPONENT_ARGS.reduce((n, c) => n + componentArgRows(c).length, 0));
+    for (const line of lines) {
+      const [component, argument, kind, reason] = line.split(" | ").map((x) => x.replace(/^\| ?| ?\|$/g, ""));
+      expect(["Input", "plain"], `${component} ${argument}`).toContain(kind);
+      if (kind === "plain") expect(reason.trim().length, `${component} ${argument}`).toBeGreaterThan(15);
+    }
+    expect(table).toContain("| KueueGpuPool | `pool` | Input |  |");
+    expect(table).toContain("| GcpArtifactRegistry | `project` | plain | decides the default bucket name");
   });
 });

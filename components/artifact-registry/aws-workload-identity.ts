@@ -94,6 +94,23 @@ export interface EksPipelineIdentityArgs {
   tags?: Record<string, pulumi.Input<string>>;
 }
 
+/** The arguments of {@link EksPipelineIdentity} typed `pulumi.Input` (or named types holding Inputs: `store`, `irsa`, `podIdentity`). */
+export const EKS_IDENTITY_INPUT_ARGS = [
+  "namespace",
+  "store",
+  "irsa",
+  "podIdentity",
+  "permissionsBoundary",
+  "tags",
+] as const satisfies readonly (keyof EksPipelineIdentityArgs)[];
+
+/** The arguments of {@link EksPipelineIdentity} that stay plain, and why. */
+export const EKS_IDENTITY_PLAIN_ARGS: Record<string, string> = {
+  spec: "its name, dataset URIs and base model decide the prefixes and the ServiceAccount name the role's grants name",
+  mode: "decides which resources exist (an IRSA trust policy or a Pod Identity association)",
+  ecrPull: "a flag: decides whether the policy has ECR statements",
+};
+
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/(.+)$/;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 

@@ -87,6 +87,28 @@ export interface AwsArtifactRegistryArgs extends DataProtection {
  */
 export const AWS_REGISTRY_INPUT_ARGS = ["accountId", "identityRoleArn", "tags"] as const satisfies readonly (keyof AwsArtifactRegistryArgs)[];
 
+/** Retention tuning of the AWS registry. */
+const AWS_RETENTION_REASON = "retention tuning (days / counts) chosen with the kit, never read from another resource";
+
+/** The arguments of {@link AwsArtifactRegistry} that stay plain, and why. */
+export const AWS_REGISTRY_PLAIN_ARGS: Record<string, string> = {
+  region: "selects the partition, DNS suffix, ECR host and the contract's egress hosts at construction",
+  bucketName: "in every contract URI and bucket policy the pipelines are rendered with",
+  images: "each image names an ECR repository (resource names and count)",
+  upstreamCredentialArns: "decides which pull-through cache rules exist (one per upstream registry with credentials)",
+  checkpointNoncurrentDays: AWS_RETENTION_REASON,
+  noncurrentVersionDays: AWS_RETENTION_REASON,
+  abortIncompleteUploadDays: AWS_RETENTION_REASON,
+  keepImages: AWS_RETENTION_REASON,
+  untaggedImageDays: AWS_RETENTION_REASON,
+  kmsKeyDeletionDays: AWS_RETENTION_REASON,
+  denyUnencryptedUploads: "a flag: decides the bucket policy's statements",
+  createAccessRole: "a flag: decides whether the access role exists",
+  accessRoleTrustedServices: "service principals chosen with the kit; each is a statement of the trust policy",
+  protect: "a resource option, fixed when the children are created",
+  retainOnDelete: "a resource option, fixed when the children are created",
+};
+
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 

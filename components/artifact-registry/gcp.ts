@@ -1,10 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bucketNameProblems } from "./bucket-names";
-import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import { RETENTION, retentionProblems } from "./defaults";
 import { LayoutArea, layoutUris, normalizePrefix, prefixSlug } from "../../core/store-layout";
-import { outputProblems } from "../validation";
+import { checkInput, isKnown, knownProblems, outputProblems, withPlaceholders } from "../validation";
+import type { ArtifactStoreContractInput } from "./contract-input";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { DNS_LABEL } from "../../core/kubernetes";
@@ -29,14 +29,14 @@ export const GCP_ROLES = {
 
 /** Arguments of {@link GcpArtifactRegistry}. */
 export interface GcpArtifactRegistryArgs extends DataProtection {
-  /** GCP project id. */
+  /** GCP project id. Plain: it decides the default bucket name, the service account's email and every URI of the contract. */
   project: string;
   /** Region of the bucket, the repository and the key, e.g. `us-central1`. */
-  region: string;
+  region: pulumi.Input<string>;
   /** Kubernetes namespace of the pipeline's ServiceAccount (Workload Identity binding). */
-  kubernetesNamespace: string;
+  kubernetesNamespace: pulumi.Input<string>;
   /** Kubernetes ServiceAccount the pipeline pods run as. @default "<name>-pipeline" */
-  kubernetesServiceAccount?: string;
+  kubernetesServiceAccount?: pulumi.Input<string>;
   /** Bucket name. @default "<name>-artifacts-<project>" (project ids are globally unique) */
   bucketName?: string;
   /** Days a non-current version under `checkpoints/` is kept. @default 7 */
@@ -54,14 +54,44 @@ export interface GcpArtifactRegistryArgs extends DataProtection {
   /** Encrypt the bucket and the repository with a customer-managed Cloud KMS key. @default true */
   cmek?: boolean;
   /** Existing Cloud KMS key (`projects/…/cryptoKeys/…`) to use instead of creating a key ring and key. @default - a key is created when `cmek` is true */
-  kmsKeyName?: string;
+  kmsKeyName?: pulumi.Input<string>;
   /** Rotation period of the created key, in days. @default 90 */
   keyRotationDays?: number;
   /** Access of the pipeline's service account to the image repository. @default "reader" */
   repositoryAccess?: RepositoryAccess;
   /** Labels on every labelable resource. @default {} */
-  labels?: Record<string, string>;
+  labels?: Record<string, pulumi.Input<string>>;
 }
+
+/** The arguments of {@link GcpArtifactRegistry} typed `pulumi.Input`: what a user may take from another resource. */
+export const GCP_REGISTRY_INPUT_ARGS = [
+  "region",
+  "kubernetesNamespace",
+  "kubernetesServiceAccount",
+  "kmsKeyName",
+  "labels",
+] as const satisfies readonly (keyof GcpArtifactRegistryArgs)[];
+
+/** Retention tuning: kit values, never read from another resource. */
+const RETENTION_REASON = "retention tuning (days / counts) chosen with the kit, never read from another resource";
+
+/** The arguments of {@link GcpArtifactRegistry} that stay plain, and why. */
+export const GCP_REGISTRY_PLAIN_ARGS: Record<string, string> = {
+  project:
+    "decides the default bucket name, the pipeline service account's email (the contract's Workload Identity annotation) and every URI of the contract, which the pipelines render at construction",
+  bucketName: "every URI of the contract (datasets, models, checkpoints, registry) derives from it, and the pipelines render them at construction",
+  checkpointNoncurrentDays: RETENTION_REASON,
+  noncurrentVersionDays: RETENTION_REASON,
+  abortIncompleteUploadDays: RETENTION_REASON,
+  softDeleteDays: RETENTION_REASON,
+  keepImages: RETENTION_REASON,
+  untaggedImageDays: RETENTION_REASON,
+  cmek: "decides whether a key ring and key are created",
+  keyRotationDays: RETENTION_REASON,
+  repositoryAccess: "an enum of the kit (which role is granted)",
+  protect: "a resource option, fixed when the children are created",
+  retainOnDelete: "a resource option, fixed when the children are created",
+};
 
 const PROJECT = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const REGION = /^[a-z]+-[a-z]+\d+$/;
@@ -70,7 +100,7 @@ const KMS_KEY = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys
 const AR_ID = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 /** Every construction problem of the arguments (empty when valid). */
-export function gcpArtifactRegistryProblems(name: string, args: GcpArtifactRegistryArgs, bucket: string): Problem[] {
+export function gcpArtifactRegistryProblems(name: string, args: pulumi.Unwrap<GcpArtifactRegistryArgs>, bucket: string): Problem[] {
   const problems: Problem[] = [];
   if (!AR_ID.test(name) || name.length > 21)
     problems.push({
@@ -151,7 +181,8 @@ export function prefixCondition(bucket: string, prefix: string): { title: string
  * that bucket and that repository.
  */
 export class GcpArtifactRegistry extends pulumi.ComponentResource {
-  readonly contract: ArtifactStoreContract;
+  /** The store's contract: plain except `containerRegistry` and `kmsKeyId`, which are Outputs when `region` or `kmsKeyName` is one. */
+  readonly contract: ArtifactStoreContractInput;
   readonly bucket: gcp.storage.Bucket;
   readonly repository: gcp.artifactregistry.Repository;
   readonly serviceAccount: gcp.serviceaccount.Account;
@@ -166,19 +197,31 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
   private readonly args: GcpArtifactRegistryArgs;
 
   constructor(name: string, args: GcpArtifactRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("GcpArtifactRegistry", name, outputProblems(args));
+    throwIfProblems("GcpArtifactRegistry", name, outputProblems(args, GCP_REGISTRY_INPUT_ARGS));
     const bucketName = args.bucketName ?? `${name}-artifacts-${args.project}`;
-    throwIfProblems("GcpArtifactRegistry", name, gcpArtifactRegistryProblems(name, args, bucketName));
+    // Every problem of the values known now (an Output's placeholder problems are dropped); each Input argument is
+    // checked again inside apply when it is an Output (checkInput below), with the same message.
+    const plainShape = withPlaceholders(args as pulumi.Unwrap<GcpArtifactRegistryArgs>, "unknown-until-deployed");
+    const all = (v: pulumi.Unwrap<GcpArtifactRegistryArgs>) => gcpArtifactRegistryProblems(name, v, bucketName);
+    throwIfProblems("GcpArtifactRegistry", name, knownProblems(args, all(plainShape)));
     super(componentToken("GcpArtifactRegistry"), name, {}, withLegacyAlias("GcpArtifactRegistry", opts));
     this.prefix = name;
     this.args = args;
     this.bucketName = bucketName;
-    const { project, region } = args;
+    const { project } = args;
+    // The problems at one argument's path, for checkInput inside apply.
+    const at = (path: string) => (v: unknown) => {
+      const found = all({ ...plainShape, [path]: v } as pulumi.Unwrap<GcpArtifactRegistryArgs>).find((p) => p.path === path);
+      return found?.message;
+    };
+    const region = checkInput("GcpArtifactRegistry", name, args.region, "region", at("region")).value;
+    const kubernetesNamespace = checkInput("GcpArtifactRegistry", name, args.kubernetesNamespace, "kubernetesNamespace", at("kubernetesNamespace")).value;
+    const ksa = checkInput("GcpArtifactRegistry", name, args.kubernetesServiceAccount, "kubernetesServiceAccount", at("kubernetesServiceAccount")).value;
     const keep = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const labels = { ...(args.labels ?? {}), "finetune-kit-component": "artifact-registry" };
 
     // Customer-managed key: created here unless an existing one is named. Both service agents get to use it.
-    let kmsKeyName: string | undefined = args.kmsKeyName;
+    let kmsKeyName: pulumi.Input<string> | undefined = checkInput("GcpArtifactRegistry", name, args.kmsKeyName, "kmsKeyName", at("kmsKeyName")).value;
     const keyGrants: Partial<Record<"gcs" | "artifactregistry", gcp.kms.CryptoKeyIAMMember>> = {};
     if ((args.cmek ?? true) && !kmsKeyName) {
       this.keyRing = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: region, name: `${name}-artifacts` }, statefulOptions(this, keep));
@@ -195,7 +238,8 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
         },
         statefulOptions(this, keep),
       );
-      kmsKeyName = `projects/${project}/locations/${region}/keyRings/${name}-artifacts/cryptoKeys/artifacts`;
+      const keyPath = (r: string) => `projects/${project}/locations/${r}/keyRings/${name}-artifacts/cryptoKeys/artifacts`;
+      kmsKeyName = isKnown(region) ? keyPath(region) : pulumi.output(region).apply(keyPath);
     }
     if (kmsKeyName) {
       const keyId: pulumi.Input<string> = this.cryptoKey ? this.cryptoKey.id : kmsKeyName;
@@ -219,7 +263,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
       {
         name: bucketName,
         project,
-        location: region.toUpperCase(),
+        location: pulumi.output(region).apply((r) => r.toUpperCase()),
         storageClass: "STANDARD",
         uniformBucketLevelAccess: true,
         publicAccessPrevention: "enforced",
@@ -265,8 +309,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
       { project, accountId, displayName: `${name} fine-tuning pipeline`, description: `Reads and writes gs://${bucketName} and pulls images from ${name}` },
       { parent: this },
     );
-    const ksa = args.kubernetesServiceAccount ?? `${name}-pipeline`;
-    this.allowKubernetesServiceAccount(args.kubernetesNamespace, ksa, { name: `${name}-workload-identity` });
+    this.allowKubernetesServiceAccount(kubernetesNamespace, ksa ?? `${name}-pipeline`, { name: `${name}-workload-identity` });
     const member = pulumi.interpolate`serviceAccount:${this.serviceAccount.email}`;
     this.grantReadWrite(member, "", { name: `${name}-pipeline-bucket` });
     this.grantRepository(member, args.repositoryAccess ?? RepositoryAccess.Reader, { name: `${name}-pipeline-repository` });
@@ -276,7 +319,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
       scheme: "gs",
       bucket: bucketName,
       ...layoutUris({ scheme: "gs", bucket: bucketName }),
-      containerRegistry: `${region}-docker.pkg.dev/${project}/${name}`,
+      containerRegistry: isKnown(region) ? `${region}-docker.pkg.dev/${project}/${name}` : pulumi.interpolate`${region}-docker.pkg.dev/${project}/${name}`,
       serviceAccountAnnotations: { "iam.gke.io/gcp-service-account": email },
       identity: email,
       kmsKeyId: kmsKeyName,
@@ -309,13 +352,15 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
    * Lets another Kubernetes ServiceAccount act as the pipeline's Google service account through Workload
    * Identity (`roles/iam.workloadIdentityUser` for `<project>.svc.id.goog[<namespace>/<ksa>]`): one per pipeline.
    */
-  allowKubernetesServiceAccount(namespace: string, ksa: string, opts: { name?: string } = {}): gcp.serviceaccount.IAMMember {
+  allowKubernetesServiceAccount(namespace: pulumi.Input<string>, ksa: pulumi.Input<string>, opts: { name?: string } = {}): gcp.serviceaccount.IAMMember {
+    if (!opts.name && !(isKnown(namespace) && isKnown(ksa)))
+      throw new Error(`GcpArtifactRegistry "${this.prefix}": allowKubernetesServiceAccount needs opts.name when the namespace or ServiceAccount is an Output`);
     return new gcp.serviceaccount.IAMMember(
-      opts.name ?? `${this.prefix}-workload-identity-${namespace}-${ksa}`,
+      opts.name ?? `${this.prefix}-workload-identity-${namespace as string}-${ksa as string}`,
       {
         serviceAccountId: this.serviceAccount.name,
         role: GCP_ROLES.workloadIdentityUser,
-        member: `serviceAccount:${this.args.project}.svc.id.goog[${namespace}/${ksa}]`,
+        member: pulumi.interpolate`serviceAccount:${this.args.project}.svc.id.goog[${namespace}/${ksa}]`,
       },
       { parent: this },
     );

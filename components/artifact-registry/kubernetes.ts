@@ -2,10 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { REGISTRY_CHARTS, REGISTRY_IMAGES, type ImagePin } from "../../core/versions";
 import { bucketNameProblems } from "./bucket-names";
-import type { ArtifactStoreContract } from "../../core/contracts/artifact-store";
 import { layoutUris } from "../../core/store-layout";
 import { MINIO_API_PORT, minioValues } from "./minio-values";
-import { outputProblems } from "../validation";
+import { checkInput, isKnown, knownProblems, outputProblems, withPlaceholders } from "../validation";
+import type { ArtifactStoreContractInput } from "./contract-input";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
@@ -26,9 +26,9 @@ export const CREDENTIAL_KEYS = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as
 /** Arguments of {@link KubernetesArtifactStore}. */
 export interface KubernetesArtifactStoreArgs extends DataProtection {
   /** Namespace the pipeline runs in: the credentials Secret lives there (it must exist: pass `dependsOn`). */
-  pipelineNamespace: string;
+  pipelineNamespace: pulumi.Input<string>;
   /** Container registry the stage images are pulled from, e.g. `registry.example.com/ml`. */
-  containerRegistry: string;
+  containerRegistry: pulumi.Input<string>;
   /** Image pull Secret (in the pipeline namespace) for that registry. @default - none (a public or node-authenticated registry) */
   imagePullSecret?: string;
   /** Embedded MinIO or an existing S3-compatible endpoint. @default "minio" */
@@ -50,11 +50,11 @@ export interface KubernetesArtifactStoreArgs extends DataProtection {
   /** Secret key of the pipeline's MinIO user (a Pulumi secret, at least 8 characters). Required for "minio". */
   pipelineSecretKey?: pulumi.Input<string>;
   /** Existing StorageClass for the data volume; it must have `reclaimPolicy: Retain`. One of storageClass/provisioner is required for "minio". */
-  storageClass?: string;
+  storageClass?: pulumi.Input<string>;
   /** CSI provisioner of a StorageClass the component creates with `reclaimPolicy: Retain`, e.g. `ebs.csi.aws.com`. */
-  provisioner?: string;
+  provisioner?: pulumi.Input<string>;
   /** Parameters of the created StorageClass (e.g. `{ type: "gp3", encrypted: "true" }`). @default {} */
-  storageParameters?: Record<string, string>;
+  storageParameters?: Record<string, pulumi.Input<string>>;
   /** Size of the data volume. @default "100Gi" */
   storageSize?: string;
   /** Secret (in MinIO's namespace) with `tls.crt`/`tls.key`: MinIO serves HTTPS. @default - HTTP inside the cluster */
@@ -72,6 +72,37 @@ export interface KubernetesArtifactStoreArgs extends DataProtection {
   /** Existing Secret (in the pipeline namespace) with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Required for "external". */
   credentialsSecret?: string;
 }
+
+/** The arguments of {@link KubernetesArtifactStore} typed `pulumi.Input` (or holding Inputs). */
+export const KUBERNETES_STORE_INPUT_ARGS = [
+  "pipelineNamespace",
+  "containerRegistry",
+  "rootUser",
+  "rootPassword",
+  "pipelineSecretKey",
+  "storageClass",
+  "provisioner",
+  "storageParameters",
+] as const satisfies readonly (keyof KubernetesArtifactStoreArgs)[];
+
+/** The arguments of {@link KubernetesArtifactStore} that stay plain, and why. */
+export const KUBERNETES_STORE_PLAIN_ARGS: Record<string, string> = {
+  imagePullSecret: "the contract names it (imagePullSecretName, a plain field) and the pipelines render it into pod specs at construction",
+  mode: "decides which resources exist (embedded MinIO or none)",
+  bucketName: "every URI of the contract derives from it, and the pipelines render them at construction",
+  namespace: "MinIO's namespace is part of the S3 endpoint and the egress host in the contract, which the pipelines render at construction",
+  createNamespace: "a flag: decides whether a Namespace exists",
+  pipelineAccessKey: "a name chosen with the kit, rendered into the chart values and the pipeline user's policy",
+  storageSize: "sizing chosen with the kit, never read from another resource",
+  tlsSecretName: "decides the endpoint's scheme (http or https) in the contract",
+  console: "a flag of the chart",
+  minioImage: "an image pin, checked at construction",
+  mcImage: "an image pin, checked at construction",
+  endpoint: "the contract's s3Endpoint and egress (host or CIDR, port) derive from it; the pipelines render them at construction",
+  credentialsSecret: "the contract names it (credentialsSecretName, a plain field) and the pipelines render it into envFrom at construction",
+  protect: "a resource option, fixed when the children are created",
+  retainOnDelete: "a resource option, fixed when the children are created",
+};
 
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const IMAGE_REF = /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
@@ -105,7 +136,7 @@ export function parseEndpoint(endpoint: string): { host: string; port: number; h
 }
 
 /** Every construction problem of the arguments (empty when valid). */
-export function kubernetesArtifactStoreProblems(name: string, args: KubernetesArtifactStoreArgs): Problem[] {
+export function kubernetesArtifactStoreProblems(name: string, args: pulumi.Unwrap<KubernetesArtifactStoreArgs>): Problem[] {
   const problems: Problem[] = [];
   const mode = args.mode ?? ObjectStoreMode.Minio;
   if (!(Object.values(ObjectStoreMode) as string[]).includes(mode))
@@ -215,16 +246,24 @@ function checkedSecret(value: pulumi.Input<string>, what: keyof typeof MINIO_CRE
  * credentials Secret. The container registry is referenced, not created.
  */
 export class KubernetesArtifactStore extends pulumi.ComponentResource {
-  readonly contract: ArtifactStoreContract;
+  /** The store's contract: plain except `containerRegistry` and `identity`, Outputs when `containerRegistry` / `pipelineNamespace` are. */
+  readonly contract: ArtifactStoreContractInput;
   /** The MinIO release (mode "minio"). */
   readonly release?: k8s.helm.v3.Release;
   /** The data volume claim (mode "minio"). */
   readonly pvc?: k8s.core.v1.PersistentVolumeClaim;
 
   constructor(name: string, args: KubernetesArtifactStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("KubernetesArtifactStore", name, outputProblems(args, ["rootUser", "rootPassword", "pipelineSecretKey"]));
-    throwIfProblems("KubernetesArtifactStore", name, kubernetesArtifactStoreProblems(name, args));
+    throwIfProblems("KubernetesArtifactStore", name, outputProblems(args, KUBERNETES_STORE_INPUT_ARGS));
+    // Every problem of the values known now (an Output's placeholder problems are dropped); each Input argument that
+    // is an Output is checked inside apply (checkInput below), with the same message.
+    const shape = withPlaceholders(args as pulumi.Unwrap<KubernetesArtifactStoreArgs>, "unknown-until-deployed");
+    const all = (v: pulumi.Unwrap<KubernetesArtifactStoreArgs>) => kubernetesArtifactStoreProblems(name, v);
+    throwIfProblems("KubernetesArtifactStore", name, knownProblems(args, all(shape)));
     super(componentToken("KubernetesArtifactStore"), name, {}, withLegacyAlias("KubernetesArtifactStore", opts));
+    const checked = <K extends "pipelineNamespace" | "containerRegistry" | "storageClass">(k: K) =>
+      checkInput("KubernetesArtifactStore", name, args[k], k, (v: unknown) => all({ ...shape, [k]: v }).find((p) => p.path === k)?.message).value;
+    const pipelineNamespace = checked("pipelineNamespace") as pulumi.Input<string>;
     const mode = args.mode ?? ObjectStoreMode.Minio;
     const bucket = args.bucketName ?? `${name}-artifacts`;
     const base = {
@@ -232,7 +271,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
       scheme: "s3" as const,
       bucket,
       ...layoutUris({ scheme: "s3", bucket }),
-      containerRegistry: args.containerRegistry,
+      containerRegistry: checked("containerRegistry") as pulumi.Input<string>,
       imagePullSecretName: args.imagePullSecret,
       serviceAccountAnnotations: {},
     };
@@ -243,7 +282,9 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
         ...base,
         s3Endpoint: args.endpoint!.replace(/\/$/, ""),
         credentialsSecretName: args.credentialsSecret!,
-        identity: `secret/${args.pipelineNamespace}/${args.credentialsSecret}`,
+        identity: isKnown(pipelineNamespace)
+          ? `secret/${pipelineNamespace}/${args.credentialsSecret}`
+          : pulumi.interpolate`secret/${pipelineNamespace}/${args.credentialsSecret}`,
         egress: ep.ip
           ? { hosts: [], cidrs: [ep.host.includes(":") ? `${ep.host}/128` : `${ep.host}/32`], ports: [ep.port] }
           : { hosts: [ep.host], cidrs: [], ports: [ep.port] },
@@ -273,7 +314,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
       );
     }
 
-    let storageClassName = args.storageClass;
+    let storageClassName: pulumi.Input<string> | undefined = checked("storageClass");
     if (args.provisioner) {
       storageClassName = `${name}-retain`;
       deps.push(
@@ -337,7 +378,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
     new k8s.core.v1.Secret(
       `${name}-s3-credentials`,
       {
-        metadata: { name: credentialsSecretName, namespace: args.pipelineNamespace, labels },
+        metadata: { name: credentialsSecretName, namespace: pipelineNamespace, labels },
         type: "Opaque",
         // envFrom-ready: boto3/AWS SDKs read the endpoint and region from these variables too.
         stringData: { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: pipelineKey, AWS_ENDPOINT_URL_S3: endpoint, AWS_REGION: "us-east-1" },
@@ -355,7 +396,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
           policyTypes: ["Ingress"],
           ingress: [
             {
-              from: [args.pipelineNamespace, ns].map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
+              from: [pipelineNamespace, ns].map((n) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": n } } })),
               ports: [{ protocol: "TCP", port: MINIO_API_PORT }],
             },
           ],
@@ -399,7 +440,9 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
       ...base,
       s3Endpoint: endpoint,
       credentialsSecretName,
-      identity: `secret/${args.pipelineNamespace}/${credentialsSecretName}`,
+      identity: isKnown(pipelineNamespace)
+        ? `secret/${pipelineNamespace}/${credentialsSecretName}`
+        : pulumi.interpolate`secret/${pipelineNamespace}/${credentialsSecretName}`,
       egress: { hosts: [serviceHost], cidrs: [], ports: [MINIO_API_PORT] },
     };
     this.registerOutputs({ contract: this.contract, releaseStatus: this.release.status });

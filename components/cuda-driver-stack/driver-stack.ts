@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_STACK_CHARTS, GPU_STACK_IMAGES } from "../../core/versions";
 import { type Problem, throwIfProblems } from "../../core/problem";
-import { outputProblems } from "../validation";
+import { checkInput, isKnown, isPlainDeep, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
 import {
   DRIVER_STACK_LAYOUTS,
@@ -25,7 +25,7 @@ import {
   maxCudaForDriver,
   parseDriverVersion,
 } from "./versions";
-import { MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
+import { DNS_LABEL, MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
 import type { EksGpuAmiType } from "../gpu-node-pool/eks";
 import { componentToken, withLegacyAlias } from "../tokens";
 
@@ -62,10 +62,35 @@ export interface CudaDriverStackArgs {
   /** Run the DCGM exporter. @default true */
   dcgmExporter?: boolean;
   /** Labels the monitoring stack selects ServiceMonitors by; a DCGM ServiceMonitor is created when given. @default - no ServiceMonitor */
-  serviceMonitorLabels?: Record<string, string>;
+  serviceMonitorLabels?: Record<string, pulumi.Input<string>>;
   /** Namespace of the GPU Operator (labelled PSS `privileged`: the only privileged namespace the kit creates). @default "gpu-operator" */
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
 }
+
+/** The arguments of {@link CudaDriverStack} typed `pulumi.Input` (or holding Inputs). */
+export const CUDA_DRIVER_STACK_INPUT_ARGS = ["namespace", "serviceMonitorLabels"] as const satisfies readonly (keyof CudaDriverStackArgs)[];
+
+/** Decides the driver, hence the contract's maximum CUDA version that the pipelines' compatibility checks read at construction. */
+const DRIVER_REASON =
+  "decides the driver version, hence the contract's maximum CUDA version, which the pipelines' compatibility checks and the plan read at construction";
+
+/** The arguments of {@link CudaDriverStack} that stay plain, and why. */
+export const CUDA_DRIVER_STACK_PLAIN_ARGS: Record<string, string> = {
+  platform: "decides the layout: which components run and which resources exist",
+  mode: "decides the layout: whether the GPU Operator installs a driver",
+  install: "a flag: decides whether any in-cluster resource exists",
+  driverVersion: DRIVER_REASON,
+  eksAmiType: DRIVER_REASON,
+  gkeDriverVersion: DRIVER_REASON,
+  gkeVersion: DRIVER_REASON,
+  migStrategy: "decides the GPU sharing the contract reports and the operator's MIG manager settings",
+  migProfiles: "decides whether the MIG manager runs and the sharing the contract reports",
+  timeSlicingReplicas: "decides whether a time-slicing ConfigMap exists and the sharing the contract reports",
+  dcgmExporter: "a flag: decides whether the DCGM exporter (and its ServiceMonitor) exists",
+};
+
+/** {@link CudaDriverStackArgs} with every Input resolved (what the planner reads). */
+export type PlainCudaDriverStackArgs = pulumi.Unwrap<CudaDriverStackArgs>;
 
 /** Everything decided about a driver stack before any resource exists. */
 export interface DriverStackPlan {
@@ -92,9 +117,11 @@ export function gkeDriverBranch(gkeVersion: string, which: GkeDriverVersion): nu
 }
 
 /** Resolves mode, layout, driver and contract; throws `InputPropertiesError` listing every problem. */
-export function planDriverStack(name: string, args: CudaDriverStackArgs): DriverStackPlan {
+export function planDriverStack(name: string, args: PlainCudaDriverStackArgs): DriverStackPlan {
   throwIfProblems("CudaDriverStack", name, outputProblems(args));
   const problems: Problem[] = [];
+  if (args.namespace !== undefined && !DNS_LABEL.test(args.namespace))
+    problems.push({ path: "namespace", message: `"${args.namespace}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)` });
   const platform = args.platform;
   const mode = args.mode ?? (platform === "kubernetes" ? DriverStackMode.GpuOperator : DriverStackMode.Preinstalled);
   const amiType = args.eksAmiType ?? "AL2023_x86_64_NVIDIA";
@@ -205,9 +232,19 @@ const CLUSTER_POLICIES = new WeakMap<CudaDriverStack, Record<string, unknown>>()
  * installs driver and device plugin; DCGM comes from GKE managed DCGM, see GKE_MANAGED_DCGM_MONITORING).
  */
 export class CudaDriverStack extends pulumi.ComponentResource {
-  readonly contract: DriverStackContract;
+  /**
+   * What the driver stack tells the rest of the kit, as plain values. Reading it throws when it derives from an
+   * Output (`namespace`, which names the DCGM exporter's namespace): read {@link contractOutput} then.
+   */
+  get contract(): DriverStackContract {
+    const v = DRIVER_VIEWS.get(this)!;
+    if (v.contract === undefined) throw unknownViewError(v.owner, "contract", "contractOutput");
+    return v.contract;
+  }
+  /** The contract as one Output (always set). */
+  readonly contractOutput: pulumi.Output<DriverStackContract>;
   /** The operator namespace (when the kit installs the chart). */
-  readonly namespace?: string;
+  readonly namespace?: pulumi.Output<string>;
   /** The ClusterPolicy the chart creates from the kit's values (plan output); a getter, not a provider-host output. */
   get clusterPolicy(): Record<string, unknown> | undefined {
     return CLUSTER_POLICIES.get(this);
@@ -216,19 +253,31 @@ export class CudaDriverStack extends pulumi.ComponentResource {
   readonly release?: k8s.helm.v3.Release;
 
   constructor(name: string, args: CudaDriverStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Plan (validate) first: invalid arguments register nothing.
-    const plan = planDriverStack(name, args);
+    // Plan (validate) first: invalid arguments register nothing. An Output namespace or label stands in as a
+    // placeholder (its problems are checked inside apply instead).
+    throwIfProblems("CudaDriverStack", name, outputProblems(args, CUDA_DRIVER_STACK_INPUT_ARGS));
+    const PLACEHOLDER = "unknown-until-deployed";
+    // The placeholder is a valid namespace, so the planner's problems are those of the values known now.
+    const plan = planDriverStack(name, withPlaceholders(args as PlainCudaDriverStackArgs, PLACEHOLDER));
     super(componentToken("CudaDriverStack"), name, {}, withLegacyAlias("CudaDriverStack", opts));
-    this.contract = plan.contract;
+    const owner: InputOwner = { component: "CudaDriverStack", name };
+    const namespace = checkInput("CudaDriverStack", name, args.namespace ?? plan.namespace, "namespace", (v) =>
+      DNS_LABEL.test(v) ? undefined : `"${v}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)`,
+    ).value;
+    // The contract names the namespace only as the DCGM exporter's (when the operator runs it there).
+    const contractOf = (ns: string): DriverStackContract =>
+      plan.contract.dcgmNamespace === plan.namespace ? { ...plan.contract, dcgmNamespace: ns } : { ...plan.contract };
+    DRIVER_VIEWS.set(this, { owner, contract: isKnown(namespace) ? contractOf(namespace) : undefined });
+    this.contractOutput = pulumi.output(namespace).apply(contractOf);
 
     if ((args.install ?? true) && plan.values) {
-      this.namespace = plan.namespace;
+      this.namespace = pulumi.output(namespace);
       CLUSTER_POLICIES.set(this, clusterPolicyFromValues(plan.values));
       const ns = new k8s.core.v1.Namespace(
         `${name}-ns`,
         {
           metadata: {
-            name: plan.namespace,
+            name: namespace,
             // The driver, toolkit and device-plugin DaemonSets need host access: the one privileged namespace.
             labels: {
               ...podSecurityLabels("privileged"),
@@ -272,13 +321,28 @@ export class CudaDriverStack extends pulumi.ComponentResource {
         { parent: this, dependsOn: deps },
       );
       if (args.serviceMonitorLabels && plan.contract.dcgmExporter) {
-        new k8s.apiextensions.CustomResource(
-          `${name}-dcgm-servicemonitor`,
-          renderDcgmServiceMonitor(plan.namespace, args.serviceMonitorLabels) as k8s.apiextensions.CustomResourceArgs,
-          { parent: this, dependsOn: [this.release] },
-        );
+        const labels = args.serviceMonitorLabels;
+        const render = (v: { ns: string; labels: Record<string, string> }) => renderDcgmServiceMonitor(v.ns, v.labels) as { metadata: unknown; spec: unknown };
+        const monitor = isPlainDeep([namespace, labels])
+          ? render({ ns: namespace as string, labels: labels as Record<string, string> })
+          : (() => {
+              const real = pulumi.output({ ns: namespace, labels }).apply((v) => render(v as { ns: string; labels: Record<string, string> }));
+              return {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: real.apply((r) => r.metadata),
+                spec: real.apply((r) => r.spec),
+              };
+            })();
+        new k8s.apiextensions.CustomResource(`${name}-dcgm-servicemonitor`, monitor as unknown as k8s.apiextensions.CustomResourceArgs, {
+          parent: this,
+          dependsOn: [this.release],
+        });
       }
     }
-    this.registerOutputs({ contract: this.contract, namespace: this.namespace });
+    this.registerOutputs({ contract: this.contractOutput, namespace: this.namespace });
   }
 }
+
+/** Plain views of each stack, kept off the instance so the provider host does not take them for outputs. */
+const DRIVER_VIEWS = new WeakMap<CudaDriverStack, { owner: InputOwner; contract?: DriverStackContract }>();

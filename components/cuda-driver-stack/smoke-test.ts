@@ -6,9 +6,9 @@ import { GPU_STACK_IMAGES, imageRef } from "../../core/versions";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
 import { type Problem, throwIfProblems } from "../../core/problem";
-import { outputProblems } from "../validation";
+import { checkInput, isKnown, outputProblems } from "../validation";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
-import { MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
+import { DNS_LABEL, MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
 import { ncclBusBwThresholdGBps, NCCL_THRESHOLDS } from "../../core/nccl-thresholds";
 import type { InterconnectKind } from "../../core/contracts/gpu-pool";
@@ -318,7 +318,7 @@ export interface GpuSmokeTestArgs {
   /** The cluster's driver stack contract (runtime class). */
   driver: DriverStackContract;
   /** Namespace the Job runs in (PSS restricted; the pipeline namespace). */
-  namespace: string;
+  namespace: pulumi.Input<string>;
   /** Image with python3 (and ideally PyTorch). @default - GPU_STACK_IMAGES.gpuSmokeTest */
   image?: string;
   /** GPUs to request. @default 1 */
@@ -337,6 +337,21 @@ export interface GpuSmokeTestArgs {
   ncclMinBusBwGBps?: number;
 }
 
+/** The arguments of {@link GpuSmokeTest} typed `pulumi.Input`. */
+export const GPU_SMOKE_TEST_INPUT_ARGS = ["namespace"] as const satisfies readonly (keyof GpuSmokeTestArgs)[];
+
+/** The arguments of {@link GpuSmokeTest} that stay plain, and why. */
+export const GPU_SMOKE_TEST_PLAIN_ARGS: Record<string, string> = {
+  pool: "decides the Job names, the GPU count, the node selector and tolerations, and whether the NCCL test can run, at construction",
+  driver: "its CUDA ceiling decides whether the EFA NCCL image can run (checked at construction)",
+  image: "an image pin chosen with the kit",
+  gpus: "decides the Job's GPU request, checked against the pool at construction",
+  activeDeadlineSeconds: "a timeout chosen with the kit",
+  ncclTest: "a flag: decides whether the NCCL test's resources exist",
+  ncclImage: "an image pin chosen with the kit",
+  ncclMinBusBwGBps: "a threshold chosen with the kit",
+};
+
 /**
  * A one-off Job per GPU pool that proves the stack works on a fresh node: driver version, GPUs visible, a small
  * CUDA matmul and its measured TFLOP/s (read them with `kubectl logs job/<name>`). Optional: it scales the pool up
@@ -348,8 +363,12 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
   declare readonly ncclJobName?: string;
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
-    throwIfProblems("GpuSmokeTest", name, outputProblems(args));
-    const problems: Problem[] = [];
+    throwIfProblems("GpuSmokeTest", name, outputProblems(args, GPU_SMOKE_TEST_INPUT_ARGS));
+    const checkedNs = checkInput("GpuSmokeTest", name, args.namespace, "namespace", (v) =>
+      DNS_LABEL.test(v) ? undefined : `"${v}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)`,
+    );
+    const namespace = checkedNs.value;
+    const problems: Problem[] = [...checkedNs.problems];
     const gpus = args.gpus ?? 1;
     if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
     if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode)
@@ -373,30 +392,40 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
     super(componentToken("GpuSmokeTest"), name, {}, withLegacyAlias("GpuSmokeTest", opts));
+    // An object rendered for the namespace: itself when the namespace is known; otherwise apiVersion and kind now
+    // (from a render with a placeholder) and every other field from the render on the resolved namespace.
+    const forNamespace = <T extends object>(render: (ns: string) => T): T => {
+      if (isKnown(namespace)) return render(namespace);
+      const shape = render("unknown-until-deployed") as Record<string, unknown>;
+      const real = pulumi.output(namespace).apply((ns) => render(ns) as Record<string, unknown>);
+      return Object.fromEntries(Object.keys(shape).map((k) => [k, k === "apiVersion" || k === "kind" ? shape[k] : real.apply((r) => r[k])])) as T;
+    };
 
     this.jobName = `gpu-smoke-${args.pool.name}`.slice(0, 63);
     const configMapName = `${this.jobName}-script`.slice(0, 63);
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-script`,
       {
-        metadata: { name: configMapName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } },
+        metadata: { name: configMapName, namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } },
         data: { [SMOKE_SCRIPT_FILE]: smokeScript() },
       },
       { parent: this },
     );
-    const job = renderSmokeTestJob({
-      pool: args.pool,
-      driver: args.driver,
-      namespace: args.namespace,
-      jobName: this.jobName,
-      configMapName,
-      image: args.image ?? imageRef(GPU_STACK_IMAGES.gpuSmokeTest),
-      gpus,
-      activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
+    const job = forNamespace((ns) => {
+      const j = renderSmokeTestJob({
+        pool: args.pool,
+        driver: args.driver,
+        namespace: ns,
+        jobName: this.jobName,
+        configMapName,
+        image: args.image ?? imageRef(GPU_STACK_IMAGES.gpuSmokeTest),
+        gpus,
+        activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
+      });
+      // Do not make `pulumi up` wait for completion: a pool at zero nodes may take many minutes to scale up.
+      (j.metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
+      return j;
     });
-    // Do not make `pulumi up` wait for completion: a pool at zero nodes may take many minutes to scale up.
-    const meta = job.metadata as Record<string, unknown>;
-    meta.annotations = { "pulumi.com/skipAwait": "true" };
     new k8s.batch.v1.Job(`${name}-job`, job as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [cm] });
 
     if (nccl) {
@@ -406,28 +435,33 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       const ncclCm = new k8s.core.v1.ConfigMap(
         `${name}-nccl-script`,
         {
-          metadata: { name: ncclCmName, namespace: args.namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } },
+          metadata: { name: ncclCmName, namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } },
           data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() },
         },
         { parent: this },
       );
-      const [service, ncclJob, mesh, dns] = renderNcclSmokeTest({
-        pool: args.pool,
-        driver: args.driver,
-        namespace: args.namespace,
-        jobName: this.ncclJobName,
-        serviceName: this.ncclJobName,
-        configMapName: ncclCmName,
-        image: args.ncclImage ?? ncclSmokeImage(kind),
-        minBusBwGBps: args.ncclMinBusBwGBps ?? ncclThresholdForPool(args.pool),
-        activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
-      });
+      const ncclJobName = this.ncclJobName;
+      const renderNccl = (ns: string) => {
+        const objects = renderNcclSmokeTest({
+          pool: args.pool,
+          driver: args.driver,
+          namespace: ns,
+          jobName: ncclJobName,
+          serviceName: ncclJobName,
+          configMapName: ncclCmName,
+          image: args.ncclImage ?? ncclSmokeImage(kind),
+          minBusBwGBps: args.ncclMinBusBwGBps ?? ncclThresholdForPool(args.pool),
+          activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
+        });
+        (objects[1].metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
+        return objects;
+      };
+      const [service, ncclJob, mesh, dns] = [0, 1, 2, 3].map((i) => forNamespace((ns) => renderNccl(ns)[i]));
       const svc = new k8s.core.v1.Service(`${name}-nccl-peers`, service as k8s.core.v1.ServiceArgs, { parent: this });
       const policies = [
         new k8s.networking.v1.NetworkPolicy(`${name}-nccl-mesh`, mesh as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
         new k8s.networking.v1.NetworkPolicy(`${name}-nccl-dns`, dns as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
       ];
-      (ncclJob.metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
       new k8s.batch.v1.Job(`${name}-nccl-job`, ncclJob as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [ncclCm, svc, ...policies] });
     }
     this.registerOutputs({ jobName: this.jobName, ...(this.ncclJobName ? { ncclJobName: this.ncclJobName } : {}) });

@@ -15,6 +15,14 @@ export interface EfaDevicePluginArgs {
   extraInstanceTypes?: string[];
 }
 
+/** The arguments of {@link EfaDevicePlugin} typed `pulumi.Input`. */
+export const EFA_DEVICE_PLUGIN_INPUT_ARGS = ["namespace"] as const satisfies readonly (keyof EfaDevicePluginArgs)[];
+
+/** The arguments of {@link EfaDevicePlugin} that stay plain, and why. */
+export const EFA_DEVICE_PLUGIN_PLAIN_ARGS: Record<string, string> = {
+  extraInstanceTypes: "instance types chosen with the kit, merged with the GPU catalog's EFA types into the chart's node affinity at construction",
+};
+
 /**
  * Values of the `aws-efa-k8s-device-plugin` chart (pure): run on every EFA-capable GPU instance type of the catalog
  * (the chart's `supportedInstanceLabels`, replacing its built-in list so that newer types such as p6-b200 are
@@ -32,7 +40,7 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
 /** Problems of the plugin's arguments (pure). */
 export function efaDevicePluginProblems(args: EfaDevicePluginArgs): Problem[] {
-  const outputs = outputProblems(args, ["namespace"]);
+  const outputs = outputProblems(args, EFA_DEVICE_PLUGIN_INPUT_ARGS);
   if (outputs.length > 0) return outputs;
   return (args.extraInstanceTypes ?? []).flatMap((t, i) =>
     INSTANCE_TYPE.test(t) ? [] : [{ path: `extraInstanceTypes[${i}]`, message: `"${t}" is not an EC2 instance type (e.g. p5.48xlarge)` }],

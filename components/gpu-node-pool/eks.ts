@@ -67,7 +67,7 @@ export interface EksGpuNodePoolArgs {
   /** Extra node labels. @default {} */
   labels?: Record<string, string>;
   /** Tags on every AWS resource. @default {} */
-  tags?: Record<string, string>;
+  tags?: Record<string, pulumi.Input<string>>;
   /**
    * Put containerd, kubelet and pod scratch on a RAID0 of the instance's NVMe instance store (AL2023: nodeadm
    * `localStorage.strategy: RAID0`; Bottlerocket: `apiclient ephemeral-storage`). @default - true when every instance type has NVMe instance store (and no imageCacheSnapshotId is given)
@@ -138,7 +138,36 @@ export function clusterAutoscalerNodeTemplateTags(labels: Record<string, string>
 }
 
 /** The `EksGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const EKS_INPUT_ARGS = ["clusterName", "subnetIds", "kmsKeyArn", "nodeRoleArn", "vpcId", "clusterSecurityGroupId", "imageCacheSnapshotId"] as const;
+export const EKS_INPUT_ARGS = [
+  "clusterName",
+  "subnetIds",
+  "kmsKeyArn",
+  "nodeRoleArn",
+  "vpcId",
+  "clusterSecurityGroupId",
+  "imageCacheSnapshotId",
+  "tags",
+] as const;
+
+/** The arguments of {@link EksGpuNodePool} that stay plain, and why. */
+export const EKS_PLAIN_ARGS: Record<string, string> = {
+  poolName: "names the node groups and the pool contract (resource names)",
+  gpuType: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  gpusPerNode: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  capacity: "decides which node groups exist (spot, on-demand)",
+  instanceTypes: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  onDemandFallback: "a flag: decides whether an on-demand node group exists",
+  minNodes: "scaling bounds checked against each other at construction",
+  maxNodes: "the pool contract's maxNodes (Kueue quota) is decided from it at construction",
+  fallbackMaxNodes: "scaling bound of the on-demand node group, checked at construction",
+  amiType: "decides the launch template and the driver the pool reports",
+  rootVolumeGiB: "sizing chosen with the kit",
+  migProfile: "checked against the GPU and written into node labels at construction",
+  labels: "node labels are the pool contract's nodeSelector, which Kueue and the pipelines render at construction",
+  localNvme: "a flag: decides the launch template's NVMe setup",
+  efa: "a flag: decides the EFA network interfaces and the placement group",
+  placementGroup: "a flag: decides whether a placement group exists",
+};
 
 /** Problems of the NVMe, EFA and image-cache arguments for a list of instance types. */
 function eksNodeFeatureProblems(args: EksGpuNodePoolArgs, instanceTypes: string[], amiType: EksGpuAmiType): Problem[] {

@@ -153,7 +153,7 @@ export function nodeServiceAccountId(poolName: string): string {
 }
 
 /** The `GkeGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const GKE_INPUT_ARGS = [
+export const GKE_INPUT_ARGS = [
   "cluster",
   "location",
   "project",
@@ -163,6 +163,29 @@ const GKE_INPUT_ARGS = [
   "imageCacheDiskImage",
   "gpuNetworks",
 ] as const;
+
+/** The arguments of {@link GkeGpuNodePool} that stay plain, and why. */
+export const GKE_PLAIN_ARGS: Record<string, string> = {
+  poolName: "names the node pools, the service account and the pool contract (resource names)",
+  gpuType: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  gpusPerNode: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  machineType: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  capacity: "decides which node pools exist (spot, on-demand)",
+  onDemandFallback: "a flag: decides whether an on-demand node pool exists",
+  minNodes: "scaling bounds checked against each other at construction",
+  maxNodes: "the pool contract's maxNodes (Kueue quota) is decided from it at construction",
+  fallbackMaxNodes: "scaling bound of the on-demand node pool, checked at construction",
+  queuedProvisioning: "a flag: decides the node pool's provisioning mode",
+  gpuDriverVersion: "decides the driver the pool reports (the contract's CUDA ceiling)",
+  gpuSharing: "decides the sharing the pool contract reports",
+  migProfile: "checked against the GPU and written into the pool contract at construction",
+  diskGiB: "sizing chosen with the kit",
+  labels: "node labels are the pool contract's nodeSelector, which Kueue and the pipelines render at construction",
+  resourceLabels: "GCE labels chosen with the kit, merged with the kit's labels at construction",
+  imageStreaming: "a flag: decides the node pool's image streaming and the pool contract's imageCache",
+  localSsdEphemeralStorage: "a flag: decides the node pool's Local SSD setup",
+  compactPlacement: "a flag: decides whether a placement policy exists (checked against nodeLocations)",
+};
 
 /** The catalog machine type of a pool's arguments (undefined when the GPU / count is not offered). */
 function gkeMachineName(args: GkeGpuNodePoolArgs): string | undefined {

@@ -34,8 +34,14 @@ export interface KarpenterInterruptionQueueArgs {
   /** KMS key for the queue. @default - SQS-managed server-side encryption (SSE-SQS) */
   kmsKeyId?: pulumi.Input<string>;
   /** Tags on every resource. @default {} */
-  tags?: Record<string, string>;
+  tags?: Record<string, pulumi.Input<string>>;
 }
+
+/** The arguments of {@link KarpenterInterruptionQueue} typed `pulumi.Input`. */
+export const INTERRUPTION_QUEUE_INPUT_ARGS = ["kmsKeyId", "tags"] as const satisfies readonly (keyof KarpenterInterruptionQueueArgs)[];
+
+/** The arguments of {@link KarpenterInterruptionQueue} that stay plain (none). */
+export const INTERRUPTION_QUEUE_PLAIN_ARGS: Record<string, string> = {};
 
 /** The queue policy: EventBridge (and SQS itself) may send; nothing over plain HTTP. */
 export function interruptionQueuePolicy(queueArn: string): string {
@@ -90,7 +96,7 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
   constructor(name: string, args: KarpenterInterruptionQueueArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(
       componentToken("KarpenterInterruptionQueue"),
-      validatedName("KarpenterInterruptionQueue", name, outputProblems(args, ["kmsKeyId"])),
+      validatedName("KarpenterInterruptionQueue", name, outputProblems(args, INTERRUPTION_QUEUE_INPUT_ARGS)),
       {},
       withLegacyAlias("KarpenterInterruptionQueue", opts),
     );

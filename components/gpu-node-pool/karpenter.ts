@@ -194,7 +194,34 @@ export function renderKarpenterGpuPool(i: KarpenterRenderInput): { nodePool: Rec
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 
 /** The `KarpenterGpuNodePoolArgs` taken as `pulumi.Input` (every other argument must be a plain value). */
-const KARPENTER_INPUT_ARGS = ["clusterName", "subnetSelectorTags", "securityGroupSelectorTags", "nodeRoleName", "kmsKeyArn", "imageCacheSnapshotId"] as const;
+export const KARPENTER_INPUT_ARGS = [
+  "clusterName",
+  "subnetSelectorTags",
+  "securityGroupSelectorTags",
+  "nodeRoleName",
+  "kmsKeyArn",
+  "imageCacheSnapshotId",
+] as const;
+
+/** The arguments of {@link KarpenterGpuNodePool} that stay plain, and why. */
+export const KARPENTER_PLAIN_ARGS: Record<string, string> = {
+  poolName: "names the NodePool, the EC2NodeClass and the pool contract (resource names)",
+  gpuType: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  gpusPerNode: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  capacityTypes: "decides the NodePool's requirements and the pool contract's capacity types",
+  maxNodes: "the pool contract's maxNodes (Kueue quota) and the NodePool's GPU limit are decided from it",
+  instanceFamilies: "pool shape: decides the machine types, the node groups / pools and the pool contract (GPU facts, quota) at construction",
+  amiFamily: "decides the EC2NodeClass's AMI selection and user data",
+  amiAlias: "an AMI pin chosen with the kit",
+  rootVolumeGiB: "sizing chosen with the kit",
+  consolidateAfter: "Karpenter tuning chosen with the kit",
+  expireAfter: "Karpenter tuning chosen with the kit",
+  createInterruptionQueue: "a flag: decides whether the interruption queue exists",
+  migProfile: "checked against the GPU and written into node labels at construction",
+  tags: "rendered into the EC2NodeClass's tags with the kit's discovery tags at construction",
+  localNvme: "a flag: decides the EC2NodeClass's NVMe setup",
+  efa: "a flag: decides the EFA requirements of the NodePool",
+};
 
 /** Problems of the plain arguments (pure). */
 function karpenterPlainProblems(args: KarpenterGpuNodePoolArgs): Problem[] {

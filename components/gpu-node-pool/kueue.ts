@@ -14,7 +14,17 @@ import {
 } from "./kueue-render";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import type { PoolPlanResult } from "./pool-contract";
-import { isKnown, isPlainDeep, outputProblems, unknownViewError, validatedName, type InputOwner } from "../validation";
+import {
+  checkInput,
+  isKnown,
+  isPlainDeep,
+  knownProblems,
+  outputProblems,
+  unknownViewError,
+  validatedName,
+  withPlaceholders,
+  type InputOwner,
+} from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 import { componentToken, withLegacyAlias } from "../tokens";
 
@@ -23,12 +33,21 @@ export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } 
 /** Arguments of {@link KueueInstall}. */
 export interface KueueInstallArgs {
   /** Namespace Kueue runs in (created, PSS `restricted`). @default "kueue-system" */
-  namespace?: string;
+  namespace?: pulumi.Input<string>;
   /** Requeue a workload whose pods are not all ready after this long. @default "10m" */
   waitForPodsReadyTimeout?: string;
   /** Let the chart create Kueue's ServiceMonitor (prometheus-operator must be installed). @default false */
   enablePrometheus?: boolean;
 }
+
+/** The arguments of {@link KueueInstall} typed `pulumi.Input`. */
+export const KUEUE_INSTALL_INPUT_ARGS = ["namespace"] as const satisfies readonly (keyof KueueInstallArgs)[];
+
+/** The arguments of {@link KueueInstall} that stay plain, and why. */
+export const KUEUE_INSTALL_PLAIN_ARGS: Record<string, string> = {
+  waitForPodsReadyTimeout: "Kueue tuning rendered into the chart's manager configuration; nobody reads it from another resource",
+  enablePrometheus: "a flag: decides whether the chart creates a ServiceMonitor",
+};
 
 /** Everything decided about a Kueue installation before any resource exists. */
 export interface KueueInstallPlan {
@@ -39,14 +58,14 @@ export interface KueueInstallPlan {
 }
 
 /** Validates a `KueueInstall`'s arguments and resolves its defaults and chart values (pure). */
-export function planKueueInstall(args: KueueInstallArgs): PoolPlanResult<KueueInstallPlan> {
+export function planKueueInstall(args: pulumi.Unwrap<KueueInstallArgs>): PoolPlanResult<KueueInstallPlan> {
   const outputs = outputProblems(args);
   if (outputs.length > 0) return { problems: outputs };
   const problems: Problem[] = [];
   const timeout = args.waitForPodsReadyTimeout ?? "10m";
   if (!/^([0-9]+(\.[0-9]+)?(s|m|h))+$/.test(timeout)) problems.push({ path: "waitForPodsReadyTimeout", message: `"${timeout}" is not a duration (e.g. 10m)` });
   const namespace = args.namespace ?? "kueue-system";
-  if (!DNS_LABEL.test(namespace)) problems.push({ path: "namespace", message: `"${namespace}" is not a DNS-1123 label` });
+  problems.push(...kueueNamespaceProblems(namespace));
   if (problems.length > 0) return { problems };
   return {
     problems,
@@ -59,7 +78,7 @@ export function planKueueInstall(args: KueueInstallArgs): PoolPlanResult<KueueIn
 }
 
 /** Every problem of a `KueueInstall`'s arguments (pure; the component throws them before it registers). */
-export function kueueInstallProblems(args: KueueInstallArgs): Problem[] {
+export function kueueInstallProblems(args: pulumi.Unwrap<KueueInstallArgs>): Problem[] {
   return planKueueInstall(args).problems;
 }
 
@@ -69,28 +88,46 @@ export function kueueInstallProblems(args: KueueInstallArgs): Problem[] {
  * the controller's namespace from the same contract.
  */
 export class KueueInstall extends pulumi.ComponentResource {
-  readonly namespace: string;
+  /** The namespace Kueue runs in (an Output: `namespace` may be one). */
+  readonly namespace: pulumi.Output<string>;
   /** The Helm release (for `dependsOn`). */
   readonly release: k8s.helm.v3.Release;
   readonly chartVersion: string = GPU_STACK_CHARTS.kueue.version;
-  /** What the installation tells the queues and monitoring. */
-  readonly contract: KueueContract;
+  /**
+   * What the installation tells the queues and monitoring, as plain values. Reading it throws when `namespace` was
+   * passed as an Output: read {@link contractOutput} then (KueueGpuPool's `kueue` takes either).
+   */
+  get contract(): KueueContract {
+    const v = INSTALL_VIEWS.get(this)!;
+    if (v.contract === undefined) throw unknownViewError(v.owner, "contract", "contractOutput");
+    return v.contract;
+  }
+  /** The contract as one Output (always set). */
+  readonly contractOutput: pulumi.Output<KueueContract>;
 
   constructor(name: string, args: KueueInstallArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const planned = planKueueInstall(args);
-    super(componentToken("KueueInstall"), validatedName("KueueInstall", name, planned.problems), {}, withLegacyAlias("KueueInstall", opts));
+    throwIfProblems("KueueInstall", name, outputProblems(args, KUEUE_INSTALL_INPUT_ARGS));
+    // Plan now with a placeholder for an Output namespace (its problem is dropped and checked in apply instead).
+    const planned = planKueueInstall(withPlaceholders(args as pulumi.Unwrap<KueueInstallArgs>, "kueue-system"));
+    super(
+      componentToken("KueueInstall"),
+      validatedName("KueueInstall", name, knownProblems(args, planned.problems)),
+      {},
+      withLegacyAlias("KueueInstall", opts),
+    );
     const plan = planned.plan!;
-    this.namespace = plan.namespace;
+    const namespace = checkInput("KueueInstall", name, args.namespace ?? plan.namespace, "namespace", (v) => kueueNamespaceProblems(v)[0]?.message).value;
     const ns = new k8s.core.v1.Namespace(
       `${name}-ns`,
       {
         metadata: {
-          name: this.namespace,
+          name: namespace,
           labels: { ...RESTRICTED_NAMESPACE_LABELS, ...MANAGED_BY },
         },
       },
       { parent: this },
     );
+    this.namespace = pulumi.output(namespace);
     this.release = new k8s.helm.v3.Release(
       `${name}-chart`,
       {
@@ -105,10 +142,15 @@ export class KueueInstall extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.contract = { namespace: this.namespace, chartVersion: this.chartVersion, ready: [this.release] };
+    const contractOf = (n: string): KueueContract => ({ namespace: n, chartVersion: this.chartVersion, ready: [this.release] });
+    INSTALL_VIEWS.set(this, { owner: { component: "KueueInstall", name }, contract: isKnown(namespace) ? contractOf(namespace) : undefined });
+    this.contractOutput = this.namespace.apply(contractOf);
     this.registerOutputs({ namespace: this.namespace, chartVersion: this.chartVersion });
   }
 }
+
+/** Plain views of each installation, kept off the instance so the provider host does not take them for outputs. */
+const INSTALL_VIEWS = new WeakMap<KueueInstall, { owner: InputOwner; contract?: KueueContract }>();
 
 /** Arguments of {@link KueueGpuPool}. */
 export interface KueueGpuPoolArgs {

@@ -5,7 +5,7 @@ import { alertTopicPolicy, FAILURE_EVENT_PATTERNS, monitoringKeyPolicy, renderAl
 import { MonitoringContract } from "../../core/contracts/monitoring";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
 import { Problem, throwIfProblems } from "../../core/problem";
-import { DataProtection, statefulOptions } from "../validation";
+import { DataProtection, statefulOptions, checkInput, isKnown, knownProblems, outputProblems, withPlaceholders } from "../validation";
 import { thresholdArgProblems } from "./validation";
 import { partitionOf } from "../../core/aws-partition";
 import { componentToken, withLegacyAlias } from "../tokens";
@@ -20,14 +20,17 @@ export interface BudgetCostTag {
 
 /** Arguments of {@link CloudWatchMonitoring}. */
 export interface CloudWatchMonitoringArgs {
-  /** AWS region of the stack (dashboard widgets, log-service principal, console URL). */
+  /** AWS region of the stack (dashboard widgets, log-service principal, console URL). Plain: it decides the partition and the console URL. */
   region: string;
-  /** AWS account id; when set, the contract's `alertTarget` is a plain ARN string. @default - looked up; `alertTarget` is then left out of the contract (use `alertTopicArn`) */
-  accountId?: string;
+  /**
+   * AWS account id; when set and known at construction, the contract's `alertTarget` is a plain ARN string.
+   * @default - looked up; `alertTarget` is then left out of the contract (use `alertTopicArn`)
+   */
+  accountId?: pulumi.Input<string>;
   /** Alert thresholds (shared with the other platforms). @default DEFAULT_THRESHOLDS */
   thresholds?: Partial<AlertThresholds>;
   /** Email addresses subscribed to the alert topic. @default [] */
-  alertEmails?: string[];
+  alertEmails?: pulumi.Input<string>[];
   /** Customer-managed KMS key for the topic and log groups; its policy must allow what {@link monitoringKeyPolicy} allows. @default - a rotating key is created */
   kmsKeyArn?: pulumi.Input<string>;
   /** Monthly AWS Budgets limit in USD. @default - no budget */
@@ -45,18 +48,36 @@ export interface CloudWatchMonitoringArgs {
   /** Production variant name of the endpoints. @default "AllTraffic" */
   endpointVariantName?: string;
   /** Tags on every taggable child. @default {} */
-  tags?: Record<string, string>;
+  tags?: Record<string, pulumi.Input<string>>;
   /** `protect` on the KMS key and log groups. @default true */
   protect?: boolean;
   /** `retainOnDelete` on the KMS key and log groups. @default true */
   retainOnDelete?: boolean;
 }
 
+/** The arguments of {@link CloudWatchMonitoring} typed `pulumi.Input` (or holding Inputs). */
+export const CLOUDWATCH_INPUT_ARGS = ["accountId", "alertEmails", "kmsKeyArn", "tags"] as const satisfies readonly (keyof CloudWatchMonitoringArgs)[];
+
+/** The arguments of {@link CloudWatchMonitoring} that stay plain, and why. */
+export const CLOUDWATCH_PLAIN_ARGS: Record<string, string> = {
+  region: "decides the partition (ARNs, service principals) and the dashboard's console URL at construction",
+  thresholds: "kit tuning values rendered into the alarms; nobody reads them from another resource",
+  budgetLimitUsd: "decides whether a budget exists",
+  budgetThresholdsPercent: "decides how many budget notifications exist (tuning values)",
+  budgetCostTag: "a cost-allocation tag activated in Billing, chosen with the kit",
+  logRetentionDays: "retention tuning chosen with the kit, checked against the values CloudWatch Logs accepts",
+  createLogGroups: "a flag: decides whether the account-wide log groups exist",
+  endpointNames: "each endpoint names alarms and a log group (resource names and counts)",
+  endpointVariantName: "rendered into the alarms' and dashboard's metric dimensions at construction",
+  protect: "a resource option, fixed when the children are created",
+  retainOnDelete: "a resource option, fixed when the children are created",
+};
+
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const ENDPOINT = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /** Validates the arguments (every problem at once). Pure. */
-export function cloudWatchArgProblems(args: CloudWatchMonitoringArgs): Problem[] {
+export function cloudWatchArgProblems(args: pulumi.Unwrap<CloudWatchMonitoringArgs>): Problem[] {
   const problems: Problem[] = [];
   if (!/^[a-z]{2}(-gov)?-[a-z]+-[0-9]$/.test(args.region ?? ""))
     problems.push({ path: "region", message: `"${args.region}" is not an AWS region (write it like us-east-1)` });
@@ -96,13 +117,21 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
   readonly dashboardName: string;
 
   constructor(name: string, args: CloudWatchMonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    throwIfProblems("CloudWatchMonitoring", name, cloudWatchArgProblems(args));
+    throwIfProblems("CloudWatchMonitoring", name, outputProblems(args, CLOUDWATCH_INPUT_ARGS));
+    // Every problem of the values known now; an Output account id or email is checked inside apply (same message).
+    const shape = withPlaceholders(args as pulumi.Unwrap<CloudWatchMonitoringArgs>, "unknown-until-deployed");
+    const all = (v: pulumi.Unwrap<CloudWatchMonitoringArgs>) => cloudWatchArgProblems(v);
+    throwIfProblems("CloudWatchMonitoring", name, knownProblems(args, all(shape)));
     super(componentToken("CloudWatchMonitoring"), name, {}, withLegacyAlias("CloudWatchMonitoring", opts));
+    const problemAt = (path: string, patch: Partial<pulumi.Unwrap<CloudWatchMonitoringArgs>>) =>
+      all({ ...shape, ...patch }).find((p) => p.path === path)?.message;
     const thresholds = withDefaultThresholds(args.thresholds);
     const protection: DataProtection = { protect: args.protect, retainOnDelete: args.retainOnDelete };
     const tags = { ...(args.tags ?? {}), "finetune:component": "monitoring" };
     const { partition } = partitionOf(args.region);
-    const accountId: pulumi.Output<string> = args.accountId ? pulumi.output(args.accountId) : aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const accountId: pulumi.Output<string> = args.accountId
+      ? pulumi.output(checkInput("CloudWatchMonitoring", name, args.accountId, "accountId", (v) => problemAt("accountId", { accountId: v })).value)
+      : aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const ctx = accountId.apply((a) => ({ partition, region: args.region, accountId: a }));
     const endpointNames = args.endpointNames ?? [];
     const variantName = args.endpointVariantName ?? "AllTraffic";
@@ -132,7 +161,11 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
       { arn: topic.arn, policy: pulumi.all([ctx, topic.arn]).apply(([c, arn]) => JSON.stringify(alertTopicPolicy(c, arn))) },
       { parent: this },
     );
-    (args.alertEmails ?? []).forEach((email, i) => {
+    (args.alertEmails ?? []).forEach((given, i) => {
+      const path = `alertEmails[${i}]`;
+      const email = checkInput("CloudWatchMonitoring", name, given, path, (v) =>
+        problemAt(path, { alertEmails: (shape.alertEmails ?? []).map((e, j) => (j === i ? v : e)) }),
+      ).value;
       new aws.sns.TopicSubscription(`${name}-alerts-email-${i}`, { topic: topic.arn, protocol: "email", endpoint: email }, { parent: this });
     });
     this.alertTopicArn = topic.arn;
@@ -236,7 +269,7 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
     }
 
     this.contract = { platform: "cloudwatch", selectorLabels: {} };
-    if (args.accountId) this.contract.alertTarget = `arn:${partition}:sns:${args.region}:${args.accountId}:${topicName}`;
+    if (args.accountId && isKnown(args.accountId)) this.contract.alertTarget = `arn:${partition}:sns:${args.region}:${args.accountId}:${topicName}`;
     this.registerOutputs({ contract: this.contract, alertTopicArn: this.alertTopicArn, dashboardUrl: this.dashboardUrl });
   }
 }

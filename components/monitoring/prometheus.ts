@@ -112,6 +112,22 @@ export const PROMETHEUS_INPUT_ARGS = [
   "alertLabels",
 ] as const satisfies readonly (keyof PrometheusMonitoringArgs)[];
 
+/** The arguments of {@link PrometheusMonitoring} that stay plain, and why. */
+export const PROMETHEUS_PLAIN_ARGS: Record<string, string> = {
+  mode: "decides which resources exist (kube-prometheus-stack, monitors only, or GKE managed collection)",
+  createNamespace: "a flag: decides whether a Namespace exists",
+  platform:
+    "whether each controller namespace is present decides which monitors exist; pass the namespaces themselves as Inputs (kueueNamespace, jobsetNamespace, argoNamespace)",
+  thresholds: "kit tuning values rendered into the alert rules; nobody reads them from another resource",
+  dashboardLabel: "Grafana's sidecar label, chosen with the kit (exactly one key, checked at construction)",
+  dashboards: "a flag: decides whether the dashboard ConfigMaps exist",
+  grafana: "a flag of the chart",
+  retention: "tuning, checked against the GPU-hours budget window at construction",
+  storageSize: "sizing chosen with the kit",
+  protect: "a resource option, fixed when the children are created",
+  retainOnDelete: "a resource option, fixed when the children are created",
+};
+
 /**
  * {@link PrometheusMonitoringArgs} with every `pulumi.Input` resolved: what the pure planner
  * ({@link resolvePrometheusMonitoring}) reads, at construction when every value is known, inside `apply` otherwise.

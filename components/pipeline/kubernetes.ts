@@ -74,6 +74,27 @@ export interface KubernetesFineTuningPipelineArgs {
   index?: number;
 }
 
+/** The arguments of {@link KubernetesFineTuningPipeline} typed `pulumi.Input`. */
+export const KUBERNETES_PIPELINE_INPUT_ARGS = [
+  "store",
+  "namespace",
+  "monitoring",
+  "driver",
+  "hubToken",
+  "apiServer",
+  "hubCidrs",
+  "servingClientNamespaces",
+] as const satisfies readonly (keyof KubernetesFineTuningPipelineArgs)[];
+
+/** The arguments of {@link KubernetesFineTuningPipeline} that stay plain, and why. */
+export const KUBERNETES_PIPELINE_PLAIN_ARGS: Record<string, string> = {
+  spec: "decides the child resources and their names (stages, schedules, serving)",
+  pool: "sizing (placement: GPUs per node, nodes, sharding) and the queue are decided from it at construction",
+  modelCache: "decides whether the model-init stage mounts a cache volume (pod structure)",
+  identity: "its annotations are merged into the ServiceAccount rendered at construction",
+  index: "the position of the pipeline in the config, used in error keys",
+};
+
 /** Kubernetes resource classes by `apiVersion/kind`: facts in a table, not an if-chain. */
 const KINDS: Record<string, new (name: string, args: Record<string, unknown>, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource> = {
   "v1/ServiceAccount": k8s.core.v1.ServiceAccount as never,

@@ -44,6 +44,23 @@ export interface SageMakerFineTuningPipelineArgs {
   index?: number;
 }
 
+/** The arguments of {@link SageMakerFineTuningPipeline} typed `pulumi.Input`. */
+export const SAGEMAKER_PIPELINE_INPUT_ARGS = [
+  "store",
+  "subnetIds",
+  "securityGroupIds",
+  "hubToken",
+] as const satisfies readonly (keyof SageMakerFineTuningPipelineArgs)[];
+
+/** The arguments of {@link SageMakerFineTuningPipeline} that stay plain, and why. */
+export const SAGEMAKER_PIPELINE_PLAIN_ARGS: Record<string, string> = {
+  spec: "decides the pipeline definition's steps and the child resources' names",
+  pool: "decides the training instance type and count rendered into the pipeline definition at construction",
+  processingInstanceType: "rendered into the pipeline definition's processing steps at construction",
+  images: "stage image URIs rendered into the pipeline definition at construction",
+  index: "the position of the pipeline in the config, used in error keys",
+};
+
 function s3Parts(uri: string): { bucket: string; key: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!m) throw new Error(`not an s3:// URI: ${uri}`);

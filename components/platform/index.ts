@@ -49,6 +49,21 @@ export interface KubernetesPipelinePlatformArgs {
   kueue?: KueueContract;
 }
 
+/** The arguments of {@link KubernetesPipelinePlatform} typed `pulumi.Input`. */
+export const PLATFORM_INPUT_ARGS = ["workflowNamespaces"] as const satisfies readonly (keyof KubernetesPipelinePlatformArgs)[];
+
+/** The arguments of {@link KubernetesPipelinePlatform} that stay plain, and why. */
+export const PLATFORM_PLAIN_ARGS: Record<string, string> = {
+  namespace: "the contract's argoNamespace / jobsetNamespace, which monitoring reads as plain values to decide which monitors exist",
+  installArgoWorkflows: "a flag: decides whether the Argo Workflows release exists",
+  installJobSet: "a flag: decides whether the JobSet release exists",
+  argoServer: "a flag of the Argo chart",
+  timeoutSeconds: "a Helm timeout chosen with the kit",
+  existingArgoNamespace: "names the contract's argoNamespace (plain, see namespace) when Argo is not installed here",
+  existingJobSetNamespace: "names the contract's jobsetNamespace (plain, see namespace) when JobSet is not installed here",
+  kueue: "its namespace becomes the contract's kueueNamespace (plain, see namespace)",
+};
+
 /**
  * What the platform tells the pipelines and monitoring: where each controller runs, so that ServiceMonitors and
  * NetworkPolicies look in the namespaces the controllers were really installed in.

@@ -26,6 +26,12 @@ export interface PipelineNamespaceArgs {
   namespace: pulumi.Input<string>;
 }
 
+/** The arguments of {@link PipelineNamespace} typed `pulumi.Input`. */
+export const PIPELINE_NAMESPACE_INPUT_ARGS = ["namespace"] as const satisfies readonly (keyof PipelineNamespaceArgs)[];
+
+/** The arguments of {@link PipelineNamespace} that stay plain (none). */
+export const PIPELINE_NAMESPACE_PLAIN_ARGS: Record<string, string> = {};
+
 /** The namespace must be a DNS-1123 label. */
 export function pipelineNamespaceProblems(namespace: string): Problem[] {
   return !DNS_LABEL.test(namespace) || namespace.length > 63

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { type CudaCompatibilityAssertion, type DriverPlatform, checkCudaCompatibility } from "../../components/cuda-driver-stack/compatibility";
-import { type CudaDriverStackArgs, gkeDriverBranch, planDriverStack } from "../../components/cuda-driver-stack/driver-stack";
+import { type CudaDriverStackArgs, type PlainCudaDriverStackArgs, gkeDriverBranch, planDriverStack } from "../../components/cuda-driver-stack/driver-stack";
 import { CudaCompatibilityMode, GKE_CHANNEL_MINOR, SMOKE_TEST_CUDA_VERSION, minBranchForCuda } from "../../components/cuda-driver-stack/versions";
 import { ConfigError, type Problem } from "./errors";
 import { type ResolvedGpuPool, resolveGpuPools } from "./gpu-pools";
@@ -72,7 +72,7 @@ export const DRIVER_PLATFORM: Record<GpuKitConfig["target"], DriverPlatform & Cu
 };
 
 /** The CudaDriverStack arguments a stack config asks for (`serviceMonitorLabels` come from the monitoring contract). */
-export function driverStackArgs(cfg: GpuKitConfig, pools: ResolvedGpuPool[]): CudaDriverStackArgs {
+export function driverStackArgs(cfg: GpuKitConfig, pools: ResolvedGpuPool[]): PlainCudaDriverStackArgs {
   const ds = cfg.driverStack;
   const migProfiles = pools.flatMap((p) => (p.mig ? [p.mig.profile] : []));
   return {
@@ -122,7 +122,7 @@ function driverFix(cfg: GpuKitConfig, need: number, gkeVersion: string | undefin
 /** Everything the stacks need from the GPU config, resolved and checked before any resource exists. */
 export interface ResolvedGpuConfig {
   pools: ResolvedGpuPool[];
-  driverStack: CudaDriverStackArgs;
+  driverStack: PlainCudaDriverStackArgs;
   /** The driver the nodes run (version or branch) and where that fact came from. */
   driverVersion: string;
   driverSource: string;

@@ -84,8 +84,13 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "KubernetesArtifactStore",
-      () => new KubernetesArtifactStore("a", { pipelineNamespace: out("finetune"), containerRegistry: "harbor.example.com/ml" }),
-      [`pipelineNamespace: ${PLAIN_VALUE_REASON}`],
+      () =>
+        new KubernetesArtifactStore("a", {
+          pipelineNamespace: out("finetune"),
+          containerRegistry: "harbor.example.com/ml",
+          endpoint: out("https://s3") as unknown as string,
+        }),
+      [`endpoint: ${PLAIN_VALUE_REASON}`],
     ],
     [
       "PipelineNamespace",
@@ -98,7 +103,11 @@ describe("components validate before they register (nothing is created for inval
       () => new KueueInstall("k", { waitForPodsReadyTimeout: "ten minutes" }),
       ['waitForPodsReadyTimeout: "ten minutes" is not a duration (e.g. 10m)'],
     ],
-    ["KueueInstall (Output)", () => new KueueInstall("k", { namespace: out("queues") }), [`namespace: ${PLAIN_VALUE_REASON}`]],
+    [
+      "KueueInstall (Output)",
+      () => new KueueInstall("k", { waitForPodsReadyTimeout: out("10m") as unknown as string }),
+      [`waitForPodsReadyTimeout: ${PLAIN_VALUE_REASON}`],
+    ],
     [
       "KueueGpuPool (Output)",
       () => new KueueGpuPool("q", { pool: existingNodesPoolContract({ name: "l4", gpuType: "l4" }), namespace: "ml", cpuPerNode: out(4) as unknown as number }),

@@ -5,6 +5,7 @@ import { existingNodesPoolContract } from "../../components/gpu-node-pool/pool-c
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { runWithMocks, type RecordedResource } from "../harness";
 import { deploymentFailures, known, later, settle } from "../monitoring/input-harness";
+import { expectSameFailureInApply } from "../components/inputs-helpers";
 
 const shape = (rs: RecordedResource[]) =>
   rs
@@ -117,6 +118,28 @@ describe("KueueGpuPool takes the pool and Kueue contracts, the namespace and the
   it("the quota tuning arguments stay plain: an Output there is a clear error", () => {
     expect(() => new KueueGpuPool("q", { pool: pool(), namespace: "ml", cpuPerNode: later(4) as unknown as number })).toThrow(
       /cpuPerNode: is a pulumi.Output \(or Promise\), but this argument needs a plain value/,
+    );
+  });
+});
+
+describe("KueueInstall takes its namespace as an Input", () => {
+  it("an Output namespace gives the same resources; the contract is then read from contractOutput", async () => {
+    let install: KueueInstall | undefined;
+    const plain = await runWithMocks(() => new KueueInstall("kueue", { namespace: "queues" }));
+    const output = await runWithMocks(() => {
+      install = new KueueInstall("kueue", { namespace: later("queues") });
+    });
+    expect(shape(output.resources)).toEqual(shape(plain.resources));
+    expect(() => install!.contract).toThrow('KueueInstall "kueue": contract derives from arguments passed as Outputs');
+    expect((await settle(install!.contractOutput)).namespace).toBe("queues");
+    expect(await settle(install!.namespace)).toBe("queues");
+  });
+
+  it("a bad namespace: at construction when known, inside apply (same message) when an Output", async () => {
+    await expectSameFailureInApply(
+      "namespace",
+      () => new KueueInstall("kueue", { namespace: "Kueue_NS" }),
+      () => new KueueInstall("kueue", { namespace: later("Kueue_NS") }),
     );
   });
 });

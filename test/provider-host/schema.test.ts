@@ -145,8 +145,8 @@ describe("provider host over gRPC: GetSchema", () => {
     expect(shape("KueueInstall")).toEqual({
       inputs: ["namespace", "waitForPodsReadyTimeout", "enablePrometheus"],
       requiredInputs: [],
-      outputs: ["namespace", "release", "chartVersion", "contract"],
-      required: ["chartVersion", "contract", "namespace", "release"],
+      outputs: ["namespace", "release", "chartVersion", "contractOutput"],
+      required: ["chartVersion", "contractOutput", "namespace", "release"],
     });
     expect(shape("EfaDevicePlugin")).toEqual({ inputs: ["namespace", "extraInstanceTypes"], requiredInputs: [], outputs: ["release"], required: ["release"] });
     expect(shape("KubernetesPipelinePlatform")).toEqual({
@@ -167,7 +167,8 @@ describe("provider host over gRPC: GetSchema", () => {
     });
     // Input<T> arguments are not plain (another language may pass an output); plain T arguments are.
     expect(res("EfaDevicePlugin").inputProperties.namespace.plain).toBeUndefined();
-    expect(res("KueueInstall").inputProperties.namespace.plain).toBe(true);
+    expect(res("KueueInstall").inputProperties.namespace.plain).toBeUndefined();
+    expect(res("KueueInstall").inputProperties.waitForPodsReadyTimeout.plain).toBe(true);
   });
 
   it("every served input but five has a description; the host drops JSDoc tags, so no `@default` reaches the schema", () => {
@@ -219,7 +220,7 @@ describe("provider host over gRPC: GetSchema", () => {
       description: "Taint effect tolerated.",
     });
     // Getters are not outputs: CudaDriverStack.clusterPolicy (a getter over a WeakMap) is absent.
-    expect(Object.keys(res("CudaDriverStack").properties)).toEqual(["contract", "namespace", "release"]);
+    expect(Object.keys(res("CudaDriverStack").properties)).toEqual(["contractOutput", "namespace", "release"]);
   });
 
   it("CloudMonitoring: notificationChannel is the NotificationChannelSpec object (a NotificationChannelType enum, fields not plain)", () => {
