@@ -68,14 +68,10 @@ describe("components validate before they register (nothing is created for inval
     ],
     [
       "EksGpuNodePool",
-      () => new EksGpuNodePool("p", { clusterName: "c", subnetIds: ["s"], gpuType: "l4", tags: { team: out("ml") } }),
-      [`tags.team: ${PLAIN_VALUE_REASON}`],
+      () => new EksGpuNodePool("p", { clusterName: "c", subnetIds: ["s"], gpuType: "l4", labels: { team: out("ml") } }),
+      [`labels.team: ${PLAIN_VALUE_REASON}`],
     ],
-    [
-      "KarpenterInterruptionQueue",
-      () => new KarpenterInterruptionQueue("q", { kmsKeyId: out("k"), tags: { team: out("ml") } }),
-      [`tags.team: ${PLAIN_VALUE_REASON}`],
-    ],
+    // KarpenterInterruptionQueue takes every argument as an Input: nothing to reject (test/gpu-node-pool/inputs.test.ts).
     ["CudaDriverStack", () => new CudaDriverStack("d", { platform: "kubernetes", driverVersion: out("580") }), [`driverVersion: ${PLAIN_VALUE_REASON}`]],
     [
       "GpuSmokeTest",

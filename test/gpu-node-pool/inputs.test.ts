@@ -5,6 +5,9 @@ import { GkeGpuNodePool, type GkeGpuNodePoolArgs } from "../../components/gpu-no
 import { KarpenterGpuNodePool, type KarpenterGpuNodePoolArgs } from "../../components/gpu-node-pool/karpenter";
 import { checkInput } from "../../components/validation";
 import { one, ofType, runWithMocks } from "../harness";
+import { KarpenterInterruptionQueue } from "../../components/gpu-node-pool/karpenter-interruption";
+import { EksGpuNodePool } from "../../components/gpu-node-pool/eks";
+import { expectSameResources } from "../components/inputs-helpers";
 import { constructionError, problemLines } from "./helpers";
 
 /** Resolves an Output's value (rejects when its apply throws). */
@@ -126,5 +129,14 @@ describe("KarpenterGpuNodePool Input arguments", () => {
     const arn = "arn:aws:iam::123456789012:role/gpu";
     const expected = `nodeRoleName: "${arn}" is not an IAM role name (give the name, not the ARN: 1-64 of letters, digits and +=,.@_-)`;
     expect(problemLines(await constructionError(() => new KarpenterGpuNodePool("k", { ...kBase, nodeRoleName: arn })))).toEqual([expected]);
+  });
+});
+
+describe("KarpenterInterruptionQueue and EksGpuNodePool take tags as Inputs", () => {
+  it("tag values given as Outputs reach the queue and its rules, and the node groups, as plain values do", async () => {
+    const queue = await expectSameResources((w) => new KarpenterInterruptionQueue("q", { kmsKeyId: w("alias/k"), tags: { team: w("ml") } }));
+    expect(queue.find((r) => r.type === "aws:sqs/queue:Queue")!.inputs.tags).toEqual({ team: "ml" });
+    const pool = await expectSameResources((w) => new EksGpuNodePool("p", { clusterName: "c", subnetIds: ["s"], gpuType: "l4", tags: { team: w("ml") } }));
+    for (const g of ofType(pool, "aws:eks/nodeGroup:NodeGroup")) expect(g.inputs.tags).toMatchObject({ team: "ml" });
   });
 });
