@@ -3,7 +3,7 @@ import { mockInvoke, mockResourceState } from "./mock-state";
 
 /** One resource as the engine saw it register. */
 export interface RecordedResource {
-  /** Type token, e.g. `aws:s3/bucketV2:BucketV2`, `finetune:gpu:GkeGpuNodePool`. */
+  /** Type token, e.g. `aws:s3/bucketV2:BucketV2`, `finetune-kit:index:GkeGpuNodePool`. */
   type: string;
   /** Logical name. */
   name: string;
@@ -27,6 +27,8 @@ export interface RecordedResource {
   ignoreChanges: string[];
   /** Alias URNs/specs given (renames without replacement). */
   aliases: number;
+  /** The `type` of each alias spec given (empty for URN aliases and specs without a type). */
+  aliasTypes: string[];
 }
 
 /** Options of one in-process run. */
@@ -54,7 +56,8 @@ export interface MockRunResult {
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-function redact(v: unknown): unknown {
+/** `v` with every secret replaced by `"[secret]"` and every unknown by `"[unknown]"`. */
+export function redact(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(redact);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -65,7 +68,8 @@ function redact(v: unknown): unknown {
   return v;
 }
 
-function unwrapSecrets(v: unknown): unknown {
+/** `v` with every secret replaced by its value. */
+export function unwrapSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
   if (v && typeof v === "object") {
     const o = v as Record<string, unknown>;
@@ -92,7 +96,7 @@ interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(cb: (v: { getUrnsList(): string[] }, k: string) => void): void };
   getProvider(): string;
   getIgnorechangesList(): string[];
-  getAliasesList(): unknown[];
+  getAliasesList(): { getSpec(): { getType(): string } | undefined }[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -148,6 +152,10 @@ export async function runWithMocks(program: () => unknown, opts: MockRunOptions 
       provider: urnOfRef(req.getProvider()),
       ignoreChanges: req.getIgnorechangesList(),
       aliases: req.getAliasesList().length,
+      aliasTypes: req
+        .getAliasesList()
+        .map((a) => a.getSpec()?.getType() ?? "")
+        .filter((t) => t !== ""),
       redactedInputs: redact(raw) as Record<string, unknown>,
       raw,
     };

@@ -30,6 +30,7 @@ import { type AwsArtifactRegistry } from "./aws";
 import { LayoutArea } from "../../core/store-layout";
 import { partitionOf } from "../../core/aws-partition";
 import { DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** How the pipeline's pods get the role. */
 export const EksIdentityMode = {
@@ -361,7 +362,12 @@ export class EksPipelineIdentity extends pulumi.ComponentResource {
   readonly identity: ServiceAccountIdentity;
 
   constructor(name: string, args: EksPipelineIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:registry:EksPipelineIdentity", validatedName("EksPipelineIdentity", name, eksPipelineIdentityProblems(args)), {}, opts);
+    super(
+      componentToken("EksPipelineIdentity"),
+      validatedName("EksPipelineIdentity", name, eksPipelineIdentityProblems(args)),
+      {},
+      withLegacyAlias("EksPipelineIdentity", opts),
+    );
     const spec: FineTuningPipelineSpec = pipelineSpecProblems(args.spec).spec!;
     const serviceAccount = objectNames(spec).serviceAccount;
     const { partition } = partitionOf(args.store.region);

@@ -21,6 +21,7 @@ import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { partitionOf } from "../../core/aws-partition";
 import { STAGE_IMAGE_ROLES } from "../../core/contracts/artifact-store";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Arguments of {@link AwsArtifactRegistry}. */
 export interface AwsArtifactRegistryArgs extends DataProtection {
@@ -228,7 +229,7 @@ export class AwsArtifactRegistry extends pulumi.ComponentResource {
     const knownAccount = isKnown(args.accountId) ? args.accountId : undefined;
     const bucketName = args.bucketName ?? (knownAccount ? defaultS3BucketName(name, knownAccount, args.region) : "");
     throwIfProblems("AwsArtifactRegistry", name, awsArtifactRegistryProblems(name, args, bucketName));
-    super("finetune:registry:AwsArtifactRegistry", name, {}, opts);
+    super(componentToken("AwsArtifactRegistry"), name, {}, withLegacyAlias("AwsArtifactRegistry", opts));
 
     const { partition, dnsSuffix } = partitionOf(args.region);
     this.prefix = name;

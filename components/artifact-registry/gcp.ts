@@ -8,6 +8,7 @@ import type { ArtifactStoreContractInput } from "./contract-input";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Roles the pipeline's Google service account may get on the image repository. */
 export const RepositoryAccess = {
@@ -203,7 +204,7 @@ export class GcpArtifactRegistry extends pulumi.ComponentResource {
     const plainShape = withPlaceholders(args as pulumi.Unwrap<GcpArtifactRegistryArgs>, "unknown-until-deployed");
     const all = (v: pulumi.Unwrap<GcpArtifactRegistryArgs>) => gcpArtifactRegistryProblems(name, v, bucketName);
     throwIfProblems("GcpArtifactRegistry", name, knownProblems(args, all(plainShape)));
-    super("finetune:registry:GcpArtifactRegistry", name, {}, opts);
+    super(componentToken("GcpArtifactRegistry"), name, {}, withLegacyAlias("GcpArtifactRegistry", opts));
     this.prefix = name;
     this.args = args;
     this.bucketName = bucketName;

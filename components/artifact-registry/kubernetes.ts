@@ -9,6 +9,7 @@ import type { ArtifactStoreContractInput } from "./contract-input";
 import { statefulOptions, type DataProtection } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Where the S3-compatible store comes from. */
 export const ObjectStoreMode = {
@@ -259,7 +260,7 @@ export class KubernetesArtifactStore extends pulumi.ComponentResource {
     const shape = withPlaceholders(args as pulumi.Unwrap<KubernetesArtifactStoreArgs>, "unknown-until-deployed");
     const all = (v: pulumi.Unwrap<KubernetesArtifactStoreArgs>) => kubernetesArtifactStoreProblems(name, v);
     throwIfProblems("KubernetesArtifactStore", name, knownProblems(args, all(shape)));
-    super("finetune:registry:KubernetesArtifactStore", name, {}, opts);
+    super(componentToken("KubernetesArtifactStore"), name, {}, withLegacyAlias("KubernetesArtifactStore", opts));
     const checked = <K extends "pipelineNamespace" | "containerRegistry" | "storageClass">(k: K) =>
       checkInput("KubernetesArtifactStore", name, args[k], k, (v: unknown) => all({ ...shape, [k]: v }).find((p) => p.path === k)?.message).value;
     const pipelineNamespace = checked("pipelineNamespace") as pulumi.Input<string>;

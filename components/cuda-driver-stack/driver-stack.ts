@@ -27,6 +27,7 @@ import {
 } from "./versions";
 import { DNS_LABEL, MANAGED_BY, podSecurityLabels } from "../../core/kubernetes";
 import type { EksGpuAmiType } from "../gpu-node-pool/eks";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** GPU Operator MIG strategies. */
 export const MigStrategy = { Single: "single", Mixed: "mixed" } as const;
@@ -258,7 +259,7 @@ export class CudaDriverStack extends pulumi.ComponentResource {
     const PLACEHOLDER = "unknown-until-deployed";
     // The placeholder is a valid namespace, so the planner's problems are those of the values known now.
     const plan = planDriverStack(name, withPlaceholders(args as PlainCudaDriverStackArgs, PLACEHOLDER));
-    super("finetune:cuda:CudaDriverStack", name, {}, opts);
+    super(componentToken("CudaDriverStack"), name, {}, withLegacyAlias("CudaDriverStack", opts));
     const owner: InputOwner = { component: "CudaDriverStack", name };
     const namespace = checkInput("CudaDriverStack", name, args.namespace ?? plan.namespace, "namespace", (v) =>
       DNS_LABEL.test(v) ? undefined : `"${v}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)`,

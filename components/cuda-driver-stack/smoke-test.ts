@@ -12,6 +12,7 @@ import { DNS_LABEL, MANAGED_BY, restrictedContainerSecurity, restrictedPodSecuri
 import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
 import { ncclBusBwThresholdGBps, NCCL_THRESHOLDS } from "../../core/nccl-thresholds";
 import type { InterconnectKind } from "../../core/contracts/gpu-pool";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** File name of the smoke-test script shipped in `components/cuda-driver-stack/smoke/`. */
 export const SMOKE_SCRIPT_FILE = "gpu_smoke.py";
@@ -390,7 +391,7 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0))
       problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
-    super("finetune:cuda:GpuSmokeTest", name, {}, opts);
+    super(componentToken("GpuSmokeTest"), name, {}, withLegacyAlias("GpuSmokeTest", opts));
     // An object rendered for the namespace: itself when the namespace is known; otherwise apiVersion and kind now
     // (from a render with a placeholder) and every other field from the render on the resolved namespace.
     const forNamespace = <T extends object>(render: (ns: string) => T): T => {

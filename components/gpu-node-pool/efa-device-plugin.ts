@@ -5,6 +5,7 @@ import { AWS_INTERCONNECT } from "../../core/interconnect";
 import { GPU_TAINT } from "./labels";
 import { type Problem } from "../../core/problem";
 import { outputProblems, validatedName } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Arguments of {@link EfaDevicePlugin}. */
 export interface EfaDevicePluginArgs {
@@ -55,7 +56,12 @@ export class EfaDevicePlugin extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: EfaDevicePluginArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    super("finetune:gpu:EfaDevicePlugin", validatedName("EfaDevicePlugin", name, efaDevicePluginProblems(args)), {}, opts);
+    super(
+      componentToken("EfaDevicePlugin"),
+      validatedName("EfaDevicePlugin", name, efaDevicePluginProblems(args)),
+      {},
+      withLegacyAlias("EfaDevicePlugin", opts),
+    );
     const pin = GPU_STACK_CHARTS.efaDevicePlugin;
     this.release = new k8s.helm.v3.Release(
       `${name}-efa-device-plugin`,

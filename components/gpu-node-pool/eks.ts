@@ -9,6 +9,7 @@ import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, migConfig
 import { POOL_DEFAULTS, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem, throwIfProblems } from "../../core/problem";
 import { outputProblems } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** EKS GPU AMI types the pool supports. */
 export const EksGpuAmiType = {
@@ -342,7 +343,7 @@ export class EksGpuNodePool extends pulumi.ComponentResource {
   constructor(name: string, args: EksGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
     const plan = planEksGpuPool(name, args);
-    super("finetune:gpu:EksGpuNodePool", name, {}, opts);
+    super(componentToken("EksGpuNodePool"), name, {}, withLegacyAlias("EksGpuNodePool", opts));
     for (const w of plan.warnings) void pulumi.log.warn(w, this);
     this.contract = eksPoolContract(plan);
     const tags = { ...(args.tags ?? {}), "finetune.dev/pool": plan.poolName, "finetune.dev/gpu-type": plan.gpuType };

@@ -15,6 +15,7 @@ import { CLOUD_TAINT_EFFECT, GPU_TAINT, GPU_TOLERATION, capacityOrder, poolNodeL
 import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblems } from "./pool-contract";
 import { type Problem } from "../../core/problem";
 import { checkInput, isKnown, outputProblems, validatedName } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** `gpuDriverInstallationConfig.gpuDriverVersion` values. `INSTALLATION_DISABLED` only for a self-managed GPU Operator. */
 export const GkeGpuDriverVersion = { Default: "DEFAULT", Latest: "LATEST", InstallationDisabled: "INSTALLATION_DISABLED" } as const;
@@ -474,7 +475,7 @@ export class GkeGpuNodePool extends pulumi.ComponentResource {
   constructor(name: string, args: GkeGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
     const planned = planGkeGpuPool(name, args);
-    super("finetune:gpu:GkeGpuNodePool", validatedName(GKE, name, planned.problems), {}, opts);
+    super(componentToken("GkeGpuNodePool"), validatedName(GKE, name, planned.problems), {}, withLegacyAlias("GkeGpuNodePool", opts));
     const plan = planned.plan!;
     const inputs = gkeCheckedInputs(name, args, plan.machineType);
     const { poolName, features } = plan;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { outputProblems, validatedName } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /**
  * The Karpenter Helm value that names the interruption queue. The wrong key is silently ignored and leaves
@@ -94,10 +95,10 @@ export class KarpenterInterruptionQueue extends pulumi.ComponentResource {
 
   constructor(name: string, args: KarpenterInterruptionQueueArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(
-      "finetune:gpu:KarpenterInterruptionQueue",
+      componentToken("KarpenterInterruptionQueue"),
       validatedName("KarpenterInterruptionQueue", name, outputProblems(args, INTERRUPTION_QUEUE_INPUT_ARGS)),
       {},
-      opts,
+      withLegacyAlias("KarpenterInterruptionQueue", opts),
     );
     const tags = args.tags ?? {};
     const queue = new aws.sqs.Queue(

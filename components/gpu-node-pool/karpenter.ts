@@ -11,6 +11,7 @@ import { POOL_DEFAULTS, type PoolPlanResult, buildPoolContract, poolShapeProblem
 import { type Problem } from "../../core/problem";
 import { checkInput, outputProblems, validatedName } from "../validation";
 import { MANAGED_BY } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 export { KARPENTER_INTERRUPTION_QUEUE_VALUE } from "./karpenter-interruption";
 
@@ -422,7 +423,7 @@ export class KarpenterGpuNodePool extends pulumi.ComponentResource {
   constructor(name: string, args: KarpenterGpuNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan (validate) first: invalid arguments register nothing.
     const planned = planKarpenterGpuPool(name, args);
-    super("finetune:gpu:KarpenterGpuNodePool", validatedName(KARPENTER, name, planned.problems), {}, opts);
+    super(componentToken("KarpenterGpuNodePool"), validatedName(KARPENTER, name, planned.problems), {}, withLegacyAlias("KarpenterGpuNodePool", opts));
     const plan = planned.plan!;
     const inputs = karpenterCheckedInputs(name, args);
     const { poolName, tags } = plan;

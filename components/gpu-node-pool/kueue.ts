@@ -26,6 +26,7 @@ import {
   type InputOwner,
 } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 export { KUEUE_API_VERSION, flavorName, renderKueueGpuPool, renderKueueValues } from "./kueue-render";
 
@@ -108,7 +109,12 @@ export class KueueInstall extends pulumi.ComponentResource {
     throwIfProblems("KueueInstall", name, outputProblems(args, KUEUE_INSTALL_INPUT_ARGS));
     // Plan now with a placeholder for an Output namespace (its problem is dropped and checked in apply instead).
     const planned = planKueueInstall(withPlaceholders(args as pulumi.Unwrap<KueueInstallArgs>, "kueue-system"));
-    super("finetune:gpu:KueueInstall", validatedName("KueueInstall", name, knownProblems(args, planned.problems)), {}, opts);
+    super(
+      componentToken("KueueInstall"),
+      validatedName("KueueInstall", name, knownProblems(args, planned.problems)),
+      {},
+      withLegacyAlias("KueueInstall", opts),
+    );
     const plan = planned.plan!;
     const namespace = checkInput("KueueInstall", name, args.namespace ?? plan.namespace, "namespace", (v) => kueueNamespaceProblems(v)[0]?.message).value;
     const ns = new k8s.core.v1.Namespace(
@@ -314,7 +320,7 @@ export class KueueGpuPool extends pulumi.ComponentResource {
     throwIfProblems("KueueGpuPool", name, outputProblems(args, KUEUE_GPU_POOL_INPUT_ARGS));
     const known = isPlainDeep(args);
     const planned = known ? planKueueGpuPool(args as PlainKueueGpuPoolArgs) : { problems: knownKueueGpuPoolProblems(args), plan: undefined };
-    super("finetune:gpu:KueueGpuPool", validatedName("KueueGpuPool", name, planned.problems), {}, opts);
+    super(componentToken("KueueGpuPool"), validatedName("KueueGpuPool", name, planned.problems), {}, withLegacyAlias("KueueGpuPool", opts));
     const owner: InputOwner = { component: "KueueGpuPool", name };
     const real: pulumi.Output<KueueGpuPoolPlan> | undefined = known
       ? undefined

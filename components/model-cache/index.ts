@@ -16,6 +16,7 @@ export {
   type ModelCacheRender,
   type ModelCacheRenderInput,
 } from "./render";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Arguments of {@link ModelCache}. */
 export interface ModelCacheArgs {
@@ -91,7 +92,7 @@ export class ModelCache extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelCacheArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("ModelCache", name, modelCacheProblems(args));
-    super("finetune:registry:ModelCache", name, {}, opts);
+    super(componentToken("ModelCache"), name, {}, withLegacyAlias("ModelCache", opts));
     const r = renderModelCacheFor("model-cache", args);
     this.contract = r.contract;
     let pv: k8s.core.v1.PersistentVolume | undefined;

@@ -8,6 +8,7 @@ import { AlertThresholds, withDefaultThresholds } from "./thresholds";
 import { Problem, throwIfProblems } from "../../core/problem";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
 import { isKnown, isPlainDeep, knownProblems, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Kinds of notification channel {@link CloudMonitoring} sends alerts to. */
 export const NotificationChannelType = {
@@ -192,7 +193,7 @@ export class CloudMonitoring extends pulumi.ComponentResource {
     const known = isPlainDeep(args);
     const shape = known ? (args as PlainCloudMonitoringArgs) : withPlaceholders(args as PlainCloudMonitoringArgs, UNKNOWN);
     throwIfProblems("CloudMonitoring", name, known ? cloudMonitoringArgProblems(shape) : knownProblems(args, cloudMonitoringArgProblems(shape)));
-    super("finetune:monitoring:CloudMonitoring", name, {}, opts);
+    super(componentToken("CloudMonitoring"), name, {}, withLegacyAlias("CloudMonitoring", opts));
     const owner: InputOwner = { component: "CloudMonitoring", name };
     const real = known
       ? undefined

@@ -8,6 +8,7 @@ import { Problem, throwIfProblems } from "../../core/problem";
 import { DataProtection, statefulOptions, checkInput, isKnown, knownProblems, outputProblems, withPlaceholders } from "../validation";
 import { thresholdArgProblems } from "./validation";
 import { partitionOf } from "../../core/aws-partition";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** A cost-allocation tag a budget is restricted to. */
 export interface BudgetCostTag {
@@ -121,7 +122,7 @@ export class CloudWatchMonitoring extends pulumi.ComponentResource {
     const shape = withPlaceholders(args as pulumi.Unwrap<CloudWatchMonitoringArgs>, "unknown-until-deployed");
     const all = (v: pulumi.Unwrap<CloudWatchMonitoringArgs>) => cloudWatchArgProblems(v);
     throwIfProblems("CloudWatchMonitoring", name, knownProblems(args, all(shape)));
-    super("finetune:monitoring:CloudWatchMonitoring", name, {}, opts);
+    super(componentToken("CloudWatchMonitoring"), name, {}, withLegacyAlias("CloudWatchMonitoring", opts));
     const problemAt = (path: string, patch: Partial<pulumi.Unwrap<CloudWatchMonitoringArgs>>) =>
       all({ ...shape, ...patch }).find((p) => p.path === path)?.message;
     const thresholds = withDefaultThresholds(args.thresholds);

@@ -23,6 +23,7 @@ import { Problem, throwIfProblems } from "../../core/problem";
 import { DataProtection, statefulOptions } from "../validation";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
 import { DNS_LABEL, LABEL_KEY, type K8sObject } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** How the component gets a Prometheus. */
 export const PrometheusMode = {
@@ -395,7 +396,7 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
       name,
       known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE),
     );
-    super("finetune:monitoring:PrometheusMonitoring", name, {}, opts);
+    super(componentToken("PrometheusMonitoring"), name, {}, withLegacyAlias("PrometheusMonitoring", opts));
     const owner: InputOwner = { component: "PrometheusMonitoring", name };
     const shapeObjects = renderPrometheusMonitoringObjects(name, shape, withPlaceholders(args.alertLabels ?? {}, UNKNOWN_NAMESPACE) as Record<string, string>);
     const real = known

@@ -10,12 +10,13 @@ import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, 
 import type { Placement } from "../../pipelines/sizing";
 import { pipelineSpecProblems } from "../../pipelines/spec";
 import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
-import { isPlainDeep, isKnown } from "../validation";
+import { isPlainDeep, isKnown, outputProblems } from "../validation";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
 import { DNS_LABEL, type K8sObject } from "../../core/kubernetes";
 import type { ServiceAccountIdentity } from "../../core/contracts/pipeline-identity";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** The API server endpoint Argo's executor reaches (egress). */
 export interface ApiServerEndpoint {
@@ -137,6 +138,9 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: KubernetesFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
+    // The plain arguments first: an Output there (e.g. another language's `queue.contract_output` through the
+    // provider host) is one clear problem, never `Calling [toString] on an [Output<T>]` inside a message.
+    throwIfProblems(COMPONENT, name, outputProblems({ pool: args.pool, modelCache: args.modelCache, index: args.index }));
     const { pool } = args;
     const parsed = pipelineSpecProblems(args.spec);
     if (!parsed.spec) throwIfProblems(COMPONENT, name, [...parsed.problems, ...(isKnown(args.namespace) ? namespaceProblems(args.namespace, pool) : [])]);
@@ -175,7 +179,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     }
     if (rendered) problems.push(...identityProblems(args.identity, rendered.names.serviceAccount, args.namespace));
     throwIfProblems(COMPONENT, name, problems);
-    super("finetune:pipeline:KubernetesFineTuningPipeline", name, {}, opts);
+    super(componentToken("KubernetesFineTuningPipeline"), name, {}, withLegacyAlias("KubernetesFineTuningPipeline", opts));
     const r = rendered as KubernetesPipelineRender;
     RENDERED.set(this, r);
     this.names = r.names;

@@ -14,6 +14,7 @@ import { loadStageScripts } from "./scripts";
 import { isPlainDeep, isKnown } from "../validation";
 import type { ArtifactStoreContractArg } from "./kubernetes";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Arguments of {@link SageMakerFineTuningPipeline}. */
 export interface SageMakerFineTuningPipelineArgs {
@@ -295,7 +296,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       }
     }
     throwIfProblems(COMPONENT, name, problems);
-    super("finetune:pipeline:SageMakerFineTuningPipeline", name, {}, opts);
+    super(componentToken("SageMakerFineTuningPipeline"), name, {}, withLegacyAlias("SageMakerFineTuningPipeline", opts));
     PREVIEWS.set(this, preview as SageMakerPipelineRender);
     this.placement = sizePipeline(spec, pool).placement as Placement;
     this.mermaid = renderMermaid(spec);

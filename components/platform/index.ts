@@ -6,6 +6,7 @@ import { throwIfProblems, type Problem } from "../../core/problem";
 import { argoWorkflowsValues, jobsetValues } from "./values";
 import { checkInputProblems, isKnown } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 export { argoWorkflowsValues, jobsetValues } from "./values";
 
@@ -115,7 +116,7 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
       if (v !== undefined && !DNS_LABEL.test(v)) problems.push({ path: key, message: `"${v}" is not a DNS label (use lowercase letters, digits and '-')` });
     }
     throwIfProblems("KubernetesPipelinePlatform", name, problems);
-    super("finetune:pipeline:KubernetesPipelinePlatform", name, {}, opts);
+    super(componentToken("KubernetesPipelinePlatform"), name, {}, withLegacyAlias("KubernetesPipelinePlatform", opts));
 
     this.ready = [];
     if (installArgo || installJobSet) {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkInputProblems, isKnown } from "../validation";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { KIT_LABELS, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
+import { componentToken, withLegacyAlias } from "../tokens";
 
 /** The namespace and its namespace-wide default-deny NetworkPolicy, as plain manifests (pure). */
 export function renderPipelineNamespace(namespace: string): { namespace: Record<string, unknown>; defaultDeny: Record<string, unknown> } {
@@ -51,7 +52,7 @@ export class PipelineNamespace extends pulumi.ComponentResource {
   constructor(name: string, args: PipelineNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     const checked = checkInputProblems("PipelineNamespace", name, args.namespace, pipelineNamespaceProblems);
     throwIfProblems("PipelineNamespace", name, checked.problems);
-    super("finetune:pipeline:PipelineNamespace", name, {}, opts);
+    super(componentToken("PipelineNamespace"), name, {}, withLegacyAlias("PipelineNamespace", opts));
     const known = isKnown(args.namespace);
     // Plain: rendered now; an output: rendered when it resolves (the child names do not depend on it).
     const m = known ? renderPipelineNamespace(args.namespace as string) : undefined;

@@ -28,7 +28,7 @@ export async function runExample(extra: Record<string, string> = {}): Promise<Mo
 
 /** The identity component of a pipeline and its role's trust / inline policy. */
 export function roleOf(resources: RecordedResource[], pipeline: string): { role: RecordedResource; trust: PolicyDocument; policy: PolicyDocument } {
-  const component = resources.find((r) => r.type === "finetune:registry:EksPipelineIdentity" && r.name === `${pipeline}-identity`)!;
+  const component = resources.find((r) => r.type === "finetune-kit:index:EksPipelineIdentity" && r.name === `${pipeline}-identity`)!;
   const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.parent === component.urn)!;
   const policy = resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.parent === component.urn)!;
   return {

@@ -27,21 +27,21 @@ describe("examples/eks-karpenter-pipeline (karpenter)", () => {
     const { resources } = await run;
     expect(types(resources)).toEqual(
       expect.arrayContaining([
-        "finetune:gpu:KarpenterGpuNodePool",
-        "finetune:gpu:KarpenterInterruptionQueue",
-        "finetune:cuda:CudaDriverStack",
-        "finetune:gpu:KueueInstall",
-        "finetune:gpu:KueueGpuPool",
-        "finetune:registry:AwsArtifactRegistry",
-        "finetune:pipeline:KubernetesPipelinePlatform",
-        "finetune:pipeline:PipelineNamespace",
-        "finetune:pipeline:KubernetesFineTuningPipeline",
+        "finetune-kit:index:KarpenterGpuNodePool",
+        "finetune-kit:index:KarpenterInterruptionQueue",
+        "finetune-kit:index:CudaDriverStack",
+        "finetune-kit:index:KueueInstall",
+        "finetune-kit:index:KueueGpuPool",
+        "finetune-kit:index:AwsArtifactRegistry",
+        "finetune-kit:index:KubernetesPipelinePlatform",
+        "finetune-kit:index:PipelineNamespace",
+        "finetune-kit:index:KubernetesFineTuningPipeline",
         "aws:sqs/queue:Queue",
         "aws:s3/bucket:Bucket",
         "aws:iam/role:Role",
       ]),
     );
-    expect(types(resources)).not.toContain("finetune:gpu:EksGpuNodePool");
+    expect(types(resources)).not.toContain("finetune-kit:index:EksGpuNodePool");
     // Exactly one interruption queue: the pool does not create a second one.
     expect(resources.filter((r) => r.type === "aws:sqs/queue:Queue")).toHaveLength(1);
   });

@@ -22,8 +22,8 @@ describe("examples/eks-karpenter-pipeline (provisioner node-group)", () => {
 
   it("creates a spot node group and an on-demand fallback from zero in the configured subnets, and no Karpenter objects", async () => {
     const { resources, outputs } = await run;
-    expect(resources.some((r) => r.type === "finetune:gpu:EksGpuNodePool")).toBe(true);
-    expect(resources.some((r) => r.type.startsWith("finetune:gpu:Karpenter"))).toBe(false);
+    expect(resources.some((r) => r.type === "finetune-kit:index:EksGpuNodePool")).toBe(true);
+    expect(resources.some((r) => r.type.startsWith("finetune-kit:index:Karpenter"))).toBe(false);
     expect(manifestsOfKind(resources, "NodePool")).toEqual([]);
     const groups = resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
     expect(groups.map((g) => g.inputs.capacityType).sort()).toEqual(["ON_DEMAND", "SPOT"]);

@@ -21,14 +21,14 @@ describe("examples/gke-spot-pipeline", () => {
     const { resources } = await run;
     const types = new Set(resources.map((r) => r.type));
     for (const t of [
-      "finetune:gpu:GkeGpuNodePool",
-      "finetune:cuda:CudaDriverStack",
-      "finetune:gpu:KueueInstall",
-      "finetune:gpu:KueueGpuPool",
-      "finetune:registry:GcpArtifactRegistry",
-      "finetune:pipeline:KubernetesPipelinePlatform",
-      "finetune:pipeline:PipelineNamespace",
-      "finetune:pipeline:KubernetesFineTuningPipeline",
+      "finetune-kit:index:GkeGpuNodePool",
+      "finetune-kit:index:CudaDriverStack",
+      "finetune-kit:index:KueueInstall",
+      "finetune-kit:index:KueueGpuPool",
+      "finetune-kit:index:GcpArtifactRegistry",
+      "finetune-kit:index:KubernetesPipelinePlatform",
+      "finetune-kit:index:PipelineNamespace",
+      "finetune-kit:index:KubernetesFineTuningPipeline",
       "gcp:storage/bucket:Bucket",
       "gcp:artifactregistry/repository:Repository",
     ]) {

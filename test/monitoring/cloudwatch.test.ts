@@ -203,7 +203,7 @@ describe("CloudWatchMonitoring", () => {
 
   it("children are named from the component name and parented to it", async () => {
     const { resources } = await run(base, "obs");
-    const comp = one(resources, "finetune:monitoring:CloudWatchMonitoring");
+    const comp = one(resources, "finetune-kit:index:CloudWatchMonitoring");
     const children = resources.filter((r) => r.parent === comp.urn);
     expect(children.length).toBeGreaterThan(10);
     for (const c of children) expect(c.name.startsWith("obs-")).toBe(true);

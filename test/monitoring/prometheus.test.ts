@@ -185,7 +185,7 @@ describe("PrometheusMonitoring (kube-prometheus-stack)", () => {
 
   it("children are named from the component name and parented to it", async () => {
     const { resources } = await run({ trainingNamespaces: ["finetune"] }, "obs");
-    const comp = one(resources, "finetune:monitoring:PrometheusMonitoring");
+    const comp = one(resources, "finetune-kit:index:PrometheusMonitoring");
     const children = resources.filter((r) => r.parent === comp.urn);
     expect(children.length).toBe(15);
     for (const c of children) expect(c.name.startsWith("obs-")).toBe(true);

@@ -37,7 +37,7 @@ describe("KubernetesFineTuningPipeline", () => {
       });
       return { submit: p.submitCommand, gpus: p.placement.totalGpus };
     });
-    const component = resources.find((r) => r.type === "finetune:pipeline:KubernetesFineTuningPipeline")!;
+    const component = resources.find((r) => r.type === "finetune-kit:index:KubernetesFineTuningPipeline")!;
     expect(component.name).toBe("support");
     const children = resources.filter((r) => r.custom);
     for (const c of children) {

@@ -63,6 +63,34 @@ describe("provider host over gRPC: GetSchema", () => {
     expect(EXPORTED_TOKENS).toHaveLength(20);
   });
 
+  it("every component has its class JSDoc as description, inputs and outputs", () => {
+    for (const [token, r] of Object.entries(schema.resources)) {
+      expect(r.description ?? "", token).toMatch(/\S{10}/);
+      expect(Object.keys(r.inputProperties).length, token).toBeGreaterThan(0);
+      expect(Object.keys(r.properties).length, token).toBeGreaterThan(0);
+    }
+  });
+
+  it("plain arguments typed as another component's contract (another language cannot pass that component's output)", () => {
+    const plainContracts: string[] = [];
+    for (const [token, r] of Object.entries(schema.resources)) {
+      for (const [k, p] of Object.entries(r.inputProperties)) {
+        if (p.plain && /Contract"?$/.test(p.$ref ?? "")) plainContracts.push(`${token.split(":")[2]}.${k}: ${p.$ref!.split(":").pop()}`);
+      }
+    }
+    // The host hands a component every value that came from another resource as an Output, so from Python, Go, .NET
+    // or YAML these take only literals today (construct.test.ts shows the pipeline's pool refused with one problem).
+    expect(plainContracts.sort()).toEqual([
+      "GpuSmokeTest.driver: DriverStackContract",
+      "GpuSmokeTest.pool: GpuPoolContract",
+      "KubernetesFineTuningPipeline.modelCache: ModelCacheContract",
+      "KubernetesFineTuningPipeline.pool: GpuPoolContract",
+      "KubernetesPipelinePlatform.kueue: KueueContract",
+      "PrometheusMonitoring.platform: PipelinePlatformContract",
+      "SageMakerFineTuningPipeline.pool: GpuPoolContract",
+    ]);
+  });
+
   it("serves a document the Pulumi package metaschema accepts", () => {
     expect(packageSchemaProblems(schema)).toEqual([]);
     // Planted faults the metaschema catches: a name with a colon, a resource without its type.

@@ -115,7 +115,7 @@ describe("another finetune:name", () => {
     const { stackConfigPath } = await import("../../plan/stack-config");
     const cfg = (parse(fs.readFileSync(stackConfigPath(stack), "utf8")) as { config: Record<string, unknown> }).config;
     const { resources } = await runStack(stack, { ...cfg, "finetune:name": "acme-ft" });
-    const components = resources.filter((r) => !r.custom && r.type.startsWith("finetune:"));
+    const components = resources.filter((r) => !r.custom && (r.type.startsWith("finetune-kit:index:") || r.type.startsWith("finetune:infra:")));
     expect(components.length).toBeGreaterThanOrEqual(5);
     expect(components.filter((r) => !r.name.startsWith("acme-ft")).map((r) => r.name)).toEqual([]);
     expect(mandatoryViolations(runPolicies(resources, {})).map((v) => v.message)).toEqual([]);
