@@ -45,7 +45,8 @@ export const pools: [
   Accepts<ReturnType<typeof sagemakerPoolContract>, SageMakerPool>,
   Accepts<KueueGpuPool["contractOutput"], KubernetesPool>,
   Accepts<ReturnType<typeof gpuPoolContractFromStack>, KubernetesPool>,
-] = [true, true, true, true, true, true, true, true];
+  Accepts<ReturnType<typeof gpuPoolContractFromStack>, SageMakerPool>,
+] = [true, true, true, true, true, true, true, true, true];
 
 // The negative controls: a plain string is no store, and no pool.
 export const refused: [Accepts<string, KubernetesStore>, Accepts<string, KubernetesPool>] = [false, false];

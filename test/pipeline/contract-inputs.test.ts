@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { KubernetesFineTuningPipeline } from "../../components/pipeline/kubernetes";
+import { SageMakerFineTuningPipeline } from "../../components/pipeline/sagemaker";
 import { renderModelCacheFor } from "../../components/model-cache";
 import { runWithMocks } from "../harness";
 import { expectSameFailureInApply, expectSameResources, later, type Wrap } from "../components/inputs-helpers";
-import { example, l4Pool, minioStore } from "./fixtures";
+import { awsStore, example, l4Pool, minioStore, SAGEMAKER_POOLS } from "./fixtures";
 
 const pool = { ...l4Pool, localQueueName: "l4-spot", localQueueNamespace: "finetune" };
 const cache = renderModelCacheFor("model-cache", {
@@ -67,6 +68,56 @@ describe("KubernetesFineTuningPipeline takes its pool and model-cache contracts 
       "finetune:pipelines[0].compute.pool",
       () => new KubernetesFineTuningPipeline("support", { ...base, pool: small }),
       () => new KubernetesFineTuningPipeline("support", { ...base, pool: later(small) }),
+    );
+  });
+});
+
+describe("SageMakerFineTuningPipeline takes its pool contract as an Input", () => {
+  const sm = { spec: example("support-assistant"), subnetIds: ["subnet-0a"], securityGroupIds: ["sg-01"], hubToken: pulumi.secret("hf_test") };
+  const smPool = SAGEMAKER_POOLS["l4-spot"];
+
+  it("a pool (and store) passed as Outputs give the same resources, names and inputs as plain ones", async () => {
+    const resources = await expectSameResources((wrap: Wrap) => {
+      new SageMakerFineTuningPipeline("support", { ...sm, pool: wrap(smPool), store: wrap(awsStore) });
+    });
+    expect(resources.length).toBeGreaterThan(10);
+    const definition = String(resources.find((r) => r.type === "aws:sagemaker/pipeline:Pipeline")?.inputs.pipelineDefinition);
+    expect(definition).toContain(smPool.instanceType);
+  });
+
+  it("the pool alone an Output (store plain): the same resources", async () => {
+    await expectSameResources((wrap: Wrap) => {
+      new SageMakerFineTuningPipeline("support", { ...sm, pool: wrap(smPool), store: awsStore });
+    });
+  });
+
+  it("placement: plain when the pool is known; from placementOutput (same value) when it is an Output", async () => {
+    let known: SageMakerFineTuningPipeline | undefined;
+    let unknown: SageMakerFineTuningPipeline | undefined;
+    const { outputs } = await runWithMocks(() => {
+      known = new SageMakerFineTuningPipeline("a", { ...sm, pool: smPool, store: awsStore });
+      unknown = new SageMakerFineTuningPipeline("b", { ...sm, pool: later(smPool), store: awsStore });
+      return { unknown: unknown.placementOutput };
+    });
+    expect(outputs.unknown).toEqual(known!.placement);
+    expect(() => unknown!.placement).toThrow('SageMakerFineTuningPipeline "b": placement derives from arguments passed as Outputs');
+  });
+
+  it("a Kubernetes pool: at construction when known, inside apply (same message) when an Output", async () => {
+    await expectSameFailureInApply(
+      "pool",
+      () => new SageMakerFineTuningPipeline("support", { ...sm, pool: l4Pool, store: awsStore }),
+      () => new SageMakerFineTuningPipeline("support", { ...sm, pool: later(l4Pool), store: awsStore }),
+    );
+  });
+
+  it("a pool with smaller nodes than the spec asks for: at construction when known, inside apply (same message) when an Output", async () => {
+    const spec = example("support-assistant");
+    const wide = { ...sm, spec: { ...spec, compute: { ...spec.compute, gpusPerNode: 4 } } };
+    await expectSameFailureInApply(
+      "finetune:pipelines[0].compute.gpusPerNode",
+      () => new SageMakerFineTuningPipeline("support", { ...wide, pool: smPool, store: awsStore }),
+      () => new SageMakerFineTuningPipeline("support", { ...wide, pool: later(smPool), store: awsStore }),
     );
   });
 });
