@@ -6,7 +6,7 @@ import { GPU_STACK_IMAGES, imageRef } from "../../core/versions";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
 import { type Problem, throwIfProblems } from "../../core/problem";
-import { checkInput, isKnown, outputProblems } from "../validation";
+import { checkInput, isKnown, isPlainDeep, outputProblems, unknownViewError, type InputOwner } from "../validation";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
 import { DNS_LABEL, MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
@@ -313,10 +313,14 @@ function versionAtLeast(have: string, need: string): boolean {
 
 /** Arguments of {@link GpuSmokeTest}. */
 export interface GpuSmokeTestArgs {
-  /** The pool to test (its contract). */
-  pool: GpuPoolContract;
-  /** The cluster's driver stack contract (runtime class). */
-  driver: DriverStackContract;
+  /**
+   * The pool to test (its contract, or an Output of it such as `KueueGpuPool.contractOutput`). Passed as an Output,
+   * it is checked when it resolves (inside `apply`, same messages), the Job names are read from `jobNameOutput` /
+   * `ncclJobNameOutput`, and without `ncclTest` the NCCL test's resources are created once it is known.
+   */
+  pool: pulumi.Input<GpuPoolContract>;
+  /** The cluster's driver stack contract (runtime class; its CUDA ceiling is checked against the EFA NCCL image). */
+  driver: pulumi.Input<DriverStackContract>;
   /** Namespace the Job runs in (PSS restricted; the pipeline namespace). */
   namespace: pulumi.Input<string>;
   /** Image with python3 (and ideally PyTorch). @default - GPU_STACK_IMAGES.gpuSmokeTest */
@@ -338,12 +342,10 @@ export interface GpuSmokeTestArgs {
 }
 
 /** The arguments of {@link GpuSmokeTest} typed `pulumi.Input`. */
-export const GPU_SMOKE_TEST_INPUT_ARGS = ["namespace"] as const satisfies readonly (keyof GpuSmokeTestArgs)[];
+export const GPU_SMOKE_TEST_INPUT_ARGS = ["namespace", "pool", "driver"] as const satisfies readonly (keyof GpuSmokeTestArgs)[];
 
 /** The arguments of {@link GpuSmokeTest} that stay plain, and why. */
 export const GPU_SMOKE_TEST_PLAIN_ARGS: Record<string, string> = {
-  pool: "decides the Job names, the GPU count, the node selector and tolerations, and whether the NCCL test can run, at construction",
-  driver: "its CUDA ceiling decides whether the EFA NCCL image can run (checked at construction)",
   image: "an image pin chosen with the kit",
   gpus: "decides the Job's GPU request, checked against the pool at construction",
   activeDeadlineSeconds: "a timeout chosen with the kit",
@@ -352,15 +354,87 @@ export const GPU_SMOKE_TEST_PLAIN_ARGS: Record<string, string> = {
   ncclMinBusBwGBps: "a threshold chosen with the kit",
 };
 
+/** The problems of a smoke test of `pool` (and `driver`, when known) with these arguments. Pure. */
+function smokeTestProblems(pool: GpuPoolContract, driver: DriverStackContract | undefined, args: GpuSmokeTestArgs): Problem[] {
+  const problems: Problem[] = [];
+  const gpus = args.gpus ?? 1;
+  if (pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
+  if (!Number.isInteger(gpus) || gpus < 1 || gpus > pool.gpusPerNode)
+    problems.push({ path: "gpus", message: `${gpus} is outside 1..${pool.gpusPerNode} (GPUs per node of pool ${pool.name})` });
+  const nccl = args.ncclTest ?? ncclSmokeDefault(pool);
+  const kind = pool.interconnect?.kind ?? "none";
+  if (nccl && pool.maxNodes < NCCL_SMOKE_NODES)
+    problems.push({
+      path: "ncclTest",
+      message: `pool ${pool.name} may grow to ${pool.maxNodes} node(s); the NCCL test needs ${NCCL_SMOKE_NODES}`,
+      fix: "raise the pool's maxNodes or set ncclTest: false",
+    });
+  if (driver && nccl && kind === "efa" && args.ncclImage === undefined && !versionAtLeast(driver.maxCudaVersion, NCCL_SMOKE_EFA_CUDA_VERSION)) {
+    problems.push({
+      path: "ncclTest",
+      message: `the EFA NCCL image (${ncclSmokeImage("efa")}) needs CUDA ${NCCL_SMOKE_EFA_CUDA_VERSION}; driver ${driver.driverVersion} runs CUDA <= ${driver.maxCudaVersion}`,
+      fix: "use an R580+ driver or set ncclImage to an EFA image built for your CUDA",
+    });
+  }
+  return problems;
+}
+
+/** Stands in for a value passed as an Output while the names and objects are decided (never reaches a resource). */
+const UNKNOWN = "unknown-until-deployed";
+const PLACEHOLDER_POOL: GpuPoolContract = {
+  name: UNKNOWN,
+  platform: "kubernetes",
+  gpuType: "h200",
+  gpusPerNode: 8,
+  gpuMemoryGiB: 141,
+  computeCapability: "9.0",
+  architecture: "hopper",
+  capacityTypes: ["on-demand"],
+  maxNodes: 64,
+  nodeSelector: {},
+  tolerations: [],
+  karpenter: false,
+  gpuResourceName: "nvidia.com/gpu",
+};
+const PLACEHOLDER_DRIVER: DriverStackContract = { mode: "preinstalled", driverVersion: UNKNOWN, maxCudaVersion: "99.9", dcgmExporter: false };
+
+/** The smoke test's contracts and namespace, resolved. */
+interface SmokeValues {
+  pool: GpuPoolContract;
+  driver: DriverStackContract;
+  namespace: string;
+}
+
+/** The smoke test's names derived from the pool. */
+const jobNameOf = (pool: GpuPoolContract): string => `gpu-smoke-${pool.name}`.slice(0, 63);
+// Indexed-Job pod hostnames are `<job>-<index>` and must stay a DNS label: keep room for the suffix.
+const ncclJobNameOf = (pool: GpuPoolContract): string => `nccl-smoke-${pool.name}`.slice(0, 58).replace(/-+$/, "");
+
+/** Each smoke test's names when known at construction (the `jobName` / `ncclJobName` views). */
+const SMOKE_VIEWS = new WeakMap<GpuSmokeTest, { owner: InputOwner; jobName?: string; ncclJobName?: string; known: boolean }>();
+
 /**
  * A one-off Job per GPU pool that proves the stack works on a fresh node: driver version, GPUs visible, a small
  * CUDA matmul and its measured TFLOP/s (read them with `kubectl logs job/<name>`). Optional: it scales the pool up
  * from zero once.
  */
 export class GpuSmokeTest extends pulumi.ComponentResource {
-  readonly jobName: string;
-  /** The NCCL test's Job name; absent when the test is off. */
-  declare readonly ncclJobName?: string;
+  /** The smoke Job's name (`gpu-smoke-<pool>`). Reading it throws when `pool` was passed as an Output: read {@link jobNameOutput} then. */
+  get jobName(): string {
+    const v = SMOKE_VIEWS.get(this)!;
+    if (!v.known) throw unknownViewError(v.owner, "jobName", "jobNameOutput");
+    return v.jobName!;
+  }
+  /** The NCCL test's Job name; absent when the test is off. Throws when `pool` was passed as an Output: read {@link ncclJobNameOutput} then. */
+  get ncclJobName(): string | undefined {
+    const v = SMOKE_VIEWS.get(this)!;
+    if (!v.known) throw unknownViewError(v.owner, "ncclJobName", "ncclJobNameOutput");
+    return v.ncclJobName;
+  }
+  /** {@link jobName} as an Output (always set). */
+  readonly jobNameOutput: pulumi.Output<string>;
+  /** {@link ncclJobName} as an Output (always set; resolves to undefined when the NCCL test is off). */
+  readonly ncclJobNameOutput: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: GpuSmokeTestArgs, opts?: pulumi.ComponentResourceOptions) {
     throwIfProblems("GpuSmokeTest", name, outputProblems(args, GPU_SMOKE_TEST_INPUT_ARGS));
@@ -368,56 +442,64 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       DNS_LABEL.test(v) ? undefined : `"${v}" is not a DNS-1123 label (use lowercase letters, digits and '-', at most 63)`,
     );
     const namespace = checkedNs.value;
+    const poolKnown = isPlainDeep(args.pool);
+    const driverKnown = isPlainDeep(args.driver);
+    const knownPool = poolKnown ? (args.pool as GpuPoolContract) : undefined;
+    const knownDriver = driverKnown ? (args.driver as DriverStackContract) : undefined;
     const problems: Problem[] = [...checkedNs.problems];
-    const gpus = args.gpus ?? 1;
-    if (args.pool.platform === "sagemaker") problems.push({ path: "pool.platform", message: "SageMaker pools have no Kubernetes nodes to test" });
-    if (!Number.isInteger(gpus) || gpus < 1 || gpus > args.pool.gpusPerNode)
-      problems.push({ path: "gpus", message: `${gpus} is outside 1..${args.pool.gpusPerNode} (GPUs per node of pool ${args.pool.name})` });
-    const nccl = args.ncclTest ?? ncclSmokeDefault(args.pool);
-    const kind = args.pool.interconnect?.kind ?? "none";
-    if (nccl && args.pool.maxNodes < NCCL_SMOKE_NODES)
-      problems.push({
-        path: "ncclTest",
-        message: `pool ${args.pool.name} may grow to ${args.pool.maxNodes} node(s); the NCCL test needs ${NCCL_SMOKE_NODES}`,
-        fix: "raise the pool's maxNodes or set ncclTest: false",
-      });
-    if (nccl && kind === "efa" && args.ncclImage === undefined && !versionAtLeast(args.driver.maxCudaVersion, NCCL_SMOKE_EFA_CUDA_VERSION)) {
-      problems.push({
-        path: "ncclTest",
-        message: `the EFA NCCL image (${ncclSmokeImage("efa")}) needs CUDA ${NCCL_SMOKE_EFA_CUDA_VERSION}; driver ${args.driver.driverVersion} runs CUDA <= ${args.driver.maxCudaVersion}`,
-        fix: "use an R580+ driver or set ncclImage to an EFA image built for your CUDA",
-      });
-    }
+    // The pool's (and driver's) problems now when known; the rest inside apply, same messages.
+    if (knownPool) problems.push(...smokeTestProblems(knownPool, knownDriver, args));
     if (args.ncclMinBusBwGBps !== undefined && !(args.ncclMinBusBwGBps >= 0))
       problems.push({ path: "ncclMinBusBwGBps", message: `${args.ncclMinBusBwGBps} is not a bandwidth in GB/s (>= 0)` });
     throwIfProblems("GpuSmokeTest", name, problems);
     super(componentToken("GpuSmokeTest"), name, {}, withLegacyAlias("GpuSmokeTest", opts));
-    // An object rendered for the namespace: itself when the namespace is known; otherwise apiVersion and kind now
-    // (from a render with a placeholder) and every other field from the render on the resolved namespace.
-    const forNamespace = <T extends object>(render: (ns: string) => T): T => {
-      if (isKnown(namespace)) return render(namespace);
-      const shape = render("unknown-until-deployed") as Record<string, unknown>;
-      const real = pulumi.output(namespace).apply((ns) => render(ns) as Record<string, unknown>);
+    const gpus = args.gpus ?? 1;
+    const allKnown = poolKnown && driverKnown && isKnown(namespace);
+    // The contracts and namespace once known, checked as at construction.
+    const contracts: pulumi.Output<{ pool: GpuPoolContract; driver: DriverStackContract }> =
+      poolKnown && driverKnown
+        ? pulumi.output({ pool: knownPool!, driver: knownDriver! })
+        : pulumi.all([pulumi.output(args.pool), pulumi.output(args.driver)]).apply(([p, d]) => {
+            throwIfProblems("GpuSmokeTest", name, smokeTestProblems(p as GpuPoolContract, d as DriverStackContract, args));
+            return { pool: p as GpuPoolContract, driver: d as DriverStackContract };
+          });
+    const resolved: pulumi.Output<SmokeValues> = pulumi.all([contracts, pulumi.output(namespace)]).apply(([c, ns]) => ({ ...c, namespace: ns }));
+    const now: SmokeValues = {
+      pool: knownPool ?? PLACEHOLDER_POOL,
+      driver: knownDriver ?? PLACEHOLDER_DRIVER,
+      namespace: isKnown(namespace) ? namespace : UNKNOWN,
+    };
+    // An object rendered from the contracts and namespace: itself when all are known; otherwise apiVersion and kind
+    // now (from a render with placeholders) and every other field from the render on the resolved values.
+    const forValues = <T extends object>(render: (v: SmokeValues) => T): T => {
+      if (allKnown) return render(now);
+      const shape = render(now) as Record<string, unknown>;
+      const real = resolved.apply((v) => render(v) as Record<string, unknown>);
       return Object.fromEntries(Object.keys(shape).map((k) => [k, k === "apiVersion" || k === "kind" ? shape[k] : real.apply((r) => r[k])])) as T;
     };
 
-    this.jobName = `gpu-smoke-${args.pool.name}`.slice(0, 63);
-    const configMapName = `${this.jobName}-script`.slice(0, 63);
+    const owner: InputOwner = { component: "GpuSmokeTest", name };
+    this.jobNameOutput = knownPool ? pulumi.output(jobNameOf(knownPool)) : contracts.apply((c) => jobNameOf(c.pool));
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-script`,
-      {
-        metadata: { name: configMapName, namespace, labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY } },
+      forValues((v) => ({
+        metadata: {
+          name: `${jobNameOf(v.pool)}-script`.slice(0, 63),
+          namespace: v.namespace,
+          labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY },
+        },
         data: { [SMOKE_SCRIPT_FILE]: smokeScript() },
-      },
+      })),
       { parent: this },
     );
-    const job = forNamespace((ns) => {
+    const job = forValues((v) => {
+      const jobName = jobNameOf(v.pool);
       const j = renderSmokeTestJob({
-        pool: args.pool,
-        driver: args.driver,
-        namespace: ns,
-        jobName: this.jobName,
-        configMapName,
+        pool: v.pool,
+        driver: v.driver,
+        namespace: v.namespace,
+        jobName,
+        configMapName: `${jobName}-script`.slice(0, 63),
         image: args.image ?? imageRef(GPU_STACK_IMAGES.gpuSmokeTest),
         gpus,
         activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
@@ -428,42 +510,61 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     });
     new k8s.batch.v1.Job(`${name}-job`, job as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [cm] });
 
-    if (nccl) {
-      // Indexed-Job pod hostnames are `<job>-<index>` and must stay a DNS label: keep room for the suffix.
-      this.ncclJobName = `nccl-smoke-${args.pool.name}`.slice(0, 58).replace(/-+$/, "");
-      const ncclCmName = `${this.ncclJobName}-script`;
+    const createNccl = (): void => {
       const ncclCm = new k8s.core.v1.ConfigMap(
         `${name}-nccl-script`,
-        {
-          metadata: { name: ncclCmName, namespace, labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY } },
+        forValues((v) => ({
+          metadata: {
+            name: `${ncclJobNameOf(v.pool)}-script`,
+            namespace: v.namespace,
+            labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY },
+          },
           data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() },
-        },
+        })),
         { parent: this },
       );
-      const ncclJobName = this.ncclJobName;
-      const renderNccl = (ns: string) => {
+      const renderNccl = (v: SmokeValues) => {
+        const jobName = ncclJobNameOf(v.pool);
         const objects = renderNcclSmokeTest({
-          pool: args.pool,
-          driver: args.driver,
-          namespace: ns,
-          jobName: ncclJobName,
-          serviceName: ncclJobName,
-          configMapName: ncclCmName,
-          image: args.ncclImage ?? ncclSmokeImage(kind),
-          minBusBwGBps: args.ncclMinBusBwGBps ?? ncclThresholdForPool(args.pool),
+          pool: v.pool,
+          driver: v.driver,
+          namespace: v.namespace,
+          jobName,
+          serviceName: jobName,
+          configMapName: `${jobName}-script`,
+          image: args.ncclImage ?? ncclSmokeImage(v.pool.interconnect?.kind ?? "none"),
+          minBusBwGBps: args.ncclMinBusBwGBps ?? ncclThresholdForPool(v.pool),
           activeDeadlineSeconds: args.activeDeadlineSeconds ?? 1800,
         });
         (objects[1].metadata as Record<string, unknown>).annotations = { "pulumi.com/skipAwait": "true" };
         return objects;
       };
-      const [service, ncclJob, mesh, dns] = [0, 1, 2, 3].map((i) => forNamespace((ns) => renderNccl(ns)[i]));
+      const [service, ncclJob, mesh, dns] = [0, 1, 2, 3].map((i) => forValues((v) => renderNccl(v)[i]));
       const svc = new k8s.core.v1.Service(`${name}-nccl-peers`, service as k8s.core.v1.ServiceArgs, { parent: this });
       const policies = [
         new k8s.networking.v1.NetworkPolicy(`${name}-nccl-mesh`, mesh as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
         new k8s.networking.v1.NetworkPolicy(`${name}-nccl-dns`, dns as k8s.networking.v1.NetworkPolicyArgs, { parent: this }),
       ];
       new k8s.batch.v1.Job(`${name}-nccl-job`, ncclJob as k8s.batch.v1.JobArgs, { parent: this, dependsOn: [ncclCm, svc, ...policies] });
-    }
-    this.registerOutputs({ jobName: this.jobName, ...(this.ncclJobName ? { ncclJobName: this.ncclJobName } : {}) });
+    };
+    // Whether the NCCL test exists: `ncclTest`, else the pool's default. A pool given as an Output without `ncclTest`
+    // decides it only when it resolves: the NCCL resources are then created inside apply (same names, same objects).
+    const ncclNow = args.ncclTest ?? (knownPool ? ncclSmokeDefault(knownPool) : undefined);
+    const ncclOf = (pool: GpuPoolContract): boolean => args.ncclTest ?? ncclSmokeDefault(pool);
+    if (ncclNow === true) createNccl();
+    else if (ncclNow === undefined)
+      contracts.apply((c) => {
+        if (ncclOf(c.pool)) createNccl();
+      });
+    this.ncclJobNameOutput = knownPool
+      ? pulumi.output(ncclOf(knownPool) ? ncclJobNameOf(knownPool) : undefined)
+      : contracts.apply((c) => (ncclOf(c.pool) ? ncclJobNameOf(c.pool) : undefined));
+    SMOKE_VIEWS.set(this, {
+      owner,
+      known: poolKnown,
+      jobName: knownPool ? jobNameOf(knownPool) : undefined,
+      ncclJobName: knownPool && ncclOf(knownPool) ? ncclJobNameOf(knownPool) : undefined,
+    });
+    this.registerOutputs({ jobNameOutput: this.jobNameOutput, ncclJobNameOutput: this.ncclJobNameOutput });
   }
 }

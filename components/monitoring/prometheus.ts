@@ -59,9 +59,12 @@ export interface PrometheusMonitoringArgs {
   dcgmNamespace?: pulumi.Input<string>;
   /**
    * Contract of the pipeline platform (`KubernetesPipelinePlatform.contract`): the namespaces Argo Workflows, JobSet
-   * and Kueue really run in, so that the monitors look there. @default - none: the per-controller namespace arguments, or their upstream defaults
+   * and Kueue really run in, so that the monitors look there. Passed as an Output (`contractOutput`, another stack's
+   * or language's), the monitors are planned for all three controllers (those without a namespace argument); a
+   * resolved contract that names no namespace for one of them then fails (pass that namespace argument, "" to not
+   * scrape it). @default - none: the per-controller namespace arguments, or their upstream defaults
    */
-  platform?: PipelinePlatformContract;
+  platform?: pulumi.Input<PipelinePlatformContract>;
   /** Namespace of the Kueue controller; empty string: do not scrape it. @default - `platform.kueueNamespace` (not scraped when absent); "kueue-system" without `platform` */
   kueueNamespace?: pulumi.Input<string>;
   /** Namespace of the JobSet controller; empty string: do not scrape it. @default - `platform.jobsetNamespace` (not scraped when absent); "jobset-system" without `platform` */
@@ -110,14 +113,13 @@ export const PROMETHEUS_INPUT_ARGS = [
   "dashboardNamespace",
   "storageClassName",
   "alertLabels",
+  "platform",
 ] as const satisfies readonly (keyof PrometheusMonitoringArgs)[];
 
 /** The arguments of {@link PrometheusMonitoring} that stay plain, and why. */
 export const PROMETHEUS_PLAIN_ARGS: Record<string, string> = {
   mode: "decides which resources exist (kube-prometheus-stack, monitors only, or GKE managed collection)",
   createNamespace: "a flag: decides whether a Namespace exists",
-  platform:
-    "whether each controller namespace is present decides which monitors exist; pass the namespaces themselves as Inputs (kueueNamespace, jobsetNamespace, argoNamespace)",
   thresholds: "kit tuning values rendered into the alert rules; nobody reads them from another resource",
   dashboardLabel: "Grafana's sidecar label, chosen with the kit (exactly one key, checked at construction)",
   dashboards: "a flag: decides whether the dashboard ConfigMaps exist",
@@ -392,9 +394,11 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
     // An Output where a plain value is needed: report only that (the other checks would read its placeholder).
     throwIfProblems("PrometheusMonitoring", name, outputProblems(args, PROMETHEUS_INPUT_ARGS));
     const known = isPlainDeep(args);
+    // A platform contract not known yet: planned as naming all three controllers (checked inside apply).
+    const planArgs = args.platform === undefined || isKnown(args.platform) ? args : { ...args, platform: UNKNOWN_PLATFORM };
     const shape = resolvePrometheusMonitoring(
       name,
-      known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(args as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE),
+      known ? (args as PlainPrometheusMonitoringArgs) : withPlaceholders(planArgs as PlainPrometheusMonitoringArgs, UNKNOWN_NAMESPACE),
     );
     super(componentToken("PrometheusMonitoring"), name, {}, withLegacyAlias("PrometheusMonitoring", opts));
     const owner: InputOwner = { component: "PrometheusMonitoring", name };
@@ -403,7 +407,7 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
       ? undefined
       : pulumi.output(args).apply((a) => {
           const plain = a as PlainPrometheusMonitoringArgs;
-          throwIfProblems(owner.component, name, emptyControllerNamespaceProblems(args, plain));
+          throwIfProblems(owner.component, name, [...emptyControllerNamespaceProblems(args, plain), ...unknownPlatformProblems(args, plain)]);
           const r = resolvePrometheusMonitoring(name, plain);
           const objects = renderPrometheusMonitoringObjects(name, r, plain.alertLabels);
           return { r, a: plain, objects };
@@ -498,6 +502,35 @@ export class PrometheusMonitoring extends pulumi.ComponentResource {
  * names; a valid DNS label, never emitted (the real value replaces it inside apply).
  */
 const UNKNOWN_NAMESPACE = "unknown-until-deployed";
+
+/** Stands in for a platform contract passed as an Output: every controller named (the monitors are planned for them). */
+const UNKNOWN_PLATFORM: PipelinePlatformContract = {
+  namespace: UNKNOWN_NAMESPACE,
+  argoWorkflows: true,
+  jobset: true,
+  workflowNamespaces: [],
+  argoNamespace: UNKNOWN_NAMESPACE,
+  jobsetNamespace: UNKNOWN_NAMESPACE,
+  kueueNamespace: UNKNOWN_NAMESPACE,
+};
+
+/** A platform contract passed as an Output that resolves without a controller's namespace the monitors were planned for. */
+function unknownPlatformProblems(args: PrometheusMonitoringArgs, plain: PlainPrometheusMonitoringArgs): Problem[] {
+  if (args.platform === undefined || isKnown(args.platform) || plain.platform === undefined) return [];
+  const platform = plain.platform;
+  return (
+    [
+      ["kueueNamespace", "Kueue"],
+      ["jobsetNamespace", "JobSet"],
+      ["argoNamespace", "Argo Workflows"],
+    ] as const
+  )
+    .filter(([k]) => args[k] === undefined && platform[k] === undefined)
+    .map(([k, what]) => ({
+      path: `platform.${k}`,
+      message: `is absent from the platform contract passed as an Output, but the monitors are planned before Outputs resolve (pass ${k}: "" to not scrape ${what}, or ${k} with its namespace)`,
+    }));
+}
 
 /** Controller namespaces passed as Outputs that resolve to "": the objects to scrape them were already planned. */
 function emptyControllerNamespaceProblems(args: PrometheusMonitoringArgs, plain: PlainPrometheusMonitoringArgs): Problem[] {

@@ -8,9 +8,9 @@ import type { MonitoringContract } from "../../core/contracts/monitoring";
 import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, type KubernetesPipelineRender } from "../../pipelines/render/kubernetes";
 import type { Placement } from "../../pipelines/sizing";
-import { pipelineSpecProblems } from "../../pipelines/spec";
+import { pipelineSpecProblems, type FineTuningPipelineSpec } from "../../pipelines/spec";
 import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
-import { isPlainDeep, isKnown, outputProblems } from "../validation";
+import { isPlainDeep, isKnown, outputProblems, unknownViewError, type InputOwner } from "../validation";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
@@ -40,8 +40,12 @@ export interface KubernetesFineTuningPipelineArgs {
    * validates it and reports every problem as `spec.<path>`. Plain: it decides the child resources and their names.
    */
   spec: FineTuningPipelineSpecArgs;
-  /** Contract of the GPU pool `spec.compute.pool` names. Plain: sizing (`placement`) is decided at construction. */
-  pool: GpuPoolContract;
+  /**
+   * Contract of the GPU pool `spec.compute.pool` names (`KueueGpuPool.contract`, or its `contractOutput`). Passed as
+   * an Output, the sizing and the pool checks run when it resolves (inside `apply`, same messages) and `placement`
+   * is read from `placementOutput`.
+   */
+  pool: pulumi.Input<GpuPoolContract>;
   /** Contract of the artifact store (`registry.contract`, or another stack's as an output). */
   store: pulumi.Input<ArtifactStoreContractInput>;
   /** Namespace the pipeline runs in; the stack creates it (PSS `restricted`). */
@@ -63,7 +67,7 @@ export interface KubernetesFineTuningPipelineArgs {
   /** Namespaces whose pods may call the serving endpoint. @default [] */
   servingClientNamespaces?: pulumi.Input<string[]>;
   /** The cluster's model cache (`ModelCache.contract`), mounted read-only where the base model is read. @default - none: pods download the base model */
-  modelCache?: ModelCacheContract;
+  modelCache?: pulumi.Input<ModelCacheContract>;
   /**
    * Workload identity of the pipeline's ServiceAccount (`EksPipelineIdentity.identity`); its annotations are
    * merged over `store.serviceAccountAnnotations`.
@@ -76,6 +80,7 @@ export interface KubernetesFineTuningPipelineArgs {
 
 /** The arguments of {@link KubernetesFineTuningPipeline} typed `pulumi.Input`. */
 export const KUBERNETES_PIPELINE_INPUT_ARGS = [
+  "pool",
   "store",
   "namespace",
   "monitoring",
@@ -84,13 +89,12 @@ export const KUBERNETES_PIPELINE_INPUT_ARGS = [
   "apiServer",
   "hubCidrs",
   "servingClientNamespaces",
+  "modelCache",
 ] as const satisfies readonly (keyof KubernetesFineTuningPipelineArgs)[];
 
 /** The arguments of {@link KubernetesFineTuningPipeline} that stay plain, and why. */
 export const KUBERNETES_PIPELINE_PLAIN_ARGS: Record<string, string> = {
   spec: "decides the child resources and their names (stages, schedules, serving)",
-  pool: "sizing (placement: GPUs per node, nodes, sharding) and the queue are decided from it at construction",
-  modelCache: "decides whether the model-init stage mounts a cache volume (pod structure)",
   identity: "its annotations are merged into the ServiceAccount rendered at construction",
   index: "the position of the pipeline in the config, used in error keys",
 };
@@ -109,6 +113,8 @@ const KINDS: Record<string, new (name: string, args: Record<string, unknown>, op
 
 /** Each pipeline's render, kept off the instance so the provider host does not take it for an output. */
 const RENDERED = new WeakMap<KubernetesFineTuningPipeline, KubernetesPipelineRender>();
+/** Each pipeline's placement when known at construction (the `placement` view). */
+const PLACEMENTS = new WeakMap<KubernetesFineTuningPipeline, { owner: InputOwner; placement?: Placement }>();
 
 /**
  * One fine-tuning pipeline on Kubernetes: the Argo WorkflowTemplate whose DAG is the seven stages (GPU stages as
@@ -121,8 +127,17 @@ const RENDERED = new WeakMap<KubernetesFineTuningPipeline, KubernetesPipelineRen
 export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
   /** Names of the Kubernetes objects (ServiceAccount, WorkflowTemplate, …). */
   readonly names: KubernetesPipelineRender["names"];
-  /** GPUs per node, nodes and sharding the sizing chose. */
-  readonly placement: Placement;
+  /**
+   * GPUs per node, nodes and sharding the sizing chose, as plain values. Reading it throws when `pool` was passed as
+   * an Output: read {@link placementOutput} then.
+   */
+  get placement(): Placement {
+    const v = PLACEMENTS.get(this)!;
+    if (v.placement === undefined) throw unknownViewError(v.owner, "placement", "placementOutput");
+    return v.placement;
+  }
+  /** The placement as an Output (always set; resolves to {@link placement} when the pool is known). */
+  readonly placementOutput: pulumi.Output<Placement>;
   /** The pipeline DAG as Mermaid. */
   readonly mermaid: string;
   /**
@@ -140,13 +155,17 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
     // The plain arguments first: an Output there (e.g. another language's `queue.contract_output` through the
     // provider host) is one clear problem, never `Calling [toString] on an [Output<T>]` inside a message.
-    throwIfProblems(COMPONENT, name, outputProblems({ pool: args.pool, modelCache: args.modelCache, index: args.index }));
-    const { pool } = args;
+    throwIfProblems(COMPONENT, name, outputProblems({ index: args.index }));
     const parsed = pipelineSpecProblems(args.spec);
-    if (!parsed.spec) throwIfProblems(COMPONENT, name, [...parsed.problems, ...(isKnown(args.namespace) ? namespaceProblems(args.namespace, pool) : [])]);
+    const poolKnown = isPlainDeep(args.pool);
+    const knownPool = poolKnown ? (args.pool as GpuPoolContract) : undefined;
+    const nsProblems = (): Problem[] => (isKnown(args.namespace) && knownPool ? namespaceProblems(args.namespace, knownPool) : []);
+    if (!parsed.spec) throwIfProblems(COMPONENT, name, [...parsed.problems, ...nsProblems()]);
     const spec = parsed.spec!;
     const index = args.index ?? 0;
     const resolvable: ResolvableArgs = {
+      pool: args.pool,
+      modelCache: args.modelCache,
       store: args.store,
       namespace: args.namespace,
       monitoring: args.monitoring,
@@ -167,12 +186,12 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
         message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>, or name an existing Secret in baseModel.hubTokenSecret)`,
       });
     }
-    if (isKnown(args.namespace)) problems.push(...namespaceProblems(args.namespace, pool));
-    const now: PlainArgs = known ? (resolvable as PlainArgs) : placeholderArgs(resolvable, pool);
+    problems.push(...nsProblems());
+    const now: PlainArgs = known ? (resolvable as PlainArgs) : placeholderArgs(resolvable, spec);
     const { store, lateAnnotations } = storeWithIdentity(now.store, args.identity);
     let rendered: KubernetesPipelineRender | undefined;
     try {
-      rendered = renderKubernetesPipeline({ spec, pool, ...now, store, modelCache: args.modelCache }, index);
+      rendered = renderKubernetesPipeline({ spec, ...now, store }, index);
     } catch (e) {
       if (!(e instanceof PipelineRenderError)) throw e;
       problems.push(...e.problems);
@@ -183,7 +202,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     const r = rendered as KubernetesPipelineRender;
     RENDERED.set(this, r);
     this.names = r.names;
-    this.placement = r.sizing.placement;
+    PLACEMENTS.set(this, { owner: { component: COMPONENT, name }, placement: poolKnown ? r.sizing.placement : undefined });
     this.mermaid = renderMermaid(spec);
     this.submitCommand = pulumi.output(args.namespace).apply((ns) => `argo submit --from workflowtemplate/${r.names.workflowTemplate} -n ${ns}`);
 
@@ -192,25 +211,28 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
     const real = known
       ? undefined
       : (pulumi.output(resolvable) as unknown as pulumi.Output<PlainArgs>).apply((v) => {
-          throwIfProblems(COMPONENT, name, [...namespaceProblems(v.namespace, pool), ...identityProblems(args.identity, r.names.serviceAccount, v.namespace)]);
+          throwIfProblems(COMPONENT, name, [
+            ...namespaceProblems(v.namespace, v.pool),
+            ...identityProblems(args.identity, r.names.serviceAccount, v.namespace),
+          ]);
           try {
-            const full = renderKubernetesPipeline(
-              { spec, pool, ...v, store: storeWithIdentity(v.store, args.identity).store, modelCache: args.modelCache },
-              index,
-            );
-            return [renderScriptsConfigMap(spec, v.namespace, scriptFiles), ...full.objects];
+            const full = renderKubernetesPipeline({ spec, ...v, store: storeWithIdentity(v.store, args.identity).store }, index);
+            return { objects: [renderScriptsConfigMap(spec, v.namespace, scriptFiles), ...full.objects], placement: full.sizing.placement };
           } catch (e) {
             if (e instanceof PipelineRenderError) throwIfProblems(COMPONENT, name, e.problems);
             throw e;
           }
         });
 
+    this.placementOutput = real ? real.apply((x) => x.placement) : pulumi.output(r.sizing.placement);
+    const realObjects = real?.apply((x) => x.objects);
+
     const child = (m: K8sObject, dependsOn: pulumi.Resource[] = []): pulumi.CustomResource => {
       const resourceName = `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`;
       const o: pulumi.CustomResourceOptions = { parent: this, dependsOn };
       const Kind = KINDS[`${m.apiVersion}/${m.kind}`];
       const { apiVersion: _a, kind: _k, ...skeleton } = m;
-      const rest: Record<string, unknown> = real ? fieldsOf(real, m, Object.keys(skeleton)) : skeleton;
+      const rest: Record<string, unknown> = realObjects ? fieldsOf(realObjects, m, Object.keys(skeleton)) : skeleton;
       if (Kind) {
         if (m.kind === "Deployment") {
           // The deployment stage scales the Deployment and rolls its pod annotation; Pulumi must not undo that.
@@ -256,7 +278,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       const isWorkflow = m.apiVersion.startsWith("argoproj.io/");
       created.push(child(m, isWorkflow ? [...before, ...created.filter((c) => !(c instanceof k8s.apiextensions.CustomResource))] : []));
     }
-    this.registerOutputs({ names: this.names, placement: this.placement, mermaid: this.mermaid, submitCommand: this.submitCommand });
+    this.registerOutputs({ names: this.names, placementOutput: this.placementOutput, mermaid: this.mermaid, submitCommand: this.submitCommand });
   }
 }
 
@@ -264,6 +286,8 @@ const COMPONENT = "KubernetesFineTuningPipeline";
 
 /** The arguments that may be outputs and reach the renderer. */
 interface ResolvableArgs {
+  pool: pulumi.Input<GpuPoolContract>;
+  modelCache?: pulumi.Input<ModelCacheContract>;
   store: pulumi.Input<ArtifactStoreContractInput>;
   namespace: pulumi.Input<string>;
   monitoring?: pulumi.Input<MonitoringContract>;
@@ -275,6 +299,8 @@ interface ResolvableArgs {
 
 /** The same arguments, resolved. */
 interface PlainArgs {
+  pool: GpuPoolContract;
+  modelCache?: ModelCacheContract;
   store: ArtifactStoreContract;
   namespace: string;
   monitoring?: MonitoringContract;
@@ -315,8 +341,45 @@ const PLACEHOLDER_STORE: ArtifactStoreContract = {
   egress: { hosts: [], cidrs: [], ports: [443] },
 };
 
+/**
+ * Stands in for a pool contract not known yet: a pool of the name the spec gives, big enough for any sizing (the
+ * construction-time render decides only the objects and their names, which depend on the spec alone).
+ */
+function placeholderPool(spec: FineTuningPipelineSpec): GpuPoolContract {
+  const gpus = Math.max(8, spec.compute.gpusPerNode ?? 0, spec.deployment.gpusPerReplica);
+  return {
+    name: spec.compute.pool,
+    platform: "kubernetes",
+    gpuType: "h200",
+    gpusPerNode: gpus,
+    gpuMemoryGiB: 141,
+    computeCapability: "9.0",
+    architecture: "hopper",
+    capacityTypes: ["on-demand"],
+    maxNodes: Math.max(64, spec.compute.nodes ?? 0),
+    nodeSelector: {},
+    tolerations: [],
+    localQueueName: PLACEHOLDER,
+    karpenter: false,
+    gpuResourceName: "nvidia.com/gpu",
+  };
+}
+
+/** Stands in for a model-cache contract not known yet (its fields reach only the objects' contents, never their names). */
+const PLACEHOLDER_CACHE: ModelCacheContract = {
+  backend: "pvc",
+  namespace: PLACEHOLDER,
+  claimName: PLACEHOLDER,
+  mountPath: "/model-cache",
+  readOnly: true,
+  fill: "model-init",
+  modelsUri: `s3://${PLACEHOLDER}/models`,
+  podAnnotations: {},
+};
+
 /** The arguments with placeholders where they are not known yet (a known namespace, or the pool's queue namespace). */
-function placeholderArgs(v: ResolvableArgs, pool: GpuPoolContract): PlainArgs {
+function placeholderArgs(v: ResolvableArgs, spec: FineTuningPipelineSpec): PlainArgs {
+  const pool = isPlainDeep(v.pool) ? (v.pool as GpuPoolContract) : placeholderPool(spec);
   const plain = <T>(x: pulumi.Input<T> | undefined): T | undefined => (isPlainDeep(x) ? (x as T | undefined) : undefined);
   const store: ArtifactStoreContract = isKnown(v.store as pulumi.Input<ArtifactStoreContract>)
     ? (Object.fromEntries(
@@ -325,6 +388,8 @@ function placeholderArgs(v: ResolvableArgs, pool: GpuPoolContract): PlainArgs {
     : PLACEHOLDER_STORE;
   return {
     store,
+    pool,
+    modelCache: v.modelCache === undefined ? undefined : isPlainDeep(v.modelCache) ? (v.modelCache as ModelCacheContract) : PLACEHOLDER_CACHE,
     namespace: isKnown(v.namespace) ? v.namespace : (pool.localQueueNamespace ?? PLACEHOLDER),
     monitoring: plain(v.monitoring),
     driver: plain(v.driver),

@@ -7,11 +7,11 @@ import { renderMermaid } from "../../pipelines/mermaid";
 import { PipelineRenderError } from "../../pipelines/render/shared";
 import { renderSageMakerPipeline, type SageMakerPipelineRender } from "../../pipelines/render/sagemaker";
 import { sizePipeline, type Placement } from "../../pipelines/sizing";
-import { pipelineSpecProblems } from "../../pipelines/spec";
+import { pipelineSpecProblems, type FineTuningPipelineSpec } from "../../pipelines/spec";
 import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
-import { isPlainDeep, isKnown } from "../validation";
+import { isPlainDeep, isKnown, unknownViewError, type InputOwner } from "../validation";
 import type { ArtifactStoreContractArg } from "./kubernetes";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { componentToken, withLegacyAlias } from "../tokens";
@@ -23,8 +23,11 @@ export interface SageMakerFineTuningPipelineArgs {
    * validates it and reports every problem as `spec.<path>`. Plain: it decides the child resources and their names.
    */
   spec: FineTuningPipelineSpecArgs;
-  /** Contract of the SageMaker GPU pool (`platform: "sagemaker"`, `instanceType`). */
-  pool: GpuPoolContract;
+  /**
+   * Contract of the SageMaker GPU pool (`platform: "sagemaker"`, `instanceType`). Passed as an Output, it is
+   * checked and sized when it resolves (inside `apply`, same messages) and `placement` is read from `placementOutput`.
+   */
+  pool: pulumi.Input<GpuPoolContract>;
   /**
    * Contract of the S3 artifact store (bucket prefixes, ECR registry, KMS key, Model Package Group):
    * `AwsArtifactRegistry.contract` (whose account-dependent fields may be outputs), or another stack's as an output.
@@ -46,6 +49,7 @@ export interface SageMakerFineTuningPipelineArgs {
 
 /** The arguments of {@link SageMakerFineTuningPipeline} typed `pulumi.Input`. */
 export const SAGEMAKER_PIPELINE_INPUT_ARGS = [
+  "pool",
   "store",
   "subnetIds",
   "securityGroupIds",
@@ -55,7 +59,6 @@ export const SAGEMAKER_PIPELINE_INPUT_ARGS = [
 /** The arguments of {@link SageMakerFineTuningPipeline} that stay plain, and why. */
 export const SAGEMAKER_PIPELINE_PLAIN_ARGS: Record<string, string> = {
   spec: "decides the pipeline definition's steps and the child resources' names",
-  pool: "decides the training instance type and count rendered into the pipeline definition at construction",
   processingInstanceType: "rendered into the pipeline definition's processing steps at construction",
   images: "stage image URIs rendered into the pipeline definition at construction",
   index: "the position of the pipeline in the config, used in error keys",
@@ -228,6 +231,38 @@ export function executionRolePolicy(o: {
 
 /** Each pipeline's preview render, kept off the instance so the provider host does not take it for an output. */
 const PREVIEWS = new WeakMap<SageMakerFineTuningPipeline, SageMakerPipelineRender>();
+/** Each pipeline's placement when known at construction (the `placement` view). */
+const PLACEMENTS = new WeakMap<SageMakerFineTuningPipeline, { owner: InputOwner; placement?: Placement }>();
+
+/** The pool must be a SageMaker pool. */
+function poolProblems(pool: GpuPoolContract): Problem[] {
+  return pool.platform === "sagemaker"
+    ? []
+    : [{ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` }];
+}
+
+/**
+ * Stands in for a pool contract not known yet: a SageMaker pool of the name the spec gives, big enough for any
+ * sizing (the construction-time render decides only the resources and their names, which depend on the spec alone).
+ */
+function placeholderPool(spec: FineTuningPipelineSpec): GpuPoolContract {
+  return {
+    name: spec.compute.pool,
+    platform: "sagemaker",
+    gpuType: "h200",
+    gpusPerNode: Math.max(8, spec.compute.gpusPerNode ?? 0, spec.deployment.gpusPerReplica),
+    gpuMemoryGiB: 141,
+    computeCapability: "9.0",
+    architecture: "hopper",
+    capacityTypes: ["on-demand"],
+    maxNodes: Math.max(64, spec.compute.nodes ?? 0),
+    nodeSelector: {},
+    tolerations: [],
+    karpenter: false,
+    instanceType: "ml.p5e.48xlarge",
+    gpuResourceName: "nvidia.com/gpu",
+  };
+}
 
 /**
  * One fine-tuning pipeline on SageMaker Pipelines: the rendered definition as an `aws.sagemaker.Pipeline`, its
@@ -241,7 +276,17 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
   readonly pipeline: aws.sagemaker.Pipeline;
   readonly executionRole: aws.iam.Role;
   readonly schedule?: aws.scheduler.Schedule;
-  readonly placement: Placement;
+  /**
+   * GPUs per node, nodes and sharding the sizing chose, as plain values. Reading it throws when `pool` was passed as
+   * an Output: read {@link placementOutput} then.
+   */
+  get placement(): Placement {
+    const v = PLACEMENTS.get(this)!;
+    if (v.placement === undefined) throw unknownViewError(v.owner, "placement", "placementOutput");
+    return v.placement;
+  }
+  /** The placement as an Output (always set; resolves to {@link placement} when the pool is known). */
+  readonly placementOutput: pulumi.Output<Placement>;
   readonly mermaid: string;
   /** The definition as rendered with a placeholder role ARN (for plan output); a getter, not a provider-host output (it holds `unknown`). */
   get preview(): SageMakerPipelineRender {
@@ -252,18 +297,20 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
 
   constructor(name: string, args: SageMakerFineTuningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate and render before registering anything, so that a bad argument leaves no half-registered component.
-    const { pool } = args;
     const parsed = pipelineSpecProblems(args.spec);
     if (!parsed.spec) throwIfProblems(COMPONENT, name, parsed.problems);
     const spec = parsed.spec!;
     // A store with outputs is checked and rendered with placeholders for them now (the objects and names depend on
     // the spec alone), and again inside `apply` once known; a plain store renders exactly once, now.
-    const known = isPlainDeep(args.store);
-    const store: ArtifactStoreContract = known ? (args.store as ArtifactStoreContract) : placeholderStore(args.store);
+    // A pool contract given as an Output is handled the same way: a placeholder pool of the spec's name now, the
+    // real one (checked, sized and rendered, with the same messages) inside `apply`.
+    const storeKnown = isPlainDeep(args.store);
+    const poolKnown = isPlainDeep(args.pool);
+    const known = storeKnown && poolKnown;
+    const store: ArtifactStoreContract = storeKnown ? (args.store as ArtifactStoreContract) : placeholderStore(args.store);
+    const pool: GpuPoolContract = poolKnown ? (args.pool as GpuPoolContract) : placeholderPool(spec);
     const [platformProblems, registryProblems] = storeProblems(store);
-    const problems: Problem[] = [...platformProblems];
-    if (pool.platform !== "sagemaker")
-      problems.push({ path: "pool", message: `pool "${pool.name}" is a ${pool.platform} pool (use a SageMaker pool with an instance type)` });
+    const problems: Problem[] = [...platformProblems, ...poolProblems(pool)];
     if (spec.baseModel.gated && args.hubToken === undefined)
       problems.push({ path: "hubToken", message: `is required because ${spec.baseModel.id} is gated (pulumi config set --secret finetune:hubToken <token>)` });
     problems.push(...registryProblems);
@@ -273,11 +320,11 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       codeUri: `${st.runsUri}/${spec.name}/_code`,
       configUri: `${st.runsUri}/${spec.name}/_config`,
     });
-    const previewOf = (st: ArtifactStoreContract) =>
+    const previewOf = (st: ArtifactStoreContract, p: GpuPoolContract = pool) =>
       renderSageMakerPipeline(
         {
           spec,
-          pool,
+          pool: p,
           store: st,
           ...placeholderOf(st),
           network: vpc ? { subnetIds: ["subnet-placeholder"], securityGroupIds: ["sg-placeholder"] } : undefined,
@@ -298,18 +345,35 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
     throwIfProblems(COMPONENT, name, problems);
     super(componentToken("SageMakerFineTuningPipeline"), name, {}, withLegacyAlias("SageMakerFineTuningPipeline", opts));
     PREVIEWS.set(this, preview as SageMakerPipelineRender);
-    this.placement = sizePipeline(spec, pool).placement as Placement;
+    PLACEMENTS.set(this, { owner: { component: COMPONENT, name }, placement: poolKnown ? (sizePipeline(spec, pool).placement as Placement) : undefined });
     this.mermaid = renderMermaid(spec);
     this.pipelineName = spec.name;
 
     // The store once known, checked as at construction (same paths and messages).
-    const storeOut: pulumi.Output<ArtifactStoreContract> = known
+    const storeOut: pulumi.Output<ArtifactStoreContract> = storeKnown
       ? pulumi.output(store)
       : (pulumi.output(args.store) as unknown as pulumi.Output<ArtifactStoreContract>).apply((st) => {
           throwIfProblems(COMPONENT, name, storeProblems(st).flat());
           return st;
         });
-    const kmsKeyId: pulumi.Input<string | undefined> = known ? store.kmsKeyId : storeOut.apply((st) => st.kmsKeyId);
+    const kmsKeyId: pulumi.Input<string | undefined> = storeKnown ? store.kmsKeyId : storeOut.apply((st) => st.kmsKeyId);
+    // The pool once known, checked as at construction (same paths and messages).
+    const poolOut: pulumi.Output<GpuPoolContract> = poolKnown
+      ? pulumi.output(pool)
+      : (pulumi.output(args.pool) as pulumi.Output<GpuPoolContract>).apply((p) => {
+          throwIfProblems(COMPONENT, name, poolProblems(p));
+          return p;
+        });
+    // The render of the real store and pool; its problems fail the deployment with the construction-time message.
+    const renderOf = (st: ArtifactStoreContract, p: GpuPoolContract): SageMakerPipelineRender => {
+      try {
+        return previewOf(st, p);
+      } catch (e) {
+        if (e instanceof PipelineRenderError) throwIfProblems(COMPONENT, name, e.problems);
+        throw e;
+      }
+    };
+    this.placementOutput = poolKnown ? pulumi.output(this.placement) : poolOut.apply((p) => (renderOf(store, p), sizePipeline(spec, p).placement as Placement));
 
     // Scripts and config, content-addressed so that a change publishes a new prefix and updates the definition.
     const scripts = loadStageScripts();
@@ -320,7 +384,7 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
       configFiles,
     });
     const pub = known ? published(store, this.preview.configFiles) : undefined;
-    const pubOut = pub ? pulumi.output(pub) : storeOut.apply((st) => published(st, previewOf(st).configFiles));
+    const pubOut = pub ? pulumi.output(pub) : pulumi.all([storeOut, poolOut]).apply(([st, p]) => published(st, renderOf(st, p).configFiles));
     const objects: pulumi.Resource[] = [];
     const put = (uri: pulumi.Input<string>, content: pulumi.Input<string>, resourceName: string, extra: pulumi.CustomResourceOptions = {}) => {
       if (known) {
@@ -421,13 +485,14 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
         hubTokenSecretArn ?? pulumi.output(undefined as string | undefined),
         storeOut,
         pubOut,
+        poolOut,
       ])
-      .apply(([roleArn, subnetIds, securityGroupIds, secretArn, st, { codeUri, configUri }]) =>
+      .apply(([roleArn, subnetIds, securityGroupIds, secretArn, st, { codeUri, configUri }, p]) =>
         JSON.stringify(
           renderSageMakerPipeline(
             {
               spec,
-              pool,
+              pool: p,
               store: st,
               roleArn,
               codeUri,
@@ -499,7 +564,12 @@ export class SageMakerFineTuningPipeline extends pulumi.ComponentResource {
         { parent: this, dependsOn: [schedulerPolicy] },
       );
     }
-    this.registerOutputs({ pipelineArn: this.pipeline.arn, executionRoleArn: this.executionRole.arn, placement: this.placement, mermaid: this.mermaid });
+    this.registerOutputs({
+      pipelineArn: this.pipeline.arn,
+      executionRoleArn: this.executionRole.arn,
+      placementOutput: this.placementOutput,
+      mermaid: this.mermaid,
+    });
   }
 }
 

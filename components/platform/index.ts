@@ -4,7 +4,7 @@ import { PIPELINE_CHARTS } from "../../core/versions";
 import type { KueueContract } from "../../core/contracts/gpu-pool";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { argoWorkflowsValues, jobsetValues } from "./values";
-import { checkInputProblems, isKnown } from "../validation";
+import { checkInputProblems, isKnown, unknownViewError, type InputOwner } from "../validation";
 import { MANAGED_BY, RESTRICTED_NAMESPACE_LABELS, DNS_LABEL } from "../../core/kubernetes";
 import { componentToken, withLegacyAlias } from "../tokens";
 
@@ -44,13 +44,14 @@ export interface KubernetesPipelinePlatformArgs {
   existingJobSetNamespace?: string;
   /**
    * Contract of the cluster's Kueue installation ({@link KueueContract}), passed on so that consumers (monitoring)
-   * learn Kueue's namespace from the platform. @default - no Kueue named: monitoring does not scrape Kueue
+   * learn Kueue's namespace from the platform (`KueueInstall.contract`, or its `contractOutput`: the platform's
+   * `contract` is then read from `contractOutput`). @default - no Kueue named: monitoring does not scrape Kueue
    */
-  kueue?: KueueContract;
+  kueue?: pulumi.Input<KueueContract>;
 }
 
 /** The arguments of {@link KubernetesPipelinePlatform} typed `pulumi.Input`. */
-export const PLATFORM_INPUT_ARGS = ["workflowNamespaces"] as const satisfies readonly (keyof KubernetesPipelinePlatformArgs)[];
+export const PLATFORM_INPUT_ARGS = ["workflowNamespaces", "kueue"] as const satisfies readonly (keyof KubernetesPipelinePlatformArgs)[];
 
 /** The arguments of {@link KubernetesPipelinePlatform} that stay plain, and why. */
 export const PLATFORM_PLAIN_ARGS: Record<string, string> = {
@@ -61,7 +62,6 @@ export const PLATFORM_PLAIN_ARGS: Record<string, string> = {
   timeoutSeconds: "a Helm timeout chosen with the kit",
   existingArgoNamespace: "names the contract's argoNamespace (plain, see namespace) when Argo is not installed here",
   existingJobSetNamespace: "names the contract's jobsetNamespace (plain, see namespace) when JobSet is not installed here",
-  kueue: "its namespace becomes the contract's kueueNamespace (plain, see namespace)",
 };
 
 /**
@@ -89,7 +89,17 @@ export interface PipelinePlatformContract {
  * install can be skipped when the cluster already runs it. Pipelines depend on `ready`.
  */
 export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
-  readonly contract: PipelinePlatformContract;
+  /**
+   * Where each controller runs, as plain values. Reading it throws when `kueue` was passed as an Output: read
+   * {@link contractOutput} then (PrometheusMonitoring's `platform` takes either).
+   */
+  get contract(): PipelinePlatformContract {
+    const v = PLATFORM_VIEWS.get(this)!;
+    if (v.contract === undefined) throw unknownViewError(v.owner, "contract", "contractOutput");
+    return v.contract;
+  }
+  /** The contract as one Output (always set; resolves to {@link contract} when `kueue` is known). */
+  readonly contractOutput: pulumi.Output<PipelinePlatformContract>;
   /** Resources pipelines should depend on (the releases that install the CRDs). */
   readonly ready: pulumi.Resource[];
   readonly namespace?: k8s.core.v1.Namespace;
@@ -115,6 +125,14 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
       const v = args[key];
       if (v !== undefined && !DNS_LABEL.test(v)) problems.push({ path: key, message: `"${v}" is not a DNS label (use lowercase letters, digits and '-')` });
     }
+    // The Kueue contract: checked now when known, inside apply (same message) when an Output.
+    const kueueChecked =
+      args.kueue === undefined
+        ? undefined
+        : checkInputProblems("KubernetesPipelinePlatform", name, args.kueue, (k: KueueContract) =>
+            DNS_LABEL.test(k.namespace) ? [] : [{ path: "kueue.namespace", message: `"${k.namespace}" is not a DNS label (pass KueueInstall.contract)` }],
+          );
+    problems.push(...(kueueChecked?.problems ?? []));
     throwIfProblems("KubernetesPipelinePlatform", name, problems);
     super(componentToken("KubernetesPipelinePlatform"), name, {}, withLegacyAlias("KubernetesPipelinePlatform", opts));
 
@@ -180,13 +198,23 @@ export class KubernetesPipelinePlatform extends pulumi.ComponentResource {
       );
       this.ready.push(this.jobset);
     }
-    this.contract = pipelinePlatformContract(ns, args);
-    this.registerOutputs({ contract: this.contract });
+    const kueue = args.kueue;
+    const known = kueue === undefined || isKnown(kueue);
+    const contract = known ? pipelinePlatformContract(ns, args as PipelinePlatformContractArgs) : undefined;
+    PLATFORM_VIEWS.set(this, { owner: { component: "KubernetesPipelinePlatform", name }, contract });
+    this.contractOutput = contract ? pulumi.output(contract) : kueueChecked!.output.apply((k) => pipelinePlatformContract(ns, { ...args, kueue: k }));
+    this.registerOutputs({ contractOutput: this.contractOutput });
   }
 }
 
+/** Each platform's contract when known at construction (the `contract` view). */
+const PLATFORM_VIEWS = new WeakMap<KubernetesPipelinePlatform, { owner: InputOwner; contract?: PipelinePlatformContract }>();
+
+/** The platform's arguments with the Kueue contract known. */
+export type PipelinePlatformContractArgs = Omit<KubernetesPipelinePlatformArgs, "kueue"> & { kueue?: KueueContract };
+
 /** The contract of a platform with these arguments (controllers' namespace `namespace`). Pure. */
-export function pipelinePlatformContract(namespace: string, args: KubernetesPipelinePlatformArgs): PipelinePlatformContract {
+export function pipelinePlatformContract(namespace: string, args: PipelinePlatformContractArgs): PipelinePlatformContract {
   const installArgo = args.installArgoWorkflows ?? true;
   const installJobSet = args.installJobSet ?? true;
   const contract: PipelinePlatformContract = { namespace, argoWorkflows: installArgo, jobset: installJobSet, workflowNamespaces: [...args.workflowNamespaces] };

@@ -43,8 +43,10 @@ export const pools: [
   Accepts<KueueGpuPool["contract"], KubernetesPool>,
   Accepts<ReturnType<typeof existingNodesPoolContract>, KubernetesPool>,
   Accepts<ReturnType<typeof sagemakerPoolContract>, SageMakerPool>,
-] = [true, true, true, true, true, true];
+  Accepts<KueueGpuPool["contractOutput"], KubernetesPool>,
+  Accepts<ReturnType<typeof gpuPoolContractFromStack>, KubernetesPool>,
+  Accepts<ReturnType<typeof gpuPoolContractFromStack>, SageMakerPool>,
+] = [true, true, true, true, true, true, true, true, true];
 
-// The negative controls: a plain string is no store, and a pool read from another stack is an output, which the
-// pipelines take plain (sizing decides `placement` at construction; resolve it in your own `apply`).
-export const refused: [Accepts<string, KubernetesStore>, Accepts<ReturnType<typeof gpuPoolContractFromStack>, KubernetesPool>] = [false, false];
+// The negative controls: a plain string is no store, and no pool.
+export const refused: [Accepts<string, KubernetesStore>, Accepts<string, KubernetesPool>] = [false, false];

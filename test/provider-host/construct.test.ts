@@ -128,20 +128,17 @@ interface Constructed {
   state: Record<string, unknown>;
 }
 
-/** The pipeline's `pool` as a plain value (no dependencies): what a program passing a literal contract sends. */
-const PLAIN_POOL_RETRY = "pipeline";
-
 /**
  * Runs the README program through the host, as the engine would for the Python program: each argument in the
  * form the Python SDK serialises it for a remote component (monitor supports output values): literals plain,
  * another component's output as an output value carrying its dependency, `config.require_secret` as a secret
- * output value, the spec as the dict `yaml.safe_load` returns. A call the host refuses is recorded with its error;
- * the pipeline is then constructed once more with its pool as a plain value.
+ * output value (the pipeline's `pool` too: `queue.contract_output`), the spec as the dict `yaml.safe_load` returns.
+ * A call the host refuses is recorded with its error.
  */
 async function constructProgram(host: RunningHost, monitor: FakeEngine): Promise<{ made: Map<string, Constructed>; refused: Map<string, string> }> {
   const made = new Map<string, Constructed>();
   const refused = new Map<string, string>();
-  const send = async (call: PythonCall, plainPool: boolean): Promise<void> => {
+  const send = async (call: PythonCall): Promise<void> => {
     const inputs: Record<string, unknown> = {};
     const deps: Record<string, string[]> = {};
     for (const [key, arg] of Object.entries(call.args)) {
@@ -151,11 +148,8 @@ async function constructProgram(host: RunningHost, monitor: FakeEngine): Promise
       else {
         const from = made.get(arg.ref.variable)!;
         const value = from.state[arg.ref.output];
-        if (plainPool && key === "pool") inputs[key] = value;
-        else {
-          inputs[key] = { [SIG]: OUTPUT_SIG, ...(value === undefined ? {} : { value }), dependencies: [from.urn] };
-          deps[key] = [from.urn];
-        }
+        inputs[key] = { [SIG]: OUTPUT_SIG, ...(value === undefined ? {} : { value }), dependencies: [from.urn] };
+        deps[key] = [from.urn];
       }
     }
     try {
@@ -165,16 +159,11 @@ async function constructProgram(host: RunningHost, monitor: FakeEngine): Promise
       refused.set(call.variable, (e as ServiceError).details ?? String(e));
     }
   };
-  for (const call of program.calls) await send(call, false);
-  if (refused.has(PLAIN_POOL_RETRY))
-    await send(
-      program.calls.find((c) => c.variable === PLAIN_POOL_RETRY)!,
-      true,
-    );
+  for (const call of program.calls) await send(call);
   return { made, refused };
 }
 
-/** The same program in TypeScript, constructed directly under mocks (same refusals, same plain-pool retry). */
+/** The same program in TypeScript, constructed directly under mocks (the pipeline's pool is `queue.contractOutput`, an Output). */
 function typescriptProgram(refused: Map<string, string>): () => Record<string, unknown> {
   return () => {
     const made: Record<string, Record<string, unknown>> = {};
@@ -191,9 +180,7 @@ function typescriptProgram(refused: Map<string, string>): () => Record<string, u
         made[call.variable] = new classes[call.className](call.name, argsOf(call));
       } catch (e) {
         refused.set(call.variable, (e as Error).message);
-        if (call.variable !== PLAIN_POOL_RETRY) throw e;
-        // TypeScript reads the queue's contract as plain values (a getter).
-        made[call.variable] = new classes[call.className](call.name, { ...argsOf(call), pool: (made.queue as unknown as { contract: unknown }).contract });
+        throw e;
       }
     }
     return Object.fromEntries(Object.entries(program.exports).map(([k, e]) => [k, made[e.variable][e.output]]));
@@ -296,13 +283,10 @@ describe("provider host over gRPC: Construct of the README program (fake engine)
     );
   });
 
-  it("refuses the pipeline's `pool` as an output exactly as TypeScript does; with the pool's values given plain it constructs", () => {
-    const refusal =
-      'KubernetesFineTuningPipeline "doc-classifier" has invalid arguments (1 problem):\n' +
-      "  pool: is a pulumi.Output (or Promise), but this argument needs a plain value to decide names and defaults now (pass a literal, or create the component inside .apply())";
-    expect([...hostRefused]).toEqual([["pipeline", refusal]]);
-    expect([...tsRefused]).toEqual([["pipeline", refusal]]);
-    expect(constructed.has("pipeline")).toBe(true);
+  it("constructs every call, the pipeline with its pool as an output (queue.contract_output), as TypeScript does", () => {
+    expect([...hostRefused]).toEqual([]);
+    expect([...tsRefused]).toEqual([]);
+    expect([...constructed.keys()]).toEqual(program.calls.map((c) => c.variable));
   });
 
   it("registers the same resources: types, names, parents, custom flag, inputs and alias types, one for one", () => {
