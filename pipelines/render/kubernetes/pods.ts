@@ -155,11 +155,21 @@ export function vllmResources(pool: GpuPoolContract, gpus: number): object {
   return gpuResources(pool, gpus, 4, 32, 50);
 }
 
-/** Pod-level placement on the GPU pool: nodeSelector, tolerations, runtime class. */
+/**
+ * Pod-level placement on the GPU pool: nodeSelector, tolerations, runtime class. Written in one canonical order
+ * (selector keys sorted, toleration fields as the Kubernetes API lists them) so that the manifests are the same
+ * text whether the pool contract came straight from TypeScript or crossed the provider host's wire as a protobuf
+ * Struct (which sorts keys): switching a stack from TypeScript to Python shows no diff.
+ */
 export function gpuPodPlacement(pool: GpuPoolContract, driver?: DriverStackContract): Record<string, unknown> {
   return {
-    nodeSelector: { ...pool.nodeSelector },
-    tolerations: pool.tolerations.map((t) => ({ ...t })),
+    nodeSelector: Object.fromEntries(Object.entries(pool.nodeSelector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    tolerations: pool.tolerations.map((t) => ({
+      key: t.key,
+      operator: t.operator,
+      ...(t.value === undefined ? {} : { value: t.value }),
+      effect: t.effect,
+    })),
     ...(driver?.runtimeClassName ? { runtimeClassName: driver.runtimeClassName } : {}),
   };
 }
