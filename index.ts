@@ -7,6 +7,7 @@ export * from "./components/artifact-registry";
 export * from "./components/monitoring";
 export * from "./components/pipeline";
 export * from "./components/platform";
+export * from "./components/model-cache";
 export { PipelineNamespace, renderPipelineNamespace, type PipelineNamespaceArgs } from "./components/platform/pipeline-namespace";
 export {
   artifactStoreContractFromStack,

@@ -21,6 +21,12 @@ export type { GkeGpuNodePoolArgs, GkeGpuSharing, GkeGpuNetworks, GkeNodeNetwork,
 export * from "../components/artifact-registry/gcp";
 
 // Monitoring on Cloud Monitoring.
-export { CloudMonitoring, cloudMonitoringArgProblems } from "../components/monitoring/cloud-monitoring";
+export {
+  CloudMonitoring,
+  cloudMonitoringArgProblems,
+  NotificationChannelType,
+  CLOUD_MONITORING_INPUT_ARGS,
+  CLOUD_MONITORING_PLAIN_ARGS,
+} from "../components/monitoring/cloud-monitoring";
 export type { CloudMonitoringArgs, NotificationChannelSpec } from "../components/monitoring/cloud-monitoring";
 export { renderAlertPolicies, renderCloudMonitoringDashboard, MANAGED_PROMETHEUS_SOURCES } from "../components/monitoring/cloud-monitoring-render";

@@ -1,7 +1,7 @@
 /**
  * `finetune-kit/kubernetes`: the cloud-neutral part of the kit — contracts, the pipeline spec and its renderers, and
  * the components that need only a Kubernetes cluster (Kueue, CUDA driver stack, pipeline platform and namespaces,
- * Kubernetes pipelines, the in-cluster artifact store, Prometheus monitoring). Peer SDKs: `@pulumi/pulumi` and
+ * Kubernetes pipelines, the model cache, the in-cluster artifact store, Prometheus monitoring). Peer SDKs: `@pulumi/pulumi` and
  * `@pulumi/kubernetes`; loads neither `@pulumi/aws` nor `@pulumi/gcp`. `finetune-kit/aws` and `finetune-kit/gcp`
  * re-export all of it.
  */
@@ -118,3 +118,6 @@ export {
 export { loadStageScripts, stageScriptsDir, STAGE_SCRIPTS } from "../components/pipeline/scripts";
 export * from "../components/platform";
 export { PipelineNamespace, renderPipelineNamespace, type PipelineNamespaceArgs } from "../components/platform/pipeline-namespace";
+
+// Model cache: one copy of each base-model snapshot per cluster (GCS FUSE, Mountpoint for S3 or a ReadWriteMany claim).
+export * from "../components/model-cache";

@@ -17,6 +17,7 @@ import { GKE_INPUT_ARGS, GKE_PLAIN_ARGS } from "../components/gpu-node-pool/gke"
 import { KARPENTER_INPUT_ARGS, KARPENTER_PLAIN_ARGS } from "../components/gpu-node-pool/karpenter";
 import { INTERRUPTION_QUEUE_INPUT_ARGS, INTERRUPTION_QUEUE_PLAIN_ARGS } from "../components/gpu-node-pool/karpenter-interruption";
 import { KUEUE_GPU_POOL_INPUT_ARGS, KUEUE_GPU_POOL_PLAIN_ARGS, KUEUE_INSTALL_INPUT_ARGS, KUEUE_INSTALL_PLAIN_ARGS } from "../components/gpu-node-pool/kueue";
+import { MODEL_CACHE_INPUT_ARGS, MODEL_CACHE_PLAIN_ARGS } from "../components/model-cache";
 import { CLOUD_MONITORING_INPUT_ARGS, CLOUD_MONITORING_PLAIN_ARGS } from "../components/monitoring/cloud-monitoring";
 import { CLOUDWATCH_INPUT_ARGS, CLOUDWATCH_PLAIN_ARGS } from "../components/monitoring/cloudwatch";
 import { PROMETHEUS_INPUT_ARGS, PROMETHEUS_PLAIN_ARGS } from "../components/monitoring/prometheus";
@@ -166,6 +167,13 @@ export const COMPONENT_ARGS: ComponentArgs[] = [
     argsInterface: "PipelineNamespaceArgs",
     inputArgs: PIPELINE_NAMESPACE_INPUT_ARGS,
     plainArgs: PIPELINE_NAMESPACE_PLAIN_ARGS,
+  },
+  {
+    component: "ModelCache",
+    file: "components/model-cache/index.ts",
+    argsInterface: "ModelCacheArgs",
+    inputArgs: MODEL_CACHE_INPUT_ARGS,
+    plainArgs: MODEL_CACHE_PLAIN_ARGS,
   },
   {
     component: "KubernetesFineTuningPipeline",

@@ -57,10 +57,10 @@ const EXPORTED_TOKENS = TODAY.passing.map((n) => `finetune-kit:index:${n}`).sort
 const res = (name: string): Res => schema.resources[`finetune-kit:index:${name}`];
 
 describe("provider host over gRPC: GetSchema", () => {
-  it("the whole package (every exported component, as `pulumi package add` serves it) succeeds: all 20 components, none failing", () => {
+  it("the whole package (every exported component, as `pulumi package add` serves it) succeeds: all 21 components, none failing", () => {
     expect(TODAY.failing).toEqual({});
     expect(Object.keys(schema.resources).sort()).toEqual(EXPORTED_TOKENS);
-    expect(EXPORTED_TOKENS).toHaveLength(20);
+    expect(EXPORTED_TOKENS).toHaveLength(21);
   });
 
   it("every component has its class JSDoc as description, inputs and outputs", () => {
@@ -190,13 +190,21 @@ describe("provider host over gRPC: GetSchema", () => {
   it("contract enums are served as enum types (as-const objects: member names from the keys) and referenced by the contracts", () => {
     const en = (n: string) => schema.types[`finetune-kit:index:${n}`] as unknown as { type: string; enum: { name: string; value: string }[] };
     expect(en("PoolPlatform").type).toBe("string");
-    expect(en("PoolPlatform").enum.map((m) => `${m.name}=${m.value}`)).toEqual([
-      "Eks=eks",
-      "Karpenter=karpenter",
-      "Gke=gke",
-      "Kubernetes=kubernetes",
-      "SageMaker=sagemaker",
-    ]);
+    // Member order follows TypeScript's literal-type ids, not the declaration: ModelCachePlatform's gke / eks /
+    // kubernetes literals are created first, so compare the members as a set.
+    expect(
+      en("PoolPlatform")
+        .enum.map((m) => `${m.name}=${m.value}`)
+        .sort(),
+    ).toEqual(["Eks=eks", "Gke=gke", "Karpenter=karpenter", "Kubernetes=kubernetes", "SageMaker=sagemaker"]);
+    expect(en("ModelCachePlatform").enum.map((m) => `${m.name}=${m.value}`)).toEqual(["Gke=gke", "Eks=eks", "Kubernetes=kubernetes"]);
+    // ModelCache: the names are Inputs, platform and sizes plain; the plain contract is a getter, contractOutput the output.
+    const mc = res("ModelCache").inputProperties;
+    expect(mc.platform).toMatchObject({ $ref: "#/types/finetune-kit:index:ModelCachePlatform", plain: true });
+    expect(mc.sizeGiB.plain).toBe(true);
+    expect(mc.fileCacheMiB.plain).toBe(true);
+    for (const k of ["namespace", "modelsUri", "bucket", "region", "storageClassName"]) expect(mc[k].plain, k).toBeUndefined();
+    expect(Object.keys(res("ModelCache").properties)).toEqual(["contractOutput"]);
     expect(en("TolerationOperator").enum.map((m) => m.value)).toEqual(["Equal", "Exists"]);
     expect(en("DriverMode").enum).toEqual([
       { name: "GpuOperator", value: "gpu-operator", description: "The NVIDIA GPU Operator installs it." },
