@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
 import { runWithMocks, type RecordedResource } from "../harness";
-import { later } from "../monitoring/input-harness";
+import { collectFailures, errorText, later } from "../monitoring/input-harness";
 
 export { known, later, settle } from "../monitoring/input-harness";
 
@@ -49,22 +49,14 @@ export async function expectSameFailureInApply(path: string, plainBad: () => unk
  * rejections, collected until none arrives for 300 ms (at most 5 s). A run whose registrations wait on a failed
  * resource never settles under mocks (a real engine stops at the first error), so the run is not awaited to its end.
  */
-export async function failuresOf(program: () => unknown): Promise<string[]> {
-  const saved = process.listeners("unhandledRejection");
-  process.removeAllListeners("unhandledRejection");
-  const failures: string[] = [];
-  process.on("unhandledRejection", (e) => failures.push(e instanceof Error ? e.message : String(e)));
-  try {
-    void runWithMocks(() => {
-      program();
-    }).catch((e: unknown) => failures.push(e instanceof Error ? e.message : String(e)));
-    for (let seen = -1, waited = 0; (seen !== failures.length || failures.length === 0) && waited < 5000; waited += 300) {
-      seen = failures.length;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  } finally {
-    process.removeAllListeners("unhandledRejection");
-    for (const l of saved) process.on("unhandledRejection", l);
-  }
-  return failures;
+export function failuresOf(program: () => unknown): Promise<string[]> {
+  return collectFailures(
+    async (failures) => {
+      void runWithMocks(() => {
+        program();
+      }).catch((e: unknown) => failures.push(errorText(e)));
+    },
+    5000,
+    true,
+  );
 }

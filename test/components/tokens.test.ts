@@ -39,8 +39,13 @@ beforeAll(async () => {
 }, 600_000);
 
 describe("component type tokens", () => {
-  it("the legacy table names every exported component (and the stack-only ModelCache), nothing else", () => {
-    expect(Object.keys(LEGACY_COMPONENT_TOKENS).sort()).toEqual([...exportedComponents().map((c) => c.name), "ModelCache"].sort());
+  it("the legacy table names every exported component (21, ModelCache included), nothing else", () => {
+    expect(Object.keys(LEGACY_COMPONENT_TOKENS).sort()).toEqual(
+      exportedComponents()
+        .map((c) => c.name)
+        .sort(),
+    );
+    expect(Object.keys(LEGACY_COMPONENT_TOKENS)).toHaveLength(21);
     for (const [cls, old] of Object.entries(LEGACY_COMPONENT_TOKENS))
       expect(old).toMatch(new RegExp(`^finetune:(gpu|cuda|registry|monitoring|pipeline):${cls}$`));
   });

@@ -4,7 +4,7 @@ import { KueueGpuPool, KueueInstall, type KueueGpuPoolArgs } from "../../compone
 import { existingNodesPoolContract } from "../../components/gpu-node-pool/pool-contract";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { runWithMocks, type RecordedResource } from "../harness";
-import { deploymentFailures, known, later, settle } from "../monitoring/input-harness";
+import { expectContractFailsLikePlain, known, later, settle } from "../monitoring/input-harness";
 import { expectSameFailureInApply } from "../components/inputs-helpers";
 
 const shape = (rs: RecordedResource[]) =>
@@ -81,31 +81,11 @@ describe("KueueGpuPool takes the pool and Kueue contracts, the namespace and the
   ] as [string, Partial<KueueGpuPoolArgs>, Partial<KueueGpuPoolArgs>][])(
     "%s: an invalid value as an Output fails inside apply with the message a plain one gets at construction",
     async (path, plainBad, outputBad) => {
-      let plainError: pulumi.InputPropertiesError | undefined;
-      try {
-        new KueueGpuPool("q", { pool: pool(), namespace: "ml", ...plainBad });
-      } catch (e) {
-        plainError = e as pulumi.InputPropertiesError;
-      }
-      expect(plainError?.errors.map((e) => e.propertyPath)).toEqual([path]);
-      let q: KueueGpuPool | undefined;
-      let failure: unknown;
-      const failures = await deploymentFailures(
-        () => {
-          q = new KueueGpuPool("q", { pool: pool(), namespace: "ml", ...outputBad });
-        },
-        async () => {
-          failure = await settle((q as KueueGpuPool).contractOutput).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        },
+      await expectContractFailsLikePlain(
+        path,
+        () => new KueueGpuPool("q", { pool: pool(), namespace: "ml", ...plainBad }),
+        () => new KueueGpuPool("q", { pool: pool(), namespace: "ml", ...outputBad }),
       );
-      expect(pulumi.InputPropertiesError.isInstance(failure)).toBe(true);
-      expect((failure as pulumi.InputPropertiesError).errors).toEqual(plainError?.errors);
-      expect((failure as Error).message).toContain(plainError?.message);
-      expect(failures.length).toBeGreaterThan(0);
-      for (const f of failures) expect(f).toContain(plainError?.message);
     },
   );
 

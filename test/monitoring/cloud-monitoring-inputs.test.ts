@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CloudMonitoring, type CloudMonitoringArgs } from "../../components/monitoring/cloud-monitoring";
 import { runWithMocks, type RecordedResource } from "../harness";
-import { deploymentFailures, known, later, settle } from "./input-harness";
+import { expectContractFailsLikePlain, known, later, settle } from "./input-harness";
 
 const shape = (rs: RecordedResource[]) =>
   rs
@@ -70,31 +70,11 @@ describe("CloudMonitoring takes project, namespaces, emails, channel fields, Pus
     "%s: an invalid value as an Output fails inside apply with the message a plain one gets at construction",
     async (path, plainBad, outputBad) => {
       const base: CloudMonitoringArgs = { project: "my-proj-123", trainingNamespaces: ["finetune"], alertEmails: ["ml@example.com"] };
-      let plainError: pulumi.InputPropertiesError | undefined;
-      try {
-        new CloudMonitoring("mon", { ...base, ...plainBad });
-      } catch (e) {
-        plainError = e as pulumi.InputPropertiesError;
-      }
-      expect(plainError?.errors.map((e) => e.propertyPath)).toEqual([path]);
-      let c: CloudMonitoring | undefined;
-      let failure: unknown;
-      const failures = await deploymentFailures(
-        () => {
-          c = new CloudMonitoring("mon", { ...base, ...outputBad });
-        },
-        async () => {
-          failure = await settle((c as CloudMonitoring).contractOutput).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        },
+      await expectContractFailsLikePlain(
+        path,
+        () => new CloudMonitoring("mon", { ...base, ...plainBad }),
+        () => new CloudMonitoring("mon", { ...base, ...outputBad }),
       );
-      expect(pulumi.InputPropertiesError.isInstance(failure)).toBe(true);
-      expect((failure as pulumi.InputPropertiesError).errors).toEqual(plainError?.errors);
-      expect((failure as Error).message).toContain(plainError?.message);
-      expect(failures.length).toBeGreaterThan(0);
-      for (const f of failures) expect(f).toContain(plainError?.message);
     },
   );
 

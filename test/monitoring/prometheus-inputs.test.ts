@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { PrometheusMonitoring, type PrometheusMonitoringArgs } from "../../components/monitoring/prometheus";
 import { ofType, one, runWithMocks, type RecordedResource } from "../harness";
-import { deploymentFailures, known, later, settle } from "./input-harness";
+import { deploymentFailures, expectContractFailsLikePlain, known, later, settle } from "./input-harness";
 
 const plainArgs: PrometheusMonitoringArgs = {
   namespace: "obs",
@@ -117,32 +117,11 @@ describe("PrometheusMonitoring takes pulumi.Input arguments", () => {
   ] as [string, Partial<PrometheusMonitoringArgs>, Partial<PrometheusMonitoringArgs>][])(
     "%s: an invalid value as an Output fails inside apply with the message a plain one gets at construction",
     async (path, plainBad, outputBad) => {
-      let plainError: pulumi.InputPropertiesError | undefined;
-      try {
-        new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...plainBad });
-      } catch (e) {
-        plainError = e as pulumi.InputPropertiesError;
-      }
-      expect(plainError?.errors.map((e) => e.propertyPath)).toEqual([path]);
-      let c: PrometheusMonitoring | undefined;
-      let failure: unknown;
-      const failures = await deploymentFailures(
-        () => {
-          c = new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...outputBad });
-        },
-        async () => {
-          failure = await settle((c as PrometheusMonitoring).contractOutput).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        },
+      await expectContractFailsLikePlain(
+        path,
+        () => new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...plainBad }),
+        () => new PrometheusMonitoring("mon", { trainingNamespaces: ["ft"], ...outputBad }),
       );
-      expect(pulumi.InputPropertiesError.isInstance(failure)).toBe(true);
-      expect((failure as pulumi.InputPropertiesError).errors).toEqual(plainError?.errors);
-      expect((failure as Error).message).toContain(plainError?.message);
-      // The deployment fails: every child registration that reads the configuration reports the same text.
-      expect(failures.length).toBeGreaterThan(0);
-      for (const f of failures) expect(f).toContain(plainError?.message);
     },
   );
 
