@@ -194,8 +194,8 @@ export const bucket = registry.contract.bucket;
 
 /** What {@link KUBERNETES_PROGRAM} registers, as sorted `type name` lines. */
 export const KUBERNETES_PROGRAM_RESOURCES = [
-  "finetune:gpu:KueueInstall kueue",
-  "finetune:pipeline:PipelineNamespace team-a",
+  "finetune-kit:index:KueueInstall kueue",
+  "finetune-kit:index:PipelineNamespace team-a",
   "kubernetes:core/v1:Namespace kueue-ns",
   "kubernetes:core/v1:Namespace team-a-namespace",
   "kubernetes:helm.sh/v3:Release kueue-chart",

@@ -65,8 +65,8 @@ describe("installed from the npm pack tarball", () => {
     const types = new Set(resources.map((r) => r.type));
     expect(resources).toEqual(
       expect.arrayContaining([
-        { type: "finetune:registry:AwsArtifactRegistry", name: "artifacts" },
-        { type: "finetune:gpu:KarpenterInterruptionQueue", name: "karpenter-interruption" },
+        { type: "finetune-kit:index:AwsArtifactRegistry", name: "artifacts" },
+        { type: "finetune-kit:index:KarpenterInterruptionQueue", name: "karpenter-interruption" },
       ]),
     );
     for (const t of ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:ecr/repository:Repository", "aws:sqs/queue:Queue"]) expect(types).toContain(t);
