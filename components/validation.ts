@@ -145,6 +145,19 @@ export function withPlaceholders<T extends object>(args: T, placeholder: string)
   return walk(args, 0) as T;
 }
 
+/**
+ * A resource's arguments whose shape (`keys`) is decided now, from a render with placeholders, and whose every field
+ * comes from `real`, the render on the resolved inputs: `keep` fields (e.g. `apiVersion`, `kind`) are taken from
+ * `shape` as they are.
+ */
+export function fieldsFromRender(
+  shape: Record<string, unknown>,
+  real: pulumi.Output<Record<string, unknown>>,
+  keep: readonly string[] = [],
+): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(shape).map((k) => [k, keep.includes(k) ? shape[k] : real.apply((r) => r[k])]));
+}
+
 /** Error thrown when a plain view (e.g. `contract`) is read while it derives from arguments not known yet. */
 export function unknownViewError(owner: InputOwner, view: string, outputView: string): Error {
   return new Error(

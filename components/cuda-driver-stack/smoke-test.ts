@@ -6,7 +6,7 @@ import { GPU_STACK_IMAGES, imageRef } from "../../core/versions";
 import type { GpuPoolContract } from "../../core/contracts/gpu-pool";
 import { KARPENTER_DO_NOT_DISRUPT } from "../gpu-node-pool/labels";
 import { type Problem, throwIfProblems } from "../../core/problem";
-import { checkInput, isKnown, isPlainDeep, outputProblems, unknownViewError, type InputOwner } from "../validation";
+import { checkInput, fieldsFromRender, isKnown, isPlainDeep, outputProblems, unknownViewError, type InputOwner } from "../validation";
 import type { DriverStackContract } from "../../core/contracts/driver-stack";
 import { DNS_LABEL, MANAGED_BY, restrictedContainerSecurity, restrictedPodSecurity } from "../../core/kubernetes";
 import { AWS_INTERCONNECT, EFA_RESOURCE, GCP_INTERCONNECT } from "../../core/interconnect";
@@ -52,6 +52,14 @@ export interface SmokeTestRenderInput {
   /** GPUs the Job requests (and the script expects to see). */
   gpus: number;
   activeDeadlineSeconds: number;
+}
+
+/** The ConfigMap that ships a smoke test's script to its Job (`app` labels it: gpu-smoke-test, gpu-nccl-smoke-test). */
+export function renderSmokeScriptConfigMap(i: { name: string; namespace: string; app: string; file: string; script: string }): Record<string, unknown> {
+  return {
+    metadata: { name: i.name, namespace: i.namespace, labels: { "app.kubernetes.io/name": i.app, ...MANAGED_BY } },
+    data: { [i.file]: i.script },
+  };
 }
 
 /**
@@ -475,21 +483,22 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
       if (allKnown) return render(now);
       const shape = render(now) as Record<string, unknown>;
       const real = resolved.apply((v) => render(v) as Record<string, unknown>);
-      return Object.fromEntries(Object.keys(shape).map((k) => [k, k === "apiVersion" || k === "kind" ? shape[k] : real.apply((r) => r[k])])) as T;
+      return fieldsFromRender(shape, real, ["apiVersion", "kind"]) as T;
     };
 
     const owner: InputOwner = { component: "GpuSmokeTest", name };
     this.jobNameOutput = knownPool ? pulumi.output(jobNameOf(knownPool)) : contracts.apply((c) => jobNameOf(c.pool));
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-script`,
-      forValues((v) => ({
-        metadata: {
+      forValues((v) =>
+        renderSmokeScriptConfigMap({
           name: `${jobNameOf(v.pool)}-script`.slice(0, 63),
           namespace: v.namespace,
-          labels: { "app.kubernetes.io/name": "gpu-smoke-test", ...MANAGED_BY },
-        },
-        data: { [SMOKE_SCRIPT_FILE]: smokeScript() },
-      })),
+          app: "gpu-smoke-test",
+          file: SMOKE_SCRIPT_FILE,
+          script: smokeScript(),
+        }),
+      ),
       { parent: this },
     );
     const job = forValues((v) => {
@@ -513,14 +522,15 @@ export class GpuSmokeTest extends pulumi.ComponentResource {
     const createNccl = (): void => {
       const ncclCm = new k8s.core.v1.ConfigMap(
         `${name}-nccl-script`,
-        forValues((v) => ({
-          metadata: {
+        forValues((v) =>
+          renderSmokeScriptConfigMap({
             name: `${ncclJobNameOf(v.pool)}-script`,
             namespace: v.namespace,
-            labels: { "app.kubernetes.io/name": "gpu-nccl-smoke-test", ...MANAGED_BY },
-          },
-          data: { [NCCL_SMOKE_SCRIPT_FILE]: ncclSmokeScript() },
-        })),
+            app: "gpu-nccl-smoke-test",
+            file: NCCL_SMOKE_SCRIPT_FILE,
+            script: ncclSmokeScript(),
+          }),
+        ),
         { parent: this },
       );
       const renderNccl = (v: SmokeValues) => {

@@ -7,7 +7,7 @@ import { MetricSource } from "./metrics";
 import { AlertThresholds, withDefaultThresholds } from "./thresholds";
 import { Problem, throwIfProblems } from "../../core/problem";
 import { namespaceProblem, thresholdArgProblems } from "./validation";
-import { isKnown, isPlainDeep, knownProblems, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
+import { fieldsFromRender, isKnown, isPlainDeep, knownProblems, outputProblems, unknownViewError, withPlaceholders, type InputOwner } from "../validation";
 import { componentToken, withLegacyAlias } from "../tokens";
 
 /** Kinds of notification channel {@link CloudMonitoring} sends alerts to. */
@@ -269,7 +269,10 @@ export class CloudMonitoring extends pulumi.ComponentResource {
       const fields =
         realPolicies === undefined
           ? policy
-          : Object.fromEntries(Object.keys(policy).map((k) => [k, realPolicies.apply((ps) => (ps[i] as unknown as Record<string, unknown>)[k])]));
+          : fieldsFromRender(
+              policy,
+              realPolicies.apply((ps) => ps[i] as unknown as Record<string, unknown>),
+            );
       new gcp.monitoring.AlertPolicy(`${name}-${id}`, { ...(fields as Omit<typeof p, "id">), project, notificationChannels: channels }, { parent: this });
     });
 

@@ -10,7 +10,7 @@ import { PipelineRenderError, renderKubernetesPipeline, renderScriptsConfigMap, 
 import type { Placement } from "../../pipelines/sizing";
 import { pipelineSpecProblems, type FineTuningPipelineSpec } from "../../pipelines/spec";
 import type { FineTuningPipelineSpecArgs } from "../../pipelines/spec-args";
-import { isPlainDeep, isKnown, outputProblems, unknownViewError, type InputOwner } from "../validation";
+import { fieldsFromRender, isPlainDeep, isKnown, outputProblems, unknownViewError, type InputOwner } from "../validation";
 import type { ArtifactStoreContractInput } from "../artifact-registry/contract-input";
 import { throwIfProblems, type Problem } from "../../core/problem";
 import { loadStageScripts } from "./scripts";
@@ -232,7 +232,7 @@ export class KubernetesFineTuningPipeline extends pulumi.ComponentResource {
       const o: pulumi.CustomResourceOptions = { parent: this, dependsOn };
       const Kind = KINDS[`${m.apiVersion}/${m.kind}`];
       const { apiVersion: _a, kind: _k, ...skeleton } = m;
-      const rest: Record<string, unknown> = realObjects ? fieldsOf(realObjects, m, Object.keys(skeleton)) : skeleton;
+      const rest: Record<string, unknown> = realObjects ? fieldsOf(realObjects, m, skeleton) : skeleton;
       if (Kind) {
         if (m.kind === "Deployment") {
           // The deployment stage scales the Deployment and rolls its pod annotation; Pulumi must not undo that.
@@ -400,13 +400,13 @@ function placeholderArgs(v: ResolvableArgs, spec: FineTuningPipelineSpec): Plain
 }
 
 /** A resource's fields taken from the real render: the object of the same apiVersion, kind and name. */
-function fieldsOf(real: pulumi.Output<K8sObject[]>, m: K8sObject, keys: string[]): Record<string, unknown> {
+function fieldsOf(real: pulumi.Output<K8sObject[]>, m: K8sObject, shape: Record<string, unknown>): Record<string, unknown> {
   const same = real.apply((objects) => {
     const o = objects.find((x) => x.apiVersion === m.apiVersion && x.kind === m.kind && x.metadata.name === m.metadata.name);
     if (!o) throw new Error(`${COMPONENT}: the render has no ${m.kind} ${m.metadata.name} (the object set depends on the spec only; report this as a bug)`);
     return o as unknown as Record<string, unknown>;
   });
-  return Object.fromEntries(keys.map((k) => [k, same.apply((o) => o[k])]));
+  return fieldsFromRender(shape, same);
 }
 
 /**
