@@ -335,7 +335,7 @@ export interface GpuSmokeTestArgs {
   image?: string;
   /** GPUs to request. @default 1 */
   gpus?: number;
-  /** @default 1800 */
+  /** Seconds the smoke-test Job may run before Kubernetes fails it (covers a scale-up from zero nodes). @default 1800 */
   activeDeadlineSeconds?: number;
   /**
    * Also run the two-node NCCL all-reduce test: it prints the measured bus bandwidth and fails below the pool's

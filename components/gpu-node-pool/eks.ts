@@ -48,9 +48,9 @@ export interface EksGpuNodePoolArgs {
   instanceTypes?: string[];
   /** Create an on-demand node group next to the spot one (scales from 0 only when spot pods cannot be placed). @default true */
   onDemandFallback?: boolean;
-  /** @default 0 */
+  /** Fewest nodes of the primary node group (0 lets the pool scale to zero when idle). @default 0 */
   minNodes?: number;
-  /** @default 2 */
+  /** Most nodes of the primary node group; the pool contract's maxNodes (the Kueue GPU quota) is decided from it. @default 2 */
   maxNodes?: number;
   /** Most nodes of the on-demand fallback group. @default - maxNodes */
   fallbackMaxNodes?: number;

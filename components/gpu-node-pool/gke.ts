@@ -87,9 +87,9 @@ export interface GkeGpuNodePoolArgs {
   capacity?: CapacityType;
   /** Create an on-demand pool (min 0) next to the spot pool. @default true */
   onDemandFallback?: boolean;
-  /** @default 0 */
+  /** Fewest nodes of the primary node pool (0 lets the pool scale to zero when idle). @default 0 */
   minNodes?: number;
-  /** @default 2 */
+  /** Most nodes of the primary node pool; the pool contract's maxNodes (the Kueue GPU quota) is decided from it. @default 2 */
   maxNodes?: number;
   /** Most nodes of the on-demand fallback pool. @default - maxNodes */
   fallbackMaxNodes?: number;
