@@ -6,7 +6,13 @@ import { later, settle } from "../monitoring/input-harness";
 describe("fieldsFromRender: shape decided now, fields from the render on resolved inputs", () => {
   it("keeps the named fields from the placeholder render and takes every other field from the real one", async () => {
     const shape = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x-script", namespace: "<unknown>" }, data: { a: "1" } };
-    const real = later({ apiVersion: "v9", kind: "Other", metadata: { name: "x-script", namespace: "team-a" }, data: { a: "2" }, extra: true });
+    const real: pulumi.Output<Record<string, unknown>> = later<Record<string, unknown>>({
+      apiVersion: "v9",
+      kind: "Other",
+      metadata: { name: "x-script", namespace: "team-a" },
+      data: { a: "2" },
+      extra: true,
+    });
     const fields = fieldsFromRender(shape, real, ["apiVersion", "kind"]);
     expect(Object.keys(fields)).toEqual(["apiVersion", "kind", "metadata", "data"]);
     expect(fields.apiVersion).toBe("v1");
